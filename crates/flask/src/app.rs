@@ -1,0 +1,678 @@
+//! The `Flask` builder and the built `App`.
+
+use std::any::{Any, TypeId, type_name};
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
+use std::task::{Context, Poll};
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::response::{IntoResponse, Response};
+use http::{Method, StatusCode};
+use tower::util::BoxCloneSyncService;
+use tower::{Layer, Service, ServiceExt};
+
+use crate::config::Config;
+use crate::dispatch::{Dispatch, catch_unwind};
+use crate::extension::{Extension, Registry, Setup, SetupError};
+use crate::hooks::{AfterFn, BeforeFn, BoxFuture, TeardownFn};
+use crate::routing::blueprint::{ErrorMatcher, ScopeDef, join_rule, scope_methods};
+use crate::routing::method_routing::{BoxedHandler, MethodHandlers};
+use crate::routing::rule::Rule;
+use crate::routing::url_for::UrlSettings;
+use crate::routing::url_map::{RuleEntry, UrlMap};
+use crate::routing::UrlFor;
+use crate::testing::TestClient;
+
+/// A boxed error, for startup tasks and extension errors.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The type-erased service a layer wraps.
+pub type Route = BoxCloneSyncService<Request, Response, Infallible>;
+
+type LayerFn = Box<dyn FnOnce(Route) -> Route + Send>;
+pub(crate) type StartupFn = Box<dyn FnOnce(App) -> BoxFuture<'static, Result<(), BoxError>> + Send>;
+pub(crate) type ShutdownFn = Box<dyn FnOnce(App) -> BoxFuture<'static, ()> + Send>;
+
+/// The app's name and its root folder (for `templates/`, `static/`, `instance/`).
+///
+/// Use [`app_root!`](crate::app_root!) to take both from the crate being compiled.
+#[derive(Debug, Clone)]
+pub struct AppRoot {
+    name: String,
+    root: PathBuf,
+}
+
+impl AppRoot {
+    /// A name and a root folder.
+    pub fn new(name: impl Into<String>, root: impl Into<PathBuf>) -> Self {
+        AppRoot {
+            name: name.into(),
+            root: root.into(),
+        }
+    }
+}
+
+impl From<&str> for AppRoot {
+    /// A name; the root is the current directory.
+    fn from(name: &str) -> Self {
+        AppRoot::new(name, std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))
+    }
+}
+
+/// The crate's name and manifest folder as an [`AppRoot`]: `Flask::new(flask::app_root!())`.
+#[macro_export]
+macro_rules! app_root {
+    () => {
+        $crate::AppRoot::new(env!("CARGO_PKG_NAME"), env!("CARGO_MANIFEST_DIR"))
+    };
+}
+
+/// The app builder: Flask's `app = Flask(__name__)` plus everything registered on it.
+///
+/// Add config, extensions, routes, blueprints, hooks and error handlers, then
+/// [`build`](Flask::build) it (or call [`cli`](Flask::cli) from `main`, which builds and
+/// runs it). Building validates everything once; nothing is looked up by name per request.
+///
+/// ```
+/// use flask::{Flask, Path, routing::get};
+///
+/// async fn index() -> &'static str { "Hello, World!" }
+/// async fn show_post(Path(post_id): Path<i64>) -> String { format!("Post {post_id}") }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let app = Flask::new("hello")
+///     .route("/", get(index))
+///     .route("/post/<int:post_id>", get(show_post))
+///     .build()
+///     .unwrap();
+/// let client = app.test_client();
+/// assert_eq!(client.get("/post/42").send().await.text(), "Post 42");
+/// assert_eq!(client.get("/post/abc").send().await.status(), 404);
+/// # }
+/// ```
+pub struct Flask {
+    pub(crate) name: String,
+    pub(crate) root_path: PathBuf,
+    pub(crate) config: Config,
+    pub(crate) scope: ScopeDef,
+    extensions: Vec<(Arc<dyn Extension>, TypeId, Arc<dyn Any + Send + Sync>, &'static str)>,
+    state: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
+    layers: Vec<LayerFn>,
+    startup: Vec<StartupFn>,
+    shutdown: Vec<ShutdownFn>,
+    errors: Vec<SetupError>,
+}
+
+impl fmt::Debug for Flask {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Flask")
+            .field("name", &self.name)
+            .field("root_path", &self.root_path)
+            .field("scope", &self.scope)
+            .field("extensions", &self.extensions.iter().map(|e| e.0.name()).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Flask {
+    /// A new app: `Flask::new(flask::app_root!())` or `Flask::new("name")`.
+    pub fn new(root: impl Into<AppRoot>) -> Self {
+        let root = root.into();
+        Flask {
+            name: root.name,
+            root_path: root.root,
+            config: Config::new(),
+            scope: ScopeDef::default(),
+            extensions: Vec::new(),
+            state: HashMap::new(),
+            layers: Vec::new(),
+            startup: Vec::new(),
+            shutdown: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn scope_mut(&mut self) -> &mut ScopeDef {
+        &mut self.scope
+    }
+
+    scope_methods!();
+
+    /// Changes the config in code: `.configure(|c| c.set("SECRET_KEY", "dev"))`.
+    pub fn configure(mut self, f: impl FnOnce(&mut Config)) -> Self {
+        f(&mut self.config);
+        self
+    }
+
+    /// Loads `PREFIX_*` environment variables into the config (see
+    /// [`Config::from_prefixed_env`]): `FLASK_SECRET_KEY` sets `SECRET_KEY`.
+    pub fn config_from_prefixed_env(mut self, prefix: &str) -> Self {
+        self.config.from_prefixed_env(prefix);
+        self
+    }
+
+    /// Loads a TOML file into the config; a missing or invalid file makes `build` fail.
+    /// A relative path is taken from the app's root folder.
+    pub fn config_from_file(mut self, path: impl AsRef<Path>) -> Self {
+        let path = self.root_path.join(path);
+        if let Err(e) = self.config.from_file(path) {
+            self.errors.push(e.into());
+        }
+        self
+    }
+
+    /// Registers an extension; its `init_app` runs when the app is built.
+    pub fn extension<E: Extension>(mut self, extension: E) -> Self {
+        let ext = Arc::new(extension);
+        self.extensions.push((
+            ext.clone(),
+            TypeId::of::<E>(),
+            ext as Arc<dyn Any + Send + Sync>,
+            type_name::<E>(),
+        ));
+        self
+    }
+
+    /// Stores a value shared by all requests, reached with [`State<T>`](crate::State).
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.insert_state(value);
+        self
+    }
+
+    pub(crate) fn insert_state<T: Send + Sync + 'static>(&mut self, value: T) {
+        self.state.insert(TypeId::of::<T>(), Arc::new(value));
+    }
+
+    /// Wraps the whole app (routing included) in a tower layer, like a WSGI middleware.
+    /// Layers added later wrap the earlier ones.
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<Route> + Send + 'static,
+        L::Service: Service<Request, Error = Infallible> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Request>>::Response: IntoResponse + 'static,
+        <L::Service as Service<Request>>::Future: Send + 'static,
+    {
+        self.push_layer(layer);
+        self
+    }
+
+    pub(crate) fn push_layer<L>(&mut self, layer: L)
+    where
+        L: Layer<Route> + Send + 'static,
+        L::Service: Service<Request, Error = Infallible> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Request>>::Response: IntoResponse + 'static,
+        <L::Service as Service<Request>>::Future: Send + 'static,
+    {
+        self.layers.push(Box::new(move |route: Route| {
+            BoxCloneSyncService::new(layer.layer(route).map_response(IntoResponse::into_response))
+        }));
+    }
+
+    /// Runs `task` before the server accepts connections (and before a test client's
+    /// first request); an error stops the app.
+    pub fn on_startup<F, Fut>(mut self, task: F) -> Self
+    where
+        F: FnOnce(App) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
+    {
+        self.push_startup("app", task);
+        self
+    }
+
+    /// Runs `task` when the server has shut down.
+    pub fn on_shutdown<F, Fut>(mut self, task: F) -> Self
+    where
+        F: FnOnce(App) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.push_shutdown(task);
+        self
+    }
+
+    pub(crate) fn push_startup<F, Fut>(&mut self, owner: &'static str, task: F)
+    where
+        F: FnOnce(App) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
+    {
+        self.startup.push(Box::new(move |app| {
+            Box::pin(async move {
+                task(app)
+                    .await
+                    .map_err(|e| -> BoxError { format!("startup task of {owner} failed: {e}").into() })
+            })
+        }));
+    }
+
+    pub(crate) fn push_shutdown<F, Fut>(&mut self, task: F)
+    where
+        F: FnOnce(App) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.shutdown.push(Box::new(move |app| Box::pin(task(app))));
+    }
+
+    /// Builds the app: runs the extensions' `init_app`, compiles every rule, and checks
+    /// endpoints, blueprints and error handlers. Every mistake is reported here.
+    pub fn build(mut self) -> Result<App, SetupError> {
+        if let Some(e) = self.errors.drain(..).next() {
+            return Err(e);
+        }
+        let extensions = std::mem::take(&mut self.extensions);
+        let registry: Registry = extensions
+            .iter()
+            .map(|(_, id, any, name)| (*id, (any.clone(), *name)))
+            .collect();
+        for (ext, ..) in &extensions {
+            let mut setup = Setup {
+                app: &mut self,
+                owner: ext.name(),
+                registry: &registry,
+            };
+            ext.init_app(&mut setup)?;
+        }
+        let extension_names = extensions.iter().map(|e| e.0.name()).collect();
+
+        let mut flat = Flat::default();
+        let scope = std::mem::take(&mut self.scope);
+        flat.add_scope(scope, None, String::new(), None, None)?;
+
+        let url_settings = UrlSettings {
+            server_name: self.config.get("SERVER_NAME")?,
+            application_root: self.config.get("APPLICATION_ROOT")?.unwrap_or_else(|| "/".to_owned()),
+            preferred_scheme: self
+                .config
+                .get("PREFERRED_URL_SCHEME")?
+                .unwrap_or_else(|| "http".to_owned()),
+        };
+        let body_limit = match self.config.get::<u64>("MAX_CONTENT_LENGTH")? {
+            Some(n) => DefaultBodyLimit::max(usize::try_from(n).unwrap_or(usize::MAX)),
+            None => DefaultBodyLimit::disable(),
+        };
+        let inner = Arc::new_cyclic(|weak: &Weak<AppInner>| {
+            let layered = if self.layers.is_empty() {
+                None
+            } else {
+                let mut route: Route = BoxCloneSyncService::new(WeakDispatch {
+                    app: weak.clone(),
+                    body_limit,
+                });
+                for layer in self.layers.drain(..) {
+                    route = layer(route);
+                }
+                Some(route)
+            };
+            AppInner {
+                name: self.name,
+                root_path: self.root_path,
+                debug: self.config.debug(),
+                config: self.config,
+                url_map: UrlMap::new(flat.rules),
+                url_settings,
+                handlers: flat.handlers,
+                scopes: flat.scopes,
+                extensions: registry.into_iter().map(|(k, (v, _))| (k, v)).collect(),
+                extension_names,
+                state: self.state,
+                body_limit,
+                layered,
+                startup: Mutex::new(self.startup),
+                shutdown: Mutex::new(self.shutdown),
+            }
+        });
+        Ok(App { inner })
+    }
+
+    /// Builds the app and returns a [`TestClient`] for it.
+    ///
+    /// # Panics
+    /// If the app does not build (the message says why): meant for tests.
+    pub fn test_client(self) -> TestClient {
+        match self.build() {
+            Ok(app) => app.test_client(),
+            Err(e) => panic!("the app does not build: {e}"),
+        }
+    }
+}
+
+/// One blueprint (or the app, scope 0) after flattening.
+pub(crate) struct Scope {
+    /// The full dotted name; `None` for the app.
+    pub(crate) name: Option<String>,
+    /// Scope ids from the app down to this one.
+    pub(crate) chain: Vec<usize>,
+    pub(crate) before: Vec<BeforeFn>,
+    pub(crate) after: Vec<AfterFn>,
+    pub(crate) teardown: Vec<TeardownFn>,
+    pub(crate) err_code: Vec<(StatusCode, BoxedHandler)>,
+    pub(crate) err_type: Vec<(ErrorMatcher, &'static str, BoxedHandler)>,
+}
+
+#[derive(Default)]
+struct Flat {
+    rules: Vec<RuleEntry>,
+    handlers: Vec<MethodHandlers>,
+    scopes: Vec<Scope>,
+    endpoints: HashMap<String, (Option<TypeId>, String)>,
+}
+
+impl Flat {
+    fn add_scope(
+        &mut self,
+        scope: ScopeDef,
+        name: Option<String>,
+        prefix: String,
+        parent: Option<usize>,
+        owner: Option<String>,
+    ) -> Result<(), SetupError> {
+        let id = self.scopes.len();
+        let mut chain = parent.map(|p| self.scopes[p].chain.clone()).unwrap_or_default();
+        chain.push(id);
+        let mut err_code = Vec::new();
+        for (code, h) in scope.err_code {
+            match StatusCode::from_u16(code) {
+                Ok(s) if (400..600).contains(&code) => err_code.push((s, h)),
+                _ => return Err(SetupError::InvalidErrorCode { code }),
+            }
+        }
+        self.scopes.push(Scope {
+            name: name.clone(),
+            chain,
+            before: scope.before,
+            after: scope.after,
+            teardown: scope.teardown,
+            err_code,
+            err_type: scope.err_type,
+        });
+        for (rule_text, mut mh) in scope.routes {
+            let full = join_rule(&prefix, &rule_text);
+            let rule = Rule::parse(&full).map_err(|e| SetupError::InvalidRule {
+                rule: full.clone(),
+                reason: e.to_string(),
+            })?;
+            if let Some(bad) = mh.invalid_methods.first() {
+                return Err(SetupError::InvalidRule {
+                    rule: full,
+                    reason: format!("{bad:?} is not an HTTP method"),
+                });
+            }
+            if mh.handlers.is_empty() {
+                return Err(SetupError::InvalidRule {
+                    rule: full,
+                    reason: "no handler was given".to_owned(),
+                });
+            }
+            let local = mh
+                .endpoint
+                .clone()
+                .or_else(|| mh.fn_name.clone())
+                .unwrap_or_else(|| full.clone());
+            let endpoint = match &name {
+                Some(bp) => format!("{bp}.{local}"),
+                None => local,
+            };
+            match self.endpoints.get(&endpoint) {
+                Some((id, first)) if mh.handler_id.is_none() || *id != mh.handler_id => {
+                    return Err(SetupError::DuplicateEndpoint {
+                        endpoint,
+                        first: first.clone(),
+                        second: full,
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    self.endpoints
+                        .insert(endpoint.clone(), (mh.handler_id, full.clone()));
+                }
+            }
+            let rule_owner = mh
+                .owner
+                .take()
+                .or_else(|| owner.clone())
+                .or_else(|| name.clone())
+                .unwrap_or_else(|| "app".to_owned());
+            self.rules.push(RuleEntry {
+                rule,
+                endpoint,
+                methods: mh.methods(),
+                handler: self.handlers.len(),
+                scope: id,
+                owner: rule_owner,
+            });
+            self.handlers.push(mh);
+        }
+        for bp in scope.blueprints {
+            if bp.name.is_empty() || bp.name.contains('.') {
+                return Err(SetupError::Blueprint {
+                    name: bp.name,
+                    reason: "a blueprint name must not be empty or contain a dot".to_owned(),
+                });
+            }
+            let full_name = match &name {
+                Some(n) => format!("{n}.{}", bp.name),
+                None => bp.name.clone(),
+            };
+            if self.scopes.iter().any(|s| s.name.as_deref() == Some(&full_name)) {
+                return Err(SetupError::Blueprint {
+                    name: full_name,
+                    reason: "registered twice; blueprint names must be unique".to_owned(),
+                });
+            }
+            let bp_prefix = match &bp.url_prefix {
+                Some(p) => join_rule(&prefix, p),
+                None => prefix.clone(),
+            };
+            let bp_owner = bp.owner.clone().or_else(|| owner.clone());
+            self.add_scope(bp.scope, Some(full_name), bp_prefix, Some(id), bp_owner)?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything the built app holds, shared by all requests.
+pub(crate) struct AppInner {
+    pub(crate) name: String,
+    pub(crate) root_path: PathBuf,
+    pub(crate) config: Config,
+    pub(crate) debug: bool,
+    pub(crate) url_map: UrlMap,
+    pub(crate) url_settings: UrlSettings,
+    pub(crate) handlers: Vec<MethodHandlers>,
+    pub(crate) scopes: Vec<Scope>,
+    pub(crate) extensions: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
+    pub(crate) extension_names: Vec<&'static str>,
+    pub(crate) state: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
+    pub(crate) body_limit: DefaultBodyLimit,
+    layered: Option<Route>,
+    startup: Mutex<Vec<StartupFn>>,
+    shutdown: Mutex<Vec<ShutdownFn>>,
+}
+
+/// The innermost service under user layers; weak so the app does not own itself.
+#[derive(Clone)]
+struct WeakDispatch {
+    app: Weak<AppInner>,
+    body_limit: DefaultBodyLimit,
+}
+
+impl Service<Request> for WeakDispatch {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        match self.app.upgrade() {
+            Some(app) => self.body_limit.layer(Dispatch(app)).call(req),
+            None => Box::pin(async { Ok(StatusCode::SERVICE_UNAVAILABLE.into_response()) }),
+        }
+    }
+}
+
+/// A built app: a tower `Service` (hand it to `axum::serve` or mount it in an axum
+/// `Router`), a test client factory, and the app-level API (`url_for`, config, state).
+///
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub(crate) inner: Arc<AppInner>,
+}
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App")
+            .field("name", &self.inner.name)
+            .field("rules", &self.inner.url_map.rules.len())
+            .field("extensions", &self.inner.extension_names)
+            .finish()
+    }
+}
+
+impl App {
+    pub(crate) fn from_inner(inner: Arc<AppInner>) -> Self {
+        App { inner }
+    }
+
+    /// The app's name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The app's root folder.
+    pub fn root_path(&self) -> &Path {
+        &self.inner.root_path
+    }
+
+    /// The instance folder (`<root>/instance`), for files that belong to one deployment.
+    pub fn instance_path(&self) -> PathBuf {
+        self.inner.root_path.join("instance")
+    }
+
+    /// The config, as it was when the app was built.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Whether `DEBUG` is on.
+    pub fn debug(&self) -> bool {
+        self.inner.debug
+    }
+
+    /// A value stored with [`Flask::state`].
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        self.inner.state.get(&TypeId::of::<T>())?.clone().downcast::<T>().ok()
+    }
+
+    /// A registered extension, by type.
+    pub fn extension<E: Send + Sync + 'static>(&self) -> Option<Arc<E>> {
+        self.inner
+            .extensions
+            .get(&TypeId::of::<E>())?
+            .clone()
+            .downcast::<E>()
+            .ok()
+    }
+
+    /// Names of the registered extensions, in registration order.
+    pub fn extension_names(&self) -> &[&'static str] {
+        &self.inner.extension_names
+    }
+
+    /// Builds a URL outside a request. As in Flask the URL is external by default, which
+    /// needs `SERVER_NAME`; call [`UrlFor::relative`] for a path alone.
+    pub fn url_for(&self, endpoint: &str) -> UrlFor<'_> {
+        UrlFor::new(&self.inner.url_map, &self.inner.url_settings, None, None, endpoint)
+    }
+
+    /// Every rule: `(rule, endpoint, methods, owner)`, in registration order.
+    pub fn rules(&self) -> Vec<RuleInfo> {
+        self.inner
+            .url_map
+            .rules
+            .iter()
+            .map(|r| RuleInfo {
+                rule: r.rule.text.clone(),
+                endpoint: r.endpoint.clone(),
+                methods: r.methods.clone(),
+                owner: r.owner.clone(),
+            })
+            .collect()
+    }
+
+    /// A client that sends requests to the app in-process, with a cookie jar.
+    pub fn test_client(&self) -> TestClient {
+        TestClient::new(self.clone())
+    }
+
+    /// Runs the startup tasks of the app and its extensions, once; later calls do nothing.
+    pub async fn startup(&self) -> Result<(), BoxError> {
+        let tasks = std::mem::take(&mut *self.inner.startup.lock().unwrap_or_else(|e| e.into_inner()));
+        for task in tasks {
+            task(self.clone()).await?;
+        }
+        Ok(())
+    }
+
+    /// Runs the shutdown tasks, once.
+    pub async fn shutdown(&self) {
+        let tasks = std::mem::take(&mut *self.inner.shutdown.lock().unwrap_or_else(|e| e.into_inner()));
+        for task in tasks {
+            task(self.clone()).await;
+        }
+    }
+
+    /// Handles one request (what the server and the test client call).
+    pub async fn handle(&self, req: Request) -> Response {
+        let fut: BoxFuture<'static, Result<Response, Infallible>> = match &self.inner.layered {
+            Some(route) => Box::pin(route.clone().oneshot(req)),
+            None => self.inner.body_limit.layer(Dispatch(self.inner.clone())).call(req),
+        };
+        match catch_unwind(fut).await {
+            Ok(Ok(resp)) => resp,
+            Ok(Err(never)) => match never {},
+            Err(panic) => {
+                tracing::error!(app = %self.inner.name, "panic outside a handler: {panic}");
+                crate::Error::internal(panic).to_response(self.inner.debug)
+            }
+        }
+    }
+}
+
+/// One rule of the app, for listings such as `flask routes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleInfo {
+    /// The rule as written, with its blueprint prefix.
+    pub rule: String,
+    /// Its endpoint.
+    pub endpoint: String,
+    /// The methods it answers (HEAD included with GET; OPTIONS is automatic).
+    pub methods: Vec<Method>,
+    /// "app", the blueprint's name, or the extension that added it.
+    pub owner: String,
+}
+
+impl<B> Service<http::Request<B>> for App
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+        let app = self.clone();
+        let req = req.map(axum::body::Body::new);
+        Box::pin(async move { Ok(app.handle(req).await) })
+    }
+}

@@ -1,0 +1,257 @@
+//! One request, one direction: match the URL, run `before_request` hooks, call the view,
+//! turn errors into responses through error handlers, run `after_request` and
+//! `teardown_request` hooks.
+
+use std::any::Any;
+use std::convert::Infallible;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, Method, StatusCode, header};
+use tower::Service;
+
+use crate::app::AppInner;
+use crate::error::{Error, ErrorMarker};
+use crate::hooks::BoxFuture;
+use crate::request::{Matched, RequestContext};
+use crate::response::strip_body;
+use crate::routing::url_map::Match;
+
+/// The app's request pipeline as a service.
+#[derive(Clone)]
+pub(crate) struct Dispatch(pub(crate) Arc<AppInner>);
+
+impl Service<Request> for Dispatch {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let app = self.0.clone();
+        Box::pin(async move { Ok(dispatch(app, req).await) })
+    }
+}
+
+/// What the router decided when no view is to be called.
+enum Early {
+    Error(Error),
+    Redirect(String),
+    Options(Vec<Method>),
+}
+
+fn allow_header(methods: &[Method]) -> HeaderValue {
+    let joined = methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+    HeaderValue::from_str(&joined).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+async fn dispatch(app: Arc<AppInner>, req: Request) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let is_head = parts.method == Method::HEAD;
+    let (matched, early) = match app.url_map.match_path(&parts.method, parts.uri.path()) {
+        Match::Found { rule, values } => (Some(Matched { rule, values }), None),
+        Match::Redirect(path) => {
+            let location = match parts.uri.query() {
+                Some(q) => format!("{path}?{q}"),
+                None => path,
+            };
+            (None, Some(Early::Redirect(location)))
+        }
+        Match::MethodNotAllowed(allowed) => (
+            None,
+            Some(Early::Error(
+                Error::new(StatusCode::METHOD_NOT_ALLOWED).with_header(header::ALLOW, allow_header(&allowed)),
+            )),
+        ),
+        Match::Options(allowed) => (None, Some(Early::Options(allowed))),
+        Match::NotFound => (None, Some(Early::Error(Error::new(StatusCode::NOT_FOUND)))),
+    };
+    let rule = matched.as_ref().map(|m| &app.url_map.rules[m.rule]);
+    let scope = rule.map_or(0, |r| r.scope);
+    let handlers = rule.map(|r| &app.handlers[r.handler]);
+    let ctx = RequestContext::new(app.clone(), &parts, matched);
+    parts.extensions.insert(ctx.clone());
+    let chain = &app.scopes[scope].chain;
+
+    // before_request: the app's hooks first, then each blueprint's, outer to inner.
+    let mut answered = None;
+    'hooks: for &s in chain {
+        for hook in &app.scopes[s].before {
+            if let Some(resp) = catch_unwind(hook.call(&mut parts)).await.unwrap_or_else(|p| Some(panic_response(p))) {
+                answered = Some(resp);
+                break 'hooks;
+            }
+        }
+    }
+
+    let resp = match answered {
+        Some(resp) => resp,
+        None => match early {
+            Some(Early::Error(e)) => e.into_response(),
+            Some(Early::Redirect(location)) => {
+                crate::response::redirect_with(location, 308).into_response()
+            }
+            Some(Early::Options(allowed)) => {
+                let mut resp = Response::new(Body::empty());
+                resp.headers_mut().insert(header::ALLOW, allow_header(&allowed));
+                resp
+            }
+            None => {
+                let method = parts.method.clone();
+                let handler = handlers.and_then(|h| h.find(&method));
+                match handler {
+                    Some(h) => {
+                        let fut = h.call(Request::from_parts(parts, body));
+                        catch_unwind(fut).await.unwrap_or_else(panic_response)
+                    }
+                    // The map only matches rules that have a handler for the method.
+                    None => Error::new(StatusCode::METHOD_NOT_ALLOWED).into_response(),
+                }
+            }
+        },
+    };
+
+    let (mut resp, error) = handle_error(&app, &ctx, chain, resp).await;
+
+    // after_request: inner blueprints first, each scope's hooks in reverse order, app last.
+    for &s in chain.iter().rev() {
+        for hook in app.scopes[s].after.iter().rev() {
+            resp = match catch_unwind(hook(ctx.clone(), resp)).await {
+                Ok(r) => r,
+                Err(p) => Error::internal(p).to_response(app.debug),
+            };
+        }
+    }
+    for &s in chain.iter().rev() {
+        for hook in app.scopes[s].teardown.iter().rev() {
+            if let Err(p) = catch_unwind(hook(ctx.clone(), error.clone())).await {
+                tracing::error!("teardown_request hook panicked: {p}");
+            }
+        }
+    }
+    if is_head { strip_body(resp) } else { resp }
+}
+
+/// If `resp` was made from an [`Error`], lets the error handlers answer it (type handlers
+/// first, then status handlers; inner blueprints before the app).
+async fn handle_error(
+    app: &Arc<AppInner>,
+    ctx: &RequestContext,
+    chain: &[usize],
+    mut resp: Response,
+) -> (Response, Option<Error>) {
+    let Some(ErrorMarker(err)) = resp.extensions_mut().remove::<ErrorMarker>() else {
+        return (resp, None);
+    };
+    if err.status().is_server_error() {
+        tracing::error!(
+            method = %ctx.method(),
+            path = ctx.path(),
+            endpoint = ctx.endpoint().unwrap_or("-"),
+            "{err}"
+        );
+    }
+    let by_type = err.source().is_some().then(|| {
+        chain.iter().rev().find_map(|&s| {
+            app.scopes[s]
+                .err_type
+                .iter()
+                .find(|(matches, _, _)| matches(&err))
+                .map(|(_, _, h)| h)
+        })
+    });
+    let handler = by_type.flatten().or_else(|| {
+        chain.iter().rev().find_map(|&s| {
+            app.scopes[s]
+                .err_code
+                .iter()
+                .find(|(code, _)| *code == err.status())
+                .map(|(_, h)| h)
+        })
+    });
+    let Some(handler) = handler else {
+        if app.debug && err.source().is_some() {
+            resp = err.to_response(true);
+        }
+        return (resp, Some(err));
+    };
+    let mut req = Request::new(Body::empty());
+    *req.method_mut() = ctx.method().clone();
+    *req.uri_mut() = ctx.uri().clone();
+    req.extensions_mut().insert(ctx.clone());
+    req.extensions_mut().insert(err.clone());
+    let mut handled = catch_unwind(handler.call(req)).await.unwrap_or_else(panic_response);
+    // An error handler that fails gets the plain page of its own error, not another round.
+    if let Some(ErrorMarker(again)) = handled.extensions_mut().remove::<ErrorMarker>() {
+        tracing::error!("the error handler for {} failed: {again}", err.code());
+        handled = again.to_response(app.debug);
+    }
+    (handled, Some(err))
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Error {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Error>()
+            .cloned()
+            .ok_or_else(|| Error::internal("flask::Error can only be extracted in an error handler"))
+    }
+}
+
+/// A panic, as an error.
+#[derive(Debug)]
+pub(crate) struct Panic(String);
+
+impl std::fmt::Display for Panic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the handler panicked: {}", self.0)
+    }
+}
+
+impl std::error::Error for Panic {}
+
+fn panic_response(p: Panic) -> Response {
+    Error::internal(p).into_response()
+}
+
+/// Polls `fut`, turning a panic into an error so one handler cannot kill the server.
+pub(crate) fn catch_unwind<'a, T>(fut: BoxFuture<'a, T>) -> CatchUnwind<'a, T> {
+    CatchUnwind(fut)
+}
+
+pub(crate) struct CatchUnwind<'a, T>(BoxFuture<'a, T>);
+
+impl<T> Future for CatchUnwind<'_, T> {
+    type Output = Result<T, Panic>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let fut = self.0.as_mut();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Err(payload) => Poll::Ready(Err(Panic(panic_message(payload.as_ref())))),
+        }
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a non-string panic payload)".to_owned()
+    }
+}

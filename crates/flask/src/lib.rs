@@ -1,0 +1,58 @@
+//! Flask's programming model on axum and tower.
+//!
+//! Routes with Flask rules, `url_for`, blueprints, request hooks, error handlers, config
+//! and a test client, over an ordinary tower service: every axum extractor and tower layer
+//! still works.
+//!
+//! ```
+//! use flask::{Flask, Path, routing::get};
+//!
+//! async fn hello() -> &'static str { "Hello, World!" }
+//! async fn show_post(Path(post_id): Path<i64>) -> String { format!("Post {post_id}") }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let client = Flask::new("hello")
+//!     .route("/", get(hello))
+//!     .route("/post/<int:post_id>", get(show_post))
+//!     .test_client();
+//! assert_eq!(client.get("/").send().await.text(), "Hello, World!");
+//! assert_eq!(client.get("/post/7").send().await.text(), "Post 7");
+//! assert_eq!(client.get("/post/seven").send().await.status(), 404);
+//! # }
+//! ```
+//!
+//! In a binary, `main` hands the app to its command line:
+//! `Flask::new(flask::app_root!()).route(..).cli().await` gives `myapp run --port 5000`.
+//!
+//! The main types: [`Flask`] (the builder), [`App`] (the built app), [`Blueprint`],
+//! [`RequestContext`] (Flask's request context), [`Error`] (what handlers return),
+//! [`Config`], [`Extension`] and [`TestClient`].
+
+mod app;
+mod config;
+mod dispatch;
+mod error;
+mod extension;
+mod hooks;
+mod request;
+mod response;
+pub mod routing;
+mod server;
+mod testing;
+
+pub use app::{App, AppRoot, BoxError, Flask, Route, RuleInfo};
+pub use config::{Config, ConfigError, DEFAULT_MAX_CONTENT_LENGTH};
+pub use error::{Error, abort, abort_with, escape};
+pub use extension::{Extension, Setup, SetupError};
+pub use hooks::{BeforeRequestHook, HookOutcome};
+pub use request::{
+    Args, Cookies, Ext, Form, FormData, G, Json, MultiDict, Path, Query, RequestContext, State,
+};
+pub use response::{Redirect, jsonify, redirect, redirect_with};
+pub use routing::Blueprint;
+pub use testing::{TestClient, TestRequest, TestResponse};
+
+#[doc(no_inline)]
+pub use axum::response::{Html, IntoResponse, Response};
+#[doc(no_inline)]
+pub use http::{HeaderMap, Method, StatusCode};

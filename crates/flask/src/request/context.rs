@@ -1,0 +1,172 @@
+//! The request context: which app, which rule, which values, and `g`.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::FromRequestParts;
+use http::request::Parts;
+use http::{HeaderValue, Method, Uri, header};
+
+use crate::app::AppInner;
+use crate::config::Config;
+use crate::routing::{PathValue, UrlFor};
+use crate::{App, Error};
+
+/// The rule a request matched and the values its converters produced.
+#[derive(Debug)]
+pub(crate) struct Matched {
+    pub(crate) rule: usize,
+    pub(crate) values: Vec<PathValue>,
+}
+
+/// Flask's request context, as an extractor: the app, the matched rule and endpoint,
+/// the view arguments, `g`, and `url_for` relative to the current blueprint.
+///
+/// Cheap to clone. It is also what `after_request` and `teardown_request` hooks receive.
+///
+/// ```
+/// use flask::{Flask, RequestContext, routing::get};
+///
+/// async fn show(ctx: RequestContext) -> String {
+///     format!("{} {}", ctx.endpoint().unwrap_or("-"), ctx.url_for("show").value("id", 2).build().unwrap())
+/// }
+/// let app = Flask::new("demo").route("/show/<int:id>", get(show));
+/// # let _ = app;
+/// ```
+#[derive(Clone)]
+pub struct RequestContext {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    app: Arc<AppInner>,
+    method: Method,
+    uri: Uri,
+    host: Option<HeaderValue>,
+    matched: Option<Matched>,
+    pub(super) g: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
+}
+
+impl fmt::Debug for RequestContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestContext")
+            .field("method", &self.inner.method)
+            .field("uri", &self.inner.uri)
+            .field("endpoint", &self.endpoint())
+            .field("view_args", &self.view_args())
+            .finish()
+    }
+}
+
+impl RequestContext {
+    pub(crate) fn new(app: Arc<AppInner>, parts: &Parts, matched: Option<Matched>) -> Self {
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .cloned()
+            .or_else(|| parts.uri.authority().and_then(|a| HeaderValue::from_str(a.as_str()).ok()));
+        RequestContext {
+            inner: Arc::new(Inner {
+                app,
+                method: parts.method.clone(),
+                uri: parts.uri.clone(),
+                host,
+                matched,
+                g: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    pub(crate) fn g_map(&self) -> &Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>> {
+        &self.inner.g
+    }
+
+    /// The app serving this request (Flask's `current_app`).
+    pub fn app(&self) -> App {
+        App::from_inner(self.inner.app.clone())
+    }
+
+    /// The app's config.
+    pub fn config(&self) -> &Config {
+        &self.inner.app.config
+    }
+
+    /// The request method.
+    pub fn method(&self) -> &Method {
+        &self.inner.method
+    }
+
+    /// The request URI as received.
+    pub fn uri(&self) -> &Uri {
+        &self.inner.uri
+    }
+
+    /// The path, still percent-encoded (`/user/J%C3%B6rg`).
+    pub fn path(&self) -> &str {
+        self.inner.uri.path()
+    }
+
+    /// The host the client asked for (`Host` header), if any.
+    pub fn host(&self) -> Option<&str> {
+        self.inner.host.as_ref().and_then(|h| h.to_str().ok())
+    }
+
+    /// The matched rule as written (`/post/<int:post_id>`); `None` when nothing matched.
+    pub fn url_rule(&self) -> Option<&str> {
+        let m = self.inner.matched.as_ref()?;
+        Some(&self.inner.app.url_map.rules[m.rule].rule.text)
+    }
+
+    /// The endpoint of the matched rule (`show_post`, `auth.login`).
+    pub fn endpoint(&self) -> Option<&str> {
+        let m = self.inner.matched.as_ref()?;
+        Some(&self.inner.app.url_map.rules[m.rule].endpoint)
+    }
+
+    /// The full name of the blueprint the matched rule belongs to (`parent.child`).
+    pub fn blueprint(&self) -> Option<&str> {
+        let m = self.inner.matched.as_ref()?;
+        let scope = self.inner.app.url_map.rules[m.rule].scope;
+        self.inner.app.scopes[scope].name.as_deref()
+    }
+
+    /// The values taken from the URL, by variable name (Flask's `request.view_args`).
+    pub fn view_args(&self) -> Vec<(&str, &PathValue)> {
+        match &self.inner.matched {
+            None => Vec::new(),
+            Some(m) => self.inner.app.url_map.rules[m.rule]
+                .rule
+                .vars()
+                .map(|(n, _)| n)
+                .zip(&m.values)
+                .collect(),
+        }
+    }
+
+    /// Builds a URL for `endpoint`; `.name` is relative to the current blueprint, and the
+    /// host of an external URL is this request's.
+    pub fn url_for(&self, endpoint: &str) -> UrlFor<'_> {
+        UrlFor::new(
+            &self.inner.app.url_map,
+            &self.inner.app.url_settings,
+            self.blueprint(),
+            Some(self.host().unwrap_or("")),
+            endpoint,
+        )
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<RequestContext>().cloned().ok_or_else(|| {
+            Error::internal(
+                "RequestContext is only available in requests served by a flask App \
+                 (it was extracted in a plain axum router)",
+            )
+        })
+    }
+}

@@ -1,0 +1,83 @@
+//! `g`: storage for the length of one request.
+
+use std::any::{Any, TypeId};
+
+use axum::extract::FromRequestParts;
+use http::request::Parts;
+
+use super::RequestContext;
+use crate::Error;
+
+/// Flask's `g`: a typed store that lives as long as the request, shared by its hooks,
+/// its handler and its error handlers. One value per type.
+///
+/// ```
+/// use flask::{Flask, G, routing::get};
+///
+/// #[derive(Clone)]
+/// struct User(String);
+///
+/// async fn index(g: G) -> String {
+///     g.get::<User>().map(|u| u.0).unwrap_or_default()
+/// }
+/// let app = Flask::new("demo")
+///     .before_request(|g: G| async move { g.insert(User("ada".into())); })
+///     .route("/", get(index));
+/// # let _ = app;
+/// ```
+#[derive(Clone, Debug)]
+pub struct G(RequestContext);
+
+impl G {
+    /// Stores `value`, returning the one of the same type it replaces.
+    pub fn insert<T: Send + Sync + 'static>(&self, value: T) -> Option<T> {
+        self.lock()
+            .insert(TypeId::of::<T>(), Box::new(value))
+            .and_then(|old| old.downcast::<T>().ok().map(|b| *b))
+    }
+
+    /// A copy of the stored `T`.
+    pub fn get<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
+        self.with(|v: &T| v.clone())
+    }
+
+    /// Runs `f` on the stored `T` without copying it.
+    pub fn with<T: Send + Sync + 'static, R>(&self, f: impl FnOnce(&T) -> R) -> Option<R> {
+        self.lock()
+            .get(&TypeId::of::<T>())
+            .and_then(|b| b.downcast_ref::<T>())
+            .map(f)
+    }
+
+    /// Whether a `T` is stored.
+    pub fn contains<T: Send + Sync + 'static>(&self) -> bool {
+        self.lock().contains_key(&TypeId::of::<T>())
+    }
+
+    /// Takes the stored `T` out.
+    pub fn remove<T: Send + Sync + 'static>(&self) -> Option<T> {
+        self.lock()
+            .remove(&TypeId::of::<T>())
+            .and_then(|old| old.downcast::<T>().ok().map(|b| *b))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<TypeId, Box<dyn Any + Send + Sync>>> {
+        // A panic while holding the lock leaves plain data behind; keep serving.
+        self.0.g_map().lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl RequestContext {
+    /// This request's [`G`].
+    pub fn g(&self) -> G {
+        G(self.clone())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for G {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(RequestContext::from_request_parts(parts, state).await?.g())
+    }
+}

@@ -1,0 +1,20 @@
+//! Request data as extractors: Flask's `request`, `g` and view arguments.
+
+mod body;
+mod context;
+mod cookies;
+mod g;
+mod json;
+mod multidict;
+mod path;
+mod state;
+
+pub use body::{Form, FormData};
+pub use context::RequestContext;
+pub(crate) use context::Matched;
+pub use cookies::Cookies;
+pub use g::G;
+pub use json::Json;
+pub use multidict::{Args, MultiDict, Query};
+pub use path::Path;
+pub use state::{Ext, State};

@@ -1,0 +1,205 @@
+//! `get(handler)`, `post(handler)`, ...: the handlers of one rule, per method.
+
+use std::any::TypeId;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::handler::Handler;
+use axum::response::Response;
+use http::Method;
+
+use crate::hooks::BoxFuture;
+
+/// A type-erased axum handler.
+pub(crate) trait ErasedHandler: Send + Sync {
+    fn call(&self, req: Request) -> BoxFuture<'static, Response>;
+}
+
+struct HandlerBox<H, T>(H, PhantomData<fn() -> T>);
+
+impl<H: Handler<T, ()>, T: 'static> ErasedHandler for HandlerBox<H, T> {
+    fn call(&self, req: Request) -> BoxFuture<'static, Response> {
+        Box::pin(self.0.clone().call(req, ()))
+    }
+}
+
+pub(crate) type BoxedHandler = Arc<dyn ErasedHandler>;
+
+pub(crate) fn boxed<H: Handler<T, ()>, T: 'static>(h: H) -> BoxedHandler {
+    Arc::new(HandlerBox(h, PhantomData))
+}
+
+/// The handlers of one rule, one per HTTP method, plus its endpoint name.
+///
+/// Made with [`get`], [`post`], [`route`]... and chained: `get(show).post(update)`. The
+/// endpoint name defaults to the first handler's function name (`show`); a closure has
+/// no name, so its endpoint is the rule itself unless you call [`MethodHandlers::endpoint`].
+#[must_use = "pass it to .route(rule, ...)"]
+pub struct MethodHandlers {
+    pub(crate) handlers: Vec<(Method, BoxedHandler)>,
+    pub(crate) endpoint: Option<String>,
+    /// The function name of the first handler, if it has one.
+    pub(crate) fn_name: Option<String>,
+    pub(crate) handler_id: Option<TypeId>,
+    /// Method names given to [`route`] that are not HTTP methods.
+    pub(crate) invalid_methods: Vec<String>,
+    /// The extension that added the rule, if one did.
+    pub(crate) owner: Option<String>,
+}
+
+impl fmt::Debug for MethodHandlers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MethodHandlers")
+            .field("methods", &self.handlers.iter().map(|(m, _)| m).collect::<Vec<_>>())
+            .field("endpoint", &self.endpoint)
+            .field("fn_name", &self.fn_name)
+            .finish()
+    }
+}
+
+/// The function name of a handler type, if it is a plain function (not a closure).
+fn fn_name<H: 'static>() -> Option<String> {
+    let full = std::any::type_name::<H>();
+    let base = full.split('<').next().unwrap_or(full);
+    let last = base.rsplit("::").next().unwrap_or(base);
+    let valid = last.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && last.chars().all(|c| c.is_alphanumeric() || c == '_');
+    valid.then(|| last.to_owned())
+}
+
+impl MethodHandlers {
+    fn empty() -> Self {
+        MethodHandlers {
+            handlers: Vec::new(),
+            endpoint: None,
+            fn_name: None,
+            handler_id: None,
+            invalid_methods: Vec::new(),
+            owner: None,
+        }
+    }
+
+    /// Adds `handler` for `method` (replacing an earlier one for the same method).
+    pub fn on<H: Handler<T, ()>, T: 'static>(mut self, method: Method, handler: H) -> Self {
+        if self.handler_id.is_none() {
+            self.handler_id = Some(TypeId::of::<H>());
+            self.fn_name = fn_name::<H>();
+        }
+        self.handlers.retain(|(m, _)| *m != method);
+        self.handlers.push((method, boxed(handler)));
+        self
+    }
+
+    /// Adds a GET handler (HEAD is answered by it too, without the body).
+    pub fn get<H: Handler<T, ()>, T: 'static>(self, handler: H) -> Self {
+        self.on(Method::GET, handler)
+    }
+    /// Adds a POST handler.
+    pub fn post<H: Handler<T, ()>, T: 'static>(self, handler: H) -> Self {
+        self.on(Method::POST, handler)
+    }
+    /// Adds a PUT handler.
+    pub fn put<H: Handler<T, ()>, T: 'static>(self, handler: H) -> Self {
+        self.on(Method::PUT, handler)
+    }
+    /// Adds a DELETE handler.
+    pub fn delete<H: Handler<T, ()>, T: 'static>(self, handler: H) -> Self {
+        self.on(Method::DELETE, handler)
+    }
+    /// Adds a PATCH handler.
+    pub fn patch<H: Handler<T, ()>, T: 'static>(self, handler: H) -> Self {
+        self.on(Method::PATCH, handler)
+    }
+    /// Adds an OPTIONS handler (replacing the automatic answer).
+    pub fn options<H: Handler<T, ()>, T: 'static>(self, handler: H) -> Self {
+        self.on(Method::OPTIONS, handler)
+    }
+    /// Adds a HEAD handler (otherwise HEAD uses the GET handler).
+    pub fn head<H: Handler<T, ()>, T: 'static>(self, handler: H) -> Self {
+        self.on(Method::HEAD, handler)
+    }
+
+    /// Sets the endpoint name (Flask's `endpoint=`), used by `url_for`.
+    pub fn endpoint(mut self, name: impl Into<String>) -> Self {
+        self.endpoint = Some(name.into());
+        self
+    }
+
+    pub(crate) fn methods(&self) -> Vec<Method> {
+        let mut m: Vec<Method> = self.handlers.iter().map(|(m, _)| m.clone()).collect();
+        if m.contains(&Method::GET) && !m.contains(&Method::HEAD) {
+            m.push(Method::HEAD);
+        }
+        m.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        m
+    }
+
+    /// The handler for `method`; HEAD falls back to GET.
+    pub(crate) fn find(&self, method: &Method) -> Option<&BoxedHandler> {
+        let find = |m: &Method| self.handlers.iter().find(|(k, _)| k == m).map(|(_, h)| h);
+        find(method).or_else(|| (*method == Method::HEAD).then(|| find(&Method::GET)).flatten())
+    }
+}
+
+/// A rule answering GET (and HEAD) with `handler`: `.route("/", get(index))`.
+pub fn get<H: Handler<T, ()>, T: 'static>(handler: H) -> MethodHandlers {
+    MethodHandlers::empty().get(handler)
+}
+/// A rule answering POST with `handler`.
+pub fn post<H: Handler<T, ()>, T: 'static>(handler: H) -> MethodHandlers {
+    MethodHandlers::empty().post(handler)
+}
+/// A rule answering PUT with `handler`.
+pub fn put<H: Handler<T, ()>, T: 'static>(handler: H) -> MethodHandlers {
+    MethodHandlers::empty().put(handler)
+}
+/// A rule answering DELETE with `handler`.
+pub fn delete<H: Handler<T, ()>, T: 'static>(handler: H) -> MethodHandlers {
+    MethodHandlers::empty().delete(handler)
+}
+/// A rule answering PATCH with `handler`.
+pub fn patch<H: Handler<T, ()>, T: 'static>(handler: H) -> MethodHandlers {
+    MethodHandlers::empty().patch(handler)
+}
+
+/// Flask's `@app.route(rule, methods=[...])`: one handler for several methods.
+///
+/// Method names are case-insensitive; an invalid one is reported when the app is built.
+///
+/// ```
+/// use flask::{Flask, routing::route};
+/// async fn login() -> &'static str { "login" }
+/// let app = Flask::new("demo").route("/login", route(&["GET", "POST"], login));
+/// # app.build().unwrap();
+/// ```
+pub fn route<H: Handler<T, ()>, T: 'static>(methods: &[&str], handler: H) -> MethodHandlers {
+    let mut mh = MethodHandlers::empty();
+    for m in methods {
+        match Method::from_bytes(m.to_ascii_uppercase().as_bytes()) {
+            Ok(method) => mh = mh.on(method, handler.clone()),
+            // Reported by `build`, which knows the rule.
+            Err(_) => mh.invalid_methods.push((*m).to_owned()),
+        }
+    }
+    mh
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn show_post() -> &'static str {
+        ""
+    }
+
+    #[test]
+    fn names_come_from_functions() {
+        let mh = get(show_post);
+        assert_eq!(mh.fn_name.as_deref(), Some("show_post"));
+        let c = get(|| async { "" });
+        assert_eq!(c.fn_name, None);
+        assert_eq!(get(show_post).post(show_post).methods(), [Method::GET, Method::HEAD, Method::POST]);
+    }
+}

@@ -1,0 +1,15 @@
+//! Flask's routing: rules with converters, endpoints, `url_for`, blueprints.
+//!
+#![doc = include_str!("../../docs/routing.md")]
+
+pub(crate) mod blueprint;
+mod converters;
+pub(crate) mod method_routing;
+pub(crate) mod rule;
+pub(crate) mod url_for;
+pub(crate) mod url_map;
+
+pub use converters::PathValue;
+pub use method_routing::{MethodHandlers, delete, get, patch, post, put, route};
+pub use blueprint::Blueprint;
+pub use url_for::{BuildError, UrlFor};

@@ -1,0 +1,425 @@
+//! The URL map: every rule of the app, matched against a request path (404, 405, 308 and
+//! automatic OPTIONS are decided here) and built back into URLs for `url_for`.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use http::Method;
+
+use super::converters::PathValue;
+use super::rule::{Part, Rule};
+use super::url_for::BuildError;
+
+/// One rule of the map and what it leads to.
+#[derive(Debug)]
+pub(crate) struct RuleEntry {
+    pub(crate) rule: Rule,
+    pub(crate) endpoint: String,
+    /// Methods the rule answers, HEAD included when GET is (sorted, no OPTIONS unless explicit).
+    pub(crate) methods: Vec<Method>,
+    /// Index of the handler set in the app's table.
+    pub(crate) handler: usize,
+    /// The blueprint scope the rule belongs to (0 is the app).
+    pub(crate) scope: usize,
+    /// Who added the rule: "app", a blueprint name, or an extension name.
+    pub(crate) owner: String,
+}
+
+/// The outcome of matching one request.
+#[derive(Debug)]
+pub(crate) enum Match {
+    Found { rule: usize, values: Vec<PathValue> },
+    /// A 308 to this path (strict slashes, merged slashes).
+    Redirect(String),
+    /// Methods the path does answer to.
+    MethodNotAllowed(Vec<Method>),
+    /// An OPTIONS request answered by the map itself.
+    Options(Vec<Method>),
+    NotFound,
+}
+
+/// All rules, compiled for matching and building.
+#[derive(Debug, Default)]
+pub(crate) struct UrlMap {
+    pub(crate) rules: Vec<RuleEntry>,
+    statics: HashMap<String, Vec<usize>>,
+    dynamic: Vec<usize>,
+    by_endpoint: HashMap<String, Vec<usize>>,
+}
+
+impl UrlMap {
+    /// Builds the lookup tables once all rules are in.
+    pub(crate) fn new(rules: Vec<RuleEntry>) -> Self {
+        let mut statics: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut dynamic = Vec::new();
+        let mut by_endpoint: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in rules.iter().enumerate() {
+            if r.rule.is_static() {
+                statics.entry(r.rule.static_key()).or_default().push(i);
+            } else {
+                dynamic.push(i);
+            }
+            by_endpoint.entry(r.endpoint.clone()).or_default().push(i);
+        }
+        // Stable: equal keys keep registration order, as in Werkzeug.
+        dynamic.sort_by(|a, b| rules[*a].rule.sort_key.cmp(&rules[*b].rule.sort_key));
+        // Werkzeug builds with the rule using the most arguments first.
+        for list in by_endpoint.values_mut() {
+            list.sort_by_key(|i| std::cmp::Reverse(rules[*i].rule.vars().count()));
+        }
+        UrlMap {
+            rules,
+            statics,
+            dynamic,
+            by_endpoint,
+        }
+    }
+
+    /// Matches a raw (percent-encoded) request path.
+    pub(crate) fn match_path(&self, method: &Method, raw_path: &str) -> Match {
+        let Some(path) = normalize(raw_path) else {
+            return Match::NotFound;
+        };
+        let mut allowed: Vec<Method> = Vec::new();
+        let mut explicit_options = false;
+        if let Some(found) = self.match_normalized(method, &path, &mut allowed, &mut explicit_options) {
+            return found;
+        }
+        if !allowed.is_empty() {
+            if *method == Method::OPTIONS && !explicit_options {
+                allowed.push(Method::OPTIONS);
+                return Match::Options(sorted(allowed));
+            }
+            allowed.push(Method::OPTIONS);
+            return Match::MethodNotAllowed(sorted(allowed));
+        }
+        // Werkzeug merges repeated slashes by redirecting.
+        if raw_path.contains("//") {
+            let mut merged = String::with_capacity(raw_path.len());
+            for c in raw_path.chars() {
+                if !(c == '/' && merged.ends_with('/')) {
+                    merged.push(c);
+                }
+            }
+            if !matches!(self.match_path(method, &merged), Match::NotFound) {
+                return Match::Redirect(merged);
+            }
+        }
+        // A rule ending in `/` redirects the URL without it.
+        if !path.ends_with('/') {
+            let slashed = format!("{path}/");
+            let mut ignored = Vec::new();
+            let mut ignored_opts = false;
+            let hit = self.match_normalized(method, &slashed, &mut ignored, &mut ignored_opts);
+            if hit.is_some() || !ignored.is_empty() {
+                return Match::Redirect(format!("{raw_path}/"));
+            }
+        }
+        Match::NotFound
+    }
+
+    fn match_normalized(
+        &self,
+        method: &Method,
+        path: &str,
+        allowed: &mut Vec<Method>,
+        explicit_options: &mut bool,
+    ) -> Option<Match> {
+        let mut check = |i: usize, values: Vec<PathValue>| -> Option<Match> {
+            let entry = &self.rules[i];
+            if entry.methods.contains(method) {
+                return Some(Match::Found { rule: i, values });
+            }
+            *explicit_options |= entry.methods.contains(&Method::OPTIONS);
+            allowed.extend(entry.methods.iter().cloned());
+            None
+        };
+        if let Some(list) = self.statics.get(path) {
+            for &i in list {
+                if let Some(m) = check(i, Vec::new()) {
+                    return Some(m);
+                }
+            }
+        }
+        for &i in &self.dynamic {
+            let rule = &self.rules[i].rule;
+            if !path.starts_with(&rule.prefix) {
+                continue;
+            }
+            let Some(re) = &rule.regex else { continue };
+            let Some(caps) = re.captures(path) else {
+                continue;
+            };
+            let mut values = Vec::with_capacity(caps.len() - 1);
+            let mut ok = true;
+            for ((_, conv), cap) in rule.vars().zip(caps.iter().skip(1)) {
+                let raw = cap.map_or("", |m| m.as_str());
+                match conv.to_value(decode_value(raw)) {
+                    Some(v) => values.push(v),
+                    None => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if ok && let Some(m) = check(i, values) {
+                return Some(m);
+            }
+        }
+        None
+    }
+
+    /// Builds the path (and query string) of `endpoint` from `values`.
+    pub(crate) fn build(&self, endpoint: &str, values: &[(String, String)]) -> Result<String, BuildError> {
+        let Some(candidates) = self.by_endpoint.get(endpoint) else {
+            return Err(BuildError::UnknownEndpoint {
+                endpoint: endpoint.to_owned(),
+                suggestion: self.suggest(endpoint),
+            });
+        };
+        let mut missing_for_first: Option<Vec<String>> = None;
+        for &i in candidates {
+            let rule = &self.rules[i].rule;
+            let missing: Vec<String> = rule
+                .vars()
+                .filter(|(n, _)| !values.iter().any(|(k, _)| k == n))
+                .map(|(n, _)| n.to_owned())
+                .collect();
+            if !missing.is_empty() {
+                missing_for_first.get_or_insert(missing);
+                continue;
+            }
+            let mut url = String::new();
+            for part in &rule.parts {
+                match part {
+                    Part::Static(s) => url.push_str(s),
+                    Part::Var { name, conv } => {
+                        let raw = values
+                            .iter()
+                            .find(|(k, _)| k == name)
+                            .map(|(_, v)| v.as_str())
+                            .unwrap_or_default();
+                        let encoded = conv.to_url(raw).map_err(|reason| BuildError::BadValue {
+                            endpoint: endpoint.to_owned(),
+                            name: name.clone(),
+                            value: raw.to_owned(),
+                            reason,
+                        })?;
+                        url.push_str(&encoded);
+                    }
+                }
+            }
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            let mut any = false;
+            for (k, v) in values {
+                if !rule.vars().any(|(n, _)| n == k) {
+                    query.append_pair(k, v);
+                    any = true;
+                }
+            }
+            if any {
+                let _ = write!(url, "?{}", query.finish());
+            }
+            return Ok(url);
+        }
+        Err(BuildError::MissingValues {
+            endpoint: endpoint.to_owned(),
+            missing: missing_for_first.unwrap_or_default(),
+        })
+    }
+
+    /// The closest endpoint name, for "did you mean".
+    fn suggest(&self, endpoint: &str) -> Option<String> {
+        self.by_endpoint
+            .keys()
+            .map(|k| (edit_distance(k, endpoint), k))
+            .filter(|(d, k)| *d <= 3.max(k.len() / 3))
+            .min()
+            .map(|(_, k)| k.clone())
+    }
+}
+
+fn sorted(mut methods: Vec<Method>) -> Vec<Method> {
+    methods.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    methods.dedup();
+    methods
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes percent-escapes except `%2F` and `%25`, which stay (upper-cased) so a `/` or
+/// `%` that was escaped cannot be confused with a separator. `None` if the result is not
+/// UTF-8.
+pub(crate) fn normalize(raw: &str) -> Option<Cow<'_, str>> {
+    if !raw.contains('%') {
+        return Some(Cow::Borrowed(raw));
+    }
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                let b = h * 16 + l;
+                if b == b'/' || b == b'%' {
+                    out.extend_from_slice(if b == b'/' { b"%2F" } else { b"%25" });
+                } else {
+                    out.push(b);
+                }
+                i += 3;
+                continue;
+            }
+        }
+        if bytes[i] == b'%' {
+            // A `%` not starting an escape stands for itself.
+            out.extend_from_slice(b"%25");
+        } else {
+            out.push(bytes[i]);
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok().map(Cow::Owned)
+}
+
+/// Decodes the `%2F` and `%25` left by [`normalize`] in a matched value.
+pub(crate) fn decode_value(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if tail.starts_with("%2F") {
+            out.push('/');
+            rest = &tail[3..];
+        } else if tail.starts_with("%25") {
+            out.push('%');
+            rest = &tail[3..];
+        } else {
+            out.push('%');
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(rules: &[(&str, &str, &[Method])]) -> UrlMap {
+        UrlMap::new(
+            rules
+                .iter()
+                .enumerate()
+                .map(|(i, (rule, endpoint, methods))| {
+                    let mut methods = methods.to_vec();
+                    if methods.contains(&Method::GET) {
+                        methods.push(Method::HEAD);
+                    }
+                    RuleEntry {
+                        rule: Rule::parse(rule).unwrap(),
+                        endpoint: (*endpoint).to_owned(),
+                        methods,
+                        handler: i,
+                        scope: 0,
+                        owner: "app".to_owned(),
+                    }
+                })
+                .collect(),
+        )
+    }
+
+    fn found(m: Match) -> (usize, Vec<PathValue>) {
+        match m {
+            Match::Found { rule, values } => (rule, values),
+            other => panic!("expected a match, got {other:?}"),
+        }
+    }
+
+    const GET: &[Method] = &[Method::GET];
+
+    #[test]
+    fn normalize_keeps_escaped_slash() {
+        assert_eq!(normalize("/a%20b%2fc%25d").unwrap(), "/a b%2Fc%25d");
+        assert_eq!(decode_value("b%2Fc%25d"), "b/c%d");
+        assert_eq!(normalize("/100%").unwrap(), "/100%25");
+        assert_eq!(normalize("/%zz").unwrap(), "/%25zz");
+        assert!(normalize("/%ff").is_none());
+        assert_eq!(normalize("/J%C3%B6rg").unwrap(), "/Jörg");
+    }
+
+    #[test]
+    fn converters_pick_rules() {
+        let m = map(&[("/post/<int:id>", "int", GET), ("/post/<name>", "name", GET), ("/post/new", "new", GET)]);
+        assert_eq!(found(m.match_path(&Method::GET, "/post/new")).0, 2);
+        let (r, v) = found(m.match_path(&Method::GET, "/post/12"));
+        assert_eq!((r, v), (0, vec![PathValue::Int(12)]));
+        assert_eq!(found(m.match_path(&Method::GET, "/post/abc")).0, 1);
+        let only_int = map(&[("/post/<int:post_id>", "show", GET)]);
+        assert!(matches!(only_int.match_path(&Method::GET, "/post/abc"), Match::NotFound));
+        assert!(matches!(only_int.match_path(&Method::GET, "/post/-1"), Match::NotFound));
+    }
+
+    #[test]
+    fn path_values_are_decoded() {
+        let m = map(&[("/user/<name>", "user", GET), ("/files/<path:p>", "files", GET)]);
+        assert_eq!(found(m.match_path(&Method::GET, "/user/a%2Fb")).1, vec![PathValue::Str("a/b".into())]);
+        assert_eq!(found(m.match_path(&Method::GET, "/files/a/b%20c")).1, vec![PathValue::Str("a/b c".into())]);
+    }
+
+    #[test]
+    fn slashes() {
+        let m = map(&[("/projects/", "projects", GET), ("/about", "about", GET)]);
+        assert!(matches!(m.match_path(&Method::GET, "/projects"), Match::Redirect(ref p) if p == "/projects/"));
+        assert!(matches!(m.match_path(&Method::GET, "/about/"), Match::NotFound));
+        assert!(matches!(m.match_path(&Method::GET, "//about"), Match::Redirect(ref p) if p == "/about"));
+    }
+
+    #[test]
+    fn methods() {
+        let m = map(&[("/login", "form", GET), ("/login", "submit", &[Method::POST])]);
+        assert_eq!(found(m.match_path(&Method::POST, "/login")).0, 1);
+        assert_eq!(found(m.match_path(&Method::HEAD, "/login")).0, 0);
+        match m.match_path(&Method::DELETE, "/login") {
+            Match::MethodNotAllowed(a) => assert_eq!(a, [Method::GET, Method::HEAD, Method::OPTIONS, Method::POST]),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(m.match_path(&Method::OPTIONS, "/login"), Match::Options(_)));
+    }
+
+    #[test]
+    fn build_urls() {
+        let m = map(&[("/post/<int:id>", "show", GET), ("/", "index", GET)]);
+        let v = |pairs: &[(&str, &str)]| pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
+        assert_eq!(m.build("show", &v(&[("id", "3"), ("q", "a b")])).unwrap(), "/post/3?q=a+b");
+        assert!(matches!(m.build("show", &[]), Err(BuildError::MissingValues { .. })));
+        assert!(matches!(m.build("shw", &[]), Err(BuildError::UnknownEndpoint { suggestion: Some(ref s), .. }) if s == "show"));
+        assert!(matches!(m.build("show", &v(&[("id", "x")])), Err(BuildError::BadValue { .. })));
+    }
+}
