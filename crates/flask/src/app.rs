@@ -19,12 +19,12 @@ use crate::config::Config;
 use crate::dispatch::{Dispatch, catch_unwind};
 use crate::extension::{Extension, Registry, Setup, SetupError};
 use crate::hooks::{AfterFn, BeforeFn, BoxFuture, TeardownFn};
+use crate::routing::UrlFor;
 use crate::routing::blueprint::{ErrorMatcher, ScopeDef, join_rule, scope_methods};
 use crate::routing::method_routing::{BoxedHandler, MethodHandlers};
 use crate::routing::rule::Rule;
 use crate::routing::url_for::UrlSettings;
 use crate::routing::url_map::{RuleEntry, UrlMap};
-use crate::routing::UrlFor;
 use crate::testing::TestClient;
 
 /// A boxed error, for startup tasks and extension errors.
@@ -34,6 +34,14 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub type Route = BoxCloneSyncService<Request, Response, Infallible>;
 
 type LayerFn = Box<dyn FnOnce(Route) -> Route + Send>;
+
+/// An extension as registered: for `init_app`, and by type for lookups.
+type Registered = (
+    Arc<dyn Extension>,
+    TypeId,
+    Arc<dyn Any + Send + Sync>,
+    &'static str,
+);
 pub(crate) type StartupFn = Box<dyn FnOnce(App) -> BoxFuture<'static, Result<(), BoxError>> + Send>;
 pub(crate) type ShutdownFn = Box<dyn FnOnce(App) -> BoxFuture<'static, ()> + Send>;
 
@@ -59,7 +67,10 @@ impl AppRoot {
 impl From<&str> for AppRoot {
     /// A name; the root is the current directory.
     fn from(name: &str) -> Self {
-        AppRoot::new(name, std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))
+        AppRoot::new(
+            name,
+            std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        )
     }
 }
 
@@ -99,7 +110,7 @@ pub struct Flask {
     pub(crate) root_path: PathBuf,
     pub(crate) config: Config,
     pub(crate) scope: ScopeDef,
-    extensions: Vec<(Arc<dyn Extension>, TypeId, Arc<dyn Any + Send + Sync>, &'static str)>,
+    extensions: Vec<Registered>,
     state: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     layers: Vec<LayerFn>,
     startup: Vec<StartupFn>,
@@ -113,7 +124,14 @@ impl fmt::Debug for Flask {
             .field("name", &self.name)
             .field("root_path", &self.root_path)
             .field("scope", &self.scope)
-            .field("extensions", &self.extensions.iter().map(|e| e.0.name()).collect::<Vec<_>>())
+            .field(
+                "extensions",
+                &self
+                    .extensions
+                    .iter()
+                    .map(|e| e.0.name())
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -240,9 +258,9 @@ impl Flask {
     {
         self.startup.push(Box::new(move |app| {
             Box::pin(async move {
-                task(app)
-                    .await
-                    .map_err(|e| -> BoxError { format!("startup task of {owner} failed: {e}").into() })
+                task(app).await.map_err(|e| -> BoxError {
+                    format!("startup task of {owner} failed: {e}").into()
+                })
             })
         }));
     }
@@ -278,11 +296,14 @@ impl Flask {
 
         let mut flat = Flat::default();
         let scope = std::mem::take(&mut self.scope);
-        flat.add_scope(scope, None, String::new(), None, None)?;
+        flat.add_scope(scope, None, "", None, None)?;
 
         let url_settings = UrlSettings {
             server_name: self.config.get("SERVER_NAME")?,
-            application_root: self.config.get("APPLICATION_ROOT")?.unwrap_or_else(|| "/".to_owned()),
+            application_root: self
+                .config
+                .get("APPLICATION_ROOT")?
+                .unwrap_or_else(|| "/".to_owned()),
             preferred_scheme: self
                 .config
                 .get("PREFERRED_URL_SCHEME")?
@@ -363,13 +384,15 @@ impl Flat {
     fn add_scope(
         &mut self,
         scope: ScopeDef,
-        name: Option<String>,
-        prefix: String,
+        name: Option<&str>,
+        prefix: &str,
         parent: Option<usize>,
-        owner: Option<String>,
+        owner: Option<&str>,
     ) -> Result<(), SetupError> {
         let id = self.scopes.len();
-        let mut chain = parent.map(|p| self.scopes[p].chain.clone()).unwrap_or_default();
+        let mut chain = parent
+            .map(|p| self.scopes[p].chain.clone())
+            .unwrap_or_default();
         chain.push(id);
         let mut err_code = Vec::new();
         for (code, h) in scope.err_code {
@@ -379,7 +402,7 @@ impl Flat {
             }
         }
         self.scopes.push(Scope {
-            name: name.clone(),
+            name: name.map(str::to_owned),
             chain,
             before: scope.before,
             after: scope.after,
@@ -388,7 +411,7 @@ impl Flat {
             err_type: scope.err_type,
         });
         for (rule_text, mut mh) in scope.routes {
-            let full = join_rule(&prefix, &rule_text);
+            let full = join_rule(prefix, &rule_text);
             let rule = Rule::parse(&full).map_err(|e| SetupError::InvalidRule {
                 rule: full.clone(),
                 reason: e.to_string(),
@@ -410,7 +433,7 @@ impl Flat {
                 .clone()
                 .or_else(|| mh.fn_name.clone())
                 .unwrap_or_else(|| full.clone());
-            let endpoint = match &name {
+            let endpoint = match name {
                 Some(bp) => format!("{bp}.{local}"),
                 None => local,
             };
@@ -431,8 +454,8 @@ impl Flat {
             let rule_owner = mh
                 .owner
                 .take()
-                .or_else(|| owner.clone())
-                .or_else(|| name.clone())
+                .or_else(|| owner.map(str::to_owned))
+                .or_else(|| name.map(str::to_owned))
                 .unwrap_or_else(|| "app".to_owned());
             self.rules.push(RuleEntry {
                 rule,
@@ -451,22 +474,26 @@ impl Flat {
                     reason: "a blueprint name must not be empty or contain a dot".to_owned(),
                 });
             }
-            let full_name = match &name {
+            let full_name = match name {
                 Some(n) => format!("{n}.{}", bp.name),
                 None => bp.name.clone(),
             };
-            if self.scopes.iter().any(|s| s.name.as_deref() == Some(&full_name)) {
+            if self
+                .scopes
+                .iter()
+                .any(|s| s.name.as_deref() == Some(&full_name))
+            {
                 return Err(SetupError::Blueprint {
                     name: full_name,
                     reason: "registered twice; blueprint names must be unique".to_owned(),
                 });
             }
             let bp_prefix = match &bp.url_prefix {
-                Some(p) => join_rule(&prefix, p),
-                None => prefix.clone(),
+                Some(p) => join_rule(prefix, p),
+                None => prefix.to_owned(),
             };
-            let bp_owner = bp.owner.clone().or_else(|| owner.clone());
-            self.add_scope(bp.scope, Some(full_name), bp_prefix, Some(id), bp_owner)?;
+            let bp_owner = bp.owner.as_deref().or(owner);
+            self.add_scope(bp.scope, Some(&full_name), &bp_prefix, Some(id), bp_owner)?;
         }
         Ok(())
     }
@@ -566,7 +593,12 @@ impl App {
 
     /// A value stored with [`Flask::state`].
     pub fn state<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
-        self.inner.state.get(&TypeId::of::<T>())?.clone().downcast::<T>().ok()
+        self.inner
+            .state
+            .get(&TypeId::of::<T>())?
+            .clone()
+            .downcast::<T>()
+            .ok()
     }
 
     /// A registered extension, by type.
@@ -587,7 +619,13 @@ impl App {
     /// Builds a URL outside a request. As in Flask the URL is external by default, which
     /// needs `SERVER_NAME`; call [`UrlFor::relative`] for a path alone.
     pub fn url_for(&self, endpoint: &str) -> UrlFor<'_> {
-        UrlFor::new(&self.inner.url_map, &self.inner.url_settings, None, None, endpoint)
+        UrlFor::new(
+            &self.inner.url_map,
+            &self.inner.url_settings,
+            None,
+            None,
+            endpoint,
+        )
     }
 
     /// Every rule: `(rule, endpoint, methods, owner)`, in registration order.
@@ -612,7 +650,8 @@ impl App {
 
     /// Runs the startup tasks of the app and its extensions, once; later calls do nothing.
     pub async fn startup(&self) -> Result<(), BoxError> {
-        let tasks = std::mem::take(&mut *self.inner.startup.lock().unwrap_or_else(|e| e.into_inner()));
+        let tasks =
+            std::mem::take(&mut *self.inner.startup.lock().unwrap_or_else(|e| e.into_inner()));
         for task in tasks {
             task(self.clone()).await?;
         }
@@ -621,7 +660,13 @@ impl App {
 
     /// Runs the shutdown tasks, once.
     pub async fn shutdown(&self) {
-        let tasks = std::mem::take(&mut *self.inner.shutdown.lock().unwrap_or_else(|e| e.into_inner()));
+        let tasks = std::mem::take(
+            &mut *self
+                .inner
+                .shutdown
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
         for task in tasks {
             task(self.clone()).await;
         }
@@ -631,7 +676,11 @@ impl App {
     pub async fn handle(&self, req: Request) -> Response {
         let fut: BoxFuture<'static, Result<Response, Infallible>> = match &self.inner.layered {
             Some(route) => Box::pin(route.clone().oneshot(req)),
-            None => self.inner.body_limit.layer(Dispatch(self.inner.clone())).call(req),
+            None => self
+                .inner
+                .body_limit
+                .layer(Dispatch(self.inner.clone()))
+                .call(req),
         };
         match catch_unwind(fut).await {
             Ok(Ok(resp)) => resp,

@@ -92,7 +92,10 @@ impl Config {
             ("SESSION_COOKIE_PARTITIONED", Value::Bool(false)),
             ("SESSION_COOKIE_SAMESITE", Value::from("Lax")),
             ("SESSION_REFRESH_EACH_REQUEST", Value::Bool(true)),
-            ("MAX_CONTENT_LENGTH", Value::from(DEFAULT_MAX_CONTENT_LENGTH)),
+            (
+                "MAX_CONTENT_LENGTH",
+                Value::from(DEFAULT_MAX_CONTENT_LENGTH),
+            ),
             ("MAX_FORM_MEMORY_SIZE", Value::from(500_000)),
             ("MAX_FORM_PARTS", Value::from(1_000)),
             ("SEND_FILE_MAX_AGE_DEFAULT", Value::Null),
@@ -128,11 +131,15 @@ impl Config {
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ConfigError> {
         match self.get_value(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(|_| ConfigError::WrongType {
-                key: key.to_owned(),
-                expected: std::any::type_name::<T>().to_owned(),
-                found: v.to_string(),
-            }),
+            Some(v) => {
+                serde_json::from_value(v.clone())
+                    .map(Some)
+                    .map_err(|_| ConfigError::WrongType {
+                        key: key.to_owned(),
+                        expected: std::any::type_name::<T>().to_owned(),
+                        found: v.to_string(),
+                    })
+            }
         }
     }
 
@@ -146,7 +153,9 @@ impl Config {
         match self.get_value(key) {
             Some(Value::Bool(b)) => *b,
             Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
-            Some(Value::String(s)) => matches!(s.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"),
+            Some(Value::String(s)) => {
+                matches!(s.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
+            }
             _ => false,
         }
     }
@@ -258,7 +267,11 @@ impl Config {
     }
 
     /// Loads TOML text; `origin` names it in errors.
-    pub fn from_toml_str(&mut self, text: &str, origin: impl AsRef<Path>) -> Result<(), ConfigError> {
+    pub fn from_toml_str(
+        &mut self,
+        text: &str,
+        origin: impl AsRef<Path>,
+    ) -> Result<(), ConfigError> {
         let table: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: origin.as_ref().to_owned(),
             message: e.to_string(),
@@ -324,7 +337,10 @@ mod tests {
     #[test]
     fn defaults_are_flasks() {
         let c = Config::new();
-        assert_eq!(c.get::<u64>("PERMANENT_SESSION_LIFETIME").unwrap(), Some(2_678_400));
+        assert_eq!(
+            c.get::<u64>("PERMANENT_SESSION_LIFETIME").unwrap(),
+            Some(2_678_400)
+        );
         assert_eq!(c.get_str("PREFERRED_URL_SCHEME"), Some("http"));
         assert!(!c.contains("SECRET_KEY"));
     }

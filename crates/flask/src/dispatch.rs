@@ -50,7 +50,11 @@ enum Early {
 }
 
 fn allow_header(methods: &[Method]) -> HeaderValue {
-    let joined = methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+    let joined = methods
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
     HeaderValue::from_str(&joined).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
@@ -69,7 +73,8 @@ async fn dispatch(app: Arc<AppInner>, req: Request) -> Response {
         Match::MethodNotAllowed(allowed) => (
             None,
             Some(Early::Error(
-                Error::new(StatusCode::METHOD_NOT_ALLOWED).with_header(header::ALLOW, allow_header(&allowed)),
+                Error::new(StatusCode::METHOD_NOT_ALLOWED)
+                    .with_header(header::ALLOW, allow_header(&allowed)),
             )),
         ),
         Match::Options(allowed) => (None, Some(Early::Options(allowed))),
@@ -86,7 +91,10 @@ async fn dispatch(app: Arc<AppInner>, req: Request) -> Response {
     let mut answered = None;
     'hooks: for &s in chain {
         for hook in &app.scopes[s].before {
-            if let Some(resp) = catch_unwind(hook.call(&mut parts)).await.unwrap_or_else(|p| Some(panic_response(p))) {
+            if let Some(resp) = catch_unwind(hook.call(&mut parts))
+                .await
+                .unwrap_or_else(|p| Some(panic_response(p)))
+            {
                 answered = Some(resp);
                 break 'hooks;
             }
@@ -102,7 +110,8 @@ async fn dispatch(app: Arc<AppInner>, req: Request) -> Response {
             }
             Some(Early::Options(allowed)) => {
                 let mut resp = Response::new(Body::empty());
-                resp.headers_mut().insert(header::ALLOW, allow_header(&allowed));
+                resp.headers_mut()
+                    .insert(header::ALLOW, allow_header(&allowed));
                 resp
             }
             None => {
@@ -189,7 +198,9 @@ async fn handle_error(
     *req.uri_mut() = ctx.uri().clone();
     req.extensions_mut().insert(ctx.clone());
     req.extensions_mut().insert(err.clone());
-    let mut handled = catch_unwind(handler.call(req)).await.unwrap_or_else(panic_response);
+    let mut handled = catch_unwind(handler.call(req))
+        .await
+        .unwrap_or_else(panic_response);
     // An error handler that fails gets the plain page of its own error, not another round.
     if let Some(ErrorMarker(again)) = handled.extensions_mut().remove::<ErrorMarker>() {
         tracing::error!("the error handler for {} failed: {again}", err.code());
@@ -201,12 +212,13 @@ async fn handle_error(
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Error {
     type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut http::request::Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Error>()
-            .cloned()
-            .ok_or_else(|| Error::internal("flask::Error can only be extracted in an error handler"))
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Error>().cloned().ok_or_else(|| {
+            Error::internal("flask::Error can only be extracted in an error handler")
+        })
     }
 }
 

@@ -55,7 +55,9 @@ pub enum SetupError {
         reason: String,
     },
     /// Two different handlers were given the same endpoint name.
-    #[error("endpoint {endpoint:?} is used by two different handlers (rules {first:?} and {second:?}); give one of them another name with .endpoint(\"...\")")]
+    #[error(
+        "endpoint {endpoint:?} is used by two different handlers (rules {first:?} and {second:?}); give one of them another name with .endpoint(\"...\")"
+    )]
     DuplicateEndpoint {
         /// The endpoint.
         endpoint: String,
@@ -79,7 +81,9 @@ pub enum SetupError {
         code: u16,
     },
     /// An extension needs another one that is not registered.
-    #[error("{needed_by} needs the extension {missing}, which is not registered: add .extension(..) for it to the app")]
+    #[error(
+        "{needed_by} needs the extension {missing}, which is not registered: add .extension(..) for it to the app"
+    )]
     MissingExtension {
         /// The extension that needs it.
         needed_by: String,
@@ -122,7 +126,9 @@ pub struct Setup<'a> {
 
 impl std::fmt::Debug for Setup<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Setup").field("extension", &self.owner).finish()
+        f.debug_struct("Setup")
+            .field("extension", &self.owner)
+            .finish()
     }
 }
 
@@ -245,9 +251,10 @@ impl Setup<'_> {
     /// Another extension this one cannot work without: a [`SetupError::MissingExtension`]
     /// naming both when it is not registered.
     pub fn require<E: Send + Sync + 'static>(&self) -> Result<Arc<E>, SetupError> {
-        self.extension::<E>().ok_or_else(|| SetupError::MissingExtension {
-            needed_by: self.owner.to_owned(),
-            missing: type_name::<E>().to_owned(),
-        })
+        self.extension::<E>()
+            .ok_or_else(|| SetupError::MissingExtension {
+                needed_by: self.owner.to_owned(),
+                missing: type_name::<E>().to_owned(),
+            })
     }
 }

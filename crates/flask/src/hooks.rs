@@ -114,8 +114,10 @@ impl<H: BeforeRequestHook<T>, T: 'static> ErasedBefore for BeforeBox<H, T> {
 }
 
 pub(crate) type BeforeFn = Arc<dyn ErasedBefore>;
-pub(crate) type AfterFn = Arc<dyn Fn(RequestContext, Response) -> BoxFuture<'static, Response> + Send + Sync>;
-pub(crate) type TeardownFn = Arc<dyn Fn(RequestContext, Option<Error>) -> BoxFuture<'static, ()> + Send + Sync>;
+pub(crate) type AfterFn =
+    Arc<dyn Fn(RequestContext, Response) -> BoxFuture<'static, Response> + Send + Sync>;
+pub(crate) type TeardownFn =
+    Arc<dyn Fn(RequestContext, Option<Error>) -> BoxFuture<'static, ()> + Send + Sync>;
 
 pub(crate) fn before<H: BeforeRequestHook<T>, T: 'static>(h: H) -> BeforeFn {
     Arc::new(BeforeBox(h, PhantomData))

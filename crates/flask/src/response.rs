@@ -69,7 +69,10 @@ impl IntoResponse for Redirect {
             self.status,
             [
                 (header::LOCATION, location),
-                (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                ),
             ],
             body,
         )
@@ -90,7 +93,10 @@ impl IntoResponse for Redirect {
 pub fn jsonify<T: Serialize>(value: T) -> Response {
     match serde_json::to_vec(&value) {
         Ok(bytes) => (
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
             bytes,
         )
             .into_response(),
@@ -104,7 +110,9 @@ pub(crate) fn strip_body(resp: Response) -> Response {
     if !parts.headers.contains_key(header::CONTENT_LENGTH)
         && let Some(n) = http_body::Body::size_hint(&body).exact()
     {
-        parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(n));
     }
     Response::from_parts(parts, Body::empty())
 }

@@ -6,17 +6,26 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
-use crate::app::{App, BoxError};
 use crate::Flask;
+use crate::app::{App, BoxError};
 
 impl App {
     /// Serves the app on `listener` until SIGINT or SIGTERM, then finishes the requests in
     /// flight and runs the shutdown tasks. Startup tasks run before the first accept.
     pub async fn serve(self, listener: TcpListener) -> Result<(), BoxError> {
+        self.serve_with_shutdown(listener, shutdown_signal()).await
+    }
+
+    /// Like [`App::serve`], but stops when `signal` completes instead of on SIGINT/SIGTERM.
+    pub async fn serve_with_shutdown(
+        self,
+        listener: TcpListener,
+        signal: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), BoxError> {
         self.startup().await?;
         let service = axum::ServiceExt::<axum::extract::Request>::into_make_service(self.clone());
         axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(signal)
             .await?;
         self.shutdown().await;
         Ok(())
@@ -100,12 +109,20 @@ impl Flask {
             Ok(cli) => cli,
             Err(e) => {
                 let _ = e.print();
-                return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+                return if e.use_stderr() {
+                    ExitCode::from(2)
+                } else {
+                    ExitCode::SUCCESS
+                };
             }
         };
         match cli.command {
             Command::Run { host, port, debug } => {
-                let flask = if debug { self.configure(|c| c.set("DEBUG", true)) } else { self };
+                let flask = if debug {
+                    self.configure(|c| c.set("DEBUG", true))
+                } else {
+                    self
+                };
                 let app = match flask.build() {
                     Ok(app) => app,
                     Err(e) => {

@@ -12,7 +12,10 @@ async fn index_says_hello() {
     let resp = client().get("/").send().await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text(), "Hello, World!");
-    assert_eq!(resp.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        resp.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
 }
 
 #[tokio::test]
@@ -20,7 +23,10 @@ async fn user_names_are_escaped() {
     let c = client();
     assert_eq!(c.get("/user/ada").send().await.text(), "User ada");
     assert_eq!(
-        c.get("/user/%3Cscript%3Ealert(1)%3C%2Fscript%3E").send().await.text(),
+        c.get("/user/%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+            .send()
+            .await
+            .text(),
         "User &lt;script&gt;alert(1)&lt;/script&gt;"
     );
     assert_eq!(c.get("/user/J%C3%B6rg").send().await.text(), "User Jörg");
@@ -36,7 +42,10 @@ async fn posts_need_an_integer() {
 
 #[tokio::test]
 async fn subpaths_keep_slashes() {
-    assert_eq!(client().get("/path/a/b/c.txt").send().await.text(), "Subpath a/b/c.txt");
+    assert_eq!(
+        client().get("/path/a/b/c.txt").send().await.text(),
+        "Subpath a/b/c.txt"
+    );
 }
 
 #[tokio::test]
@@ -45,7 +54,10 @@ async fn trailing_slashes_follow_werkzeug() {
     let resp = c.get("/projects").send().await;
     assert_eq!(resp.status(), 308);
     assert_eq!(resp.header("location"), Some("/projects/"));
-    assert_eq!(c.get("/projects").follow_redirects().send().await.text(), "The project page");
+    assert_eq!(
+        c.get("/projects").follow_redirects().send().await.text(),
+        "The project page"
+    );
     assert_eq!(c.get("/about").send().await.text(), "The about page");
     assert_eq!(c.get("/about/").send().await.status(), 404);
 }

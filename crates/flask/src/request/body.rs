@@ -35,10 +35,16 @@ fn require_form(req: &Request) -> Result<(), Error> {
     if mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
         return Ok(());
     }
-    let got = if ct.is_empty() { "none".to_owned() } else { format!("'{ct}'") };
+    let got = if ct.is_empty() {
+        "none".to_owned()
+    } else {
+        format!("'{ct}'")
+    };
     Err(Error::with_description(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        format!("Expected a form body (Content-Type: application/x-www-form-urlencoded), got {got}."),
+        format!(
+            "Expected a form body (Content-Type: application/x-www-form-urlencoded), got {got}."
+        ),
     ))
 }
 
@@ -97,7 +103,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
         let body = read_body(req, state).await?;
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(&body));
         serde_path_to_error::deserialize(de).map(Form).map_err(|e| {
-            Error::with_description(StatusCode::BAD_REQUEST, format!("Invalid form data: {}", describe(&e)))
+            Error::with_description(
+                StatusCode::BAD_REQUEST,
+                format!("Invalid form data: {}", describe(&e)),
+            )
         })
     }
 }

@@ -62,11 +62,12 @@ impl fmt::Debug for RequestContext {
 
 impl RequestContext {
     pub(crate) fn new(app: Arc<AppInner>, parts: &Parts, matched: Option<Matched>) -> Self {
-        let host = parts
-            .headers
-            .get(header::HOST)
-            .cloned()
-            .or_else(|| parts.uri.authority().and_then(|a| HeaderValue::from_str(a.as_str()).ok()));
+        let host = parts.headers.get(header::HOST).cloned().or_else(|| {
+            parts
+                .uri
+                .authority()
+                .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+        });
         RequestContext {
             inner: Arc::new(Inner {
                 app,
@@ -162,11 +163,15 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<RequestContext>().cloned().ok_or_else(|| {
-            Error::internal(
-                "RequestContext is only available in requests served by a flask App \
+        parts
+            .extensions
+            .get::<RequestContext>()
+            .cloned()
+            .ok_or_else(|| {
+                Error::internal(
+                    "RequestContext is only available in requests served by a flask App \
                  (it was extracted in a plain axum router)",
-            )
-        })
+                )
+            })
     }
 }

@@ -33,7 +33,10 @@ impl Cookies {
 
     /// The value of cookie `name` (the first one if sent twice).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// All cookies, in order.

@@ -61,7 +61,10 @@ impl G {
             .and_then(|old| old.downcast::<T>().ok().map(|b| *b))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<TypeId, Box<dyn Any + Send + Sync>>> {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<TypeId, Box<dyn Any + Send + Sync>>>
+    {
         // A panic while holding the lock leaves plain data behind; keep serving.
         self.0.g_map().lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -36,10 +36,19 @@ impl<T> Deref for Json<T> {
 }
 
 fn is_json(req: &Request) -> bool {
-    let Some(ct) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(ct) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
-    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
@@ -65,7 +74,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
             Error::with_description(StatusCode::BAD_REQUEST, msg)
         })?;
         de.end().map_err(|e| {
-            Error::with_description(StatusCode::BAD_REQUEST, format!("Failed to decode JSON object: {e}"))
+            Error::with_description(
+                StatusCode::BAD_REQUEST,
+                format!("Failed to decode JSON object: {e}"),
+            )
         })?;
         Ok(Json(value))
     }

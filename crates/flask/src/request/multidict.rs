@@ -26,7 +26,10 @@ impl MultiDict {
 
     /// The first value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The first value of `key` converted to `T`; `None` if missing or not convertible,
@@ -88,7 +91,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Args {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Args(MultiDict::parse(parts.uri.query().unwrap_or("").as_bytes())))
+        Ok(Args(MultiDict::parse(
+            parts.uri.query().unwrap_or("").as_bytes(),
+        )))
     }
 }
 
@@ -118,9 +123,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or("");
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
-        serde_path_to_error::deserialize(de).map(Query).map_err(|e| {
-            Error::with_description(StatusCode::BAD_REQUEST, format!("Invalid query string: {}", describe(&e)))
-        })
+        serde_path_to_error::deserialize(de)
+            .map(Query)
+            .map_err(|e| {
+                Error::with_description(
+                    StatusCode::BAD_REQUEST,
+                    format!("Invalid query string: {}", describe(&e)),
+                )
+            })
     }
 }
 

@@ -73,7 +73,6 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
     }
 }
 
-
 /// Forwards to the single value's own method (so a `u8` target parses and range-checks).
 macro_rules! single {
     ($($method:ident)*) => {$(
@@ -119,7 +118,11 @@ impl<'de> Deserializer<'de> for ArgsDe<'_> {
         visitor.visit_seq(SeqDeserializer::new(iter))
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         if len != self.args.len() {
             return Err(de::Error::custom(format!(
                 "a tuple of {len} but the rule has {} variables",
@@ -178,7 +181,6 @@ impl<'a> ArgsDe<'a> {
     }
 }
 
-
 /// One value: its own type, or parsed from its text when the target asks for another.
 struct ValueDe<'a>(&'a PathValue);
 
@@ -230,7 +232,9 @@ impl<'de> Deserializer<'de> for ValueDe<'_> {
             other => other
                 .to_string()
                 .parse()
-                .map_err(|_| de::Error::custom(format!("{VALUE_MISMATCH}{other:?} is not a number")))
+                .map_err(|_| {
+                    de::Error::custom(format!("{VALUE_MISMATCH}{other:?} is not a number"))
+                })
                 .and_then(|f| visitor.visit_f64(f)),
         }
     }
@@ -243,7 +247,9 @@ impl<'de> Deserializer<'de> for ValueDe<'_> {
         match self.0.to_string().as_str() {
             "true" | "1" => visitor.visit_bool(true),
             "false" | "0" => visitor.visit_bool(false),
-            other => Err(de::Error::custom(format!("{VALUE_MISMATCH}{other:?} is not a boolean"))),
+            other => Err(de::Error::custom(format!(
+                "{VALUE_MISMATCH}{other:?} is not a boolean"
+            ))),
         }
     }
 
@@ -297,7 +303,8 @@ mod tests {
         assert_eq!(de::<i64>(&[("id", PathValue::Int(3))]).unwrap(), 3);
         assert_eq!(de::<u8>(&[("id", PathValue::Int(3))]).unwrap(), 3);
         assert_eq!(
-            de::<(String, i64)>(&[("a", PathValue::Str("x".into())), ("b", PathValue::Int(1))]).unwrap(),
+            de::<(String, i64)>(&[("a", PathValue::Str("x".into())), ("b", PathValue::Int(1))])
+                .unwrap(),
             ("x".to_owned(), 1)
         );
         #[derive(Deserialize, Debug, PartialEq)]
@@ -307,7 +314,10 @@ mod tests {
         }
         assert_eq!(
             de::<S>(&[("a", PathValue::Str("x".into())), ("b", PathValue::Int(1))]).unwrap(),
-            S { b: 1, a: "x".into() }
+            S {
+                b: 1,
+                a: "x".into()
+            }
         );
         let u = uuid::Uuid::nil();
         assert_eq!(de::<uuid::Uuid>(&[("u", PathValue::Uuid(u))]).unwrap(), u);

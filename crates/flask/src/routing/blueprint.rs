@@ -29,11 +29,17 @@ pub(crate) struct ScopeDef {
 impl fmt::Debug for ScopeDef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Scope")
-            .field("routes", &self.routes.iter().map(|(r, _)| r).collect::<Vec<_>>())
+            .field(
+                "routes",
+                &self.routes.iter().map(|(r, _)| r).collect::<Vec<_>>(),
+            )
             .field("before_request", &self.before.len())
             .field("after_request", &self.after.len())
             .field("teardown_request", &self.teardown.len())
-            .field("errorhandlers", &self.err_code.iter().map(|(c, _)| c).collect::<Vec<_>>())
+            .field(
+                "errorhandlers",
+                &self.err_code.iter().map(|(c, _)| c).collect::<Vec<_>>(),
+            )
             .field("blueprints", &self.blueprints)
             .finish()
     }
@@ -82,7 +88,9 @@ macro_rules! scope_methods {
             F: Fn($crate::RequestContext, Option<$crate::Error>) -> Fut + Send + Sync + 'static,
             Fut: std::future::Future<Output = ()> + Send + 'static,
         {
-            self.scope_mut().teardown.push($crate::hooks::teardown(hook));
+            self.scope_mut()
+                .teardown
+                .push($crate::hooks::teardown(hook));
             self
         }
 
@@ -199,7 +207,11 @@ pub(crate) fn join_rule(prefix: &str, rule: &str) -> String {
     if rule.is_empty() {
         return prefix.to_owned();
     }
-    format!("{}/{}", prefix.trim_end_matches('/'), rule.trim_start_matches('/'))
+    format!(
+        "{}/{}",
+        prefix.trim_end_matches('/'),
+        rule.trim_start_matches('/')
+    )
 }
 
 #[cfg(test)]

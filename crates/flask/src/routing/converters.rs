@@ -123,7 +123,9 @@ impl Converter {
             "any" => {
                 let items = a.rest_strings()?;
                 if items.is_empty() {
-                    return Err(RuleError::new("`any` needs at least one item, as in <any(a, b):name>"));
+                    return Err(RuleError::new(
+                        "`any` needs at least one item, as in <any(a, b):name>",
+                    ));
                 }
                 Converter::Any(items)
             }
@@ -154,7 +156,11 @@ impl Converter {
                 } else {
                     r"\d+".to_owned()
                 };
-                if *signed { format!("-?{digits}") } else { digits }
+                if *signed {
+                    format!("-?{digits}")
+                } else {
+                    digits
+                }
             }
             Converter::Float { signed, .. } => {
                 if *signed {
@@ -193,7 +199,9 @@ impl Converter {
     /// value does not convert, which makes the rule not match (a 404 when no other does).
     pub(crate) fn to_value(&self, s: String) -> Option<PathValue> {
         match self {
-            Converter::String { .. } | Converter::Path | Converter::Any(_) => Some(PathValue::Str(s)),
+            Converter::String { .. } | Converter::Path | Converter::Any(_) => {
+                Some(PathValue::Str(s))
+            }
             Converter::Int { min, max, .. } => {
                 let v: i64 = s.parse().ok()?;
                 if min.is_some_and(|m| v < m) || max.is_some_and(|m| v > m) {
@@ -254,7 +262,10 @@ impl Converter {
                     return Err("must not be negative (the converter is not signed)".to_owned());
                 }
                 if min.is_some_and(|m| v < m) || max.is_some_and(|m| v > m) {
-                    return Err(range_msg(min.map(|m| m.to_string()), max.map(|m| m.to_string())));
+                    return Err(range_msg(
+                        min.map(|m| m.to_string()),
+                        max.map(|m| m.to_string()),
+                    ));
                 }
                 let digits = format!("{:0width$}", v.unsigned_abs(), width = *fixed_digits);
                 Ok(if v < 0 { format!("-{digits}") } else { digits })
@@ -271,7 +282,10 @@ impl Converter {
                     return Err("must not be negative (the converter is not signed)".to_owned());
                 }
                 if min.is_some_and(|m| v < m) || max.is_some_and(|m| v > m) {
-                    return Err(range_msg(min.map(|m| m.to_string()), max.map(|m| m.to_string())));
+                    return Err(range_msg(
+                        min.map(|m| m.to_string()),
+                        max.map(|m| m.to_string()),
+                    ));
                 }
                 // Always with a fraction, so the URL matches `\d+\.\d+` again.
                 let mut s = v.to_string();
@@ -328,7 +342,10 @@ impl<'a> Args<'a> {
     }
 
     fn err(&self, name: &str, want: &str) -> RuleError {
-        RuleError::new(format!("argument `{name}` of `{}` must be {want}", self.conv))
+        RuleError::new(format!(
+            "argument `{name}` of `{}` must be {want}",
+            self.conv
+        ))
     }
 
     fn int(&mut self, name: &str, pos: usize) -> Result<Option<i64>, RuleError> {
@@ -416,7 +433,13 @@ mod tests {
         assert_eq!(c.regex(), "[^/]{2,2}");
         assert!(c.to_url("abc").is_err());
         assert_eq!(c.to_url("ab").unwrap(), "ab");
-        let c = conv("string", &[(Some("minlength"), Arg::Int(2)), (Some("maxlength"), Arg::Int(4))]);
+        let c = conv(
+            "string",
+            &[
+                (Some("minlength"), Arg::Int(2)),
+                (Some("maxlength"), Arg::Int(4)),
+            ],
+        );
         assert_eq!(c.regex(), "[^/]{2,4}");
         let c = conv("default", &[]);
         assert_eq!(c.regex(), "[^/]{1,}");
@@ -424,7 +447,10 @@ mod tests {
 
     #[test]
     fn int_range_and_sign() {
-        let c = conv("int", &[(Some("min"), Arg::Int(1)), (Some("max"), Arg::Int(10))]);
+        let c = conv(
+            "int",
+            &[(Some("min"), Arg::Int(1)), (Some("max"), Arg::Int(10))],
+        );
         assert_eq!(c.to_value("5".into()), Some(PathValue::Int(5)));
         assert_eq!(c.to_value("0".into()), None);
         assert_eq!(c.to_value("11".into()), None);
@@ -448,7 +474,10 @@ mod tests {
 
     #[test]
     fn any_and_errors() {
-        let c = conv("any", &[(None, Arg::Str("a".into())), (None, Arg::Str("b c".into()))]);
+        let c = conv(
+            "any",
+            &[(None, Arg::Str("a".into())), (None, Arg::Str("b c".into()))],
+        );
         assert_eq!(c.to_url("b c").unwrap(), "b%20c");
         assert!(c.to_url("d").is_err());
         assert!(Converter::new("nope", vec![]).is_err());

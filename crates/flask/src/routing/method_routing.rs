@@ -52,7 +52,10 @@ pub struct MethodHandlers {
 impl fmt::Debug for MethodHandlers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MethodHandlers")
-            .field("methods", &self.handlers.iter().map(|(m, _)| m).collect::<Vec<_>>())
+            .field(
+                "methods",
+                &self.handlers.iter().map(|(m, _)| m).collect::<Vec<_>>(),
+            )
             .field("endpoint", &self.endpoint)
             .field("fn_name", &self.fn_name)
             .finish()
@@ -64,7 +67,10 @@ fn fn_name<H: 'static>() -> Option<String> {
     let full = std::any::type_name::<H>();
     let base = full.split('<').next().unwrap_or(full);
     let last = base.rsplit("::").next().unwrap_or(base);
-    let valid = last.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+    let valid = last
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
         && last.chars().all(|c| c.is_alphanumeric() || c == '_');
     valid.then(|| last.to_owned())
 }
@@ -139,7 +145,11 @@ impl MethodHandlers {
     /// The handler for `method`; HEAD falls back to GET.
     pub(crate) fn find(&self, method: &Method) -> Option<&BoxedHandler> {
         let find = |m: &Method| self.handlers.iter().find(|(k, _)| k == m).map(|(_, h)| h);
-        find(method).or_else(|| (*method == Method::HEAD).then(|| find(&Method::GET)).flatten())
+        find(method).or_else(|| {
+            (*method == Method::HEAD)
+                .then(|| find(&Method::GET))
+                .flatten()
+        })
     }
 }
 
@@ -174,6 +184,7 @@ pub fn patch<H: Handler<T, ()>, T: 'static>(handler: H) -> MethodHandlers {
 /// let app = Flask::new("demo").route("/login", route(&["GET", "POST"], login));
 /// # app.build().unwrap();
 /// ```
+#[allow(clippy::needless_pass_by_value)] // taken by value like get/post, cloned per method
 pub fn route<H: Handler<T, ()>, T: 'static>(methods: &[&str], handler: H) -> MethodHandlers {
     let mut mh = MethodHandlers::empty();
     for m in methods {
@@ -200,6 +211,9 @@ mod tests {
         assert_eq!(mh.fn_name.as_deref(), Some("show_post"));
         let c = get(|| async { "" });
         assert_eq!(c.fn_name, None);
-        assert_eq!(get(show_post).post(show_post).methods(), [Method::GET, Method::HEAD, Method::POST]);
+        assert_eq!(
+            get(show_post).post(show_post).methods(),
+            [Method::GET, Method::HEAD, Method::POST]
+        );
     }
 }

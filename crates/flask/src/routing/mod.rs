@@ -9,7 +9,7 @@ pub(crate) mod rule;
 pub(crate) mod url_for;
 pub(crate) mod url_map;
 
+pub use blueprint::Blueprint;
 pub use converters::PathValue;
 pub use method_routing::{MethodHandlers, delete, get, patch, post, put, route};
-pub use blueprint::Blueprint;
 pub use url_for::{BuildError, UrlFor};

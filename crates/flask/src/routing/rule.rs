@@ -112,7 +112,6 @@ impl Rule {
             Part::Static(_) => None,
         })
     }
-
 }
 
 /// In a normalized path `%` only appears as `%25`, so static text is matched the same way.
@@ -169,7 +168,10 @@ fn parse_parts(text: &str) -> Result<Vec<Part>, RuleError> {
         }
         let after = &rest[start + 1..];
         let end = find_close(after).ok_or_else(|| {
-            RuleError::new(format!("`<` at `{}` is never closed by `>`", &rest[start..]))
+            RuleError::new(format!(
+                "`<` at `{}` is never closed by `>`",
+                &rest[start..]
+            ))
         })?;
         let inner = &after[..end];
         parts.push(parse_var(inner)?);
@@ -218,14 +220,22 @@ fn parse_var(inner: &str) -> Result<Part, RuleError> {
             let (cname, args) = match c.find('(') {
                 Some(open) => {
                     let Some(args) = c[open + 1..].strip_suffix(')') else {
-                        return Err(RuleError::new(format!("`<{inner}>`: converter arguments need a closing `)`")));
+                        return Err(RuleError::new(format!(
+                            "`<{inner}>`: converter arguments need a closing `)`"
+                        )));
                     };
-                    (c[..open].trim(), parse_args(args).map_err(|e| RuleError::new(format!("`<{inner}>`: {e}")))?)
+                    (
+                        c[..open].trim(),
+                        parse_args(args)
+                            .map_err(|e| RuleError::new(format!("`<{inner}>`: {e}")))?,
+                    )
                 }
                 None => (c, Vec::new()),
             };
             if !is_ident(cname) {
-                return Err(RuleError::new(format!("`<{inner}>`: `{cname}` is not a converter name")));
+                return Err(RuleError::new(format!(
+                    "`<{inner}>`: `{cname}` is not a converter name"
+                )));
             }
             Converter::new(cname, args)
         }
@@ -319,7 +329,9 @@ mod tests {
     #[test]
     fn default_converter_is_string() {
         let r = Rule::parse("/user/<username>").unwrap();
-        assert!(matches!(r.parts[1], Part::Var { ref conv, .. } if *conv == Converter::String { min: 1, max: None }));
+        assert!(
+            matches!(r.parts[1], Part::Var { ref conv, .. } if *conv == Converter::String { min: 1, max: None })
+        );
     }
 
     #[test]

@@ -17,7 +17,9 @@ pub enum BuildError {
         suggestion: Option<String>,
     },
     /// The rule needs values that were not given.
-    #[error("Could not build url for endpoint '{endpoint}'. Did you forget to specify values {missing:?}?")]
+    #[error(
+        "Could not build url for endpoint '{endpoint}'. Did you forget to specify values {missing:?}?"
+    )]
     MissingValues {
         /// The endpoint.
         endpoint: String,
@@ -25,7 +27,9 @@ pub enum BuildError {
         missing: Vec<String>,
     },
     /// A value does not fit the variable's converter.
-    #[error("Could not build url for endpoint '{endpoint}': the value '{value}' for '{name}' {reason}.")]
+    #[error(
+        "Could not build url for endpoint '{endpoint}': the value '{value}' for '{name}' {reason}."
+    )]
     BadValue {
         /// The endpoint.
         endpoint: String,
@@ -37,7 +41,9 @@ pub enum BuildError {
         reason: String,
     },
     /// An external URL was asked for outside a request, without `SERVER_NAME`.
-    #[error("Unable to build URLs outside an active request without 'SERVER_NAME' configured. Also configure 'APPLICATION_ROOT' and 'PREFERRED_URL_SCHEME' as needed.")]
+    #[error(
+        "Unable to build URLs outside an active request without 'SERVER_NAME' configured. Also configure 'APPLICATION_ROOT' and 'PREFERRED_URL_SCHEME' as needed."
+    )]
     NoServerName,
 }
 
@@ -177,7 +183,10 @@ impl<'a> UrlFor<'a> {
                 None => ("localhost".to_owned(), ""),
             },
             None => match &self.settings.server_name {
-                Some(s) => (s.clone(), self.settings.application_root.trim_end_matches('/')),
+                Some(s) => (
+                    s.clone(),
+                    self.settings.application_root.trim_end_matches('/'),
+                ),
                 None => return Err(BuildError::NoServerName),
             },
         };

@@ -29,7 +29,10 @@ pub(crate) struct RuleEntry {
 /// The outcome of matching one request.
 #[derive(Debug)]
 pub(crate) enum Match {
-    Found { rule: usize, values: Vec<PathValue> },
+    Found {
+        rule: usize,
+        values: Vec<PathValue>,
+    },
     /// A 308 to this path (strict slashes, merged slashes).
     Redirect(String),
     /// Methods the path does answer to.
@@ -83,7 +86,9 @@ impl UrlMap {
         };
         let mut allowed: Vec<Method> = Vec::new();
         let mut explicit_options = false;
-        if let Some(found) = self.match_normalized(method, &path, &mut allowed, &mut explicit_options) {
+        if let Some(found) =
+            self.match_normalized(method, &path, &mut allowed, &mut explicit_options)
+        {
             return found;
         }
         if !allowed.is_empty() {
@@ -171,7 +176,11 @@ impl UrlMap {
     }
 
     /// Builds the path (and query string) of `endpoint` from `values`.
-    pub(crate) fn build(&self, endpoint: &str, values: &[(String, String)]) -> Result<String, BuildError> {
+    pub(crate) fn build(
+        &self,
+        endpoint: &str,
+        values: &[(String, String)],
+    ) -> Result<String, BuildError> {
         let Some(candidates) = self.by_endpoint.get(endpoint) else {
             return Err(BuildError::UnknownEndpoint {
                 endpoint: endpoint.to_owned(),
@@ -280,17 +289,18 @@ pub(crate) fn normalize(raw: &str) -> Option<Cow<'_, str>> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                let b = h * 16 + l;
-                if b == b'/' || b == b'%' {
-                    out.extend_from_slice(if b == b'/' { b"%2F" } else { b"%25" });
-                } else {
-                    out.push(b);
-                }
-                i += 3;
-                continue;
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            let b = h * 16 + l;
+            if b == b'/' || b == b'%' {
+                out.extend_from_slice(if b == b'/' { b"%2F" } else { b"%25" });
+            } else {
+                out.push(b);
             }
+            i += 3;
+            continue;
         }
         if bytes[i] == b'%' {
             // A `%` not starting an escape stands for itself.
@@ -313,12 +323,12 @@ pub(crate) fn decode_value(s: &str) -> String {
     while let Some(i) = rest.find('%') {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
-        if tail.starts_with("%2F") {
+        if let Some(after) = tail.strip_prefix("%2F") {
             out.push('/');
-            rest = &tail[3..];
-        } else if tail.starts_with("%25") {
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("%25") {
             out.push('%');
-            rest = &tail[3..];
+            rest = after;
         } else {
             out.push('%');
             rest = &tail[1..];
@@ -376,50 +386,101 @@ mod tests {
 
     #[test]
     fn converters_pick_rules() {
-        let m = map(&[("/post/<int:id>", "int", GET), ("/post/<name>", "name", GET), ("/post/new", "new", GET)]);
+        let m = map(&[
+            ("/post/<int:id>", "int", GET),
+            ("/post/<name>", "name", GET),
+            ("/post/new", "new", GET),
+        ]);
         assert_eq!(found(m.match_path(&Method::GET, "/post/new")).0, 2);
         let (r, v) = found(m.match_path(&Method::GET, "/post/12"));
         assert_eq!((r, v), (0, vec![PathValue::Int(12)]));
         assert_eq!(found(m.match_path(&Method::GET, "/post/abc")).0, 1);
         let only_int = map(&[("/post/<int:post_id>", "show", GET)]);
-        assert!(matches!(only_int.match_path(&Method::GET, "/post/abc"), Match::NotFound));
-        assert!(matches!(only_int.match_path(&Method::GET, "/post/-1"), Match::NotFound));
+        assert!(matches!(
+            only_int.match_path(&Method::GET, "/post/abc"),
+            Match::NotFound
+        ));
+        assert!(matches!(
+            only_int.match_path(&Method::GET, "/post/-1"),
+            Match::NotFound
+        ));
     }
 
     #[test]
     fn path_values_are_decoded() {
-        let m = map(&[("/user/<name>", "user", GET), ("/files/<path:p>", "files", GET)]);
-        assert_eq!(found(m.match_path(&Method::GET, "/user/a%2Fb")).1, vec![PathValue::Str("a/b".into())]);
-        assert_eq!(found(m.match_path(&Method::GET, "/files/a/b%20c")).1, vec![PathValue::Str("a/b c".into())]);
+        let m = map(&[
+            ("/user/<name>", "user", GET),
+            ("/files/<path:p>", "files", GET),
+        ]);
+        assert_eq!(
+            found(m.match_path(&Method::GET, "/user/a%2Fb")).1,
+            vec![PathValue::Str("a/b".into())]
+        );
+        assert_eq!(
+            found(m.match_path(&Method::GET, "/files/a/b%20c")).1,
+            vec![PathValue::Str("a/b c".into())]
+        );
     }
 
     #[test]
     fn slashes() {
         let m = map(&[("/projects/", "projects", GET), ("/about", "about", GET)]);
-        assert!(matches!(m.match_path(&Method::GET, "/projects"), Match::Redirect(ref p) if p == "/projects/"));
-        assert!(matches!(m.match_path(&Method::GET, "/about/"), Match::NotFound));
-        assert!(matches!(m.match_path(&Method::GET, "//about"), Match::Redirect(ref p) if p == "/about"));
+        assert!(
+            matches!(m.match_path(&Method::GET, "/projects"), Match::Redirect(ref p) if p == "/projects/")
+        );
+        assert!(matches!(
+            m.match_path(&Method::GET, "/about/"),
+            Match::NotFound
+        ));
+        assert!(
+            matches!(m.match_path(&Method::GET, "//about"), Match::Redirect(ref p) if p == "/about")
+        );
     }
 
     #[test]
     fn methods() {
-        let m = map(&[("/login", "form", GET), ("/login", "submit", &[Method::POST])]);
+        let m = map(&[
+            ("/login", "form", GET),
+            ("/login", "submit", &[Method::POST]),
+        ]);
         assert_eq!(found(m.match_path(&Method::POST, "/login")).0, 1);
         assert_eq!(found(m.match_path(&Method::HEAD, "/login")).0, 0);
         match m.match_path(&Method::DELETE, "/login") {
-            Match::MethodNotAllowed(a) => assert_eq!(a, [Method::GET, Method::HEAD, Method::OPTIONS, Method::POST]),
+            Match::MethodNotAllowed(a) => assert_eq!(
+                a,
+                [Method::GET, Method::HEAD, Method::OPTIONS, Method::POST]
+            ),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(m.match_path(&Method::OPTIONS, "/login"), Match::Options(_)));
+        assert!(matches!(
+            m.match_path(&Method::OPTIONS, "/login"),
+            Match::Options(_)
+        ));
     }
 
     #[test]
     fn build_urls() {
         let m = map(&[("/post/<int:id>", "show", GET), ("/", "index", GET)]);
-        let v = |pairs: &[(&str, &str)]| pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
-        assert_eq!(m.build("show", &v(&[("id", "3"), ("q", "a b")])).unwrap(), "/post/3?q=a+b");
-        assert!(matches!(m.build("show", &[]), Err(BuildError::MissingValues { .. })));
-        assert!(matches!(m.build("shw", &[]), Err(BuildError::UnknownEndpoint { suggestion: Some(ref s), .. }) if s == "show"));
-        assert!(matches!(m.build("show", &v(&[("id", "x")])), Err(BuildError::BadValue { .. })));
+        let v = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            m.build("show", &v(&[("id", "3"), ("q", "a b")])).unwrap(),
+            "/post/3?q=a+b"
+        );
+        assert!(matches!(
+            m.build("show", &[]),
+            Err(BuildError::MissingValues { .. })
+        ));
+        assert!(
+            matches!(m.build("shw", &[]), Err(BuildError::UnknownEndpoint { suggestion: Some(ref s), .. }) if s == "show")
+        );
+        assert!(matches!(
+            m.build("show", &v(&[("id", "x")])),
+            Err(BuildError::BadValue { .. })
+        ));
     }
 }

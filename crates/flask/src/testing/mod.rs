@@ -150,8 +150,7 @@ impl TestClient {
                 continue;
             };
             let expired = c.max_age().is_some_and(|a| a.is_zero() || a.is_negative())
-                || c
-                    .expires_datetime()
+                || c.expires_datetime()
                     .is_some_and(|t| t <= cookie::time::OffsetDateTime::now_utc());
             if expired {
                 jar.remove(c.name());
@@ -200,8 +199,10 @@ impl TestRequest {
     /// # Panics
     /// If the name or value is not valid in a header.
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        let name = HeaderName::from_bytes(name.as_bytes()).unwrap_or_else(|e| panic!("bad header name {name:?}: {e}"));
-        let value = HeaderValue::from_str(value).unwrap_or_else(|e| panic!("bad header value {value:?}: {e}"));
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .unwrap_or_else(|e| panic!("bad header name {name:?}: {e}"));
+        let value = HeaderValue::from_str(value)
+            .unwrap_or_else(|e| panic!("bad header value {value:?}: {e}"));
         self.headers.append(name, value);
         self
     }
@@ -211,7 +212,8 @@ impl TestRequest {
     /// # Panics
     /// If `form` does not serialize as a flat form.
     pub fn form<T: Serialize + ?Sized>(mut self, form: &T) -> Self {
-        let body = serde_urlencoded::to_string(form).unwrap_or_else(|e| panic!("cannot encode the form: {e}"));
+        let body = serde_urlencoded::to_string(form)
+            .unwrap_or_else(|e| panic!("cannot encode the form: {e}"));
         self.body = Bytes::from(body);
         self.headers.insert(
             header::CONTENT_TYPE,
@@ -225,9 +227,13 @@ impl TestRequest {
     /// # Panics
     /// If `value` does not serialize.
     pub fn json<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
-        self.body = Bytes::from(serde_json::to_vec(value).unwrap_or_else(|e| panic!("cannot encode JSON: {e}")));
-        self.headers
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        self.body = Bytes::from(
+            serde_json::to_vec(value).unwrap_or_else(|e| panic!("cannot encode JSON: {e}")),
+        );
+        self.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         self
     }
 
@@ -257,16 +263,26 @@ impl TestRequest {
         } = self;
         let mut history = Vec::new();
         loop {
-            let resp = client.send_once(&method, &path, &headers, body.clone()).await;
+            let resp = client
+                .send_once(&method, &path, &headers, body.clone())
+                .await;
             if !follow || !resp.status.is_redirection() || history.len() >= 10 {
                 return TestResponse { history, ..resp };
             }
-            let Some(location) = resp.headers.get(header::LOCATION).and_then(|l| l.to_str().ok()) else {
+            let Some(location) = resp
+                .headers
+                .get(header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+            else {
                 return TestResponse { history, ..resp };
             };
             let next = resolve(&path, location);
             if !matches!(resp.status.as_u16(), 307 | 308) {
-                method = if method == Method::HEAD { Method::HEAD } else { Method::GET };
+                method = if method == Method::HEAD {
+                    Method::HEAD
+                } else {
+                    Method::GET
+                };
                 body = Bytes::new();
             }
             history.push(path);
@@ -278,7 +294,9 @@ impl TestRequest {
 /// Resolves a `Location` against the current path; absolute URLs keep only their path.
 fn resolve(current: &str, location: &str) -> String {
     if let Some(rest) = location.split_once("://").map(|(_, r)| r) {
-        return rest.find('/').map_or_else(|| "/".to_owned(), |i| rest[i..].to_owned());
+        return rest
+            .find('/')
+            .map_or_else(|| "/".to_owned(), |i| rest[i..].to_owned());
     }
     if location.starts_with('/') {
         return location.to_owned();
@@ -289,7 +307,13 @@ fn resolve(current: &str, location: &str) -> String {
 }
 
 impl TestClient {
-    async fn send_once(&self, method: &Method, path: &str, headers: &HeaderMap, body: Bytes) -> TestResponse {
+    async fn send_once(
+        &self,
+        method: &Method,
+        path: &str,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> TestResponse {
         let mut req = http::Request::builder()
             .method(method.clone())
             .uri(path)
@@ -364,8 +388,12 @@ impl TestResponse {
     /// # Panics
     /// If the body is not JSON of type `T` (the message shows the body).
     pub fn json<T: DeserializeOwned>(&self) -> T {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("the response is not the expected JSON ({e}); body: {}", self.text()))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "the response is not the expected JSON ({e}); body: {}",
+                self.text()
+            )
+        })
     }
 
     /// The paths redirected from, when following redirects.

@@ -1,0 +1,131 @@
+//! Config: defaults, code, TOML files, prefixed environment, and what the app reads from it.
+
+use std::io::Write;
+
+use flask::routing::{get, post};
+use flask::{Flask, Form, RequestContext};
+use serde::Deserialize;
+
+async fn show(ctx: RequestContext) -> String {
+    format!(
+        "{} {}",
+        ctx.config().get_str("GREETING").unwrap_or("-"),
+        ctx.config().get::<u32>("PER_PAGE").unwrap().unwrap_or(0)
+    )
+}
+
+#[tokio::test]
+async fn file_then_code() {
+    let mut f = tempfile();
+    writeln!(
+        f.1,
+        "GREETING = 'from toml'\nPER_PAGE = 10\n[DB]\nurl = 'sqlite://'"
+    )
+    .unwrap();
+    let app = Flask::new("cfg")
+        .config_from_file(&f.0)
+        .configure(|c| c.set("PER_PAGE", 25))
+        .route("/", get(show))
+        .build()
+        .unwrap();
+    assert_eq!(app.config().get_str("DB.url"), Some("sqlite://"));
+    assert_eq!(
+        app.test_client().get("/").send().await.text(),
+        "from toml 25"
+    );
+    std::fs::remove_file(&f.0).unwrap();
+}
+
+#[test]
+fn a_missing_file_is_a_startup_error() {
+    let e = Flask::new("cfg")
+        .config_from_file("/nonexistent/settings.toml")
+        .build()
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("cannot read config file /nonexistent/settings.toml"),
+        "{e}"
+    );
+}
+
+#[test]
+fn prefixed_env() {
+    // A prefix no other test uses, so parallel tests do not see each other's variables.
+    let vars = [
+        ("CFGTEST_SECRET_KEY", "s3cr3t"),
+        ("CFGTEST_DEBUG", "true"),
+        ("CFGTEST_LIMITS__per_page", "5"),
+    ];
+    let app = {
+        let mut c = flask::Config::new();
+        c.from_prefixed_iter(
+            "CFGTEST",
+            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        Flask::new("env").configure(|cfg| *cfg = c).build().unwrap()
+    };
+    assert_eq!(app.config().get_str("SECRET_KEY"), Some("s3cr3t"));
+    assert!(app.debug());
+    assert_eq!(app.config().get::<u8>("LIMITS.per_page").unwrap(), Some(5));
+}
+
+#[derive(Deserialize)]
+struct Upload {
+    data: String,
+}
+async fn upload(Form(u): Form<Upload>) -> String {
+    u.data.len().to_string()
+}
+
+#[tokio::test]
+async fn max_content_length_gives_413() {
+    let c = Flask::new("limits")
+        .configure(|c| c.set("MAX_CONTENT_LENGTH", 100))
+        .route("/upload", post(upload))
+        .test_client();
+    let small = "x".repeat(50);
+    assert_eq!(
+        c.post("/upload")
+            .form(&[("data", small.as_str())])
+            .send()
+            .await
+            .text(),
+        "50"
+    );
+    let big = "x".repeat(500);
+    let r = c
+        .post("/upload")
+        .form(&[("data", big.as_str())])
+        .send()
+        .await;
+    assert_eq!(r.status(), 413);
+    assert!(
+        r.text().contains("exceeds the capacity limit"),
+        "{}",
+        r.text()
+    );
+    // The default is 16 MiB: a 2 MiB body (over axum's own default) is accepted.
+    let c = Flask::new("default")
+        .route("/upload", post(upload))
+        .test_client();
+    let two_mb = "x".repeat(2 * 1024 * 1024 + 10);
+    assert_eq!(
+        c.post("/upload")
+            .form(&[("data", two_mb.as_str())])
+            .send()
+            .await
+            .status(),
+        200
+    );
+}
+
+fn tempfile() -> (std::path::PathBuf, std::fs::File) {
+    let path = std::env::temp_dir().join(format!(
+        "flask-cfg-{}-{:?}.toml",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let f = std::fs::File::create(&path).unwrap();
+    (path, f)
+}

@@ -1,0 +1,155 @@
+//! The Extension trait: setup, state, routes, hooks, layers, startup tasks, dependencies.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use flask::routing::get;
+use flask::{Ext, Extension, Flask, RequestContext, Setup, SetupError, State};
+
+/// Counts requests; adds a route and an after_request header.
+struct Counter {
+    hits: AtomicUsize,
+}
+
+impl Extension for Counter {
+    fn name(&self) -> &'static str {
+        "counter"
+    }
+    fn init_app(&self, setup: &mut Setup<'_>) -> Result<(), SetupError> {
+        setup.config_mut().set_default("COUNTER_HEADER", "X-Hits");
+        let header: String = setup.config().get("COUNTER_HEADER")?.unwrap_or_default();
+        setup.state(CounterHeader(header.clone()));
+        setup.route("/_hits", get(hits));
+        setup.after_request(move |ctx: RequestContext, mut resp: flask::Response| {
+            let header = header.clone();
+            async move {
+                let counter = ctx.app().extension::<Counter>().unwrap();
+                let n = counter.hits.fetch_add(1, Ordering::SeqCst) + 1;
+                let name = axum::http::HeaderName::from_bytes(header.as_bytes()).unwrap();
+                resp.headers_mut().insert(name, n.into());
+                resp
+            }
+        });
+        Ok(())
+    }
+}
+
+struct CounterHeader(String);
+
+async fn hits(c: Ext<Counter>, h: State<CounterHeader>) -> String {
+    format!("{} {}", h.0.0, c.hits.load(Ordering::SeqCst))
+}
+
+/// Needs Counter.
+struct Report;
+
+impl Extension for Report {
+    fn name(&self) -> &'static str {
+        "report"
+    }
+    fn init_app(&self, setup: &mut Setup<'_>) -> Result<(), SetupError> {
+        let counter = setup.require::<Counter>()?;
+        setup.on_startup(move |_app| async move {
+            counter.hits.fetch_add(100, Ordering::SeqCst);
+            Ok(())
+        });
+        Ok(())
+    }
+}
+
+fn counter() -> Counter {
+    Counter {
+        hits: AtomicUsize::new(0),
+    }
+}
+
+#[tokio::test]
+async fn an_extension_adds_config_state_routes_and_hooks() {
+    let c = Flask::new("ext")
+        .extension(counter())
+        .route("/", get(|| async { "home" }))
+        .test_client();
+    let r = c.get("/").send().await;
+    assert_eq!(r.header("x-hits"), Some("1"));
+    assert_eq!(c.get("/_hits").send().await.text(), "X-Hits 1");
+    let rules = c.app().rules();
+    let hits = rules.iter().find(|r| r.rule == "/_hits").unwrap();
+    assert_eq!(
+        (hits.endpoint.as_str(), hits.owner.as_str()),
+        ("hits", "counter")
+    );
+    assert_eq!(c.app().extension_names(), ["counter"]);
+}
+
+#[tokio::test]
+async fn config_set_by_the_app_wins_over_extension_defaults() {
+    let c = Flask::new("ext")
+        .configure(|c| c.set("COUNTER_HEADER", "X-Count"))
+        .extension(counter())
+        .test_client();
+    assert_eq!(c.get("/_hits").send().await.text(), "X-Count 0");
+}
+
+#[tokio::test]
+async fn a_missing_dependency_is_a_startup_error_naming_both() {
+    let e = Flask::new("ext").extension(Report).build().unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("report needs the extension"), "{msg}");
+    assert!(msg.contains("Counter"), "{msg}");
+    assert!(msg.contains("add .extension(..)"), "{msg}");
+}
+
+#[tokio::test]
+async fn dependencies_resolve_in_any_order_and_startup_runs_before_the_first_request() {
+    let c = Flask::new("ext")
+        .extension(Report)
+        .extension(counter())
+        .test_client();
+    assert_eq!(c.get("/_hits").send().await.text(), "X-Hits 100");
+}
+
+#[tokio::test]
+async fn a_failing_startup_task_is_reported() {
+    let app = Flask::new("ext")
+        .on_startup(|_| async { Err("cannot reach the database".into()) })
+        .build()
+        .unwrap();
+    let e = app.startup().await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "startup task of app failed: cannot reach the database"
+    );
+}
+
+#[tokio::test]
+async fn missing_state_or_extension_is_a_clear_500() {
+    let c = Flask::new("ext")
+        .configure(|c| c.set("DEBUG", true))
+        .route(
+            "/",
+            get(|s: State<CounterHeader>| async move { s.0.0.clone() }),
+        )
+        .test_client();
+    let r = c.get("/").send().await;
+    assert_eq!(r.status(), 500);
+    assert!(r.text().contains("no app state of type"), "{}", r.text());
+    assert!(r.text().contains("CounterHeader"), "{}", r.text());
+}
+
+#[tokio::test]
+async fn tower_layers_wrap_the_app() {
+    use tower::ServiceBuilder;
+    let seen = Arc::new(AtomicUsize::new(0));
+    let s2 = seen.clone();
+    let layer = ServiceBuilder::new().map_request(move |req: axum::extract::Request| {
+        s2.fetch_add(1, Ordering::SeqCst);
+        req
+    });
+    let c = Flask::new("layers")
+        .route("/", get(|| async { "ok" }))
+        .layer(layer)
+        .test_client();
+    assert_eq!(c.get("/").send().await.text(), "ok");
+    assert_eq!(c.get("/missing").send().await.status(), 404);
+    assert_eq!(seen.load(Ordering::SeqCst), 2);
+}

@@ -1,0 +1,272 @@
+//! Request data: query args, forms, JSON, headers, cookies, `g`, and what bad input gets.
+
+use flask::routing::{get, post};
+use flask::{Args, Cookies, Flask, Form, FormData, G, HeaderMap, Json, Query, TestClient};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+#[derive(Deserialize, Serialize, Debug, PartialEq)]
+struct Todo {
+    title: String,
+    done: bool,
+    priority: Option<u8>,
+}
+
+async fn args(args: Args) -> String {
+    format!(
+        "{} {:?} {:?} {}",
+        args.get("q").unwrap_or("-"),
+        args.get_all("tag"),
+        args.get_as::<u32>("page"),
+        args.contains("flag")
+    )
+}
+#[derive(Deserialize)]
+struct Page {
+    page: u32,
+    per_page: Option<u32>,
+}
+async fn query(Query(p): Query<Page>) -> String {
+    format!("{} {:?}", p.page, p.per_page)
+}
+async fn create(Json(todo): Json<Todo>) -> Json<Todo> {
+    Json(todo)
+}
+#[derive(Deserialize)]
+struct Signup {
+    name: String,
+    age: u8,
+}
+async fn signup(Form(s): Form<Signup>) -> String {
+    format!("{} {}", s.name, s.age)
+}
+async fn raw_form(f: FormData) -> String {
+    format!("{:?}", f.get_all("x"))
+}
+async fn headers(h: HeaderMap, c: Cookies) -> String {
+    format!(
+        "{} {}",
+        h.get("x-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-"),
+        c.get("theme").unwrap_or("-")
+    )
+}
+async fn set_theme() -> ([(&'static str, &'static str); 1], &'static str) {
+    ([("set-cookie", "theme=dark; Path=/; HttpOnly")], "set")
+}
+async fn clear_theme() -> ([(&'static str, &'static str); 1], &'static str) {
+    ([("set-cookie", "theme=; Path=/; Max-Age=0")], "cleared")
+}
+#[derive(Clone)]
+struct Visits(u32);
+async fn g_view(g: G) -> String {
+    g.insert(Visits(g.get::<Visits>().map_or(0, |v| v.0) + 1));
+    g.with(|v: &Visits| v.0.to_string()).unwrap()
+}
+
+fn client() -> TestClient {
+    Flask::new("data")
+        .route("/args", get(args))
+        .route("/query", get(query))
+        .route("/todos", post(create))
+        .route("/signup", post(signup))
+        .route("/raw", post(raw_form))
+        .route("/headers", get(headers))
+        .route("/theme", get(set_theme))
+        .route("/theme/clear", get(clear_theme))
+        .route("/g", get(g_view))
+        .before_request(|g: G| async move {
+            g.insert(Visits(10));
+        })
+        .test_client()
+}
+
+#[tokio::test]
+async fn args_like_request_args() {
+    let c = client();
+    let r = c
+        .get("/args?q=rust%20web&tag=a&tag=b&page=x&flag")
+        .send()
+        .await;
+    assert_eq!(r.text(), "rust web [\"a\", \"b\"] None true");
+    assert_eq!(
+        c.get("/args?page=3").send().await.text(),
+        "- [] Some(3) false"
+    );
+}
+
+#[tokio::test]
+async fn typed_query_names_the_bad_field() {
+    let c = client();
+    assert_eq!(
+        c.get("/query?page=2&per_page=10").send().await.text(),
+        "2 Some(10)"
+    );
+    let r = c.get("/query?page=two").send().await;
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .contains("Invalid query string: page: invalid digit found in string"),
+        "{}",
+        r.text()
+    );
+    let r = c.get("/query").send().await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().contains("missing field `page`"), "{}", r.text());
+}
+
+#[tokio::test]
+async fn json_round_trip_and_errors() {
+    let c = client();
+    let todo = Todo {
+        title: "write tests".into(),
+        done: false,
+        priority: Some(1),
+    };
+    let r = c.post("/todos").json(&todo).send().await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Todo>(), todo);
+
+    let r = c
+        .post("/todos")
+        .header("content-type", "application/json")
+        .body("{\"title\": ")
+        .send()
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .contains("Failed to decode JSON object: EOF while parsing"),
+        "{}",
+        r.text()
+    );
+
+    let r = c.post("/todos").json(&json!({"title": "x"})).send().await;
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text().contains("Invalid JSON: missing field `done`"),
+        "{}",
+        r.text()
+    );
+
+    let r = c
+        .post("/todos")
+        .json(&json!({"title": "x", "done": "yes"}))
+        .send()
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .contains("Invalid JSON: done: invalid type: string"),
+        "{}",
+        r.text()
+    );
+
+    let r = c
+        .post("/todos")
+        .json(&json!({"title": "x", "done": true, "priority": 300}))
+        .send()
+        .await;
+    assert!(
+        r.text().contains("priority: invalid value: integer `300`"),
+        "{}",
+        r.text()
+    );
+
+    let r = c
+        .post("/todos")
+        .json(&json!({"title": "x", "done": true}))
+        .header("x", "y")
+        .body("{} trailing")
+        .send()
+        .await;
+    assert_eq!(r.status(), 400);
+
+    let r = c.post("/todos").body("{}").send().await;
+    assert_eq!(r.status(), 415);
+    assert!(
+        r.text()
+            .contains("Content-Type was not &#39;application/json&#39;"),
+        "{}",
+        r.text()
+    );
+}
+
+#[tokio::test]
+async fn forms_and_their_errors() {
+    let c = client();
+    assert_eq!(
+        c.post("/signup")
+            .form(&[("name", "ada"), ("age", "36")])
+            .send()
+            .await
+            .text(),
+        "ada 36"
+    );
+    let r = c
+        .post("/signup")
+        .form(&[("name", "ada"), ("age", "old")])
+        .send()
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .contains("Invalid form data: age: invalid digit found in string"),
+        "{}",
+        r.text()
+    );
+    let r = c.post("/signup").form(&[("name", "ada")]).send().await;
+    assert!(r.text().contains("missing field `age`"), "{}", r.text());
+    let r = c
+        .post("/signup")
+        .json(&json!({"name": "ada", "age": 1}))
+        .send()
+        .await;
+    assert_eq!(r.status(), 415);
+    assert_eq!(
+        c.post("/raw")
+            .form(&[("x", "1"), ("x", "2")])
+            .send()
+            .await
+            .text(),
+        "[\"1\", \"2\"]"
+    );
+}
+
+#[tokio::test]
+async fn headers_cookies_and_the_jar() {
+    let c = client();
+    assert_eq!(
+        c.get("/headers")
+            .header("x-token", "abc")
+            .send()
+            .await
+            .text(),
+        "abc -"
+    );
+    c.get("/theme").send().await;
+    assert_eq!(c.cookie("theme").as_deref(), Some("dark"));
+    assert_eq!(c.get("/headers").send().await.text(), "- dark");
+    c.get("/theme/clear").send().await;
+    assert_eq!(c.cookie("theme"), None);
+    assert_eq!(c.get("/headers").send().await.text(), "- -");
+}
+
+#[tokio::test]
+async fn g_lives_for_one_request() {
+    let c = client();
+    assert_eq!(c.get("/g").send().await.text(), "11");
+    assert_eq!(c.get("/g").send().await.text(), "11");
+}
+
+#[tokio::test]
+async fn jsonify_and_json_responses() {
+    async fn api() -> flask::Response {
+        flask::jsonify(json!({"ok": true}))
+    }
+    let c = Flask::new("json").route("/api", get(api)).test_client();
+    let r = c.get("/api").send().await;
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(r.json::<Value>(), json!({"ok": true}));
+}
