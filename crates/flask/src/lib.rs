@@ -55,4 +55,4 @@ pub use testing::{TestClient, TestRequest, TestResponse};
 #[doc(no_inline)]
 pub use axum::response::{Html, IntoResponse, Response};
 #[doc(no_inline)]
-pub use http::{HeaderMap, Method, StatusCode};
+pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
