@@ -48,7 +48,7 @@ pub use hooks::{BeforeRequestHook, HookOutcome};
 pub use request::{
     Args, Cookies, Ext, Form, FormData, G, Json, MultiDict, Path, Query, RequestContext, State,
 };
-pub use response::{Redirect, jsonify, redirect, redirect_with};
+pub use response::{FlaskTuple, Redirect, jsonify, make_response, redirect, redirect_with};
 pub use routing::Blueprint;
 pub use testing::{TestClient, TestRequest, TestResponse};
 

@@ -1,7 +1,7 @@
 //! Flask's response helpers: `redirect`, `jsonify`, and the HEAD body stripping.
 
 use axum::body::Body;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, IntoResponseParts, Response};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 
@@ -102,6 +102,66 @@ pub fn jsonify<T: Serialize>(value: T) -> Response {
             .into_response(),
         Err(e) => Error::internal(e).into_response(),
     }
+}
+
+/// The tuples Flask views return, in Flask's order: `(body, status)` and
+/// `(body, status, headers)`, with the status as a number or a [`StatusCode`].
+///
+/// Handlers can return axum's tuples directly, but those put the status first
+/// (`(StatusCode::CREATED, body)`); [`make_response`] takes Flask's order.
+pub trait FlaskTuple {
+    /// Builds the response.
+    fn into_flask_response(self) -> Response;
+}
+
+fn status_of(code: u16) -> Result<StatusCode, Response> {
+    StatusCode::from_u16(code).map_err(|_| {
+        Error::internal(format!("{code} is not an HTTP status (100-999)")).into_response()
+    })
+}
+
+impl<B: IntoResponse> FlaskTuple for (B, StatusCode) {
+    fn into_flask_response(self) -> Response {
+        (self.1, self.0).into_response()
+    }
+}
+
+impl<B: IntoResponse> FlaskTuple for (B, u16) {
+    fn into_flask_response(self) -> Response {
+        match status_of(self.1) {
+            Ok(status) => (status, self.0).into_response(),
+            Err(resp) => resp,
+        }
+    }
+}
+
+impl<B: IntoResponse, H: IntoResponseParts> FlaskTuple for (B, StatusCode, H) {
+    fn into_flask_response(self) -> Response {
+        (self.1, self.2, self.0).into_response()
+    }
+}
+
+impl<B: IntoResponse, H: IntoResponseParts> FlaskTuple for (B, u16, H) {
+    fn into_flask_response(self) -> Response {
+        match status_of(self.1) {
+            Ok(status) => (status, self.2, self.0).into_response(),
+            Err(resp) => resp,
+        }
+    }
+}
+
+/// Flask's `make_response`: a response from Flask's `(body, status[, headers])` tuple.
+///
+/// ```
+/// use flask::{Response, make_response};
+/// async fn create() -> Response {
+///     make_response(("created", 201, [("Location", "/todos/1")]))
+/// }
+/// let resp = make_response(("Not here", 404));
+/// assert_eq!(resp.status(), 404);
+/// ```
+pub fn make_response(tuple: impl FlaskTuple) -> Response {
+    tuple.into_flask_response()
 }
 
 /// For HEAD: the GET response's headers, without its body.

@@ -270,3 +270,26 @@ async fn jsonify_and_json_responses() {
     assert_eq!(r.header("content-type"), Some("application/json"));
     assert_eq!(r.json::<Value>(), json!({"ok": true}));
 }
+
+#[tokio::test]
+async fn flask_style_tuples_through_make_response() {
+    async fn created() -> flask::Response {
+        flask::make_response(("created", 201, [("location", "/todos/1")]))
+    }
+    async fn missing() -> flask::Response {
+        flask::make_response(("no such todo", flask::StatusCode::NOT_FOUND))
+    }
+    async fn bad() -> flask::Response {
+        flask::make_response(("?", 1000))
+    }
+    let c = Flask::new("tuples")
+        .route("/created", get(created))
+        .route("/missing", get(missing))
+        .route("/bad", get(bad))
+        .test_client();
+    let r = c.get("/created").send().await;
+    assert_eq!((r.status().as_u16(), r.text().as_str(), r.header("location")), (201, "created", Some("/todos/1")));
+    let r = c.get("/missing").send().await;
+    assert_eq!((r.status().as_u16(), r.text().as_str()), (404, "no such todo"));
+    assert_eq!(c.get("/bad").send().await.status(), 500);
+}
