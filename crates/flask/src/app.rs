@@ -185,6 +185,12 @@ impl Flask {
 
     /// Registers an extension; its `init_app` runs when the app is built.
     pub fn extension<E: Extension>(mut self, extension: E) -> Self {
+        if self.extensions.iter().any(|e| e.1 == TypeId::of::<E>()) {
+            self.errors.push(SetupError::DuplicateExtension {
+                name: extension.name().to_owned(),
+            });
+            return self;
+        }
         let ext = Arc::new(extension);
         self.extensions.push((
             ext.clone(),
@@ -309,6 +315,10 @@ impl Flask {
                 .get("PREFERRED_URL_SCHEME")?
                 .unwrap_or_else(|| "http".to_owned()),
         };
+        let automatic_options = self
+            .config
+            .get::<bool>("PROVIDE_AUTOMATIC_OPTIONS")?
+            .unwrap_or(true);
         let body_limit = match self.config.get::<u64>("MAX_CONTENT_LENGTH")? {
             Some(n) => DefaultBodyLimit::max(usize::try_from(n).unwrap_or(usize::MAX)),
             None => DefaultBodyLimit::disable(),
@@ -331,7 +341,7 @@ impl Flask {
                 root_path: self.root_path,
                 debug: self.config.debug(),
                 config: self.config,
-                url_map: UrlMap::new(flat.rules),
+                url_map: UrlMap::new(flat.rules, automatic_options),
                 url_settings,
                 handlers: flat.handlers,
                 scopes: flat.scopes,

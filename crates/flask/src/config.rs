@@ -73,7 +73,7 @@ impl Config {
         let mut c = Config {
             values: BTreeMap::new(),
         };
-        let defaults: [(&str, Value); 27] = [
+        let defaults: [(&str, Value); 28] = [
             ("DEBUG", Value::Bool(false)),
             ("TESTING", Value::Bool(false)),
             ("PROPAGATE_EXCEPTIONS", Value::Null),
@@ -99,6 +99,7 @@ impl Config {
             ("MAX_FORM_MEMORY_SIZE", Value::from(500_000)),
             ("MAX_FORM_PARTS", Value::from(1_000)),
             ("SEND_FILE_MAX_AGE_DEFAULT", Value::Null),
+            ("TRAP_BAD_REQUEST_ERRORS", Value::Null),
             ("TRAP_HTTP_EXCEPTIONS", Value::Bool(false)),
             ("EXPLAIN_TEMPLATE_LOADING", Value::Bool(false)),
             ("PREFERRED_URL_SCHEME", Value::from("http")),

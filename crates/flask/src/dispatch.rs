@@ -152,6 +152,10 @@ async fn dispatch(app: Arc<AppInner>, req: Request) -> Response {
 
 /// If `resp` was made from an [`Error`], lets the error handlers answer it (type handlers
 /// first, then status handlers; inner blueprints before the app).
+///
+/// Also returns the error `teardown_request` hooks get: as in Flask, only a failure that
+/// is not an HTTP error and that no type handler took (a 500 handler may still have
+/// rendered the page).
 async fn handle_error(
     app: &Arc<AppInner>,
     ctx: &RequestContext,
@@ -169,7 +173,7 @@ async fn handle_error(
             "{err}"
         );
     }
-    let by_type = err.source().is_some().then(|| {
+    let by_type = if err.source().is_some() {
         chain.iter().rev().find_map(|&s| {
             app.scopes[s]
                 .err_type
@@ -177,8 +181,11 @@ async fn handle_error(
                 .find(|(matches, _, _)| matches(&err))
                 .map(|(_, _, h)| h)
         })
-    });
-    let handler = by_type.flatten().or_else(|| {
+    } else {
+        None
+    };
+    let unhandled = (err.source().is_some() && by_type.is_none()).then(|| err.clone());
+    let handler = by_type.or_else(|| {
         chain.iter().rev().find_map(|&s| {
             app.scopes[s]
                 .err_code
@@ -191,7 +198,7 @@ async fn handle_error(
         if app.debug && err.source().is_some() {
             resp = err.to_response(true);
         }
-        return (resp, Some(err));
+        return (resp, unhandled);
     };
     let mut req = Request::new(Body::empty());
     *req.method_mut() = ctx.method().clone();
@@ -206,7 +213,7 @@ async fn handle_error(
         tracing::error!("the error handler for {} failed: {again}", err.code());
         handled = again.to_response(app.debug);
     }
-    (handled, Some(err))
+    (handled, unhandled)
 }
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Error {

@@ -90,6 +90,12 @@ pub enum SetupError {
         /// The missing extension's type.
         missing: String,
     },
+    /// The same extension type was registered twice.
+    #[error("the extension {name} is registered twice: register it once")]
+    DuplicateExtension {
+        /// Its name.
+        name: String,
+    },
     /// A config source or value is wrong.
     #[error(transparent)]
     Config(#[from] crate::ConfigError),
@@ -201,6 +207,35 @@ impl Setup<'_> {
         Fut: Future<Output = ()> + Send + 'static,
     {
         self.app.scope.teardown.push(crate::hooks::teardown(hook));
+        self
+    }
+
+    /// Adds an app-wide error handler for a status (see [`Flask::errorhandler`]).
+    pub fn errorhandler<H: axum::handler::Handler<T, ()>, T: 'static>(
+        &mut self,
+        code: u16,
+        handler: H,
+    ) -> &mut Self {
+        self.app
+            .scope
+            .err_code
+            .push((code, crate::routing::method_routing::boxed(handler)));
+        self
+    }
+
+    /// Adds an app-wide error handler for errors caused by an `E` (see
+    /// [`Flask::errorhandler_for`]).
+    pub fn errorhandler_for<E, H, T>(&mut self, handler: H) -> &mut Self
+    where
+        E: std::error::Error + 'static,
+        H: axum::handler::Handler<T, ()>,
+        T: 'static,
+    {
+        self.app.scope.err_type.push((
+            crate::routing::blueprint::matcher::<E>,
+            type_name::<E>(),
+            crate::routing::method_routing::boxed(handler),
+        ));
         self
     }
 

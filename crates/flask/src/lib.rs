@@ -56,3 +56,5 @@ pub use testing::{TestClient, TestRequest, TestResponse};
 pub use axum::response::{Html, IntoResponse, Response};
 #[doc(no_inline)]
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+#[doc(no_inline)]
+pub use uuid::Uuid;

@@ -55,6 +55,10 @@ fn teardown(
     }
 }
 
+async fn fails() -> Result<&'static str, Error> {
+    Err("disk full")?
+}
+
 fn app(log: &Log) -> Flask {
     let child = Blueprint::new("child")
         .url_prefix("/child")
@@ -65,6 +69,7 @@ fn app(log: &Log) -> Flask {
     let parent = Blueprint::new("parent")
         .url_prefix("/parent")
         .route("/view", get(view))
+        .route("/fails", get(fails))
         .before_request(before(log, "parent"))
         .after_request(after(log, "parent"))
         .teardown_request(teardown(log, "parent"))
@@ -127,7 +132,8 @@ async fn hooks_run_in_flasks_order() {
         ]
     );
     log.lock().unwrap().clear();
-    // A 404 has no blueprint: only the app's hooks run, and teardown sees the error.
+    // A 404 has no blueprint: only the app's hooks run. As in Flask, teardown gets only
+    // failures that are not HTTP errors.
     c.get("/nowhere").send().await;
     assert_eq!(
         *log.lock().unwrap(),
@@ -136,7 +142,22 @@ async fn hooks_run_in_flasks_order() {
             "before app2",
             "after app2",
             "after app1",
-            "teardown app 404"
+            "teardown app 0"
+        ]
+    );
+    log.lock().unwrap().clear();
+    c.get("/parent/fails").send().await;
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            "before app1",
+            "before app2",
+            "before parent",
+            "after parent",
+            "after app2",
+            "after app1",
+            "teardown parent 500",
+            "teardown app 500",
         ]
     );
 }

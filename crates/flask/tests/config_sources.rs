@@ -105,19 +105,23 @@ async fn max_content_length_gives_413() {
         "{}",
         r.text()
     );
-    // The default is 16 MiB: a 2 MiB body (over axum's own default) is accepted.
+    // The default is 16 MiB: a 3 MiB JSON body (over axum's own 2 MiB default) is accepted.
+    async fn json_len(flask::Json(s): flask::Json<String>) -> String {
+        s.len().to_string()
+    }
     let c = Flask::new("default")
-        .route("/upload", post(upload))
+        .route("/json", post(json_len))
         .test_client();
-    let two_mb = "x".repeat(2 * 1024 * 1024 + 10);
+    let three_mb = "x".repeat(3 * 1024 * 1024);
     assert_eq!(
-        c.post("/upload")
-            .form(&[("data", two_mb.as_str())])
-            .send()
-            .await
-            .status(),
-        200
+        c.post("/json").json(&three_mb).send().await.text(),
+        three_mb.len().to_string()
     );
+    let c = Flask::new("small")
+        .configure(|c| c.set("MAX_CONTENT_LENGTH", 1024))
+        .route("/json", post(json_len))
+        .test_client();
+    assert_eq!(c.post("/json").json(&three_mb).send().await.status(), 413);
 }
 
 fn tempfile() -> (std::path::PathBuf, std::fs::File) {
@@ -128,4 +132,48 @@ fn tempfile() -> (std::path::PathBuf, std::fs::File) {
     ));
     let f = std::fs::File::create(&path).unwrap();
     (path, f)
+}
+
+#[tokio::test]
+async fn form_size_and_parts_limits() {
+    async fn count(f: flask::FormData) -> String {
+        f.len().to_string()
+    }
+    let c = Flask::new("forms")
+        .configure(|c| {
+            c.set("MAX_FORM_MEMORY_SIZE", 50);
+            c.set("MAX_FORM_PARTS", 3);
+        })
+        .route("/", post(count))
+        .test_client();
+    assert_eq!(
+        c.post("/")
+            .form(&[("a", "1"), ("b", "2")])
+            .send()
+            .await
+            .text(),
+        "2"
+    );
+    let r = c
+        .post("/")
+        .form(&[("a", "1"), ("b", "2"), ("c", "3"), ("d", "4")])
+        .send()
+        .await;
+    assert_eq!(r.status(), 413);
+    assert!(r.text().contains("MAX_FORM_PARTS"), "{}", r.text());
+    let long = "x".repeat(60);
+    let r = c.post("/").form(&[("a", long.as_str())]).send().await;
+    assert_eq!(r.status(), 413);
+    assert!(r.text().contains("MAX_FORM_MEMORY_SIZE"), "{}", r.text());
+}
+
+#[tokio::test]
+async fn automatic_options_can_be_turned_off() {
+    let c = Flask::new("opts")
+        .configure(|c| c.set("PROVIDE_AUTOMATIC_OPTIONS", false))
+        .route("/", get(show))
+        .test_client();
+    let r = c.options("/").send().await;
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.header("allow"), Some("GET, HEAD"));
 }

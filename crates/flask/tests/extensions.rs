@@ -153,3 +153,42 @@ async fn tower_layers_wrap_the_app() {
     assert_eq!(c.get("/missing").send().await.status(), 404);
     assert_eq!(seen.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test]
+async fn registering_an_extension_twice_is_an_error() {
+    let e = Flask::new("ext")
+        .extension(counter())
+        .extension(counter())
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the extension counter is registered twice: register it once"
+    );
+}
+
+/// Turns every 404 into JSON, app-wide.
+struct JsonErrors;
+
+impl Extension for JsonErrors {
+    fn name(&self) -> &'static str {
+        "json-errors"
+    }
+    fn init_app(&self, setup: &mut Setup<'_>) -> Result<(), SetupError> {
+        setup.errorhandler(404, |err: flask::Error| async move {
+            (
+                err.status(),
+                flask::Json(serde_json::json!({"error": err.name()})),
+            )
+        });
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn extensions_can_add_error_handlers() {
+    let c = Flask::new("ext").extension(JsonErrors).test_client();
+    let r = c.get("/nope").send().await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.json::<serde_json::Value>()["error"], "Not Found");
+}

@@ -288,8 +288,14 @@ async fn flask_style_tuples_through_make_response() {
         .route("/bad", get(bad))
         .test_client();
     let r = c.get("/created").send().await;
-    assert_eq!((r.status().as_u16(), r.text().as_str(), r.header("location")), (201, "created", Some("/todos/1")));
+    assert_eq!(
+        (r.status().as_u16(), r.text().as_str(), r.header("location")),
+        (201, "created", Some("/todos/1"))
+    );
     let r = c.get("/missing").send().await;
-    assert_eq!((r.status().as_u16(), r.text().as_str()), (404, "no such todo"));
+    assert_eq!(
+        (r.status().as_u16(), r.text().as_str()),
+        (404, "no such todo")
+    );
     assert_eq!(c.get("/bad").send().await.status(), 500);
 }

@@ -282,3 +282,37 @@ async fn closures_get_the_rule_as_endpoint() {
     assert_eq!(app.rules()[0].endpoint, "/hi");
     assert_eq!(app.url_for("/hi").relative().build().unwrap(), "/hi");
 }
+
+#[tokio::test]
+async fn length_limits_count_decoded_characters() {
+    let app = Flask::new("len")
+        .route("/code/<string(length=2):v>", get(str_view))
+        .build()
+        .unwrap();
+    let c = app.test_client();
+    let url = app
+        .url_for("str_view")
+        .relative()
+        .value("v", "a/")
+        .build()
+        .unwrap();
+    assert_eq!(url, "/code/a%2F");
+    assert_eq!(c.get(&url).send().await.text(), "str a/");
+    assert_eq!(c.get("/code/%25%25").send().await.text(), "str %%");
+    assert_eq!(c.get("/code/abc").send().await.status(), 404);
+}
+
+#[tokio::test]
+async fn a_value_the_handler_type_refuses_is_a_404() {
+    let c = Flask::new("uuid")
+        .route("/u/<v>", get(uuid_view))
+        .test_client();
+    assert_eq!(c.get("/u/not-a-uuid").send().await.status(), 404);
+    assert_eq!(
+        c.get("/u/550e8400-e29b-41d4-a716-446655440000")
+            .send()
+            .await
+            .text(),
+        "uuid 550e8400-e29b-41d4-a716-446655440000"
+    );
+}

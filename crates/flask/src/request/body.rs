@@ -8,7 +8,7 @@ use http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use super::multidict::{MultiDict, describe};
-use crate::Error;
+use crate::{Error, RequestContext};
 
 /// Reads the whole body within the app's `MAX_CONTENT_LENGTH` (413 beyond it).
 pub(crate) async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Error> {
@@ -51,7 +51,8 @@ fn require_form(req: &Request) -> Result<(), Error> {
 /// Flask's `request.form` for urlencoded bodies, as a [`MultiDict`].
 ///
 /// Another content type is a 415 naming the one expected (multipart forms come with
-/// the forms extension).
+/// the forms extension); a body over `MAX_FORM_MEMORY_SIZE` (500 000 bytes) or with more
+/// than `MAX_FORM_PARTS` (1 000) fields is a 413.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FormData(pub MultiDict);
 
@@ -66,10 +67,37 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        require_form(&req)?;
-        let body = read_body(req, state).await?;
+        let body = read_form(req, state).await?;
         Ok(FormData(MultiDict::parse(&body)))
     }
+}
+
+/// Reads a urlencoded body within `MAX_FORM_MEMORY_SIZE` and `MAX_FORM_PARTS` (413 beyond,
+/// as in Werkzeug).
+async fn read_form<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Error> {
+    require_form(&req)?;
+    let limits = req.extensions().get::<RequestContext>().map(|ctx| {
+        let c = ctx.config();
+        (
+            c.get::<usize>("MAX_FORM_MEMORY_SIZE").ok().flatten(),
+            c.get::<usize>("MAX_FORM_PARTS").ok().flatten(),
+        )
+    });
+    let body = read_body(req, state).await?;
+    let (max_size, max_parts) = limits.unwrap_or((None, None));
+    if max_size.is_some_and(|m| body.len() > m) {
+        return Err(Error::with_description(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The form data is larger than MAX_FORM_MEMORY_SIZE allows.",
+        ));
+    }
+    if max_parts.is_some_and(|m| body.split(|b| *b == b'&').filter(|p| !p.is_empty()).count() > m) {
+        return Err(Error::with_description(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The form has more fields than MAX_FORM_PARTS allows.",
+        ));
+    }
+    Ok(body)
 }
 
 /// A urlencoded form body deserialized into `T`.
@@ -99,8 +127,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        require_form(&req)?;
-        let body = read_body(req, state).await?;
+        let body = read_form(req, state).await?;
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(&body));
         serde_path_to_error::deserialize(de).map(Form).map_err(|e| {
             Error::with_description(

@@ -60,18 +60,32 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
         let de = ArgsDe { args: &args };
         T::deserialize(de).map(Path).map_err(|e: DeError| {
             let msg = e.to_string();
-            if let Some(reason) = msg.strip_prefix(VALUE_MISMATCH) {
-                Error::with_description(StatusCode::NOT_FOUND, reason.to_owned())
-            } else {
+            if is_shape_error(&msg) {
                 Error::internal(format!(
                     "Path<{}> does not fit the rule {:?}: {msg}",
                     std::any::type_name::<T>(),
                     ctx.url_rule().unwrap_or("(no rule matched)")
                 ))
+            } else {
+                // The URL's value does not convert to the handler's type: like a converter
+                // refusing it, the URL does not exist.
+                let reason = msg.strip_prefix(VALUE_MISMATCH).unwrap_or(&msg);
+                Error::with_description(StatusCode::NOT_FOUND, reason.to_owned())
             }
         })
     }
 }
+
+/// Whether a deserialization error is about the shape of `T` against the rule (the
+/// app's bug, a 500) rather than about a value in the URL (a 404).
+fn is_shape_error(msg: &str) -> bool {
+    msg.starts_with(SHAPE)
+        || msg.starts_with("missing field")
+        || msg.starts_with("unknown field")
+        || msg.starts_with("invalid length")
+}
+
+const SHAPE: &str = "rule shape: ";
 
 /// Forwards to the single value's own method (so a `u8` target parses and range-checks).
 macro_rules! single {
@@ -81,7 +95,6 @@ macro_rules! single {
         }
     )*};
 }
-
 const VALUE_MISMATCH: &str = "value mismatch: ";
 
 /// All view args: a map, a sequence, or (when there is one) a single value.
@@ -125,7 +138,7 @@ impl<'de> Deserializer<'de> for ArgsDe<'_> {
     ) -> Result<V::Value, DeError> {
         if len != self.args.len() {
             return Err(de::Error::custom(format!(
-                "a tuple of {len} but the rule has {} variables",
+                "{SHAPE}a tuple of {len} but the rule has {} variables",
                 self.args.len()
             )));
         }
@@ -174,7 +187,7 @@ impl<'a> ArgsDe<'a> {
         match self.args {
             [(_, v)] => Ok(ValueDe(v)),
             _ => Err(de::Error::custom(format!(
-                "one value was expected but the rule has {} variables; use a tuple or a struct",
+                "{SHAPE}one value was expected but the rule has {} variables; use a tuple or a struct",
                 self.args.len()
             ))),
         }
@@ -331,6 +344,16 @@ mod tests {
         let e = de::<i64>(&[("n", PathValue::Str("abc".into()))]).unwrap_err();
         assert!(e.to_string().starts_with(VALUE_MISMATCH), "{e}");
         let e = de::<(i64,)>(&[("a", PathValue::Int(1)), ("b", PathValue::Int(2))]).unwrap_err();
-        assert!(!e.to_string().starts_with(VALUE_MISMATCH), "{e}");
+        assert!(is_shape_error(&e.to_string()), "{e}");
+        let e = de::<uuid::Uuid>(&[("u", PathValue::Str("nope".into()))]).unwrap_err();
+        assert!(!is_shape_error(&e.to_string()), "{e}");
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Needs {
+            a: i64,
+            b: i64,
+        }
+        let e = de::<Needs>(&[("a", PathValue::Int(1)), ("c", PathValue::Int(2))]).unwrap_err();
+        assert!(is_shape_error(&e.to_string()), "{e}");
     }
 }

@@ -142,10 +142,14 @@ impl Converter {
     /// The regex (no groups) that a value of this converter matches in a normalized path.
     pub(crate) fn regex(&self) -> String {
         match self {
-            Converter::String { min, max } => match max {
-                Some(max) => format!("[^/]{{{min},{max}}}"),
-                None => format!("[^/]{{{min},}}"),
-            },
+            // Lengths are checked on the decoded value (`%2F` is one character).
+            Converter::String { min, .. } => {
+                if *min == 0 {
+                    "[^/]*".to_owned()
+                } else {
+                    "[^/]+".to_owned()
+                }
+            }
             Converter::Int {
                 fixed_digits,
                 signed,
@@ -199,9 +203,11 @@ impl Converter {
     /// value does not convert, which makes the rule not match (a 404 when no other does).
     pub(crate) fn to_value(&self, s: String) -> Option<PathValue> {
         match self {
-            Converter::String { .. } | Converter::Path | Converter::Any(_) => {
-                Some(PathValue::Str(s))
+            Converter::String { min, max } => {
+                let n = s.chars().count();
+                (n >= *min && max.is_none_or(|m| n <= m)).then_some(PathValue::Str(s))
             }
+            Converter::Path | Converter::Any(_) => Some(PathValue::Str(s)),
             Converter::Int { min, max, .. } => {
                 let v: i64 = s.parse().ok()?;
                 if min.is_some_and(|m| v < m) || max.is_some_and(|m| v > m) {
@@ -430,8 +436,10 @@ mod tests {
     #[test]
     fn string_lengths() {
         let c = conv("string", &[(Some("length"), Arg::Int(2))]);
-        assert_eq!(c.regex(), "[^/]{2,2}");
+        assert_eq!(c.regex(), "[^/]+");
         assert!(c.to_url("abc").is_err());
+        assert_eq!(c.to_value("a/".into()), Some(PathValue::Str("a/".into())));
+        assert_eq!(c.to_value("abc".into()), None);
         assert_eq!(c.to_url("ab").unwrap(), "ab");
         let c = conv(
             "string",
@@ -440,9 +448,14 @@ mod tests {
                 (Some("maxlength"), Arg::Int(4)),
             ],
         );
-        assert_eq!(c.regex(), "[^/]{2,4}");
+        assert_eq!(c.to_value("a".into()), None);
+        assert_eq!(
+            c.to_value("abcd".into()),
+            Some(PathValue::Str("abcd".into()))
+        );
+        assert_eq!(c.to_value("abcde".into()), None);
         let c = conv("default", &[]);
-        assert_eq!(c.regex(), "[^/]{1,}");
+        assert_eq!(c.regex(), "[^/]+");
     }
 
     #[test]

@@ -49,11 +49,13 @@ pub(crate) struct UrlMap {
     statics: HashMap<String, Vec<usize>>,
     dynamic: Vec<usize>,
     by_endpoint: HashMap<String, Vec<usize>>,
+    /// `PROVIDE_AUTOMATIC_OPTIONS`: answer OPTIONS for every rule.
+    automatic_options: bool,
 }
 
 impl UrlMap {
     /// Builds the lookup tables once all rules are in.
-    pub(crate) fn new(rules: Vec<RuleEntry>) -> Self {
+    pub(crate) fn new(rules: Vec<RuleEntry>, automatic_options: bool) -> Self {
         let mut statics: HashMap<String, Vec<usize>> = HashMap::new();
         let mut dynamic = Vec::new();
         let mut by_endpoint: HashMap<String, Vec<usize>> = HashMap::new();
@@ -76,6 +78,7 @@ impl UrlMap {
             statics,
             dynamic,
             by_endpoint,
+            automatic_options,
         }
     }
 
@@ -92,11 +95,12 @@ impl UrlMap {
             return found;
         }
         if !allowed.is_empty() {
-            if *method == Method::OPTIONS && !explicit_options {
+            if self.automatic_options {
                 allowed.push(Method::OPTIONS);
-                return Match::Options(sorted(allowed));
+                if *method == Method::OPTIONS && !explicit_options {
+                    return Match::Options(sorted(allowed));
+                }
             }
-            allowed.push(Method::OPTIONS);
             return Match::MethodNotAllowed(sorted(allowed));
         }
         // Werkzeug merges repeated slashes by redirecting.
@@ -362,6 +366,7 @@ mod tests {
                     }
                 })
                 .collect(),
+            true,
         )
     }
 
