@@ -16,7 +16,7 @@ use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
 use crate::config::Config;
-use crate::dispatch::{Dispatch, catch_unwind};
+use crate::dispatch::{catch_unwind, dispatch};
 use crate::extension::{Extension, Registry, Setup, SetupError};
 use crate::hooks::{AfterFn, BeforeFn, BoxFuture, TeardownFn};
 use crate::routing::UrlFor;
@@ -546,10 +546,19 @@ impl Service<Request> for WeakDispatch {
 
     fn call(&mut self, req: Request) -> Self::Future {
         match self.app.upgrade() {
-            Some(app) => self.body_limit.layer(Dispatch(app)).call(req),
+            Some(app) => {
+                let mut svc = self
+                    .body_limit
+                    .layer(tower::service_fn(move |req| dispatch_ok(app.clone(), req)));
+                Box::pin(svc.call(req))
+            }
             None => Box::pin(async { Ok(StatusCode::SERVICE_UNAVAILABLE.into_response()) }),
         }
     }
+}
+
+async fn dispatch_ok(app: Arc<AppInner>, req: Request) -> Result<Response, Infallible> {
+    Ok(dispatch(app, req).await)
 }
 
 /// A built app: a tower `Service` (hand it to `axum::serve` or mount it in an axum
@@ -684,15 +693,18 @@ impl App {
 
     /// Handles one request (what the server and the test client call).
     pub async fn handle(&self, req: Request) -> Response {
-        let fut: BoxFuture<'static, Result<Response, Infallible>> = match &self.inner.layered {
-            Some(route) => Box::pin(route.clone().oneshot(req)),
-            None => self
-                .inner
-                .body_limit
-                .layer(Dispatch(self.inner.clone()))
-                .call(req),
+        let result = match &self.inner.layered {
+            Some(route) => catch_unwind(route.clone().oneshot(req)).await,
+            None => {
+                let app = self.inner.clone();
+                let mut svc = self
+                    .inner
+                    .body_limit
+                    .layer(tower::service_fn(move |req| dispatch_ok(app.clone(), req)));
+                catch_unwind(std::pin::pin!(svc.call(req))).await
+            }
         };
-        match catch_unwind(fut).await {
+        match result {
             Ok(Ok(resp)) => resp,
             Ok(Err(never)) => match never {},
             Err(panic) => {

@@ -3,7 +3,6 @@
 //! `teardown_request` hooks.
 
 use std::any::Any;
-use std::convert::Infallible;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -14,33 +13,12 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, Method, StatusCode, header};
-use tower::Service;
 
 use crate::app::AppInner;
 use crate::error::{Error, ErrorMarker};
-use crate::hooks::BoxFuture;
 use crate::request::{Matched, RequestContext};
 use crate::response::strip_body;
 use crate::routing::url_map::Match;
-
-/// The app's request pipeline as a service.
-#[derive(Clone)]
-pub(crate) struct Dispatch(pub(crate) Arc<AppInner>);
-
-impl Service<Request> for Dispatch {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = BoxFuture<'static, Result<Response, Infallible>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
-        let app = self.0.clone();
-        Box::pin(async move { Ok(dispatch(app, req).await) })
-    }
-}
 
 /// What the router decided when no view is to be called.
 enum Early {
@@ -58,7 +36,8 @@ fn allow_header(methods: &[Method]) -> HeaderValue {
     HeaderValue::from_str(&joined).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-async fn dispatch(app: Arc<AppInner>, req: Request) -> Response {
+/// Handles one request from routing to teardown.
+pub(crate) async fn dispatch(app: Arc<AppInner>, req: Request) -> Response {
     let (mut parts, body) = req.into_parts();
     let is_head = parts.method == Method::HEAD;
     let (matched, early) = match app.url_map.match_path(&parts.method, parts.uri.path()) {
@@ -246,17 +225,19 @@ fn panic_response(p: Panic) -> Response {
 }
 
 /// Polls `fut`, turning a panic into an error so one handler cannot kill the server.
-pub(crate) fn catch_unwind<'a, T>(fut: BoxFuture<'a, T>) -> CatchUnwind<'a, T> {
+///
+/// Takes any `Unpin` future: a boxed one, or one pinned on the stack with `pin!`.
+pub(crate) fn catch_unwind<F: Future + Unpin>(fut: F) -> CatchUnwind<F> {
     CatchUnwind(fut)
 }
 
-pub(crate) struct CatchUnwind<'a, T>(BoxFuture<'a, T>);
+pub(crate) struct CatchUnwind<F>(F);
 
-impl<T> Future for CatchUnwind<'_, T> {
-    type Output = Result<T, Panic>;
+impl<F: Future + Unpin> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Panic>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let fut = self.0.as_mut();
+        let fut = Pin::new(&mut self.0);
         match std::panic::catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),

@@ -114,10 +114,9 @@ pub trait FlaskTuple {
     fn into_flask_response(self) -> Response;
 }
 
-fn status_of(code: u16) -> Result<StatusCode, Response> {
-    StatusCode::from_u16(code).map_err(|_| {
-        Error::internal(format!("{code} is not an HTTP status (100-999)")).into_response()
-    })
+fn status_of(code: u16) -> Result<StatusCode, Error> {
+    StatusCode::from_u16(code)
+        .map_err(|_| Error::internal(format!("{code} is not an HTTP status (100-999)")))
 }
 
 impl<B: IntoResponse> FlaskTuple for (B, StatusCode) {
@@ -130,7 +129,7 @@ impl<B: IntoResponse> FlaskTuple for (B, u16) {
     fn into_flask_response(self) -> Response {
         match status_of(self.1) {
             Ok(status) => (status, self.0).into_response(),
-            Err(resp) => resp,
+            Err(e) => e.into_response(),
         }
     }
 }
@@ -145,7 +144,7 @@ impl<B: IntoResponse, H: IntoResponseParts> FlaskTuple for (B, u16, H) {
     fn into_flask_response(self) -> Response {
         match status_of(self.1) {
             Ok(status) => (status, self.2, self.0).into_response(),
-            Err(resp) => resp,
+            Err(e) => e.into_response(),
         }
     }
 }

@@ -45,6 +45,17 @@ impl App {
     }
 }
 
+/// Logs to stderr (errors with their causes, startup messages), filtered by `RUST_LOG`
+/// (default `info`). Does nothing if the program already installed a subscriber.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
@@ -105,6 +116,7 @@ impl Flask {
     /// }
     /// ```
     pub async fn cli(self) -> ExitCode {
+        init_logging();
         let cli = match Cli::try_parse() {
             Ok(cli) => cli,
             Err(e) => {
