@@ -1,1 +1,45 @@
-fn main() {}
+//! The workspace's task runner: `cargo xtask <command>` (alias in `.cargo/config.toml`).
+//!
+//! Plain Rust with std alone, so it builds in seconds and needs nothing installed but cargo.
+//! `cargo xtask --help` lists the commands.
+
+mod args;
+mod bench;
+mod process;
+mod services;
+mod test_all;
+
+use std::process::ExitCode;
+
+const HELP: &str = "\
+cargo xtask <command> [options]
+
+Commands:
+  test-all [--require-services]
+      fmt check, clippy (-D warnings), tests (nextest if installed, else cargo test),
+      doc tests, rustdoc (-D warnings); stops at the first failure. PostgreSQL, MariaDB
+      and Redis are used when they answer on 127.0.0.1; --require-services (CI) makes a
+      missing one a failure.
+  bench [--duration SECS] [--connections N] [--threads N]
+      requests/s of examples/hello against the same routes in plain axum
+      (benches/axum-baseline), under wrk; writes target/bench/report.md.
+
+Run `cargo xtask <command> --help` for a command's options.";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let command = args.next();
+    let rest: Vec<String> = args.collect();
+    match command.as_deref() {
+        Some("test-all") => test_all::run(rest),
+        Some("bench") => bench::run(rest),
+        None | Some("help" | "--help" | "-h") => {
+            println!("{HELP}");
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("xtask: unknown command `{other}`\n\n{HELP}");
+            ExitCode::from(2)
+        }
+    }
+}

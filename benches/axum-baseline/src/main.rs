@@ -1,0 +1,95 @@
+//! The baseline `cargo xtask bench` compares against: the routes of `examples/hello` that the
+//! bench measures, written in plain axum 0.8 with nothing of ours in between.
+//!
+//! `axum-baseline [--host 127.0.0.1] [--port 5000]`, then `GET /` and `GET /me`.
+//! Keep the handlers as small as the framework's, so the ratio measures the framework alone.
+
+use std::process::ExitCode;
+
+use axum::{Json, Router, response::Html, routing::get};
+use serde::Serialize;
+
+const USAGE: &str = "usage: axum-baseline [--host H] [--port P]   (defaults: 127.0.0.1, 5000)";
+
+/// The user shown by `/me`, as in `examples/hello`.
+#[derive(Debug, Serialize)]
+struct Me {
+    username: &'static str,
+    theme: &'static str,
+    image: &'static str,
+}
+
+async fn hello_world() -> Html<&'static str> {
+    Html("Hello, World!")
+}
+
+async fn me_api() -> Json<Me> {
+    Json(Me {
+        username: "flask",
+        theme: "dark",
+        image: "/static/flask.png",
+    })
+}
+
+/// `--host H --port P` (also `--host=H`, `--port=P`), by hand: the baseline carries no CLI crate.
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<(String, u16), String> {
+    let mut host = String::from("127.0.0.1");
+    let mut port: u16 = 5000;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
+            None => (arg, None),
+        };
+        let mut value = |name: &str| {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match name.as_str() {
+            "--host" => host = value("--host")?,
+            "--port" | "-p" => {
+                let raw = value("--port")?;
+                port = raw
+                    .parse()
+                    .map_err(|_| format!("--port: `{raw}` is not a port number"))?;
+            }
+            "--help" | "-h" => return Err(String::new()),
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    Ok((host, port))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let (host, port) = match parse_args(std::env::args().skip(1)) {
+        Ok(parsed) => parsed,
+        Err(message) if message.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("axum-baseline: {message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let app = Router::new()
+        .route("/", get(hello_world))
+        .route("/me", get(me_api));
+
+    let listener = match tokio::net::TcpListener::bind((host.as_str(), port)).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            eprintln!("axum-baseline: cannot listen on {host}:{port}: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("axum-baseline listening on http://{host}:{port}");
+    if let Err(err) = axum::serve(listener, app).await {
+        eprintln!("axum-baseline: server error: {err}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,307 @@
+//! `cargo xtask bench`: requests/s of our framework (`examples/hello`) against the same
+//! routes in plain axum (`benches/axum-baseline`), measured with wrk.
+//!
+//! Both servers run at once on one CPU and wrk on another (when `taskset` can pin them): the
+//! machine has two cores, and sharing one core between load generator and server would
+//! measure the scheduler. Runs alternate axum, ours, axum, ours, so drift (thermal, other
+//! load) hits both sides; each side keeps its best run.
+
+mod pinning;
+mod report;
+mod server;
+mod wrk;
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::args::Args;
+use crate::process::{cargo, describe, find_on_path, target_dir};
+use pinning::Pinning;
+use report::{report, thousands};
+use server::{Server, compare_responses, free_port};
+use wrk::{WrkRun, wrk};
+
+const HELP: &str = "\
+cargo xtask bench [--duration SECS] [--connections N] [--threads N]
+
+Builds examples/hello and benches/axum-baseline in release, serves both on 127.0.0.1 and
+measures each route with wrk (best of alternating rounds). Prints a Markdown table and
+writes it to target/bench/report.md. Our framework should reach 0.95 of plain axum; a
+route below that is reported as BELOW TARGET, but the exit status stays 0 (it is a report).
+
+Options:
+  --duration SECS     length of each measured run (default 10)
+  --connections N     open connections (default 64)
+  --threads N         wrk threads (default 1: wrk gets one core, the server the other)
+
+For checking the harness itself:
+  --warmup SECS       warm-up before each measured run (default 2)
+  --rounds N          measured runs per route and side (default 2)
+  --ours-bin PATH     serve this binary as `ours` instead of building hello
+  --ours-args ARGS    its arguments, split on spaces; {host} and {port} are replaced
+                      (default: run --host {host} --port {port})";
+
+const TARGET_RATIO: f64 = 0.95;
+const HOST: &str = "127.0.0.1";
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The routes measured: path and what it exercises.
+const ROUTES: [(&str, &str); 2] = [("/", "hello world text"), ("/me", "json")];
+
+struct Options {
+    duration: u32,
+    connections: u32,
+    threads: u32,
+    warmup: u32,
+    rounds: u32,
+    ours_bin: Option<PathBuf>,
+    ours_args: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            duration: 10,
+            connections: 64,
+            threads: 1,
+            warmup: 2,
+            rounds: 2,
+            ours_bin: None,
+            ours_args: "run --host {host} --port {port}".to_owned(),
+        }
+    }
+}
+
+/// One side of the comparison.
+#[derive(Clone, Copy, PartialEq)]
+enum Side {
+    Axum,
+    Ours,
+}
+
+impl Side {
+    fn label(self) -> &'static str {
+        match self {
+            Side::Axum => "plain axum",
+            Side::Ours => "ours",
+        }
+    }
+
+    /// For file names: `plain-axum`, `ours`.
+    fn slug(self) -> &'static str {
+        match self {
+            Side::Axum => "plain-axum",
+            Side::Ours => "ours",
+        }
+    }
+}
+
+/// The best run of each side for one route.
+struct RouteResult {
+    path: &'static str,
+    what: &'static str,
+    axum: WrkRun,
+    ours: WrkRun,
+}
+
+impl RouteResult {
+    fn ratio(&self) -> f64 {
+        self.ours.requests_per_sec / self.axum.requests_per_sec
+    }
+}
+
+pub(crate) fn run(words: Vec<String>) -> ExitCode {
+    let options = match parse(words) {
+        Ok(Some(options)) => options,
+        Ok(None) => {
+            println!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("xtask bench: {message}\n\n{HELP}");
+            return ExitCode::from(2);
+        }
+    };
+    match bench(&options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask bench: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `Some(options)`, or `None` for `--help`.
+fn parse(words: Vec<String>) -> Result<Option<Options>, String> {
+    let mut args = Args::new(words);
+    let mut options = Options::default();
+    while let Some(option) = args.next_option()? {
+        match option.as_str() {
+            "--duration" => options.duration = args.positive(&option)?,
+            "--connections" => options.connections = args.positive(&option)?,
+            "--threads" => options.threads = args.positive(&option)?,
+            "--warmup" => options.warmup = args.positive(&option)?,
+            "--rounds" => options.rounds = args.positive(&option)?,
+            "--ours-bin" => options.ours_bin = Some(PathBuf::from(args.value(&option)?)),
+            "--ours-args" => options.ours_args = args.value(&option)?,
+            "--help" | "-h" => return Ok(None),
+            other => return Err(format!("unknown option `{other}`")),
+        }
+    }
+    if options.connections < options.threads {
+        return Err(format!(
+            "--connections ({}) must be at least --threads ({}): wrk gives each thread a connection",
+            options.connections, options.threads
+        ));
+    }
+    Ok(Some(options))
+}
+
+fn bench(options: &Options) -> Result<(), String> {
+    if find_on_path("wrk").is_none() {
+        return Err("wrk is not installed: apt-get install -y wrk (Debian package)".to_owned());
+    }
+
+    let mut build = match options.ours_bin {
+        Some(_) => cargo(["build", "--release", "-p", "axum-baseline"]),
+        None => cargo(["build", "--release", "-p", "hello", "-p", "axum-baseline"]),
+    };
+    println!("bench: {}", describe(&build));
+    let status = build
+        .status()
+        .map_err(|err| format!("cannot run cargo: {err}"))?;
+    if !status.success() {
+        return Err(format!("the release build failed ({status})"));
+    }
+
+    let release = target_dir().join("release");
+    let axum_bin = release.join("axum-baseline");
+    let ours_bin = options
+        .ours_bin
+        .clone()
+        .unwrap_or_else(|| release.join("hello"));
+    let bench_dir = target_dir().join("bench");
+    fs::create_dir_all(&bench_dir)
+        .map_err(|err| format!("cannot create {}: {err}", bench_dir.display()))?;
+
+    let cpus = Pinning::detect();
+    println!("bench: {}", cpus.describe());
+
+    // Both servers stay up for the whole run; the idle one costs nothing. `Server` kills its
+    // process when dropped, so every early return below stops them too.
+    let axum_port = free_port()?;
+    let mut axum = Server::start(
+        Side::Axum,
+        "axum-baseline",
+        &axum_bin,
+        &[
+            "--host".to_owned(),
+            HOST.to_owned(),
+            "--port".to_owned(),
+            axum_port.to_string(),
+        ],
+        axum_port,
+        &cpus,
+        &bench_dir,
+    )?;
+    let ours_port = free_port()?;
+    let ours_args: Vec<String> = options
+        .ours_args
+        .split_whitespace()
+        .map(|word| {
+            word.replace("{host}", HOST)
+                .replace("{port}", &ours_port.to_string())
+        })
+        .collect();
+    let ours_name = ours_bin
+        .file_name()
+        .map_or_else(|| "ours".into(), |name| name.to_string_lossy().into_owned());
+    let mut ours = Server::start(
+        Side::Ours,
+        &ours_name,
+        &ours_bin,
+        &ours_args,
+        ours_port,
+        &cpus,
+        &bench_dir,
+    )?;
+    axum.wait_ready()?;
+    ours.wait_ready()?;
+
+    for (path, _) in ROUTES {
+        compare_responses(path, &axum, &ours)?;
+    }
+
+    let mut results = Vec::new();
+    for (path, what) in ROUTES {
+        let mut best: [Option<WrkRun>; 2] = [None, None];
+        for round in 1..=options.rounds {
+            for (index, side) in [Side::Axum, Side::Ours].into_iter().enumerate() {
+                let server = if side == Side::Axum {
+                    &mut axum
+                } else {
+                    &mut ours
+                };
+                let url = format!("http://{HOST}:{}{path}", server.port);
+                wrk(&url, options.warmup, options, &cpus)?;
+                let run = wrk(&url, options.duration, options, &cpus)?;
+                server.check_alive()?;
+                println!(
+                    "bench: {path:<4} round {round}/{}  {:<10} {:>12} req/s  p50 {:>8}  p99 {:>8}{}",
+                    options.rounds,
+                    side.label(),
+                    thousands(run.requests_per_sec),
+                    run.p50,
+                    run.p99,
+                    run.socket_errors
+                        .as_deref()
+                        .map(|errors| format!("  (socket errors: {errors})"))
+                        .unwrap_or_default()
+                );
+                let slot = &mut best[index];
+                if slot
+                    .as_ref()
+                    .is_none_or(|kept| run.requests_per_sec > kept.requests_per_sec)
+                {
+                    *slot = Some(run);
+                }
+            }
+        }
+        let [Some(axum_best), Some(ours_best)] = best else {
+            return Err("no measured run (--rounds must be at least 1)".to_owned());
+        };
+        results.push(RouteResult {
+            path,
+            what,
+            axum: axum_best,
+            ours: ours_best,
+        });
+    }
+    drop(axum);
+    drop(ours);
+
+    let report = report(&results, options, &cpus, &ours_name);
+    println!("\n{report}");
+    let report_path = bench_dir.join("report.md");
+    fs::write(&report_path, &report)
+        .map_err(|err| format!("cannot write {}: {err}", report_path.display()))?;
+    println!("bench: report written to {}", report_path.display());
+
+    let below: Vec<&RouteResult> = results
+        .iter()
+        .filter(|result| result.ratio() < TARGET_RATIO)
+        .collect();
+    if below.is_empty() {
+        println!("bench: every route at or above {TARGET_RATIO} of plain axum");
+    }
+    for result in below {
+        println!(
+            "BELOW TARGET: {} reaches {:.3} of plain axum (target {TARGET_RATIO})",
+            result.path,
+            result.ratio()
+        );
+    }
+    Ok(())
+}
