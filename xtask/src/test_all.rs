@@ -237,7 +237,7 @@ fn print_summary(
         let line = format!("  {:<width$}  {result:<7}  {took}", step.name);
         println!("{}", line.trim_end());
     }
-    println!("backends:");
+    println!("backends handed to the tests (FLASK_TEST_*_URL):");
     println!("  sqlite (embedded)");
     for probe in probes {
         println!("  {}", probe.summary_line());

@@ -697,11 +697,19 @@ impl App {
             Some(route) => catch_unwind(route.clone().oneshot(req)).await,
             None => {
                 let app = self.inner.clone();
-                let mut svc = self
-                    .inner
-                    .body_limit
-                    .layer(tower::service_fn(move |req| dispatch_ok(app.clone(), req)));
-                catch_unwind(std::pin::pin!(svc.call(req))).await
+                let fut = async move {
+                    // axum's body extractors read the limit from the request; a request
+                    // without a body needs none.
+                    if http_body::Body::is_end_stream(req.body()) {
+                        Ok(dispatch(app, req).await)
+                    } else {
+                        let limit = app.body_limit;
+                        let mut svc =
+                            limit.layer(tower::service_fn(move |req| dispatch_ok(app.clone(), req)));
+                        svc.call(req).await
+                    }
+                };
+                catch_unwind(std::pin::pin!(fut)).await
             }
         };
         match result {

@@ -91,15 +91,14 @@ impl IntoResponse for Redirect {
 /// assert_eq!(resp.headers()["content-type"], "application/json");
 /// ```
 pub fn jsonify<T: Serialize>(value: T) -> Response {
-    match serde_json::to_vec(&value) {
-        Ok(bytes) => (
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
-            bytes,
-        )
-            .into_response(),
+    let mut buf = Vec::with_capacity(128);
+    match serde_json::to_writer(&mut buf, &value) {
+        Ok(()) => {
+            let mut resp = Response::new(Body::from(buf));
+            resp.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            resp
+        }
         Err(e) => Error::internal(e).into_response(),
     }
 }

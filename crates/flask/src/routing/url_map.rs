@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use http::Method;
+use rustc_hash::FxHashMap;
 
 use super::converters::PathValue;
 use super::rule::{Part, Rule};
@@ -46,7 +47,9 @@ pub(crate) enum Match {
 #[derive(Debug, Default)]
 pub(crate) struct UrlMap {
     pub(crate) rules: Vec<RuleEntry>,
-    statics: HashMap<String, Vec<usize>>,
+    /// Rules without variables, by path. FxHash: paths are hashed on every request, and the
+    /// keys are the app's own rules, not attacker-chosen.
+    statics: FxHashMap<String, Vec<usize>>,
     dynamic: Vec<usize>,
     by_endpoint: HashMap<String, Vec<usize>>,
     /// `PROVIDE_AUTOMATIC_OPTIONS`: answer OPTIONS for every rule.
@@ -56,7 +59,7 @@ pub(crate) struct UrlMap {
 impl UrlMap {
     /// Builds the lookup tables once all rules are in.
     pub(crate) fn new(rules: Vec<RuleEntry>, automatic_options: bool) -> Self {
-        let mut statics: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut statics: FxHashMap<String, Vec<usize>> = FxHashMap::default();
         let mut dynamic = Vec::new();
         let mut by_endpoint: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, r) in rules.iter().enumerate() {
