@@ -704,8 +704,8 @@ impl App {
                         Ok(dispatch(app, req).await)
                     } else {
                         let limit = app.body_limit;
-                        let mut svc =
-                            limit.layer(tower::service_fn(move |req| dispatch_ok(app.clone(), req)));
+                        let mut svc = limit
+                            .layer(tower::service_fn(move |req| dispatch_ok(app.clone(), req)));
                         svc.call(req).await
                     }
                 };

@@ -95,8 +95,10 @@ pub fn jsonify<T: Serialize>(value: T) -> Response {
     match serde_json::to_writer(&mut buf, &value) {
         Ok(()) => {
             let mut resp = Response::new(Body::from(buf));
-            resp.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             resp
         }
         Err(e) => Error::internal(e).into_response(),

@@ -6,6 +6,7 @@
 //! measure the scheduler. Runs alternate axum, ours, axum, ours, so drift (thermal, other
 //! load) hits both sides; each side keeps its best run.
 
+mod instructions;
 mod pinning;
 mod report;
 mod server;
@@ -32,13 +33,14 @@ writes it to target/bench/report.md. Our framework should reach 0.95 of plain ax
 route below that is reported as BELOW TARGET, but the exit status stays 0 (it is a report).
 
 Options:
-  --duration SECS     length of each measured run (default 10)
+  --duration SECS     length of each measured run (default 6)
   --connections N     open connections (default 64)
   --threads N         wrk threads (default 1: wrk gets one core, the server the other)
+  --no-callgrind      skip the instructions-per-request table (valgrind is used when present)
 
 For checking the harness itself:
   --warmup SECS       warm-up before each measured run (default 2)
-  --rounds N          measured runs per route and side (default 2)
+  --rounds N          measured runs per route and side (default 4)
   --ours-bin PATH     serve this binary as `ours` instead of building hello
   --ours-args ARGS    its arguments, split on spaces; {host} and {port} are replaced
                       (default: run --host {host} --port {port})";
@@ -58,18 +60,20 @@ struct Options {
     rounds: u32,
     ours_bin: Option<PathBuf>,
     ours_args: String,
+    callgrind: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
-            duration: 10,
+            duration: 6,
             connections: 64,
             threads: 1,
             warmup: 2,
-            rounds: 2,
+            rounds: 4,
             ours_bin: None,
             ours_args: "run --host {host} --port {port}".to_owned(),
+            callgrind: true,
         }
     }
 }
@@ -146,6 +150,7 @@ fn parse(words: Vec<String>) -> Result<Option<Options>, String> {
             "--rounds" => options.rounds = args.positive(&option)?,
             "--ours-bin" => options.ours_bin = Some(PathBuf::from(args.value(&option)?)),
             "--ours-args" => options.ours_args = args.value(&option)?,
+            "--no-callgrind" => options.callgrind = false,
             "--help" | "-h" => return Ok(None),
             other => return Err(format!("unknown option `{other}`")),
         }
@@ -282,7 +287,16 @@ fn bench(options: &Options) -> Result<(), String> {
     drop(axum);
     drop(ours);
 
-    let report = report(&results, options, &cpus, &ours_name);
+    let mut report = report(&results, options, &cpus, &ours_name);
+    if options.callgrind && find_on_path("valgrind").is_some() {
+        report.push_str(&instruction_table(
+            &axum_bin, &ours_bin, options, &bench_dir,
+        )?);
+    } else if options.callgrind {
+        println!(
+            "bench: valgrind not found (apt-get install -y valgrind): no instructions-per-request table"
+        );
+    }
     println!("\n{report}");
     let report_path = bench_dir.join("report.md");
     fs::write(&report_path, &report)
@@ -304,4 +318,55 @@ fn bench(options: &Options) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// The callgrind table: user-space instructions per request, ours against plain axum.
+fn instruction_table(
+    axum_bin: &std::path::Path,
+    ours_bin: &std::path::Path,
+    options: &Options,
+    dir: &std::path::Path,
+) -> Result<String, String> {
+    use std::fmt::Write as _;
+    let axum_args = |port: u16| {
+        vec![
+            "--host".to_owned(),
+            HOST.to_owned(),
+            "--port".to_owned(),
+            port.to_string(),
+        ]
+    };
+    let ours_template = options.ours_args.clone();
+    let ours_args = move |port: u16| -> Vec<String> {
+        ours_template
+            .split_whitespace()
+            .map(|w| {
+                w.replace("{host}", HOST)
+                    .replace("{port}", &port.to_string())
+            })
+            .collect()
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n### User-space instructions per request (callgrind)\n\n{} requests on one keep-alive connection, minus a 1-request run; \
+         deterministic for the same binaries. Lower is better.\n",
+        instructions::REQUESTS
+    );
+    let _ = writeln!(out, "| route | plain axum | ours | ours / axum |");
+    let _ = writeln!(out, "|---|---:|---:|---:|");
+    for (path, what) in ROUTES {
+        println!("bench: callgrind {path} (two runs per side, about a minute)");
+        let axum = instructions::per_request(axum_bin, &axum_args, path, dir)?;
+        let ours = instructions::per_request(ours_bin, &ours_args, path, dir)?;
+        println!("bench: {path:<4} instructions/request: plain axum {axum}, ours {ours}");
+        let _ = writeln!(
+            out,
+            "| `{path}` ({what}) | {} | {} | {:.3} |",
+            thousands(axum as f64),
+            thousands(ours as f64),
+            ours as f64 / axum.max(1) as f64
+        );
+    }
+    Ok(out)
 }
