@@ -16,7 +16,7 @@ use http::{HeaderValue, Method, StatusCode, header};
 
 use crate::app::AppInner;
 use crate::error::{Error, ErrorMarker};
-use crate::request::{Matched, RequestContext};
+use crate::request::{CURRENT, Matched, RequestContext};
 use crate::response::strip_body;
 use crate::routing::url_map::Match;
 
@@ -63,69 +63,75 @@ pub(crate) async fn dispatch(app: Arc<AppInner>, req: Request) -> Response {
     let scope = rule.map_or(0, |r| r.scope);
     let handlers = rule.map(|r| &app.handlers[r.handler]);
     let ctx = RequestContext::new(app.clone(), &parts, matched);
-    parts.extensions.insert(ctx.clone());
-    let chain = &app.scopes[scope].chain;
+    // The context reaches extractors through a task-local rather than the request's
+    // extensions: no map to allocate per request (see docs/performance.md).
+    let resp = CURRENT
+        .scope(ctx.clone(), async {
+            let chain = &app.scopes[scope].chain;
 
-    // before_request: the app's hooks first, then each blueprint's, outer to inner.
-    let mut answered = None;
-    'hooks: for &s in chain {
-        for hook in &app.scopes[s].before {
-            if let Some(resp) = catch_unwind(hook.call(&mut parts))
-                .await
-                .unwrap_or_else(|p| Some(panic_response(p)))
-            {
-                answered = Some(resp);
-                break 'hooks;
-            }
-        }
-    }
-
-    let resp = match answered {
-        Some(resp) => resp,
-        None => match early {
-            Some(Early::Error(e)) => e.into_response(),
-            Some(Early::Redirect(location)) => {
-                crate::response::redirect_with(location, 308).into_response()
-            }
-            Some(Early::Options(allowed)) => {
-                let mut resp = Response::new(Body::empty());
-                resp.headers_mut()
-                    .insert(header::ALLOW, allow_header(&allowed));
-                resp
-            }
-            None => {
-                let method = parts.method.clone();
-                let handler = handlers.and_then(|h| h.find(&method));
-                match handler {
-                    Some(h) => {
-                        let fut = h.call(Request::from_parts(parts, body));
-                        catch_unwind(fut).await.unwrap_or_else(panic_response)
+            // before_request: the app's hooks first, then each blueprint's, outer to inner.
+            let mut answered = None;
+            'hooks: for &s in chain {
+                for hook in &app.scopes[s].before {
+                    if let Some(resp) = catch_unwind(hook.call(&mut parts))
+                        .await
+                        .unwrap_or_else(|p| Some(panic_response(p)))
+                    {
+                        answered = Some(resp);
+                        break 'hooks;
                     }
-                    // The map only matches rules that have a handler for the method.
-                    None => Error::new(StatusCode::METHOD_NOT_ALLOWED).into_response(),
                 }
             }
-        },
-    };
 
-    let (mut resp, error) = handle_error(&app, &ctx, chain, resp).await;
-
-    // after_request: inner blueprints first, each scope's hooks in reverse order, app last.
-    for &s in chain.iter().rev() {
-        for hook in app.scopes[s].after.iter().rev() {
-            resp = match catch_unwind(hook(ctx.clone(), resp)).await {
-                Ok(r) => r,
-                Err(p) => Error::internal(p).to_response(app.debug),
+            let resp = match answered {
+                Some(resp) => resp,
+                None => match early {
+                    Some(Early::Error(e)) => e.into_response(),
+                    Some(Early::Redirect(location)) => {
+                        crate::response::redirect_with(location, 308).into_response()
+                    }
+                    Some(Early::Options(allowed)) => {
+                        let mut resp = Response::new(Body::empty());
+                        resp.headers_mut()
+                            .insert(header::ALLOW, allow_header(&allowed));
+                        resp
+                    }
+                    None => {
+                        let method = parts.method.clone();
+                        let handler = handlers.and_then(|h| h.find(&method));
+                        match handler {
+                            Some(h) => {
+                                let fut = h.call(Request::from_parts(parts, body));
+                                catch_unwind(fut).await.unwrap_or_else(panic_response)
+                            }
+                            // The map only matches rules that have a handler for the method.
+                            None => Error::new(StatusCode::METHOD_NOT_ALLOWED).into_response(),
+                        }
+                    }
+                },
             };
-        }
-    }
-    for &s in chain.iter().rev() {
-        for hook in app.scopes[s].teardown.iter().rev() {
-            if let Err(p) = catch_unwind(hook(ctx.clone(), error.clone())).await {
-                tracing::error!("teardown_request hook panicked: {p}");
+
+            let (mut resp, error) = handle_error(&app, &ctx, chain, resp).await;
+
+            // after_request: inner blueprints first, each scope's hooks in reverse order, app last.
+            for &s in chain.iter().rev() {
+                for hook in app.scopes[s].after.iter().rev() {
+                    resp = match catch_unwind(hook(ctx.clone(), resp)).await {
+                        Ok(r) => r,
+                        Err(p) => Error::internal(p).to_response(app.debug),
+                    };
+                }
             }
-        }
-    }
+            for &s in chain.iter().rev() {
+                for hook in app.scopes[s].teardown.iter().rev() {
+                    if let Err(p) = catch_unwind(hook(ctx.clone(), error.clone())).await {
+                        tracing::error!("teardown_request hook panicked: {p}");
+                    }
+                }
+            }
+            resp
+        })
+        .await;
     if is_head { strip_body(resp) } else { resp }
 }
 

@@ -76,7 +76,7 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
 /// as in Werkzeug).
 async fn read_form<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Error> {
     require_form(&req)?;
-    let limits = req.extensions().get::<RequestContext>().map(|ctx| {
+    let limits = RequestContext::current(req.extensions()).map(|ctx| {
         let c = ctx.config();
         (
             c.get::<usize>("MAX_FORM_MEMORY_SIZE").ok().flatten(),

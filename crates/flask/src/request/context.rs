@@ -159,19 +159,31 @@ impl RequestContext {
     }
 }
 
+impl RequestContext {
+    /// The context of the request being handled: from `extensions` (error handlers get it
+    /// there) or from the dispatching task.
+    pub(crate) fn current(extensions: &http::Extensions) -> Option<RequestContext> {
+        extensions
+            .get::<RequestContext>()
+            .cloned()
+            .or_else(|| CURRENT.try_with(RequestContext::clone).ok())
+    }
+}
+
+tokio::task_local! {
+    /// The context of the request being dispatched on this task.
+    pub(crate) static CURRENT: RequestContext;
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<RequestContext>()
-            .cloned()
-            .ok_or_else(|| {
-                Error::internal(
-                    "RequestContext is only available in requests served by a flask App \
+        RequestContext::current(&parts.extensions).ok_or_else(|| {
+            Error::internal(
+                "RequestContext is only available in requests served by a flask App \
                  (it was extracted in a plain axum router)",
-                )
-            })
+            )
+        })
     }
 }

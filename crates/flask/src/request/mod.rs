@@ -10,8 +10,8 @@ mod path;
 mod state;
 
 pub use body::{Form, FormData};
-pub(crate) use context::Matched;
 pub use context::RequestContext;
+pub(crate) use context::{CURRENT, Matched};
 pub use cookies::Cookies;
 pub use g::G;
 pub use json::Json;
