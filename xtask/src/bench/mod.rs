@@ -28,9 +28,11 @@ const HELP: &str = "\
 cargo xtask bench [--duration SECS] [--connections N] [--threads N]
 
 Builds examples/hello and benches/axum-baseline in release, serves both on 127.0.0.1 and
-measures each route with wrk (best of alternating rounds). Prints a Markdown table and
-writes it to target/bench/report.md. Our framework should reach 0.95 of plain axum; a
-route below that is reported as BELOW TARGET, but the exit status stays 0 (it is a report).
+measures each route with wrk in alternating rounds, reading each server's CPU time per
+request from /proc; then counts instructions per request under callgrind (if valgrind is
+installed). Prints a Markdown table and writes it to target/bench/report.md. Our framework
+should serve at least 0.95 of plain axum's requests per core; a route below that is
+reported as BELOW TARGET, but the exit status stays 0 (it is a report).
 
 Options:
   --duration SECS     length of each measured run (default 6)
@@ -111,9 +113,46 @@ struct RouteResult {
 }
 
 impl RouteResult {
+    /// Ours against plain axum: the ratio of requests/s one fully used core serves (server
+    /// CPU time per request) when both were measured, else the ratio of wrk's requests/s.
     fn ratio(&self) -> f64 {
+        match (self.axum.cpu_us_per_request, self.ours.cpu_us_per_request) {
+            (Some(axum), Some(ours)) if ours > 0.0 => axum / ours,
+            _ => self.wrk_ratio(),
+        }
+    }
+
+    /// The ratio of wrk's requests/s.
+    fn wrk_ratio(&self) -> f64 {
         self.ours.requests_per_sec / self.axum.requests_per_sec
     }
+}
+
+impl WrkRun {
+    /// Which run of one side to keep: the least server CPU per request when known (it does
+    /// not depend on whether wrk or the server was the bottleneck), else the most req/s.
+    fn better_than(&self, other: &WrkRun) -> bool {
+        match (self.cpu_us_per_request, other.cpu_us_per_request) {
+            (Some(mine), Some(theirs)) => mine < theirs,
+            _ => self.requests_per_sec > other.requests_per_sec,
+        }
+    }
+}
+
+/// `getconf CLK_TCK`, the unit of `/proc/<pid>/stat` times (100 on Linux).
+fn clock_ticks_per_second() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| {
+            String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .filter(|ticks| *ticks > 0.0)
+        .unwrap_or(100.0)
 }
 
 pub(crate) fn run(words: Vec<String>) -> ExitCode {
@@ -251,13 +290,22 @@ fn bench(options: &Options) -> Result<(), String> {
                 };
                 let url = format!("http://{HOST}:{}{path}", server.port);
                 wrk(&url, options.warmup, options, &cpus)?;
-                let run = wrk(&url, options.duration, options, &cpus)?;
+                let before = server.cpu_ticks();
+                let mut run = wrk(&url, options.duration, options, &cpus)?;
+                if let (Some(before), Some(after)) = (before, server.cpu_ticks())
+                    && run.requests > 0
+                {
+                    let seconds = (after - before) as f64 / clock_ticks_per_second();
+                    run.cpu_us_per_request = Some(seconds * 1e6 / run.requests as f64);
+                }
                 server.check_alive()?;
                 println!(
-                    "bench: {path:<4} round {round}/{}  {:<10} {:>12} req/s  p50 {:>8}  p99 {:>8}{}",
+                    "bench: {path:<4} round {round}/{}  {:<10} {:>12} req/s  {:>6} us CPU/req  p50 {:>8}  p99 {:>8}{}",
                     options.rounds,
                     side.label(),
                     thousands(run.requests_per_sec),
+                    run.cpu_us_per_request
+                        .map_or_else(|| "-".to_owned(), |us| format!("{us:.2}")),
                     run.p50,
                     run.p99,
                     run.socket_errors
@@ -266,10 +314,7 @@ fn bench(options: &Options) -> Result<(), String> {
                         .unwrap_or_default()
                 );
                 let slot = &mut best[index];
-                if slot
-                    .as_ref()
-                    .is_none_or(|kept| run.requests_per_sec > kept.requests_per_sec)
-                {
+                if slot.as_ref().is_none_or(|kept| run.better_than(kept)) {
                     *slot = Some(run);
                 }
             }

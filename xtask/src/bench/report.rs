@@ -27,18 +27,32 @@ pub(super) fn report(
     );
     let _ = writeln!(
         out,
-        "| route | plain axum req/s | ours req/s | ratio | plain axum p50/p99 | ours p50/p99 | target >= {TARGET_RATIO} |"
+        "Each side keeps its run with the least server CPU time per request (user + system, all \
+         threads, from /proc). `per core` is 1 s divided by that time: the requests/s one fully \
+         used core serves, which does not depend on whether wrk or the server was the \
+         bottleneck in a run. The verdict uses it; wrk's own requests/s are shown beside it.\n"
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---|");
+    let _ = writeln!(
+        out,
+        "| route | plain axum per core | ours per core | ratio | plain axum wrk req/s | ours wrk req/s | wrk ratio | plain axum p50/p99 | ours p50/p99 | target >= {TARGET_RATIO} |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    let per_core = |run: &super::wrk::WrkRun| {
+        run.cpu_us_per_request
+            .map_or_else(|| "-".to_owned(), |us| thousands(1e6 / us))
+    };
     for result in results {
         let ratio = result.ratio();
         let _ = writeln!(
             out,
-            "| `{}` ({}) | {} | {} | {ratio:.3} | {} / {} | {} / {} | {} |",
+            "| `{}` ({}) | {} | {} | {ratio:.3} | {} | {} | {:.3} | {} / {} | {} / {} | {} |",
             result.path,
             result.what,
+            per_core(&result.axum),
+            per_core(&result.ours),
             thousands(result.axum.requests_per_sec),
             thousands(result.ours.requests_per_sec),
+            result.wrk_ratio(),
             result.axum.p50,
             result.axum.p99,
             result.ours.p50,

@@ -10,6 +10,10 @@ use crate::process::describe;
 /// What one wrk run reported.
 pub(super) struct WrkRun {
     pub(super) requests_per_sec: f64,
+    /// Requests completed in the run (`N requests in Xs`).
+    pub(super) requests: u64,
+    /// Server CPU time per request in microseconds, when the server's CPU time is readable.
+    pub(super) cpu_us_per_request: Option<f64>,
     pub(super) p50: String,
     pub(super) p99: String,
     pub(super) socket_errors: Option<String>,
@@ -53,12 +57,15 @@ pub(super) fn wrk(
 /// The numbers of a `wrk --latency` report.
 fn parse_wrk(output: &str) -> Result<WrkRun, String> {
     let mut requests_per_sec = None;
+    let mut requests = None;
     let mut p50 = None;
     let mut p99 = None;
     let mut socket_errors = None;
     for line in output.lines().map(str::trim) {
         if let Some(value) = line.strip_prefix("Requests/sec:") {
             requests_per_sec = value.trim().parse::<f64>().ok();
+        } else if let Some((count, _)) = line.split_once(" requests in ") {
+            requests = count.trim().parse::<u64>().ok();
         } else if let Some(value) = line.strip_prefix("50%") {
             p50 = Some(value.trim().to_owned());
         } else if let Some(value) = line.strip_prefix("99%") {
@@ -71,6 +78,8 @@ fn parse_wrk(output: &str) -> Result<WrkRun, String> {
     }
     Ok(WrkRun {
         requests_per_sec: requests_per_sec.ok_or("no `Requests/sec:` line")?,
+        requests: requests.ok_or("no `N requests in` line")?,
+        cpu_us_per_request: None,
         p50: p50.ok_or("no 50% latency line (was --latency given?)")?,
         p99: p99.ok_or("no 99% latency line")?,
         socket_errors,
@@ -102,6 +111,7 @@ Transfer/sec:     18.00MB
         let run = parse_wrk(WRK).map_err(|_| ()).ok();
         let run = run.as_ref();
         assert_eq!(run.map(|run| run.requests_per_sec), Some(149998.12));
+        assert_eq!(run.map(|run| run.requests), Some(1_500_000));
         assert_eq!(run.map(|run| run.p50.as_str()), Some("400.00us"));
         assert_eq!(run.map(|run| run.p99.as_str()), Some("1.02ms"));
     }
