@@ -27,14 +27,15 @@ pub(super) fn report(
     );
     let _ = writeln!(
         out,
-        "Each side keeps its run with the least server CPU time per request (user + system, all \
-         threads, from /proc). `per core` is 1 s divided by that time: the requests/s one fully \
-         used core serves, which does not depend on whether wrk or the server was the \
-         bottleneck in a run. The verdict uses it; wrk's own requests/s are shown beside it.\n"
+        "Server CPU time per request is read from /proc (user + system, all threads); `per core` \
+         is 1 s divided by it: the requests/s one fully used core serves. Each round runs both \
+         sides back to back (who goes first alternates); `ratio` is the median over rounds of \
+         ours / plain axum per core, with the lowest and highest round beside it. The other \
+         columns are each side's best run, and wrk's own requests/s.\n"
     );
     let _ = writeln!(
         out,
-        "| route | plain axum per core | ours per core | ratio | plain axum wrk req/s | ours wrk req/s | wrk ratio | plain axum p50/p99 | ours p50/p99 | target >= {TARGET_RATIO} |"
+        "| route | ratio (median) | rounds min-max | plain axum per core | ours per core | plain axum wrk req/s | ours wrk req/s | plain axum p50/p99 | ours p50/p99 | target >= {TARGET_RATIO} |"
     );
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     let per_core = |run: &super::wrk::WrkRun| {
@@ -45,14 +46,19 @@ pub(super) fn report(
         let ratio = result.ratio();
         let _ = writeln!(
             out,
-            "| `{}` ({}) | {} | {} | {ratio:.3} | {} | {} | {:.3} | {} / {} | {} / {} | {} |",
+            "| `{}` ({}) | {ratio:.3} | {:.3}-{:.3} | {} | {} | {} | {} | {} / {} | {} / {} | {} |",
             result.path,
             result.what,
+            result
+                .round_ratios
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, f64::min),
+            result.round_ratios.iter().copied().fold(0.0, f64::max),
             per_core(&result.axum),
             per_core(&result.ours),
             thousands(result.axum.requests_per_sec),
             thousands(result.ours.requests_per_sec),
-            result.wrk_ratio(),
             result.axum.p50,
             result.axum.p99,
             result.ours.p50,
