@@ -216,10 +216,7 @@ impl Setup<'_> {
         code: u16,
         handler: H,
     ) -> &mut Self {
-        self.app
-            .scope
-            .err_code
-            .push((code, crate::routing::method_routing::boxed(handler)));
+        self.app.scope.add_errorhandler(code, handler);
         self
     }
 
@@ -231,11 +228,7 @@ impl Setup<'_> {
         H: axum::handler::Handler<T, ()>,
         T: 'static,
     {
-        self.app.scope.err_type.push((
-            crate::routing::blueprint::matcher::<E>,
-            type_name::<E>(),
-            crate::routing::method_routing::boxed(handler),
-        ));
+        self.app.scope.add_errorhandler_for::<E, H, T>(handler);
         self
     }
 

@@ -5,7 +5,8 @@ use std::fmt;
 
 use crate::Error;
 use crate::hooks::{AfterFn, BeforeFn, TeardownFn};
-use crate::routing::method_routing::{BoxedHandler, MethodHandlers};
+use crate::routing::method_routing::{BoxedHandler, MethodHandlers, boxed};
+use axum::handler::Handler;
 
 /// Checks whether an error's cause is of one type (for `errorhandler_for`).
 pub(crate) type ErrorMatcher = fn(&Error) -> bool;
@@ -24,6 +25,26 @@ pub(crate) struct ScopeDef {
     pub(crate) err_code: Vec<(u16, BoxedHandler)>,
     pub(crate) err_type: Vec<(ErrorMatcher, &'static str, BoxedHandler)>,
     pub(crate) blueprints: Vec<Blueprint>,
+}
+
+impl ScopeDef {
+    /// Adds a handler for errors with status `code` (checked when the app is built).
+    pub(crate) fn add_errorhandler<H: Handler<T, ()>, T: 'static>(
+        &mut self,
+        code: u16,
+        handler: H,
+    ) {
+        self.err_code.push((code, boxed(handler)));
+    }
+
+    /// Adds a handler for errors caused by an `E`.
+    pub(crate) fn add_errorhandler_for<E: StdError + 'static, H: Handler<T, ()>, T: 'static>(
+        &mut self,
+        handler: H,
+    ) {
+        self.err_type
+            .push((matcher::<E>, std::any::type_name::<E>(), boxed(handler)));
+    }
 }
 
 impl fmt::Debug for ScopeDef {
@@ -103,9 +124,7 @@ macro_rules! scope_methods {
             H: axum::handler::Handler<T, ()>,
             T: 'static,
         {
-            self.scope_mut()
-                .err_code
-                .push((code, $crate::routing::method_routing::boxed(handler)));
+            self.scope_mut().add_errorhandler(code, handler);
             self
         }
 
@@ -117,11 +136,7 @@ macro_rules! scope_methods {
             H: axum::handler::Handler<T, ()>,
             T: 'static,
         {
-            self.scope_mut().err_type.push((
-                $crate::routing::blueprint::matcher::<E>,
-                std::any::type_name::<E>(),
-                $crate::routing::method_routing::boxed(handler),
-            ));
+            self.scope_mut().add_errorhandler_for::<E, H, T>(handler);
             self
         }
 
