@@ -116,6 +116,7 @@ pub struct Flask {
     startup: Vec<StartupFn>,
     shutdown: Vec<ShutdownFn>,
     errors: Vec<SetupError>,
+    pub(crate) template_hooks: Vec<crate::templating::EnvHook>,
 }
 
 impl fmt::Debug for Flask {
@@ -151,6 +152,7 @@ impl Flask {
             startup: Vec::new(),
             shutdown: Vec::new(),
             errors: Vec::new(),
+            template_hooks: Vec::new(),
         }
     }
 
@@ -159,6 +161,43 @@ impl Flask {
     }
 
     scope_methods!();
+
+    /// Adds a template filter (Flask's `template_filter`), available in every template:
+    /// `.template_filter("shout", |s: String| s.to_uppercase())` for `{{ name|shout }}`.
+    pub fn template_filter<F, Rv, Args>(mut self, name: &'static str, f: F) -> Self
+    where
+        F: minijinja::functions::Function<Rv, Args> + Clone,
+        Rv: minijinja::value::FunctionResult,
+        Args: for<'a> minijinja::value::FunctionArgs<'a>,
+    {
+        self.template_hooks
+            .push(Arc::new(move |env| env.add_filter(name, f.clone())));
+        self
+    }
+
+    /// Adds a template test (Flask's `template_test`): `{% if n is even %}`.
+    pub fn template_test<F, Rv, Args>(mut self, name: &'static str, f: F) -> Self
+    where
+        F: minijinja::functions::Function<Rv, Args> + Clone,
+        Rv: minijinja::value::FunctionResult,
+        Args: for<'a> minijinja::value::FunctionArgs<'a>,
+    {
+        self.template_hooks
+            .push(Arc::new(move |env| env.add_test(name, f.clone())));
+        self
+    }
+
+    /// Adds a function callable from every template (Flask's `template_global`).
+    pub fn template_global<F, Rv, Args>(mut self, name: &'static str, f: F) -> Self
+    where
+        F: minijinja::functions::Function<Rv, Args> + Clone,
+        Rv: minijinja::value::FunctionResult,
+        Args: for<'a> minijinja::value::FunctionArgs<'a>,
+    {
+        self.template_hooks
+            .push(Arc::new(move |env| env.add_function(name, f.clone())));
+        self
+    }
 
     /// Changes the config in code: `.configure(|c| c.set("SECRET_KEY", "dev"))`.
     pub fn configure(mut self, f: impl FnOnce(&mut Config)) -> Self {
@@ -323,6 +362,18 @@ impl Flask {
             Some(n) => DefaultBodyLimit::max(usize::try_from(n).unwrap_or(usize::MAX)),
             None => DefaultBodyLimit::disable(),
         };
+        let mut template_setup = crate::templating::TemplateSetup {
+            folders: vec![self.root_path.join("templates")],
+            hooks: std::mem::take(&mut self.template_hooks),
+        };
+        for folder in flat.template_folders.drain(..) {
+            template_setup.folders.push(self.root_path.join(folder));
+        }
+        let reload_templates = self
+            .config
+            .get::<bool>("TEMPLATES_AUTO_RELOAD")?
+            .unwrap_or_else(|| self.config.debug());
+        let config_value = minijinja::Value::from_serialize(&self.config);
         let inner = Arc::new_cyclic(|weak: &Weak<AppInner>| {
             let layered = if self.layers.is_empty() {
                 None
@@ -349,6 +400,12 @@ impl Flask {
                 extension_names,
                 state: self.state,
                 body_limit,
+                templates: crate::templating::Templates::new(
+                    template_setup,
+                    weak.clone(),
+                    config_value,
+                    reload_templates,
+                ),
                 layered,
                 startup: Mutex::new(self.startup),
                 shutdown: Mutex::new(self.shutdown),
@@ -380,6 +437,7 @@ pub(crate) struct Scope {
     pub(crate) teardown: Vec<TeardownFn>,
     pub(crate) err_code: Vec<(StatusCode, BoxedHandler)>,
     pub(crate) err_type: Vec<(ErrorMatcher, &'static str, BoxedHandler)>,
+    pub(crate) context_processors: Vec<crate::templating::ContextProcessor>,
 }
 
 #[derive(Default)]
@@ -388,6 +446,8 @@ struct Flat {
     handlers: Vec<MethodHandlers>,
     scopes: Vec<Scope>,
     endpoints: HashMap<String, (Option<TypeId>, String)>,
+    /// Blueprints' template folders, in registration order.
+    template_folders: Vec<PathBuf>,
 }
 
 impl Flat {
@@ -419,6 +479,7 @@ impl Flat {
             teardown: scope.teardown,
             err_code,
             err_type: scope.err_type,
+            context_processors: scope.context_processors,
         });
         for (rule_text, mut mh) in scope.routes {
             let full = join_rule(prefix, &rule_text);
@@ -503,6 +564,9 @@ impl Flat {
                 None => prefix.to_owned(),
             };
             let bp_owner = bp.owner.as_deref().or(owner);
+            if let Some(folder) = &bp.template_folder {
+                self.template_folders.push(folder.clone());
+            }
             self.add_scope(bp.scope, Some(&full_name), &bp_prefix, Some(id), bp_owner)?;
         }
         Ok(())
@@ -523,6 +587,7 @@ pub(crate) struct AppInner {
     pub(crate) extension_names: Vec<&'static str>,
     pub(crate) state: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     pub(crate) body_limit: DefaultBodyLimit,
+    pub(crate) templates: crate::templating::Templates,
     layered: Option<Route>,
     startup: Mutex<Vec<StartupFn>>,
     shutdown: Mutex<Vec<ShutdownFn>>,

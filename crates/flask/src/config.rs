@@ -53,7 +53,8 @@ pub enum ConfigError {
 /// assert!(config.get_bool("DEBUG"));
 /// assert_eq!(config.get::<String>("DATABASE.url").unwrap().as_deref(), Some("sqlite://"));
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
 pub struct Config {
     values: BTreeMap<String, Value>,
 }

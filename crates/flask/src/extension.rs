@@ -232,6 +232,46 @@ impl Setup<'_> {
         self
     }
 
+    /// Adds a template filter for every template (see [`Flask::template_filter`]).
+    pub fn template_filter<F, Rv, Args>(&mut self, name: &'static str, f: F) -> &mut Self
+    where
+        F: minijinja::functions::Function<Rv, Args> + Clone,
+        Rv: minijinja::value::FunctionResult,
+        Args: for<'a> minijinja::value::FunctionArgs<'a>,
+    {
+        self.app
+            .template_hooks
+            .push(Arc::new(move |env| env.add_filter(name, f.clone())));
+        self
+    }
+
+    /// Adds a function callable from every template (see [`Flask::template_global`]), such
+    /// as a `csrf_token()`.
+    pub fn template_global<F, Rv, Args>(&mut self, name: &'static str, f: F) -> &mut Self
+    where
+        F: minijinja::functions::Function<Rv, Args> + Clone,
+        Rv: minijinja::value::FunctionResult,
+        Args: for<'a> minijinja::value::FunctionArgs<'a>,
+    {
+        self.app
+            .template_hooks
+            .push(Arc::new(move |env| env.add_function(name, f.clone())));
+        self
+    }
+
+    /// Adds variables to every template rendered in a request, such as `current_user`
+    /// (see [`Flask::context_processor`]).
+    pub fn context_processor<F, V>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn(&RequestContext) -> V + Send + Sync + 'static,
+        V: serde::Serialize,
+    {
+        self.app.scope.context_processors.push(Arc::new(move |ctx| {
+            minijinja::Value::from_serialize(f(ctx))
+        }));
+        self
+    }
+
     /// Wraps the app in a tower layer (see [`Flask::layer`]).
     pub fn layer<L>(&mut self, layer: L) -> &mut Self
     where

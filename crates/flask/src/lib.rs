@@ -38,6 +38,7 @@ mod request;
 mod response;
 pub mod routing;
 mod server;
+mod templating;
 mod testing;
 
 pub use app::{App, AppRoot, BoxError, Flask, Route, RuleInfo};
@@ -50,11 +51,14 @@ pub use request::{
 };
 pub use response::{FlaskTuple, Redirect, jsonify, make_response, redirect, redirect_with};
 pub use routing::Blueprint;
+pub use templating::{TemplateError, render_template, render_template_string};
 pub use testing::{TestClient, TestRequest, TestResponse};
 
 #[doc(no_inline)]
 pub use axum::response::{Html, IntoResponse, Response};
 #[doc(no_inline)]
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+#[doc(no_inline)]
+pub use minijinja::{self, context};
 #[doc(no_inline)]
 pub use uuid::Uuid;

@@ -1,7 +1,7 @@
 //! The request context: which app, which rule, which values, and `g`.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
@@ -47,6 +47,8 @@ struct Inner {
     host: Option<HeaderValue>,
     matched: Option<Matched>,
     pub(super) g: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
+    /// Values set on `g` by name, which templates see as `g.name`.
+    pub(super) g_named: Mutex<BTreeMap<String, serde_json::Value>>,
 }
 
 impl fmt::Debug for RequestContext {
@@ -76,8 +78,28 @@ impl RequestContext {
                 host,
                 matched,
                 g: Mutex::new(HashMap::new()),
+                g_named: Mutex::new(BTreeMap::new()),
             }),
         }
+    }
+
+    pub(crate) fn app_inner(&self) -> &Arc<AppInner> {
+        &self.inner.app
+    }
+
+    /// Scope ids from the app down to the matched rule's blueprint (just the app when
+    /// nothing matched).
+    pub(crate) fn scope_chain(&self) -> &[usize] {
+        let scope = self
+            .inner
+            .matched
+            .as_ref()
+            .map_or(0, |m| self.inner.app.url_map.rules[m.rule].scope);
+        &self.inner.app.scopes[scope].chain
+    }
+
+    pub(crate) fn g_named(&self) -> &Mutex<BTreeMap<String, serde_json::Value>> {
+        &self.inner.g_named
     }
 
     pub(crate) fn g_map(&self) -> &Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>> {

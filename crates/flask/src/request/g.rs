@@ -61,6 +61,36 @@ impl G {
             .and_then(|old| old.downcast::<T>().ok().map(|b| *b))
     }
 
+    /// Sets a value by name, for templates: `g.set("user", &user)` shows as `{{ g.user }}`.
+    /// A value that cannot be serialized is stored as null.
+    pub fn set<T: serde::Serialize + ?Sized>(&self, name: &str, value: &T) {
+        let value = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+        self.0
+            .g_named()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_owned(), value);
+    }
+
+    /// A value set by name with [`G::set`].
+    pub fn value(&self, name: &str) -> Option<serde_json::Value> {
+        self.0
+            .g_named()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned()
+    }
+
+    /// Every value set by name, for templates.
+    pub(crate) fn template_values(&self) -> std::collections::BTreeMap<String, serde_json::Value> {
+        self.0
+            .g_named()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     fn lock(
         &self,
     ) -> std::sync::MutexGuard<'_, std::collections::HashMap<TypeId, Box<dyn Any + Send + Sync>>>

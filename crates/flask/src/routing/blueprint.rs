@@ -25,6 +25,7 @@ pub(crate) struct ScopeDef {
     pub(crate) err_code: Vec<(u16, BoxedHandler)>,
     pub(crate) err_type: Vec<(ErrorMatcher, &'static str, BoxedHandler)>,
     pub(crate) blueprints: Vec<Blueprint>,
+    pub(crate) context_processors: Vec<crate::templating::ContextProcessor>,
 }
 
 impl ScopeDef {
@@ -140,6 +141,22 @@ macro_rules! scope_methods {
             self
         }
 
+        /// Adds variables to every template rendered in this scope's requests (Flask's
+        /// `context_processor`): `f` returns a map, such as `context! { year => 2026 }`.
+        /// The render call's own context wins on a name clash.
+        pub fn context_processor<F, V>(mut self, f: F) -> Self
+        where
+            F: Fn(&$crate::RequestContext) -> V + Send + Sync + 'static,
+            V: serde::Serialize,
+        {
+            self.scope_mut()
+                .context_processors
+                .push(std::sync::Arc::new(move |ctx| {
+                    minijinja::Value::from_serialize(f(ctx))
+                }));
+            self
+        }
+
         /// Registers a (nested) blueprint: its rules get its `url_prefix` after this
         /// scope's, its endpoints its name after this scope's (`parent.child.view`).
         pub fn blueprint(mut self, blueprint: $crate::Blueprint) -> Self {
@@ -178,6 +195,8 @@ pub struct Blueprint {
     pub(crate) scope: ScopeDef,
     /// The extension that registered it, if one did.
     pub(crate) owner: Option<String>,
+    /// Its template folder (relative paths are taken from the app's root).
+    pub(crate) template_folder: Option<std::path::PathBuf>,
 }
 
 impl Blueprint {
@@ -189,7 +208,15 @@ impl Blueprint {
             url_prefix: None,
             scope: ScopeDef::default(),
             owner: None,
+            template_folder: None,
         }
+    }
+
+    /// A folder of templates for this blueprint, searched after the app's `templates/`
+    /// (so the app can override a blueprint's template). Relative to the app's root.
+    pub fn template_folder(mut self, folder: impl Into<std::path::PathBuf>) -> Self {
+        self.template_folder = Some(folder.into());
+        self
     }
 
     /// Prefixes every rule of the blueprint (`"/auth"`).

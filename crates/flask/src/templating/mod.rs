@@ -1,0 +1,279 @@
+//! Templates on minijinja: `render_template`, the app's and blueprints' template folders,
+//! autoescape by extension, Flask's template globals, filters, tests and context processors,
+//! and reload from disk in debug.
+
+mod request_object;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Arc, Weak};
+
+use axum::response::Html;
+use minijinja::value::{Value, merge_maps};
+use minijinja::{AutoEscape, Environment};
+use minijinja_autoreload::AutoReloader;
+use serde::Serialize;
+
+use crate::Error;
+use crate::app::AppInner;
+use crate::request::{CURRENT, RequestContext};
+
+pub(crate) use request_object::RequestObject;
+
+/// Registers something (a filter, a test, a global) on every environment the app creates.
+pub(crate) type EnvHook = Arc<dyn Fn(&mut Environment<'static>) + Send + Sync>;
+
+/// Computes extra template variables for one request (Flask's context processors).
+pub(crate) type ContextProcessor = Arc<dyn Fn(&RequestContext) -> Value + Send + Sync>;
+
+/// A template failed to load or render; shows the template, the line and, in debug, the
+/// source around it.
+#[derive(Debug)]
+pub struct TemplateError(pub minijinja::Error);
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `{:#}` adds the template source around the failing line.
+        write!(f, "template error: {:#}", self.0)
+    }
+}
+
+impl std::error::Error for TemplateError {}
+
+/// Extensions whose templates are HTML or XML, so values are escaped (Flask's list).
+const AUTOESCAPE: [&str; 5] = [".html", ".htm", ".xml", ".xhtml", ".svg"];
+
+fn auto_escape(name: &str) -> AutoEscape {
+    // `<string>` is `render_template_string`, which Flask escapes too.
+    if name == "<string>" || AUTOESCAPE.iter().any(|ext| name.ends_with(ext)) {
+        AutoEscape::Html
+    } else {
+        AutoEscape::None
+    }
+}
+
+/// Prints values the way Jinja does: `True`/`False`/`None`, and escapes like MarkupSafe
+/// (`& < > " '`; minijinja would also escape `/`, which breaks URLs in text).
+fn jinja_formatter(
+    out: &mut minijinja::Output<'_>,
+    state: &minijinja::State<'_, '_>,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    use minijinja::value::ValueKind;
+    let io = |e: std::fmt::Error| {
+        minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
+    };
+    match value.kind() {
+        ValueKind::Bool => out
+            .write_str(if value.is_true() { "True" } else { "False" })
+            .map_err(io),
+        ValueKind::None => out.write_str("None").map_err(io),
+        ValueKind::Undefined => Ok(()),
+        _ if matches!(state.auto_escape(), AutoEscape::Html) && !value.is_safe() => out
+            .write_str(&crate::error::escape_html(&value.to_string()))
+            .map_err(io),
+        _ => minijinja::escape_formatter(out, state, value),
+    }
+}
+
+/// What the environment is built from, collected by the builder.
+#[derive(Clone, Default)]
+pub(crate) struct TemplateSetup {
+    /// Template folders, the app's first (it wins), then the blueprints' in registration order.
+    pub(crate) folders: Vec<PathBuf>,
+    pub(crate) hooks: Vec<EnvHook>,
+}
+
+/// The app's template environment.
+pub(crate) struct Templates {
+    reloader: AutoReloader,
+}
+
+impl Templates {
+    pub(crate) fn new(
+        setup: TemplateSetup,
+        app: Weak<AppInner>,
+        config: Value,
+        reload: bool,
+    ) -> Self {
+        let reloader = AutoReloader::new(move |notifier| {
+            let mut env = Environment::new();
+            env.set_auto_escape_callback(auto_escape);
+            env.set_formatter(jinja_formatter);
+            let loaders: Vec<_> = setup.folders.iter().map(minijinja::path_loader).collect();
+            env.set_loader(move |name| {
+                for load in &loaders {
+                    if let Some(source) = load(name)? {
+                        return Ok(Some(source));
+                    }
+                }
+                Ok(None)
+            });
+            if reload {
+                for folder in &setup.folders {
+                    notifier.watch_path(folder, true);
+                }
+            }
+            env.add_global("config", config.clone());
+            let weak = app.clone();
+            env.add_function(
+                "url_for",
+                move |endpoint: String, kwargs: minijinja::value::Kwargs| {
+                    url_for(&weak, &endpoint, &kwargs)
+                },
+            );
+            env.add_function(
+                "get_flashed_messages",
+                |_kwargs: minijinja::value::Kwargs| {
+                    // Flash messages need sessions, which are not built yet: none to show.
+                    Value::from(Vec::<Value>::new())
+                },
+            );
+            for hook in &setup.hooks {
+                hook(&mut env);
+            }
+            Ok(env)
+        });
+        Templates { reloader }
+    }
+
+    /// Renders template `name` with `context`, plus the request's globals and the context
+    /// processors' values (the caller's context wins on a name clash, as in Flask).
+    pub(crate) fn render(
+        &self,
+        name: Option<&str>,
+        source: Option<&str>,
+        context: Value,
+        extra: Value,
+    ) -> Result<String, Error> {
+        let env = self.reloader.acquire_env().map_err(template_error)?;
+        // Later maps win: the caller's context over processors and builtins.
+        let ctx = merge_maps([extra, context]);
+        let out = match (name, source) {
+            (Some(name), _) => env.get_template(name).and_then(|t| t.render(ctx)),
+            (None, Some(source)) => env.render_str(source, ctx),
+            (None, None) => unreachable_render(),
+        };
+        out.map_err(template_error)
+    }
+}
+
+fn unreachable_render() -> Result<String, minijinja::Error> {
+    Err(minijinja::Error::new(
+        minijinja::ErrorKind::InvalidOperation,
+        "neither a template name nor a source was given",
+    ))
+}
+
+fn template_error(e: minijinja::Error) -> Error {
+    Error::internal(TemplateError(e))
+}
+
+/// `url_for` in templates: relative to the current request, or external outside one.
+fn url_for(
+    app: &Weak<AppInner>,
+    endpoint: &str,
+    kwargs: &minijinja::value::Kwargs,
+) -> Result<String, minijinja::Error> {
+    let build = |mut builder: crate::routing::UrlFor<'_>| -> Result<String, minijinja::Error> {
+        for key in kwargs.args() {
+            let value: Value = kwargs.get(key)?;
+            builder = builder.value(key, value);
+        }
+        builder.build().map_err(|e| {
+            minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
+        })
+    };
+    if let Ok(result) = CURRENT.try_with(|ctx| build(ctx.url_for(endpoint))) {
+        return result;
+    }
+    let app = app.upgrade().map(crate::App::from_inner).ok_or_else(|| {
+        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, "the app is gone")
+    })?;
+    build(app.url_for(endpoint))
+}
+
+/// The values every template of a request sees besides the caller's: `request`, `g`, and
+/// what the context processors of the app and the request's blueprints return.
+fn request_values(ctx: &RequestContext) -> Value {
+    let app = ctx.app_inner();
+    // Later maps win: builtins, then the app's processors, then the blueprints' (outer to
+    // inner).
+    let mut builtins = BTreeMap::new();
+    builtins.insert("request", Value::from_object(RequestObject(ctx.clone())));
+    builtins.insert("g", Value::from_serialize(ctx.g().template_values()));
+    let mut maps = vec![Value::from(builtins)];
+    for &scope in ctx.scope_chain() {
+        for processor in &app.scopes[scope].context_processors {
+            maps.push(processor(ctx));
+        }
+    }
+    merge_maps(maps)
+}
+
+/// Flask's `render_template`: renders `name` from the template folders with `context`, in
+/// the current request (so `url_for`, `request`, `g` and context processors work).
+///
+/// Templates ending in `.html`, `.htm`, `.xml`, `.xhtml` or `.svg` escape their values. A
+/// missing template or an error in one is a 500 whose cause names the template and line
+/// (shown in the page when `DEBUG` is on).
+///
+/// ```no_run
+/// use flask::{Error, Html, render_template, context};
+/// async fn index() -> Result<Html<String>, Error> {
+///     render_template("index.html", context! { title => "Home", posts => vec!["a", "b"] })
+/// }
+/// ```
+pub fn render_template(name: &str, context: impl Serialize) -> Result<Html<String>, Error> {
+    render(Some(name), None, context)
+}
+
+/// Flask's `render_template_string`: renders `source` (escaped like an `.html` template).
+///
+/// ```
+/// use flask::{Flask, render_template_string, context, routing::get};
+/// async fn hello(flask::Path(name): flask::Path<String>) -> Result<flask::Html<String>, flask::Error> {
+///     render_template_string("Hello {{ name }}!", context! { name })
+/// }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = Flask::new("demo").route("/hello/<name>", get(hello)).test_client();
+/// assert_eq!(client.get("/hello/%3Cb%3E").send().await.text(), "Hello &lt;b&gt;!");
+/// # }
+/// ```
+pub fn render_template_string(
+    source: &str,
+    context: impl Serialize,
+) -> Result<Html<String>, Error> {
+    render(None, Some(source), context)
+}
+
+fn render(
+    name: Option<&str>,
+    source: Option<&str>,
+    context: impl Serialize,
+) -> Result<Html<String>, Error> {
+    let ctx = CURRENT.try_with(RequestContext::clone).map_err(|_| {
+        Error::internal(
+            "render_template was called outside a request; use App::render_template there",
+        )
+    })?;
+    let extra = request_values(&ctx);
+    let app = ctx.app_inner();
+    app.templates
+        .render(name, source, Value::from_serialize(&context), extra)
+        .map(Html)
+}
+
+impl crate::App {
+    /// Renders a template outside a request (a script, an email): no `request`, `g` or
+    /// context processors; `url_for` builds external URLs (set `SERVER_NAME`).
+    pub fn render_template(&self, name: &str, context: impl Serialize) -> Result<String, Error> {
+        self.inner.templates.render(
+            Some(name),
+            None,
+            Value::from_serialize(&context),
+            Value::from(()),
+        )
+    }
+}

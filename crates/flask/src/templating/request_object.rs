@@ -1,0 +1,79 @@
+//! `request` in templates: a read-only view of the current request.
+
+use std::sync::Arc;
+
+use minijinja::value::{Enumerator, Object, Value};
+
+use crate::request::RequestContext;
+use crate::routing::PathValue;
+
+/// The current request as a template object: `request.path`, `request.method`,
+/// `request.endpoint`, `request.blueprint`, `request.args`, `request.view_args`,
+/// `request.url`, `request.host`, `request.query_string`.
+#[derive(Debug)]
+pub(crate) struct RequestObject(pub(crate) RequestContext);
+
+const FIELDS: [&str; 9] = [
+    "method",
+    "path",
+    "full_path",
+    "url",
+    "host",
+    "query_string",
+    "endpoint",
+    "blueprint",
+    "args",
+];
+
+impl Object for RequestObject {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let ctx = &self.0;
+        let value = match key.as_str()? {
+            "method" => Value::from(ctx.method().as_str()),
+            "path" => Value::from(ctx.path()),
+            "full_path" => Value::from(format!(
+                "{}?{}",
+                ctx.path(),
+                ctx.uri().query().unwrap_or("")
+            )),
+            "url" => Value::from(format!(
+                "http://{}{}",
+                ctx.host().unwrap_or("localhost"),
+                ctx.uri().path_and_query().map_or("/", |p| p.as_str())
+            )),
+            "host" => Value::from(ctx.host().unwrap_or("")),
+            "query_string" => Value::from(ctx.uri().query().unwrap_or("")),
+            "endpoint" => ctx.endpoint().map_or(Value::from(()), Value::from),
+            "blueprint" => ctx.blueprint().map_or(Value::from(()), Value::from),
+            "args" => {
+                let mut map = std::collections::BTreeMap::new();
+                for (k, v) in form_urlencoded::parse(ctx.uri().query().unwrap_or("").as_bytes()) {
+                    map.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+                }
+                Value::from(map)
+            }
+            "view_args" => {
+                let map: std::collections::BTreeMap<String, Value> = ctx
+                    .view_args()
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let v = match v {
+                            PathValue::Str(s) => Value::from(s.as_str()),
+                            PathValue::Int(i) => Value::from(*i),
+                            PathValue::Float(f) => Value::from(*f),
+                            PathValue::Uuid(u) => Value::from(u.to_string()),
+                        };
+                        (k.to_owned(), v)
+                    })
+                    .collect();
+                Value::from(map)
+            }
+            _ => return None,
+        };
+        Some(value)
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(&FIELDS)
+    }
+}

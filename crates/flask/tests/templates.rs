@@ -1,0 +1,260 @@
+//! Templates: folders and overrides, inheritance, autoescape by extension, Flask's globals,
+//! filters, tests, globals, context processors, errors and reload.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use flask::routing::get;
+use flask::{AppRoot, Blueprint, Error, Flask, G, Html, RequestContext, context, render_template};
+
+/// A fresh app root with the given files (path, content).
+fn root(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("flask-tpl-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    for (path, content) in files {
+        let p = dir.join(path);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, content).unwrap();
+    }
+    dir
+}
+
+fn app(dir: &Path) -> Flask {
+    Flask::new(AppRoot::new("tpl", dir))
+}
+
+async fn page(ctx: RequestContext) -> Result<Html<String>, Error> {
+    let name = ctx
+        .view_args()
+        .first()
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_default();
+    render_template(
+        &name,
+        context! { user => "<b>ada</b>", items => vec![1, 2, 3] },
+    )
+}
+
+#[tokio::test]
+async fn inheritance_and_autoescape_by_extension() {
+    let dir = root(
+        "inherit",
+        &[
+            (
+                "templates/base.html",
+                "<title>{% block title %}{% endblock %}</title>{% block body %}{% endblock %}",
+            ),
+            (
+                "templates/index.html",
+                "{% extends 'base.html' %}{% block title %}Home{% endblock %}{% block body %}Hi {{ user }}{% for i in items %}[{{ i }}]{% endfor %}{% endblock %}",
+            ),
+            ("templates/plain.txt", "Hi {{ user }}"),
+            ("templates/feed.xml", "<name>{{ user }}</name>"),
+            ("templates/icon.svg", "<text>{{ user }}</text>"),
+        ],
+    );
+    let c = app(&dir).route("/<path:name>", get(page)).test_client();
+    let r = c.get("/index.html").send().await;
+    assert_eq!(
+        r.text(),
+        "<title>Home</title>Hi &lt;b&gt;ada&lt;/b&gt;[1][2][3]"
+    );
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(c.get("/plain.txt").send().await.text(), "Hi <b>ada</b>");
+    assert_eq!(
+        c.get("/feed.xml").send().await.text(),
+        "<name>&lt;b&gt;ada&lt;/b&gt;</name>"
+    );
+    assert_eq!(
+        c.get("/icon.svg").send().await.text(),
+        "<text>&lt;b&gt;ada&lt;/b&gt;</text>"
+    );
+}
+
+async fn show(flask::Path(id): flask::Path<i64>) -> Result<Html<String>, Error> {
+    render_template("globals.html", context! { id })
+}
+
+#[tokio::test]
+async fn flask_globals_in_every_template() {
+    let dir = root(
+        "globals",
+        &[(
+            "templates/globals.html",
+            "{{ url_for('show', id=id + 1, page=2) }}|{{ config.GREETING }}|{{ request.method }} {{ request.path }} {{ request.endpoint }} {{ request.args.q }} {{ request.view_args.id }}|{{ g.user }}|{{ get_flashed_messages()|length }}",
+        )],
+    );
+    let c = app(&dir)
+        .configure(|c| c.set("GREETING", "hello"))
+        .before_request(|g: G| async move { g.set("user", "ada") })
+        .route("/show/<int:id>", get(show))
+        .test_client();
+    assert_eq!(
+        c.get("/show/1?q=x").send().await.text(),
+        "/show/2?page=2|hello|GET /show/1 show x 1|ada|0"
+    );
+}
+
+#[tokio::test]
+async fn filters_tests_globals_and_context_processors() {
+    let dir = root(
+        "hooks",
+        &[(
+            "templates/t.html",
+            "{{ name|shout }} {{ 4 is even_number }} {{ answer() }} {{ year }} {{ site }} {{ name }} {{ none }} {{ nothing }}.",
+        )],
+    );
+    async fn t() -> Result<Html<String>, Error> {
+        render_template("t.html", context! { name => "ada", site => "mine" })
+    }
+    let c = app(&dir)
+        .template_filter("shout", |s: String| s.to_uppercase())
+        .template_test("even_number", |n: i64| n % 2 == 0)
+        .template_global("answer", || 42)
+        .context_processor(|_ctx: &RequestContext| context! { year => 2026, site => "processor" })
+        .route("/", get(t))
+        .test_client();
+    // The render call's own values win over a context processor's.
+    assert_eq!(
+        c.get("/").send().await.text(),
+        "ADA True 42 2026 mine ada None ."
+    );
+}
+
+#[tokio::test]
+async fn blueprint_folders_and_app_overrides() {
+    let dir = root(
+        "bp",
+        &[
+            (
+                "admin/templates/admin/panel.html",
+                "blueprint panel {{ who }}",
+            ),
+            ("admin/templates/admin/only.html", "blueprint only"),
+            ("templates/admin/panel.html", "app panel {{ who }}"),
+        ],
+    );
+    async fn panel() -> Result<Html<String>, Error> {
+        render_template("admin/panel.html", context! { who => "x" })
+    }
+    async fn only() -> Result<Html<String>, Error> {
+        render_template("admin/only.html", ())
+    }
+    let bp = Blueprint::new("admin")
+        .template_folder("admin/templates")
+        .route("/panel", get(panel))
+        .route("/only", get(only))
+        .context_processor(|ctx: &RequestContext| context! { bp => ctx.blueprint() });
+    let c = app(&dir).blueprint(bp).test_client();
+    assert_eq!(c.get("/panel").send().await.text(), "app panel x");
+    assert_eq!(c.get("/only").send().await.text(), "blueprint only");
+}
+
+#[tokio::test]
+async fn template_errors_name_the_template_and_line() {
+    let dir = root(
+        "errors",
+        &[("templates/broken.html", "line one\n{% if %}\n")],
+    );
+    async fn broken() -> Result<Html<String>, Error> {
+        render_template("broken.html", ())
+    }
+    async fn missing() -> Result<Html<String>, Error> {
+        render_template("nope.html", ())
+    }
+    let c = app(&dir)
+        .configure(|c| c.set("DEBUG", true))
+        .route("/broken", get(broken))
+        .route("/missing", get(missing))
+        .test_client();
+    let r = c.get("/broken").send().await;
+    assert_eq!(r.status(), 500);
+    assert!(r.text().contains("broken.html"), "{}", r.text());
+    assert!(r.text().contains("broken.html:2"), "{}", r.text());
+    let r = c.get("/missing").send().await;
+    assert!(r.text().contains("nope.html"), "{}", r.text());
+    // Without DEBUG the page shows no details.
+    let c = app(&dir).route("/broken", get(broken)).test_client();
+    assert!(!c.get("/broken").send().await.text().contains("broken.html"));
+}
+
+#[tokio::test]
+async fn templates_reload_in_debug() {
+    let dir = root("reload", &[("templates/r.html", "one")]);
+    async fn r() -> Result<Html<String>, Error> {
+        render_template("r.html", ())
+    }
+    let c = app(&dir)
+        .configure(|c| c.set("DEBUG", true))
+        .route("/", get(r))
+        .test_client();
+    assert_eq!(c.get("/").send().await.text(), "one");
+    fs::write(dir.join("templates/r.html"), "two").unwrap();
+    let mut text = String::new();
+    for _ in 0..50 {
+        text = c.get("/").send().await.text();
+        if text == "two" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(text, "two");
+}
+
+#[test]
+fn rendering_outside_a_request() {
+    let dir = root(
+        "outside",
+        &[(
+            "templates/mail.txt",
+            "Reset: {{ url_for('reset', token='abc') }}",
+        )],
+    );
+    async fn reset() -> &'static str {
+        ""
+    }
+    let app = app(&dir)
+        .configure(|c| c.set("SERVER_NAME", "example.com"))
+        .route("/reset/<token>", get(reset))
+        .build()
+        .unwrap();
+    assert_eq!(
+        app.render_template("mail.txt", ()).unwrap(),
+        "Reset: http://example.com/reset/abc"
+    );
+}
+
+/// An extension adding a template global and a context variable, as login and forms will.
+struct Branding;
+
+impl flask::Extension for Branding {
+    fn name(&self) -> &'static str {
+        "branding"
+    }
+    fn init_app(&self, setup: &mut flask::Setup<'_>) -> Result<(), flask::SetupError> {
+        setup
+            .template_global("brand", || "Acme")
+            .template_filter("stars", |n: usize| "*".repeat(n))
+            .context_processor(|ctx: &RequestContext| context! { current_path => ctx.path() });
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn extensions_add_template_globals_and_context() {
+    let dir = root(
+        "ext",
+        &[(
+            "templates/e.html",
+            "{{ brand() }} {{ 3|stars }} {{ current_path }}",
+        )],
+    );
+    async fn e() -> Result<Html<String>, Error> {
+        render_template("e.html", ())
+    }
+    let c = app(&dir)
+        .extension(Branding)
+        .route("/e", get(e))
+        .test_client();
+    assert_eq!(c.get("/e").send().await.text(), "Acme *** /e");
+}
