@@ -117,6 +117,8 @@ pub struct Flask {
     shutdown: Vec<ShutdownFn>,
     errors: Vec<SetupError>,
     pub(crate) template_hooks: Vec<crate::templating::EnvHook>,
+    /// The app's static folder and its URL; `None` turns the static route off.
+    static_files: Option<(PathBuf, String)>,
 }
 
 impl fmt::Debug for Flask {
@@ -153,7 +155,17 @@ impl Flask {
             shutdown: Vec::new(),
             errors: Vec::new(),
             template_hooks: Vec::new(),
+            static_files: Some((PathBuf::from("static"), "/static".to_owned())),
         }
+    }
+
+    /// Where the app's static files are (default `static`, relative to the root) and their
+    /// URL (default `/static`): `url_for("static", filename="style.css")`. `None` turns the
+    /// static route off.
+    pub fn static_folder(mut self, folder: Option<&str>, url_path: &str) -> Self {
+        self.static_files =
+            folder.map(|f| (PathBuf::from(f), url_path.trim_end_matches('/').to_owned()));
+        self
     }
 
     fn scope_mut(&mut self) -> &mut ScopeDef {
@@ -339,7 +351,18 @@ impl Flask {
         }
         let extension_names = extensions.iter().map(|e| e.0.name()).collect();
 
-        let mut flat = Flat::default();
+        let max_age: Option<u64> = self.config.get("SEND_FILE_MAX_AGE_DEFAULT")?;
+        if let Some((folder, url)) = self.static_files.take() {
+            let route = crate::static_files::static_route(self.root_path.join(folder), max_age);
+            self.scope
+                .routes
+                .insert(0, (format!("{url}/<path:filename>"), route));
+        }
+        let mut flat = Flat {
+            root: self.root_path.clone(),
+            max_age,
+            ..Flat::default()
+        };
         let scope = std::mem::take(&mut self.scope);
         flat.add_scope(scope, None, "", None, None)?;
 
@@ -448,6 +471,9 @@ struct Flat {
     endpoints: HashMap<String, (Option<TypeId>, String)>,
     /// Blueprints' template folders, in registration order.
     template_folders: Vec<PathBuf>,
+    /// The app's root, for blueprints' static folders.
+    root: PathBuf,
+    max_age: Option<u64>,
 }
 
 impl Flat {
@@ -538,7 +564,7 @@ impl Flat {
             });
             self.handlers.push(mh);
         }
-        for bp in scope.blueprints {
+        for mut bp in scope.blueprints {
             if bp.name.is_empty() || bp.name.contains('.') {
                 return Err(SetupError::Blueprint {
                     name: bp.name,
@@ -566,6 +592,12 @@ impl Flat {
             let bp_owner = bp.owner.as_deref().or(owner);
             if let Some(folder) = &bp.template_folder {
                 self.template_folders.push(folder.clone());
+            }
+            if let Some((folder, url)) = bp.static_files.take() {
+                let route = crate::static_files::static_route(self.root.join(folder), self.max_age);
+                bp.scope
+                    .routes
+                    .insert(0, (format!("{url}/<path:filename>"), route));
             }
             self.add_scope(bp.scope, Some(&full_name), &bp_prefix, Some(id), bp_owner)?;
         }

@@ -197,6 +197,8 @@ pub struct Blueprint {
     pub(crate) owner: Option<String>,
     /// Its template folder (relative paths are taken from the app's root).
     pub(crate) template_folder: Option<std::path::PathBuf>,
+    /// Its static folder and URL path (under the blueprint's prefix).
+    pub(crate) static_files: Option<(std::path::PathBuf, String)>,
 }
 
 impl Blueprint {
@@ -209,7 +211,29 @@ impl Blueprint {
             scope: ScopeDef::default(),
             owner: None,
             template_folder: None,
+            static_files: None,
         }
+    }
+
+    /// Serves the files of `folder` (relative to the app's root) at
+    /// `<url_prefix>/<last folder name>/<path:filename>`, endpoint `<name>.static`, as a
+    /// Flask blueprint's `static_folder` does. Use [`Blueprint::static_url_path`] for
+    /// another URL.
+    pub fn static_folder(mut self, folder: impl Into<std::path::PathBuf>) -> Self {
+        let folder = folder.into();
+        let last = folder
+            .file_name()
+            .map_or_else(|| "static".to_owned(), |n| n.to_string_lossy().into_owned());
+        self.static_files = Some((folder, format!("/{last}")));
+        self
+    }
+
+    /// The URL path of the blueprint's static files (after its `url_prefix`).
+    pub fn static_url_path(mut self, path: &str) -> Self {
+        if let Some((_, url)) = &mut self.static_files {
+            *url = path.trim_end_matches('/').to_owned();
+        }
+        self
     }
 
     /// A folder of templates for this blueprint, searched after the app's `templates/`
