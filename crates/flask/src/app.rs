@@ -423,6 +423,7 @@ impl Flask {
                 extension_names,
                 state: self.state,
                 body_limit,
+                commands: flat.commands,
                 templates: crate::templating::Templates::new(
                     template_setup,
                     weak.clone(),
@@ -473,6 +474,7 @@ struct Flat {
     template_folders: Vec<PathBuf>,
     /// The app's root, for blueprints' static folders.
     root: PathBuf,
+    commands: Vec<crate::cli::CustomCommand>,
     max_age: Option<u64>,
 }
 
@@ -496,6 +498,13 @@ impl Flat {
                 Ok(s) if (400..600).contains(&code) => err_code.push((s, h)),
                 _ => return Err(SetupError::InvalidErrorCode { code }),
             }
+        }
+        for (command, handler) in scope.commands {
+            self.commands.push(crate::cli::CustomCommand {
+                command,
+                handler,
+                group: name.map(str::to_owned),
+            });
         }
         self.scopes.push(Scope {
             name: name.map(str::to_owned),
@@ -620,6 +629,7 @@ pub(crate) struct AppInner {
     pub(crate) state: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     pub(crate) body_limit: DefaultBodyLimit,
     pub(crate) templates: crate::templating::Templates,
+    pub(crate) commands: Vec<crate::cli::CustomCommand>,
     layered: Option<Route>,
     startup: Mutex<Vec<StartupFn>>,
     shutdown: Mutex<Vec<ShutdownFn>>,
@@ -725,6 +735,10 @@ impl App {
             .clone()
             .downcast::<E>()
             .ok()
+    }
+
+    pub(crate) fn commands(&self) -> &[crate::cli::CustomCommand] {
+        &self.inner.commands
     }
 
     /// Names of the registered extensions, in registration order.

@@ -207,9 +207,22 @@ impl Config {
     /// Flask's `from_prefixed_env`: every `PREFIX_KEY` environment variable sets `KEY`.
     /// Values are parsed as JSON when they parse (`42`, `true`, `[1, 2]`), else kept as
     /// strings; `PREFIX_A__B` sets `B` inside the table `A`. Returns how many were set.
+    ///
+    /// As the `flask` command does with python-dotenv, variables from `.flaskenv` and then
+    /// `.env` in the current directory count too; the real environment wins over both.
+    /// `FLASK_SKIP_DOTENV=1` turns the files off.
     pub fn from_prefixed_env(&mut self, prefix: &str) -> usize {
-        let mut vars: Vec<(String, String)> = std::env::vars().collect();
-        vars.sort();
+        let mut vars: BTreeMap<String, String> = BTreeMap::new();
+        let skip = std::env::var("FLASK_SKIP_DOTENV")
+            .is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes"));
+        if !skip {
+            for file in [".flaskenv", ".env"] {
+                if let Ok(text) = std::fs::read_to_string(file) {
+                    vars.extend(parse_dotenv(&text));
+                }
+            }
+        }
+        vars.extend(std::env::vars());
         self.from_prefixed_iter(prefix, vars)
     }
 
@@ -294,6 +307,51 @@ impl Config {
     }
 }
 
+/// Parses a dotenv file: `KEY=value`, `export KEY=value`, `# comments`, and values in
+/// single quotes (literal) or double quotes (with `\n`, `\"` and `\\` escapes).
+pub(crate) fn parse_dotenv(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let key = key.trim();
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        let value = value.trim();
+        let value = if let Some(inner) = value.strip_prefix('\'').and_then(|v| v.strip_suffix('\''))
+        {
+            inner.to_owned()
+        } else if let Some(inner) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+            let mut s = String::with_capacity(inner.len());
+            let mut chars = inner.chars();
+            while let Some(c) = chars.next() {
+                if c == '\\' {
+                    match chars.next() {
+                        Some('n') => s.push('\n'),
+                        Some(other) => s.push(other),
+                        None => s.push('\\'),
+                    }
+                } else {
+                    s.push(c);
+                }
+            }
+            s
+        } else {
+            // An unquoted value ends at ` #` (a trailing comment).
+            value.split(" #").next().unwrap_or("").trim().to_owned()
+        };
+        out.push((key.to_owned(), value));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,6 +375,22 @@ mod tests {
         assert_eq!(c.get::<u16>("PORT").unwrap(), Some(8000));
         assert_eq!(c.get::<u32>("ENGINE.pool_size").unwrap(), Some(5));
         assert!(!c.contains("X"));
+    }
+
+    #[test]
+    fn dotenv_files() {
+        let vars = parse_dotenv(
+            "# comment\nFLASK_SECRET_KEY=abc # trailing\nexport FLASK_DEBUG=1\nFLASK_MSG=\"two\\nlines\"\nFLASK_RAW='a\\nb'\nnot a line\n",
+        );
+        assert_eq!(
+            vars,
+            [
+                ("FLASK_SECRET_KEY".to_owned(), "abc".to_owned()),
+                ("FLASK_DEBUG".to_owned(), "1".to_owned()),
+                ("FLASK_MSG".to_owned(), "two\nlines".to_owned()),
+                ("FLASK_RAW".to_owned(), "a\\nb".to_owned()),
+            ]
+        );
     }
 
     #[test]

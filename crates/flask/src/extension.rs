@@ -272,6 +272,20 @@ impl Setup<'_> {
         self
     }
 
+    /// Adds a command to the app's command line, such as a `db` group (see
+    /// [`Flask::command`]).
+    pub fn command<F, Fut>(&mut self, command: clap::Command, handler: F) -> &mut Self
+    where
+        F: Fn(crate::cli::CliContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
+    {
+        self.app
+            .scope
+            .commands
+            .push((command, crate::cli::command_fn(handler)));
+        self
+    }
+
     /// Wraps the app in a tower layer (see [`Flask::layer`]).
     pub fn layer<L>(&mut self, layer: L) -> &mut Self
     where

@@ -29,6 +29,7 @@
 //! [`Config`], [`Extension`] and [`TestClient`].
 
 mod app;
+pub mod cli;
 mod config;
 mod dispatch;
 mod error;

@@ -1,12 +1,9 @@
-//! Serving the app: `run` on a host and port, graceful shutdown, and the minimal CLI.
+//! Serving the app: `run` on a host and port, and graceful shutdown.
 
 use std::net::SocketAddr;
-use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
-use crate::Flask;
 use crate::app::{App, BoxError};
 
 impl App {
@@ -47,7 +44,7 @@ impl App {
 
 /// Logs to stderr (errors with their causes, startup messages), filtered by `RUST_LOG`
 /// (default `info`). Does nothing if the program already installed a subscriber.
-fn init_logging() {
+pub(crate) fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
@@ -78,78 +75,4 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     println!(" * Shutting down: finishing requests in flight");
-}
-
-/// The app's command line.
-#[derive(Debug, Parser)]
-#[command(about = "A Flask app", disable_help_subcommand = true)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Run a development server.
-    Run {
-        /// The interface to bind to.
-        #[arg(long, default_value = "127.0.0.1", env = "FLASK_RUN_HOST")]
-        host: String,
-        /// The port to bind to.
-        #[arg(long, short = 'p', default_value_t = 5000, env = "FLASK_RUN_PORT")]
-        port: u16,
-        /// Turn on debug mode (error details in 500 pages).
-        #[arg(long)]
-        debug: bool,
-    },
-}
-
-impl Flask {
-    /// The app's command line, for `main`: `myapp run --host 127.0.0.1 --port 5000 [--debug]`.
-    /// Builds the app (reporting setup errors) and runs the command.
-    ///
-    /// ```no_run
-    /// # fn app() -> flask::Flask { flask::Flask::new("demo") }
-    /// #[tokio::main]
-    /// async fn main() -> std::process::ExitCode {
-    ///     app().cli().await
-    /// }
-    /// ```
-    pub async fn cli(self) -> ExitCode {
-        init_logging();
-        let cli = match Cli::try_parse() {
-            Ok(cli) => cli,
-            Err(e) => {
-                let _ = e.print();
-                return if e.use_stderr() {
-                    ExitCode::from(2)
-                } else {
-                    ExitCode::SUCCESS
-                };
-            }
-        };
-        match cli.command {
-            Command::Run { host, port, debug } => {
-                let flask = if debug {
-                    self.configure(|c| c.set("DEBUG", true))
-                } else {
-                    self
-                };
-                let app = match flask.build() {
-                    Ok(app) => app,
-                    Err(e) => {
-                        eprintln!("Error: the app could not start: {e}");
-                        return ExitCode::FAILURE;
-                    }
-                };
-                match app.run(&host, port).await {
-                    Ok(()) => ExitCode::SUCCESS,
-                    Err(e) => {
-                        eprintln!("Error: {e}");
-                        ExitCode::FAILURE
-                    }
-                }
-            }
-        }
-    }
 }

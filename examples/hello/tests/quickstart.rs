@@ -69,3 +69,35 @@ async fn me_is_json() {
     let v: Value = resp.json();
     assert_eq!(v["username"], "flask");
 }
+
+#[test]
+fn the_binary_lists_its_routes() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hello"))
+        .arg("routes")
+        .env("FLASK_SKIP_DOTENV", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "hello_world        GET      /",
+        "show_post          GET      /post/<int:post_id>",
+        "static             GET      /static/<path:filename>",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn bad_arguments_exit_with_2() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hello"))
+        .args(["run", "--port", "not-a-port"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not-a-port"));
+}

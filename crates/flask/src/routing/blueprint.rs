@@ -26,6 +26,7 @@ pub(crate) struct ScopeDef {
     pub(crate) err_type: Vec<(ErrorMatcher, &'static str, BoxedHandler)>,
     pub(crate) blueprints: Vec<Blueprint>,
     pub(crate) context_processors: Vec<crate::templating::ContextProcessor>,
+    pub(crate) commands: Vec<(clap::Command, crate::cli::CommandFn)>,
 }
 
 impl ScopeDef {
@@ -154,6 +155,21 @@ macro_rules! scope_methods {
                 .push(std::sync::Arc::new(move |ctx| {
                     minijinja::Value::from_serialize(f(ctx))
                 }));
+            self
+        }
+
+        /// Adds a command to the app's command line (Flask's `@app.cli.command()`); a
+        /// blueprint's commands are grouped under its name (`myapp admin create-user`).
+        /// The handler gets a [`CliContext`]($crate::cli::CliContext) with the built app
+        /// and the parsed arguments.
+        pub fn command<F, Fut>(mut self, command: clap::Command, handler: F) -> Self
+        where
+            F: Fn($crate::cli::CliContext) -> Fut + Send + Sync + 'static,
+            Fut: std::future::Future<Output = Result<(), $crate::BoxError>> + Send + 'static,
+        {
+            self.scope_mut()
+                .commands
+                .push((command, $crate::cli::command_fn(handler)));
             self
         }
 

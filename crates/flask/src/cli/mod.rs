@@ -1,0 +1,331 @@
+//! The app's command line: `run`, `routes`, and custom commands from the app, its
+//! blueprints and its extensions; `test_cli_runner` for tests.
+
+mod routes;
+
+use std::fmt::Display;
+use std::future::Future;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+pub use clap::{Arg, ArgAction, ArgMatches, Command};
+
+use crate::Flask;
+use crate::app::{App, BoxError};
+use crate::hooks::BoxFuture;
+
+/// What a custom command's handler gets: the built app, the parsed arguments, and an
+/// output that [`CliRunner`] can capture.
+#[derive(Debug)]
+pub struct CliContext {
+    app: App,
+    matches: ArgMatches,
+    out: Output,
+}
+
+impl CliContext {
+    /// The app.
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// The command's parsed arguments (clap's `ArgMatches`).
+    pub fn matches(&self) -> &ArgMatches {
+        &self.matches
+    }
+
+    /// Prints a line, like `click.echo` (captured by the test CLI runner).
+    pub fn echo(&self, line: impl Display) {
+        self.out.line(&line.to_string());
+    }
+}
+
+/// Where command output goes.
+#[derive(Debug, Clone)]
+enum Output {
+    Stdout,
+    Buffer(Arc<Mutex<String>>),
+}
+
+impl Output {
+    fn line(&self, line: &str) {
+        match self {
+            Output::Stdout => println!("{line}"),
+            Output::Buffer(buf) => {
+                let mut b = buf.lock().unwrap_or_else(|e| e.into_inner());
+                b.push_str(line);
+                b.push('\n');
+            }
+        }
+    }
+}
+
+/// A custom command's handler, type-erased.
+pub(crate) type CommandFn =
+    Arc<dyn Fn(CliContext) -> BoxFuture<'static, Result<(), BoxError>> + Send + Sync>;
+
+/// A custom command: its clap definition and handler, and the blueprint group it is in.
+#[derive(Clone)]
+pub(crate) struct CustomCommand {
+    pub(crate) command: Command,
+    pub(crate) handler: CommandFn,
+    pub(crate) group: Option<String>,
+}
+
+pub(crate) fn command_fn<F, Fut>(f: F) -> CommandFn
+where
+    F: Fn(CliContext) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
+{
+    Arc::new(move |ctx| Box::pin(f(ctx)))
+}
+
+fn run_command() -> Command {
+    Command::new("run")
+        .about("Run a development server.")
+        .arg(
+            Arg::new("host")
+                .long("host")
+                .env("FLASK_RUN_HOST")
+                .default_value("127.0.0.1")
+                .help("The interface to bind to."),
+        )
+        .arg(
+            Arg::new("port")
+                .long("port")
+                .short('p')
+                .env("FLASK_RUN_PORT")
+                .default_value("5000")
+                .value_parser(clap::value_parser!(u16))
+                .help("The port to bind to."),
+        )
+        .arg(
+            Arg::new("debug")
+                .long("debug")
+                .action(ArgAction::SetTrue)
+                .help("Turn on debug mode (error details in 500 pages, template reload)."),
+        )
+}
+
+fn root_command(app: &App) -> Command {
+    let mut root = Command::new(app.name().to_owned())
+        .about(format!(
+            "The command line of the Flask app '{}'.",
+            app.name()
+        ))
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .disable_help_subcommand(true)
+        .subcommand(run_command())
+        .subcommand(routes::command());
+    let mut groups: Vec<(String, Vec<Command>)> = Vec::new();
+    for c in app.commands() {
+        match &c.group {
+            None => root = root.subcommand(c.command.clone()),
+            Some(group) => match groups.iter_mut().find(|(g, _)| g == group) {
+                Some((_, list)) => list.push(c.command.clone()),
+                None => groups.push((group.clone(), vec![c.command.clone()])),
+            },
+        }
+    }
+    for (group, commands) in groups {
+        root = root.subcommand(
+            Command::new(group.clone())
+                .about(format!("Commands of the blueprint '{group}'."))
+                .subcommand_required(true)
+                .subcommands(commands),
+        );
+    }
+    root
+}
+
+/// Runs a parsed command (not `run`) on a built app.
+async fn dispatch(app: App, matches: ArgMatches, out: Output) -> Result<(), BoxError> {
+    let Some((name, sub)) = matches.subcommand() else {
+        return Err("no command given".into());
+    };
+    if name == "routes" {
+        routes::print(&app, sub, &out);
+        return Ok(());
+    }
+    let (group, name, sub) = match sub.subcommand() {
+        Some((inner, inner_matches))
+            if app
+                .commands()
+                .iter()
+                .any(|c| c.group.as_deref() == Some(name)) =>
+        {
+            (Some(name), inner, inner_matches)
+        }
+        _ => (None, name, sub),
+    };
+    let handler = app
+        .commands()
+        .iter()
+        .find(|c| c.group.as_deref() == group && c.command.get_name() == name)
+        .map(|c| c.handler.clone())
+        .ok_or_else(|| format!("unknown command {name}"))?;
+    handler(CliContext {
+        app: app.clone(),
+        matches: sub.clone(),
+        out,
+    })
+    .await
+}
+
+impl Flask {
+    /// The app's command line, for `main`: `myapp run --host 127.0.0.1 --port 5000 [--debug]`,
+    /// `myapp routes`, and the custom commands of the app, its blueprints and extensions.
+    /// Builds the app (reporting setup errors) and runs the command.
+    ///
+    /// ```no_run
+    /// # fn app() -> flask::Flask { flask::Flask::new("demo") }
+    /// #[tokio::main]
+    /// async fn main() -> std::process::ExitCode {
+    ///     app().cli().await
+    /// }
+    /// ```
+    pub async fn cli(self) -> ExitCode {
+        crate::server::init_logging();
+        let args: Vec<String> = std::env::args().collect();
+        // `run --debug` changes the config, so it is parsed before the app is built.
+        if args.get(1).map(String::as_str) == Some("run") {
+            let parsed = Command::new(self.name.clone())
+                .subcommand(run_command())
+                .try_get_matches_from(&args);
+            let matches = match parsed {
+                Ok(m) => m,
+                Err(e) => return clap_exit(&e),
+            };
+            let Some(("run", run)) = matches.subcommand() else {
+                return ExitCode::FAILURE;
+            };
+            let host = run.get_one::<String>("host").cloned().unwrap_or_default();
+            let port = run.get_one::<u16>("port").copied().unwrap_or(5000);
+            let flask = if run.get_flag("debug") {
+                self.configure(|c| c.set("DEBUG", true))
+            } else {
+                self
+            };
+            let app = match flask.build() {
+                Ok(app) => app,
+                Err(e) => {
+                    eprintln!("Error: the app could not start: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            return match app.run(&host, port).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("Error: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        let app = match self.build() {
+            Ok(app) => app,
+            Err(e) => {
+                eprintln!("Error: the app could not start: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let matches = match root_command(&app).try_get_matches_from(&args) {
+            Ok(m) => m,
+            Err(e) => return clap_exit(&e),
+        };
+        if let Err(e) = app.startup().await {
+            eprintln!("Error: {e}");
+            return ExitCode::FAILURE;
+        }
+        match dispatch(app, matches, Output::Stdout).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("Error: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    let _ = e.print();
+    if e.use_stderr() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Flask's `app.test_cli_runner()`: runs commands in-process and captures their output.
+///
+/// ```
+/// use flask::{Flask, cli::Command};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let app = Flask::new("demo")
+///     .command(Command::new("hello").about("Say hello"), |ctx| async move {
+///         ctx.echo("Hello!");
+///         Ok(())
+///     })
+///     .build()
+///     .unwrap();
+/// let result = app.test_cli_runner().invoke(&["hello"]).await;
+/// assert_eq!((result.code, result.output.as_str()), (0, "Hello!\n"));
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct CliRunner {
+    app: App,
+}
+
+/// What a command invoked by [`CliRunner`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliResult {
+    /// 0 on success, 1 when the command failed, 2 for bad arguments.
+    pub code: i32,
+    /// What it echoed, then its error or clap's message.
+    pub output: String,
+}
+
+impl CliRunner {
+    /// Runs `args` (without the program name) like `myapp <args>`. `run` is not available:
+    /// use the test client for requests.
+    pub async fn invoke(&self, args: &[&str]) -> CliResult {
+        let argv = std::iter::once(self.app.name()).chain(args.iter().copied());
+        let matches = match root_command(&self.app).try_get_matches_from(argv) {
+            Ok(m) => m,
+            Err(e) => {
+                return CliResult {
+                    code: if e.use_stderr() { 2 } else { 0 },
+                    output: e.render().to_string(),
+                };
+            }
+        };
+        if matches.subcommand_name() == Some("run") {
+            return CliResult {
+                code: 2,
+                output: "`run` serves forever; use app.test_client() in tests\n".to_owned(),
+            };
+        }
+        let buffer = Arc::new(Mutex::new(String::new()));
+        let result = match self.app.startup().await {
+            Ok(()) => dispatch(self.app.clone(), matches, Output::Buffer(buffer.clone())).await,
+            Err(e) => Err(e),
+        };
+        let mut output = buffer.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let code = match result {
+            Ok(()) => 0,
+            Err(e) => {
+                output.push_str(&format!("Error: {e}\n"));
+                1
+            }
+        };
+        CliResult { code, output }
+    }
+}
+
+impl App {
+    /// A runner for the app's commands, for tests.
+    pub fn test_cli_runner(&self) -> CliRunner {
+        CliRunner { app: self.clone() }
+    }
+}

@@ -1,0 +1,141 @@
+//! The command line: `routes`, custom commands of the app, blueprints and extensions,
+//! through `test_cli_runner`.
+
+use flask::cli::{Arg, CliContext, Command};
+use flask::routing::{get, post};
+use flask::{Blueprint, Extension, Flask, Setup, SetupError};
+
+async fn index() -> &'static str {
+    ""
+}
+async fn login() -> &'static str {
+    ""
+}
+
+async fn greet(ctx: CliContext) -> Result<(), flask::BoxError> {
+    let name = ctx
+        .matches()
+        .get_one::<String>("name")
+        .cloned()
+        .unwrap_or_default();
+    ctx.echo(format!("Hello {name} from {}", ctx.app().name()));
+    Ok(())
+}
+
+struct Db;
+
+impl Extension for Db {
+    fn name(&self) -> &'static str {
+        "db"
+    }
+    fn init_app(&self, setup: &mut Setup<'_>) -> Result<(), SetupError> {
+        setup.command(
+            Command::new("db")
+                .about("Database commands")
+                .subcommand_required(true)
+                .subcommand(Command::new("upgrade")),
+            |ctx: CliContext| async move {
+                match ctx.matches().subcommand_name() {
+                    Some("upgrade") => ctx.echo("upgraded"),
+                    other => return Err(format!("unexpected {other:?}").into()),
+                }
+                Ok(())
+            },
+        );
+        Ok(())
+    }
+}
+
+fn app() -> flask::App {
+    Flask::new("cliapp")
+        .static_folder(None, "")
+        .route("/", get(index))
+        .command(
+            Command::new("greet")
+                .about("Greet someone")
+                .arg(Arg::new("name").required(true)),
+            greet,
+        )
+        .command(Command::new("fail"), |_ctx: CliContext| async move {
+            Err("it broke".into())
+        })
+        .blueprint(
+            Blueprint::new("auth")
+                .url_prefix("/auth")
+                .route("/login", get(login).post(login))
+                .command(Command::new("create-user"), |ctx: CliContext| async move {
+                    ctx.echo("created");
+                    Ok(())
+                }),
+        )
+        .extension(Db)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn routes_lists_endpoints_methods_rules_and_owners() {
+    let r = app().test_cli_runner().invoke(&["routes"]).await;
+    assert_eq!(r.code, 0);
+    assert_eq!(
+        r.output,
+        "Endpoint    Methods    Rule         Owner\n\
+         ----------  ---------  -----------  -----\n\
+         auth.login  GET, POST  /auth/login  auth\n\
+         index       GET        /            app\n"
+    );
+    let r = app()
+        .test_cli_runner()
+        .invoke(&["routes", "--sort", "rule", "--all-methods"])
+        .await;
+    let lines: Vec<&str> = r.output.lines().collect();
+    assert!(
+        lines[2].starts_with("index       GET, HEAD, OPTIONS"),
+        "{}",
+        r.output
+    );
+    assert!(lines[3].starts_with("auth.login"), "{}", r.output);
+}
+
+#[tokio::test]
+async fn custom_commands_of_app_blueprints_and_extensions() {
+    let runner = app().test_cli_runner();
+    let r = runner.invoke(&["greet", "Ada"]).await;
+    assert_eq!((r.code, r.output.as_str()), (0, "Hello Ada from cliapp\n"));
+    let r = runner.invoke(&["auth", "create-user"]).await;
+    assert_eq!((r.code, r.output.as_str()), (0, "created\n"));
+    let r = runner.invoke(&["db", "upgrade"]).await;
+    assert_eq!((r.code, r.output.as_str()), (0, "upgraded\n"));
+}
+
+#[tokio::test]
+async fn failures_and_bad_arguments() {
+    let runner = app().test_cli_runner();
+    let r = runner.invoke(&["fail"]).await;
+    assert_eq!((r.code, r.output.as_str()), (1, "Error: it broke\n"));
+    let r = runner.invoke(&["greet"]).await;
+    assert_eq!(r.code, 2);
+    assert!(r.output.contains("<name>"), "{}", r.output);
+    let r = runner.invoke(&["nope"]).await;
+    assert_eq!(r.code, 2);
+    let r = runner.invoke(&["--help"]).await;
+    assert_eq!(r.code, 0);
+    for name in ["run", "routes", "greet", "auth", "db"] {
+        assert!(
+            r.output.contains(name),
+            "{name} missing from help: {}",
+            r.output
+        );
+    }
+}
+
+#[test]
+fn post_only_rules_show_their_methods() {
+    let app = Flask::new("x")
+        .static_folder(None, "")
+        .route("/p", post(index))
+        .build()
+        .unwrap();
+    let rules = app.rules();
+    assert_eq!(rules[0].methods, [flask::Method::POST]);
+}
