@@ -119,6 +119,7 @@ pub struct Flask {
     pub(crate) template_hooks: Vec<crate::templating::EnvHook>,
     /// The app's static folder and its URL; `None` turns the static route off.
     static_files: Option<(PathBuf, String)>,
+    session_store: Option<Arc<dyn tower_sessions_core::SessionStore>>,
 }
 
 impl fmt::Debug for Flask {
@@ -156,7 +157,15 @@ impl Flask {
             errors: Vec::new(),
             template_hooks: Vec::new(),
             static_files: Some((PathBuf::from("static"), "/static".to_owned())),
+            session_store: None,
         }
+    }
+
+    /// Where sessions are stored: any tower-sessions store (memory by default; one that is
+    /// shared, such as Redis, for several app instances). Sessions need `SECRET_KEY`.
+    pub fn session_store(mut self, store: impl tower_sessions_core::SessionStore) -> Self {
+        self.session_store = Some(Arc::new(store));
+        self
     }
 
     /// Where the app's static files are (default `static`, relative to the root) and their
@@ -397,6 +406,9 @@ impl Flask {
             .get::<bool>("TEMPLATES_AUTO_RELOAD")?
             .unwrap_or_else(|| self.config.debug());
         let config_value = minijinja::Value::from_serialize(&self.config);
+        let sessions =
+            crate::sessions::SessionBackend::from_config(&self.config, self.session_store.take())?
+                .map(Arc::new);
         let inner = Arc::new_cyclic(|weak: &Weak<AppInner>| {
             let layered = if self.layers.is_empty() {
                 None
@@ -424,6 +436,7 @@ impl Flask {
                 state: self.state,
                 body_limit,
                 commands: flat.commands,
+                sessions,
                 templates: crate::templating::Templates::new(
                     template_setup,
                     weak.clone(),
@@ -629,6 +642,7 @@ pub(crate) struct AppInner {
     pub(crate) state: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     pub(crate) body_limit: DefaultBodyLimit,
     pub(crate) templates: crate::templating::Templates,
+    pub(crate) sessions: Option<Arc<crate::sessions::SessionBackend>>,
     pub(crate) commands: Vec<crate::cli::CustomCommand>,
     layered: Option<Route>,
     startup: Mutex<Vec<StartupFn>>,

@@ -62,7 +62,11 @@ pub(crate) async fn dispatch(app: Arc<AppInner>, req: Request) -> Response {
     let rule = matched.as_ref().map(|m| &app.url_map.rules[m.rule]);
     let scope = rule.map_or(0, |r| r.scope);
     let handlers = rule.map(|r| &app.handlers[r.handler]);
-    let ctx = RequestContext::new(app.clone(), &parts, matched);
+    let session = match &app.sessions {
+        Some(backend) => Some(backend.load(&parts.headers).await),
+        None => None,
+    };
+    let ctx = RequestContext::new(app.clone(), &parts, matched, session);
     // The context reaches extractors through a task-local rather than the request's
     // extensions: no map to allocate per request (see docs/performance.md).
     let resp = CURRENT
@@ -121,6 +125,10 @@ pub(crate) async fn dispatch(app: Arc<AppInner>, req: Request) -> Response {
                         Err(p) => Error::internal(p).to_response(app.debug),
                     };
                 }
+            }
+            // As in Flask, the session is saved after the after_request hooks.
+            if let Some(session) = ctx.session() {
+                session.save(&mut resp).await;
             }
             for &s in chain.iter().rev() {
                 for hook in app.scopes[s].teardown.iter().rev() {

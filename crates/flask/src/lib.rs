@@ -39,6 +39,7 @@ mod request;
 mod response;
 pub mod routing;
 mod server;
+mod sessions;
 mod static_files;
 mod templating;
 mod testing;
@@ -53,6 +54,7 @@ pub use request::{
 };
 pub use response::{FlaskTuple, Redirect, jsonify, make_response, redirect, redirect_with};
 pub use routing::Blueprint;
+pub use sessions::{Flash, Session};
 pub use static_files::{SendFileOptions, send_file, send_from_directory};
 pub use templating::{TemplateError, render_template, render_template_string};
 pub use testing::{TestClient, TestRequest, TestResponse};

@@ -49,6 +49,7 @@ struct Inner {
     pub(super) g: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
     /// Values set on `g` by name, which templates see as `g.name`.
     pub(super) g_named: Mutex<BTreeMap<String, serde_json::Value>>,
+    session: Option<crate::sessions::Session>,
 }
 
 impl fmt::Debug for RequestContext {
@@ -63,7 +64,12 @@ impl fmt::Debug for RequestContext {
 }
 
 impl RequestContext {
-    pub(crate) fn new(app: Arc<AppInner>, parts: &Parts, matched: Option<Matched>) -> Self {
+    pub(crate) fn new(
+        app: Arc<AppInner>,
+        parts: &Parts,
+        matched: Option<Matched>,
+        session: Option<crate::sessions::Session>,
+    ) -> Self {
         let host = parts.headers.get(header::HOST).cloned().or_else(|| {
             parts
                 .uri
@@ -79,8 +85,14 @@ impl RequestContext {
                 matched,
                 g: Mutex::new(HashMap::new()),
                 g_named: Mutex::new(BTreeMap::new()),
+                session,
             }),
         }
+    }
+
+    /// The request's session; `None` when the app has no `SECRET_KEY`.
+    pub fn session(&self) -> Option<crate::sessions::Session> {
+        self.inner.session.clone()
     }
 
     pub(crate) fn app_inner(&self) -> &Arc<AppInner> {

@@ -123,13 +123,7 @@ impl Templates {
                     url_for(&weak, &endpoint, &kwargs)
                 },
             );
-            env.add_function(
-                "get_flashed_messages",
-                |_kwargs: minijinja::value::Kwargs| {
-                    // Flash messages need sessions, which are not built yet: none to show.
-                    Value::from(Vec::<Value>::new())
-                },
-            );
+            env.add_function("get_flashed_messages", get_flashed_messages);
             for hook in &setup.hooks {
                 hook(&mut env);
             }
@@ -194,6 +188,33 @@ fn url_for(
     build(app.url_for(endpoint))
 }
 
+/// `get_flashed_messages(with_categories=false, category_filter=[])` in templates.
+#[allow(clippy::needless_pass_by_value)] // minijinja passes Kwargs by value
+fn get_flashed_messages(kwargs: minijinja::value::Kwargs) -> Result<Value, minijinja::Error> {
+    let with_categories: bool = kwargs
+        .get::<Option<bool>>("with_categories")?
+        .unwrap_or(false);
+    let filter: Vec<String> = kwargs
+        .get::<Option<Vec<String>>>("category_filter")?
+        .unwrap_or_default();
+    kwargs.assert_all_used()?;
+    let Some(session) = CURRENT.try_with(RequestContext::session).ok().flatten() else {
+        return Ok(Value::from(Vec::<Value>::new()));
+    };
+    let filter: Vec<&str> = filter.iter().map(String::as_str).collect();
+    let flashes = session.get_flashed_messages(&filter);
+    Ok(if with_categories {
+        Value::from_serialize(
+            flashes
+                .iter()
+                .map(|f| (&f.category, &f.message))
+                .collect::<Vec<_>>(),
+        )
+    } else {
+        Value::from_serialize(flashes.iter().map(|f| &f.message).collect::<Vec<_>>())
+    })
+}
+
 /// The values every template of a request sees besides the caller's: `request`, `g`, and
 /// what the context processors of the app and the request's blueprints return.
 fn request_values(ctx: &RequestContext) -> Value {
@@ -203,6 +224,9 @@ fn request_values(ctx: &RequestContext) -> Value {
     let mut builtins = BTreeMap::new();
     builtins.insert("request", Value::from_object(RequestObject(ctx.clone())));
     builtins.insert("g", Value::from_serialize(ctx.g().template_values()));
+    if let Some(session) = ctx.session() {
+        builtins.insert("session", Value::from_serialize(session.snapshot()));
+    }
     let mut maps = vec![Value::from(builtins)];
     for &scope in ctx.scope_chain() {
         for processor in &app.scopes[scope].context_processors {

@@ -1,0 +1,404 @@
+//! Sessions: a signed cookie holding a session id, the data in a store (memory by default,
+//! any tower-sessions store), loaded once per request and saved after it, with Flask's cookie
+//! settings; flash messages on top.
+//!
+//! Why not tower-sessions' own layer: its `Session` is async-only and cannot list its keys,
+//! while Flask code and templates read the session synchronously (`session.user_id`,
+//! `get_flashed_messages()` in a template). We keep its `SessionStore` trait and stores.
+
+mod cookie_key;
+mod flash;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::extract::FromRequestParts;
+use axum::response::Response;
+use cookie::time::{Duration, OffsetDateTime};
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue, header};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tower_sessions_core::SessionStore;
+use tower_sessions_core::session::{Id, Record};
+
+pub use flash::Flash;
+
+use crate::config::Config;
+use crate::request::RequestContext;
+use crate::{Error, SetupError};
+
+/// Session settings read from the config once, at startup.
+pub(crate) struct SessionBackend {
+    store: Arc<dyn SessionStore>,
+    keys: cookie_key::Keys,
+    cookie_name: String,
+    domain: Option<String>,
+    path: String,
+    http_only: bool,
+    secure: bool,
+    same_site: Option<cookie::SameSite>,
+    lifetime: Duration,
+    refresh_each_request: bool,
+}
+
+impl fmt::Debug for SessionBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionBackend")
+            .field("cookie_name", &self.cookie_name)
+            .finish()
+    }
+}
+
+impl SessionBackend {
+    /// `None` without `SECRET_KEY`: sessions are then unavailable, as in Flask.
+    pub(crate) fn from_config(
+        config: &Config,
+        store: Option<Arc<dyn SessionStore>>,
+    ) -> Result<Option<Self>, SetupError> {
+        let Some(secret) = config.get::<String>("SECRET_KEY")? else {
+            return Ok(None);
+        };
+        if secret.is_empty() {
+            return Ok(None);
+        }
+        let fallbacks: Vec<String> = config.get("SECRET_KEY_FALLBACKS")?.unwrap_or_default();
+        let same_site = match config.get::<String>("SESSION_COOKIE_SAMESITE")?.as_deref() {
+            None => None,
+            Some(s) if s.eq_ignore_ascii_case("lax") => Some(cookie::SameSite::Lax),
+            Some(s) if s.eq_ignore_ascii_case("strict") => Some(cookie::SameSite::Strict),
+            Some(s) if s.eq_ignore_ascii_case("none") => Some(cookie::SameSite::None),
+            Some(other) => {
+                return Err(SetupError::extension(
+                    "sessions",
+                    format!(
+                        "SESSION_COOKIE_SAMESITE is {other:?}; use \"Lax\", \"Strict\", \"None\" or null"
+                    ),
+                ));
+            }
+        };
+        let lifetime_secs: i64 = config
+            .get("PERMANENT_SESSION_LIFETIME")?
+            .unwrap_or(31 * 24 * 3600);
+        Ok(Some(SessionBackend {
+            store: store
+                .unwrap_or_else(|| Arc::new(tower_sessions_memory_store::MemoryStore::default())),
+            keys: cookie_key::Keys::new(&secret, &fallbacks),
+            cookie_name: config
+                .get("SESSION_COOKIE_NAME")?
+                .unwrap_or_else(|| "session".to_owned()),
+            domain: config.get("SESSION_COOKIE_DOMAIN")?,
+            path: config
+                .get("SESSION_COOKIE_PATH")?
+                .or(config.get("APPLICATION_ROOT")?)
+                .unwrap_or_else(|| "/".to_owned()),
+            http_only: config.get("SESSION_COOKIE_HTTPONLY")?.unwrap_or(true),
+            secure: config.get("SESSION_COOKIE_SECURE")?.unwrap_or(false),
+            same_site,
+            lifetime: Duration::seconds(lifetime_secs),
+            refresh_each_request: config.get("SESSION_REFRESH_EACH_REQUEST")?.unwrap_or(true),
+        }))
+    }
+
+    /// The request's session: loaded from the store when the request carries a valid
+    /// cookie; a missing, tampered or expired cookie gives an empty session.
+    pub(crate) async fn load(self: &Arc<Self>, headers: &HeaderMap) -> Session {
+        let mut state = State::default();
+        let cookie = crate::Cookies::parse(
+            headers
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok()),
+        );
+        if let Some(raw) = cookie.get(&self.cookie_name)
+            && let Some(id) = self.keys.verify(&self.cookie_name, raw)
+            && let Ok(id) = id.parse::<Id>()
+        {
+            match self.store.load(&id).await {
+                Ok(Some(record)) if record.expiry_date > OffsetDateTime::now_utc() => {
+                    state.id = Some(id);
+                    state.values = record.data.into_iter().collect();
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!("loading session failed, starting an empty one: {e}"),
+            }
+        }
+        Session(Arc::new(Inner {
+            backend: self.clone(),
+            state: Mutex::new(state),
+        }))
+    }
+}
+
+#[derive(Default)]
+struct State {
+    id: Option<Id>,
+    values: BTreeMap<String, Value>,
+    modified: bool,
+    accessed: bool,
+    /// `cycle_id` was asked for: a new id, the old record deleted.
+    cycle: bool,
+    /// Flashes popped by `get_flashed_messages` in this request (Flask caches them too).
+    flashes: Option<Vec<(String, String)>>,
+}
+
+struct Inner {
+    backend: Arc<SessionBackend>,
+    state: Mutex<State>,
+}
+
+/// Flask's `session`: values kept across requests for one browser, behind a signed cookie.
+///
+/// Available when `SECRET_KEY` is set (a 500 naming the fix otherwise). Reads and writes
+/// are synchronous; the data is loaded before the handler runs and saved after it. Values
+/// are anything serde can (de)serialize.
+///
+/// ```
+/// use flask::{Flask, Session, routing::get};
+///
+/// async fn count(session: Session) -> String {
+///     let n: u32 = session.get("visits").unwrap_or(0) + 1;
+///     session.insert("visits", n);
+///     format!("visit {n}")
+/// }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = Flask::new("demo")
+///     .configure(|c| c.set("SECRET_KEY", "dev"))
+///     .route("/", get(count))
+///     .test_client();
+/// assert_eq!(client.get("/").send().await.text(), "visit 1");
+/// assert_eq!(client.get("/").send().await.text(), "visit 2");
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Session(Arc<Inner>);
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.lock();
+        f.debug_struct("Session")
+            .field("keys", &s.values.keys().collect::<Vec<_>>())
+            .field("modified", &s.modified)
+            .finish()
+    }
+}
+
+const PERMANENT: &str = "_permanent";
+
+impl Session {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.0.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn read(&self) -> MutexGuard<'_, State> {
+        let mut s = self.lock();
+        s.accessed = true;
+        s
+    }
+
+    /// The value of `key` as a `T`; `None` if missing or of another type.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let s = self.read();
+        s.values
+            .get(key)
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
+
+    /// Whether `key` is set.
+    pub fn contains(&self, key: &str) -> bool {
+        self.read().values.contains_key(key)
+    }
+
+    /// Sets `key` (a value that cannot be serialized is stored as null).
+    pub fn insert(&self, key: &str, value: impl Serialize) {
+        let value = serde_json::to_value(value).unwrap_or(Value::Null);
+        let mut s = self.read();
+        s.values.insert(key.to_owned(), value);
+        s.modified = true;
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let mut s = self.read();
+        let old = s.values.remove(key)?;
+        s.modified = true;
+        serde_json::from_value(old).ok()
+    }
+
+    /// Empties the session (its cookie is removed at the end of the request).
+    pub fn clear(&self) {
+        let mut s = self.read();
+        s.values.clear();
+        s.modified = true;
+    }
+
+    /// Whether nothing is stored.
+    pub fn is_empty(&self) -> bool {
+        self.read().values.is_empty()
+    }
+
+    /// Flask's `session.permanent`: a permanent session's cookie lasts
+    /// `PERMANENT_SESSION_LIFETIME`; otherwise it ends with the browser session.
+    pub fn permanent(&self) -> bool {
+        self.read()
+            .values
+            .get(PERMANENT)
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
+    /// Sets `session.permanent`.
+    pub fn set_permanent(&self, permanent: bool) {
+        let mut s = self.read();
+        s.values
+            .insert(PERMANENT.to_owned(), Value::Bool(permanent));
+        s.modified = true;
+    }
+
+    /// Gives the session a new id at the end of this request and deletes the old record,
+    /// keeping the data: do it on login, against session fixation.
+    pub fn cycle_id(&self) {
+        let mut s = self.lock();
+        s.cycle = true;
+        s.modified = true;
+    }
+
+    /// All values, for templates (`session` there).
+    pub(crate) fn snapshot(&self) -> BTreeMap<String, Value> {
+        self.read().values.clone()
+    }
+
+    /// Writes the session to the store and sets (or clears) the cookie, as Flask's
+    /// `save_session` does.
+    pub(crate) async fn save(&self, resp: &mut Response) {
+        let backend = &self.0.backend;
+        match self.plan_save(resp) {
+            SaveAction::Nothing => {}
+            SaveAction::Delete(id) => {
+                if let Err(e) = backend.store.delete(&id).await {
+                    tracing::error!("deleting session failed: {e}");
+                }
+                set_cookie(resp, &backend.removal_cookie());
+            }
+            SaveAction::Save {
+                record,
+                old_id,
+                permanent,
+            } => {
+                if let Some(old) = old_id
+                    && let Err(e) = backend.store.delete(&old).await
+                {
+                    tracing::error!("deleting the old session failed: {e}");
+                }
+                if let Err(e) = backend.store.save(&record).await {
+                    tracing::error!("saving session failed: {e}");
+                    return;
+                }
+                set_cookie(
+                    resp,
+                    &backend.session_cookie(&record.id.to_string(), permanent),
+                );
+            }
+        }
+    }
+
+    /// Decides what `save` does, under the lock (which must not be held across `await`).
+    fn plan_save(&self, resp: &mut Response) -> SaveAction {
+        let backend = &self.0.backend;
+        let mut s = self.lock();
+        if s.accessed {
+            resp.headers_mut()
+                .append(header::VARY, HeaderValue::from_static("Cookie"));
+        }
+        let permanent = s
+            .values
+            .get(PERMANENT)
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        if s.values.is_empty() || (s.values.len() == 1 && s.values.contains_key(PERMANENT)) {
+            return match (s.modified, s.id.take()) {
+                (true, Some(id)) => SaveAction::Delete(id),
+                _ => SaveAction::Nothing,
+            };
+        }
+        if !(s.modified || (permanent && backend.refresh_each_request)) {
+            return SaveAction::Nothing;
+        }
+        let old_id = if s.cycle { s.id.take() } else { None };
+        s.cycle = false;
+        let id = *s.id.get_or_insert_with(Id::default);
+        SaveAction::Save {
+            record: Record {
+                id,
+                data: s.values.clone().into_iter().collect(),
+                expiry_date: OffsetDateTime::now_utc() + backend.lifetime,
+            },
+            old_id,
+            permanent,
+        }
+    }
+}
+
+enum SaveAction {
+    Nothing,
+    Delete(Id),
+    Save {
+        record: Record,
+        old_id: Option<Id>,
+        permanent: bool,
+    },
+}
+
+fn set_cookie(resp: &mut Response, cookie: &cookie::Cookie<'static>) {
+    if let Ok(v) = HeaderValue::from_str(&cookie.encoded().to_string()) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+impl SessionBackend {
+    fn base_cookie(&self, value: String) -> cookie::Cookie<'static> {
+        let mut c = cookie::Cookie::new(self.cookie_name.clone(), value);
+        c.set_path(self.path.clone());
+        if let Some(d) = &self.domain {
+            c.set_domain(d.clone());
+        }
+        c.set_http_only(self.http_only);
+        c.set_secure(self.secure);
+        c.set_same_site(self.same_site);
+        c
+    }
+
+    fn session_cookie(&self, id: &str, permanent: bool) -> cookie::Cookie<'static> {
+        let mut c = self.base_cookie(self.keys.sign(&self.cookie_name, id));
+        if permanent {
+            c.set_max_age(self.lifetime);
+            c.set_expires(OffsetDateTime::now_utc() + self.lifetime);
+        }
+        c
+    }
+
+    fn removal_cookie(&self) -> cookie::Cookie<'static> {
+        let mut c = self.base_cookie(String::new());
+        c.set_max_age(Duration::ZERO);
+        c.set_expires(OffsetDateTime::UNIX_EPOCH);
+        c
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Session {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = RequestContext::from_request_parts(parts, state).await?;
+        ctx.session().ok_or_else(no_secret_key)
+    }
+}
+
+pub(crate) fn no_secret_key() -> Error {
+    Error::internal(
+        "The session is unavailable because no secret key was set. Set SECRET_KEY in the \
+         config (for example FLASK_SECRET_KEY in the environment) to something unique and secret.",
+    )
+}

@@ -1,0 +1,273 @@
+//! Sessions and flash: round trips, cookie settings, tampered and expired cookies, key
+//! rotation, clearing, id cycling, flash order and categories.
+
+use flask::routing::{get, post};
+use flask::{AppRoot, Error, Flask, Html, Session, TestClient, context, render_template};
+use tower_sessions_memory_store::MemoryStore;
+
+async fn set(session: Session, flask::Path(value): flask::Path<String>) -> &'static str {
+    session.insert("value", value);
+    "set"
+}
+async fn show(session: Session) -> String {
+    session
+        .get::<String>("value")
+        .unwrap_or_else(|| "-".to_owned())
+}
+async fn permanent(session: Session) -> &'static str {
+    session.set_permanent(true);
+    session.insert("value", "kept");
+    "permanent"
+}
+async fn clear(session: Session) -> &'static str {
+    session.clear();
+    "cleared"
+}
+async fn cycle(session: Session) -> &'static str {
+    session.cycle_id();
+    "cycled"
+}
+
+fn app_with(config: impl FnOnce(&mut flask::Config), store: MemoryStore) -> TestClient {
+    Flask::new("sessions")
+        .configure(|c| {
+            c.set("SECRET_KEY", "s3cret");
+            config(c);
+        })
+        .session_store(store)
+        .route("/set/<value>", get(set))
+        .route("/show", get(show))
+        .route("/permanent", get(permanent))
+        .route("/clear", get(clear))
+        .route("/cycle", get(cycle))
+        .test_client()
+}
+
+fn client() -> TestClient {
+    app_with(|_| {}, MemoryStore::default())
+}
+
+#[tokio::test]
+async fn round_trip_with_flask_cookie_settings() {
+    let c = client();
+    let r = c.get("/set/ada").send().await;
+    let cookie = r.header("set-cookie").unwrap().to_owned();
+    assert!(cookie.starts_with("session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Max-Age"),
+        "a non-permanent session ends with the browser: {cookie}"
+    );
+    assert_eq!(r.header("vary"), Some("Cookie"));
+    assert_eq!(c.get("/show").send().await.text(), "ada");
+    // Reading does not rewrite the cookie.
+    assert!(c.get("/show").send().await.header("set-cookie").is_none());
+    // A new client has its own, empty session.
+    let other = Flask::new("x")
+        .configure(|c| c.set("SECRET_KEY", "s3cret"))
+        .route("/show", get(show))
+        .test_client();
+    assert_eq!(other.get("/show").send().await.text(), "-");
+}
+
+#[tokio::test]
+async fn permanent_sessions_and_custom_cookie_settings() {
+    let c = app_with(
+        |c| {
+            c.set("SESSION_COOKIE_NAME", "sid");
+            c.set("SESSION_COOKIE_SECURE", true);
+            c.set("SESSION_COOKIE_SAMESITE", "Strict");
+            c.set("SESSION_COOKIE_PATH", "/app");
+            c.set("SESSION_COOKIE_DOMAIN", "example.com");
+            c.set("PERMANENT_SESSION_LIFETIME", 3600);
+        },
+        MemoryStore::default(),
+    );
+    let cookie = c
+        .get("/permanent")
+        .send()
+        .await
+        .header("set-cookie")
+        .unwrap()
+        .to_owned();
+    for part in [
+        "sid=",
+        "Max-Age=3600",
+        "Secure",
+        "SameSite=Strict",
+        "Path=/app",
+        "Domain=example.com",
+    ] {
+        assert!(cookie.contains(part), "{part} missing in {cookie}");
+    }
+    // SESSION_REFRESH_EACH_REQUEST: a permanent session's cookie is sent again on each request.
+    assert!(c.get("/show").send().await.header("set-cookie").is_some());
+}
+
+#[tokio::test]
+async fn tampered_and_unknown_cookies_are_empty_sessions() {
+    let c = client();
+    c.get("/set/ada").send().await;
+    let good = c.cookie("session").unwrap();
+    let mut bad = good.clone();
+    let last = bad.pop().unwrap();
+    bad.push(if last == 'A' { 'B' } else { 'A' });
+    c.set_cookie("session", &bad);
+    let r = c.get("/show").send().await;
+    assert_eq!((r.status().as_u16(), r.text().as_str()), (200, "-"));
+    c.set_cookie("session", "not-even-signed");
+    assert_eq!(c.get("/show").send().await.text(), "-");
+    // Signed by another secret: also empty.
+    let store = MemoryStore::default();
+    let a = app_with(|_| {}, store.clone());
+    a.get("/set/ada").send().await;
+    let other_key = app_with(|c| c.set("SECRET_KEY", "another"), store);
+    other_key.set_cookie("session", &a.cookie("session").unwrap());
+    assert_eq!(other_key.get("/show").send().await.text(), "-");
+}
+
+#[tokio::test]
+async fn secret_key_fallbacks_rotate_the_key() {
+    let store = MemoryStore::default();
+    let old = app_with(|_| {}, store.clone());
+    old.get("/set/ada").send().await;
+    let rotated = app_with(
+        |c| {
+            c.set("SECRET_KEY", "new-secret");
+            c.set("SECRET_KEY_FALLBACKS", ["s3cret"]);
+        },
+        store,
+    );
+    rotated.set_cookie("session", &old.cookie("session").unwrap());
+    assert_eq!(rotated.get("/show").send().await.text(), "ada");
+}
+
+#[tokio::test]
+async fn expired_sessions_are_empty() {
+    let c = app_with(
+        |c| c.set("PERMANENT_SESSION_LIFETIME", 1),
+        MemoryStore::default(),
+    );
+    c.get("/set/ada").send().await;
+    assert_eq!(c.get("/show").send().await.text(), "ada");
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert_eq!(c.get("/show").send().await.text(), "-");
+}
+
+#[tokio::test]
+async fn clear_removes_the_cookie_and_cycle_changes_the_id() {
+    let c = client();
+    c.get("/set/ada").send().await;
+    let before = c.cookie("session").unwrap();
+    c.get("/cycle").send().await;
+    let after = c.cookie("session").unwrap();
+    assert_ne!(before, after);
+    assert_eq!(
+        c.get("/show").send().await.text(),
+        "ada",
+        "the data survives a new id"
+    );
+    // The old id is gone from the store.
+    let old = client();
+    old.set_cookie("session", &before);
+    assert_eq!(old.get("/show").send().await.text(), "-");
+    let r = c.get("/clear").send().await;
+    assert!(r.header("set-cookie").unwrap().contains("Max-Age=0"));
+    assert_eq!(c.cookie("session"), None);
+    assert_eq!(c.get("/show").send().await.text(), "-");
+}
+
+#[tokio::test]
+async fn without_a_secret_key_the_session_is_unavailable() {
+    let c = Flask::new("nokey")
+        .configure(|c| c.set("DEBUG", true))
+        .route("/show", get(show))
+        .test_client();
+    let r = c.get("/show").send().await;
+    assert_eq!(r.status(), 500);
+    assert!(r.text().contains("no secret key was set"), "{}", r.text());
+}
+
+async fn add(
+    session: Session,
+    flask::Form(f): flask::Form<std::collections::HashMap<String, String>>,
+) -> flask::Redirect {
+    session.flash(
+        f["message"].clone(),
+        f.get("category").map_or("message", String::as_str),
+    );
+    flask::redirect("/messages")
+}
+
+async fn messages(session: Session) -> String {
+    let errors = session.get_flashed_messages(&["error"]);
+    let all = session.get_flashed_messages(&[]);
+    format!(
+        "{} | {}",
+        errors
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        all.iter()
+            .map(|f| format!("{}:{}", f.category, f.message))
+            .collect::<Vec<_>>()
+            .join(",")
+    )
+}
+
+#[tokio::test]
+async fn flash_messages_keep_order_and_categories_and_show_once() {
+    let c = Flask::new("flash")
+        .configure(|c| c.set("SECRET_KEY", "k"))
+        .route("/add", post(add))
+        .route("/messages", get(messages))
+        .test_client();
+    c.post("/add").form(&[("message", "first")]).send().await;
+    c.post("/add")
+        .form(&[("message", "oops"), ("category", "error")])
+        .send()
+        .await;
+    let r = c
+        .post("/add")
+        .form(&[("message", "third")])
+        .follow_redirects()
+        .send()
+        .await;
+    assert_eq!(r.text(), "oops | message:first,error:oops,message:third");
+    assert_eq!(c.get("/messages").send().await.text(), " | ");
+}
+
+#[tokio::test]
+async fn templates_see_the_session_and_flashes() {
+    let dir = std::env::temp_dir().join(format!("flask-sess-tpl-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("templates")).unwrap();
+    std::fs::write(
+        dir.join("templates/page.html"),
+        "{{ session.user }}|{% for c, m in get_flashed_messages(with_categories=true) %}[{{ c }}:{{ m }}]{% endfor %}|{{ get_flashed_messages(category_filter=['info'])|join(',') }}",
+    )
+    .unwrap();
+    async fn login(session: Session) -> flask::Redirect {
+        session.insert("user", "ada");
+        session.flash("Welcome <back>", "info");
+        session.flash("Careful", "warning");
+        flask::redirect("/page")
+    }
+    async fn page() -> Result<Html<String>, Error> {
+        render_template("page.html", context! {})
+    }
+    let c = Flask::new(AppRoot::new("t", &dir))
+        .configure(|c| c.set("SECRET_KEY", "k"))
+        .route("/login", get(login))
+        .route("/page", get(page))
+        .test_client();
+    let r = c.get("/login").follow_redirects().send().await;
+    assert_eq!(
+        r.text(),
+        "ada|[info:Welcome &lt;back&gt;][warning:Careful]|Welcome &lt;back&gt;"
+    );
+    assert_eq!(c.get("/page").send().await.text(), "ada||");
+}
