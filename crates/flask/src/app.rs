@@ -406,9 +406,22 @@ impl Flask {
             .get::<bool>("TEMPLATES_AUTO_RELOAD")?
             .unwrap_or_else(|| self.config.debug());
         let config_value = minijinja::Value::from_serialize(&self.config);
+        let store: Arc<dyn tower_sessions_core::SessionStore> = match self.session_store.take() {
+            Some(store) => store,
+            None => match crate::sessions::store::StoreKind::from_config(&self.config)? {
+                crate::sessions::store::StoreKind::Memory => {
+                    Arc::new(tower_sessions_memory_store::MemoryStore::default())
+                }
+                kind => {
+                    let store = Arc::new(crate::sessions::store::ConnectedAtStartup::new(kind));
+                    let connect = store.clone();
+                    self.push_startup("sessions", move |_| async move { connect.connect().await });
+                    store
+                }
+            },
+        };
         let sessions =
-            crate::sessions::SessionBackend::from_config(&self.config, self.session_store.take())?
-                .map(Arc::new);
+            crate::sessions::SessionBackend::from_config(&self.config, store)?.map(Arc::new);
         let inner = Arc::new_cyclic(|weak: &Weak<AppInner>| {
             let layered = if self.layers.is_empty() {
                 None

@@ -8,6 +8,7 @@
 
 mod cookie_key;
 mod flash;
+pub(crate) mod store;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -56,7 +57,7 @@ impl SessionBackend {
     /// `None` without `SECRET_KEY`: sessions are then unavailable, as in Flask.
     pub(crate) fn from_config(
         config: &Config,
-        store: Option<Arc<dyn SessionStore>>,
+        store: Arc<dyn SessionStore>,
     ) -> Result<Option<Self>, SetupError> {
         let Some(secret) = config.get::<String>("SECRET_KEY")? else {
             return Ok(None);
@@ -83,8 +84,7 @@ impl SessionBackend {
             .get("PERMANENT_SESSION_LIFETIME")?
             .unwrap_or(31 * 24 * 3600);
         Ok(Some(SessionBackend {
-            store: store
-                .unwrap_or_else(|| Arc::new(tower_sessions_memory_store::MemoryStore::default())),
+            store,
             keys: cookie_key::Keys::new(&secret, &fallbacks),
             cookie_name: config
                 .get("SESSION_COOKIE_NAME")?
@@ -283,19 +283,28 @@ impl Session {
                 set_cookie(resp, &backend.removal_cookie());
             }
             SaveAction::Save {
-                record,
+                mut record,
                 old_id,
                 permanent,
+                new,
             } => {
                 if let Some(old) = old_id
                     && let Err(e) = backend.store.delete(&old).await
                 {
                     tracing::error!("deleting the old session failed: {e}");
                 }
-                if let Err(e) = backend.store.save(&record).await {
+                // A new record goes through `create` (stores may pick another id on a
+                // collision, and some, like Redis, only update existing keys in `save`).
+                let result = if new {
+                    backend.store.create(&mut record).await
+                } else {
+                    backend.store.save(&record).await
+                };
+                if let Err(e) = result {
                     tracing::error!("saving session failed: {e}");
                     return;
                 }
+                self.lock().id = Some(record.id);
                 set_cookie(
                     resp,
                     &backend.session_cookie(&record.id.to_string(), permanent),
@@ -328,6 +337,7 @@ impl Session {
         }
         let old_id = if s.cycle { s.id.take() } else { None };
         s.cycle = false;
+        let new = s.id.is_none();
         let id = *s.id.get_or_insert_with(Id::default);
         SaveAction::Save {
             record: Record {
@@ -337,6 +347,7 @@ impl Session {
             },
             old_id,
             permanent,
+            new,
         }
     }
 }
@@ -348,6 +359,8 @@ enum SaveAction {
         record: Record,
         old_id: Option<Id>,
         permanent: bool,
+        /// No record exists yet: `create` it.
+        new: bool,
     },
 }
 

@@ -1,0 +1,6 @@
+//! `shared-sessions run`: the app, with sessions in Redis when configured.
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    shared_sessions::app().cli().await
+}
