@@ -20,10 +20,20 @@ impl App {
         signal: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), BoxError> {
         self.startup().await?;
-        let service = axum::ServiceExt::<axum::extract::Request>::into_make_service(self.clone());
-        axum::serve(listener, service)
-            .with_graceful_shutdown(signal)
-            .await?;
+        if self.access_log() {
+            let service = axum::ServiceExt::<axum::extract::Request>::into_make_service(AccessLog(
+                self.clone(),
+            ));
+            axum::serve(listener, service)
+                .with_graceful_shutdown(signal)
+                .await?;
+        } else {
+            let service =
+                axum::ServiceExt::<axum::extract::Request>::into_make_service(self.clone());
+            axum::serve(listener, service)
+                .with_graceful_shutdown(signal)
+                .await?;
+        }
         self.shutdown().await;
         Ok(())
     }
@@ -40,6 +50,65 @@ impl App {
         println!("Press CTRL+C to quit");
         self.serve(listener).await
     }
+}
+
+impl App {
+    /// Whether the server logs one line per request: `ACCESS_LOG` in the config, on by
+    /// default in debug mode (a production server usually sits behind a proxy that logs).
+    fn access_log(&self) -> bool {
+        self.config()
+            .get::<bool>("ACCESS_LOG")
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| self.debug())
+    }
+}
+
+/// The app, logging one line per request (target `flask::access`, level info): method,
+/// path, status and duration, as Werkzeug's development server does.
+#[derive(Clone)]
+struct AccessLog(App);
+
+impl tower::Service<axum::extract::Request> for AccessLog {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = crate::hooks::BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: axum::extract::Request) -> Self::Future {
+        let app = self.0.clone();
+        Box::pin(async move {
+            let start = std::time::Instant::now();
+            let method = req.method().clone();
+            let path = req
+                .uri()
+                .path_and_query()
+                .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+            let resp = app.handle(req).await;
+            tracing::info!(target: "flask::access", "{}", access_line(&method, &path, resp.status(), start.elapsed()));
+            Ok(resp)
+        })
+    }
+}
+
+/// `GET /post/1 200 0.4ms`.
+pub(crate) fn access_line(
+    method: &http::Method,
+    path: &str,
+    status: http::StatusCode,
+    took: std::time::Duration,
+) -> String {
+    format!(
+        "{method} {path} {} {:.1}ms",
+        status.as_u16(),
+        took.as_secs_f64() * 1000.0
+    )
 }
 
 /// Logs to stderr (errors with their causes, startup messages), filtered by `RUST_LOG`

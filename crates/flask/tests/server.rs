@@ -52,3 +52,65 @@ async fn graceful_shutdown_finishes_requests_in_flight() {
         "the port is closed after shutdown"
     );
 }
+
+/// Collects what the fmt subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+async fn request(addr: std::net::SocketAddr, path: &str) -> String {
+    let mut conn = TcpStream::connect(addr).await.unwrap();
+    conn.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut out = String::new();
+    conn.read_to_string(&mut out).await.unwrap();
+    out
+}
+
+#[tokio::test]
+async fn debug_servers_log_one_line_per_request() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    async fn ok() -> &'static str {
+        "ok"
+    }
+    for (debug, expect_lines) in [(true, true), (false, false)] {
+        captured.0.lock().unwrap().clear();
+        let app = Flask::new("log")
+            .configure(|c| c.set("DEBUG", debug))
+            .route("/ok", get(ok))
+            .build()
+            .unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(app.serve_with_shutdown(listener, async {
+            let _ = rx.await;
+        }));
+        assert!(request(addr, "/ok?x=1").await.ends_with("ok"));
+        assert!(request(addr, "/missing").await.starts_with("HTTP/1.1 404"));
+        tx.send(()).unwrap();
+        server.await.unwrap().unwrap();
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(log.contains("GET /ok?x=1 200 "), expect_lines, "{log}");
+        assert_eq!(log.contains("GET /missing 404 "), expect_lines, "{log}");
+    }
+}
