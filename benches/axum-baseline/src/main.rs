@@ -6,7 +6,11 @@
 
 use std::process::ExitCode;
 
+use std::sync::LazyLock;
+
+use axum::http::StatusCode;
 use axum::{Json, Router, response::Html, routing::get};
+use minijinja::{Environment, context};
 use serde::Serialize;
 
 const USAGE: &str = "usage: axum-baseline [--host H] [--port P]   (defaults: 127.0.0.1, 5000)";
@@ -21,6 +25,41 @@ struct Me {
 
 async fn hello_world() -> Html<&'static str> {
     Html("Hello, World!")
+}
+
+/// One row of `/rows`, as in `examples/hello`.
+#[derive(Debug, Serialize)]
+struct Row {
+    id: u32,
+    message: String,
+}
+
+static ROWS: LazyLock<Vec<Row>> = LazyLock::new(|| {
+    (1..=100)
+        .map(|id| Row {
+            id,
+            message: format!("Row {id}: <b> & <i>"),
+        })
+        .collect()
+});
+
+/// The same template file as `examples/hello`, in minijinja with HTML autoescape.
+static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    env.add_template(
+        "rows.html",
+        include_str!("../../../examples/hello/templates/rows.html"),
+    )
+    .expect("the rows template parses");
+    env
+});
+
+async fn rows() -> Result<Html<String>, (StatusCode, String)> {
+    TEMPLATES
+        .get_template("rows.html")
+        .and_then(|t| t.render(context! { rows => &*ROWS }))
+        .map(Html)
+        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
 
 async fn me_api() -> Json<Me> {
@@ -77,7 +116,8 @@ async fn main() -> ExitCode {
     };
     let app = Router::new()
         .route("/", get(hello_world))
-        .route("/me", get(me_api));
+        .route("/me", get(me_api))
+        .route("/rows", get(rows));
 
     let listener = match tokio::net::TcpListener::bind((host.as_str(), port)).await {
         Ok(listener) => listener,

@@ -1,7 +1,9 @@
 //! Flask's quickstart (<https://flask.palletsprojects.com/en/stable/quickstart/>), route by
 //! route: `cargo run -p hello -- run`, then open <http://127.0.0.1:5000/>.
 
-use flask::{Flask, Html, Json, Path, escape, routing::get};
+use std::sync::LazyLock;
+
+use flask::{Error, Flask, Html, Json, Path, context, escape, render_template, routing::get};
 use serde::Serialize;
 
 /// `@app.route("/")`
@@ -54,6 +56,37 @@ pub async fn me_api() -> Json<Me> {
     })
 }
 
+/// The quickstart's "Rendering Templates": `@app.route("/hello/")` and
+/// `@app.route("/hello/<name>")` with `templates/hello.html`.
+pub async fn hello(name: Option<Path<String>>) -> Result<Html<String>, Error> {
+    let name = name.map(|Path(n)| n);
+    render_template("hello.html", context! { name })
+}
+
+/// One row of `/rows`.
+#[derive(Debug, Serialize)]
+pub struct Row {
+    /// Its number.
+    pub id: u32,
+    /// Text that needs escaping.
+    pub message: String,
+}
+
+/// The 100 rows `/rows` renders (the same in `benches/axum-baseline`).
+pub static ROWS: LazyLock<Vec<Row>> = LazyLock::new(|| {
+    (1..=100)
+        .map(|id| Row {
+            id,
+            message: format!("Row {id}: <b> & <i>"),
+        })
+        .collect()
+});
+
+/// `GET /rows`: a template rendering 100 rows with escaping, the bench's template route.
+pub async fn rows() -> Result<Html<String>, Error> {
+    render_template("rows.html", context! { rows => &*ROWS })
+}
+
 /// The app, for `main` and for the tests.
 pub fn app() -> Flask {
     Flask::new(flask::app_root!())
@@ -65,4 +98,7 @@ pub fn app() -> Flask {
         .route("/projects/", get(projects))
         .route("/about", get(about))
         .route("/me", get(me_api))
+        .route("/hello/", get(hello))
+        .route("/hello/<name>", get(hello))
+        .route("/rows", get(rows))
 }

@@ -101,3 +101,27 @@ fn bad_arguments_exit_with_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not-a-port"));
 }
+
+#[tokio::test]
+async fn templates_say_hello() {
+    let c = client();
+    let r = c.get("/hello/").send().await;
+    assert!(r.text().contains("<h1>Hello, World!</h1>"), "{}", r.text());
+    let r = c.get("/hello/%3Cb%3Eada").send().await;
+    assert!(
+        r.text().contains("<h1>Hello &lt;b&gt;ada!</h1>"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(c.get("/hello").send().await.status(), 308);
+}
+
+#[tokio::test]
+async fn rows_are_rendered_escaped() {
+    let text = client().get("/rows").send().await.text();
+    assert_eq!(text.matches("<tr>").count(), 100);
+    assert!(
+        text.contains("<tr><td>7</td><td>Row 7: &lt;b&gt; &amp; &lt;i&gt;</td></tr>"),
+        "{text}"
+    );
+}

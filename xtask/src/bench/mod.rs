@@ -52,7 +52,11 @@ const HOST: &str = "127.0.0.1";
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The routes measured: path and what it exercises.
-const ROUTES: [(&str, &str); 2] = [("/", "hello world text"), ("/me", "json")];
+const ROUTES: [(&str, &str); 3] = [
+    ("/", "hello world text"),
+    ("/me", "json"),
+    ("/rows", "template, 100 escaped rows"),
+];
 
 struct Options {
     duration: u32,

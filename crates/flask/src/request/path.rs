@@ -85,6 +85,27 @@ fn is_shape_error(msg: &str) -> bool {
         || msg.starts_with("invalid length")
 }
 
+/// `Option<Path<T>>`: `None` when the matched rule has no variables, like a Flask view
+/// argument with a default (`def hello(name=None)` on `/hello/` and `/hello/<name>`).
+impl<T: DeserializeOwned + Send, S: Send + Sync> axum::extract::OptionalFromRequestParts<S>
+    for Path<T>
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let ctx = RequestContext::from_request_parts(parts, state).await?;
+        if ctx.view_args().is_empty() {
+            return Ok(None);
+        }
+        <Path<T> as FromRequestParts<S>>::from_request_parts(parts, state)
+            .await
+            .map(Some)
+    }
+}
+
 const SHAPE: &str = "rule shape: ";
 
 /// Forwards to the single value's own method (so a `u8` target parses and range-checks).

@@ -70,11 +70,34 @@ fn jinja_formatter(
             .map_err(io),
         ValueKind::None => out.write_str("None").map_err(io),
         ValueKind::Undefined => Ok(()),
-        _ if matches!(state.auto_escape(), AutoEscape::Html) && !value.is_safe() => out
-            .write_str(&crate::error::escape_html(&value.to_string()))
-            .map_err(io),
+        _ if matches!(state.auto_escape(), AutoEscape::Html) && !value.is_safe() => {
+            match value.as_str() {
+                Some(s) => write_escaped(out, s),
+                None => write_escaped(out, &value.to_string()),
+            }
+            .map_err(io)
+        }
         _ => minijinja::escape_formatter(out, state, value),
     }
+}
+
+/// Writes `s` with `& < > " '` escaped, without building a new string.
+fn write_escaped(out: &mut minijinja::Output<'_>, s: &str) -> std::fmt::Result {
+    let mut last = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&#34;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.write_str(&s[last..i])?;
+        out.write_str(rep)?;
+        last = i + 1;
+    }
+    out.write_str(&s[last..])
 }
 
 /// What the environment is built from, collected by the builder.
