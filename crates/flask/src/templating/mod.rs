@@ -70,12 +70,12 @@ fn jinja_formatter(
             .map_err(io),
         ValueKind::None => out.write_str("None").map_err(io),
         ValueKind::Undefined => Ok(()),
-        _ if matches!(state.auto_escape(), AutoEscape::Html) && !value.is_safe() => {
-            match value.as_str() {
-                Some(s) => write_escaped(out, s),
-                None => write_escaped(out, &value.to_string()),
-            }
-            .map_err(io)
+        // Strings are escaped here (MarkupSafe's set); numbers and the rest need nothing
+        // different from minijinja's own formatter.
+        ValueKind::String
+            if matches!(state.auto_escape(), AutoEscape::Html) && !value.is_safe() =>
+        {
+            write_escaped(out, value.as_str().unwrap_or_default()).map_err(io)
         }
         _ => minijinja::escape_formatter(out, state, value),
     }
