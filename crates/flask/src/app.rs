@@ -191,8 +191,11 @@ impl Flask {
         Rv: minijinja::value::FunctionResult,
         Args: for<'a> minijinja::value::FunctionArgs<'a>,
     {
-        self.template_hooks
-            .push(Arc::new(move |env| env.add_filter(name, f.clone())));
+        self.template_hooks.push(crate::templating::env_hook(
+            crate::templating::HookKind::Filter,
+            name,
+            f,
+        ));
         self
     }
 
@@ -203,8 +206,11 @@ impl Flask {
         Rv: minijinja::value::FunctionResult,
         Args: for<'a> minijinja::value::FunctionArgs<'a>,
     {
-        self.template_hooks
-            .push(Arc::new(move |env| env.add_test(name, f.clone())));
+        self.template_hooks.push(crate::templating::env_hook(
+            crate::templating::HookKind::Test,
+            name,
+            f,
+        ));
         self
     }
 
@@ -215,8 +221,11 @@ impl Flask {
         Rv: minijinja::value::FunctionResult,
         Args: for<'a> minijinja::value::FunctionArgs<'a>,
     {
-        self.template_hooks
-            .push(Arc::new(move |env| env.add_function(name, f.clone())));
+        self.template_hooks.push(crate::templating::env_hook(
+            crate::templating::HookKind::Global,
+            name,
+            f,
+        ));
         self
     }
 

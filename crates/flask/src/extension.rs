@@ -239,9 +239,11 @@ impl Setup<'_> {
         Rv: minijinja::value::FunctionResult,
         Args: for<'a> minijinja::value::FunctionArgs<'a>,
     {
-        self.app
-            .template_hooks
-            .push(Arc::new(move |env| env.add_filter(name, f.clone())));
+        self.app.template_hooks.push(crate::templating::env_hook(
+            crate::templating::HookKind::Filter,
+            name,
+            f,
+        ));
         self
     }
 
@@ -253,9 +255,11 @@ impl Setup<'_> {
         Rv: minijinja::value::FunctionResult,
         Args: for<'a> minijinja::value::FunctionArgs<'a>,
     {
-        self.app
-            .template_hooks
-            .push(Arc::new(move |env| env.add_function(name, f.clone())));
+        self.app.template_hooks.push(crate::templating::env_hook(
+            crate::templating::HookKind::Global,
+            name,
+            f,
+        ));
         self
     }
 
@@ -266,9 +270,10 @@ impl Setup<'_> {
         F: Fn(&RequestContext) -> V + Send + Sync + 'static,
         V: serde::Serialize,
     {
-        self.app.scope.context_processors.push(Arc::new(move |ctx| {
-            minijinja::Value::from_serialize(f(ctx))
-        }));
+        self.app
+            .scope
+            .context_processors
+            .push(crate::templating::context_processor(f));
         self
     }
 

@@ -152,9 +152,7 @@ macro_rules! scope_methods {
         {
             self.scope_mut()
                 .context_processors
-                .push(std::sync::Arc::new(move |ctx| {
-                    minijinja::Value::from_serialize(f(ctx))
-                }));
+                .push($crate::templating::context_processor(f));
             self
         }
 

@@ -27,6 +27,36 @@ pub(crate) type EnvHook = Arc<dyn Fn(&mut Environment<'static>) + Send + Sync>;
 /// Computes extra template variables for one request (Flask's context processors).
 pub(crate) type ContextProcessor = Arc<dyn Fn(&RequestContext) -> Value + Send + Sync>;
 
+/// What a template hook registers: shared by the app builder and `Setup`.
+pub(crate) enum HookKind {
+    Filter,
+    Test,
+    Global,
+}
+
+/// A hook registering `f` under `name` as a filter, test or global on every environment.
+pub(crate) fn env_hook<F, Rv, Args>(kind: HookKind, name: &'static str, f: F) -> EnvHook
+where
+    F: minijinja::functions::Function<Rv, Args> + Clone,
+    Rv: minijinja::value::FunctionResult,
+    Args: for<'a> minijinja::value::FunctionArgs<'a>,
+{
+    Arc::new(move |env| match kind {
+        HookKind::Filter => env.add_filter(name, f.clone()),
+        HookKind::Test => env.add_test(name, f.clone()),
+        HookKind::Global => env.add_function(name, f.clone()),
+    })
+}
+
+/// A context processor from a function returning anything serializable.
+pub(crate) fn context_processor<F, V>(f: F) -> ContextProcessor
+where
+    F: Fn(&RequestContext) -> V + Send + Sync + 'static,
+    V: Serialize,
+{
+    Arc::new(move |ctx| Value::from_serialize(f(ctx)))
+}
+
 /// A template failed to load or render; shows the template, the line and, in debug, the
 /// source around it.
 #[derive(Debug)]
