@@ -209,6 +209,11 @@ impl Browser {
         }
     }
 
+    /// Whether both programs are on `PATH`.
+    pub(crate) fn is_found(&self) -> bool {
+        self.chromium.is_some() && self.chromedriver.is_some()
+    }
+
     pub(crate) fn summary_line(&self) -> String {
         let missing: Vec<&str> = [
             ("chromium", &self.chromium),

@@ -73,11 +73,15 @@ pub(crate) fn run(words: Vec<String>) -> ExitCode {
                 probe.service.name
             );
         }
-        if !down.is_empty() {
+        if !browser.is_found() {
+            eprintln!(
+                "test-all --require-services: the browser tests need chromium and chromedriver: \
+                 apt-get install -y chromium chromium-driver"
+            );
+        }
+        if !down.is_empty() || !browser.is_found() {
             return ExitCode::FAILURE;
         }
-        // A missing browser is not a failure yet: no browser tests exist. It becomes one
-        // when the e2e suite lands, like the services above.
     }
 
     let mut steps = plan();

@@ -431,6 +431,10 @@ impl Flask {
         };
         let sessions =
             crate::sessions::SessionBackend::from_config(&self.config, store)?.map(Arc::new);
+        if self.config.debug() {
+            // Records where handlers panic, for the debug page.
+            crate::dev::backtrace::install_panic_hook();
+        }
         let inner = Arc::new_cyclic(|weak: &Weak<AppInner>| {
             let layered = if self.layers.is_empty() {
                 None
@@ -864,7 +868,7 @@ impl App {
             Ok(Err(never)) => match never {},
             Err(panic) => {
                 tracing::error!(app = %self.inner.name, "panic outside a handler: {panic}");
-                crate::Error::internal(panic).to_response(self.inner.debug)
+                panic.into_error().to_response(self.inner.debug)
             }
         }
     }

@@ -122,7 +122,7 @@ pub(crate) async fn dispatch(app: Arc<AppInner>, req: Request) -> Response {
                 for hook in app.scopes[s].after.iter().rev() {
                     resp = match catch_unwind(hook(ctx.clone(), resp)).await {
                         Ok(r) => r,
-                        Err(p) => Error::internal(p).to_response(app.debug),
+                        Err(p) => p.into_error().to_response(app.debug),
                     };
                 }
             }
@@ -178,6 +178,11 @@ async fn handle_error(
         None
     };
     let unhandled = (err.source().is_some() && by_type.is_none()).then(|| err.clone());
+    // In debug mode a failure no type handler took goes to the debug page, not to a 500
+    // handler: Flask propagates it to Werkzeug's debugger the same way.
+    if app.debug && unhandled.is_some() {
+        return (err.to_response(true), unhandled);
+    }
     let handler = by_type.or_else(|| {
         chain.iter().rev().find_map(|&s| {
             app.scopes[s]
@@ -222,20 +227,37 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Error {
     }
 }
 
-/// A panic, as an error.
+/// A panic, as an error: its message and, in debug mode, where it happened.
 #[derive(Debug)]
-pub(crate) struct Panic(String);
+pub(crate) struct Panic {
+    message: String,
+    location: Option<String>,
+    backtrace: Option<Arc<std::backtrace::Backtrace>>,
+}
+
+impl Panic {
+    /// `file:line:column` of the panic (recorded in debug mode only).
+    pub(crate) fn location(&self) -> Option<&str> {
+        self.location.as_deref()
+    }
+
+    /// The 500 for this panic, with the backtrace taken where it panicked.
+    pub(crate) fn into_error(mut self) -> Error {
+        let backtrace = self.backtrace.take();
+        Error::internal(self).set_backtrace(backtrace)
+    }
+}
 
 impl std::fmt::Display for Panic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the handler panicked: {}", self.0)
+        write!(f, "the handler panicked: {}", self.message)
     }
 }
 
 impl std::error::Error for Panic {}
 
 fn panic_response(p: Panic) -> Response {
-    Error::internal(p).into_response()
+    p.into_error().into_response()
 }
 
 /// Polls `fut`, turning a panic into an error so one handler cannot kill the server.
@@ -255,7 +277,14 @@ impl<F: Future + Unpin> Future for CatchUnwind<F> {
         match std::panic::catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-            Err(payload) => Poll::Ready(Err(Panic(panic_message(payload.as_ref())))),
+            Err(payload) => {
+                let site = crate::dev::backtrace::take_panic_site();
+                Poll::Ready(Err(Panic {
+                    message: panic_message(payload.as_ref()),
+                    location: site.as_ref().and_then(|s| s.location.clone()),
+                    backtrace: site.map(|s| s.backtrace),
+                }))
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The one error type handlers return, and Werkzeug's default error pages.
 
+use std::backtrace::Backtrace;
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
@@ -45,6 +46,8 @@ struct Inner {
     description: Option<String>,
     source: Option<Arc<dyn StdError + Send + Sync>>,
     headers: HeaderMap,
+    /// Where the failure was turned into an `Error`; captured only in debug mode.
+    backtrace: Option<Arc<Backtrace>>,
 }
 
 /// Marks a response as made from an [`Error`], so the dispatcher can run error handlers.
@@ -60,6 +63,7 @@ impl Error {
                 description: None,
                 source: None,
                 headers: HeaderMap::new(),
+                backtrace: None,
             }),
         }
     }
@@ -72,9 +76,14 @@ impl Error {
     }
 
     /// A 500 caused by `source`.
+    ///
+    /// In a request of an app in debug mode, this also captures a backtrace for the
+    /// debug page (see [`Error::backtrace`]).
     pub fn internal(source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
         let mut e = Error::new(StatusCode::INTERNAL_SERVER_ERROR);
-        e.inner_mut().source = Some(Arc::from(source.into()));
+        let inner = e.inner_mut();
+        inner.source = Some(Arc::from(source.into()));
+        inner.backtrace = crate::dev::backtrace::capture();
         e
     }
 
@@ -86,8 +95,27 @@ impl Error {
 
     /// Attaches a cause, keeping the status.
     pub fn with_source(mut self, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
-        self.inner_mut().source = Some(Arc::from(source.into()));
+        let inner = self.inner_mut();
+        inner.source = Some(Arc::from(source.into()));
+        if inner.backtrace.is_none() {
+            inner.backtrace = crate::dev::backtrace::capture();
+        }
         self
+    }
+
+    /// Replaces the captured backtrace (a panic's is taken where it panicked).
+    pub(crate) fn set_backtrace(mut self, backtrace: Option<Arc<Backtrace>>) -> Self {
+        if backtrace.is_some() {
+            self.inner_mut().backtrace = backtrace;
+        }
+        self
+    }
+
+    /// The backtrace of where the failure became an `Error` (or where the handler
+    /// panicked). Captured only during requests of an app in debug mode, where the debug
+    /// page shows it; `None` otherwise.
+    pub fn backtrace(&self) -> Option<&Backtrace> {
+        self.inner.backtrace.as_deref()
     }
 
     fn inner_mut(&mut self) -> &mut Inner {
@@ -159,33 +187,32 @@ impl Error {
         out
     }
 
-    /// Werkzeug's HTML page for this error; with `details`, the cause chain too.
-    pub(crate) fn page(&self, details: bool) -> String {
-        let mut body = format!(
+    /// Werkzeug's HTML page for this error (never the cause: that is for the debug page).
+    pub(crate) fn page(&self) -> String {
+        format!(
             "<!doctype html>\n<html lang=en>\n<title>{code} {name}</title>\n<h1>{name}</h1>\n<p>{desc}</p>\n",
             code = self.code(),
             name = self.name(),
             desc = escape_html(self.description()),
-        );
-        if details && self.source().is_some() {
-            body.push_str("<h2>Error (shown because DEBUG is on)</h2>\n<ol>\n");
-            for line in self.chain() {
-                body.push_str(&format!("<li><pre>{}</pre></li>\n", escape_html(&line)));
-            }
-            body.push_str("</ol>\n");
-        }
-        body
+        )
     }
 
-    /// The response for this error, with or without details.
+    /// The response for this error: with `details` (debug mode) and a cause, the debug
+    /// page; else Werkzeug's page.
     pub(crate) fn to_response(&self, details: bool) -> Response {
+        let page = if details && self.source().is_some() {
+            let ctx = crate::request::CURRENT.try_with(Clone::clone).ok();
+            crate::dev::debug_page::render(self, ctx.as_ref())
+        } else {
+            self.page()
+        };
         let mut resp = (
             self.status(),
             [(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/html; charset=utf-8"),
             )],
-            self.page(details),
+            page,
         )
             .into_response();
         for (k, v) in self.headers() {
@@ -369,14 +396,14 @@ mod tests {
         assert_eq!(e.code(), 500);
         assert!(e.downcast_ref::<Fire>().is_some());
         assert_eq!(e.chain(), ["could not save", "disk on fire"]);
-        assert!(!e.page(false).contains("disk on fire"));
-        assert!(e.page(true).contains("disk on fire"));
+        assert!(!e.page().contains("disk on fire"));
+        assert!(crate::dev::debug_page::render(&e, None).contains("disk on fire"));
     }
 
     #[test]
     fn descriptions_are_escaped() {
         let e = abort_with(400, "<b>bad</b>");
-        assert!(e.page(false).contains("&lt;b&gt;bad&lt;/b&gt;"));
+        assert!(e.page().contains("&lt;b&gt;bad&lt;/b&gt;"));
         assert_eq!(abort(404).name(), "Not Found");
         assert_eq!(abort(999).code(), 500);
     }

@@ -31,6 +31,7 @@
 mod app;
 pub mod cli;
 mod config;
+mod dev;
 mod dispatch;
 mod error;
 mod extension;
@@ -54,7 +55,9 @@ pub use request::{
 };
 pub use response::{FlaskTuple, Redirect, jsonify, make_response, redirect, redirect_with};
 pub use routing::Blueprint;
-pub use sessions::{Flash, Session};
+#[cfg(feature = "sql")]
+pub use sessions::SqlStore;
+pub use sessions::{Flash, Session, generate_secret_key};
 pub use static_files::{SendFileOptions, send_file, send_from_directory};
 pub use templating::{TemplateError, render_template, render_template_string};
 pub use testing::{TestClient, TestRequest, TestResponse};

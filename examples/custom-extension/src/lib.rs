@@ -127,13 +127,15 @@ async fn timing_stats(timing: Ext<Timing>) -> Json<TimingStats> {
     Json(timing.stats())
 }
 
-/// The demo app of the `custom-extension` binary.
+/// The demo app of the `custom-extension` binary. It keeps no sessions, so without
+/// `FLASK_SECRET_KEY` a random key made at each start is enough.
 pub fn app() -> Flask {
     async fn index() -> &'static str {
         "Every response of this app says how long it took: see the X-Response-Time header."
     }
     Flask::new(flask::app_root!())
         .config_from_prefixed_env("FLASK")
+        .configure(|c| c.set_default("SECRET_KEY", flask::generate_secret_key()))
         .extension(Timing::new())
         .route("/", get(index))
 }

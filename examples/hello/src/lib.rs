@@ -3,8 +3,12 @@
 
 use std::sync::LazyLock;
 
-use flask::{Error, Flask, Html, Json, Path, context, escape, render_template, routing::get};
-use serde::Serialize;
+use flask::routing::get;
+use flask::{
+    Error, Flask, Form, Html, IntoResponse, Json, Path, Redirect, RequestContext, Response,
+    Session, context, escape, redirect, render_template,
+};
+use serde::{Deserialize, Serialize};
 
 /// `@app.route("/")`
 pub async fn hello_world() -> Html<&'static str> {
@@ -87,10 +91,66 @@ pub async fn rows() -> Result<Html<String>, Error> {
     render_template("rows.html", context! { rows => &*ROWS })
 }
 
+/// The login form of the quickstart's "Message Flashing".
+#[derive(Debug, Deserialize)]
+pub struct Login {
+    /// Must be `admin`.
+    pub username: String,
+    /// Must be `secret`.
+    pub password: String,
+}
+
+/// `@app.route("/login")`, GET: the form.
+pub async fn login_form() -> Result<Html<String>, Error> {
+    render_template("login.html", context! { error => None::<&str> })
+}
+
+/// `@app.route("/login")`, POST: the right answer flashes "You were successfully logged
+/// in" and redirects to `/hello/`; a wrong one shows the form with "Invalid credentials".
+pub async fn login(
+    ctx: RequestContext,
+    session: Session,
+    Form(form): Form<Login>,
+) -> Result<Response, Error> {
+    if form.username == "admin" && form.password == "secret" {
+        session.flash("You were successfully logged in", "message");
+        let to: Redirect = redirect(&ctx.url_for("hello").build()?);
+        return Ok(to.into_response());
+    }
+    let page = render_template("login.html", context! { error => "Invalid credentials" })?;
+    Ok(page.into_response())
+}
+
+/// A division that fails for `b = 0`: in debug mode (`run --debug`) the failure shows the
+/// debug page, with this function's source line; otherwise a plain 500 page.
+pub async fn divide(Path((a, b)): Path<(i64, i64)>) -> Result<String, Error> {
+    let quotient = a.checked_div(b).ok_or(DivisionByZero { a })?;
+    Ok(format!("{a} / {b} = {quotient}"))
+}
+
+/// What `/divide/<a>/0` fails with.
+#[derive(Debug)]
+pub struct DivisionByZero {
+    /// The dividend.
+    pub a: i64,
+}
+
+impl std::fmt::Display for DivisionByZero {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot divide {} by zero", self.a)
+    }
+}
+
+impl std::error::Error for DivisionByZero {}
+
 /// The app, for `main` and for the tests.
+///
+/// Without `FLASK_SECRET_KEY` it makes up a random key at each start (so the login's
+/// flash works out of the box; sessions end when the server restarts).
 pub fn app() -> Flask {
     Flask::new(flask::app_root!())
         .config_from_prefixed_env("FLASK")
+        .configure(|c| c.set_default("SECRET_KEY", flask::generate_secret_key()))
         .route("/", get(hello_world))
         .route("/user/<username>", get(show_user_profile))
         .route("/post/<int:post_id>", get(show_post))
@@ -101,4 +161,6 @@ pub fn app() -> Flask {
         .route("/hello/", get(hello))
         .route("/hello/<name>", get(hello))
         .route("/rows", get(rows))
+        .route("/login", get(login_form).post(login).endpoint("login"))
+        .route("/divide/<int:a>/<int:b>", get(divide))
 }

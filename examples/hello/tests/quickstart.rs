@@ -83,13 +83,26 @@ fn the_binary_lists_its_routes() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    for line in [
-        "hello_world        GET      /",
-        "show_post          GET      /post/<int:post_id>",
-        "static             GET      /static/<path:filename>",
+    // Columns are padded to the widest entry; compare the words of each line.
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    for row in [
+        ["hello_world", "GET", "/", "app"],
+        ["show_post", "GET", "/post/<int:post_id>", "app"],
+        ["static", "GET", "/static/<path:filename>", "app"],
     ] {
-        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+        assert!(
+            rows.iter().any(|r| r == &row),
+            "missing {row:?} in:\n{text}"
+        );
     }
+    assert!(
+        rows.iter()
+            .any(|r| r == &["login", "GET,", "POST", "/login", "app"]),
+        "{text}"
+    );
 }
 
 #[test]
@@ -124,4 +137,74 @@ async fn rows_are_rendered_escaped() {
         text.contains("<tr><td>7</td><td>Row 7: &lt;b&gt; &amp; &lt;i&gt;</td></tr>"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn login_flashes_after_the_redirect() {
+    let c = client();
+    let r = c
+        .post("/login")
+        .form(&[("username", "admin"), ("password", "nope")])
+        .send()
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.text()
+            .contains("<strong>Error:</strong> Invalid credentials")
+    );
+    let r = c
+        .post("/login")
+        .form(&[("username", "admin"), ("password", "secret")])
+        .follow_redirects()
+        .send()
+        .await;
+    assert_eq!(r.history(), ["/login"]);
+    assert!(r.text().contains("<h1>Hello, World!</h1>"));
+    assert!(
+        r.text()
+            .contains("<li>You were successfully logged in</li>")
+    );
+    // Flashed messages are shown once.
+    assert!(
+        !c.get("/hello/")
+            .send()
+            .await
+            .text()
+            .contains("successfully")
+    );
+}
+
+#[tokio::test]
+async fn divide_by_zero_is_a_plain_500_outside_debug() {
+    let c = client();
+    assert_eq!(c.get("/divide/7/2").send().await.text(), "7 / 2 = 3");
+    let r = c.get("/divide/1/0").send().await;
+    assert_eq!(r.status(), 500);
+    assert!(!r.text().contains("cannot divide"));
+}
+
+#[test]
+fn production_without_a_secret_key_does_not_start() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hello"))
+        .args(["run", "--port", "0"])
+        .env("FLASK_SECRET_KEY", "")
+        .env("FLASK_SKIP_DOTENV", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("SECRET_KEY is not set"), "{err}");
+    assert!(err.contains("FLASK_SECRET_KEY="), "{err}");
+}
+
+#[test]
+fn debug_mode_on_a_public_address_does_not_start() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hello"))
+        .args(["run", "--debug", "--host", "0.0.0.0", "--port", "0"])
+        .env("FLASK_SKIP_DOTENV", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--i-know-debug-is-public"), "{err}");
 }

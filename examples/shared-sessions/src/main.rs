@@ -1,4 +1,4 @@
-//! `shared-sessions run`: the app, with sessions in Redis when configured.
+//! `shared-sessions run`: the app, with sessions in Redis or an SQL database when configured.
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {

@@ -103,8 +103,101 @@ fn run_command() -> Command {
             Arg::new("debug")
                 .long("debug")
                 .action(ArgAction::SetTrue)
-                .help("Turn on debug mode (error details in 500 pages, template reload)."),
+                .help("Turn on debug mode (the debug page for failures, template reload)."),
         )
+        .arg(
+            Arg::new("reload")
+                .long("reload")
+                .action(ArgAction::SetTrue)
+                .help(
+                    "Rebuild and restart when the app's sources change (src/, Cargo.toml, \
+                     build.rs), keeping the port open; a failed build is shown in the browser.",
+                ),
+        )
+        .arg(
+            Arg::new("extra-files")
+                .long("extra-files")
+                .env("FLASK_RUN_EXTRA_FILES")
+                .value_delimiter(':')
+                .help("More files or folders whose changes restart the app with --reload (':'-separated)."),
+        )
+        .arg(
+            Arg::new("i-know-debug-is-public")
+                .long("i-know-debug-is-public")
+                .action(ArgAction::SetTrue)
+                .help(
+                    "Allow debug mode on an address other hosts can reach. The debug page \
+                     shows source code, headers and sessions to anyone who causes an error.",
+                ),
+        )
+}
+
+use crate::dev::reloader::CHILD_ENV as RELOADER_CHILD;
+
+/// `run --reload`: this process keeps the port and supervises the app in a child process.
+async fn serve_with_reload(
+    app: &App,
+    host: &str,
+    port: u16,
+    extra: Vec<std::path::PathBuf>,
+) -> Result<(), BoxError> {
+    let listener = tokio::net::TcpListener::bind((host, port))
+        .await
+        .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
+    let mut child_args: Vec<String> = ["run", "--host", "127.0.0.1", "--port", "0"]
+        .map(str::to_owned)
+        .to_vec();
+    if app.debug() {
+        child_args.push("--debug".to_owned());
+    }
+    crate::dev::reloader::Reloader {
+        root: app.root_path().to_path_buf(),
+        extra,
+        child_args,
+        name: app.name().to_owned(),
+        debug: app.debug(),
+    }
+    .run(listener)
+    .await
+}
+
+/// Whether `host` only accepts connections from this machine.
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Production (DEBUG and TESTING off) without `SECRET_KEY` is refused: sessions, flash
+/// messages, remember-me and CSRF tokens could not be signed.
+fn check_secret_key(app: &App) -> Result<(), String> {
+    let config = app.config();
+    let has_key = config.get_str("SECRET_KEY").is_some_and(|k| !k.is_empty());
+    if has_key || app.debug() || config.testing() {
+        return Ok(());
+    }
+    Err(format!(
+        "SECRET_KEY is not set, and the app is not in debug mode: sessions, flash messages \
+         and CSRF tokens cannot be signed. Set it in the environment, for example \
+         FLASK_SECRET_KEY={} (a fresh random key; keep it secret and stable across restarts), \
+         or run with --debug for development.",
+        crate::generate_secret_key()
+    ))
+}
+
+/// Debug mode on a public address is refused unless the user said they mean it.
+fn check_debug_host(debug: bool, host: &str, public_ok: bool) -> Result<(), String> {
+    if debug && !is_loopback(host) && !public_ok {
+        return Err(format!(
+            "refusing to run in debug mode on {host}, which other machines can reach: the \
+             debug page shows source code, headers and sessions to anyone who causes an error. \
+             Use --host 127.0.0.1, turn DEBUG off, or pass --i-know-debug-is-public."
+        ));
+    }
+    Ok(())
 }
 
 fn root_command(app: &App) -> Command {
@@ -214,6 +307,29 @@ impl Flask {
                     return ExitCode::FAILURE;
                 }
             };
+            if let Err(e) = check_secret_key(&app).and_then(|()| {
+                check_debug_host(app.debug(), &host, run.get_flag("i-know-debug-is-public"))
+            }) {
+                eprintln!("Error: {e}");
+                return ExitCode::FAILURE;
+            }
+            let reload = run.get_flag("reload") && std::env::var_os(RELOADER_CHILD).is_none();
+            if reload {
+                let extra = run
+                    .get_many::<String>("extra-files")
+                    .into_iter()
+                    .flatten()
+                    .filter(|s| !s.is_empty())
+                    .map(std::path::PathBuf::from)
+                    .collect();
+                return match serve_with_reload(&app, &host, port, extra).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => {
+                        eprintln!("Error: {e}");
+                        ExitCode::FAILURE
+                    }
+                };
+            }
             return match app.run(&host, port).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
@@ -327,5 +443,23 @@ impl App {
     /// A runner for the app's commands, for tests.
     pub fn test_cli_runner(&self) -> CliRunner {
         CliRunner { app: self.clone() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_mode_stays_on_loopback_unless_told() {
+        for host in ["127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.2"] {
+            assert!(check_debug_host(true, host, false).is_ok(), "{host}");
+        }
+        for host in ["0.0.0.0", "::", "192.168.1.10", "example.com"] {
+            let err = check_debug_host(true, host, false).unwrap_err();
+            assert!(err.contains("--i-know-debug-is-public"), "{err}");
+            assert!(check_debug_host(true, host, true).is_ok());
+            assert!(check_debug_host(false, host, false).is_ok());
+        }
     }
 }

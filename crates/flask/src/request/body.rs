@@ -76,7 +76,8 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
 /// as in Werkzeug).
 async fn read_form<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Error> {
     require_form(&req)?;
-    let limits = RequestContext::current(req.extensions()).map(|ctx| {
+    let ctx = RequestContext::current(req.extensions());
+    let limits = ctx.as_ref().map(|ctx| {
         let c = ctx.config();
         (
             c.get::<usize>("MAX_FORM_MEMORY_SIZE").ok().flatten(),
@@ -96,6 +97,9 @@ async fn read_form<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Err
             StatusCode::PAYLOAD_TOO_LARGE,
             "The form has more fields than MAX_FORM_PARTS allows.",
         ));
+    }
+    if let Some(ctx) = ctx {
+        ctx.record_form(&body);
     }
     Ok(body)
 }

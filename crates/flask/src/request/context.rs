@@ -50,6 +50,16 @@ struct Inner {
     /// Values set on `g` by name, which templates see as `g.name`.
     pub(super) g_named: Mutex<BTreeMap<String, serde_json::Value>>,
     session: Option<crate::sessions::Session>,
+    /// What the debug page shows of the request; kept only in debug mode.
+    debug: Option<Box<DebugRequest>>,
+}
+
+/// The parts of a request the debug page shows that the context does not keep otherwise.
+#[derive(Debug, Default)]
+pub(crate) struct DebugRequest {
+    pub(crate) headers: http::HeaderMap,
+    /// The urlencoded form, once an extractor read it.
+    pub(crate) form: Mutex<Vec<(String, String)>>,
 }
 
 impl fmt::Debug for RequestContext {
@@ -78,14 +88,20 @@ impl RequestContext {
         });
         RequestContext {
             inner: Arc::new(Inner {
-                app,
                 method: parts.method.clone(),
                 uri: parts.uri.clone(),
                 host,
                 matched,
                 g: Mutex::new(HashMap::new()),
                 g_named: Mutex::new(BTreeMap::new()),
+                debug: app.debug.then(|| {
+                    Box::new(DebugRequest {
+                        headers: parts.headers.clone(),
+                        form: Mutex::new(Vec::new()),
+                    })
+                }),
                 session,
+                app,
             }),
         }
     }
@@ -93,6 +109,19 @@ impl RequestContext {
     /// The request's session; `None` when the app has no `SECRET_KEY`.
     pub fn session(&self) -> Option<crate::sessions::Session> {
         self.inner.session.clone()
+    }
+
+    /// The request's headers and form for the debug page (debug mode only).
+    pub(crate) fn debug_request(&self) -> Option<&DebugRequest> {
+        self.inner.debug.as_deref()
+    }
+
+    /// Keeps a urlencoded body's fields for the debug page (nothing outside debug mode).
+    pub(crate) fn record_form(&self, body: &[u8]) {
+        if let Some(debug) = &self.inner.debug {
+            let fields = form_urlencoded::parse(body).into_owned().collect();
+            *debug.form.lock().unwrap_or_else(|e| e.into_inner()) = fields;
+        }
     }
 
     pub(crate) fn app_inner(&self) -> &Arc<AppInner> {

@@ -10,6 +10,23 @@ pub(crate) struct Keys {
     fallbacks: Vec<Key>,
 }
 
+/// A new random secret (64 hex digits, 244 random bits from the OS), like Python's
+/// `secrets.token_hex()`: for `SECRET_KEY`, or for a development default that lasts
+/// until the process ends.
+///
+/// ```
+/// let key = flask::generate_secret_key();
+/// assert_eq!(key.len(), 64);
+/// assert_ne!(key, flask::generate_secret_key());
+/// ```
+pub fn generate_secret_key() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
 /// A 64-byte signing key from a secret of any length.
 fn derive(secret: &str) -> Key {
     let mut hasher = Sha512::new();

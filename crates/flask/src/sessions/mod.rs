@@ -8,6 +8,8 @@
 
 mod cookie_key;
 mod flash;
+#[cfg(feature = "sql")]
+mod sql_store;
 pub(crate) mod store;
 
 use std::collections::BTreeMap;
@@ -25,7 +27,10 @@ use serde_json::Value;
 use tower_sessions_core::SessionStore;
 use tower_sessions_core::session::{Id, Record};
 
+pub use cookie_key::generate_secret_key;
 pub use flash::Flash;
+#[cfg(feature = "sql")]
+pub use sql_store::SqlStore;
 
 use crate::config::Config;
 use crate::request::RequestContext;

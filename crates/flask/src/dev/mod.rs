@@ -1,0 +1,5 @@
+//! Development tools: the debug page, the backtraces it shows, and the reloader.
+
+pub(crate) mod backtrace;
+pub(crate) mod debug_page;
+pub(crate) mod reloader;
