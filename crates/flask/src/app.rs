@@ -119,6 +119,10 @@ pub struct Flask {
     pub(crate) template_hooks: Vec<crate::templating::EnvHook>,
     /// The app's static folder and its URL; `None` turns the static route off.
     static_files: Option<(PathBuf, String)>,
+    /// Templates compiled into the binary, used instead of the `templates/` folder.
+    embedded_templates: Option<crate::embed::EmbeddedSource>,
+    /// Static files compiled into the binary, used instead of the static folder.
+    embedded_static: Option<crate::embed::EmbeddedSource>,
     session_store: Option<Arc<dyn tower_sessions_core::SessionStore>>,
 }
 
@@ -157,8 +161,29 @@ impl Flask {
             errors: Vec::new(),
             template_hooks: Vec::new(),
             static_files: Some((PathBuf::from("static"), "/static".to_owned())),
+            embedded_templates: None,
+            embedded_static: None,
             session_store: None,
         }
+    }
+
+    /// Takes the app's templates from a folder compiled into the binary (see
+    /// [`flask::embed`](crate::embed)) instead of `templates/` on disk: one file to deploy.
+    /// Blueprints' template folders are still read from disk. In debug mode templates still
+    /// reload when the app's `templates/` folder changes.
+    #[cfg(feature = "embed")]
+    pub fn embedded_templates<T: crate::embed::RustEmbed>(mut self) -> Self {
+        self.embedded_templates = Some(crate::embed::source::<T>());
+        self
+    }
+
+    /// Serves the app's static route (`/static/<path:filename>`, or the URL given to
+    /// [`static_folder`](Flask::static_folder)) from a folder compiled into the binary, with
+    /// the same ETag, Last-Modified, 304 and Range handling as files on disk.
+    #[cfg(feature = "embed")]
+    pub fn embedded_static<T: crate::embed::RustEmbed>(mut self) -> Self {
+        self.embedded_static = Some(crate::embed::source::<T>());
+        self
     }
 
     /// Where sessions are stored: any tower-sessions store (memory by default; one that is
@@ -371,7 +396,11 @@ impl Flask {
 
         let max_age: Option<u64> = self.config.get("SEND_FILE_MAX_AGE_DEFAULT")?;
         if let Some((folder, url)) = self.static_files.take() {
-            let route = crate::static_files::static_route(self.root_path.join(folder), max_age);
+            let source = match self.embedded_static.take() {
+                Some(files) => crate::static_files::StaticSource::Embedded(files),
+                None => crate::static_files::StaticSource::Folder(self.root_path.join(folder)),
+            };
+            let route = crate::static_files::static_route(source, max_age);
             self.scope
                 .routes
                 .insert(0, (format!("{url}/<path:filename>"), route));
@@ -403,8 +432,18 @@ impl Flask {
             Some(n) => DefaultBodyLimit::max(usize::try_from(n).unwrap_or(usize::MAX)),
             None => DefaultBodyLimit::disable(),
         };
+        let app_templates = self.root_path.join("templates");
+        let embedded_templates = self.embedded_templates.take();
+        // Embedded templates replace the app's folder, which is then only watched.
+        let (folders, watch) = if embedded_templates.is_some() {
+            (Vec::new(), vec![app_templates])
+        } else {
+            (vec![app_templates], Vec::new())
+        };
         let mut template_setup = crate::templating::TemplateSetup {
-            folders: vec![self.root_path.join("templates")],
+            folders,
+            embedded: embedded_templates,
+            watch,
             hooks: std::mem::take(&mut self.template_hooks),
         };
         for folder in flat.template_folders.drain(..) {
@@ -642,7 +681,10 @@ impl Flat {
                 self.template_folders.push(folder.clone());
             }
             if let Some((folder, url)) = bp.static_files.take() {
-                let route = crate::static_files::static_route(self.root.join(folder), self.max_age);
+                let route = crate::static_files::static_route(
+                    crate::static_files::StaticSource::Folder(self.root.join(folder)),
+                    self.max_age,
+                );
                 bp.scope
                     .routes
                     .insert(0, (format!("{url}/<path:filename>"), route));

@@ -33,6 +33,7 @@ pub mod cli;
 mod config;
 mod dev;
 mod dispatch;
+pub mod embed;
 mod error;
 mod extension;
 mod hooks;

@@ -38,7 +38,7 @@ pub async fn send_file(
     options: &SendFileOptions,
 ) -> Result<Response, Error> {
     let path = path.as_ref();
-    let mut file = match tokio::fs::File::open(path).await {
+    let file = match tokio::fs::File::open(path).await {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(Error::new(StatusCode::NOT_FOUND));
@@ -54,8 +54,44 @@ pub async fn send_file(
     let mtime = modified
         .and_then(|m| m.duration_since(SystemTime::UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_secs());
-    let etag = format!("\"{mtime:x}-{size:x}\"");
+    let entity = Entity {
+        content: Content::File(file),
+        size,
+        modified,
+        etag: format!("\"{mtime:x}-{size:x}\""),
+    };
+    respond(headers, entity, path, options).await
+}
 
+/// What is sent: an open file or bytes in memory (an embedded file).
+enum Content {
+    File(tokio::fs::File),
+    Memory(bytes::Bytes),
+}
+
+/// A representation with its validators.
+struct Entity {
+    content: Content,
+    size: u64,
+    modified: Option<SystemTime>,
+    etag: String,
+}
+
+/// Answers for `entity` with Werkzeug's headers, conditional requests and ranges. `name`
+/// gives the content type and the default download name.
+async fn respond(
+    headers: &HeaderMap,
+    entity: Entity,
+    name: &Path,
+    options: &SendFileOptions,
+) -> Result<Response, Error> {
+    let Entity {
+        content,
+        size,
+        modified,
+        etag,
+    } = entity;
+    let path = name;
     let mut resp_headers = HeaderMap::new();
     let mime = options.mimetype.clone().unwrap_or_else(|| {
         let name = options.download_name.as_deref().map_or(path, Path::new);
@@ -145,14 +181,23 @@ pub async fn send_file(
             (StatusCode::PARTIAL_CONTENT, start, end - start + 1)
         }
     };
-    if start > 0 {
-        file.seek(SeekFrom::Start(start))
-            .await
-            .map_err(Error::internal)?;
-    }
-    let stream = tokio_util::io::ReaderStream::new(file.take(len));
+    let body = match content {
+        Content::File(mut file) => {
+            if start > 0 {
+                file.seek(SeekFrom::Start(start))
+                    .await
+                    .map_err(Error::internal)?;
+            }
+            Body::from_stream(tokio_util::io::ReaderStream::new(file.take(len)))
+        }
+        Content::Memory(bytes) => {
+            let from = usize::try_from(start).map_err(Error::internal)?;
+            let to = usize::try_from(start + len).map_err(Error::internal)?;
+            Body::from(bytes.slice(from..to))
+        }
+    };
     resp_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-    let mut resp = Response::new(Body::from_stream(stream));
+    let mut resp = Response::new(body);
     *resp.status_mut() = status;
     *resp.headers_mut() = resp_headers;
     Ok(resp)
@@ -266,9 +311,49 @@ pub(crate) fn safe_join(base: &Path, untrusted: &str) -> Option<PathBuf> {
     Some(out)
 }
 
-/// The handlers of a static route: `/static/<path:filename>` served from `folder`.
+/// An embedded file (see [`crate::embed`]) with the same headers, conditional requests and
+/// ranges as [`send_file`]; `name` is its path in the embedded folder. A name that could
+/// leave the folder, or a missing file, is a 404.
+pub(crate) async fn send_embedded(
+    headers: &HeaderMap,
+    source: &crate::embed::EmbeddedSource,
+    name: &str,
+    options: &SendFileOptions,
+) -> Result<Response, Error> {
+    if safe_join(Path::new(""), name).is_none() {
+        return Err(Error::new(StatusCode::NOT_FOUND));
+    }
+    let Some(asset) = source(name) else {
+        return Err(Error::new(StatusCode::NOT_FOUND));
+    };
+    let hash: String = asset.hash[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let data = match asset.data {
+        std::borrow::Cow::Borrowed(b) => bytes::Bytes::from_static(b),
+        std::borrow::Cow::Owned(v) => bytes::Bytes::from(v),
+    };
+    let entity = Entity {
+        size: data.len() as u64,
+        modified: asset
+            .last_modified
+            .map(|secs| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs)),
+        etag: format!("\"e-{hash}\""),
+        content: Content::Memory(data),
+    };
+    respond(headers, entity, Path::new(name), options).await
+}
+
+/// Where a static route's files come from.
+#[derive(Clone)]
+pub(crate) enum StaticSource {
+    /// A folder on disk.
+    Folder(PathBuf),
+    /// A folder compiled into the binary.
+    Embedded(crate::embed::EmbeddedSource),
+}
+
+/// The handlers of a static route: `/static/<path:filename>` served from `source`.
 pub(crate) fn static_route(
-    folder: PathBuf,
+    source: StaticSource,
     max_age: Option<u64>,
 ) -> crate::routing::MethodHandlers {
     let options = std::sync::Arc::new(SendFileOptions {
@@ -277,9 +362,18 @@ pub(crate) fn static_route(
     });
     crate::routing::get(
         move |headers: HeaderMap, crate::Path(filename): crate::Path<String>| {
-            let folder = folder.clone();
+            let source = source.clone();
             let options = options.clone();
-            async move { send_from_directory(&headers, &folder, &filename, &options).await }
+            async move {
+                match &source {
+                    StaticSource::Folder(folder) => {
+                        send_from_directory(&headers, folder, &filename, &options).await
+                    }
+                    StaticSource::Embedded(files) => {
+                        send_embedded(&headers, files, &filename, &options).await
+                    }
+                }
+            }
         },
     )
     .endpoint("static")

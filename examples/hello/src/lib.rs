@@ -143,6 +143,13 @@ impl std::fmt::Display for DivisionByZero {
 
 impl std::error::Error for DivisionByZero {}
 
+/// The `templates/` folder, compiled into release builds so the binary is all there is to
+/// deploy (debug builds read the folder, so edits show at once).
+#[derive(Debug, flask::embed::Embed)]
+#[folder = "templates/"]
+#[crate_path = "flask::embed::rust_embed"]
+pub struct Templates;
+
 /// The app, for `main` and for the tests.
 ///
 /// Without `FLASK_SECRET_KEY` it makes up a random key at each start (so the login's
@@ -151,6 +158,7 @@ pub fn app() -> Flask {
     Flask::new(flask::app_root!())
         .config_from_prefixed_env("FLASK")
         .configure(|c| c.set_default("SECRET_KEY", flask::generate_secret_key()))
+        .embedded_templates::<Templates>()
         .route("/", get(hello_world))
         .route("/user/<username>", get(show_user_profile))
         .route("/post/<int:post_id>", get(show_post))

@@ -260,7 +260,7 @@ impl Inner {
 impl SessionStore for SqlStore {
     async fn create(&self, record: &mut Record) -> StoreResult<()> {
         let data = encode(record)?;
-        let expiry = record.expiry_date.unix_timestamp();
+        let expiry = expiry_secs(record.expiry_date);
         for _ in 0..CREATE_ATTEMPTS {
             match self.0.insert(&record.id.to_string(), &data, expiry).await {
                 Ok(()) => return Ok(()),
@@ -277,7 +277,7 @@ impl SessionStore for SqlStore {
     async fn save(&self, record: &Record) -> StoreResult<()> {
         let data = encode(record)?;
         let id = record.id.to_string();
-        let expiry = record.expiry_date.unix_timestamp();
+        let expiry = expiry_secs(record.expiry_date);
         let sql = AssertSqlSafe(self.0.sql.upsert.clone());
         on_pool!(&self.0.pool, pool => {
             sqlx::query(sql).bind(&id).bind(&data).bind(expiry).execute(pool).await.map(drop)
@@ -438,8 +438,33 @@ impl Statements {
     }
 }
 
+/// A record's expiry in whole unix seconds, rounded up: a record may outlive its expiry by
+/// less than a second, but never expires early (a 1-second lifetime stays usable at once).
+fn expiry_secs(expiry: OffsetDateTime) -> i64 {
+    let secs = expiry.unix_timestamp();
+    if expiry.nanosecond() > 0 {
+        secs + 1
+    } else {
+        secs
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn expiry_rounds_up_to_the_second() {
+        let whole = OffsetDateTime::from_unix_timestamp(1_000).unwrap();
+        assert_eq!(expiry_secs(whole), 1_000);
+        assert_eq!(
+            expiry_secs(whole + cookie::time::Duration::milliseconds(1)),
+            1_001
+        );
+        assert_eq!(
+            expiry_secs(whole + cookie::time::Duration::milliseconds(999)),
+            1_001
+        );
+    }
     use super::*;
 
     #[test]
@@ -522,7 +547,7 @@ mod tests {
         assert_eq!(loaded.data, record.data);
         assert_eq!(
             loaded.expiry_date.unix_timestamp(),
-            record.expiry_date.unix_timestamp()
+            expiry_secs(record.expiry_date)
         );
         // A collision picks another id.
         let taken = record.id;

@@ -135,6 +135,10 @@ fn write_escaped(out: &mut minijinja::Output<'_>, s: &str) -> std::fmt::Result {
 pub(crate) struct TemplateSetup {
     /// Template folders, the app's first (it wins), then the blueprints' in registration order.
     pub(crate) folders: Vec<PathBuf>,
+    /// The app's templates compiled into the binary; searched before the folders.
+    pub(crate) embedded: Option<crate::embed::EmbeddedSource>,
+    /// Folders watched for reload besides `folders` (the app's, when embedded).
+    pub(crate) watch: Vec<PathBuf>,
     pub(crate) hooks: Vec<EnvHook>,
 }
 
@@ -155,7 +159,17 @@ impl Templates {
             env.set_auto_escape_callback(auto_escape);
             env.set_formatter(jinja_formatter);
             let loaders: Vec<_> = setup.folders.iter().map(minijinja::path_loader).collect();
+            let embedded = setup.embedded.clone();
             env.set_loader(move |name| {
+                if let Some(asset) = embedded.as_ref().and_then(|get| get(name)) {
+                    let source = String::from_utf8(asset.data.into_owned()).map_err(|e| {
+                        minijinja::Error::new(
+                            minijinja::ErrorKind::CannotDeserialize,
+                            format!("the embedded template {name} is not UTF-8: {e}"),
+                        )
+                    })?;
+                    return Ok(Some(source));
+                }
                 for load in &loaders {
                     if let Some(source) = load(name)? {
                         return Ok(Some(source));
@@ -164,7 +178,7 @@ impl Templates {
                 Ok(None)
             });
             if reload {
-                for folder in &setup.folders {
+                for folder in setup.folders.iter().chain(&setup.watch) {
                     notifier.watch_path(folder, true);
                 }
             }
