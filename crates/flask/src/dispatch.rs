@@ -63,7 +63,7 @@ pub(crate) async fn dispatch(app: Arc<AppInner>, req: Request) -> Response {
     let scope = rule.map_or(0, |r| r.scope);
     let handlers = rule.map(|r| &app.handlers[r.handler]);
     let session = match &app.sessions {
-        Some(backend) => Some(backend.load(&parts.headers).await),
+        Some(backend) => backend.load(&parts.headers).await,
         None => None,
     };
     let ctx = RequestContext::new(app.clone(), &parts, matched, session);
@@ -127,7 +127,7 @@ pub(crate) async fn dispatch(app: Arc<AppInner>, req: Request) -> Response {
                 }
             }
             // As in Flask, the session is saved after the after_request hooks.
-            if let Some(session) = ctx.session() {
+            if let Some(session) = ctx.session_in_use() {
                 session.save(&mut resp).await;
             }
             for &s in chain.iter().rev() {

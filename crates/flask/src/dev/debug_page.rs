@@ -265,8 +265,9 @@ fn request_section(page: &mut String, ctx: &RequestContext) {
             "No form was read (only urlencoded forms read by an extractor are shown).",
         );
     }
-    match ctx.session() {
-        Some(session) => {
+    // Looked at without creating one: the page must not change what the request saves.
+    match (ctx.session_in_use(), ctx.app_inner().sessions.is_some()) {
+        (Some(session), _) => {
             let values: Vec<(String, String)> = session
                 .snapshot()
                 .into_iter()
@@ -274,7 +275,8 @@ fn request_section(page: &mut String, ctx: &RequestContext) {
                 .collect();
             table(page, "Session", &values, "The session is empty.");
         }
-        None => page.push_str(
+        (None, true) => table(page, "Session", &[], "The session is empty."),
+        (None, false) => page.push_str(
             "<h3>Session</h3>\n<p class=note>No session: the app has no SECRET_KEY.</p>\n",
         ),
     }

@@ -49,7 +49,9 @@ struct Inner {
     pub(super) g: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
     /// Values set on `g` by name, which templates see as `g.name`.
     pub(super) g_named: Mutex<BTreeMap<String, serde_json::Value>>,
-    session: Option<crate::sessions::Session>,
+    /// Made on first use (or when a cookie brought one), so requests that never touch the
+    /// session pay nothing for it.
+    session: std::sync::OnceLock<crate::sessions::Session>,
     /// What the debug page shows of the request; kept only in debug mode.
     debug: Option<Box<DebugRequest>>,
 }
@@ -100,7 +102,10 @@ impl RequestContext {
                         form: Mutex::new(Vec::new()),
                     })
                 }),
-                session,
+                session: match session {
+                    Some(loaded) => std::sync::OnceLock::from(loaded),
+                    None => std::sync::OnceLock::new(),
+                },
                 app,
             }),
         }
@@ -108,7 +113,13 @@ impl RequestContext {
 
     /// The request's session; `None` when the app has no `SECRET_KEY`.
     pub fn session(&self) -> Option<crate::sessions::Session> {
-        self.inner.session.clone()
+        let backend = self.inner.app.sessions.as_ref()?;
+        Some(self.inner.session.get_or_init(|| backend.empty()).clone())
+    }
+
+    /// The session if this request loaded or used one (what must be saved).
+    pub(crate) fn session_in_use(&self) -> Option<&crate::sessions::Session> {
+        self.inner.session.get()
     }
 
     /// The request's headers and form for the debug page (debug mode only).

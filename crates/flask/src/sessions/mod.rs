@@ -107,29 +107,47 @@ impl SessionBackend {
         }))
     }
 
-    /// The request's session: loaded from the store when the request carries a valid
-    /// cookie; a missing, tampered or expired cookie gives an empty session.
-    pub(crate) async fn load(self: &Arc<Self>, headers: &HeaderMap) -> Session {
-        let mut state = State::default();
-        let cookie = crate::Cookies::parse(
+    /// The session a request's cookie points to, loaded from the store; `None` when there
+    /// is no cookie, or it is tampered, unknown or expired (the request then gets an empty
+    /// session, made only if something asks for it).
+    pub(crate) async fn load(self: &Arc<Self>, headers: &HeaderMap) -> Option<Session> {
+        let values = || {
             headers
                 .get_all(header::COOKIE)
                 .iter()
-                .filter_map(|v| v.to_str().ok()),
-        );
-        if let Some(raw) = cookie.get(&self.cookie_name)
-            && let Some(id) = self.keys.verify(&self.cookie_name, raw)
-            && let Ok(id) = id.parse::<Id>()
-        {
-            match self.store.load(&id).await {
-                Ok(Some(record)) if record.expiry_date > OffsetDateTime::now_utc() => {
-                    state.id = Some(id);
-                    state.values = record.data.into_iter().collect();
-                }
-                Ok(_) => {}
-                Err(e) => tracing::error!("loading session failed, starting an empty one: {e}"),
+                .filter_map(|v| v.to_str().ok())
+        };
+        // Most requests of a visitor without a session carry no such cookie: no parsing.
+        if !values().any(|v| v.contains(self.cookie_name.as_str())) {
+            return None;
+        }
+        let cookie = crate::Cookies::parse(values());
+        let id = self
+            .keys
+            .verify(&self.cookie_name, cookie.get(&self.cookie_name)?)?;
+        let id = id.parse::<Id>().ok()?;
+        match self.store.load(&id).await {
+            Ok(Some(record)) if record.expiry_date > OffsetDateTime::now_utc() => {
+                Some(self.session(State {
+                    id: Some(id),
+                    values: record.data.into_iter().collect(),
+                    ..State::default()
+                }))
+            }
+            Ok(_) => None,
+            Err(e) => {
+                tracing::error!("loading session failed, starting an empty one: {e}");
+                None
             }
         }
+    }
+
+    /// A new, empty session.
+    pub(crate) fn empty(self: &Arc<Self>) -> Session {
+        self.session(State::default())
+    }
+
+    fn session(self: &Arc<Self>, state: State) -> Session {
         Session(Arc::new(Inner {
             backend: self.clone(),
             state: Mutex::new(state),
