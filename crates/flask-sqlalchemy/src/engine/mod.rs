@@ -1,0 +1,286 @@
+//! Engines: a connection pool for one database URI, statement echo and recording.
+
+mod bind;
+mod options;
+pub(crate) mod uri;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::{ConnectOptions, Connection};
+
+pub use options::EngineOptions;
+pub use uri::{DatabaseUri, Dialect, SqliteLocation};
+
+use crate::{Error, Row, TextQuery, Value};
+
+/// One database: its pool, how it logs statements and whether it records them.
+///
+/// Cheap to clone (the pool is shared). Built from a URI in Flask-SQLAlchemy's form
+/// ([`DatabaseUri`]).
+///
+/// ```
+/// use flask_sqlalchemy::{Engine, EngineOptions, text};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), flask_sqlalchemy::Error> {
+/// let engine = Engine::connect("sqlite://", "".as_ref(), EngineOptions::default()).await?;
+/// engine.execute(text("CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT)")).await?;
+/// engine.execute(text("INSERT INTO note (body) VALUES (:body)").bind("body", "hi")).await?;
+/// let rows = engine.fetch_all(text("SELECT id, body FROM note")).await?;
+/// assert_eq!(rows[0].get("body").and_then(|v| v.as_str()), Some("hi"));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    uri: DatabaseUri,
+    echo: bool,
+    recorder: Option<Mutex<Vec<RecordedQuery>>>,
+}
+
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+    MySql(MySqlPool),
+}
+
+/// One statement the engine ran, kept when `SQLALCHEMY_RECORD_QUERIES` is on
+/// (Flask-SQLAlchemy's `get_recorded_queries()`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedQuery {
+    /// The SQL sent, with the dialect's placeholders.
+    pub statement: String,
+    /// The bound values, in placeholder order.
+    pub parameters: Vec<Value>,
+    /// How long the database took, fetching included.
+    pub duration: Duration,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("uri", &self.inner.uri.to_string())
+            .field("echo", &self.inner.echo)
+            .field("record_queries", &self.inner.recorder.is_some())
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Connects to `uri` (see [`DatabaseUri::parse`]; relative SQLite paths are relative to
+    /// `base`, Flask's instance folder, created if missing). The first connection is made
+    /// now, so an unreachable database is an error here that names the URI (without its
+    /// password) and the cause.
+    pub async fn connect(uri: &str, base: &Path, options: EngineOptions) -> Result<Self, Error> {
+        let uri = DatabaseUri::parse(uri, base)?;
+        let shown = uri.to_string();
+        let connect_err = |source: sqlx::Error| Error::Connect {
+            url: shown.clone(),
+            source,
+        };
+        let pool = match uri.dialect() {
+            Dialect::Sqlite => {
+                let mut connect = match uri.sqlite_location() {
+                    Some(SqliteLocation::File(path)) => {
+                        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                            std::fs::create_dir_all(dir).map_err(|e| {
+                                Error::Config(format!(
+                                    "cannot create the folder {} for the database {shown}: {e}",
+                                    dir.display()
+                                ))
+                            })?;
+                        }
+                        let base = match uri.sqlite_query() {
+                            Some(q) => SqliteConnectOptions::from_str(&format!("sqlite://?{q}"))
+                                .map_err(connect_err)?,
+                            None => SqliteConnectOptions::new(),
+                        };
+                        base.filename(path).create_if_missing(true)
+                    }
+                    // A named, shared-cache memory database, one per engine: every pooled
+                    // connection sees the same tables.
+                    _ => SqliteConnectOptions::from_str("sqlite::memory:").map_err(connect_err)?,
+                };
+                connect = connect.disable_statement_logging();
+                let mut pool = options.pool::<sqlx::Sqlite>(SqlitePoolOptions::new());
+                if matches!(uri.sqlite_location(), Some(SqliteLocation::Memory)) {
+                    // The database lives as long as one of its connections does.
+                    pool = pool
+                        .min_connections(1)
+                        .idle_timeout(None)
+                        .max_lifetime(None);
+                }
+                let probe = connect.connect().await.map_err(connect_err)?;
+                let pool = pool.connect_with(connect).await.map_err(connect_err);
+                let _ = probe.close().await;
+                Pool::Sqlite(pool?)
+            }
+            Dialect::Postgres => {
+                let url = uri.server_url().unwrap_or_default();
+                let connect = PgConnectOptions::from_str(url)
+                    .map_err(connect_err)?
+                    .disable_statement_logging();
+                // One plain connection first: a pool retries a refused connection until its
+                // timeout and then reports only the timeout, not why.
+                let probe = connect.connect().await.map_err(connect_err)?;
+                let pool = options
+                    .pool::<sqlx::Postgres>(PgPoolOptions::new())
+                    .connect_with(connect)
+                    .await
+                    .map_err(connect_err);
+                let _ = probe.close().await;
+                Pool::Postgres(pool?)
+            }
+            Dialect::MySql => {
+                let url = uri.server_url().unwrap_or_default();
+                let connect = MySqlConnectOptions::from_str(url)
+                    .map_err(connect_err)?
+                    .disable_statement_logging();
+                let probe = connect.connect().await.map_err(connect_err)?;
+                let pool = options
+                    .pool::<sqlx::MySql>(MySqlPoolOptions::new())
+                    .connect_with(connect)
+                    .await
+                    .map_err(connect_err);
+                let _ = probe.close().await;
+                Pool::MySql(pool?)
+            }
+        };
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                pool,
+                uri,
+                echo: options.echo,
+                recorder: options.record_queries.then(|| Mutex::new(Vec::new())),
+            }),
+        })
+    }
+
+    /// The database family.
+    pub fn dialect(&self) -> Dialect {
+        self.inner.uri.dialect()
+    }
+
+    /// The URI, with its password hidden when shown.
+    pub fn uri(&self) -> &DatabaseUri {
+        &self.inner.uri
+    }
+
+    /// Runs a statement; returns how many rows it changed.
+    pub async fn execute(&self, query: TextQuery) -> Result<u64, Error> {
+        let (sql, values) = query.compile(self.dialect())?;
+        let started = self.before(&sql, &values);
+        let result = match &self.inner.pool {
+            Pool::Sqlite(p) => bind::sqlite(&sql, &values)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+            Pool::Postgres(p) => bind::postgres(&sql, &values)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+            Pool::MySql(p) => bind::mysql(&sql, &values)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+        };
+        self.after(started, sql, values, result)
+    }
+
+    /// Runs a query and returns every row.
+    pub async fn fetch_all(&self, query: TextQuery) -> Result<Vec<Row>, Error> {
+        let (sql, values) = query.compile(self.dialect())?;
+        let started = self.before(&sql, &values);
+        let result = match &self.inner.pool {
+            Pool::Sqlite(p) => match bind::sqlite(&sql, &values).fetch_all(p).await {
+                Ok(rows) => Ok(crate::row::from_sqlite(&rows)),
+                Err(e) => Err(e),
+            },
+            Pool::Postgres(p) => match bind::postgres(&sql, &values).fetch_all(p).await {
+                Ok(rows) => Ok(crate::row::from_postgres(&rows)),
+                Err(e) => Err(e),
+            },
+            Pool::MySql(p) => match bind::mysql(&sql, &values).fetch_all(p).await {
+                Ok(rows) => Ok(crate::row::from_mysql(&rows)),
+                Err(e) => Err(e),
+            },
+        };
+        self.after(started, sql, values, result)?
+    }
+
+    /// Runs a query and returns its first row, if any.
+    pub async fn fetch_optional(&self, query: TextQuery) -> Result<Option<Row>, Error> {
+        Ok(self.fetch_all(query).await?.into_iter().next())
+    }
+
+    /// Runs a query and returns the first column of its first row (`NULL` when there is no
+    /// row), like SQLAlchemy's `scalar()`.
+    pub async fn scalar(&self, query: TextQuery) -> Result<Value, Error> {
+        Ok(self
+            .fetch_optional(query)
+            .await?
+            .and_then(|row| row.into_values().into_iter().next())
+            .unwrap_or(Value::Null))
+    }
+
+    /// The statements run so far, when the engine records them
+    /// ([`EngineOptions::record_queries`]); empty otherwise.
+    pub fn recorded_queries(&self) -> Vec<RecordedQuery> {
+        match &self.inner.recorder {
+            Some(r) => r.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Forgets the recorded statements.
+    pub fn clear_recorded_queries(&self) {
+        if let Some(r) = &self.inner.recorder {
+            r.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        }
+    }
+
+    /// Closes the pool; later statements fail.
+    pub async fn close(&self) {
+        match &self.inner.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+            Pool::MySql(p) => p.close().await,
+        }
+    }
+
+    fn before(&self, sql: &str, values: &[Value]) -> Option<Instant> {
+        if self.inner.echo {
+            tracing::info!(target: "flask_sqlalchemy::engine", "{sql}  {values:?}");
+        }
+        self.inner.recorder.as_ref().map(|_| Instant::now())
+    }
+
+    fn after<T>(
+        &self,
+        started: Option<Instant>,
+        sql: String,
+        values: Vec<Value>,
+        result: Result<T, sqlx::Error>,
+    ) -> Result<T, Error> {
+        if let (Some(started), Some(recorder)) = (started, &self.inner.recorder) {
+            let entry = RecordedQuery {
+                statement: sql.clone(),
+                parameters: values,
+                duration: started.elapsed(),
+            };
+            recorder
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(entry);
+        }
+        result.map_err(|source| Error::Query { sql, source })
+    }
+}

@@ -1,0 +1,46 @@
+//! The ORM's error type.
+
+/// What can go wrong talking to the database.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration (a URI, an engine option) cannot be used; the message says why.
+    #[error("{0}")]
+    Config(String),
+    /// The database could not be reached. `url` has its password hidden.
+    #[error("cannot connect to the database at {url}: {source}")]
+    Connect {
+        /// The URI, its password replaced by `***`.
+        url: String,
+        /// What the driver said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A statement failed.
+    #[error("the statement failed: {source}\n  SQL: {sql}")]
+    Query {
+        /// The SQL sent, with placeholders (the values are not shown).
+        sql: String,
+        /// What the database said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A `text()` statement and its bound values do not match.
+    #[error("{0}")]
+    Bind(String),
+    /// A value read from the database cannot be returned as asked.
+    #[error("{0}")]
+    Decode(String),
+}
+
+impl Error {
+    /// Whether the database refused the statement for a unique constraint (a duplicate key).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            Error::Query { source, .. } => source
+                .as_database_error()
+                .is_some_and(|e| e.is_unique_violation()),
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Flask-SQLAlchemy for flask-rs, on sqlx: SQLite (bundled), PostgreSQL and MySQL/MariaDB
+//! from one `SQLALCHEMY_DATABASE_URI`.
+//!
+//! This first part is the engine layer: URIs with Flask-SQLAlchemy's meaning
+//! ([`DatabaseUri`]), pools with SQLAlchemy's options ([`EngineOptions`]), raw SQL with
+//! named, always-bound parameters ([`text`]), statement echo through `tracing`, and recorded
+//! queries. Models, queries, the session and the flask extension build on it.
+//!
+//! ```
+//! use flask_sqlalchemy::{Engine, EngineOptions, Value, text};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), flask_sqlalchemy::Error> {
+//! let db = Engine::connect("sqlite://", "instance".as_ref(), EngineOptions::default()).await?;
+//! db.execute(text("CREATE TABLE user (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")).await?;
+//! // A value is always a bound parameter: this name is stored as written.
+//! let name = "Robert'); DROP TABLE user; --";
+//! db.execute(text("INSERT INTO user (name) VALUES (:name)").bind("name", name)).await?;
+//! let count = db.scalar(text("SELECT COUNT(*) FROM user WHERE name = :name").bind("name", name)).await?;
+//! assert_eq!(count, Value::Int(1));
+//! # Ok(()) }
+//! ```
+//!
+//! The ORM core depends on nothing of the web framework, so it also works in scripts,
+//! workers and tests without an app.
+
+mod engine;
+mod error;
+mod row;
+mod text;
+mod value;
+
+pub use engine::{DatabaseUri, Dialect, Engine, EngineOptions, RecordedQuery, SqliteLocation};
+pub use error::Error;
+pub use row::Row;
+pub use text::{TextQuery, text};
+pub use value::Value;
