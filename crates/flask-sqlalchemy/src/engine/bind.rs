@@ -28,50 +28,37 @@ impl Encode<'_, Postgres> for PgNull {
     }
 }
 
+/// Binds `$values` to `$q`, with the driver's way of sending `NULL` and JSON.
+macro_rules! bind_values {
+    ($q:ident, $values:expr, null => $null:expr, json => |$j:ident| $json:expr) => {{
+        let mut q = $q;
+        for v in $values {
+            q = match v {
+                Value::Null => q.bind($null),
+                Value::Bool(b) => q.bind(*b),
+                Value::Int(i) => q.bind(*i),
+                Value::Float(f) => q.bind(*f),
+                Value::Text(s) => q.bind(s.clone()),
+                Value::Bytes(b) => q.bind(b.clone()),
+                Value::Json($j) => q.bind($json),
+            };
+        }
+        q
+    }};
+}
+
 pub(super) fn sqlite<'q>(sql: &str, values: &[Value]) -> Query<'q, Sqlite, SqliteArguments> {
-    let mut q = sqlx::query(AssertSqlSafe(sql.to_owned()));
-    for v in values {
-        q = match v {
-            Value::Null => q.bind(None::<String>),
-            Value::Bool(b) => q.bind(*b),
-            Value::Int(i) => q.bind(*i),
-            Value::Float(f) => q.bind(*f),
-            Value::Text(s) => q.bind(s.clone()),
-            Value::Bytes(b) => q.bind(b.clone()),
-            Value::Json(j) => q.bind(j.to_string()),
-        };
-    }
-    q
+    let q = sqlx::query(AssertSqlSafe(sql.to_owned()));
+    // SQLite has no JSON type: JSON is text.
+    bind_values!(q, values, null => None::<String>, json => |j| j.to_string())
 }
 
 pub(super) fn postgres<'q>(sql: &str, values: &[Value]) -> Query<'q, Postgres, PgArguments> {
-    let mut q = sqlx::query(AssertSqlSafe(sql.to_owned()));
-    for v in values {
-        q = match v {
-            Value::Null => q.bind(PgNull),
-            Value::Bool(b) => q.bind(*b),
-            Value::Int(i) => q.bind(*i),
-            Value::Float(f) => q.bind(*f),
-            Value::Text(s) => q.bind(s.clone()),
-            Value::Bytes(b) => q.bind(b.clone()),
-            Value::Json(j) => q.bind(sqlx::types::Json(j.clone())),
-        };
-    }
-    q
+    let q = sqlx::query(AssertSqlSafe(sql.to_owned()));
+    bind_values!(q, values, null => PgNull, json => |j| sqlx::types::Json(j.clone()))
 }
 
 pub(super) fn mysql<'q>(sql: &str, values: &[Value]) -> Query<'q, MySql, MySqlArguments> {
-    let mut q = sqlx::query(AssertSqlSafe(sql.to_owned()));
-    for v in values {
-        q = match v {
-            Value::Null => q.bind(None::<String>),
-            Value::Bool(b) => q.bind(*b),
-            Value::Int(i) => q.bind(*i),
-            Value::Float(f) => q.bind(*f),
-            Value::Text(s) => q.bind(s.clone()),
-            Value::Bytes(b) => q.bind(b.clone()),
-            Value::Json(j) => q.bind(sqlx::types::Json(j.clone())),
-        };
-    }
-    q
+    let q = sqlx::query(AssertSqlSafe(sql.to_owned()));
+    bind_values!(q, values, null => None::<String>, json => |j| sqlx::types::Json(j.clone()))
 }
