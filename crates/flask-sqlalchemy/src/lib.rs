@@ -1,10 +1,12 @@
 //! Flask-SQLAlchemy for flask-rs, on sqlx: SQLite (bundled), PostgreSQL and MySQL/MariaDB
 //! from one `SQLALCHEMY_DATABASE_URI`.
 //!
-//! This first part is the engine layer: URIs with Flask-SQLAlchemy's meaning
-//! ([`DatabaseUri`]), pools with SQLAlchemy's options ([`EngineOptions`]), raw SQL with
-//! named, always-bound parameters ([`text`]), statement echo through `tracing`, and recorded
-//! queries. Models, queries, the session and the flask extension build on it.
+//! Built so far: the engine layer (URIs with Flask-SQLAlchemy's meaning ([`DatabaseUri`]),
+//! pools with SQLAlchemy's options ([`EngineOptions`]), raw SQL with named, always-bound
+//! parameters ([`text`]), statement echo through `tracing`, recorded queries) and models
+//! (`#[derive(Model)]`, table metadata as data, [`Engine::create_all`], [`Engine::insert`],
+//! [`Engine::get`], [`Engine::all`]). Typed queries, the session and the flask extension
+//! build on them.
 //!
 //! ```
 //! use flask_sqlalchemy::{Engine, EngineOptions, Value, text};
@@ -25,12 +27,23 @@
 
 mod engine;
 mod error;
+mod model;
 mod row;
 mod text;
 mod value;
 
 pub use engine::{DatabaseUri, Dialect, Engine, EngineOptions, RecordedQuery, SqliteLocation};
 pub use error::Error;
+pub use flask_sqlalchemy_macros::Model;
+pub use model::{
+    Column, ColumnType, FieldType, ForeignKey, MetaData, Model, ReferentialAction, Table,
+};
 pub use row::Row;
 pub use text::{TextQuery, text};
 pub use value::Value;
+
+/// What `#[derive(Model)]` refers to; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use sqlx;
+}

@@ -247,6 +247,32 @@ impl Engine {
         }
     }
 
+    /// The pool, for the model operations.
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.inner.pool
+    }
+
+    /// Runs SQL that has no parameters to translate (DDL made by sea-query).
+    pub(crate) async fn execute_plain(&self, sql: String) -> Result<u64, Error> {
+        let started = self.before(&sql, &[]);
+        let raw = sqlx::AssertSqlSafe(sql.clone());
+        let result = match &self.inner.pool {
+            Pool::Sqlite(p) => sqlx::raw_sql(raw)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+            Pool::Postgres(p) => sqlx::raw_sql(raw)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+            Pool::MySql(p) => sqlx::raw_sql(raw)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+        };
+        self.after(started, sql, Vec::new(), result)
+    }
+
     /// Closes the pool; later statements fail.
     pub async fn close(&self) {
         match &self.inner.pool {
@@ -256,14 +282,16 @@ impl Engine {
         }
     }
 
-    fn before(&self, sql: &str, values: &[Value]) -> Option<Instant> {
+    /// Echoes the statement; starts its clock when recording.
+    pub(crate) fn before(&self, sql: &str, values: &[Value]) -> Option<Instant> {
         if self.inner.echo {
             tracing::info!(target: "flask_sqlalchemy::engine", "{sql}  {values:?}");
         }
         self.inner.recorder.as_ref().map(|_| Instant::now())
     }
 
-    fn after<T>(
+    /// Records the statement; turns a driver error into ours, naming the SQL.
+    pub(crate) fn after<T>(
         &self,
         started: Option<Instant>,
         sql: String,

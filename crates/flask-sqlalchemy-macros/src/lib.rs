@@ -1,0 +1,348 @@
+//! `#[derive(Model)]` for flask-sqlalchemy. Use it through `flask_sqlalchemy::Model`.
+
+use proc_macro::TokenStream;
+use proc_macro2::TokenStream as Tokens;
+use quote::quote;
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, LitInt, LitStr, parse_macro_input};
+
+/// Maps a struct with named fields to a table. See `flask_sqlalchemy::Model` for the
+/// attributes.
+#[proc_macro_derive(Model, attributes(model))]
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match expand(&input) {
+        Ok(tokens) => tokens.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+#[derive(Default)]
+struct FieldAttrs {
+    primary_key: bool,
+    autoincrement: Option<bool>,
+    max_length: Option<u32>,
+    unique: bool,
+    index: bool,
+    column: Option<String>,
+    foreign_key: Option<(String, String)>,
+    on_delete: Option<Tokens>,
+    on_update: Option<Tokens>,
+}
+
+const FIELD_KEYS: &str = "primary_key, autoincrement = bool, max_length = N, unique, index, \
+                          column = \"name\", foreign_key = \"table.column\", on_delete = \"...\", \
+                          on_update = \"...\"";
+
+fn referential_action(lit: &LitStr) -> syn::Result<Tokens> {
+    let action = match lit.value().to_ascii_lowercase().as_str() {
+        "cascade" => quote!(Cascade),
+        "set null" => quote!(SetNull),
+        "set default" => quote!(SetDefault),
+        "restrict" => quote!(Restrict),
+        "no action" => quote!(NoAction),
+        other => {
+            return Err(syn::Error::new(
+                lit.span(),
+                format!(
+                    "unknown action {other:?}: use \"cascade\", \"set null\", \"set default\", \
+                     \"restrict\" or \"no action\""
+                ),
+            ));
+        }
+    };
+    Ok(quote!(::flask_sqlalchemy::ReferentialAction::#action))
+}
+
+fn field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
+    let mut out = FieldAttrs::default();
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("model")) {
+        attr.parse_nested_meta(|meta| {
+            let key = meta
+                .path
+                .get_ident()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            match key.as_str() {
+                "primary_key" => out.primary_key = true,
+                "unique" => out.unique = true,
+                "index" => out.index = true,
+                "autoincrement" => {
+                    let v: syn::LitBool = meta.value()?.parse()?;
+                    out.autoincrement = Some(v.value);
+                }
+                "max_length" => {
+                    let v: LitInt = meta.value()?.parse()?;
+                    out.max_length = Some(v.base10_parse()?);
+                }
+                "column" => {
+                    let v: LitStr = meta.value()?.parse()?;
+                    out.column = Some(v.value());
+                }
+                "foreign_key" => {
+                    let v: LitStr = meta.value()?.parse()?;
+                    let text = v.value();
+                    let Some((table, column)) = text.split_once('.') else {
+                        return Err(syn::Error::new(
+                            v.span(),
+                            "foreign_key takes \"table.column\", such as \"user.id\"",
+                        ));
+                    };
+                    out.foreign_key = Some((table.to_owned(), column.to_owned()));
+                }
+                "on_delete" => out.on_delete = Some(referential_action(&meta.value()?.parse()?)?),
+                "on_update" => out.on_update = Some(referential_action(&meta.value()?.parse()?)?),
+                _ => {
+                    return Err(
+                        meta.error(format!("unknown model attribute `{key}`: use {FIELD_KEYS}"))
+                    );
+                }
+            }
+            Ok(())
+        })?;
+    }
+    if (out.on_delete.is_some() || out.on_update.is_some()) && out.foreign_key.is_none() {
+        return Err(syn::Error::new(
+            field.span(),
+            "on_delete and on_update need a foreign_key = \"table.column\"",
+        ));
+    }
+    Ok(out)
+}
+
+fn table_name(input: &DeriveInput) -> syn::Result<String> {
+    let mut name = None;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("model")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("table") {
+                let v: LitStr = meta.value()?.parse()?;
+                name = Some(v.value());
+                Ok(())
+            } else {
+                Err(meta.error("unknown model attribute on the struct: use table = \"name\""))
+            }
+        })?;
+    }
+    Ok(name.unwrap_or_else(|| snake_case(&input.ident.to_string())))
+}
+
+/// Flask-SQLAlchemy's default table name: `BlogPost` -> `blog_post`, `HTTPRequest` ->
+/// `http_request`.
+fn snake_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower) {
+                out.push('_');
+            }
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+fn is_string_type(ty: &syn::Type) -> bool {
+    let syn::Type::Path(p) = ty else { return false };
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    if last.ident == "String" {
+        return true;
+    }
+    if last.ident == "Option"
+        && let syn::PathArguments::AngleBracketed(args) = &last.arguments
+        && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
+    {
+        return is_string_type(inner);
+    }
+    false
+}
+
+fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
+    let ident = &input.ident;
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new(
+            ident.span(),
+            "#[derive(Model)] works on structs with named fields",
+        ));
+    };
+    let Fields::Named(fields) = &data.fields else {
+        return Err(syn::Error::new(
+            ident.span(),
+            "#[derive(Model)] works on structs with named fields",
+        ));
+    };
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new(
+            input.generics.span(),
+            "#[derive(Model)] does not take generic parameters",
+        ));
+    }
+    let table = table_name(input)?;
+    let parsed: Vec<(&syn::Field, FieldAttrs)> = fields
+        .named
+        .iter()
+        .map(|f| field_attrs(f).map(|a| (f, a)))
+        .collect::<syn::Result<_>>()?;
+    let pk_count = parsed.iter().filter(|(_, a)| a.primary_key).count();
+    if pk_count == 0 {
+        return Err(syn::Error::new(
+            ident.span(),
+            format!(
+                "the model `{ident}` has no primary key: mark its key field with \
+                 #[model(primary_key)]"
+            ),
+        ));
+    }
+    let ff = quote!(::flask_sqlalchemy::FieldType);
+    let ct = quote!(::flask_sqlalchemy::ColumnType);
+    let mut columns = Vec::new();
+    let mut checks = Vec::new();
+    let mut values = Vec::new();
+    let mut reads_sqlite = Vec::new();
+    let mut reads_pg = Vec::new();
+    let mut reads_mysql = Vec::new();
+    let mut set_auto = Tokens::new();
+    for (i, (field, attrs)) in parsed.iter().enumerate() {
+        let fname = field
+            .ident
+            .as_ref()
+            .ok_or_else(|| syn::Error::new(field.span(), "unnamed field"))?;
+        let ty = &field.ty;
+        let field_name = fname.to_string();
+        let column = attrs.column.clone().unwrap_or_else(|| field_name.clone());
+        if (attrs.unique || attrs.index || attrs.primary_key)
+            && attrs.max_length.is_none()
+            && is_string_type(ty)
+        {
+            return Err(syn::Error::new(
+                fname.span(),
+                format!(
+                    "`{field_name}` is a unique, indexed or key String column: give it a \
+                     #[model(max_length = N)] (MySQL cannot index unbounded TEXT)"
+                ),
+            ));
+        }
+        let col_ty = match attrs.max_length {
+            Some(n) => {
+                checks.push(quote! {
+                    const _: () = ::core::assert!(
+                        ::core::matches!(<#ty as #ff>::TYPE, #ct::String(_)),
+                        "max_length is only for String columns"
+                    );
+                });
+                quote!(#ct::String(::core::option::Option::Some(#n)))
+            }
+            None => quote!(<#ty as #ff>::TYPE),
+        };
+        let is_int = quote!(::core::matches!(
+            <#ty as #ff>::TYPE,
+            #ct::SmallInteger | #ct::Integer | #ct::BigInteger
+        ));
+        let auto = match (attrs.primary_key && pk_count == 1, attrs.autoincrement) {
+            (true, None) => quote!(#is_int && !<#ty as #ff>::NULLABLE),
+            (true, Some(true)) => {
+                checks.push(quote! {
+                    const _: () = ::core::assert!(#is_int, "autoincrement needs an integer column");
+                });
+                quote!(true)
+            }
+            (_, Some(true)) => {
+                return Err(syn::Error::new(
+                    field.span(),
+                    "autoincrement is for the single primary key column",
+                ));
+            }
+            _ => quote!(false),
+        };
+        if attrs.primary_key && pk_count == 1 {
+            set_auto = quote! {
+                if <Self as ::flask_sqlalchemy::Model>::TABLE.columns[#i].autoincrement
+                    && let ::core::option::Option::Some(v) = <#ty as #ff>::from_autoincrement(id)
+                {
+                    self.#fname = v;
+                }
+            };
+        }
+        let fk = match &attrs.foreign_key {
+            Some((t, c)) => {
+                let on_delete = attrs.on_delete.clone().map_or(
+                    quote!(::core::option::Option::None),
+                    |a| quote!(::core::option::Option::Some(#a)),
+                );
+                let on_update = attrs.on_update.clone().map_or(
+                    quote!(::core::option::Option::None),
+                    |a| quote!(::core::option::Option::Some(#a)),
+                );
+                quote!(::core::option::Option::Some(::flask_sqlalchemy::ForeignKey {
+                    table: #t, column: #c, on_delete: #on_delete, on_update: #on_update,
+                }))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let (pk, unique, index) = (attrs.primary_key, attrs.unique, attrs.index);
+        columns.push(quote! {
+            ::flask_sqlalchemy::Column {
+                name: #column,
+                field: #field_name,
+                ty: #col_ty,
+                nullable: <#ty as #ff>::NULLABLE,
+                primary_key: #pk,
+                autoincrement: #auto,
+                unique: #unique,
+                index: #index,
+                foreign_key: #fk,
+            }
+        });
+        values.push(quote!(<#ty as #ff>::to_value(&self.#fname)));
+        reads_sqlite.push(quote!(#fname: <#ty as #ff>::from_sqlite(row, #i)?));
+        reads_pg.push(quote!(#fname: <#ty as #ff>::from_postgres(row, #i)?));
+        reads_mysql.push(quote!(#fname: <#ty as #ff>::from_mysql(row, #i)?));
+    }
+    let sqlx = quote!(::flask_sqlalchemy::__private::sqlx);
+    Ok(quote! {
+        #(#checks)*
+        impl ::flask_sqlalchemy::Model for #ident {
+            const TABLE: ::flask_sqlalchemy::Table = ::flask_sqlalchemy::Table {
+                name: #table,
+                columns: &[#(#columns),*],
+            };
+
+            fn values(&self) -> ::std::vec::Vec<::flask_sqlalchemy::Value> {
+                ::std::vec![#(#values),*]
+            }
+
+            fn set_autoincrement(&mut self, id: i64) {
+                #set_auto
+            }
+
+            fn from_sqlite(row: &#sqlx::sqlite::SqliteRow) -> ::core::result::Result<Self, #sqlx::Error> {
+                ::core::result::Result::Ok(Self { #(#reads_sqlite),* })
+            }
+
+            fn from_postgres(row: &#sqlx::postgres::PgRow) -> ::core::result::Result<Self, #sqlx::Error> {
+                ::core::result::Result::Ok(Self { #(#reads_pg),* })
+            }
+
+            fn from_mysql(row: &#sqlx::mysql::MySqlRow) -> ::core::result::Result<Self, #sqlx::Error> {
+                ::core::result::Result::Ok(Self { #(#reads_mysql),* })
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snake_case;
+
+    #[test]
+    fn table_names_like_flask_sqlalchemy() {
+        assert_eq!(snake_case("BlogPost"), "blog_post");
+        assert_eq!(snake_case("User"), "user");
+        assert_eq!(snake_case("HTTPRequest"), "http_request");
+        assert_eq!(snake_case("Post2Tag"), "post2_tag");
+    }
+}

@@ -1,0 +1,205 @@
+//! Models: Rust structs mapped to tables with `#[derive(Model)]`, and their table metadata
+//! as plain data (the migrations crate reads it).
+
+mod ddl;
+mod field;
+mod ops;
+
+pub use field::FieldType;
+
+use sqlx::mysql::MySqlRow;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+
+use crate::Value;
+
+/// A column's type, portable across the three databases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ColumnType {
+    /// 16-bit integer (`i16`).
+    SmallInteger,
+    /// 32-bit integer (`i32`).
+    Integer,
+    /// 64-bit integer (`i64`).
+    BigInteger,
+    /// 32-bit float (`f32`).
+    Float,
+    /// 64-bit float (`f64`).
+    Double,
+    /// Boolean (`bool`).
+    Boolean,
+    /// Text with an optional maximum length: `VARCHAR(n)` with one, `TEXT` without
+    /// (`String`, `#[model(max_length = n)]`).
+    String(Option<u32>),
+    /// Bytes (`Vec<u8>`): `BLOB`, `BYTEA`.
+    LargeBinary,
+    /// JSON (`serde_json::Value`): `JSONB` on PostgreSQL, `JSON` on MySQL, text on SQLite.
+    Json,
+}
+
+/// What a foreign key does when the row it points to is deleted or its key changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReferentialAction {
+    /// Delete (or update) the referencing rows too.
+    Cascade,
+    /// Set the referencing column to `NULL`.
+    SetNull,
+    /// Set the referencing column to its default.
+    SetDefault,
+    /// Refuse the change.
+    Restrict,
+    /// Refuse the change at the end of the statement (the default).
+    NoAction,
+}
+
+/// A column's foreign key (`#[model(foreign_key = "user.id")]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ForeignKey {
+    /// The referenced table.
+    pub table: &'static str,
+    /// The referenced column.
+    pub column: &'static str,
+    /// `ON DELETE`, when given.
+    pub on_delete: Option<ReferentialAction>,
+    /// `ON UPDATE`, when given.
+    pub on_update: Option<ReferentialAction>,
+}
+
+/// One column of a model's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Column {
+    /// The column's name (the field's name unless `#[model(column = "...")]`).
+    pub name: &'static str,
+    /// The Rust field it maps to.
+    pub field: &'static str,
+    /// Its type.
+    pub ty: ColumnType,
+    /// Whether it accepts `NULL` (an `Option<T>` field).
+    pub nullable: bool,
+    /// Part of the primary key.
+    pub primary_key: bool,
+    /// Numbered by the database when inserted with the value 0 (the default for a single
+    /// integer primary key, as SQLAlchemy's `autoincrement="auto"`).
+    pub autoincrement: bool,
+    /// A unique constraint of its own.
+    pub unique: bool,
+    /// An index of its own.
+    pub index: bool,
+    /// Its foreign key.
+    pub foreign_key: Option<ForeignKey>,
+}
+
+/// A model's table: its name and columns, in field order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Table {
+    /// The table's name (snake_case of the type unless `#[model(table = "...")]`).
+    pub name: &'static str,
+    /// The columns, in field order.
+    pub columns: &'static [Column],
+}
+
+impl Table {
+    /// The primary key's columns.
+    pub fn primary_key(&self) -> impl Iterator<Item = &Column> {
+        self.columns.iter().filter(|c| c.primary_key)
+    }
+
+    /// The column numbered by the database, if there is one.
+    pub fn autoincrement(&self) -> Option<&Column> {
+        self.columns.iter().find(|c| c.autoincrement)
+    }
+
+    /// The tables this one references, without itself.
+    pub fn references(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.columns
+            .iter()
+            .filter_map(|c| c.foreign_key.map(|f| f.table))
+            .filter(move |t| *t != self.name)
+    }
+}
+
+/// A struct mapped to a table. Derive it:
+///
+/// ```
+/// use flask_sqlalchemy::Model;
+///
+/// #[derive(Debug, Model)]
+/// struct BlogPost {
+///     #[model(primary_key)]
+///     id: i64,
+///     #[model(max_length = 200, unique)]
+///     title: String,
+///     body: Option<String>,
+/// }
+/// assert_eq!(BlogPost::TABLE.name, "blog_post");
+/// assert_eq!(BlogPost::TABLE.columns[1].ty, flask_sqlalchemy::ColumnType::String(Some(200)));
+/// ```
+///
+/// Field attributes, all inside `#[model(...)]`: `primary_key`, `autoincrement = false`,
+/// `max_length = N`, `unique`, `index`, `column = "name"`, `foreign_key = "table.column"`
+/// with `on_delete` / `on_update` = `"cascade"`, `"set null"`, `"set default"`,
+/// `"restrict"` or `"no action"`. On the struct: `#[model(table = "name")]`.
+pub trait Model: Sized + Send + Sync + Unpin + 'static {
+    /// The table's metadata.
+    const TABLE: Table;
+
+    /// The field values, in column order.
+    fn values(&self) -> Vec<Value>;
+
+    /// Sets the column the database numbered (after an insert).
+    fn set_autoincrement(&mut self, id: i64);
+
+    /// Reads a row whose columns are in [`Model::TABLE`] order (SQLite).
+    fn from_sqlite(row: &SqliteRow) -> Result<Self, sqlx::Error>;
+
+    /// Reads a row whose columns are in [`Model::TABLE`] order (PostgreSQL).
+    fn from_postgres(row: &PgRow) -> Result<Self, sqlx::Error>;
+
+    /// Reads a row whose columns are in [`Model::TABLE`] order (MySQL/MariaDB).
+    fn from_mysql(row: &MySqlRow) -> Result<Self, sqlx::Error>;
+}
+
+/// The models of an app, as Flask-SQLAlchemy's `db.metadata`: what `create_all` creates.
+#[derive(Debug, Clone, Default)]
+pub struct MetaData {
+    tables: Vec<Table>,
+}
+
+impl MetaData {
+    /// No models yet.
+    pub fn new() -> Self {
+        MetaData::default()
+    }
+
+    /// Adds model `M` (once; adding it again does nothing).
+    #[must_use]
+    pub fn register<M: Model>(mut self) -> Self {
+        if !self.tables.iter().any(|t| t.name == M::TABLE.name) {
+            self.tables.push(M::TABLE);
+        }
+        self
+    }
+
+    /// The tables, in registration order.
+    pub fn tables(&self) -> &[Table] {
+        &self.tables
+    }
+
+    /// The tables ordered so that each comes after the tables it references (the order
+    /// `create_all` creates them in; `drop_all` uses the reverse).
+    pub fn sorted_tables(&self) -> Vec<Table> {
+        let mut done: Vec<Table> = Vec::with_capacity(self.tables.len());
+        let mut left: Vec<Table> = self.tables.clone();
+        while !left.is_empty() {
+            let ready = left.iter().position(|t| {
+                t.references()
+                    .all(|r| done.iter().any(|d| d.name == r) || !left.iter().any(|l| l.name == r))
+            });
+            // A cycle of foreign keys: take the rest in registration order.
+            let i = ready.unwrap_or(0);
+            done.push(left.remove(i));
+        }
+        done
+    }
+}

@@ -1,0 +1,236 @@
+//! What an engine does with models: create and drop their tables, insert, get by primary
+//! key, list. (The session and typed queries build on these.)
+
+use sea_query::{
+    Expr, ExprTrait, MysqlQueryBuilder, Order, PostgresQueryBuilder, Query, SelectStatement,
+    SqliteQueryBuilder,
+};
+use sea_query_sqlx::SqlxBinder;
+use sqlx::{AssertSqlSafe, Row as _};
+
+use super::{ColumnType, MetaData, Model, Table, ddl};
+use crate::engine::Pool;
+use crate::{Engine, Error, Value};
+
+/// Our value as sea-query's, typed by its column so a `NULL` has the column's type.
+pub(crate) fn sea_value(value: &Value, ty: ColumnType) -> sea_query::Value {
+    use sea_query::Value as V;
+    match value {
+        Value::Null => match ty {
+            ColumnType::SmallInteger => V::SmallInt(None),
+            ColumnType::Integer => V::Int(None),
+            ColumnType::BigInteger => V::BigInt(None),
+            ColumnType::Float => V::Float(None),
+            ColumnType::Double => V::Double(None),
+            ColumnType::Boolean => V::Bool(None),
+            ColumnType::String(_) => V::String(None),
+            ColumnType::LargeBinary => V::Bytes(None),
+            ColumnType::Json => V::Json(None),
+        },
+        Value::Bool(b) => V::Bool(Some(*b)),
+        Value::Int(i) => match ty {
+            ColumnType::SmallInteger => V::SmallInt(i16::try_from(*i).ok()),
+            ColumnType::Integer => V::Int(i32::try_from(*i).ok()),
+            _ => V::BigInt(Some(*i)),
+        },
+        Value::Float(f) => V::Double(Some(*f)),
+        Value::Text(s) => V::String(Some(s.clone())),
+        Value::Bytes(b) => V::Bytes(Some(b.clone())),
+        Value::Json(j) => match ty {
+            ColumnType::Json => V::Json(Some(Box::new(j.clone()))),
+            _ => V::String(Some(j.to_string())),
+        },
+    }
+}
+
+fn select_all(table: &Table) -> SelectStatement {
+    let mut q = Query::select();
+    q.columns(table.columns.iter().map(|c| c.name))
+        .from(table.name);
+    q
+}
+
+fn decode_err(table: &Table, e: &sqlx::Error) -> Error {
+    Error::Decode(format!("cannot read a row of {}: {e}", table.name))
+}
+
+/// Runs a SELECT and reads each row as `M`.
+async fn fetch_models<M: Model>(engine: &Engine, q: &SelectStatement) -> Result<Vec<M>, Error> {
+    let table = &M::TABLE;
+    macro_rules! run {
+        ($pool:expr, $builder:expr, $read:path) => {{
+            let (sql, values) = q.build_sqlx($builder);
+            let started = engine.before(&sql, &[]);
+            let rows = sqlx::query_with(AssertSqlSafe(sql.clone()), values)
+                .fetch_all($pool)
+                .await;
+            let rows = engine.after(started, sql, Vec::new(), rows)?;
+            rows.iter()
+                .map(|r| $read(r).map_err(|e| decode_err(table, &e)))
+                .collect()
+        }};
+    }
+    match engine.pool() {
+        Pool::Sqlite(p) => run!(p, SqliteQueryBuilder, M::from_sqlite),
+        Pool::Postgres(p) => run!(p, PostgresQueryBuilder, M::from_postgres),
+        Pool::MySql(p) => run!(p, MysqlQueryBuilder, M::from_mysql),
+    }
+}
+
+impl Engine {
+    /// Creates the tables of `metadata` that do not exist yet, referenced tables first
+    /// (Flask-SQLAlchemy's `db.create_all()`).
+    pub async fn create_all(&self, metadata: &MetaData) -> Result<(), Error> {
+        for table in metadata.sorted_tables() {
+            if self.has_table(table.name).await? {
+                continue;
+            }
+            for sql in ddl::create_table(&table, self.dialect()) {
+                self.execute_plain(sql).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops the tables of `metadata`, referencing tables first (`db.drop_all()`).
+    pub async fn drop_all(&self, metadata: &MetaData) -> Result<(), Error> {
+        for table in metadata.sorted_tables().iter().rev() {
+            self.execute_plain(ddl::drop_table(table, self.dialect()))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Whether a table of that name exists.
+    pub async fn has_table(&self, name: &str) -> Result<bool, Error> {
+        let sql = match self.dialect() {
+            crate::Dialect::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = :name"
+            }
+            crate::Dialect::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name = :name"
+            }
+            crate::Dialect::MySql => {
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = DATABASE() AND table_name = :name"
+            }
+        };
+        let n = self.scalar(crate::text(sql).bind("name", name)).await?;
+        Ok(n.as_i64().unwrap_or(0) > 0)
+    }
+
+    /// Inserts `model`. An autoincrement primary key left at 0 is numbered by the database
+    /// and written back into the struct.
+    pub async fn insert<M: Model>(&self, model: &mut M) -> Result<(), Error> {
+        let table = &M::TABLE;
+        let values = model.values();
+        let auto = table.autoincrement().filter(|c| {
+            table
+                .columns
+                .iter()
+                .position(|x| x.name == c.name)
+                .and_then(|i| values.get(i))
+                .is_some_and(|v| matches!(v, Value::Int(0)))
+        });
+        let mut q = Query::insert();
+        q.into_table(table.name);
+        let (columns, row): (Vec<_>, Vec<_>) = table
+            .columns
+            .iter()
+            .zip(&values)
+            .filter(|(c, _)| auto.is_none_or(|a| a.name != c.name))
+            .map(|(c, v)| (c.name, Expr::val(sea_value(v, c.ty))))
+            .unzip();
+        q.columns(columns);
+        q.values(row)
+            .map_err(|e| Error::Bind(format!("cannot insert into {}: {e}", table.name)))?;
+        let recorded: Vec<Value> = values.clone();
+        match (self.pool(), auto) {
+            (Pool::Sqlite(p), Some(a)) => {
+                q.returning_col(a.name);
+                let (sql, args) = q.build_sqlx(SqliteQueryBuilder);
+                let started = self.before(&sql, &recorded);
+                let row = sqlx::query_with(AssertSqlSafe(sql.clone()), args)
+                    .fetch_one(p)
+                    .await;
+                let row = self.after(started, sql, recorded, row)?;
+                let id: i64 = row.try_get(0).map_err(|e| decode_err(table, &e))?;
+                model.set_autoincrement(id);
+            }
+            (Pool::Postgres(p), Some(a)) => {
+                q.returning_col(a.name);
+                let (sql, args) = q.build_sqlx(PostgresQueryBuilder);
+                let started = self.before(&sql, &recorded);
+                let row = sqlx::query_with(AssertSqlSafe(sql.clone()), args)
+                    .fetch_one(p)
+                    .await;
+                let row = self.after(started, sql, recorded, row)?;
+                let id: i64 = match a.ty {
+                    ColumnType::SmallInteger => row.try_get::<i16, _>(0).map(i64::from),
+                    ColumnType::Integer => row.try_get::<i32, _>(0).map(i64::from),
+                    _ => row.try_get::<i64, _>(0),
+                }
+                .map_err(|e| decode_err(table, &e))?;
+                model.set_autoincrement(id);
+            }
+            (Pool::MySql(p), auto) => {
+                let (sql, args) = q.build_sqlx(MysqlQueryBuilder);
+                let started = self.before(&sql, &recorded);
+                let done = sqlx::query_with(AssertSqlSafe(sql.clone()), args)
+                    .execute(p)
+                    .await;
+                let done = self.after(started, sql, recorded, done)?;
+                if auto.is_some() {
+                    let id = i64::try_from(done.last_insert_id()).map_err(|_| {
+                        Error::Decode(format!("{}: the new id is beyond i64", table.name))
+                    })?;
+                    model.set_autoincrement(id);
+                }
+            }
+            (Pool::Sqlite(p), None) => {
+                let (sql, args) = q.build_sqlx(SqliteQueryBuilder);
+                let started = self.before(&sql, &recorded);
+                let done = sqlx::query_with(AssertSqlSafe(sql.clone()), args)
+                    .execute(p)
+                    .await;
+                self.after(started, sql, recorded, done)?;
+            }
+            (Pool::Postgres(p), None) => {
+                let (sql, args) = q.build_sqlx(PostgresQueryBuilder);
+                let started = self.before(&sql, &recorded);
+                let done = sqlx::query_with(AssertSqlSafe(sql.clone()), args)
+                    .execute(p)
+                    .await;
+                self.after(started, sql, recorded, done)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The row of `M` whose (single-column) primary key is `pk`, like SQLAlchemy's
+    /// `db.session.get(Model, pk)`.
+    pub async fn get<M: Model>(&self, pk: impl Into<Value>) -> Result<Option<M>, Error> {
+        let table = &M::TABLE;
+        let mut keys = table.primary_key();
+        let (Some(key), None) = (keys.next(), keys.next()) else {
+            return Err(Error::Bind(format!(
+                "get() takes one primary key value, and {} has a composite primary key",
+                table.name
+            )));
+        };
+        let mut q = select_all(table);
+        q.and_where(Expr::col(key.name).eq(sea_value(&pk.into(), key.ty)));
+        Ok(fetch_models::<M>(self, &q).await?.into_iter().next())
+    }
+
+    /// Every row of `M`, by primary key.
+    pub async fn all<M: Model>(&self) -> Result<Vec<M>, Error> {
+        let table = &M::TABLE;
+        let mut q = select_all(table);
+        for key in table.primary_key() {
+            q.order_by(key.name, Order::Asc);
+        }
+        fetch_models::<M>(self, &q).await
+    }
+}
