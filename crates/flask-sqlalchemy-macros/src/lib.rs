@@ -206,6 +206,8 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     let mut reads_pg = Vec::new();
     let mut reads_mysql = Vec::new();
     let mut set_auto = Tokens::new();
+    let mut col_consts = Vec::new();
+    let vis = &input.vis;
     for (i, (field, attrs)) in parsed.iter().enumerate() {
         let fname = field
             .ident
@@ -297,6 +299,14 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 foreign_key: #fk,
             }
         });
+        let doc = format!(
+            "The `{column}` column, for filters and orderings (`{ident}::{fname}.eq(..)`)."
+        );
+        col_consts.push(quote! {
+            #[doc = #doc]
+            #[allow(non_upper_case_globals)]
+            #vis const #fname: ::flask_sqlalchemy::Col<#ident, #ty> = ::flask_sqlalchemy::Col::new(#i);
+        });
         values.push(quote!(<#ty as #ff>::to_value(&self.#fname)));
         reads_sqlite.push(quote!(#fname: <#ty as #ff>::from_sqlite(row, #i)?));
         reads_pg.push(quote!(#fname: <#ty as #ff>::from_postgres(row, #i)?));
@@ -305,6 +315,10 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     let sqlx = quote!(::flask_sqlalchemy::__private::sqlx);
     Ok(quote! {
         #(#checks)*
+        impl #ident {
+            #(#col_consts)*
+        }
+
         impl ::flask_sqlalchemy::Model for #ident {
             const TABLE: ::flask_sqlalchemy::Table = ::flask_sqlalchemy::Table {
                 name: #table,

@@ -31,6 +31,18 @@ pub enum Error {
     /// A value read from the database cannot be returned as asked.
     #[error("{0}")]
     Decode(String),
+    /// `one()` found no row.
+    #[error("no row of {table} matched, and one was required")]
+    NoResultFound {
+        /// The model's table.
+        table: &'static str,
+    },
+    /// `one()` or `one_or_none()` found more than one row.
+    #[error("more than one row of {table} matched, and at most one was expected")]
+    MultipleResultsFound {
+        /// The model's table.
+        table: &'static str,
+    },
 }
 
 impl Error {

@@ -5,8 +5,9 @@
 //! pools with SQLAlchemy's options ([`EngineOptions`]), raw SQL with named, always-bound
 //! parameters ([`text`]), statement echo through `tracing`, recorded queries) and models
 //! (`#[derive(Model)]`, table metadata as data, [`Engine::create_all`], [`Engine::insert`],
-//! [`Engine::get`], [`Engine::all`]). Typed queries, the session and the flask extension
-//! build on them.
+//! [`Engine::get`], [`Engine::all`]) and typed queries ([`Engine::select`] with
+//! `Post::title.like("%x%")`-style filters). The session, relationships and the flask
+//! extension build on them.
 //!
 //! ```
 //! use flask_sqlalchemy::{Engine, EngineOptions, Value, text};
@@ -36,7 +37,8 @@ pub use engine::{DatabaseUri, Dialect, Engine, EngineOptions, RecordedQuery, Sql
 pub use error::Error;
 pub use flask_sqlalchemy_macros::Model;
 pub use model::{
-    Column, ColumnType, FieldType, ForeignKey, MetaData, Model, ReferentialAction, Table,
+    Col, Column, ColumnType, FieldType, Filter, ForeignKey, MetaData, Model, OrderBy,
+    ReferentialAction, Select, Table, Textual,
 };
 pub use row::Row;
 pub use text::{TextQuery, text};

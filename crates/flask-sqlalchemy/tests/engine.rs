@@ -1,25 +1,12 @@
 //! The engine on the three databases: the same tests on SQLite, PostgreSQL and MariaDB
 //! (the local services; `cargo xtask test-all` passes their URLs).
 
+mod common;
+use common::backends;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use flask_sqlalchemy::{Dialect, Engine, EngineOptions, Error, Value, text};
-
-/// The backends to run on: SQLite always; PostgreSQL and MySQL when their URLs are set
-/// (required when `FLASK_TEST_REQUIRE_SERVICES` is set).
-fn backends() -> Vec<String> {
-    let mut out = vec!["sqlite://".to_owned()];
-    for var in ["FLASK_TEST_POSTGRES_URL", "FLASK_TEST_MYSQL_URL"] {
-        match std::env::var(var) {
-            Ok(url) => out.push(url),
-            Err(_) if std::env::var_os("FLASK_TEST_REQUIRE_SERVICES").is_some() => {
-                panic!("{var} is not set but services are required")
-            }
-            Err(_) => eprintln!("skipped a backend: {var} is not set"),
-        }
-    }
-    out
-}
 
 async fn engine(url: &str, options: EngineOptions) -> Engine {
     Engine::connect(url, std::env::temp_dir().as_ref(), options)

@@ -1,6 +1,9 @@
 //! Models on the three databases: `create_all`/`drop_all`, insert with generated keys, get,
 //! list, every column type round trip, constraints.
 
+mod common;
+use common::backends;
+
 use flask_sqlalchemy::{ColumnType, Engine, EngineOptions, MetaData, Model, text};
 
 #[derive(Debug, Clone, PartialEq, Model)]
@@ -40,20 +43,6 @@ struct BlogEntry {
     lang: String,
     #[model(primary_key)]
     number: i64,
-}
-
-fn backends() -> Vec<String> {
-    let mut out = vec!["sqlite://".to_owned()];
-    for var in ["FLASK_TEST_POSTGRES_URL", "FLASK_TEST_MYSQL_URL"] {
-        match std::env::var(var) {
-            Ok(url) => out.push(url),
-            Err(_) if std::env::var_os("FLASK_TEST_REQUIRE_SERVICES").is_some() => {
-                panic!("{var} is not set but services are required")
-            }
-            Err(_) => eprintln!("skipped a backend: {var} is not set"),
-        }
-    }
-    out
 }
 
 fn ada() -> User {

@@ -4,8 +4,10 @@
 mod ddl;
 mod field;
 mod ops;
+mod query;
 
 pub use field::FieldType;
+pub use query::{Col, Filter, OrderBy, Select, Textual};
 
 use sqlx::mysql::MySqlRow;
 use sqlx::postgres::PgRow;
@@ -140,6 +142,11 @@ impl Table {
 /// `max_length = N`, `unique`, `index`, `column = "name"`, `foreign_key = "table.column"`
 /// with `on_delete` / `on_update` = `"cascade"`, `"set null"`, `"set default"`,
 /// `"restrict"` or `"no action"`. On the struct: `#[model(table = "name")]`.
+///
+/// The derive also gives the struct one typed column per field, named like the field, for
+/// queries: `BlogPost::title.eq("Hello")` (an associated const of type [`Col`](crate::Col),
+/// SQLAlchemy's `BlogPost.title`). A method of the same name on the struct would clash
+/// with it.
 pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// The table's metadata.
     const TABLE: Table;

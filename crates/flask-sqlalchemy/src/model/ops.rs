@@ -43,9 +43,11 @@ pub(crate) fn sea_value(value: &Value, ty: ColumnType) -> sea_query::Value {
     }
 }
 
-fn select_all(table: &Table) -> SelectStatement {
+/// `SELECT <every column of M, qualified> FROM <M's table>`.
+pub(crate) fn select_all<M: Model>() -> SelectStatement {
+    let table = &M::TABLE;
     let mut q = Query::select();
-    q.columns(table.columns.iter().map(|c| c.name))
+    q.columns(table.columns.iter().map(|c| (table.name, c.name)))
         .from(table.name);
     q
 }
@@ -55,7 +57,10 @@ fn decode_err(table: &Table, e: &sqlx::Error) -> Error {
 }
 
 /// Runs a SELECT and reads each row as `M`.
-async fn fetch_models<M: Model>(engine: &Engine, q: &SelectStatement) -> Result<Vec<M>, Error> {
+pub(crate) async fn fetch_models<M: Model>(
+    engine: &Engine,
+    q: &SelectStatement,
+) -> Result<Vec<M>, Error> {
     let table = &M::TABLE;
     macro_rules! run {
         ($pool:expr, $builder:expr, $read:path) => {{
@@ -146,64 +151,62 @@ impl Engine {
         q.values(row)
             .map_err(|e| Error::Bind(format!("cannot insert into {}: {e}", table.name)))?;
         let recorded: Vec<Value> = values.clone();
-        match (self.pool(), auto) {
-            (Pool::Sqlite(p), Some(a)) => {
-                q.returning_col(a.name);
-                let (sql, args) = q.build_sqlx(SqliteQueryBuilder);
+        // With a key to number: RETURNING it (PostgreSQL, SQLite), or MySQL's last insert id.
+        macro_rules! returning {
+            ($pool:expr, $builder:expr, $ty:expr) => {{
+                let (sql, args) = q.build_sqlx($builder);
                 let started = self.before(&sql, &recorded);
                 let row = sqlx::query_with(AssertSqlSafe(sql.clone()), args)
-                    .fetch_one(p)
+                    .fetch_one($pool)
                     .await;
                 let row = self.after(started, sql, recorded, row)?;
-                let id: i64 = row.try_get(0).map_err(|e| decode_err(table, &e))?;
-                model.set_autoincrement(id);
-            }
-            (Pool::Postgres(p), Some(a)) => {
-                q.returning_col(a.name);
-                let (sql, args) = q.build_sqlx(PostgresQueryBuilder);
-                let started = self.before(&sql, &recorded);
-                let row = sqlx::query_with(AssertSqlSafe(sql.clone()), args)
-                    .fetch_one(p)
-                    .await;
-                let row = self.after(started, sql, recorded, row)?;
-                let id: i64 = match a.ty {
+                match $ty {
                     ColumnType::SmallInteger => row.try_get::<i16, _>(0).map(i64::from),
                     ColumnType::Integer => row.try_get::<i32, _>(0).map(i64::from),
                     _ => row.try_get::<i64, _>(0),
                 }
-                .map_err(|e| decode_err(table, &e))?;
-                model.set_autoincrement(id);
-            }
-            (Pool::MySql(p), auto) => {
-                let (sql, args) = q.build_sqlx(MysqlQueryBuilder);
+                .map_err(|e| decode_err(table, &e))?
+            }};
+        }
+        macro_rules! execute {
+            ($pool:expr, $builder:expr) => {{
+                let (sql, args) = q.build_sqlx($builder);
                 let started = self.before(&sql, &recorded);
                 let done = sqlx::query_with(AssertSqlSafe(sql.clone()), args)
-                    .execute(p)
+                    .execute($pool)
                     .await;
-                let done = self.after(started, sql, recorded, done)?;
-                if auto.is_some() {
-                    let id = i64::try_from(done.last_insert_id()).map_err(|_| {
+                self.after(started, sql, recorded, done)?
+            }};
+        }
+        let id = match (self.pool(), auto) {
+            (Pool::Sqlite(p), Some(a)) => {
+                q.returning_col(a.name);
+                Some(returning!(p, SqliteQueryBuilder, a.ty))
+            }
+            (Pool::Postgres(p), Some(a)) => {
+                q.returning_col(a.name);
+                Some(returning!(p, PostgresQueryBuilder, a.ty))
+            }
+            (Pool::MySql(p), auto) => {
+                let done = execute!(p, MysqlQueryBuilder);
+                match auto {
+                    Some(_) => Some(i64::try_from(done.last_insert_id()).map_err(|_| {
                         Error::Decode(format!("{}: the new id is beyond i64", table.name))
-                    })?;
-                    model.set_autoincrement(id);
+                    })?),
+                    None => None,
                 }
             }
             (Pool::Sqlite(p), None) => {
-                let (sql, args) = q.build_sqlx(SqliteQueryBuilder);
-                let started = self.before(&sql, &recorded);
-                let done = sqlx::query_with(AssertSqlSafe(sql.clone()), args)
-                    .execute(p)
-                    .await;
-                self.after(started, sql, recorded, done)?;
+                execute!(p, SqliteQueryBuilder);
+                None
             }
             (Pool::Postgres(p), None) => {
-                let (sql, args) = q.build_sqlx(PostgresQueryBuilder);
-                let started = self.before(&sql, &recorded);
-                let done = sqlx::query_with(AssertSqlSafe(sql.clone()), args)
-                    .execute(p)
-                    .await;
-                self.after(started, sql, recorded, done)?;
+                execute!(p, PostgresQueryBuilder);
+                None
             }
+        };
+        if let Some(id) = id {
+            model.set_autoincrement(id);
         }
         Ok(())
     }
@@ -219,17 +222,17 @@ impl Engine {
                 table.name
             )));
         };
-        let mut q = select_all(table);
-        q.and_where(Expr::col(key.name).eq(sea_value(&pk.into(), key.ty)));
+        let mut q = select_all::<M>();
+        q.and_where(Expr::col((table.name, key.name)).eq(sea_value(&pk.into(), key.ty)));
         Ok(fetch_models::<M>(self, &q).await?.into_iter().next())
     }
 
     /// Every row of `M`, by primary key.
     pub async fn all<M: Model>(&self) -> Result<Vec<M>, Error> {
         let table = &M::TABLE;
-        let mut q = select_all(table);
+        let mut q = select_all::<M>();
         for key in table.primary_key() {
-            q.order_by(key.name, Order::Asc);
+            q.order_by((table.name, key.name), Order::Asc);
         }
         fetch_models::<M>(self, &q).await
     }

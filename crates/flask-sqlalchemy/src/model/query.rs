@@ -1,0 +1,406 @@
+//! Typed queries, SQLAlchemy 2.0 style: `db.select::<Post>().filter(Post::title.like("%rust%"))`.
+
+use std::marker::PhantomData;
+
+use sea_query::{
+    Asterisk, Expr, ExprTrait, Func, MysqlQueryBuilder, NullOrdering, Order, PostgresQueryBuilder,
+    Query, SelectStatement, SqliteQueryBuilder,
+};
+use sea_query_sqlx::SqlxBinder;
+use sqlx::{AssertSqlSafe, Row as _};
+
+use super::ops::{fetch_models, sea_value};
+use super::{Column, FieldType, Model};
+use crate::engine::Pool;
+use crate::{Engine, Error};
+
+/// A model's column, typed: what `Post::title` is (the derive makes one per field). Its
+/// methods build filters and orderings.
+pub struct Col<M, T> {
+    index: usize,
+    _types: PhantomData<fn() -> (M, T)>,
+}
+
+impl<M, T> Clone for Col<M, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M, T> Copy for Col<M, T> {}
+
+impl<M: Model, T> std::fmt::Debug for Col<M, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", M::TABLE.name, self.column().name)
+    }
+}
+
+/// Marks the field types `like` and `ilike` apply to.
+pub trait Textual {}
+impl Textual for String {}
+impl Textual for Option<String> {}
+
+impl<M: Model, T> Col<M, T> {
+    /// The column at `index` of `M`'s table (what the derive writes).
+    #[doc(hidden)]
+    pub const fn new(index: usize) -> Self {
+        Col {
+            index,
+            _types: PhantomData,
+        }
+    }
+
+    /// The column's metadata.
+    pub fn column(&self) -> &'static Column {
+        &M::TABLE.columns[self.index]
+    }
+
+    fn expr(&self) -> Expr {
+        Expr::col((M::TABLE.name, self.column().name))
+    }
+}
+
+impl<M: Model, T: FieldType> Col<M, T> {
+    fn bind(&self, value: impl Into<T>) -> sea_query::Value {
+        sea_value(&value.into().to_value(), self.column().ty)
+    }
+
+    /// `column = value`.
+    pub fn eq(self, value: impl Into<T>) -> Filter {
+        Filter(self.expr().eq(self.bind(value)))
+    }
+
+    /// `column <> value`.
+    pub fn ne(self, value: impl Into<T>) -> Filter {
+        Filter(self.expr().ne(self.bind(value)))
+    }
+
+    /// `column < value`.
+    pub fn lt(self, value: impl Into<T>) -> Filter {
+        Filter(self.expr().lt(self.bind(value)))
+    }
+
+    /// `column <= value`.
+    pub fn le(self, value: impl Into<T>) -> Filter {
+        Filter(self.expr().lte(self.bind(value)))
+    }
+
+    /// `column > value`.
+    pub fn gt(self, value: impl Into<T>) -> Filter {
+        Filter(self.expr().gt(self.bind(value)))
+    }
+
+    /// `column >= value`.
+    pub fn ge(self, value: impl Into<T>) -> Filter {
+        Filter(self.expr().gte(self.bind(value)))
+    }
+
+    /// `column IN (values)`; an empty list matches nothing.
+    pub fn in_<V: Into<T>>(self, values: impl IntoIterator<Item = V>) -> Filter {
+        let values: Vec<_> = values.into_iter().map(|v| self.bind(v)).collect();
+        Filter(self.expr().is_in(values))
+    }
+
+    /// `column NOT IN (values)`; an empty list matches everything.
+    pub fn not_in<V: Into<T>>(self, values: impl IntoIterator<Item = V>) -> Filter {
+        let values: Vec<_> = values.into_iter().map(|v| self.bind(v)).collect();
+        Filter(self.expr().is_not_in(values))
+    }
+
+    /// `column BETWEEN low AND high`.
+    pub fn between(self, low: impl Into<T>, high: impl Into<T>) -> Filter {
+        Filter(self.expr().between(self.bind(low), self.bind(high)))
+    }
+
+    /// `column IS NULL`.
+    pub fn is_null(self) -> Filter {
+        Filter(self.expr().is_null())
+    }
+
+    /// `column IS NOT NULL`.
+    pub fn is_not_null(self) -> Filter {
+        Filter(self.expr().is_not_null())
+    }
+
+    /// Ascending order.
+    pub fn asc(self) -> OrderBy {
+        OrderBy {
+            expr: self.expr(),
+            order: Order::Asc,
+            nulls: None,
+        }
+    }
+
+    /// Descending order.
+    pub fn desc(self) -> OrderBy {
+        OrderBy {
+            expr: self.expr(),
+            order: Order::Desc,
+            nulls: None,
+        }
+    }
+}
+
+impl<M: Model, T: FieldType + Textual> Col<M, T> {
+    /// `column LIKE pattern` (`%` any run, `_` one character); case-sensitive on PostgreSQL,
+    /// as the database's collation decides on MySQL and SQLite (ASCII case-insensitive).
+    pub fn like(self, pattern: &str) -> Filter {
+        Filter(self.expr().like(pattern))
+    }
+
+    /// Case-insensitive `LIKE` on every database (`lower(column) LIKE lower(pattern)`, as
+    /// SQLAlchemy renders `ilike` outside PostgreSQL).
+    pub fn ilike(self, pattern: &str) -> Filter {
+        Filter(Expr::expr(Func::lower(self.expr())).like(pattern.to_lowercase()))
+    }
+}
+
+/// A condition for [`Select::filter`]; combine with [`and`](Filter::and),
+/// [`or`](Filter::or) and [`not`](Filter::not).
+#[derive(Debug, Clone)]
+pub struct Filter(Expr);
+
+impl Filter {
+    /// Both.
+    pub fn and(self, other: Filter) -> Filter {
+        Filter(self.0.and(other.0))
+    }
+
+    /// Either.
+    pub fn or(self, other: Filter) -> Filter {
+        Filter(self.0.or(other.0))
+    }
+
+    /// The opposite.
+    #[allow(clippy::should_implement_trait)]
+    pub fn not(self) -> Filter {
+        Filter(self.0.not())
+    }
+}
+
+/// An ordering for [`Select::order_by`]: `Post::id.desc()`, `.nulls_last()`.
+#[derive(Debug, Clone)]
+pub struct OrderBy {
+    expr: Expr,
+    order: Order,
+    nulls: Option<NullOrdering>,
+}
+
+impl OrderBy {
+    /// `NULL`s before the other values.
+    pub fn nulls_first(mut self) -> Self {
+        self.nulls = Some(NullOrdering::First);
+        self
+    }
+
+    /// `NULL`s after the other values.
+    pub fn nulls_last(mut self) -> Self {
+        self.nulls = Some(NullOrdering::Last);
+        self
+    }
+}
+
+/// A query for rows of `M`: build it, then run it with [`all`](Select::all),
+/// [`first`](Select::first), [`one`](Select::one), [`one_or_none`](Select::one_or_none) or
+/// [`count`](Select::count).
+///
+/// ```
+/// # use flask_sqlalchemy::{Engine, EngineOptions, MetaData, Model};
+/// #[derive(Debug, Model)]
+/// struct Post {
+///     #[model(primary_key)]
+///     id: i64,
+///     title: String,
+///     views: i64,
+/// }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), flask_sqlalchemy::Error> {
+/// # let db = Engine::connect("sqlite://", "".as_ref(), EngineOptions::default()).await?;
+/// # db.create_all(&MetaData::new().register::<Post>()).await?;
+/// # for (t, v) in [("Rust tips", 10), ("rusty nails", 3), ("Go", 7)] {
+/// #     db.insert(&mut Post { id: 0, title: t.into(), views: v }).await?;
+/// # }
+/// let popular: Vec<Post> = db
+///     .select::<Post>()
+///     .filter(Post::title.ilike("%rust%").and(Post::views.ge(5)))
+///     .order_by(Post::views.desc())
+///     .limit(10)
+///     .all()
+///     .await?;
+/// assert_eq!(popular.len(), 1);
+/// assert_eq!(db.select::<Post>().filter(Post::views.lt(8)).count().await?, 2);
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Select<'e, M> {
+    engine: &'e Engine,
+    stmt: SelectStatement,
+    has_limit: bool,
+    has_offset: bool,
+    /// A mistake found while building (an unknown `filter_by` column), reported when run.
+    error: Option<String>,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl Engine {
+    /// A query for rows of `M` (SQLAlchemy's `select(Post)`).
+    pub fn select<M: Model>(&self) -> Select<'_, M> {
+        Select {
+            engine: self,
+            stmt: super::ops::select_all::<M>(),
+            has_limit: false,
+            has_offset: false,
+            error: None,
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<M: Model> Select<'_, M> {
+    /// Keeps the rows that match (several filters must all match).
+    #[must_use]
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.stmt.and_where(filter.0);
+        self
+    }
+
+    /// `column = value` by the column's name, like SQLAlchemy's `filter_by(name=value)`. An
+    /// unknown name is an error when the query runs, naming the columns there are.
+    #[must_use]
+    pub fn filter_by(mut self, column: &str, value: impl Into<crate::Value>) -> Self {
+        match M::TABLE.columns.iter().find(|c| c.name == column) {
+            Some(c) => {
+                let expr = Expr::col((M::TABLE.name, c.name)).eq(sea_value(&value.into(), c.ty));
+                self.stmt.and_where(expr);
+            }
+            None => {
+                let names: Vec<&str> = M::TABLE.columns.iter().map(|c| c.name).collect();
+                self.error.get_or_insert(format!(
+                    "filter_by: {} has no column {column:?}; its columns are {}",
+                    M::TABLE.name,
+                    names.join(", ")
+                ));
+            }
+        }
+        self
+    }
+
+    /// Orders the rows (call again for a second key).
+    #[must_use]
+    pub fn order_by(mut self, order: OrderBy) -> Self {
+        match order.nulls {
+            Some(nulls) => self
+                .stmt
+                .order_by_expr_with_nulls(order.expr, order.order, nulls),
+            None => self.stmt.order_by_expr(order.expr, order.order),
+        };
+        self
+    }
+
+    /// At most `n` rows.
+    #[must_use]
+    pub fn limit(mut self, n: u64) -> Self {
+        self.stmt.limit(n);
+        self.has_limit = true;
+        self
+    }
+
+    /// Skips the first `n` rows.
+    #[must_use]
+    pub fn offset(mut self, n: u64) -> Self {
+        self.stmt.offset(n);
+        self.has_offset = true;
+        self
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        match &self.error {
+            Some(e) => Err(Error::Bind(e.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// The statement to run: SQLite and MySQL need a LIMIT for an OFFSET.
+    fn statement(&self) -> SelectStatement {
+        let mut stmt = self.stmt.clone();
+        if self.has_offset && !self.has_limit {
+            match self.engine.dialect() {
+                crate::Dialect::Sqlite => {
+                    stmt.limit(i64::MAX.unsigned_abs());
+                }
+                crate::Dialect::MySql => {
+                    stmt.limit(u64::MAX);
+                }
+                crate::Dialect::Postgres => {}
+            }
+        }
+        stmt
+    }
+
+    /// Every matching row.
+    pub async fn all(self) -> Result<Vec<M>, Error> {
+        self.check()?;
+        fetch_models::<M>(self.engine, &self.statement()).await
+    }
+
+    /// The first matching row, if any.
+    pub async fn first(self) -> Result<Option<M>, Error> {
+        self.check()?;
+        let mut stmt = self.statement();
+        stmt.limit(1);
+        Ok(fetch_models::<M>(self.engine, &stmt)
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// The one matching row: no row is [`Error::NoResultFound`], more than one
+    /// [`Error::MultipleResultsFound`] (SQLAlchemy's `one()`).
+    pub async fn one(self) -> Result<M, Error> {
+        let table = M::TABLE.name;
+        self.one_or_none()
+            .await?
+            .ok_or(Error::NoResultFound { table })
+    }
+
+    /// The matching row, or `None`; more than one is [`Error::MultipleResultsFound`].
+    pub async fn one_or_none(self) -> Result<Option<M>, Error> {
+        self.check()?;
+        let mut stmt = self.statement();
+        stmt.limit(2);
+        let mut rows = fetch_models::<M>(self.engine, &stmt).await?;
+        if rows.len() > 1 {
+            return Err(Error::MultipleResultsFound {
+                table: M::TABLE.name,
+            });
+        }
+        Ok(rows.pop())
+    }
+
+    /// How many rows match (limit and offset included, as SQLAlchemy counts a subquery).
+    pub async fn count(self) -> Result<i64, Error> {
+        self.check()?;
+        let mut inner = self.statement();
+        inner.clear_order_by();
+        let mut q = Query::select();
+        q.expr(Func::count(Expr::col(Asterisk)))
+            .from_subquery(inner, "anon_1");
+        let engine = self.engine;
+        macro_rules! run {
+            ($pool:expr, $builder:expr) => {{
+                let (sql, values) = q.build_sqlx($builder);
+                let started = engine.before(&sql, &[]);
+                let row = sqlx::query_with(AssertSqlSafe(sql.clone()), values)
+                    .fetch_one($pool)
+                    .await;
+                let row = engine.after(started, sql, Vec::new(), row)?;
+                row.try_get::<i64, _>(0)
+                    .map_err(|e| Error::Decode(format!("cannot read a count: {e}")))
+            }};
+        }
+        match engine.pool() {
+            Pool::Sqlite(p) => run!(p, SqliteQueryBuilder),
+            Pool::Postgres(p) => run!(p, PostgresQueryBuilder),
+            Pool::MySql(p) => run!(p, MysqlQueryBuilder),
+        }
+    }
+}
