@@ -28,6 +28,8 @@
 
 mod engine;
 mod error;
+#[cfg(feature = "flask")]
+mod flask_ext;
 mod model;
 mod row;
 mod text;
@@ -35,6 +37,8 @@ mod value;
 
 pub use engine::{DatabaseUri, Dialect, Engine, EngineOptions, RecordedQuery, SqliteLocation};
 pub use error::Error;
+#[cfg(feature = "flask")]
+pub use flask_ext::{Db, SQLAlchemy};
 pub use flask_sqlalchemy_macros::Model;
 pub use model::{
     Col, Column, ColumnType, FieldType, Filter, ForeignKey, MetaData, Model, OrderBy,

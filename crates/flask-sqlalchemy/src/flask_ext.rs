@@ -1,0 +1,225 @@
+//! The flask extension: `SQLAlchemy` reads the app's config, connects at startup, gives
+//! handlers the [`Db`] extractor, adds `db create-all` / `db drop-all` to the command line,
+//! and the `*_or_404` helpers.
+
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
+
+use flask::cli::{ArgMatches, Command};
+use flask::{Error as HttpError, RequestContext, Setup, SetupError, StatusCode};
+
+use crate::{Engine, EngineOptions, MetaData, Model, Select, Value};
+
+/// Flask-SQLAlchemy's `SQLAlchemy` object: register it on the app with the models.
+///
+/// ```
+/// use flask::{Flask, routing::get};
+/// use flask_sqlalchemy::{Db, Model, SQLAlchemy};
+///
+/// #[derive(Debug, Model)]
+/// struct Note {
+///     #[model(primary_key)]
+///     id: i64,
+///     body: String,
+/// }
+///
+/// async fn count(db: Db) -> Result<String, flask::Error> {
+///     Ok(db.select::<Note>().count().await?.to_string())
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = Flask::new("notes")
+///     .configure(|c| c.set("SQLALCHEMY_DATABASE_URI", "sqlite://"))
+///     .extension(SQLAlchemy::new().model::<Note>().create_all_on_startup())
+///     .route("/count", get(count))
+///     .test_client();
+/// assert_eq!(client.get("/count").send().await.text(), "0");
+/// # }
+/// ```
+///
+/// Config keys, with Flask-SQLAlchemy's meaning: `SQLALCHEMY_DATABASE_URI` (required; a
+/// relative SQLite path is in the instance folder), `SQLALCHEMY_ENGINE_OPTIONS`,
+/// `SQLALCHEMY_ECHO`, `SQLALCHEMY_RECORD_QUERIES`.
+#[derive(Debug, Default)]
+pub struct SQLAlchemy {
+    metadata: MetaData,
+    create_all: bool,
+    engine: OnceLock<Engine>,
+}
+
+impl SQLAlchemy {
+    /// No models yet.
+    pub fn new() -> Self {
+        SQLAlchemy::default()
+    }
+
+    /// Registers model `M` (for `create_all`, `drop_all` and the `db` commands).
+    #[must_use]
+    pub fn model<M: Model>(mut self) -> Self {
+        self.metadata = self.metadata.register::<M>();
+        self
+    }
+
+    /// Creates the models' missing tables when the app starts (handy for small apps and
+    /// tests; larger ones use migrations).
+    #[must_use]
+    pub fn create_all_on_startup(mut self) -> Self {
+        self.create_all = true;
+        self
+    }
+
+    /// The registered models (`db.metadata`).
+    pub fn metadata(&self) -> &MetaData {
+        &self.metadata
+    }
+
+    /// The engine, once the app has started.
+    pub fn engine(&self) -> Option<&Engine> {
+        self.engine.get()
+    }
+}
+
+impl flask::Extension for SQLAlchemy {
+    fn name(&self) -> &'static str {
+        "sqlalchemy"
+    }
+
+    fn init_app(&self, app: &mut Setup) -> Result<(), SetupError> {
+        let config = app.config();
+        let uri: String = config.get("SQLALCHEMY_DATABASE_URI")?.ok_or_else(|| {
+            SetupError::extension(
+                "sqlalchemy",
+                "SQLALCHEMY_DATABASE_URI is not set: set it to sqlite:///app.db (a file in \
+                 the instance folder), postgresql://... or mysql://...",
+            )
+        })?;
+        let raw_options: serde_json::Value = config
+            .get("SQLALCHEMY_ENGINE_OPTIONS")?
+            .unwrap_or(serde_json::Value::Null);
+        let mut options = EngineOptions::from_json(&raw_options)
+            .map_err(|e| SetupError::extension("sqlalchemy", e.to_string()))?;
+        if let Some(echo) = config.get::<bool>("SQLALCHEMY_ECHO")? {
+            options.echo = echo;
+        }
+        options.record_queries = config
+            .get::<bool>("SQLALCHEMY_RECORD_QUERIES")?
+            .unwrap_or(false);
+        // Parse now, so a malformed URI stops the build with its reason.
+        let instance = app.root_path().join("instance");
+        crate::DatabaseUri::parse(&uri, &instance)
+            .map_err(|e| SetupError::extension("sqlalchemy", e.to_string()))?;
+        let create_all = self.create_all;
+        app.on_startup(move |app| async move {
+            let ext = app
+                .extension::<SQLAlchemy>()
+                .ok_or("the SQLAlchemy extension is not registered")?;
+            let engine = Engine::connect(&uri, &instance, options).await?;
+            if create_all {
+                engine.create_all(&ext.metadata).await?;
+            }
+            let _ = ext.engine.set(engine);
+            Ok(())
+        });
+        app.command(
+            Command::new("db")
+                .about("Database commands of flask-sqlalchemy.")
+                .subcommand_required(true)
+                .subcommand(Command::new("create-all").about("Create the models' missing tables."))
+                .subcommand(Command::new("drop-all").about("Drop the models' tables.")),
+            |ctx| async move {
+                let ext = ctx
+                    .app()
+                    .extension::<SQLAlchemy>()
+                    .ok_or("the SQLAlchemy extension is not registered")?;
+                let engine = ext.engine().ok_or("the database is not connected")?;
+                match ctx.matches().subcommand() {
+                    Some(("create-all", _)) => {
+                        engine.create_all(&ext.metadata).await?;
+                        ctx.echo(format!("Created the tables of {}.", engine.uri()));
+                    }
+                    Some(("drop-all", _)) => {
+                        engine.drop_all(&ext.metadata).await?;
+                        ctx.echo(format!("Dropped the tables of {}.", engine.uri()));
+                    }
+                    _ => return Err(usage(ctx.matches()).into()),
+                }
+                Ok(())
+            },
+        );
+        Ok(())
+    }
+}
+
+fn usage(matches: &ArgMatches) -> String {
+    format!(
+        "unknown db command {:?}: use create-all or drop-all",
+        matches.subcommand_name().unwrap_or("")
+    )
+}
+
+/// The app's database in a handler (Flask-SQLAlchemy's `db`): derefs to [`Engine`].
+///
+/// A 500 naming the fix when the extension is not registered or the app has not started.
+#[derive(Debug, Clone)]
+pub struct Db(Engine);
+
+impl Deref for Db {
+    type Target = Engine;
+    fn deref(&self) -> &Engine {
+        &self.0
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Db {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let ctx = RequestContext::from_request_parts(parts, state).await?;
+        let ext: Arc<SQLAlchemy> = ctx.app().extension::<SQLAlchemy>().ok_or_else(|| {
+            HttpError::internal(
+                "Db needs the SQLAlchemy extension: add .extension(SQLAlchemy::new()) to the app",
+            )
+        })?;
+        let engine = ext.engine().cloned().ok_or_else(|| {
+            HttpError::internal(
+                "the database is not connected: the app's startup tasks did not run",
+            )
+        })?;
+        Ok(Db(engine))
+    }
+}
+
+fn not_found(description: Option<&str>) -> HttpError {
+    match description {
+        Some(d) => HttpError::with_description(StatusCode::NOT_FOUND, d),
+        None => HttpError::new(StatusCode::NOT_FOUND),
+    }
+}
+
+impl Engine {
+    /// The row of `M` with primary key `pk`, or a 404 (Flask-SQLAlchemy's `get_or_404`).
+    pub async fn get_or_404<M: Model>(&self, pk: impl Into<Value>) -> Result<M, HttpError> {
+        self.get::<M>(pk).await?.ok_or_else(|| not_found(None))
+    }
+}
+
+impl<M: Model> Select<'_, M> {
+    /// The first matching row, or a 404 (`first_or_404`).
+    pub async fn first_or_404(self) -> Result<M, HttpError> {
+        self.first().await?.ok_or_else(|| not_found(None))
+    }
+
+    /// The one matching row, or a 404 when there is none or more than one (`one_or_404`).
+    pub async fn one_or_404(self) -> Result<M, HttpError> {
+        match self.one().await {
+            Ok(m) => Ok(m),
+            Err(crate::Error::NoResultFound { .. } | crate::Error::MultipleResultsFound { .. }) => {
+                Err(not_found(None))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The flask extension: config errors at build time, the `Db` extractor, the `*_or_404`
+//! helpers, recorded queries and echo from config.
+#![cfg(feature = "flask")]
+
+use flask::routing::get;
+use flask::{Error, Flask, Path};
+use flask_sqlalchemy::{Db, Model, SQLAlchemy};
+
+#[derive(Debug, Model)]
+#[model(table = "ext_item")]
+struct Item {
+    #[model(primary_key)]
+    id: i64,
+    #[model(max_length = 50)]
+    name: String,
+}
+
+async fn by_id(db: Db, Path(id): Path<i64>) -> Result<String, Error> {
+    Ok(db.get_or_404::<Item>(id).await?.name)
+}
+
+async fn by_name(db: Db, Path(name): Path<String>) -> Result<String, Error> {
+    let item = db
+        .select::<Item>()
+        .filter(Item::name.eq(name))
+        .one_or_404()
+        .await?;
+    Ok(item.id.to_string())
+}
+
+async fn first_named(db: Db, Path(name): Path<String>) -> Result<String, Error> {
+    let item = db
+        .select::<Item>()
+        .filter(Item::name.eq(name))
+        .first_or_404()
+        .await?;
+    Ok(item.id.to_string())
+}
+
+async fn add(db: Db, Path(name): Path<String>) -> Result<String, Error> {
+    let mut item = Item { id: 0, name };
+    db.insert(&mut item).await?;
+    Ok(item.id.to_string())
+}
+
+async fn queries(db: Db) -> String {
+    db.recorded_queries().len().to_string()
+}
+
+fn app() -> Flask {
+    Flask::new("ext")
+        .configure(|c| {
+            c.set("SQLALCHEMY_DATABASE_URI", "sqlite://");
+            c.set("SQLALCHEMY_RECORD_QUERIES", true);
+        })
+        .extension(SQLAlchemy::new().model::<Item>().create_all_on_startup())
+        .route("/items/<int:id>", get(by_id))
+        .route("/one/<name>", get(by_name))
+        .route("/first/<name>", get(first_named))
+        .route("/add/<name>", get(add))
+        .route("/queries", get(queries))
+}
+
+#[tokio::test]
+async fn the_or_404_helpers() {
+    let c = app().test_client();
+    assert_eq!(c.get("/add/apple").send().await.text(), "1");
+    assert_eq!(c.get("/add/pear").send().await.text(), "2");
+    assert_eq!(c.get("/add/pear").send().await.text(), "3");
+    assert_eq!(c.get("/items/1").send().await.text(), "apple");
+    let r = c.get("/items/42").send().await;
+    assert_eq!(r.status(), 404);
+    assert!(r.text().contains("Not Found"));
+    assert_eq!(c.get("/one/apple").send().await.text(), "1");
+    assert_eq!(c.get("/one/plum").send().await.status(), 404);
+    // Two pears: one_or_404 is a 404, first_or_404 takes the first.
+    assert_eq!(c.get("/one/pear").send().await.status(), 404);
+    assert_eq!(c.get("/first/pear").send().await.text(), "2");
+    assert_eq!(c.get("/first/plum").send().await.status(), 404);
+    // SQLALCHEMY_RECORD_QUERIES: every statement so far was recorded.
+    let n: usize = c.get("/queries").send().await.text().parse().unwrap();
+    assert!(n >= 10, "{n}");
+}
+
+#[test]
+fn a_missing_uri_is_a_setup_error_that_says_what_to_set() {
+    let err = Flask::new("ext")
+        .extension(SQLAlchemy::new())
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("SQLALCHEMY_DATABASE_URI is not set"), "{err}");
+}
+
+#[test]
+fn bad_options_and_uris_are_setup_errors() {
+    let err = Flask::new("ext")
+        .configure(|c| {
+            c.set("SQLALCHEMY_DATABASE_URI", "sqlite://");
+            c.set(
+                "SQLALCHEMY_ENGINE_OPTIONS",
+                serde_json::json!({"pool_sise": 3}),
+            );
+        })
+        .extension(SQLAlchemy::new())
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("\"pool_sise\""), "{err}");
+    let err = Flask::new("ext")
+        .configure(|c| c.set("SQLALCHEMY_DATABASE_URI", "oracle://u:secret@h/db"))
+        .extension(SQLAlchemy::new())
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("not supported") && !err.contains("secret"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn db_without_the_extension_is_a_500_naming_the_fix() {
+    let c = Flask::new("ext")
+        .configure(|c| c.set("DEBUG", true))
+        .route("/items/<int:id>", get(by_id))
+        .test_client();
+    let r = c.get("/items/1").send().await;
+    assert_eq!(r.status(), 500);
+    assert!(
+        r.text().contains("add .extension(SQLAlchemy::new())"),
+        "{}",
+        r.text()
+    );
+}
