@@ -223,3 +223,55 @@ impl<M: Model> Select<'_, M> {
         }
     }
 }
+
+/// How [`Select::paginate_args`] reads `?page=` and `?per_page=` (Flask-SQLAlchemy's
+/// `paginate()` arguments, same defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageArgs {
+    /// Rows per page when the request does not say (20).
+    pub per_page: u64,
+    /// The most rows per page a request may ask for (100).
+    pub max_per_page: u64,
+    /// A page number or size that is not a positive number, or a page past the last, is a 404
+    /// (on); off, they fall back to page 1 and the default size.
+    pub error_out: bool,
+}
+
+impl Default for PageArgs {
+    fn default() -> Self {
+        PageArgs {
+            per_page: 20,
+            max_per_page: 100,
+            error_out: true,
+        }
+    }
+}
+
+impl<M: Model> Select<'_, M> {
+    /// The page the request's `?page=` and `?per_page=` ask for, as Flask-SQLAlchemy's
+    /// `paginate()` reads them: bad values and pages past the last are 404s with
+    /// `error_out`; `per_page` is capped at `max_per_page`.
+    pub async fn paginate_args(
+        self,
+        args: &flask::MultiDict,
+        options: PageArgs,
+    ) -> Result<crate::Pagination<M>, HttpError> {
+        let read = |key: &str, default: u64| -> Result<u64, HttpError> {
+            match args.get(key) {
+                None => Ok(default),
+                Some(raw) => match raw.trim().parse::<u64>() {
+                    Ok(n) if n >= 1 => Ok(n),
+                    _ if options.error_out => Err(not_found(None)),
+                    _ => Ok(default),
+                },
+            }
+        };
+        let page = read("page", 1)?;
+        let per_page = read("per_page", options.per_page.max(1))?.min(options.max_per_page.max(1));
+        let pagination = self.paginate(page, per_page).await?;
+        if options.error_out && page > 1 && pagination.items.is_empty() {
+            return Err(not_found(None));
+        }
+        Ok(pagination)
+    }
+}

@@ -38,10 +38,10 @@ mod value;
 pub use engine::{DatabaseUri, Dialect, Engine, EngineOptions, RecordedQuery, SqliteLocation};
 pub use error::Error;
 #[cfg(feature = "flask")]
-pub use flask_ext::{Db, SQLAlchemy};
+pub use flask_ext::{Db, PageArgs, SQLAlchemy};
 pub use flask_sqlalchemy_macros::Model;
 pub use model::{
-    Col, Column, ColumnType, FieldType, Filter, ForeignKey, MetaData, Model, OrderBy,
+    Col, Column, ColumnType, FieldType, Filter, ForeignKey, MetaData, Model, OrderBy, Pagination,
     ReferentialAction, Select, Table, Textual,
 };
 pub use row::Row;

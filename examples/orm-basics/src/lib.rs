@@ -4,9 +4,9 @@
 
 use flask::routing::{get, post};
 use flask::{
-    Error, Flask, Form, Html, Json, Path, Query, Redirect, context, redirect, render_template,
+    Args, Error, Flask, Form, Html, Json, Path, Query, Redirect, context, redirect, render_template,
 };
-use flask_sqlalchemy::{Db, Model, SQLAlchemy, text};
+use flask_sqlalchemy::{Db, Model, PageArgs, SQLAlchemy, text};
 use serde::{Deserialize, Serialize};
 
 /// A note: Flask-SQLAlchemy's `class Note(db.Model)`.
@@ -34,23 +34,39 @@ pub struct NewNote {
     pub body: String,
 }
 
-/// `GET /`: the notes, newest first, and the form.
-pub async fn index(db: Db) -> Result<Html<String>, Error> {
-    let notes = db.select::<Note>().order_by(Note::id.desc()).all().await?;
-    render_template("index.html", context! { notes, error => None::<&str> })
+/// Notes per page on `/`.
+pub const PER_PAGE: u64 = 10;
+
+/// The page of notes `?page=` asks for, newest first, rendered with the form.
+async fn notes_page(db: &Db, args: &Args, error: Option<&str>) -> Result<Html<String>, Error> {
+    let options = PageArgs {
+        per_page: PER_PAGE,
+        ..PageArgs::default()
+    };
+    let pagination = db
+        .select::<Note>()
+        .order_by(Note::id.desc())
+        .paginate_args(args, options)
+        .await?;
+    render_template("index.html", context! { pagination, error })
+}
+
+/// `GET /?page=N`: the notes, newest first, ten a page, and the form.
+pub async fn index(db: Db, args: Args) -> Result<Html<String>, Error> {
+    notes_page(&db, &args, None).await
 }
 
 /// `POST /`: creates a note and shows it; an empty title shows the form again with
 /// "Title is required." (status 400).
-pub async fn create(db: Db, Form(form): Form<NewNote>) -> Result<flask::Response, Error> {
+pub async fn create(
+    db: Db,
+    args: Args,
+    Form(form): Form<NewNote>,
+) -> Result<flask::Response, Error> {
     use flask::IntoResponse;
     let title = form.title.trim();
     if title.is_empty() {
-        let notes = db.select::<Note>().order_by(Note::id.desc()).all().await?;
-        let page = render_template(
-            "index.html",
-            context! { notes, error => "Title is required." },
-        )?;
+        let page = notes_page(&db, &args, Some("Title is required.")).await?;
         return Ok((flask::StatusCode::BAD_REQUEST, page).into_response());
     }
     let mut note = Note {

@@ -107,6 +107,35 @@ async fn notes_on_every_backend() {
             404
         );
 
+        // Pages of ten, newest first, with a navigation; bad page numbers are 404s.
+        for i in 1..=21 {
+            c.post("/")
+                .form(&[("title", format!("note {i:02}"))])
+                .send()
+                .await;
+        }
+        let page = c.get("/").send().await.text();
+        assert!(
+            page.contains("note 21") && page.contains("note 12"),
+            "{url}"
+        );
+        assert!(!page.contains("note 11"), "{url}");
+        assert!(page.contains("1-10 of 22"), "{url}: {page}");
+        assert!(page.contains("<strong>1</strong>"), "{url}");
+        assert!(page.contains("href=\"/?page=2\" rel=next"), "{url}: {page}");
+        let third = c.get("/?page=3").send().await.text();
+        assert!(
+            third.contains("21-22 of 22") && third.contains("Go notes"),
+            "{url}: {third}"
+        );
+        assert!(
+            third.contains("rel=prev") && !third.contains("rel=next"),
+            "{url}"
+        );
+        for bad in ["/?page=4", "/?page=0", "/?page=x"] {
+            assert_eq!(c.get(bad).send().await.status(), 404, "{url}: {bad}");
+        }
+
         // The db commands.
         let cli = c.app().test_cli_runner();
         let out = cli.invoke(&["db", "drop-all"]).await;

@@ -4,9 +4,11 @@
 mod ddl;
 mod field;
 mod ops;
+mod pagination;
 mod query;
 
 pub use field::FieldType;
+pub use pagination::Pagination;
 pub use query::{Col, Filter, OrderBy, Select, Textual};
 
 use sqlx::mysql::MySqlRow;

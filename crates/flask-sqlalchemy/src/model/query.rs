@@ -312,6 +312,18 @@ impl<M: Model> Select<'_, M> {
         self
     }
 
+    /// The same query, to run twice (a count and a page).
+    pub(crate) fn clone_query(&self) -> Self {
+        Select {
+            engine: self.engine,
+            stmt: self.stmt.clone(),
+            has_limit: self.has_limit,
+            has_offset: self.has_offset,
+            error: self.error.clone(),
+            _model: PhantomData,
+        }
+    }
+
     fn check(&self) -> Result<(), Error> {
         match &self.error {
             Some(e) => Err(Error::Bind(e.clone())),

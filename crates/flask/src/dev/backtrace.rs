@@ -111,12 +111,25 @@ fn split_location(location: &str) -> (&str, Option<u32>) {
     }
 }
 
-/// Frames that say nothing about the failure: the capture itself and the conversion into
-/// `flask::Error`, at the top of every captured backtrace.
+/// Drops the frames above the failure: the capture itself, the panic machinery and the
+/// conversion into `flask::Error`, which top every captured backtrace.
+pub(crate) fn trim_capture(frames: Vec<Frame>) -> Vec<Frame> {
+    // Only the run at the top: further down, the same functions belong to other code
+    // (the dispatcher's catch_unwind, for one).
+    frames
+        .into_iter()
+        .skip_while(is_capture_machinery)
+        .collect()
+}
+
+/// A frame of the capture, the panic machinery or the conversion into `flask::Error`.
 pub(crate) fn is_capture_machinery(frame: &Frame) -> bool {
     let f = frame.function.as_str();
     f.starts_with("std::backtrace")
+        || f.starts_with("core::bool::<impl bool>::then")
+        || f.starts_with("<core::result::Result<T,F> as core::ops::try_trait::FromResidual")
         || f.starts_with("std::panicking")
+        || f.starts_with("std::sys::backtrace")
         || f.starts_with("std::panic::")
         || f.starts_with("core::panicking")
         || f.starts_with("core::panic::")
@@ -197,6 +210,8 @@ mod tests {
         assert!(is_capture_machinery(&frames[0]));
         assert!(is_capture_machinery(&frames[1]));
         assert!(!is_capture_machinery(&frames[2]));
+        let trimmed = trim_capture(frames);
+        assert_eq!(trimmed[0].function, "hello::divide::{{closure}}");
     }
 
     #[test]

@@ -151,10 +151,7 @@ fn traceback(page: &mut String, err: &Error, root: &Path) {
         );
         return;
     };
-    let mut frames: Vec<Frame> = backtrace::parse(&bt.to_string())
-        .into_iter()
-        .skip_while(backtrace::is_capture_machinery)
-        .collect();
+    let mut frames: Vec<Frame> = backtrace::trim_capture(backtrace::parse(&bt.to_string()));
     // Below the dispatcher are only the server and the runtime.
     if let Some(i) = frames
         .iter()
