@@ -41,8 +41,8 @@ pub use error::Error;
 pub use flask_ext::{Db, PageArgs, SQLAlchemy};
 pub use flask_sqlalchemy_macros::Model;
 pub use model::{
-    Col, Column, ColumnType, FieldType, Filter, ForeignKey, MetaData, Model, OrderBy, Pagination,
-    ReferentialAction, Select, Table, Textual,
+    Assign, Col, Column, ColumnType, FieldType, Filter, ForeignKey, MetaData, Model, Numeric,
+    OrderBy, Pagination, ReferentialAction, Select, Table, Textual,
 };
 pub use row::Row;
 pub use text::{TextQuery, text};

@@ -6,7 +6,7 @@ use flask::routing::{get, post};
 use flask::{
     Args, Error, Flask, Form, Html, Json, Path, Query, Redirect, context, redirect, render_template,
 };
-use flask_sqlalchemy::{Db, Model, PageArgs, SQLAlchemy, text};
+use flask_sqlalchemy::{Db, Model, PageArgs, SQLAlchemy};
 use serde::{Deserialize, Serialize};
 
 /// A note: Flask-SQLAlchemy's `class Note(db.Model)`.
@@ -83,8 +83,10 @@ pub async fn create(
 /// `GET /notes/<int:id>`: one note (404 when there is none); counts the view.
 pub async fn show(db: Db, Path(id): Path<i64>) -> Result<Html<String>, Error> {
     let mut note: Note = db.get_or_404(id).await?;
-    // Until the session (unit of work) lands, an update is raw SQL with bound values.
-    db.execute(text("UPDATE note SET views = views + 1 WHERE id = :id").bind("id", id))
+    // The database adds, so two visits at once both count.
+    db.select::<Note>()
+        .filter(Note::id.eq(id))
+        .update([Note::views.plus(1)])
         .await?;
     note.views += 1;
     render_template("show.html", context! { note })
@@ -93,8 +95,7 @@ pub async fn show(db: Db, Path(id): Path<i64>) -> Result<Html<String>, Error> {
 /// `POST /notes/<int:id>/delete`: deletes the note (404 when there is none).
 pub async fn delete(db: Db, Path(id): Path<i64>) -> Result<Redirect, Error> {
     let note: Note = db.get_or_404(id).await?;
-    db.execute(text("DELETE FROM note WHERE id = :id").bind("id", note.id))
-        .await?;
+    db.delete(&note).await?;
     Ok(redirect("/"))
 }
 

@@ -6,10 +6,12 @@ mod field;
 mod ops;
 mod pagination;
 mod query;
+mod write;
 
 pub use field::FieldType;
 pub use pagination::Pagination;
 pub use query::{Col, Filter, OrderBy, Select, Textual};
+pub use write::{Assign, Numeric};
 
 use sqlx::mysql::MySqlRow;
 use sqlx::postgres::PgRow;

@@ -55,13 +55,13 @@ impl<M: Model, T> Col<M, T> {
         &M::TABLE.columns[self.index]
     }
 
-    fn expr(&self) -> Expr {
+    pub(crate) fn expr(&self) -> Expr {
         Expr::col((M::TABLE.name, self.column().name))
     }
 }
 
 impl<M: Model, T: FieldType> Col<M, T> {
-    fn bind(&self, value: impl Into<T>) -> sea_query::Value {
+    pub(crate) fn bind(&self, value: impl Into<T>) -> sea_query::Value {
         sea_value(&value.into().to_value(), self.column().ty)
     }
 
@@ -234,6 +234,8 @@ impl OrderBy {
 pub struct Select<'e, M> {
     engine: &'e Engine,
     stmt: SelectStatement,
+    /// The filters alone, for bulk `update` and `delete`.
+    pub(crate) filters: Vec<Expr>,
     has_limit: bool,
     has_offset: bool,
     /// A mistake found while building (an unknown `filter_by` column), reported when run.
@@ -247,6 +249,7 @@ impl Engine {
         Select {
             engine: self,
             stmt: super::ops::select_all::<M>(),
+            filters: Vec::new(),
             has_limit: false,
             has_offset: false,
             error: None,
@@ -259,7 +262,8 @@ impl<M: Model> Select<'_, M> {
     /// Keeps the rows that match (several filters must all match).
     #[must_use]
     pub fn filter(mut self, filter: Filter) -> Self {
-        self.stmt.and_where(filter.0);
+        self.stmt.and_where(filter.0.clone());
+        self.filters.push(filter.0);
         self
     }
 
@@ -270,7 +274,8 @@ impl<M: Model> Select<'_, M> {
         match M::TABLE.columns.iter().find(|c| c.name == column) {
             Some(c) => {
                 let expr = Expr::col((M::TABLE.name, c.name)).eq(sea_value(&value.into(), c.ty));
-                self.stmt.and_where(expr);
+                self.stmt.and_where(expr.clone());
+                self.filters.push(expr);
             }
             None => {
                 let names: Vec<&str> = M::TABLE.columns.iter().map(|c| c.name).collect();
@@ -317,6 +322,7 @@ impl<M: Model> Select<'_, M> {
         Select {
             engine: self.engine,
             stmt: self.stmt.clone(),
+            filters: self.filters.clone(),
             has_limit: self.has_limit,
             has_offset: self.has_offset,
             error: self.error.clone(),
@@ -324,7 +330,12 @@ impl<M: Model> Select<'_, M> {
         }
     }
 
-    fn check(&self) -> Result<(), Error> {
+    /// The engine the query runs on.
+    pub(crate) fn engine(&self) -> &Engine {
+        self.engine
+    }
+
+    pub(crate) fn check(&self) -> Result<(), Error> {
         match &self.error {
             Some(e) => Err(Error::Bind(e.clone())),
             None => Ok(()),
