@@ -5,9 +5,10 @@
 //! pools with SQLAlchemy's options ([`EngineOptions`]), raw SQL with named, always-bound
 //! parameters ([`text`]), statement echo through `tracing`, recorded queries) and models
 //! (`#[derive(Model)]`, table metadata as data, [`Engine::create_all`], [`Engine::insert`],
-//! [`Engine::get`], [`Engine::all`]) and typed queries ([`Engine::select`] with
-//! `Post::title.like("%x%")`-style filters). The session, relationships and the flask
-//! extension build on them.
+//! [`Engine::get`], [`Engine::all`], [`Engine::update`], [`Engine::delete`]), typed queries
+//! ([`Engine::select`] with `Post::title.like("%x%")`-style filters, bulk update and delete,
+//! [`Pagination`]), and, with the default `flask` feature, the `SQLAlchemy` extension with
+//! the `Db` extractor. The session (transactions) and relationships come next.
 //!
 //! ```
 //! use flask_sqlalchemy::{Engine, EngineOptions, Value, text};

@@ -140,86 +140,67 @@ async fn flash_after_redirect_and_the_debug_page() {
     result.unwrap();
 }
 
+/// Turns a WebDriver error into a message saying which step failed.
+fn step(what: &str) -> impl FnOnce(fantoccini::error::CmdError) -> String + '_ {
+    move |e| format!("{what}: {e}")
+}
+
+/// Fills the login form and submits it.
+async fn log_in(c: &Client, username: &str, password: &str) -> Result<(), String> {
+    for (id, value) in [("username", username), ("password", password)] {
+        c.find(Locator::Id(id))
+            .await
+            .map_err(step(id))?
+            .send_keys(value)
+            .await
+            .map_err(step(id))?;
+    }
+    c.find(Locator::Id("submit"))
+        .await
+        .map_err(step("submit"))?
+        .click()
+        .await
+        .map_err(step("click"))
+}
+
+/// The text of the first element `css` matches, waiting for it to appear.
+async fn text_of(c: &Client, css: &str) -> Result<String, String> {
+    c.wait()
+        .for_element(Locator::Css(css))
+        .await
+        .map_err(step(css))?
+        .text()
+        .await
+        .map_err(step(css))
+}
+
 async fn scenario(c: &Client, addr: SocketAddr) -> Result<(), String> {
     let base = format!("http://{addr}");
-    let err = |what: &str| {
-        let what = what.to_owned();
-        move |e: fantoccini::error::CmdError| format!("{what}: {e}")
-    };
-
     // A wrong password shows the form again with the error.
     c.goto(&format!("{base}/login"))
         .await
-        .map_err(err("open /login"))?;
-    c.find(Locator::Id("username"))
-        .await
-        .map_err(err("username field"))?
-        .send_keys("admin")
-        .await
-        .map_err(err("type username"))?;
-    c.find(Locator::Id("password"))
-        .await
-        .map_err(err("password field"))?
-        .send_keys("wrong")
-        .await
-        .map_err(err("type password"))?;
-    c.find(Locator::Id("submit"))
-        .await
-        .map_err(err("submit"))?
-        .click()
-        .await
-        .map_err(err("click"))?;
-    let error = c
-        .wait()
-        .for_element(Locator::Css("p.error"))
-        .await
-        .map_err(err("the error paragraph"))?
-        .text()
-        .await
-        .map_err(err("error text"))?;
+        .map_err(step("open /login"))?;
+    log_in(c, "admin", "wrong").await?;
+    let error = text_of(c, "p.error").await?;
     if error != "Error: Invalid credentials" {
         return Err(format!("expected the credentials error, saw {error:?}"));
     }
 
     // The right password redirects to /hello/, which shows the flashed message once.
-    c.find(Locator::Id("username"))
-        .await
-        .map_err(err("username field"))?
-        .send_keys("admin")
-        .await
-        .map_err(err("type username"))?;
-    c.find(Locator::Id("password"))
-        .await
-        .map_err(err("password field"))?
-        .send_keys("secret")
-        .await
-        .map_err(err("type password"))?;
-    c.find(Locator::Id("submit"))
-        .await
-        .map_err(err("submit"))?
-        .click()
-        .await
-        .map_err(err("click"))?;
-    let flash = c
-        .wait()
-        .for_element(Locator::Css("ul.flashes li"))
-        .await
-        .map_err(err("the flashed message"))?
-        .text()
-        .await
-        .map_err(err("flash text"))?;
+    log_in(c, "admin", "secret").await?;
+    let flash = text_of(c, "ul.flashes li").await?;
     if flash != "You were successfully logged in" {
         return Err(format!("expected the flashed message, saw {flash:?}"));
     }
-    let url = c.current_url().await.map_err(err("current url"))?;
+    let url = c.current_url().await.map_err(step("current url"))?;
     if url.path() != "/hello/" {
         return Err(format!("expected to land on /hello/, at {url}"));
     }
-    c.refresh().await.map_err(err("reload"))?;
+    c.refresh().await.map_err(step("reload"))?;
     c.wait()
         .for_element(Locator::Css("h1"))
         .await
-        .map_err(err("h1 after reload"))?;
+        .map_err(step("h1 after reload"))?;
     if c.find(Locator::Css("ul.flashes")).await.is_ok() {
         return Err("the flashed message showed twice".to_owned());
     }
@@ -227,36 +208,18 @@ async fn scenario(c: &Client, addr: SocketAddr) -> Result<(), String> {
     // A failing handler in debug mode: the debug page, with the app's own source line.
     c.goto(&format!("{base}/divide/1/0"))
         .await
-        .map_err(err("open /divide/1/0"))?;
-    let message = c
-        .find(Locator::Css("p.errormsg"))
-        .await
-        .map_err(err("the error message"))?
-        .text()
-        .await
-        .map_err(err("message text"))?;
+        .map_err(step("open /divide/1/0"))?;
+    let message = text_of(c, "p.errormsg").await?;
     if message != "cannot divide 1 by zero" {
         return Err(format!("expected the division error, saw {message:?}"));
     }
-    let frame = c
-        .find(Locator::Css("div.frame.app h4"))
-        .await
-        .map_err(err("an app frame"))?
-        .text()
-        .await
-        .map_err(err("frame text"))?;
+    let frame = text_of(c, "div.frame.app h4").await?;
     if !frame.contains("src/lib.rs") || !frame.contains("hello::divide") {
         return Err(format!(
             "expected the frame of hello::divide, saw {frame:?}"
         ));
     }
-    let line = c
-        .find(Locator::Css("div.frame.app span.current"))
-        .await
-        .map_err(err("the failing line"))?
-        .text()
-        .await
-        .map_err(err("line text"))?;
+    let line = text_of(c, "div.frame.app span.current").await?;
     if !line.contains("a.checked_div(b)") {
         return Err(format!("expected the failing source line, saw {line:?}"));
     }

@@ -416,6 +416,17 @@ async fn failure_page(
 mod tests {
     use super::*;
 
+    /// One GET through the supervisor at `addr`: the whole response.
+    async fn get(addr: std::net::SocketAddr) -> String {
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut out = String::new();
+        c.read_to_string(&mut out).await.unwrap();
+        out
+    }
+
     #[tokio::test]
     async fn connections_wait_for_the_child_and_see_build_failures() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -436,15 +447,7 @@ mod tests {
         });
 
         // Connected while "starting": answered once the child is ready, never refused.
-        let client = tokio::spawn(async move {
-            let mut c = TcpStream::connect(addr).await.unwrap();
-            c.write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
-                .await
-                .unwrap();
-            let mut out = String::new();
-            c.read_to_string(&mut out).await.unwrap();
-            out
-        });
+        let client = tokio::spawn(get(addr));
         tokio::time::sleep(Duration::from_millis(100)).await;
         tx.send_replace(Target::Ready(up_addr));
         assert!(client.await.unwrap().ends_with("\r\n\r\nok"));
@@ -452,12 +455,7 @@ mod tests {
         tx.send_replace(Target::Failed(
             "error[E0425]: cannot find value `x`".to_owned(),
         ));
-        let mut c = TcpStream::connect(addr).await.unwrap();
-        c.write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
-            .await
-            .unwrap();
-        let mut out = String::new();
-        c.read_to_string(&mut out).await.unwrap();
+        let out = get(addr).await;
         assert!(out.starts_with("HTTP/1.1 500"), "{out}");
         assert!(out.contains("error[E0425]: cannot find value `x`"), "{out}");
         accept.abort();
