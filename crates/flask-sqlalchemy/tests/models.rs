@@ -4,7 +4,7 @@
 mod common;
 use common::backends;
 
-use flask_sqlalchemy::{ColumnType, Engine, EngineOptions, MetaData, Model, text};
+use flask_sqlalchemy::{ColumnType, Engine, EngineOptions, MetaData, Model, Value, text};
 
 #[derive(Debug, Clone, PartialEq, Model)]
 #[model(table = "orm_test_user")]
@@ -179,4 +179,41 @@ async fn models_on_every_backend() {
         assert!(!db.has_table("orm_test_user").await.unwrap(), "{url}");
         db.close().await;
     }
+}
+
+#[tokio::test]
+async fn model_statements_are_recorded_with_their_parameters() {
+    let options = EngineOptions {
+        record_queries: true,
+        ..EngineOptions::default()
+    };
+    let db = Engine::connect("sqlite://", "".as_ref(), options)
+        .await
+        .unwrap();
+    db.create_all(&MetaData::new().register::<User>())
+        .await
+        .unwrap();
+    db.clear_recorded_queries();
+    let mut user = ada();
+    db.insert(&mut user).await.unwrap();
+    db.get::<User>(user.id).await.unwrap();
+    db.select::<User>()
+        .filter(User::username.eq("ada"))
+        .update([User::age.plus(1)])
+        .await
+        .unwrap();
+    let recorded = db.recorded_queries();
+    assert_eq!(recorded.len(), 3, "{recorded:#?}");
+    // The insert binds what it sends: not the 0 of the key the database numbers.
+    assert!(
+        recorded[0].statement.starts_with("INSERT INTO"),
+        "{recorded:#?}"
+    );
+    assert_eq!(recorded[0].parameters.len(), 9, "{recorded:#?}");
+    assert_eq!(recorded[0].parameters[0], Value::Text("ada".into()));
+    assert_eq!(recorded[1].parameters, [Value::Int(user.id)]);
+    assert_eq!(
+        recorded[2].parameters,
+        [Value::Int(1), Value::Text("ada".into())]
+    );
 }

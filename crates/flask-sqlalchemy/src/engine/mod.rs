@@ -282,6 +282,15 @@ impl Engine {
         }
     }
 
+    /// The values sea-query bound, as ours, for echo and recording; nothing (and no work)
+    /// when neither is on.
+    pub(crate) fn shown_values(&self, values: &sea_query_sqlx::SqlxValues) -> Vec<Value> {
+        if !self.inner.echo && self.inner.recorder.is_none() {
+            return Vec::new();
+        }
+        values.0.iter().map(plain_value).collect()
+    }
+
     /// Echoes the statement; starts its clock when recording.
     pub(crate) fn before(&self, sql: &str, values: &[Value]) -> Option<Instant> {
         if self.inner.echo {
@@ -310,5 +319,28 @@ impl Engine {
                 .push(entry);
         }
         result.map_err(|source| Error::Query { sql, source })
+    }
+}
+
+/// A sea-query value as ours (the variants the ORM binds; others shown as text).
+fn plain_value(value: &sea_query::Value) -> Value {
+    use sea_query::Value as V;
+    match value {
+        V::Bool(v) => v.map_or(Value::Null, Value::Bool),
+        V::TinyInt(v) => v.map_or(Value::Null, |n| Value::Int(i64::from(n))),
+        V::SmallInt(v) => v.map_or(Value::Null, |n| Value::Int(i64::from(n))),
+        V::Int(v) => v.map_or(Value::Null, |n| Value::Int(i64::from(n))),
+        V::BigInt(v) => v.map_or(Value::Null, Value::Int),
+        V::BigUnsigned(v) => v.map_or(Value::Null, |n| {
+            i64::try_from(n).map_or_else(|_| Value::Text(n.to_string()), Value::Int)
+        }),
+        V::Float(v) => v.map_or(Value::Null, |f| Value::Float(f64::from(f))),
+        V::Double(v) => v.map_or(Value::Null, Value::Float),
+        V::String(v) => v.clone().map_or(Value::Null, Value::Text),
+        V::Bytes(v) => v.clone().map_or(Value::Null, Value::Bytes),
+        V::Json(v) => v
+            .as_ref()
+            .map_or(Value::Null, |j| Value::Json((**j).clone())),
+        other => Value::Text(format!("{other:?}")),
     }
 }

@@ -65,11 +65,12 @@ pub(crate) async fn fetch_models<M: Model>(
     macro_rules! run {
         ($pool:expr, $builder:expr, $read:path) => {{
             let (sql, values) = q.build_sqlx($builder);
-            let started = engine.before(&sql, &[]);
+            let shown = engine.shown_values(&values);
+            let started = engine.before(&sql, &shown);
             let rows = sqlx::query_with(AssertSqlSafe(sql.clone()), values)
                 .fetch_all($pool)
                 .await;
-            let rows = engine.after(started, sql, Vec::new(), rows)?;
+            let rows = engine.after(started, sql, shown, rows)?;
             rows.iter()
                 .map(|r| $read(r).map_err(|e| decode_err(table, &e)))
                 .collect()
@@ -150,16 +151,16 @@ impl Engine {
         q.columns(columns);
         q.values(row)
             .map_err(|e| Error::Bind(format!("cannot insert into {}: {e}", table.name)))?;
-        let recorded: Vec<Value> = values.clone();
         // With a key to number: RETURNING it (PostgreSQL, SQLite), or MySQL's last insert id.
         macro_rules! returning {
             ($pool:expr, $builder:expr, $ty:expr) => {{
                 let (sql, args) = q.build_sqlx($builder);
-                let started = self.before(&sql, &recorded);
+                let shown = self.shown_values(&args);
+                let started = self.before(&sql, &shown);
                 let row = sqlx::query_with(AssertSqlSafe(sql.clone()), args)
                     .fetch_one($pool)
                     .await;
-                let row = self.after(started, sql, recorded, row)?;
+                let row = self.after(started, sql, shown, row)?;
                 match $ty {
                     ColumnType::SmallInteger => row.try_get::<i16, _>(0).map(i64::from),
                     ColumnType::Integer => row.try_get::<i32, _>(0).map(i64::from),
@@ -171,11 +172,12 @@ impl Engine {
         macro_rules! execute {
             ($pool:expr, $builder:expr) => {{
                 let (sql, args) = q.build_sqlx($builder);
-                let started = self.before(&sql, &recorded);
+                let shown = self.shown_values(&args);
+                let started = self.before(&sql, &shown);
                 let done = sqlx::query_with(AssertSqlSafe(sql.clone()), args)
                     .execute($pool)
                     .await;
-                self.after(started, sql, recorded, done)?
+                self.after(started, sql, shown, done)?
             }};
         }
         let id = match (self.pool(), auto) {

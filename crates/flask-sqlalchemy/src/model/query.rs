@@ -411,11 +411,12 @@ impl<M: Model> Select<'_, M> {
         macro_rules! run {
             ($pool:expr, $builder:expr) => {{
                 let (sql, values) = q.build_sqlx($builder);
-                let started = engine.before(&sql, &[]);
+                let shown = engine.shown_values(&values);
+                let started = engine.before(&sql, &shown);
                 let row = sqlx::query_with(AssertSqlSafe(sql.clone()), values)
                     .fetch_one($pool)
                     .await;
-                let row = engine.after(started, sql, Vec::new(), row)?;
+                let row = engine.after(started, sql, shown, row)?;
                 row.try_get::<i64, _>(0)
                     .map_err(|e| Error::Decode(format!("cannot read a count: {e}")))
             }};

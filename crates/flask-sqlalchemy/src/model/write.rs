@@ -59,13 +59,12 @@ async fn run_change<S: SqlxBinder>(engine: &Engine, stmt: &S) -> Result<u64, Err
     macro_rules! run {
         ($pool:expr, $builder:expr) => {{
             let (sql, values) = stmt.build_sqlx($builder);
-            let started = engine.before(&sql, &[]);
+            let shown = engine.shown_values(&values);
+            let started = engine.before(&sql, &shown);
             let done = sqlx::query_with(AssertSqlSafe(sql.clone()), values)
                 .execute($pool)
                 .await;
-            engine
-                .after(started, sql, Vec::new(), done)?
-                .rows_affected()
+            engine.after(started, sql, shown, done)?.rows_affected()
         }};
     }
     Ok(match engine.pool() {
