@@ -31,6 +31,9 @@ pub enum Error {
     /// A value read from the database cannot be returned as asked.
     #[error("{0}")]
     Decode(String),
+    /// A session's transaction or savepoint was used out of turn; the message says how.
+    #[error("{0}")]
+    Transaction(String),
     /// `one()` found no row.
     #[error("no row of {table} matched, and one was required")]
     NoResultFound {

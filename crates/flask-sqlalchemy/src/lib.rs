@@ -33,6 +33,7 @@ mod error;
 mod flask_ext;
 mod model;
 mod row;
+mod session;
 mod text;
 mod value;
 
@@ -46,6 +47,7 @@ pub use model::{
     OrderBy, Pagination, ReferentialAction, Select, Table, Textual,
 };
 pub use row::Row;
+pub use session::{Savepoint, Session};
 pub use text::{TextQuery, text};
 pub use value::Value;
 

@@ -1,6 +1,7 @@
 //! Engines: a connection pool for one database URI, statement echo and recording.
 
 mod bind;
+pub(crate) mod exec;
 mod options;
 pub(crate) mod uri;
 
@@ -18,6 +19,13 @@ pub use options::EngineOptions;
 pub use uri::{DatabaseUri, Dialect, SqliteLocation};
 
 use crate::{Error, Row, TextQuery, Value};
+use exec::Runner;
+
+/// The first value of a row, `NULL` without one.
+pub(crate) fn first_value(row: Option<Row>) -> Value {
+    row.and_then(|row| row.into_values().into_iter().next())
+        .unwrap_or(Value::Null)
+}
 
 /// One database: its pool, how it logs statements and whether it records them.
 ///
@@ -176,44 +184,12 @@ impl Engine {
 
     /// Runs a statement; returns how many rows it changed.
     pub async fn execute(&self, query: TextQuery) -> Result<u64, Error> {
-        let (sql, values) = query.compile(self.dialect())?;
-        let started = self.before(&sql, &values);
-        let result = match &self.inner.pool {
-            Pool::Sqlite(p) => bind::sqlite(&sql, &values)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected()),
-            Pool::Postgres(p) => bind::postgres(&sql, &values)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected()),
-            Pool::MySql(p) => bind::mysql(&sql, &values)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected()),
-        };
-        self.after(started, sql, values, result)
+        Runner::Engine(self).text_execute(query).await
     }
 
     /// Runs a query and returns every row.
     pub async fn fetch_all(&self, query: TextQuery) -> Result<Vec<Row>, Error> {
-        let (sql, values) = query.compile(self.dialect())?;
-        let started = self.before(&sql, &values);
-        let result = match &self.inner.pool {
-            Pool::Sqlite(p) => match bind::sqlite(&sql, &values).fetch_all(p).await {
-                Ok(rows) => Ok(crate::row::from_sqlite(&rows)),
-                Err(e) => Err(e),
-            },
-            Pool::Postgres(p) => match bind::postgres(&sql, &values).fetch_all(p).await {
-                Ok(rows) => Ok(crate::row::from_postgres(&rows)),
-                Err(e) => Err(e),
-            },
-            Pool::MySql(p) => match bind::mysql(&sql, &values).fetch_all(p).await {
-                Ok(rows) => Ok(crate::row::from_mysql(&rows)),
-                Err(e) => Err(e),
-            },
-        };
-        self.after(started, sql, values, result)?
+        Runner::Engine(self).text_fetch_all(query).await
     }
 
     /// Runs a query and returns its first row, if any.
@@ -224,11 +200,7 @@ impl Engine {
     /// Runs a query and returns the first column of its first row (`NULL` when there is no
     /// row), like SQLAlchemy's `scalar()`.
     pub async fn scalar(&self, query: TextQuery) -> Result<Value, Error> {
-        Ok(self
-            .fetch_optional(query)
-            .await?
-            .and_then(|row| row.into_values().into_iter().next())
-            .unwrap_or(Value::Null))
+        Ok(first_value(self.fetch_optional(query).await?))
     }
 
     /// The statements run so far, when the engine records them
@@ -254,23 +226,8 @@ impl Engine {
 
     /// Runs SQL that has no parameters to translate (DDL made by sea-query).
     pub(crate) async fn execute_plain(&self, sql: String) -> Result<u64, Error> {
-        let started = self.before(&sql, &[]);
-        let raw = sqlx::AssertSqlSafe(sql.clone());
-        let result = match &self.inner.pool {
-            Pool::Sqlite(p) => sqlx::raw_sql(raw)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected()),
-            Pool::Postgres(p) => sqlx::raw_sql(raw)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected()),
-            Pool::MySql(p) => sqlx::raw_sql(raw)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected()),
-        };
-        self.after(started, sql, Vec::new(), result)
+        let done = exec::execute(self, exec::On::Pool, sql, exec::Args::Raw).await?;
+        Ok(done.rows_affected)
     }
 
     /// Closes the pool; later statements fail.

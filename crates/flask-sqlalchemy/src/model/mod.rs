@@ -3,10 +3,10 @@
 
 mod ddl;
 mod field;
-mod ops;
+pub(crate) mod ops;
 mod pagination;
 mod query;
-mod write;
+pub(crate) mod write;
 
 pub use field::FieldType;
 pub use pagination::Pagination;

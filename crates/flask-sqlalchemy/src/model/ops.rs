@@ -1,15 +1,10 @@
 //! What an engine does with models: create and drop their tables, insert, get by primary
 //! key, list. (The session and typed queries build on these.)
 
-use sea_query::{
-    Expr, ExprTrait, MysqlQueryBuilder, Order, PostgresQueryBuilder, Query, SelectStatement,
-    SqliteQueryBuilder,
-};
-use sea_query_sqlx::SqlxBinder;
-use sqlx::{AssertSqlSafe, Row as _};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 
 use super::{ColumnType, MetaData, Model, Table, ddl};
-use crate::engine::Pool;
+use crate::engine::exec::{Rows, Runner};
 use crate::{Engine, Error, Value};
 
 /// Our value as sea-query's, typed by its column so a `NULL` has the column's type.
@@ -58,29 +53,118 @@ fn decode_err(table: &Table, e: &sqlx::Error) -> Error {
 
 /// Runs a SELECT and reads each row as `M`.
 pub(crate) async fn fetch_models<M: Model>(
-    engine: &Engine,
+    runner: Runner<'_>,
     q: &SelectStatement,
 ) -> Result<Vec<M>, Error> {
     let table = &M::TABLE;
-    macro_rules! run {
-        ($pool:expr, $builder:expr, $read:path) => {{
-            let (sql, values) = q.build_sqlx($builder);
-            let shown = engine.shown_values(&values);
-            let started = engine.before(&sql, &shown);
-            let rows = sqlx::query_with(AssertSqlSafe(sql.clone()), values)
-                .fetch_all($pool)
-                .await;
-            let rows = engine.after(started, sql, shown, rows)?;
-            rows.iter()
-                .map(|r| $read(r).map_err(|e| decode_err(table, &e)))
-                .collect()
-        }};
+    let read = |e: sqlx::Error| decode_err(table, &e);
+    match runner.fetch_stmt(q).await? {
+        Rows::Sqlite(rows) => rows
+            .iter()
+            .map(|r| M::from_sqlite(r).map_err(read))
+            .collect(),
+        Rows::Postgres(rows) => rows
+            .iter()
+            .map(|r| M::from_postgres(r).map_err(read))
+            .collect(),
+        Rows::MySql(rows) => rows
+            .iter()
+            .map(|r| M::from_mysql(r).map_err(read))
+            .collect(),
     }
-    match engine.pool() {
-        Pool::Sqlite(p) => run!(p, SqliteQueryBuilder, M::from_sqlite),
-        Pool::Postgres(p) => run!(p, PostgresQueryBuilder, M::from_postgres),
-        Pool::MySql(p) => run!(p, MysqlQueryBuilder, M::from_mysql),
+}
+
+/// Inserts `model`; an autoincrement primary key left at 0 is numbered by the database and
+/// written back into the struct.
+pub(crate) async fn insert<M: Model>(runner: Runner<'_>, model: &mut M) -> Result<(), Error> {
+    let table = &M::TABLE;
+    let values = model.values();
+    let auto = table.autoincrement().filter(|c| {
+        table
+            .columns
+            .iter()
+            .position(|x| x.name == c.name)
+            .and_then(|i| values.get(i))
+            .is_some_and(|v| matches!(v, Value::Int(0)))
+    });
+    let mut q = Query::insert();
+    q.into_table(table.name);
+    let (columns, row): (Vec<_>, Vec<_>) = table
+        .columns
+        .iter()
+        .zip(&values)
+        .filter(|(c, _)| auto.is_none_or(|a| a.name != c.name))
+        .map(|(c, v)| (c.name, Expr::val(sea_value(v, c.ty))))
+        .unzip();
+    q.columns(columns);
+    q.values(row)
+        .map_err(|e| Error::Bind(format!("cannot insert into {}: {e}", table.name)))?;
+    let Some(auto) = auto else {
+        runner.execute_stmt(&q).await?;
+        return Ok(());
+    };
+    // A key to number: RETURNING it (PostgreSQL, SQLite), or MySQL's last insert id.
+    let id = if runner.dialect() == crate::Dialect::MySql {
+        runner.execute_stmt(&q).await?.last_insert_id
+    } else {
+        q.returning_col(auto.name);
+        let read = |e: sqlx::Error| decode_err(table, &e);
+        match runner.fetch_stmt(&q).await? {
+            Rows::Sqlite(rows) => rows.first().map(|r| read_key(r, auto.ty)).transpose(),
+            Rows::Postgres(rows) => rows.first().map(|r| read_key(r, auto.ty)).transpose(),
+            Rows::MySql(rows) => rows.first().map(|r| read_key(r, auto.ty)).transpose(),
+        }
+        .map_err(read)?
+    };
+    let id = id.ok_or_else(|| {
+        Error::Decode(format!(
+            "the database did not say which {}.{} it numbered the new row",
+            table.name, auto.name
+        ))
+    })?;
+    model.set_autoincrement(id);
+    Ok(())
+}
+
+/// The numbered key in the first column of `row`, read as its column type is sent.
+fn read_key<R>(row: &R, ty: ColumnType) -> Result<i64, sqlx::Error>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> i16: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i32: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    match ty {
+        ColumnType::SmallInteger => row.try_get::<i16, _>(0).map(i64::from),
+        ColumnType::Integer => row.try_get::<i32, _>(0).map(i64::from),
+        _ => row.try_get::<i64, _>(0),
     }
+}
+
+/// The row of `M` whose (single-column) primary key is `pk`.
+pub(crate) async fn get<M: Model>(runner: Runner<'_>, pk: Value) -> Result<Option<M>, Error> {
+    let table = &M::TABLE;
+    let mut keys = table.primary_key();
+    let (Some(key), None) = (keys.next(), keys.next()) else {
+        return Err(Error::Bind(format!(
+            "get() takes one primary key value, and {} has a composite primary key",
+            table.name
+        )));
+    };
+    let mut q = select_all::<M>();
+    q.and_where(Expr::col((table.name, key.name)).eq(sea_value(&pk, key.ty)));
+    Ok(fetch_models::<M>(runner, &q).await?.into_iter().next())
+}
+
+/// Every row of `M`, by primary key.
+pub(crate) async fn all<M: Model>(runner: Runner<'_>) -> Result<Vec<M>, Error> {
+    let table = &M::TABLE;
+    let mut q = select_all::<M>();
+    for key in table.primary_key() {
+        q.order_by((table.name, key.name), Order::Asc);
+    }
+    fetch_models::<M>(runner, &q).await
 }
 
 impl Engine {
@@ -129,113 +213,17 @@ impl Engine {
     /// Inserts `model`. An autoincrement primary key left at 0 is numbered by the database
     /// and written back into the struct.
     pub async fn insert<M: Model>(&self, model: &mut M) -> Result<(), Error> {
-        let table = &M::TABLE;
-        let values = model.values();
-        let auto = table.autoincrement().filter(|c| {
-            table
-                .columns
-                .iter()
-                .position(|x| x.name == c.name)
-                .and_then(|i| values.get(i))
-                .is_some_and(|v| matches!(v, Value::Int(0)))
-        });
-        let mut q = Query::insert();
-        q.into_table(table.name);
-        let (columns, row): (Vec<_>, Vec<_>) = table
-            .columns
-            .iter()
-            .zip(&values)
-            .filter(|(c, _)| auto.is_none_or(|a| a.name != c.name))
-            .map(|(c, v)| (c.name, Expr::val(sea_value(v, c.ty))))
-            .unzip();
-        q.columns(columns);
-        q.values(row)
-            .map_err(|e| Error::Bind(format!("cannot insert into {}: {e}", table.name)))?;
-        // With a key to number: RETURNING it (PostgreSQL, SQLite), or MySQL's last insert id.
-        macro_rules! returning {
-            ($pool:expr, $builder:expr, $ty:expr) => {{
-                let (sql, args) = q.build_sqlx($builder);
-                let shown = self.shown_values(&args);
-                let started = self.before(&sql, &shown);
-                let row = sqlx::query_with(AssertSqlSafe(sql.clone()), args)
-                    .fetch_one($pool)
-                    .await;
-                let row = self.after(started, sql, shown, row)?;
-                match $ty {
-                    ColumnType::SmallInteger => row.try_get::<i16, _>(0).map(i64::from),
-                    ColumnType::Integer => row.try_get::<i32, _>(0).map(i64::from),
-                    _ => row.try_get::<i64, _>(0),
-                }
-                .map_err(|e| decode_err(table, &e))?
-            }};
-        }
-        macro_rules! execute {
-            ($pool:expr, $builder:expr) => {{
-                let (sql, args) = q.build_sqlx($builder);
-                let shown = self.shown_values(&args);
-                let started = self.before(&sql, &shown);
-                let done = sqlx::query_with(AssertSqlSafe(sql.clone()), args)
-                    .execute($pool)
-                    .await;
-                self.after(started, sql, shown, done)?
-            }};
-        }
-        let id = match (self.pool(), auto) {
-            (Pool::Sqlite(p), Some(a)) => {
-                q.returning_col(a.name);
-                Some(returning!(p, SqliteQueryBuilder, a.ty))
-            }
-            (Pool::Postgres(p), Some(a)) => {
-                q.returning_col(a.name);
-                Some(returning!(p, PostgresQueryBuilder, a.ty))
-            }
-            (Pool::MySql(p), auto) => {
-                let done = execute!(p, MysqlQueryBuilder);
-                match auto {
-                    Some(_) => Some(i64::try_from(done.last_insert_id()).map_err(|_| {
-                        Error::Decode(format!("{}: the new id is beyond i64", table.name))
-                    })?),
-                    None => None,
-                }
-            }
-            (Pool::Sqlite(p), None) => {
-                execute!(p, SqliteQueryBuilder);
-                None
-            }
-            (Pool::Postgres(p), None) => {
-                execute!(p, PostgresQueryBuilder);
-                None
-            }
-        };
-        if let Some(id) = id {
-            model.set_autoincrement(id);
-        }
-        Ok(())
+        insert(Runner::Engine(self), model).await
     }
 
     /// The row of `M` whose (single-column) primary key is `pk`, like SQLAlchemy's
     /// `db.session.get(Model, pk)`.
     pub async fn get<M: Model>(&self, pk: impl Into<Value>) -> Result<Option<M>, Error> {
-        let table = &M::TABLE;
-        let mut keys = table.primary_key();
-        let (Some(key), None) = (keys.next(), keys.next()) else {
-            return Err(Error::Bind(format!(
-                "get() takes one primary key value, and {} has a composite primary key",
-                table.name
-            )));
-        };
-        let mut q = select_all::<M>();
-        q.and_where(Expr::col((table.name, key.name)).eq(sea_value(&pk.into(), key.ty)));
-        Ok(fetch_models::<M>(self, &q).await?.into_iter().next())
+        get(Runner::Engine(self), pk.into()).await
     }
 
     /// Every row of `M`, by primary key.
     pub async fn all<M: Model>(&self) -> Result<Vec<M>, Error> {
-        let table = &M::TABLE;
-        let mut q = select_all::<M>();
-        for key in table.primary_key() {
-            q.order_by((table.name, key.name), Order::Asc);
-        }
-        fetch_models::<M>(self, &q).await
+        all(Runner::Engine(self)).await
     }
 }

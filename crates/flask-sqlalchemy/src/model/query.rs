@@ -2,16 +2,12 @@
 
 use std::marker::PhantomData;
 
-use sea_query::{
-    Asterisk, Expr, ExprTrait, Func, MysqlQueryBuilder, NullOrdering, Order, PostgresQueryBuilder,
-    Query, SelectStatement, SqliteQueryBuilder,
-};
-use sea_query_sqlx::SqlxBinder;
-use sqlx::{AssertSqlSafe, Row as _};
+use sea_query::{Asterisk, Expr, ExprTrait, Func, NullOrdering, Order, Query, SelectStatement};
+use sqlx::Row as _;
 
 use super::ops::{fetch_models, sea_value};
 use super::{Column, FieldType, Model};
-use crate::engine::Pool;
+use crate::engine::exec::{Rows, Runner};
 use crate::{Engine, Error};
 
 /// A model's column, typed: what `Post::title` is (the derive makes one per field). Its
@@ -232,7 +228,7 @@ impl OrderBy {
 /// ```
 #[derive(Debug)]
 pub struct Select<'e, M> {
-    engine: &'e Engine,
+    runner: Runner<'e>,
     stmt: SelectStatement,
     /// The filters alone, for bulk `update` and `delete`.
     pub(crate) filters: Vec<Expr>,
@@ -244,10 +240,16 @@ pub struct Select<'e, M> {
 }
 
 impl Engine {
-    /// A query for rows of `M` (SQLAlchemy's `select(Post)`).
+    /// A query for rows of `M` (SQLAlchemy's `select(Post)`), each statement on its own.
     pub fn select<M: Model>(&self) -> Select<'_, M> {
+        Select::on(Runner::Engine(self))
+    }
+}
+
+impl<'e, M: Model> Select<'e, M> {
+    pub(crate) fn on(runner: Runner<'e>) -> Self {
         Select {
-            engine: self,
+            runner,
             stmt: super::ops::select_all::<M>(),
             filters: Vec::new(),
             has_limit: false,
@@ -320,7 +322,7 @@ impl<M: Model> Select<'_, M> {
     /// The same query, to run twice (a count and a page).
     pub(crate) fn clone_query(&self) -> Self {
         Select {
-            engine: self.engine,
+            runner: self.runner,
             stmt: self.stmt.clone(),
             filters: self.filters.clone(),
             has_limit: self.has_limit,
@@ -330,9 +332,9 @@ impl<M: Model> Select<'_, M> {
         }
     }
 
-    /// The engine the query runs on.
-    pub(crate) fn engine(&self) -> &Engine {
-        self.engine
+    /// What the query runs on.
+    pub(crate) fn runner(&self) -> Runner<'_> {
+        self.runner
     }
 
     pub(crate) fn check(&self) -> Result<(), Error> {
@@ -346,7 +348,7 @@ impl<M: Model> Select<'_, M> {
     fn statement(&self) -> SelectStatement {
         let mut stmt = self.stmt.clone();
         if self.has_offset && !self.has_limit {
-            match self.engine.dialect() {
+            match self.runner.dialect() {
                 crate::Dialect::Sqlite => {
                     stmt.limit(i64::MAX.unsigned_abs());
                 }
@@ -362,7 +364,7 @@ impl<M: Model> Select<'_, M> {
     /// Every matching row.
     pub async fn all(self) -> Result<Vec<M>, Error> {
         self.check()?;
-        fetch_models::<M>(self.engine, &self.statement()).await
+        fetch_models::<M>(self.runner, &self.statement()).await
     }
 
     /// The first matching row, if any.
@@ -370,7 +372,7 @@ impl<M: Model> Select<'_, M> {
         self.check()?;
         let mut stmt = self.statement();
         stmt.limit(1);
-        Ok(fetch_models::<M>(self.engine, &stmt)
+        Ok(fetch_models::<M>(self.runner, &stmt)
             .await?
             .into_iter()
             .next())
@@ -390,7 +392,7 @@ impl<M: Model> Select<'_, M> {
         self.check()?;
         let mut stmt = self.statement();
         stmt.limit(2);
-        let mut rows = fetch_models::<M>(self.engine, &stmt).await?;
+        let mut rows = fetch_models::<M>(self.runner, &stmt).await?;
         if rows.len() > 1 {
             return Err(Error::MultipleResultsFound {
                 table: M::TABLE.name,
@@ -407,24 +409,13 @@ impl<M: Model> Select<'_, M> {
         let mut q = Query::select();
         q.expr(Func::count(Expr::col(Asterisk)))
             .from_subquery(inner, "anon_1");
-        let engine = self.engine;
-        macro_rules! run {
-            ($pool:expr, $builder:expr) => {{
-                let (sql, values) = q.build_sqlx($builder);
-                let shown = engine.shown_values(&values);
-                let started = engine.before(&sql, &shown);
-                let row = sqlx::query_with(AssertSqlSafe(sql.clone()), values)
-                    .fetch_one($pool)
-                    .await;
-                let row = engine.after(started, sql, shown, row)?;
-                row.try_get::<i64, _>(0)
-                    .map_err(|e| Error::Decode(format!("cannot read a count: {e}")))
-            }};
+        let read = |e: sqlx::Error| Error::Decode(format!("cannot read a count: {e}"));
+        match self.runner.fetch_stmt(&q).await? {
+            Rows::Sqlite(rows) => rows.first().map(|r| r.try_get::<i64, _>(0)),
+            Rows::Postgres(rows) => rows.first().map(|r| r.try_get::<i64, _>(0)),
+            Rows::MySql(rows) => rows.first().map(|r| r.try_get::<i64, _>(0)),
         }
-        match engine.pool() {
-            Pool::Sqlite(p) => run!(p, SqliteQueryBuilder),
-            Pool::Postgres(p) => run!(p, PostgresQueryBuilder),
-            Pool::MySql(p) => run!(p, MysqlQueryBuilder),
-        }
+        .unwrap_or(Ok(0))
+        .map_err(read)
     }
 }

@@ -1,16 +1,11 @@
 //! Changing rows: bulk `update` / `delete` by query, and saving or deleting one model by
 //! its primary key.
 
-use sea_query::{
-    DeleteStatement, Expr, ExprTrait, MysqlQueryBuilder, PostgresQueryBuilder, Query,
-    SqliteQueryBuilder, UpdateStatement,
-};
-use sea_query_sqlx::SqlxBinder;
-use sqlx::AssertSqlSafe;
+use sea_query::{DeleteStatement, Expr, ExprTrait, Query, UpdateStatement};
 
 use super::ops::sea_value;
 use super::{Col, FieldType, Model, Select};
-use crate::engine::Pool;
+use crate::engine::exec::Runner;
 use crate::{Engine, Error};
 
 /// One `SET column = ...` of a bulk update: `Post::title.set("x")`, `Post::views.plus(1)`.
@@ -54,26 +49,6 @@ impl<M: Model, T: FieldType + Numeric> Col<M, T> {
     }
 }
 
-/// Runs an UPDATE or DELETE statement; returns the rows it changed.
-async fn run_change<S: SqlxBinder>(engine: &Engine, stmt: &S) -> Result<u64, Error> {
-    macro_rules! run {
-        ($pool:expr, $builder:expr) => {{
-            let (sql, values) = stmt.build_sqlx($builder);
-            let shown = engine.shown_values(&values);
-            let started = engine.before(&sql, &shown);
-            let done = sqlx::query_with(AssertSqlSafe(sql.clone()), values)
-                .execute($pool)
-                .await;
-            engine.after(started, sql, shown, done)?.rows_affected()
-        }};
-    }
-    Ok(match engine.pool() {
-        Pool::Sqlite(p) => run!(p, SqliteQueryBuilder),
-        Pool::Postgres(p) => run!(p, PostgresQueryBuilder),
-        Pool::MySql(p) => run!(p, MysqlQueryBuilder),
-    })
-}
-
 impl<M: Model> Select<'_, M> {
     /// Updates every matching row (`update(Post).where(...).values(...)`); returns how many
     /// rows matched or changed, as the database counts. Ordering and limits are ignored.
@@ -98,7 +73,7 @@ impl<M: Model> Select<'_, M> {
         for f in &self.filters {
             stmt.and_where(f.clone());
         }
-        run_change(self.engine(), &stmt).await
+        Ok(self.runner().execute_stmt(&stmt).await?.rows_affected)
     }
 
     /// Deletes every matching row (`delete(Post).where(...)`); returns how many. Without a
@@ -110,7 +85,7 @@ impl<M: Model> Select<'_, M> {
         for f in &self.filters {
             stmt.and_where(f.clone());
         }
-        run_change(self.engine(), &stmt).await
+        Ok(self.runner().execute_stmt(&stmt).await?.rows_affected)
     }
 }
 
@@ -130,34 +105,52 @@ fn by_primary_key<M: Model>(model: &M) -> Result<Vec<Expr>, Error> {
     Ok(keys)
 }
 
+/// Writes every column of `model` to its row, found by primary key; returns how many rows
+/// matched (0: the row is gone).
+pub(crate) async fn update<M: Model>(runner: Runner<'_>, model: &M) -> Result<u64, Error> {
+    let values = model.values();
+    let mut stmt: UpdateStatement = Query::update();
+    stmt.table(M::TABLE.name);
+    let mut any = false;
+    for (c, v) in M::TABLE.columns.iter().zip(&values) {
+        if !c.primary_key {
+            stmt.value(c.name, Expr::val(sea_value(v, c.ty)));
+            any = true;
+        }
+    }
+    if !any {
+        // Every column is in the key: there is nothing to write, but say whether it exists.
+        let mut q = super::ops::select_all::<M>();
+        for key in by_primary_key(model)? {
+            q.and_where(key);
+        }
+        return Ok(super::ops::fetch_models::<M>(runner, &q).await?.len() as u64);
+    }
+    for key in by_primary_key(model)? {
+        stmt.and_where(key);
+    }
+    Ok(runner.execute_stmt(&stmt).await?.rows_affected)
+}
+
+/// Deletes `model`'s row, found by primary key; returns how many rows went (0 or 1).
+pub(crate) async fn delete<M: Model>(runner: Runner<'_>, model: &M) -> Result<u64, Error> {
+    let mut stmt: DeleteStatement = Query::delete();
+    stmt.from_table(M::TABLE.name);
+    for key in by_primary_key(model)? {
+        stmt.and_where(key);
+    }
+    Ok(runner.execute_stmt(&stmt).await?.rows_affected)
+}
+
 impl Engine {
     /// Writes every column of `model` to its row, found by primary key; returns how many
-    /// rows matched or changed (0: the row is gone).
+    /// rows matched (0: the row is gone).
     pub async fn update<M: Model>(&self, model: &M) -> Result<u64, Error> {
-        let values = model.values();
-        let mut stmt: UpdateStatement = Query::update();
-        stmt.table(M::TABLE.name);
-        for (c, v) in M::TABLE.columns.iter().zip(&values) {
-            if !c.primary_key {
-                stmt.value(c.name, Expr::val(sea_value(v, c.ty)));
-            }
-        }
-        if M::TABLE.columns.iter().all(|c| c.primary_key) {
-            return Ok(0);
-        }
-        for key in by_primary_key(model)? {
-            stmt.and_where(key);
-        }
-        run_change(self, &stmt).await
+        update(Runner::Engine(self), model).await
     }
 
     /// Deletes `model`'s row, found by primary key; returns how many rows went (0 or 1).
     pub async fn delete<M: Model>(&self, model: &M) -> Result<u64, Error> {
-        let mut stmt: DeleteStatement = Query::delete();
-        stmt.from_table(M::TABLE.name);
-        for key in by_primary_key(model)? {
-            stmt.and_where(key);
-        }
-        run_change(self, &stmt).await
+        delete(Runner::Engine(self), model).await
     }
 }
