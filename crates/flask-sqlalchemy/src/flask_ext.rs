@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use flask::cli::{ArgMatches, Command};
 use flask::{Error as HttpError, RequestContext, Setup, SetupError, StatusCode};
 
-use crate::{Engine, EngineOptions, MetaData, Model, Select, Value};
+use crate::{Engine, EngineOptions, MetaData, Model, Select, Session, Value};
 
 /// Flask-SQLAlchemy's `SQLAlchemy` object: register it on the app with the models.
 ///
@@ -120,6 +120,15 @@ impl flask::Extension for SQLAlchemy {
             let _ = ext.engine.set(engine);
             Ok(())
         });
+        // Flask-SQLAlchemy removes the request's session at teardown: what was not committed
+        // is rolled back, and the connection goes back to the pool.
+        app.teardown_request(|ctx, _error| async move {
+            if let Some(DbSession(session)) = ctx.g().remove::<DbSession>()
+                && let Err(e) = session.rollback().await
+            {
+                tracing::error!("rolling back the request's database session failed: {e}");
+            }
+        });
         app.command(
             Command::new("db")
                 .about("Database commands of flask-sqlalchemy.")
@@ -170,6 +179,19 @@ impl Deref for Db {
     }
 }
 
+/// The app's engine, or a 500 naming the fix.
+fn app_engine(ctx: &RequestContext, extractor: &str) -> Result<Engine, HttpError> {
+    let ext: Arc<SQLAlchemy> = ctx.app().extension::<SQLAlchemy>().ok_or_else(|| {
+        HttpError::internal(format!(
+            "{extractor} needs the SQLAlchemy extension: add .extension(SQLAlchemy::new()) to \
+             the app"
+        ))
+    })?;
+    ext.engine().cloned().ok_or_else(|| {
+        HttpError::internal("the database is not connected: the app's startup tasks did not run")
+    })
+}
+
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Db {
     type Rejection = HttpError;
 
@@ -178,17 +200,71 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Db {
         state: &S,
     ) -> Result<Self, Self::Rejection> {
         let ctx = RequestContext::from_request_parts(parts, state).await?;
-        let ext: Arc<SQLAlchemy> = ctx.app().extension::<SQLAlchemy>().ok_or_else(|| {
-            HttpError::internal(
-                "Db needs the SQLAlchemy extension: add .extension(SQLAlchemy::new()) to the app",
-            )
-        })?;
-        let engine = ext.engine().cloned().ok_or_else(|| {
-            HttpError::internal(
-                "the database is not connected: the app's startup tasks did not run",
-            )
-        })?;
-        Ok(Db(engine))
+        Ok(Db(app_engine(&ctx, "Db")?))
+    }
+}
+
+/// The request's database session (Flask-SQLAlchemy's `db.session`): derefs to
+/// [`Session`]. Every `DbSession` of one request is the same session; at the end of the
+/// request (teardown) what it did not commit is rolled back.
+///
+/// ```
+/// use flask::{Flask, routing::post};
+/// use flask_sqlalchemy::{DbSession, Model, SQLAlchemy};
+///
+/// #[derive(Debug, Model)]
+/// struct Note {
+///     #[model(primary_key)]
+///     id: i64,
+///     body: String,
+/// }
+///
+/// async fn add(db: DbSession, body: String) -> Result<String, flask::Error> {
+///     let mut note = Note { id: 0, body };
+///     db.add(&mut note).await?;
+///     if note.body.is_empty() {
+///         // Not committed: rolled back when the request ends.
+///         return Err(flask::Error::with_description(flask::StatusCode::BAD_REQUEST, "a note needs a body"));
+///     }
+///     db.commit().await?;
+///     Ok(format!("note {}", note.id))
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = Flask::new("notes")
+///     .configure(|c| c.set("SQLALCHEMY_DATABASE_URI", "sqlite://"))
+///     .extension(SQLAlchemy::new().model::<Note>().create_all_on_startup())
+///     .route("/notes", post(add))
+///     .test_client();
+/// assert_eq!(client.post("/notes").body("").send().await.status(), 400);
+/// assert_eq!(client.post("/notes").body("hello").send().await.text(), "note 1");
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct DbSession(Arc<Session>);
+
+impl Deref for DbSession {
+    type Target = Session;
+    fn deref(&self) -> &Session {
+        &self.0
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for DbSession {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let ctx = RequestContext::from_request_parts(parts, state).await?;
+        let g = ctx.g();
+        if let Some(session) = g.get::<DbSession>() {
+            return Ok(session);
+        }
+        let session = DbSession(Arc::new(app_engine(&ctx, "DbSession")?.session()));
+        g.insert(session.clone());
+        Ok(session)
     }
 }
 
@@ -201,6 +277,13 @@ fn not_found(description: Option<&str>) -> HttpError {
 
 impl Engine {
     /// The row of `M` with primary key `pk`, or a 404 (Flask-SQLAlchemy's `get_or_404`).
+    pub async fn get_or_404<M: Model>(&self, pk: impl Into<Value>) -> Result<M, HttpError> {
+        self.get::<M>(pk).await?.ok_or_else(|| not_found(None))
+    }
+}
+
+impl Session {
+    /// The row of `M` with primary key `pk`, or a 404 (`get_or_404`).
     pub async fn get_or_404<M: Model>(&self, pk: impl Into<Value>) -> Result<M, HttpError> {
         self.get::<M>(pk).await?.ok_or_else(|| not_found(None))
     }

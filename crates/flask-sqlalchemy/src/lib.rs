@@ -40,7 +40,7 @@ mod value;
 pub use engine::{DatabaseUri, Dialect, Engine, EngineOptions, RecordedQuery, SqliteLocation};
 pub use error::Error;
 #[cfg(feature = "flask")]
-pub use flask_ext::{Db, PageArgs, SQLAlchemy};
+pub use flask_ext::{Db, DbSession, PageArgs, SQLAlchemy};
 pub use flask_sqlalchemy_macros::Model;
 pub use model::{
     Assign, Col, Column, ColumnType, FieldType, Filter, ForeignKey, MetaData, Model, Numeric,

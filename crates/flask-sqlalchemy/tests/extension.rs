@@ -4,7 +4,7 @@
 
 use flask::routing::get;
 use flask::{Error, Flask, Path};
-use flask_sqlalchemy::{Db, Model, SQLAlchemy};
+use flask_sqlalchemy::{Db, DbSession, Model, SQLAlchemy};
 
 #[derive(Debug, Model)]
 #[model(table = "ext_item")]
@@ -47,6 +47,34 @@ async fn queries(db: Db) -> String {
     db.recorded_queries().len().to_string()
 }
 
+/// Adds an item in the request's session; two extractors, one session. Commits when the
+/// path says so, fails or panics after writing when it says that.
+async fn session_add(
+    first: DbSession,
+    second: DbSession,
+    Path((name, then)): Path<(String, String)>,
+) -> Result<String, Error> {
+    let mut item = Item { id: 0, name };
+    first.add(&mut item).await?;
+    let seen = second.select::<Item>().count().await?;
+    match then.as_str() {
+        "commit" => second.commit().await?,
+        "fail" => {
+            return Err(Error::with_description(
+                flask::StatusCode::BAD_REQUEST,
+                "refused after writing",
+            ));
+        }
+        "panic" => panic!("handler failed after writing"),
+        _ => {}
+    }
+    Ok(format!("{} {seen}", item.id))
+}
+
+async fn count(db: Db) -> Result<String, Error> {
+    Ok(db.select::<Item>().count().await?.to_string())
+}
+
 fn app() -> Flask {
     Flask::new("ext")
         .configure(|c| {
@@ -59,6 +87,8 @@ fn app() -> Flask {
         .route("/first/<name>", get(first_named))
         .route("/add/<name>", get(add))
         .route("/queries", get(queries))
+        .route("/session/<name>/<then>", get(session_add))
+        .route("/count", get(count))
 }
 
 #[tokio::test]
@@ -80,6 +110,25 @@ async fn the_or_404_helpers() {
     // SQLALCHEMY_RECORD_QUERIES: every statement so far was recorded.
     let n: usize = c.get("/queries").send().await.text().parse().unwrap();
     assert!(n >= 10, "{n}");
+}
+
+#[tokio::test]
+async fn the_request_session_commits_or_rolls_back_at_teardown() {
+    let c = app().test_client();
+    // Both extractors are the same session: the second sees the first's row.
+    assert_eq!(c.get("/session/apple/commit").send().await.text(), "1 1");
+    assert_eq!(c.get("/count").send().await.text(), "1");
+    // Not committed: rolled back at the end of the request.
+    assert_eq!(c.get("/session/pear/nothing").send().await.text(), "2 2");
+    assert_eq!(c.get("/count").send().await.text(), "1");
+    let r = c.get("/session/pear/fail").send().await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(c.get("/count").send().await.text(), "1");
+    let r = c.get("/session/pear/panic").send().await;
+    assert_eq!(r.status(), 500);
+    assert_eq!(c.get("/count").send().await.text(), "1");
+    assert_eq!(c.get("/session/plum/commit").send().await.text(), "2 2");
+    assert_eq!(c.get("/count").send().await.text(), "2");
 }
 
 #[test]
