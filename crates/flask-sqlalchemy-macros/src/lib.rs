@@ -110,20 +110,137 @@ fn field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
     Ok(out)
 }
 
-fn table_name(input: &DeriveInput) -> syn::Result<String> {
+/// Which relationship a struct attribute declares.
+#[derive(Clone, Copy, PartialEq)]
+enum RelKind {
+    BelongsTo,
+    HasMany,
+    ManyToMany,
+}
+
+/// `belongs_to(author: User, key = author_id)`, `has_many(posts: Post, key = author_id,
+/// cascade = "delete")`, `many_to_many(tags: Tag, secondary = PostTag, local = post_id,
+/// remote = tag_id)`.
+struct RelAttr {
+    kind: RelKind,
+    name: syn::Ident,
+    target: syn::Path,
+    key: Option<syn::Ident>,
+    secondary: Option<syn::Path>,
+    local: Option<syn::Ident>,
+    remote: Option<syn::Ident>,
+    cascade_delete: bool,
+}
+
+const STRUCT_KEYS: &str = "table = \"name\", belongs_to(name: Model, key = field), \
+                           has_many(name: Model, key = field_of_model, cascade = \"delete\"), \
+                           many_to_many(name: Model, secondary = Association, local = field, \
+                           remote = field)";
+
+fn parse_relationship(kind: RelKind, input: syn::parse::ParseStream) -> syn::Result<RelAttr> {
+    let content;
+    syn::parenthesized!(content in input);
+    let name: syn::Ident = content.parse()?;
+    content.parse::<syn::Token![:]>()?;
+    let target: syn::Path = content.parse()?;
+    let mut rel = RelAttr {
+        kind,
+        name,
+        target,
+        key: None,
+        secondary: None,
+        local: None,
+        remote: None,
+        cascade_delete: false,
+    };
+    while !content.is_empty() {
+        content.parse::<syn::Token![,]>()?;
+        if content.is_empty() {
+            break;
+        }
+        let key: syn::Ident = content.parse()?;
+        content.parse::<syn::Token![=]>()?;
+        match (kind, key.to_string().as_str()) {
+            (RelKind::BelongsTo | RelKind::HasMany, "key") => rel.key = Some(content.parse()?),
+            (RelKind::HasMany, "cascade") => {
+                let v: LitStr = content.parse()?;
+                let text = v.value();
+                let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+                if let Some(bad) = parts
+                    .iter()
+                    .find(|p| !matches!(**p, "delete" | "all" | "delete-orphan" | "save-update"))
+                {
+                    return Err(syn::Error::new(
+                        v.span(),
+                        format!(
+                            "unknown cascade {bad:?}: use \"delete\" or \"all, delete-orphan\""
+                        ),
+                    ));
+                }
+                rel.cascade_delete = parts.iter().any(|p| matches!(*p, "delete" | "all"));
+            }
+            (RelKind::ManyToMany, "secondary") => rel.secondary = Some(content.parse()?),
+            (RelKind::ManyToMany, "local") => rel.local = Some(content.parse()?),
+            (RelKind::ManyToMany, "remote") => rel.remote = Some(content.parse()?),
+            _ => {
+                let allowed = match kind {
+                    RelKind::BelongsTo => "key = field",
+                    RelKind::HasMany => "key = field_of_the_related_model, cascade = \"delete\"",
+                    RelKind::ManyToMany => "secondary = Association, local = field, remote = field",
+                };
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("unknown relationship setting `{key}`: use {allowed}"),
+                ));
+            }
+        }
+    }
+    let missing = match kind {
+        RelKind::BelongsTo | RelKind::HasMany if rel.key.is_none() => Some("key = field"),
+        RelKind::ManyToMany
+            if rel.secondary.is_none() || rel.local.is_none() || rel.remote.is_none() =>
+        {
+            Some("secondary = Association, local = field, remote = field")
+        }
+        _ => None,
+    };
+    if let Some(missing) = missing {
+        return Err(syn::Error::new(
+            rel.name.span(),
+            format!("the relationship `{}` needs {missing}", rel.name),
+        ));
+    }
+    Ok(rel)
+}
+
+fn struct_attrs(input: &DeriveInput) -> syn::Result<(String, Vec<RelAttr>)> {
     let mut name = None;
+    let mut rels = Vec::new();
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("model")) {
         attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("table") {
+            let kind = if meta.path.is_ident("table") {
                 let v: LitStr = meta.value()?.parse()?;
                 name = Some(v.value());
-                Ok(())
+                return Ok(());
+            } else if meta.path.is_ident("belongs_to") {
+                RelKind::BelongsTo
+            } else if meta.path.is_ident("has_many") {
+                RelKind::HasMany
+            } else if meta.path.is_ident("many_to_many") {
+                RelKind::ManyToMany
             } else {
-                Err(meta.error("unknown model attribute on the struct: use table = \"name\""))
-            }
+                return Err(meta.error(format!(
+                    "unknown model attribute on the struct: use {STRUCT_KEYS}"
+                )));
+            };
+            rels.push(parse_relationship(kind, meta.input)?);
+            Ok(())
         })?;
     }
-    Ok(name.unwrap_or_else(|| snake_case(&input.ident.to_string())))
+    Ok((
+        name.unwrap_or_else(|| snake_case(&input.ident.to_string())),
+        rels,
+    ))
 }
 
 /// Flask-SQLAlchemy's default table name: `BlogPost` -> `blog_post`, `HTTPRequest` ->
@@ -181,7 +298,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             "#[derive(Model)] does not take generic parameters",
         ));
     }
-    let table = table_name(input)?;
+    let (table, rels) = struct_attrs(input)?;
     let parsed: Vec<(&syn::Field, FieldAttrs)> = fields
         .named
         .iter()
@@ -308,21 +425,24 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             #vis const #fname: ::flask_sqlalchemy::Col<#ident, #ty> = ::flask_sqlalchemy::Col::new(#i);
         });
         values.push(quote!(<#ty as #ff>::to_value(&self.#fname)));
-        reads_sqlite.push(quote!(#fname: <#ty as #ff>::from_sqlite(row, #i)?));
-        reads_pg.push(quote!(#fname: <#ty as #ff>::from_postgres(row, #i)?));
-        reads_mysql.push(quote!(#fname: <#ty as #ff>::from_mysql(row, #i)?));
+        reads_sqlite.push(quote!(#fname: <#ty as #ff>::from_sqlite(row, offset + #i)?));
+        reads_pg.push(quote!(#fname: <#ty as #ff>::from_postgres(row, offset + #i)?));
+        reads_mysql.push(quote!(#fname: <#ty as #ff>::from_mysql(row, offset + #i)?));
     }
+    let (relationships, rel_consts) = relationships(ident, vis, &parsed, &rels)?;
     let sqlx = quote!(::flask_sqlalchemy::__private::sqlx);
     Ok(quote! {
         #(#checks)*
         impl #ident {
             #(#col_consts)*
+            #(#rel_consts)*
         }
 
         impl ::flask_sqlalchemy::Model for #ident {
             const TABLE: ::flask_sqlalchemy::Table = ::flask_sqlalchemy::Table {
                 name: #table,
                 columns: &[#(#columns),*],
+                relationships: &[#(#relationships),*],
             };
 
             fn values(&self) -> ::std::vec::Vec<::flask_sqlalchemy::Value> {
@@ -333,19 +453,120 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 #set_auto
             }
 
-            fn from_sqlite(row: &#sqlx::sqlite::SqliteRow) -> ::core::result::Result<Self, #sqlx::Error> {
+            fn from_sqlite(row: &#sqlx::sqlite::SqliteRow, offset: usize) -> ::core::result::Result<Self, #sqlx::Error> {
                 ::core::result::Result::Ok(Self { #(#reads_sqlite),* })
             }
 
-            fn from_postgres(row: &#sqlx::postgres::PgRow) -> ::core::result::Result<Self, #sqlx::Error> {
+            fn from_postgres(row: &#sqlx::postgres::PgRow, offset: usize) -> ::core::result::Result<Self, #sqlx::Error> {
                 ::core::result::Result::Ok(Self { #(#reads_pg),* })
             }
 
-            fn from_mysql(row: &#sqlx::mysql::MySqlRow) -> ::core::result::Result<Self, #sqlx::Error> {
+            fn from_mysql(row: &#sqlx::mysql::MySqlRow, offset: usize) -> ::core::result::Result<Self, #sqlx::Error> {
                 ::core::result::Result::Ok(Self { #(#reads_mysql),* })
             }
         }
     })
+}
+
+/// The relationships' metadata and their typed consts (`Post::author`).
+///
+/// Keys are kept as field names, resolved to columns when used: a const of one table that
+/// read another's columns would make a cycle of self-referential or mutual relationships.
+/// The consts below check at compile time that the named fields exist.
+fn relationships(
+    ident: &syn::Ident,
+    vis: &syn::Visibility,
+    fields: &[(&syn::Field, FieldAttrs)],
+    rels: &[RelAttr],
+) -> syn::Result<(Vec<Tokens>, Vec<Tokens>)> {
+    let fsa = quote!(::flask_sqlalchemy);
+    let column_of = |name: &syn::Ident| -> syn::Result<String> {
+        fields
+            .iter()
+            .find(|(f, _)| f.ident.as_ref() == Some(name))
+            .map(|(f, a)| {
+                a.column.clone().unwrap_or_else(|| {
+                    f.ident
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                })
+            })
+            .ok_or_else(|| syn::Error::new(name.span(), format!("`{ident}` has no field `{name}`")))
+    };
+    let mut metadata = Vec::new();
+    let mut consts = Vec::new();
+    for (i, rel) in rels.iter().enumerate() {
+        let name = &rel.name;
+        let name_str = name.to_string();
+        let target = &rel.target;
+        let cascade = rel.cascade_delete;
+        let (kind, marker, check) = match rel.kind {
+            RelKind::BelongsTo => {
+                let key = rel
+                    .key
+                    .as_ref()
+                    .map(column_of)
+                    .transpose()?
+                    .unwrap_or_default();
+                (
+                    quote!(#fsa::RelationKind::ManyToOne { column: #key }),
+                    quote!(#fsa::ToOne),
+                    Tokens::new(),
+                )
+            }
+            RelKind::HasMany => {
+                let key = rel
+                    .key
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                let key_ident = &rel.key;
+                (
+                    quote!(#fsa::RelationKind::OneToMany { column: #key }),
+                    quote!(#fsa::ToMany),
+                    quote!(let _ = <#target>::#key_ident;),
+                )
+            }
+            RelKind::ManyToMany => {
+                let (secondary, local, remote) = (&rel.secondary, &rel.local, &rel.remote);
+                let (local_str, remote_str) = (
+                    local.as_ref().map(ToString::to_string).unwrap_or_default(),
+                    remote.as_ref().map(ToString::to_string).unwrap_or_default(),
+                );
+                (
+                    quote!(#fsa::RelationKind::ManyToMany {
+                        secondary: || &<#secondary as #fsa::Model>::TABLE,
+                        local: #local_str,
+                        remote: #remote_str,
+                    }),
+                    quote!(#fsa::ManyToMany),
+                    quote!(let _ = (<#secondary>::#local, <#secondary>::#remote);),
+                )
+            }
+        };
+        metadata.push(quote! {
+            #fsa::Relationship {
+                name: #name_str,
+                target: || &<#target as #fsa::Model>::TABLE,
+                kind: #kind,
+                cascade_delete: #cascade,
+            }
+        });
+        let doc = format!(
+            "The `{name_str}` relationship, to load (`{ident}::{name_str}.load(&db, &row)`) and \
+             join."
+        );
+        consts.push(quote! {
+            #[doc = #doc]
+            #[allow(non_upper_case_globals)]
+            #vis const #name: #fsa::Rel<#ident, #target, #marker> = {
+                #check
+                #fsa::Rel::new(#i)
+            };
+        });
+    }
+    Ok((metadata, consts))
 }
 
 #[cfg(test)]

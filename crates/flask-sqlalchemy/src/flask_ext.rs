@@ -179,6 +179,18 @@ impl Deref for Db {
     }
 }
 
+impl crate::Executor for Db {
+    fn run_on(&self) -> crate::__private::RunOn<'_> {
+        self.0.run_on()
+    }
+}
+
+impl crate::Executor for DbSession {
+    fn run_on(&self) -> crate::__private::RunOn<'_> {
+        self.0.run_on()
+    }
+}
+
 /// The app's engine, or a 500 naming the fix.
 fn app_engine(ctx: &RequestContext, extractor: &str) -> Result<Engine, HttpError> {
     let ext: Arc<SQLAlchemy> = ctx.app().extension::<SQLAlchemy>().ok_or_else(|| {

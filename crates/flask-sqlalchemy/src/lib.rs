@@ -43,8 +43,9 @@ pub use error::Error;
 pub use flask_ext::{Db, DbSession, PageArgs, SQLAlchemy};
 pub use flask_sqlalchemy_macros::Model;
 pub use model::{
-    Assign, Col, Column, ColumnType, FieldType, Filter, ForeignKey, MetaData, Model, Numeric,
-    OrderBy, Pagination, ReferentialAction, Select, Table, Textual,
+    Assign, Col, Column, ColumnType, Executor, FieldType, Filter, ForeignKey, Joined, Loads,
+    ManyToMany, MetaData, Model, Numeric, OrderBy, Pagination, ReferentialAction, Rel,
+    RelationKind, Relationship, Select, SelectIn, Table, Textual, ToMany, ToOne,
 };
 pub use row::Row;
 pub use session::{Savepoint, Session};
@@ -54,5 +55,6 @@ pub use value::Value;
 /// What `#[derive(Model)]` refers to; not part of the API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::model::RunOn;
     pub use sqlx;
 }

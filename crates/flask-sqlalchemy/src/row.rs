@@ -55,7 +55,7 @@ fn decode_err(column: &str, e: &sqlx::Error) -> Error {
 /// Converts driver rows with `read(row, index, type name)` for each non-NULL value.
 fn convert<R>(
     rows: &[R],
-    read: impl Fn(&R, usize, &str, &str) -> Result<Value, Error>,
+    read: fn(&R, usize, &str, &str) -> Result<Value, Error>,
 ) -> Result<Vec<crate::Row>, Error>
 where
     R: sqlx::Row,
@@ -92,7 +92,47 @@ where
 }
 
 pub(crate) fn from_sqlite(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Vec<Row>, Error> {
-    convert(rows, |row, i, ty, col| {
+    convert(rows, read_sqlite)
+}
+
+pub(crate) fn from_postgres(rows: &[sqlx::postgres::PgRow]) -> Result<Vec<Row>, Error> {
+    convert(rows, read_postgres)
+}
+
+pub(crate) fn from_mysql(rows: &[sqlx::mysql::MySqlRow]) -> Result<Vec<Row>, Error> {
+    convert(rows, read_mysql)
+}
+
+/// The value at column `i` of one driver row, whatever its type (`NULL` included).
+pub(crate) fn value_at<R>(
+    row: &R,
+    i: usize,
+    read: fn(&R, usize, &str, &str) -> Result<Value, Error>,
+) -> Result<Value, Error>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+{
+    let raw = row.try_get_raw(i).map_err(|e| decode_err("?", &e))?;
+    if raw.is_null() {
+        return Ok(Value::Null);
+    }
+    let ty = raw.type_info().name().to_ascii_uppercase();
+    let name = row
+        .columns()
+        .get(i)
+        .map(|c| c.name().to_owned())
+        .unwrap_or_default();
+    read(row, i, &ty, &name)
+}
+
+pub(crate) fn read_sqlite(
+    row: &sqlx::sqlite::SqliteRow,
+    i: usize,
+    ty: &str,
+    col: &str,
+) -> Result<Value, Error> {
+    {
         let e = |e: sqlx::Error| decode_err(col, &e);
         Ok(match ty {
             "INTEGER" | "INT" | "BIGINT" => Value::Int(row.try_get_unchecked(i).map_err(e)?),
@@ -103,11 +143,16 @@ pub(crate) fn from_sqlite(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Vec<Row>, 
             "BLOB" => Value::Bytes(row.try_get_unchecked(i).map_err(e)?),
             _ => Value::Text(row.try_get_unchecked(i).map_err(e)?),
         })
-    })
+    }
 }
 
-pub(crate) fn from_postgres(rows: &[sqlx::postgres::PgRow]) -> Result<Vec<Row>, Error> {
-    convert(rows, |row, i, ty, col| {
+pub(crate) fn read_postgres(
+    row: &sqlx::postgres::PgRow,
+    i: usize,
+    ty: &str,
+    col: &str,
+) -> Result<Value, Error> {
+    {
         let e = |e: sqlx::Error| decode_err(col, &e);
         Ok(match ty {
             "BOOL" => Value::Bool(row.try_get(i).map_err(e)?),
@@ -127,11 +172,16 @@ pub(crate) fn from_postgres(rows: &[sqlx::postgres::PgRow]) -> Result<Vec<Row>, 
             ),
             other => return Err(unsupported(col, other)),
         })
-    })
+    }
 }
 
-pub(crate) fn from_mysql(rows: &[sqlx::mysql::MySqlRow]) -> Result<Vec<Row>, Error> {
-    convert(rows, |row, i, ty, col| {
+pub(crate) fn read_mysql(
+    row: &sqlx::mysql::MySqlRow,
+    i: usize,
+    ty: &str,
+    col: &str,
+) -> Result<Value, Error> {
+    {
         let e = |e: sqlx::Error| decode_err(col, &e);
         Ok(match ty {
             "BOOLEAN" => Value::Bool(row.try_get(i).map_err(e)?),
@@ -165,5 +215,5 @@ pub(crate) fn from_mysql(rows: &[sqlx::mysql::MySqlRow]) -> Result<Vec<Row>, Err
             ),
             other => return Err(unsupported(col, other)),
         })
-    })
+    }
 }

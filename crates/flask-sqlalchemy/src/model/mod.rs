@@ -2,15 +2,21 @@
 //! as plain data (the migrations crate reads it).
 
 mod ddl;
+mod eager;
 mod field;
 pub(crate) mod ops;
 mod pagination;
 mod query;
+mod relation;
 pub(crate) mod write;
 
+pub use eager::{Joined, SelectIn};
 pub use field::FieldType;
 pub use pagination::Pagination;
 pub use query::{Col, Filter, OrderBy, Select, Textual};
+pub use relation::{
+    Executor, Loads, ManyToMany, Rel, RelationKind, Relationship, RunOn, ToMany, ToOne,
+};
 pub use write::{Assign, Numeric};
 
 use sqlx::mysql::MySqlRow;
@@ -96,19 +102,26 @@ pub struct Column {
     pub foreign_key: Option<ForeignKey>,
 }
 
-/// A model's table: its name and columns, in field order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A model's table: its name and columns, in field order, and the model's relationships.
+#[derive(Debug, Clone, Copy)]
 pub struct Table {
     /// The table's name (snake_case of the type unless `#[model(table = "...")]`).
     pub name: &'static str,
     /// The columns, in field order.
     pub columns: &'static [Column],
+    /// The relationships declared on the model, in declaration order.
+    pub relationships: &'static [Relationship],
 }
 
 impl Table {
     /// The primary key's columns.
     pub fn primary_key(&self) -> impl Iterator<Item = &Column> {
         self.columns.iter().filter(|c| c.primary_key)
+    }
+
+    /// The column named `name`.
+    pub fn column(&self, name: &str) -> Option<&'static Column> {
+        self.columns.iter().find(|c| c.name == name)
     }
 
     /// The column numbered by the database, if there is one.
@@ -161,14 +174,17 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// Sets the column the database numbered (after an insert).
     fn set_autoincrement(&mut self, id: i64);
 
-    /// Reads a row whose columns are in [`Model::TABLE`] order (SQLite).
-    fn from_sqlite(row: &SqliteRow) -> Result<Self, sqlx::Error>;
+    /// Reads the model from a row whose columns from `offset` on are in [`Model::TABLE`]
+    /// order (SQLite).
+    fn from_sqlite(row: &SqliteRow, offset: usize) -> Result<Self, sqlx::Error>;
 
-    /// Reads a row whose columns are in [`Model::TABLE`] order (PostgreSQL).
-    fn from_postgres(row: &PgRow) -> Result<Self, sqlx::Error>;
+    /// Reads the model from a row whose columns from `offset` on are in [`Model::TABLE`]
+    /// order (PostgreSQL).
+    fn from_postgres(row: &PgRow, offset: usize) -> Result<Self, sqlx::Error>;
 
-    /// Reads a row whose columns are in [`Model::TABLE`] order (MySQL/MariaDB).
-    fn from_mysql(row: &MySqlRow) -> Result<Self, sqlx::Error>;
+    /// Reads the model from a row whose columns from `offset` on are in [`Model::TABLE`]
+    /// order (MySQL/MariaDB).
+    fn from_mysql(row: &MySqlRow, offset: usize) -> Result<Self, sqlx::Error>;
 }
 
 /// The models of an app, as Flask-SQLAlchemy's `db.metadata`: what `create_all` creates.

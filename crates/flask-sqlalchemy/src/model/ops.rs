@@ -61,15 +61,15 @@ pub(crate) async fn fetch_models<M: Model>(
     match runner.fetch_stmt(q).await? {
         Rows::Sqlite(rows) => rows
             .iter()
-            .map(|r| M::from_sqlite(r).map_err(read))
+            .map(|r| M::from_sqlite(r, 0).map_err(read))
             .collect(),
         Rows::Postgres(rows) => rows
             .iter()
-            .map(|r| M::from_postgres(r).map_err(read))
+            .map(|r| M::from_postgres(r, 0).map_err(read))
             .collect(),
         Rows::MySql(rows) => rows
             .iter()
-            .map(|r| M::from_mysql(r).map_err(read))
+            .map(|r| M::from_mysql(r, 0).map_err(read))
             .collect(),
     }
 }

@@ -2,11 +2,13 @@
 
 use std::marker::PhantomData;
 
-use sea_query::{Asterisk, Expr, ExprTrait, Func, NullOrdering, Order, Query, SelectStatement};
+use sea_query::{
+    Asterisk, Expr, ExprTrait, Func, JoinType, NullOrdering, Order, Query, SelectStatement,
+};
 use sqlx::Row as _;
 
 use super::ops::{fetch_models, sea_value};
-use super::{Column, FieldType, Model};
+use super::{Column, FieldType, Model, Rel};
 use crate::engine::exec::{Rows, Runner};
 use crate::{Engine, Error};
 
@@ -234,6 +236,8 @@ pub struct Select<'e, M> {
     pub(crate) filters: Vec<Expr>,
     has_limit: bool,
     has_offset: bool,
+    /// Whether a table is joined (bulk update and delete refuse then).
+    has_join: bool,
     /// A mistake found while building (an unknown `filter_by` column), reported when run.
     error: Option<String>,
     _model: PhantomData<fn() -> M>,
@@ -247,6 +251,11 @@ impl Engine {
 }
 
 impl<'e, M: Model> Select<'e, M> {
+    /// What the query runs on, for as long as it can.
+    pub(crate) fn runner_copy(&self) -> Runner<'e> {
+        self.runner
+    }
+
     pub(crate) fn on(runner: Runner<'e>) -> Self {
         Select {
             runner,
@@ -254,6 +263,7 @@ impl<'e, M: Model> Select<'e, M> {
             filters: Vec::new(),
             has_limit: false,
             has_offset: false,
+            has_join: false,
             error: None,
             _model: PhantomData,
         }
@@ -303,6 +313,39 @@ impl<M: Model> Select<'_, M> {
         self
     }
 
+    /// Joins the table of `rel`'s related model (`INNER JOIN`, through the association
+    /// table for a many-to-many), so filters and orderings can use its columns:
+    /// `select::<Post>().join(Post::author).filter(User::name.eq("ann"))`. The relationship
+    /// may start from a model joined before (`.join(Post::author).join(User::team)`).
+    /// Joining a to-many relationship repeats a row once per match: add
+    /// [`distinct`](Select::distinct).
+    #[must_use]
+    pub fn join<A: Model, R: Model, K>(self, rel: Rel<A, R, K>) -> Self {
+        self.join_kind(rel, JoinType::InnerJoin)
+    }
+
+    /// As [`join`](Select::join), with a `LEFT OUTER JOIN`: rows without a related row stay
+    /// (their related columns are `NULL`; `filter(User::id.is_null())` finds them).
+    #[must_use]
+    pub fn outerjoin<A: Model, R: Model, K>(self, rel: Rel<A, R, K>) -> Self {
+        self.join_kind(rel, JoinType::LeftJoin)
+    }
+
+    fn join_kind<A: Model, R: Model, K>(mut self, rel: Rel<A, R, K>, kind: JoinType) -> Self {
+        if let Err(e) = rel.join_into(&mut self.stmt, kind, None) {
+            self.error.get_or_insert(e.to_string());
+        }
+        self.has_join = true;
+        self
+    }
+
+    /// Each distinct row once (`SELECT DISTINCT`).
+    #[must_use]
+    pub fn distinct(mut self) -> Self {
+        self.stmt.distinct();
+        self
+    }
+
     /// At most `n` rows.
     #[must_use]
     pub fn limit(mut self, n: u64) -> Self {
@@ -327,6 +370,7 @@ impl<M: Model> Select<'_, M> {
             filters: self.filters.clone(),
             has_limit: self.has_limit,
             has_offset: self.has_offset,
+            has_join: self.has_join,
             error: self.error.clone(),
             _model: PhantomData,
         }
@@ -337,6 +381,11 @@ impl<M: Model> Select<'_, M> {
         self.runner
     }
 
+    /// Whether a table is joined.
+    pub(crate) fn has_join(&self) -> bool {
+        self.has_join
+    }
+
     pub(crate) fn check(&self) -> Result<(), Error> {
         match &self.error {
             Some(e) => Err(Error::Bind(e.clone())),
@@ -345,7 +394,7 @@ impl<M: Model> Select<'_, M> {
     }
 
     /// The statement to run: SQLite and MySQL need a LIMIT for an OFFSET.
-    fn statement(&self) -> SelectStatement {
+    pub(crate) fn statement(&self) -> SelectStatement {
         let mut stmt = self.stmt.clone();
         if self.has_offset && !self.has_limit {
             match self.runner.dialect() {

@@ -3,10 +3,13 @@
 
 use sea_query::{DeleteStatement, Expr, ExprTrait, Query, UpdateStatement};
 
+use std::collections::HashSet;
+
 use super::ops::sea_value;
-use super::{Col, FieldType, Model, Select};
-use crate::engine::exec::Runner;
-use crate::{Engine, Error};
+use super::relation::{Key, column_of, key, single_key};
+use super::{Col, FieldType, Model, RelationKind, Select, Table};
+use crate::engine::exec::{Rows, Runner};
+use crate::{Engine, Error, Value};
 
 /// One `SET column = ...` of a bulk update: `Post::title.set("x")`, `Post::views.plus(1)`.
 #[derive(Debug, Clone)]
@@ -50,6 +53,18 @@ impl<M: Model, T: FieldType + Numeric> Col<M, T> {
 }
 
 impl<M: Model> Select<'_, M> {
+    fn refuse_join(&self, what: &str) -> Result<(), Error> {
+        if self.has_join() {
+            return Err(Error::Bind(format!(
+                "{what}() of {} cannot use a join: filter with a subquery instead, such as \
+                 {}::id.in_(ids)",
+                M::TABLE.name,
+                M::TABLE.name
+            )));
+        }
+        Ok(())
+    }
+
     /// Updates every matching row (`update(Post).where(...).values(...)`); returns how many
     /// rows matched or changed, as the database counts. Ordering and limits are ignored.
     pub async fn update(
@@ -57,6 +72,7 @@ impl<M: Model> Select<'_, M> {
         assignments: impl IntoIterator<Item = Assign<M>>,
     ) -> Result<u64, Error> {
         self.check()?;
+        self.refuse_join("update")?;
         let mut stmt: UpdateStatement = Query::update();
         stmt.table(M::TABLE.name);
         let mut any = false;
@@ -80,6 +96,7 @@ impl<M: Model> Select<'_, M> {
     /// filter it deletes them all, as SQL does.
     pub async fn delete(self) -> Result<u64, Error> {
         self.check()?;
+        self.refuse_join("delete")?;
         let mut stmt: DeleteStatement = Query::delete();
         stmt.from_table(M::TABLE.name);
         for f in &self.filters {
@@ -133,13 +150,133 @@ pub(crate) async fn update<M: Model>(runner: Runner<'_>, model: &M) -> Result<u6
 }
 
 /// Deletes `model`'s row, found by primary key; returns how many rows went (0 or 1).
+/// Related rows of its `cascade = "delete"` relationships go first, and its links in
+/// many-to-many association tables, all in one transaction.
 pub(crate) async fn delete<M: Model>(runner: Runner<'_>, model: &M) -> Result<u64, Error> {
+    let table = &M::TABLE;
+    if table
+        .relationships
+        .iter()
+        .any(|r| r.cascade_delete || matches!(r.kind, RelationKind::ManyToMany { .. }))
+    {
+        let key = single_key(table)?;
+        let at = table.columns.iter().position(|c| c.name == key.name);
+        let pk = at
+            .and_then(|i| model.values().into_iter().nth(i))
+            .unwrap_or(Value::Null);
+        let mut deleted = HashSet::new();
+        return match runner {
+            Runner::Engine(engine) => {
+                let session = engine.session();
+                let on = Runner::Session(&session);
+                let n = delete_rows(on, table, vec![pk], &mut deleted, 0).await?;
+                session.commit().await?;
+                Ok(n)
+            }
+            Runner::Session(_) => delete_rows(runner, table, vec![pk], &mut deleted, 0).await,
+        };
+    }
     let mut stmt: DeleteStatement = Query::delete();
     stmt.from_table(M::TABLE.name);
     for key in by_primary_key(model)? {
         stmt.and_where(key);
     }
     Ok(runner.execute_stmt(&stmt).await?.rows_affected)
+}
+
+/// How deep cascading deletes may go: deeper, the rows form a cycle.
+const MAX_CASCADE_DEPTH: usize = 100;
+
+/// Deletes the rows of `table` whose primary key is in `keys`, after what cascades from
+/// them (deepest rows first, so every foreign key holds at every statement, as MySQL
+/// checks); returns how many rows of `table` went. `deleted` keeps what is gone.
+async fn delete_rows(
+    runner: Runner<'_>,
+    table: &'static Table,
+    keys: Vec<Value>,
+    deleted: &mut HashSet<(&'static str, Key)>,
+    depth: usize,
+) -> Result<u64, Error> {
+    let not_deleted = |keys: Vec<Value>, deleted: &HashSet<(&'static str, Key)>| -> Vec<Value> {
+        keys.into_iter()
+            .filter(|v| key(v).is_some_and(|k| !deleted.contains(&(table.name, k))))
+            .collect()
+    };
+    let keys = not_deleted(keys, deleted);
+    if keys.is_empty() {
+        return Ok(0);
+    }
+    if depth > MAX_CASCADE_DEPTH {
+        return Err(Error::Bind(format!(
+            "deleting from {} cascades more than {MAX_CASCADE_DEPTH} levels deep: the rows \
+             reference each other in a cycle; set one of the keys to NULL first",
+            table.name
+        )));
+    }
+    let pk = single_key(table)?;
+    for rel in table.relationships {
+        match rel.kind {
+            RelationKind::OneToMany { column } if rel.cascade_delete => {
+                let child = (rel.target)();
+                let (child_col, child_key) = (column_of(child, column)?, single_key(child)?);
+                let mut children = Vec::new();
+                for chunk in keys.chunks(500) {
+                    let mut q = Query::select();
+                    q.column((child.name, child_key.name))
+                        .from(child.name)
+                        .and_where(
+                            Expr::col((child.name, child_col.name))
+                                .is_in(chunk.iter().map(|k| sea_value(k, child_col.ty))),
+                        );
+                    children.extend(first_column(runner.fetch_stmt(&q).await?)?);
+                }
+                // A row that is its own child would recurse for ever: it goes with this level.
+                if child.name == table.name {
+                    let same: HashSet<Key> = keys.iter().filter_map(key).collect();
+                    let theirs: HashSet<Key> = children.iter().filter_map(key).collect();
+                    if theirs.is_subset(&same) && same.is_subset(&theirs) {
+                        continue;
+                    }
+                }
+                Box::pin(delete_rows(runner, child, children, deleted, depth + 1)).await?;
+            }
+            RelationKind::ManyToMany {
+                secondary, local, ..
+            } => {
+                let secondary = secondary();
+                let local = column_of(secondary, local)?;
+                for chunk in keys.chunks(500) {
+                    let mut q = Query::delete();
+                    q.from_table(secondary.name).and_where(
+                        Expr::col(local.name).is_in(chunk.iter().map(|k| sea_value(k, local.ty))),
+                    );
+                    runner.execute_stmt(&q).await?;
+                }
+            }
+            _ => {}
+        }
+    }
+    // Rows of this table may have gone deeper down (a self-referential cascade).
+    let keys = not_deleted(keys, deleted);
+    let mut gone = 0;
+    for chunk in keys.chunks(500) {
+        let mut q = Query::delete();
+        q.from_table(table.name)
+            .and_where(Expr::col(pk.name).is_in(chunk.iter().map(|k| sea_value(k, pk.ty))));
+        gone += runner.execute_stmt(&q).await?.rows_affected;
+    }
+    deleted.extend(keys.iter().filter_map(key).map(|k| (table.name, k)));
+    Ok(gone)
+}
+
+/// The first value of each row.
+fn first_column(rows: Rows) -> Result<Vec<Value>, Error> {
+    use crate::row::{read_mysql, read_postgres, read_sqlite, value_at};
+    match rows {
+        Rows::Sqlite(r) => r.iter().map(|r| value_at(r, 0, read_sqlite)).collect(),
+        Rows::Postgres(r) => r.iter().map(|r| value_at(r, 0, read_postgres)).collect(),
+        Rows::MySql(r) => r.iter().map(|r| value_at(r, 0, read_mysql)).collect(),
+    }
 }
 
 impl Engine {
