@@ -43,9 +43,10 @@ pub use error::Error;
 pub use flask_ext::{Db, DbSession, PageArgs, SQLAlchemy};
 pub use flask_sqlalchemy_macros::Model;
 pub use model::{
-    Assign, Col, Column, ColumnType, Executor, FieldType, Filter, ForeignKey, Joined, Loads,
-    ManyToMany, MetaData, Model, Numeric, OrderBy, Pagination, ReferentialAction, Rel,
-    RelationKind, Relationship, Select, SelectIn, Table, Textual, ToMany, ToOne,
+    Assign, Col, Column, ColumnSelect, ColumnType, Columns, Executor, FieldType, Filter,
+    ForeignKey, IntoExpr, Joined, Loads, ManyToMany, MetaData, Model, Nullable, Numeric, OrderBy,
+    Pagination, ReferentialAction, Rel, RelationKind, Relationship, Select, SelectIn, SqlExpr,
+    Summable, Table, Textual, ToMany, ToOne, exists, func,
 };
 pub use row::Row;
 pub use session::{Savepoint, Session};

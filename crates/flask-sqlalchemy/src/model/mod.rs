@@ -1,6 +1,7 @@
 //! Models: Rust structs mapped to tables with `#[derive(Model)]`, and their table metadata
 //! as plain data (the migrations crate reads it).
 
+mod columns;
 mod ddl;
 mod eager;
 mod field;
@@ -10,6 +11,7 @@ mod query;
 mod relation;
 pub(crate) mod write;
 
+pub use columns::{ColumnSelect, Columns, IntoExpr, Nullable, SqlExpr, Summable, exists, func};
 pub use eager::{Joined, SelectIn};
 pub use field::FieldType;
 pub use pagination::Pagination;

@@ -156,7 +156,7 @@ impl<M: Model, T: FieldType + Textual> Col<M, T> {
 /// A condition for [`Select::filter`]; combine with [`and`](Filter::and),
 /// [`or`](Filter::or) and [`not`](Filter::not).
 #[derive(Debug, Clone)]
-pub struct Filter(Expr);
+pub struct Filter(pub(crate) Expr);
 
 impl Filter {
     /// Both.
@@ -185,6 +185,14 @@ pub struct OrderBy {
 }
 
 impl OrderBy {
+    pub(crate) fn new(expr: Expr, order: Order) -> Self {
+        OrderBy {
+            expr,
+            order,
+            nulls: None,
+        }
+    }
+
     /// `NULL`s before the other values.
     pub fn nulls_first(mut self) -> Self {
         self.nulls = Some(NullOrdering::First);
@@ -238,6 +246,8 @@ pub struct Select<'e, M> {
     has_offset: bool,
     /// Whether a table is joined (bulk update and delete refuse then).
     has_join: bool,
+    /// Whether rows are distinct (a count must keep the columns then).
+    distinct: bool,
     /// A mistake found while building (an unknown `filter_by` column), reported when run.
     error: Option<String>,
     _model: PhantomData<fn() -> M>,
@@ -264,6 +274,7 @@ impl<'e, M: Model> Select<'e, M> {
             has_limit: false,
             has_offset: false,
             has_join: false,
+            distinct: false,
             error: None,
             _model: PhantomData,
         }
@@ -343,6 +354,7 @@ impl<M: Model> Select<'_, M> {
     #[must_use]
     pub fn distinct(mut self) -> Self {
         self.stmt.distinct();
+        self.distinct = true;
         self
     }
 
@@ -371,6 +383,7 @@ impl<M: Model> Select<'_, M> {
             has_limit: self.has_limit,
             has_offset: self.has_offset,
             has_join: self.has_join,
+            distinct: self.distinct,
             error: self.error.clone(),
             _model: PhantomData,
         }
@@ -379,6 +392,11 @@ impl<M: Model> Select<'_, M> {
     /// What the query runs on.
     pub(crate) fn runner(&self) -> Runner<'_> {
         self.runner
+    }
+
+    /// The statement being built.
+    pub(crate) fn stmt_mut(&mut self) -> &mut SelectStatement {
+        &mut self.stmt
     }
 
     /// Whether a table is joined.
@@ -455,6 +473,12 @@ impl<M: Model> Select<'_, M> {
         self.check()?;
         let mut inner = self.statement();
         inner.clear_order_by();
+        if !self.distinct {
+            // One row per row (or per group) is all a count needs, and a grouped query
+            // could not select the model's other columns anyway.
+            inner.clear_selects();
+            inner.expr(Expr::cust("1"));
+        }
         let mut q = Query::select();
         q.expr(Func::count(Expr::col(Asterisk)))
             .from_subquery(inner, "anon_1");
