@@ -17,6 +17,106 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
     }
 }
 
+/// Stores a unit-only enum as its variant names, in a `VARCHAR` column with a `CHECK`
+/// constraint (SQLAlchemy's `Enum`). See `flask_sqlalchemy::Enum`.
+#[proc_macro_derive(Enum)]
+pub fn derive_enum(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match expand_enum(&input) {
+        Ok(tokens) => tokens.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+fn expand_enum(input: &DeriveInput) -> syn::Result<Tokens> {
+    let ident = &input.ident;
+    let Data::Enum(data) = &input.data else {
+        return Err(syn::Error::new(
+            ident.span(),
+            "#[derive(Enum)] works on enums whose variants have no fields",
+        ));
+    };
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new(
+            input.generics.span(),
+            "#[derive(Enum)] does not take generic parameters",
+        ));
+    }
+    let mut names = Vec::new();
+    let mut variants = Vec::new();
+    for v in &data.variants {
+        if !matches!(v.fields, Fields::Unit) {
+            return Err(syn::Error::new(
+                v.span(),
+                format!(
+                    "the variant `{}` has fields: #[derive(Enum)] stores variant names only",
+                    v.ident
+                ),
+            ));
+        }
+        names.push(v.ident.to_string());
+        variants.push(&v.ident);
+    }
+    if names.is_empty() {
+        return Err(syn::Error::new(
+            ident.span(),
+            "#[derive(Enum)] needs at least one variant",
+        ));
+    }
+    let max = u32::try_from(names.iter().map(String::len).max().unwrap_or(1)).unwrap_or(255);
+    let fsa = quote!(::flask_sqlalchemy);
+    let sqlx = quote!(::flask_sqlalchemy::__private::sqlx);
+    let type_name = ident.to_string();
+    Ok(quote! {
+        impl #ident {
+            /// The name stored for this variant.
+            pub fn as_str(&self) -> &'static str {
+                match self {
+                    #(Self::#variants => #names,)*
+                }
+            }
+
+            fn from_stored(text: &str, index: usize) -> ::core::result::Result<Self, #sqlx::Error> {
+                match text {
+                    #(#names => ::core::result::Result::Ok(Self::#variants),)*
+                    other => ::core::result::Result::Err(#sqlx::Error::ColumnDecode {
+                        index: ::std::string::ToString::to_string(&index),
+                        source: ::std::format!(
+                            "{:?} is not a variant of {}: expected one of {}",
+                            other, #type_name, [#(#names),*].join(", ")
+                        ).into(),
+                    }),
+                }
+            }
+        }
+
+        impl #fsa::FieldType for #ident {
+            const TYPE: #fsa::ColumnType = #fsa::ColumnType::String(::core::option::Option::Some(#max));
+            const CHOICES: &'static [&'static str] = &[#(#names),*];
+            fn to_value(&self) -> #fsa::Value {
+                #fsa::Value::Text(::std::string::ToString::to_string(self.as_str()))
+            }
+            fn from_sqlite(row: &#sqlx::sqlite::SqliteRow, i: usize) -> ::core::result::Result<Self, #sqlx::Error> {
+                Self::from_stored(&<::std::string::String as #fsa::FieldType>::from_sqlite(row, i)?, i)
+            }
+            fn from_postgres(row: &#sqlx::postgres::PgRow, i: usize) -> ::core::result::Result<Self, #sqlx::Error> {
+                Self::from_stored(&<::std::string::String as #fsa::FieldType>::from_postgres(row, i)?, i)
+            }
+            fn from_mysql(row: &#sqlx::mysql::MySqlRow, i: usize) -> ::core::result::Result<Self, #sqlx::Error> {
+                Self::from_stored(&<::std::string::String as #fsa::FieldType>::from_mysql(row, i)?, i)
+            }
+        }
+
+        impl #fsa::Scalar for #ident {}
+
+        impl ::core::convert::From<#ident> for #fsa::Value {
+            fn from(v: #ident) -> Self {
+                #fsa::FieldType::to_value(&v)
+            }
+        }
+    })
+}
+
 #[derive(Default)]
 struct FieldAttrs {
     primary_key: bool,
@@ -28,11 +128,16 @@ struct FieldAttrs {
     foreign_key: Option<(String, String)>,
     on_delete: Option<Tokens>,
     on_update: Option<Tokens>,
+    server_default: Option<String>,
+    default: Option<syn::Expr>,
+    precision: Option<u32>,
+    scale: Option<u32>,
 }
 
 const FIELD_KEYS: &str = "primary_key, autoincrement = bool, max_length = N, unique, index, \
                           column = \"name\", foreign_key = \"table.column\", on_delete = \"...\", \
-                          on_update = \"...\"";
+                          on_update = \"...\", default = expr, server_default = \"SQL\", \
+                          precision = N, scale = N";
 
 fn referential_action(lit: &LitStr) -> syn::Result<Tokens> {
     let action = match lit.value().to_ascii_lowercase().as_str() {
@@ -90,6 +195,19 @@ fn field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
                     };
                     out.foreign_key = Some((table.to_owned(), column.to_owned()));
                 }
+                "server_default" => {
+                    let v: LitStr = meta.value()?.parse()?;
+                    out.server_default = Some(v.value());
+                }
+                "default" => out.default = Some(meta.value()?.parse()?),
+                "precision" => {
+                    let v: LitInt = meta.value()?.parse()?;
+                    out.precision = Some(v.base10_parse()?);
+                }
+                "scale" => {
+                    let v: LitInt = meta.value()?.parse()?;
+                    out.scale = Some(v.base10_parse()?);
+                }
                 "on_delete" => out.on_delete = Some(referential_action(&meta.value()?.parse()?)?),
                 "on_update" => out.on_update = Some(referential_action(&meta.value()?.parse()?)?),
                 _ => {
@@ -132,7 +250,7 @@ struct RelAttr {
     cascade_delete: bool,
 }
 
-const STRUCT_KEYS: &str = "table = \"name\", belongs_to(name: Model, key = field), \
+const STRUCT_KEYS: &str = "table = \"name\", check = \"SQL\", belongs_to(name: Model, key = field), \
                            has_many(name: Model, key = field_of_model, cascade = \"delete\"), \
                            many_to_many(name: Model, secondary = Association, local = field, \
                            remote = field)";
@@ -213,14 +331,26 @@ fn parse_relationship(kind: RelKind, input: syn::parse::ParseStream) -> syn::Res
     Ok(rel)
 }
 
-fn struct_attrs(input: &DeriveInput) -> syn::Result<(String, Vec<RelAttr>)> {
+/// What the struct's `#[model(...)]` attributes say.
+struct StructAttrs {
+    table: String,
+    rels: Vec<RelAttr>,
+    checks: Vec<String>,
+}
+
+fn struct_attrs(input: &DeriveInput) -> syn::Result<StructAttrs> {
     let mut name = None;
     let mut rels = Vec::new();
+    let mut checks = Vec::new();
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("model")) {
         attr.parse_nested_meta(|meta| {
             let kind = if meta.path.is_ident("table") {
                 let v: LitStr = meta.value()?.parse()?;
                 name = Some(v.value());
+                return Ok(());
+            } else if meta.path.is_ident("check") {
+                let v: LitStr = meta.value()?.parse()?;
+                checks.push(v.value());
                 return Ok(());
             } else if meta.path.is_ident("belongs_to") {
                 RelKind::BelongsTo
@@ -237,10 +367,11 @@ fn struct_attrs(input: &DeriveInput) -> syn::Result<(String, Vec<RelAttr>)> {
             Ok(())
         })?;
     }
-    Ok((
-        name.unwrap_or_else(|| snake_case(&input.ident.to_string())),
+    Ok(StructAttrs {
+        table: name.unwrap_or_else(|| snake_case(&input.ident.to_string())),
         rels,
-    ))
+        checks,
+    })
 }
 
 /// Flask-SQLAlchemy's default table name: `BlogPost` -> `blog_post`, `HTTPRequest` ->
@@ -298,7 +429,11 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             "#[derive(Model)] does not take generic parameters",
         ));
     }
-    let (table, rels) = struct_attrs(input)?;
+    let StructAttrs {
+        table,
+        rels,
+        checks: table_checks,
+    } = struct_attrs(input)?;
     let parsed: Vec<(&syn::Field, FieldAttrs)> = fields
         .named
         .iter()
@@ -324,6 +459,8 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     let mut reads_mysql = Vec::new();
     let mut set_auto = Tokens::new();
     let mut col_consts = Vec::new();
+    let mut defaults = Vec::new();
+    let mut any_default = false;
     let vis = &input.vis;
     for (i, (field, attrs)) in parsed.iter().enumerate() {
         let fname = field
@@ -345,8 +482,27 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 ),
             ));
         }
-        let col_ty = match attrs.max_length {
-            Some(n) => {
+        let col_ty = match (attrs.max_length, attrs.precision, attrs.scale) {
+            (None, Some(_), _) | (None, _, Some(_)) => {
+                checks.push(quote! {
+                    const _: () = ::core::assert!(
+                        ::core::matches!(<#ty as #ff>::TYPE, #ct::Numeric { .. }),
+                        "precision and scale are only for Decimal columns"
+                    );
+                });
+                let precision = attrs.precision.unwrap_or(28);
+                let scale = attrs.scale.unwrap_or(10);
+                if scale > precision {
+                    return Err(syn::Error::new(
+                        fname.span(),
+                        format!(
+                            "`{field_name}` has a scale ({scale}) above its precision ({precision})"
+                        ),
+                    ));
+                }
+                quote!(#ct::Numeric { precision: #precision, scale: #scale })
+            }
+            (Some(n), _, _) => {
                 checks.push(quote! {
                     const _: () = ::core::assert!(
                         ::core::matches!(<#ty as #ff>::TYPE, #ct::String(_)),
@@ -355,7 +511,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 });
                 quote!(#ct::String(::core::option::Option::Some(#n)))
             }
-            None => quote!(<#ty as #ff>::TYPE),
+            (None, None, None) => quote!(<#ty as #ff>::TYPE),
         };
         let is_int = quote!(::core::matches!(
             <#ty as #ff>::TYPE,
@@ -403,6 +559,15 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             None => quote!(::core::option::Option::None),
         };
         let (pk, unique, index) = (attrs.primary_key, attrs.unique, attrs.index);
+        let server_default = match &attrs.server_default {
+            Some(sql) => quote!(::core::option::Option::Some(#sql)),
+            None => quote!(::core::option::Option::None),
+        };
+        defaults.push(match &attrs.default {
+            Some(expr) => quote!(#fname: ::core::convert::Into::into(#expr)),
+            None => quote!(#fname: ::core::default::Default::default()),
+        });
+        any_default |= attrs.default.is_some();
         columns.push(quote! {
             ::flask_sqlalchemy::Column {
                 name: #column,
@@ -414,6 +579,8 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 unique: #unique,
                 index: #index,
                 foreign_key: #fk,
+                server_default: #server_default,
+                choices: <#ty as #ff>::CHOICES,
             }
         });
         let doc = format!(
@@ -430,9 +597,22 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         reads_mysql.push(quote!(#fname: <#ty as #ff>::from_mysql(row, offset + #i)?));
     }
     let (relationships, rel_consts) = relationships(ident, vis, &parsed, &rels)?;
+    // Python-side defaults (`default=`) are Rust's: `Post { title, ..Default::default() }`.
+    let default_impl = if any_default {
+        quote! {
+            impl ::core::default::Default for #ident {
+                fn default() -> Self {
+                    Self { #(#defaults),* }
+                }
+            }
+        }
+    } else {
+        Tokens::new()
+    };
     let sqlx = quote!(::flask_sqlalchemy::__private::sqlx);
     Ok(quote! {
         #(#checks)*
+        #default_impl
         impl #ident {
             #(#col_consts)*
             #(#rel_consts)*
@@ -443,6 +623,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 name: #table,
                 columns: &[#(#columns),*],
                 relationships: &[#(#relationships),*],
+                checks: &[#(#table_checks),*],
             };
 
             fn values(&self) -> ::std::vec::Vec<::flask_sqlalchemy::Value> {

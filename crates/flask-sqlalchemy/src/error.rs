@@ -49,6 +49,30 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the database refused the statement for a `CHECK` constraint (an enum column
+    /// given another value, a `#[model(check = ...)]` condition).
+    pub fn is_check_violation(&self) -> bool {
+        self.database_kind() == Some(sqlx::error::ErrorKind::CheckViolation)
+    }
+
+    /// Whether the database refused the statement for a foreign key (a row pointing
+    /// nowhere, or a row others still point to).
+    pub fn is_foreign_key_violation(&self) -> bool {
+        self.database_kind() == Some(sqlx::error::ErrorKind::ForeignKeyViolation)
+    }
+
+    /// Whether the database refused the statement for a `NOT NULL` column given `NULL`.
+    pub fn is_not_null_violation(&self) -> bool {
+        self.database_kind() == Some(sqlx::error::ErrorKind::NotNullViolation)
+    }
+
+    fn database_kind(&self) -> Option<sqlx::error::ErrorKind> {
+        match self {
+            Error::Query { source, .. } => source.as_database_error().map(|e| e.kind()),
+            _ => None,
+        }
+    }
+
     /// Whether the database refused the statement for a unique constraint (a duplicate key).
     pub fn is_unique_violation(&self) -> bool {
         match self {

@@ -18,6 +18,18 @@ pub enum Value {
     Bytes(Vec<u8>),
     /// JSON (`JSON`, `JSONB`); SQLite keeps it as text.
     Json(serde_json::Value),
+    /// A date (`DATE`).
+    Date(chrono::NaiveDate),
+    /// A time of day (`TIME`).
+    Time(chrono::NaiveTime),
+    /// A date and time without a zone (`TIMESTAMP`, `DATETIME`).
+    DateTime(chrono::NaiveDateTime),
+    /// An instant in UTC (`TIMESTAMPTZ`; MySQL and SQLite store it in UTC).
+    DateTimeUtc(chrono::DateTime<chrono::Utc>),
+    /// A UUID (`UUID` on PostgreSQL, 16 bytes elsewhere).
+    Uuid(uuid::Uuid),
+    /// An exact decimal number (`NUMERIC`, `DECIMAL`; text on SQLite).
+    Decimal(rust_decimal::Decimal),
 }
 
 impl Value {
@@ -96,6 +108,24 @@ impl From<serde_json::Value> for Value {
         Value::Json(v)
     }
 }
+
+macro_rules! from_variant {
+    ($($t:ty => $v:ident),*) => {$(
+        impl From<$t> for Value {
+            fn from(v: $t) -> Self {
+                Value::$v(v)
+            }
+        }
+    )*};
+}
+from_variant!(
+    chrono::NaiveDate => Date,
+    chrono::NaiveTime => Time,
+    chrono::NaiveDateTime => DateTime,
+    chrono::DateTime<chrono::Utc> => DateTimeUtc,
+    uuid::Uuid => Uuid,
+    rust_decimal::Decimal => Decimal
+);
 
 impl<T: Into<Value>> From<Option<T>> for Value {
     fn from(v: Option<T>) -> Self {

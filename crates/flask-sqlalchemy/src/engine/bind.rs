@@ -30,7 +30,7 @@ impl Encode<'_, Postgres> for PgNull {
 
 /// Binds `$values` to `$q`, with the driver's way of sending `NULL` and JSON.
 macro_rules! bind_values {
-    ($q:ident, $values:expr, null => $null:expr, json => |$j:ident| $json:expr) => {{
+    ($q:ident, $values:expr, null => $null:expr, json => |$j:ident| $json:expr, decimal => |$d:ident| $dec:expr) => {{
         let mut q = $q;
         for v in $values {
             q = match v {
@@ -41,6 +41,12 @@ macro_rules! bind_values {
                 Value::Text(s) => q.bind(s.clone()),
                 Value::Bytes(b) => q.bind(b.clone()),
                 Value::Json($j) => q.bind($json),
+                Value::Date(d) => q.bind(*d),
+                Value::Time(t) => q.bind(*t),
+                Value::DateTime(t) => q.bind(*t),
+                Value::DateTimeUtc(t) => q.bind(*t),
+                Value::Uuid(u) => q.bind(*u),
+                Value::Decimal($d) => q.bind($dec),
             };
         }
         q
@@ -50,15 +56,16 @@ macro_rules! bind_values {
 pub(super) fn sqlite<'q>(sql: &str, values: &[Value]) -> Query<'q, Sqlite, SqliteArguments> {
     let q = sqlx::query(AssertSqlSafe(sql.to_owned()));
     // SQLite has no JSON type: JSON is text.
-    bind_values!(q, values, null => None::<String>, json => |j| j.to_string())
+    // SQLite has no decimal type either: exact decimals are text.
+    bind_values!(q, values, null => None::<String>, json => |j| j.to_string(), decimal => |d| d.to_string())
 }
 
 pub(super) fn postgres<'q>(sql: &str, values: &[Value]) -> Query<'q, Postgres, PgArguments> {
     let q = sqlx::query(AssertSqlSafe(sql.to_owned()));
-    bind_values!(q, values, null => PgNull, json => |j| sqlx::types::Json(j.clone()))
+    bind_values!(q, values, null => PgNull, json => |j| sqlx::types::Json(j.clone()), decimal => |d| *d)
 }
 
 pub(super) fn mysql<'q>(sql: &str, values: &[Value]) -> Query<'q, MySql, MySqlArguments> {
     let q = sqlx::query(AssertSqlSafe(sql.to_owned()));
-    bind_values!(q, values, null => None::<String>, json => |j| sqlx::types::Json(j.clone()))
+    bind_values!(q, values, null => None::<String>, json => |j| sqlx::types::Json(j.clone()), decimal => |d| *d)
 }

@@ -298,6 +298,12 @@ fn plain_value(value: &sea_query::Value) -> Value {
         V::Json(v) => v
             .as_ref()
             .map_or(Value::Null, |j| Value::Json((**j).clone())),
+        V::ChronoDate(v) => v.map_or(Value::Null, Value::Date),
+        V::ChronoTime(v) => v.map_or(Value::Null, Value::Time),
+        V::ChronoDateTime(v) => v.map_or(Value::Null, Value::DateTime),
+        V::ChronoDateTimeUtc(v) => v.map_or(Value::Null, Value::DateTimeUtc),
+        V::Uuid(v) => v.map_or(Value::Null, Value::Uuid),
+        V::Decimal(v) => v.map_or(Value::Null, Value::Decimal),
         other => Value::Text(format!("{other:?}")),
     }
 }

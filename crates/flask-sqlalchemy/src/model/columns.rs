@@ -9,7 +9,7 @@ use sqlx::mysql::MySqlRow;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 
-use super::{Col, FieldType, Filter, Model, OrderBy, Select};
+use super::{Col, FieldType, Filter, Model, OrderBy, Scalar, Select};
 use crate::engine::exec::Rows;
 use crate::{Dialect, Error};
 
@@ -132,6 +132,9 @@ impl<T: FieldType + Nullable> SqlExpr<T> {
 }
 
 /// The column types [`func::sum`] and [`func::avg`] apply to, and what their sum is.
+///
+/// (`CAST` says how the sum is read alike everywhere: 0 as an integer, 1 as a float, 2 as
+/// it comes.)
 pub trait Summable {
     /// `i64` for integers, `f64` for floats.
     type Sum: FieldType;
@@ -158,6 +161,7 @@ summable! {
     i64 => i64, 0;
     f32 => f64, 1;
     f64 => f64, 1;
+    rust_decimal::Decimal => rust_decimal::Decimal, 2;
 }
 
 /// The type a column holds without its `NULL` (`Option<T>` -> `T`), for [`func::min`] and
@@ -167,28 +171,13 @@ pub trait Nullable {
     type Inner: FieldType;
 }
 
-macro_rules! nullable {
-    ($($t:ty),*) => {$(
-        impl Nullable for $t {
-            type Inner = $t;
-        }
-        impl Nullable for Option<$t> {
-            type Inner = $t;
-        }
-    )*};
+impl<T: Scalar> Nullable for T {
+    type Inner = T;
 }
 
-nullable!(
-    i16,
-    i32,
-    i64,
-    f32,
-    f64,
-    bool,
-    String,
-    Vec<u8>,
-    serde_json::Value
-);
+impl<T: Scalar> Nullable for Option<T> {
+    type Inner = T;
+}
 
 /// SQL functions, SQLAlchemy's `func`: aggregates for [`Select::columns`] and
 /// [`Select::having`].
@@ -217,17 +206,18 @@ pub mod func {
         )
     }
 
-    /// `SUM(expr)`: an `i64` for integers, an `f64` for floats; `None` over no rows.
+    /// `SUM(expr)`: an `i64` for integers, an `f64` for floats, a `Decimal` for decimals;
+    /// `None` over no rows.
     pub fn sum<E: IntoExpr>(expr: E) -> SqlExpr<Option<<E::Type as Summable>::Sum>>
     where
         E::Type: Summable,
     {
-        let cast = if <E::Type as Summable>::CAST == 0 {
-            Cast::Integer
-        } else {
-            Cast::Double
+        let cast = match <E::Type as Summable>::CAST {
+            0 => Some(Cast::Integer),
+            1 => Some(Cast::Double),
+            _ => None,
         };
-        SqlExpr::new(Func::sum(expr.into_expr().expr).into(), Some(cast))
+        SqlExpr::new(Func::sum(expr.into_expr().expr).into(), cast)
     }
 
     /// `AVG(expr)` as an `f64`; `None` over no rows.

@@ -1,8 +1,8 @@
 //! `CREATE TABLE` / `DROP TABLE` for a model's table, through sea-query.
 
 use sea_query::{
-    ColumnDef, ForeignKey as SeaForeignKey, ForeignKeyAction, Index, MysqlQueryBuilder,
-    PostgresQueryBuilder, SchemaBuilder, SqliteQueryBuilder, Table as SeaTable,
+    Check, ColumnDef, Expr, ExprTrait, ForeignKey as SeaForeignKey, ForeignKeyAction, Index,
+    MysqlQueryBuilder, PostgresQueryBuilder, SchemaBuilder, SqliteQueryBuilder, Table as SeaTable,
 };
 
 use super::{Column, ColumnType, ReferentialAction, Table};
@@ -11,9 +11,9 @@ use crate::Dialect;
 /// The statements that create `table` (the table, then its indexes).
 pub(crate) fn create_table(table: &Table, dialect: Dialect) -> Vec<String> {
     match dialect {
-        Dialect::Sqlite => create_with(table, SqliteQueryBuilder),
-        Dialect::Postgres => create_with(table, PostgresQueryBuilder),
-        Dialect::MySql => create_with(table, MysqlQueryBuilder),
+        Dialect::Sqlite => create_with(table, dialect, SqliteQueryBuilder),
+        Dialect::Postgres => create_with(table, dialect, PostgresQueryBuilder),
+        Dialect::MySql => create_with(table, dialect, MysqlQueryBuilder),
     }
 }
 
@@ -27,7 +27,8 @@ pub(crate) fn drop_table(table: &Table, dialect: Dialect) -> String {
     }
 }
 
-fn create_with<B: SchemaBuilder + Default>(table: &Table, _: B) -> Vec<String> {
+fn create_with<B: SchemaBuilder + Default>(table: &Table, dialect: Dialect, _: B) -> Vec<String> {
+    let mysql = dialect == Dialect::MySql;
     let mut stmt = SeaTable::create();
     stmt.table(table.name);
     let pk: Vec<&Column> = table.primary_key().collect();
@@ -44,6 +45,20 @@ fn create_with<B: SchemaBuilder + Default>(table: &Table, _: B) -> Vec<String> {
             ColumnType::String(None) => def.text(),
             ColumnType::LargeBinary => def.blob(),
             ColumnType::Json => def.json_binary(),
+            ColumnType::Date => def.date(),
+            // MySQL keeps whole seconds unless asked for microseconds.
+            ColumnType::Time if mysql => def.custom("TIME(6)"),
+            ColumnType::Time => def.time(),
+            ColumnType::DateTime | ColumnType::DateTimeTz if mysql => def.custom("DATETIME(6)"),
+            ColumnType::DateTime => def.date_time(),
+            ColumnType::DateTimeTz => def.timestamp_with_time_zone(),
+            ColumnType::Uuid => def.uuid(),
+            // NUMERIC affinity on SQLite: numbers compare and sort as numbers (stored as
+            // REAL, exact to about 15 digits, as SQLAlchemy's Numeric there).
+            ColumnType::Numeric { precision, scale } if dialect == Dialect::Sqlite => {
+                def.custom(format!("NUMERIC({precision}, {scale})"))
+            }
+            ColumnType::Numeric { precision, scale } => def.decimal_len(precision, scale),
         };
         if column.nullable {
             def.null();
@@ -59,6 +74,9 @@ fn create_with<B: SchemaBuilder + Default>(table: &Table, _: B) -> Vec<String> {
         if column.unique {
             def.unique_key();
         }
+        if let Some(sql) = column.server_default {
+            def.default(Expr::cust(server_default(sql, column.ty, dialect)));
+        }
         stmt.col(def);
         if let Some(fk) = column.foreign_key {
             let mut key = SeaForeignKey::create();
@@ -73,6 +91,20 @@ fn create_with<B: SchemaBuilder + Default>(table: &Table, _: B) -> Vec<String> {
             }
             stmt.foreign_key(&mut key);
         }
+    }
+    let mut checks = 0;
+    let mut check = |stmt: &mut sea_query::TableCreateStatement, expr: Expr| {
+        checks += 1;
+        stmt.check(Check::named(format!("ck_{}_{checks}", table.name), expr));
+    };
+    for sql in table.checks {
+        check(&mut stmt, Expr::cust(*sql));
+    }
+    for column in table.columns.iter().filter(|c| !c.choices.is_empty()) {
+        check(
+            &mut stmt,
+            Expr::col(column.name).is_in(column.choices.iter().copied()),
+        );
     }
     if pk.len() > 1 {
         let mut index = Index::create();
@@ -92,6 +124,20 @@ fn create_with<B: SchemaBuilder + Default>(table: &Table, _: B) -> Vec<String> {
         out.push(index.to_string(B::default()));
     }
     out
+}
+
+/// A server default as each database takes it: MySQL wants the precision of a `DATETIME(6)`
+/// in its `CURRENT_TIMESTAMP`.
+fn server_default(sql: &str, ty: ColumnType, dialect: Dialect) -> String {
+    let now = sql.trim().eq_ignore_ascii_case("CURRENT_TIMESTAMP")
+        || sql.trim().eq_ignore_ascii_case("now()");
+    match (dialect, ty) {
+        (Dialect::MySql, ColumnType::DateTime | ColumnType::DateTimeTz) if now => {
+            "CURRENT_TIMESTAMP(6)".to_owned()
+        }
+        (_, _) if now => "CURRENT_TIMESTAMP".to_owned(),
+        _ => sql.to_owned(),
+    }
 }
 
 fn action_of(action: ReferentialAction) -> ForeignKeyAction {

@@ -13,7 +13,7 @@ pub(crate) mod write;
 
 pub use columns::{ColumnSelect, Columns, IntoExpr, Nullable, SqlExpr, Summable, exists, func};
 pub use eager::{Joined, SelectIn};
-pub use field::FieldType;
+pub use field::{FieldType, Json, Scalar};
 pub use pagination::Pagination;
 pub use query::{Col, Filter, OrderBy, Select, Textual};
 pub use relation::{
@@ -48,8 +48,29 @@ pub enum ColumnType {
     String(Option<u32>),
     /// Bytes (`Vec<u8>`): `BLOB`, `BYTEA`.
     LargeBinary,
-    /// JSON (`serde_json::Value`): `JSONB` on PostgreSQL, `JSON` on MySQL, text on SQLite.
+    /// JSON (`serde_json::Value`, [`Json<T>`](crate::Json)): `JSONB` on PostgreSQL, `JSON`
+    /// on MySQL, text on SQLite.
     Json,
+    /// A date (`chrono::NaiveDate`).
+    Date,
+    /// A time of day (`chrono::NaiveTime`): `TIME(6)` on MySQL, to keep microseconds.
+    Time,
+    /// A date and time without a zone (`chrono::NaiveDateTime`): `TIMESTAMP` on
+    /// PostgreSQL, `DATETIME(6)` on MySQL.
+    DateTime,
+    /// An instant (`chrono::DateTime<Utc>`, SQLAlchemy's `DateTime(timezone=True)`):
+    /// `TIMESTAMPTZ` on PostgreSQL, `DATETIME(6)` in UTC on MySQL.
+    DateTimeTz,
+    /// A UUID (`uuid::Uuid`): `UUID` on PostgreSQL, `BINARY(16)` on MySQL, a blob on SQLite.
+    Uuid,
+    /// An exact decimal (`rust_decimal::Decimal`): `NUMERIC(precision, scale)`, text on
+    /// SQLite (`#[model(precision = 10, scale = 2)]`; 28 and 10 by default).
+    Numeric {
+        /// Digits in all.
+        precision: u32,
+        /// Digits after the point.
+        scale: u32,
+    },
 }
 
 /// What a foreign key does when the row it points to is deleted or its key changes.
@@ -102,6 +123,13 @@ pub struct Column {
     pub index: bool,
     /// Its foreign key.
     pub foreign_key: Option<ForeignKey>,
+    /// Its `DEFAULT`, SQL the database evaluates (`#[model(server_default = "...")]`): an
+    /// insert of `None` leaves the column out, and the value the database chose is read back
+    /// into the struct. `CURRENT_TIMESTAMP` works on the three databases.
+    pub server_default: Option<&'static str>,
+    /// The values it may hold, when they are a fixed set (an enum); a `CHECK` constraint
+    /// keeps others out.
+    pub choices: &'static [&'static str],
 }
 
 /// A model's table: its name and columns, in field order, and the model's relationships.
@@ -113,6 +141,9 @@ pub struct Table {
     pub columns: &'static [Column],
     /// The relationships declared on the model, in declaration order.
     pub relationships: &'static [Relationship],
+    /// Its `CHECK` constraints, SQL conditions (`#[model(check = "price >= 0")]`), named
+    /// `ck_<table>_<n>` from 1.
+    pub checks: &'static [&'static str],
 }
 
 impl Table {

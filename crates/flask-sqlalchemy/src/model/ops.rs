@@ -3,7 +3,7 @@
 
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 
-use super::{ColumnType, MetaData, Model, Table, ddl};
+use super::{Column, ColumnType, MetaData, Model, Table, ddl};
 use crate::engine::exec::{Rows, Runner};
 use crate::{Engine, Error, Value};
 
@@ -21,20 +21,51 @@ pub(crate) fn sea_value(value: &Value, ty: ColumnType) -> sea_query::Value {
             ColumnType::String(_) => V::String(None),
             ColumnType::LargeBinary => V::Bytes(None),
             ColumnType::Json => V::Json(None),
+            ColumnType::Date => V::ChronoDate(None),
+            ColumnType::Time => V::ChronoTime(None),
+            ColumnType::DateTime => V::ChronoDateTime(None),
+            ColumnType::DateTimeTz => V::ChronoDateTimeUtc(None),
+            ColumnType::Uuid => V::Uuid(None),
+            ColumnType::Numeric { .. } => V::Decimal(None),
         },
         Value::Bool(b) => V::Bool(Some(*b)),
         Value::Int(i) => match ty {
             ColumnType::SmallInteger => V::SmallInt(i16::try_from(*i).ok()),
             ColumnType::Integer => V::Int(i32::try_from(*i).ok()),
+            ColumnType::Numeric { .. } => V::Decimal(Some(rust_decimal::Decimal::from(*i))),
             _ => V::BigInt(Some(*i)),
         },
-        Value::Float(f) => V::Double(Some(*f)),
-        Value::Text(s) => V::String(Some(s.clone())),
+        Value::Float(f) => match ty {
+            ColumnType::Numeric { .. } => match rust_decimal::Decimal::try_from(*f) {
+                Ok(d) => V::Decimal(Some(d)),
+                Err(_) => V::Double(Some(*f)),
+            },
+            _ => V::Double(Some(*f)),
+        },
+        // Text given for a typed column (`filter_by("id", "<uuid>")`) is parsed when it can
+        // be; otherwise it is sent as text and the database decides.
+        Value::Text(s) => match ty {
+            ColumnType::Uuid => match s.parse() {
+                Ok(u) => V::Uuid(Some(u)),
+                Err(_) => V::String(Some(s.clone())),
+            },
+            ColumnType::Numeric { .. } => match s.parse() {
+                Ok(d) => V::Decimal(Some(d)),
+                Err(_) => V::String(Some(s.clone())),
+            },
+            _ => V::String(Some(s.clone())),
+        },
         Value::Bytes(b) => V::Bytes(Some(b.clone())),
         Value::Json(j) => match ty {
             ColumnType::Json => V::Json(Some(Box::new(j.clone()))),
             _ => V::String(Some(j.to_string())),
         },
+        Value::Date(d) => V::ChronoDate(Some(*d)),
+        Value::Time(t) => V::ChronoTime(Some(*t)),
+        Value::DateTime(t) => V::ChronoDateTime(Some(*t)),
+        Value::DateTimeUtc(t) => V::ChronoDateTimeUtc(Some(*t)),
+        Value::Uuid(u) => V::Uuid(Some(*u)),
+        Value::Decimal(d) => V::Decimal(Some(*d)),
     }
 }
 
@@ -87,18 +118,33 @@ pub(crate) async fn insert<M: Model>(runner: Runner<'_>, model: &mut M) -> Resul
             .and_then(|i| values.get(i))
             .is_some_and(|v| matches!(v, Value::Int(0)))
     });
+    // A column with a server default given `None` is left to the database.
+    let by_server = |c: &Column, v: &Value| c.server_default.is_some() && v.is_null();
+    let server_filled = table
+        .columns
+        .iter()
+        .zip(&values)
+        .any(|(c, v)| by_server(c, v));
     let mut q = Query::insert();
     q.into_table(table.name);
     let (columns, row): (Vec<_>, Vec<_>) = table
         .columns
         .iter()
         .zip(&values)
-        .filter(|(c, _)| auto.is_none_or(|a| a.name != c.name))
+        .filter(|(c, v)| auto.is_none_or(|a| a.name != c.name) && !by_server(c, v))
         .map(|(c, v)| (c.name, Expr::val(sea_value(v, c.ty))))
         .unzip();
-    q.columns(columns);
-    q.values(row)
-        .map_err(|e| Error::Bind(format!("cannot insert into {}: {e}", table.name)))?;
+    if columns.is_empty() {
+        // Every value comes from the database: `INSERT ... DEFAULT VALUES`.
+        q.or_default_values();
+    } else {
+        q.columns(columns);
+        q.values(row)
+            .map_err(|e| Error::Bind(format!("cannot insert into {}: {e}", table.name)))?;
+    }
+    if server_filled {
+        return insert_reading_back(runner, model, q, auto).await;
+    }
     let Some(auto) = auto else {
         runner.execute_stmt(&q).await?;
         return Ok(());
@@ -123,6 +169,49 @@ pub(crate) async fn insert<M: Model>(runner: Runner<'_>, model: &mut M) -> Resul
         ))
     })?;
     model.set_autoincrement(id);
+    Ok(())
+}
+
+/// Inserts and reads the whole row back into `model`, for the values the database chose
+/// (server defaults, the numbered key): `RETURNING` every column on PostgreSQL and SQLite,
+/// a `SELECT` by primary key after the insert on MySQL.
+async fn insert_reading_back<M: Model>(
+    runner: Runner<'_>,
+    model: &mut M,
+    mut q: sea_query::InsertStatement,
+    auto: Option<&Column>,
+) -> Result<(), Error> {
+    let table = &M::TABLE;
+    let read = |e: sqlx::Error| decode_err(table, &e);
+    let rows = if runner.dialect() == crate::Dialect::MySql {
+        let done = runner.execute_stmt(&q).await?;
+        if let (Some(_), Some(id)) = (auto, done.last_insert_id) {
+            model.set_autoincrement(id);
+        }
+        let values = model.values();
+        let mut select = select_all::<M>();
+        for (c, v) in table.columns.iter().zip(&values) {
+            if c.primary_key {
+                select.and_where(Expr::col((table.name, c.name)).eq(sea_value(v, c.ty)));
+            }
+        }
+        runner.fetch_stmt(&select).await?
+    } else {
+        q.returning(Query::returning().columns(table.columns.iter().map(|c| c.name)));
+        runner.fetch_stmt(&q).await?
+    };
+    let stored = match rows {
+        Rows::Sqlite(r) => r.first().map(|r| M::from_sqlite(r, 0)).transpose(),
+        Rows::Postgres(r) => r.first().map(|r| M::from_postgres(r, 0)).transpose(),
+        Rows::MySql(r) => r.first().map(|r| M::from_mysql(r, 0)).transpose(),
+    }
+    .map_err(read)?;
+    *model = stored.ok_or_else(|| {
+        Error::Decode(format!(
+            "the row just inserted into {} could not be read back",
+            table.name
+        ))
+    })?;
     Ok(())
 }
 

@@ -233,6 +233,12 @@ pub(crate) fn key(value: &Value) -> Option<Key> {
         Value::Bytes(b) => Key::Bytes(b.clone()),
         Value::Float(f) => Key::Other(f.to_string()),
         Value::Json(j) => Key::Other(j.to_string()),
+        Value::Uuid(u) => Key::Bytes(u.as_bytes().to_vec()),
+        Value::Date(d) => Key::Other(d.to_string()),
+        Value::Time(t) => Key::Other(t.to_string()),
+        Value::DateTime(t) => Key::Other(t.to_string()),
+        Value::DateTimeUtc(t) => Key::Other(t.to_rfc3339()),
+        Value::Decimal(d) => Key::Other(d.normalize().to_string()),
     })
 }
 

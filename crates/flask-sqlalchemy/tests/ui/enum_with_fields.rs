@@ -1,0 +1,9 @@
+use flask_sqlalchemy::Enum;
+
+#[derive(Enum)]
+enum Shape {
+    Circle(f64),
+    Square,
+}
+
+fn main() {}
