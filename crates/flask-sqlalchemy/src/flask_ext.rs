@@ -45,6 +45,7 @@ pub struct SQLAlchemy {
     metadata: MetaData,
     create_all: bool,
     engine: OnceLock<Engine>,
+    events: crate::Events,
 }
 
 impl SQLAlchemy {
@@ -71,6 +72,21 @@ impl SQLAlchemy {
     /// The registered models (`db.metadata`).
     pub fn metadata(&self) -> &MetaData {
         &self.metadata
+    }
+
+    /// The model listeners and `models_committed` hooks, shared with the engine once the
+    /// app starts:
+    ///
+    /// ```
+    /// # use flask_sqlalchemy::{Model, SQLAlchemy};
+    /// # #[derive(Debug, Model)] struct Post { #[model(primary_key)] id: i64, #[model(max_length = 80)] slug: String }
+    /// let db = SQLAlchemy::new().model::<Post>();
+    /// db.events()
+    ///     .before_insert(|post: &mut Post| post.slug = post.slug.to_lowercase())
+    ///     .on_models_committed(|changes| tracing::info!("{} rows committed", changes.len()));
+    /// ```
+    pub fn events(&self) -> &crate::Events {
+        &self.events
     }
 
     /// The engine, once the app has started.
@@ -113,7 +129,9 @@ impl flask::Extension for SQLAlchemy {
             let ext = app
                 .extension::<SQLAlchemy>()
                 .ok_or("the SQLAlchemy extension is not registered")?;
-            let engine = Engine::connect(&uri, &instance, options).await?;
+            let engine = Engine::connect(&uri, &instance, options)
+                .await?
+                .sharing_events(&ext.events);
             if create_all {
                 engine.create_all(&ext.metadata).await?;
             }

@@ -29,6 +29,7 @@
 
 mod engine;
 mod error;
+mod events;
 #[cfg(feature = "flask")]
 mod flask_ext;
 mod model;
@@ -39,6 +40,7 @@ mod value;
 
 pub use engine::{DatabaseUri, Dialect, Engine, EngineOptions, RecordedQuery, SqliteLocation};
 pub use error::Error;
+pub use events::{Change, Events, ModelEvent, Operation};
 #[cfg(feature = "flask")]
 pub use flask_ext::{Db, DbSession, PageArgs, SQLAlchemy};
 pub use flask_sqlalchemy_macros::{Enum, Model};

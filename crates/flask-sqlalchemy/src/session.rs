@@ -5,6 +5,7 @@ use std::sync::{Mutex as SyncMutex, MutexGuard as SyncGuard};
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::engine::exec::{self, Args, Done, On, Rows, Runner, Tx};
+use crate::events::{Change, Operation};
 use crate::model::{ops, write};
 use crate::{Dialect, Engine, Error, Model, Row, Select, TextQuery, Value};
 
@@ -69,8 +70,11 @@ impl std::fmt::Debug for State {
 
 #[derive(Debug, Default)]
 struct Marks {
-    /// The savepoints open in the transaction, innermost last.
-    savepoints: Vec<u64>,
+    /// The savepoints open in the transaction, innermost last, with how many changes there
+    /// were when each opened.
+    savepoints: Vec<(u64, usize)>,
+    /// The rows written in the transaction, for `models_committed`.
+    changes: Vec<Change>,
     /// Savepoints numbered so far.
     numbered: u64,
     /// Statements owed before the next one: the rollback of a savepoint dropped open.
@@ -122,8 +126,9 @@ impl Session {
     }
 
     /// Writes `model` in the transaction (`session.add(post)`): a new row when its
-    /// autoincrement key is 0 (the key the database numbers is written back into the
-    /// struct); otherwise its row by primary key is updated, or inserted when there is none.
+    /// autoincrement key is 0 or its primary key is not in the table (the key the database
+    /// numbers and server defaults are written back into the struct); otherwise an update
+    /// of its row.
     pub async fn add<M: Model>(&self, model: &mut M) -> Result<(), Error> {
         let runner = Runner::Session(self);
         let table = &M::TABLE;
@@ -133,16 +138,27 @@ impl Session {
             i.and_then(|i| values.get(i))
                 .is_some_and(|v| matches!(v, Value::Int(0)))
         });
-        if numbered || write::update(runner, model).await? == 0 {
+        let operation = if !numbered && write::exists(runner, model).await? {
+            write::update(runner, model).await?;
+            Operation::Update
+        } else {
             ops::insert(runner, model).await?;
-        }
+            Operation::Insert
+        };
+        self.marks().changes.push(Change::of(model, operation));
         Ok(())
     }
 
     /// Deletes `model`'s row in the transaction, found by primary key; returns how many rows
     /// went (0 or 1).
     pub async fn delete<M: Model>(&self, model: &M) -> Result<u64, Error> {
-        write::delete(Runner::Session(self), model).await
+        let n = write::delete(Runner::Session(self), model).await?;
+        if n > 0 {
+            self.marks()
+                .changes
+                .push(Change::of(model, Operation::Delete));
+        }
+        Ok(n)
     }
 
     /// Runs a `text()` statement in the transaction; returns how many rows it changed.
@@ -172,9 +188,13 @@ impl Session {
     /// transaction open it does nothing.
     pub async fn commit(&self) -> Result<(), Error> {
         let mut state = self.state.lock().await;
-        self.forget_savepoints();
+        let changes = self.forget_savepoints();
         match state.tx.take() {
-            Some(tx) => tx.commit(&self.engine).await,
+            Some(tx) => {
+                tx.commit(&self.engine).await?;
+                self.engine.events().committed(&changes);
+                Ok(())
+            }
             None => Ok(()),
         }
     }
@@ -183,7 +203,7 @@ impl Session {
     /// transaction open it does nothing.
     pub async fn rollback(&self) -> Result<(), Error> {
         let mut state = self.state.lock().await;
-        self.forget_savepoints();
+        let _undone = self.forget_savepoints();
         match state.tx.take() {
             Some(tx) => tx.rollback(&self.engine).await,
             None => Ok(()),
@@ -210,7 +230,9 @@ impl Session {
             Args::Raw,
         )
         .await?;
-        self.marks().savepoints.push(id);
+        let mut marks = self.marks();
+        let changes = marks.changes.len();
+        marks.savepoints.push((id, changes));
         Ok(Savepoint {
             session: self,
             id,
@@ -261,13 +283,17 @@ impl Session {
         let mut state = self.state.lock().await;
         {
             let mut marks = self.marks();
-            let Some(at) = marks.savepoints.iter().position(|s| *s == id) else {
+            let Some(at) = marks.savepoints.iter().position(|s| s.0 == id) else {
                 // The transaction ended (commit or rollback) and took the savepoint with it.
                 return Err(Error::Transaction(format!(
                     "savepoint sa_savepoint_{id} is gone: the session's transaction ended \
                      before it was committed or rolled back"
                 )));
             };
+            if !keep {
+                let changes = marks.savepoints[at].1;
+                marks.changes.truncate(changes);
+            }
             marks.savepoints.truncate(at);
         }
         let sql = if keep {
@@ -292,10 +318,12 @@ impl Session {
         self.marks.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn forget_savepoints(&self) {
+    /// Ends the transaction's bookkeeping; returns what it wrote.
+    fn forget_savepoints(&self) -> Vec<Change> {
         let mut marks = self.marks();
         marks.savepoints.clear();
         marks.owed.clear();
+        std::mem::take(&mut marks.changes)
     }
 }
 
@@ -332,7 +360,9 @@ impl Drop for Savepoint<'_> {
         // statement (a commit or rollback of the transaction makes it moot).
         let id = self.id;
         let mut marks = self.session.marks();
-        if let Some(at) = marks.savepoints.iter().position(|s| *s == id) {
+        if let Some(at) = marks.savepoints.iter().position(|s| s.0 == id) {
+            let changes = marks.savepoints[at].1;
+            marks.changes.truncate(changes);
             marks.savepoints.truncate(at);
             marks
                 .owed

@@ -115,7 +115,7 @@ async fn writes_on_every_backend() {
             .unwrap();
         c.name = "c2".to_owned();
         c.note = Some("renamed".to_owned());
-        assert_eq!(db.update(&c).await.unwrap(), 1, "{url}");
+        assert_eq!(db.update(&mut c).await.unwrap(), 1, "{url}");
         assert_eq!(
             db.get::<Counter>(c.id).await.unwrap(),
             Some(c.clone()),

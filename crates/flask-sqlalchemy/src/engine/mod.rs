@@ -52,6 +52,7 @@ struct Inner {
     uri: DatabaseUri,
     echo: bool,
     recorder: Option<Mutex<Vec<RecordedQuery>>>,
+    events: crate::Events,
 }
 
 pub(crate) enum Pool {
@@ -168,6 +169,7 @@ impl Engine {
                 uri,
                 echo: options.echo,
                 recorder: options.record_queries.then(|| Mutex::new(Vec::new())),
+                events: crate::Events::new(),
             }),
         })
     }
@@ -175,6 +177,21 @@ impl Engine {
     /// The database family.
     pub fn dialect(&self) -> Dialect {
         self.inner.uri.dialect()
+    }
+
+    /// This engine with `events` as its listeners (shared, not copied): what the flask
+    /// extension does with the listeners registered on it.
+    pub(crate) fn sharing_events(mut self, events: &crate::Events) -> Self {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.events = events.clone(),
+            None => self.inner.events.extend(events),
+        }
+        self
+    }
+
+    /// The model listeners and `models_committed` hooks of this engine (and its clones).
+    pub fn events(&self) -> &crate::Events {
+        &self.inner.events
     }
 
     /// The URI, with its password hidden when shown.

@@ -5,6 +5,7 @@ use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 
 use super::{Column, ColumnType, MetaData, Model, Table, ddl};
 use crate::engine::exec::{Rows, Runner};
+use crate::events::ModelEvent;
 use crate::{Engine, Error, Value};
 
 /// Our value as sea-query's, typed by its column so a `NULL` has the column's type.
@@ -108,6 +109,14 @@ pub(crate) async fn fetch_models<M: Model>(
 /// Inserts `model`; an autoincrement primary key left at 0 is numbered by the database and
 /// written back into the struct.
 pub(crate) async fn insert<M: Model>(runner: Runner<'_>, model: &mut M) -> Result<(), Error> {
+    let events = runner.engine().events();
+    events.fire_mut(ModelEvent::BeforeInsert, model);
+    insert_row(runner, model).await?;
+    events.fire(ModelEvent::AfterInsert, model);
+    Ok(())
+}
+
+async fn insert_row<M: Model>(runner: Runner<'_>, model: &mut M) -> Result<(), Error> {
     let table = &M::TABLE;
     let values = model.values();
     let auto = table.autoincrement().filter(|c| {

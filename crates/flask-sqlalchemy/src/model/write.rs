@@ -9,6 +9,7 @@ use super::ops::sea_value;
 use super::relation::{Key, column_of, key, single_key};
 use super::{Col, FieldType, Model, RelationKind, Select, Table};
 use crate::engine::exec::{Rows, Runner};
+use crate::events::ModelEvent;
 use crate::{Engine, Error, Value};
 
 /// One `SET column = ...` of a bulk update: `Post::title.set("x")`, `Post::views.plus(1)`.
@@ -124,7 +125,17 @@ fn by_primary_key<M: Model>(model: &M) -> Result<Vec<Expr>, Error> {
 
 /// Writes every column of `model` to its row, found by primary key; returns how many rows
 /// matched (0: the row is gone).
-pub(crate) async fn update<M: Model>(runner: Runner<'_>, model: &M) -> Result<u64, Error> {
+pub(crate) async fn update<M: Model>(runner: Runner<'_>, model: &mut M) -> Result<u64, Error> {
+    let events = runner.engine().events();
+    events.fire_mut(ModelEvent::BeforeUpdate, model);
+    let n = update_row(runner, model).await?;
+    if n > 0 {
+        events.fire(ModelEvent::AfterUpdate, model);
+    }
+    Ok(n)
+}
+
+async fn update_row<M: Model>(runner: Runner<'_>, model: &M) -> Result<u64, Error> {
     let values = model.values();
     let mut stmt: UpdateStatement = Query::update();
     stmt.table(M::TABLE.name);
@@ -153,6 +164,16 @@ pub(crate) async fn update<M: Model>(runner: Runner<'_>, model: &M) -> Result<u6
 /// Related rows of its `cascade = "delete"` relationships go first, and its links in
 /// many-to-many association tables, all in one transaction.
 pub(crate) async fn delete<M: Model>(runner: Runner<'_>, model: &M) -> Result<u64, Error> {
+    let events = runner.engine().events();
+    events.fire(ModelEvent::BeforeDelete, model);
+    let n = delete_row(runner, model).await?;
+    if n > 0 {
+        events.fire(ModelEvent::AfterDelete, model);
+    }
+    Ok(n)
+}
+
+async fn delete_row<M: Model>(runner: Runner<'_>, model: &M) -> Result<u64, Error> {
     let table = &M::TABLE;
     if table
         .relationships
@@ -279,10 +300,26 @@ fn first_column(rows: Rows) -> Result<Vec<Value>, Error> {
     }
 }
 
+/// Whether `model`'s row exists, by primary key.
+pub(crate) async fn exists<M: Model>(runner: Runner<'_>, model: &M) -> Result<bool, Error> {
+    let mut q = Query::select();
+    q.expr(Expr::cust("1")).from(M::TABLE.name).limit(1);
+    for key in by_primary_key(model)? {
+        q.and_where(key);
+    }
+    let found = match runner.fetch_stmt(&q).await? {
+        Rows::Sqlite(r) => !r.is_empty(),
+        Rows::Postgres(r) => !r.is_empty(),
+        Rows::MySql(r) => !r.is_empty(),
+    };
+    Ok(found)
+}
+
 impl Engine {
     /// Writes every column of `model` to its row, found by primary key; returns how many
-    /// rows matched (0: the row is gone).
-    pub async fn update<M: Model>(&self, model: &M) -> Result<u64, Error> {
+    /// rows matched (0: the row is gone). `before_update` listeners may change the model
+    /// first, hence `&mut`.
+    pub async fn update<M: Model>(&self, model: &mut M) -> Result<u64, Error> {
         update(Runner::Engine(self), model).await
     }
 
