@@ -28,6 +28,10 @@ pub enum Error {
     /// A `text()` statement and its bound values do not match.
     #[error("{0}")]
     Bind(String),
+    /// A keyset page cursor that is not one this query made (tampered with, or of another
+    /// query).
+    #[error("{0}")]
+    BadCursor(String),
     /// A value read from the database cannot be returned as asked.
     #[error("{0}")]
     Decode(String),

@@ -388,3 +388,39 @@ impl<M: Model> Select<'_, M> {
         Ok(pagination)
     }
 }
+
+impl<M: Model> Select<'_, M> {
+    /// The keyset page the request's `?cursor=` and `?per_page=` ask for
+    /// ([`Select::keyset`]): a cursor that is not one of ours is a 400 saying so; `per_page`
+    /// is read as [`paginate_args`](Select::paginate_args) reads it.
+    pub async fn keyset_args(
+        self,
+        order: crate::OrderBy,
+        args: &flask::MultiDict,
+        options: PageArgs,
+    ) -> Result<crate::KeysetPage<M>, HttpError> {
+        let per_page = match args.get("per_page") {
+            None => options.per_page.max(1),
+            Some(raw) => match raw.trim().parse::<u64>() {
+                Ok(n) if n >= 1 => n,
+                _ if options.error_out => {
+                    return Err(HttpError::with_description(
+                        StatusCode::BAD_REQUEST,
+                        "per_page must be a whole number from 1",
+                    ));
+                }
+                _ => options.per_page.max(1),
+            },
+        }
+        .min(options.max_per_page.max(1));
+        let cursor = args.get("cursor").filter(|c| !c.is_empty());
+        match self.keyset(order, per_page, cursor).await {
+            Ok(page) => Ok(page),
+            Err(crate::Error::BadCursor(message)) => Err(HttpError::with_description(
+                StatusCode::BAD_REQUEST,
+                message,
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

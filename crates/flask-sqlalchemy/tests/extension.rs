@@ -4,7 +4,7 @@
 
 use flask::routing::get;
 use flask::{Error, Flask, Path};
-use flask_sqlalchemy::{Db, DbSession, Model, SQLAlchemy};
+use flask_sqlalchemy::{Db, DbSession, Model, PageArgs, SQLAlchemy};
 
 #[derive(Debug, Model)]
 #[model(table = "ext_item")]
@@ -71,6 +71,17 @@ async fn session_add(
     Ok(format!("{} {seen}", item.id))
 }
 
+async fn feed(db: Db, args: flask::Args) -> Result<flask::Json<serde_json::Value>, Error> {
+    let page = db
+        .select::<Item>()
+        .keyset_args(Item::id.desc(), &args, PageArgs::default())
+        .await?;
+    let names: Vec<String> = page.items.into_iter().map(|i| i.name).collect();
+    Ok(flask::Json(
+        serde_json::json!({"names": names, "next": page.next}),
+    ))
+}
+
 async fn count(db: Db) -> Result<String, Error> {
     Ok(db.select::<Item>().count().await?.to_string())
 }
@@ -89,6 +100,7 @@ fn app() -> Flask {
         .route("/queries", get(queries))
         .route("/session/<name>/<then>", get(session_add))
         .route("/count", get(count))
+        .route("/feed", get(feed))
 }
 
 #[tokio::test]
@@ -129,6 +141,32 @@ async fn the_request_session_commits_or_rolls_back_at_teardown() {
     assert_eq!(c.get("/count").send().await.text(), "1");
     assert_eq!(c.get("/session/plum/commit").send().await.text(), "2 2");
     assert_eq!(c.get("/count").send().await.text(), "2");
+}
+
+#[tokio::test]
+async fn keyset_pages_from_the_query_string() {
+    let c = app().test_client();
+    for name in ["a", "b", "c"] {
+        c.get(&format!("/add/{name}")).send().await;
+    }
+    let first: serde_json::Value = c.get("/feed?per_page=2").send().await.json();
+    assert_eq!(first["names"], serde_json::json!(["c", "b"]));
+    let next = first["next"].as_str().unwrap();
+    let second: serde_json::Value = c
+        .get(&format!("/feed?per_page=2&cursor={next}"))
+        .send()
+        .await
+        .json();
+    assert_eq!(second["names"], serde_json::json!(["a"]));
+    assert!(second["next"].is_null());
+    let r = c.get("/feed?cursor=forged").send().await;
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text().contains("page cursor is not valid"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(c.get("/feed?per_page=zero").send().await.status(), 400);
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod columns;
 mod ddl;
 mod eager;
 mod field;
+mod keyset;
 pub(crate) mod ops;
 mod pagination;
 mod query;
@@ -14,6 +15,7 @@ pub(crate) mod write;
 pub use columns::{ColumnSelect, Columns, IntoExpr, Nullable, SqlExpr, Summable, exists, func};
 pub use eager::{Joined, SelectIn};
 pub use field::{FieldType, Json, Scalar};
+pub use keyset::KeysetPage;
 pub use pagination::Pagination;
 pub use query::{Col, Filter, OrderBy, Select, Textual};
 pub use relation::{

@@ -126,6 +126,7 @@ impl<M: Model, T: FieldType> Col<M, T> {
             expr: self.expr(),
             order: Order::Asc,
             nulls: None,
+            column: Some((M::TABLE.name, self.column())),
         }
     }
 
@@ -135,6 +136,7 @@ impl<M: Model, T: FieldType> Col<M, T> {
             expr: self.expr(),
             order: Order::Desc,
             nulls: None,
+            column: Some((M::TABLE.name, self.column())),
         }
     }
 }
@@ -182,6 +184,8 @@ pub struct OrderBy {
     expr: Expr,
     order: Order,
     nulls: Option<NullOrdering>,
+    /// The model column ordered by, when it is one (keyset pagination needs it).
+    pub(crate) column: Option<(&'static str, &'static Column)>,
 }
 
 impl OrderBy {
@@ -190,7 +194,13 @@ impl OrderBy {
             expr,
             order,
             nulls: None,
+            column: None,
         }
+    }
+
+    /// Whether it is descending.
+    pub(crate) fn is_desc(&self) -> bool {
+        matches!(self.order, Order::Desc)
     }
 
     /// `NULL`s before the other values.
