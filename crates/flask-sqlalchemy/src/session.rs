@@ -4,7 +4,7 @@ use std::sync::{Mutex as SyncMutex, MutexGuard as SyncGuard};
 
 use tokio::sync::{Mutex, MutexGuard};
 
-use crate::engine::exec::{self, Args, Done, On, Rows, Runner, Tx};
+use crate::engine::exec::{self, Args, Done, On, Rows, Runner, Sql, Tx};
 use crate::events::{Change, Operation};
 use crate::model::{ops, write};
 use crate::{Dialect, Engine, Error, Model, Row, Select, TextQuery, Value};
@@ -241,14 +241,14 @@ impl Session {
     }
 
     /// Runs a query in the transaction (beginning it if need be) and returns its rows.
-    pub(crate) async fn run_fetch(&self, sql: String, args: Args) -> Result<Rows, Error> {
+    pub(crate) async fn run_fetch(&self, sql: Sql, args: Args) -> Result<Rows, Error> {
         let mut state = self.state.lock().await;
         let tx = self.begun(&mut state).await?;
         exec::fetch(&self.engine, On::Tx(tx), sql, args).await
     }
 
     /// Runs a statement in the transaction (beginning it if need be).
-    pub(crate) async fn run_execute(&self, sql: String, args: Args) -> Result<Done, Error> {
+    pub(crate) async fn run_execute(&self, sql: Sql, args: Args) -> Result<Done, Error> {
         let mut state = self.state.lock().await;
         self.run_in(&mut state, sql, args).await
     }
@@ -256,11 +256,11 @@ impl Session {
     async fn run_in(
         &self,
         state: &mut MutexGuard<'_, State>,
-        sql: String,
+        sql: impl Into<Sql>,
         args: Args,
     ) -> Result<Done, Error> {
         let tx = self.begun(state).await?;
-        exec::execute(&self.engine, On::Tx(tx), sql, args).await
+        exec::execute(&self.engine, On::Tx(tx), sql.into(), args).await
     }
 
     /// The open transaction, begun now if there is none, with what is owed run first.
@@ -273,7 +273,7 @@ impl Session {
         let tx = state.tx.insert(tx);
         let owed = std::mem::take(&mut self.marks().owed);
         for sql in owed {
-            exec::execute(&self.engine, On::Tx(tx), sql, Args::Raw).await?;
+            exec::execute(&self.engine, On::Tx(tx), sql.into(), Args::Raw).await?;
         }
         Ok(tx)
     }

@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: requests/s of our framework (`examples/hello`) against the same
-//! routes in plain axum (`benches/axum-baseline`), measured with wrk.
+//! routes in plain axum (`benches/axum-baseline`), measured with wrk; then flask-sqlalchemy
+//! against plain sqlx (`benches/orm-baseline`) on SQLite and PostgreSQL.
 //!
 //! Both servers run at once on one CPU and wrk on another (when `taskset` can pin them): the
 //! machine has two cores, and sharing one core between load generator and server would
@@ -25,16 +26,24 @@ use server::{Server, compare_responses, free_port};
 use wrk::{WrkRun, wrk};
 
 const HELP: &str = "\
-cargo xtask bench [--duration SECS] [--connections N] [--threads N]
+cargo xtask bench [--duration SECS] [--connections N] [--threads N] [--only http|orm]
 
 Builds examples/hello and benches/axum-baseline in release, serves both on 127.0.0.1 and
 measures each route with wrk in alternating rounds, reading each server's CPU time per
 request from /proc; then counts instructions per request under callgrind (if valgrind is
-installed). Prints a Markdown table and writes it to target/bench/report.md. Our framework
-should serve at least 0.95 of plain axum's requests per core; a route below that is
+installed). Our framework should serve at least 0.95 of plain axum's requests per core.
+
+Then runs benches/orm-baseline: get by primary key, list 100 rows and insert in a
+transaction through flask-sqlalchemy and through plain sqlx, on SQLite and on PostgreSQL
+(FLASK_TEST_POSTGRES_URL, else postgres://postgres@127.0.0.1:5432/test); the ORM should take
+at most 1.10 of plain sqlx's time.
+
+Prints Markdown tables and writes them to target/bench/report.md. A result below target is
 reported as BELOW TARGET, but the exit status stays 0 (it is a report).
 
 Options:
+  --only http|orm     run one of the two benches
+  --orm-rounds N      rounds per ORM operation (default 12)
   --duration SECS     length of each measured run (default 5)
   --connections N     open connections (default 64)
   --threads N         wrk threads (default 1: wrk gets one core, the server the other)
@@ -67,6 +76,9 @@ struct Options {
     ours_bin: Option<PathBuf>,
     ours_args: String,
     callgrind: bool,
+    http: bool,
+    orm: bool,
+    orm_rounds: u32,
 }
 
 impl Default for Options {
@@ -80,6 +92,9 @@ impl Default for Options {
             ours_bin: None,
             ours_args: "run --host {host} --port {port}".to_owned(),
             callgrind: true,
+            http: true,
+            orm: true,
+            orm_rounds: 12,
         }
     }
 }
@@ -208,6 +223,12 @@ fn parse(words: Vec<String>) -> Result<Option<Options>, String> {
             "--ours-bin" => options.ours_bin = Some(PathBuf::from(args.value(&option)?)),
             "--ours-args" => options.ours_args = args.value(&option)?,
             "--no-callgrind" => options.callgrind = false,
+            "--orm-rounds" => options.orm_rounds = args.positive(&option)?,
+            "--only" => match args.value(&option)?.as_str() {
+                "http" => options.orm = false,
+                "orm" => options.http = false,
+                other => return Err(format!("--only takes http or orm, not `{other}`")),
+            },
             "--help" | "-h" => return Ok(None),
             other => return Err(format!("unknown option `{other}`")),
         }
@@ -222,6 +243,84 @@ fn parse(words: Vec<String>) -> Result<Option<Options>, String> {
 }
 
 fn bench(options: &Options) -> Result<(), String> {
+    let bench_dir = target_dir().join("bench");
+    fs::create_dir_all(&bench_dir)
+        .map_err(|err| format!("cannot create {}: {err}", bench_dir.display()))?;
+    let mut report = String::new();
+    if options.http {
+        report.push_str(&http_bench(options)?);
+    }
+    if options.orm {
+        if !report.is_empty() {
+            report.push('\n');
+        }
+        report.push_str(&orm_bench(options)?);
+    }
+    println!("\n{report}");
+    let report_path = bench_dir.join("report.md");
+    fs::write(&report_path, &report)
+        .map_err(|err| format!("cannot write {}: {err}", report_path.display()))?;
+    println!("bench: report written to {}", report_path.display());
+    Ok(())
+}
+
+/// flask-sqlalchemy against plain sqlx: builds and runs `benches/orm-baseline`, which
+/// prints its table last.
+fn orm_bench(options: &Options) -> Result<String, String> {
+    let probe = crate::services::probe_all()
+        .into_iter()
+        .find(|p| p.service.name == "postgres")
+        .ok_or("no PostgreSQL probe")?;
+    if !probe.is_up() {
+        return Err(format!(
+            "the ORM bench runs on PostgreSQL too: {} (../shared/services.sh starts it)",
+            probe.summary_line()
+        ));
+    }
+    let mut build = cargo(["build", "--release", "-p", "orm-baseline"]);
+    println!("bench: {}", describe(&build));
+    let status = build
+        .status()
+        .map_err(|err| format!("cannot run cargo: {err}"))?;
+    if !status.success() {
+        return Err(format!(
+            "the release build of orm-baseline failed ({status})"
+        ));
+    }
+    let bin = target_dir().join("release").join("orm-baseline");
+    let mut run = std::process::Command::new(&bin);
+    run.args([
+        "--postgres",
+        &probe.url,
+        "--rounds",
+        &options.orm_rounds.to_string(),
+        "--scale",
+        "2",
+    ]);
+    run.stderr(std::process::Stdio::inherit());
+    println!("bench: {} (about a minute)", bin.display());
+    let out = run
+        .output()
+        .map_err(|err| format!("cannot run {}: {err}", bin.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    for line in text.lines().filter(|l| l.starts_with("orm-bench:")) {
+        println!("bench: {}", line.trim_start_matches("orm-bench: "));
+    }
+    if !out.status.success() {
+        return Err(format!("orm-baseline failed ({})", out.status));
+    }
+    let table = text
+        .find("## Bench: flask-sqlalchemy")
+        .map(|at| text[at..].to_owned())
+        .ok_or("orm-baseline printed no table")?;
+    for line in table.lines().filter(|l| l.ends_with("BELOW TARGET |")) {
+        println!("BELOW TARGET: {line}");
+    }
+    Ok(table)
+}
+
+/// Ours against plain axum over HTTP; returns the report's tables.
+fn http_bench(options: &Options) -> Result<String, String> {
     if find_on_path("wrk").is_none() {
         return Err("wrk is not installed: apt-get install -y wrk (Debian package)".to_owned());
     }
@@ -245,8 +344,6 @@ fn bench(options: &Options) -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| release.join("hello"));
     let bench_dir = target_dir().join("bench");
-    fs::create_dir_all(&bench_dir)
-        .map_err(|err| format!("cannot create {}: {err}", bench_dir.display()))?;
 
     let cpus = Pinning::detect();
     println!("bench: {}", cpus.describe());
@@ -377,12 +474,6 @@ fn bench(options: &Options) -> Result<(), String> {
             "bench: valgrind not found (apt-get install -y valgrind): no instructions-per-request table"
         );
     }
-    println!("\n{report}");
-    let report_path = bench_dir.join("report.md");
-    fs::write(&report_path, &report)
-        .map_err(|err| format!("cannot write {}: {err}", report_path.display()))?;
-    println!("bench: report written to {}", report_path.display());
-
     let below: Vec<&RouteResult> = results
         .iter()
         .filter(|result| result.ratio() < TARGET_RATIO)
@@ -397,7 +488,7 @@ fn bench(options: &Options) -> Result<(), String> {
             result.ratio()
         );
     }
-    Ok(())
+    Ok(report)
 }
 
 /// The callgrind table: user-space instructions per request, ours against plain axum.

@@ -11,6 +11,9 @@ use sqlx::{AssertSqlSafe, IntoArguments, MySql, Postgres, Sqlite};
 use super::{Pool, bind};
 use crate::{Dialect, Engine, Error, Row, TextQuery, Value};
 
+/// SQL text, shared: a statement the ORM keeps is sent without being copied.
+pub(crate) type Sql = std::sync::Arc<str>;
+
 /// A statement's parameters.
 pub(crate) enum Args {
     /// Bound by sea-query (statements the ORM builds).
@@ -53,7 +56,7 @@ impl Tx {
             Pool::Postgres(p) => p.begin().await.map(Tx::Postgres),
             Pool::MySql(p) => p.begin().await.map(Tx::MySql),
         };
-        engine.after(started, "BEGIN".to_owned(), Vec::new(), tx)
+        engine.after(started, "BEGIN", Vec::new(), tx)
     }
 
     /// Commits it.
@@ -64,7 +67,7 @@ impl Tx {
             Tx::Postgres(t) => t.commit().await,
             Tx::MySql(t) => t.commit().await,
         };
-        engine.after(started, "COMMIT".to_owned(), Vec::new(), done)
+        engine.after(started, "COMMIT", Vec::new(), done)
     }
 
     /// Rolls it back.
@@ -75,7 +78,7 @@ impl Tx {
             Tx::Postgres(t) => t.rollback().await,
             Tx::MySql(t) => t.rollback().await,
         };
-        engine.after(started, "ROLLBACK".to_owned(), Vec::new(), done)
+        engine.after(started, "ROLLBACK", Vec::new(), done)
     }
 }
 
@@ -141,8 +144,8 @@ macro_rules! execute {
 fn shown(engine: &Engine, args: &Args) -> Vec<Value> {
     match args {
         Args::Sea(v) => engine.shown_values(v),
-        Args::Ours(v) => v.clone(),
-        Args::Raw => Vec::new(),
+        Args::Ours(v) if engine.showing() => v.clone(),
+        Args::Ours(_) | Args::Raw => Vec::new(),
     }
 }
 
@@ -151,7 +154,7 @@ fn shown(engine: &Engine, args: &Args) -> Vec<Value> {
 pub(crate) async fn fetch(
     engine: &Engine,
     on: On<'_>,
-    sql: String,
+    sql: Sql,
     args: Args,
 ) -> Result<Rows, Error> {
     let shown = shown(engine, &args);
@@ -177,7 +180,7 @@ pub(crate) async fn fetch(
         }
         (_, On::Tx(Tx::MySql(t))) => fetch!(&mut **t, MySql, bind::mysql, Rows::MySql, sql, args),
     };
-    engine.after(started, sql, shown, result)
+    engine.after(started, &sql, shown, result)
 }
 
 /// Runs a statement `on` the pool or a transaction and says what it did; echoes and
@@ -185,7 +188,7 @@ pub(crate) async fn fetch(
 pub(crate) async fn execute(
     engine: &Engine,
     on: On<'_>,
-    sql: String,
+    sql: Sql,
     args: Args,
 ) -> Result<Done, Error> {
     let shown = shown(engine, &args);
@@ -214,7 +217,7 @@ pub(crate) async fn execute(
             execute!(&mut **t, MySql, bind::mysql, sql, args, |r| mysql_last(&r))
         }
     };
-    let (rows_affected, last_insert_id) = engine.after(started, sql, shown, result)?;
+    let (rows_affected, last_insert_id) = engine.after(started, &sql, shown, result)?;
     Ok(Done {
         rows_affected,
         last_insert_id,
@@ -244,7 +247,7 @@ impl<'a> Runner<'a> {
     }
 
     /// Runs a query and returns its rows.
-    pub(crate) async fn fetch(&self, sql: String, args: Args) -> Result<Rows, Error> {
+    pub(crate) async fn fetch(&self, sql: Sql, args: Args) -> Result<Rows, Error> {
         match self {
             Runner::Engine(e) => fetch(e, On::Pool, sql, args).await,
             Runner::Session(s) => s.run_fetch(sql, args).await,
@@ -252,7 +255,7 @@ impl<'a> Runner<'a> {
     }
 
     /// Runs a statement.
-    pub(crate) async fn execute(&self, sql: String, args: Args) -> Result<Done, Error> {
+    pub(crate) async fn execute(&self, sql: Sql, args: Args) -> Result<Done, Error> {
         match self {
             Runner::Engine(e) => execute(e, On::Pool, sql, args).await,
             Runner::Session(s) => s.run_execute(sql, args).await,
@@ -262,13 +265,13 @@ impl<'a> Runner<'a> {
     /// Builds a sea-query statement and returns its rows.
     pub(crate) async fn fetch_stmt<S: SqlxBinder>(&self, stmt: &S) -> Result<Rows, Error> {
         let (sql, values) = build(stmt, self.dialect());
-        self.fetch(sql, Args::Sea(values)).await
+        self.fetch(sql.into(), Args::Sea(values)).await
     }
 
     /// Builds a sea-query statement and runs it.
     pub(crate) async fn execute_stmt<S: SqlxBinder>(&self, stmt: &S) -> Result<Done, Error> {
         let (sql, values) = build(stmt, self.dialect());
-        self.execute(sql, Args::Sea(values)).await
+        self.execute(sql.into(), Args::Sea(values)).await
     }
 }
 
@@ -276,13 +279,16 @@ impl Runner<'_> {
     /// Runs a `text()` statement; returns how many rows it changed.
     pub(crate) async fn text_execute(&self, query: TextQuery) -> Result<u64, Error> {
         let (sql, values) = query.compile(self.dialect())?;
-        Ok(self.execute(sql, Args::Ours(values)).await?.rows_affected)
+        Ok(self
+            .execute(sql.into(), Args::Ours(values))
+            .await?
+            .rows_affected)
     }
 
     /// Runs a `text()` query and returns every row.
     pub(crate) async fn text_fetch_all(&self, query: TextQuery) -> Result<Vec<Row>, Error> {
         let (sql, values) = query.compile(self.dialect())?;
-        match self.fetch(sql, Args::Ours(values)).await? {
+        match self.fetch(sql.into(), Args::Ours(values)).await? {
             Rows::Sqlite(rows) => crate::row::from_sqlite(&rows),
             Rows::Postgres(rows) => crate::row::from_postgres(&rows),
             Rows::MySql(rows) => crate::row::from_mysql(&rows),

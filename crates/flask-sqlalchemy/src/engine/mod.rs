@@ -181,6 +181,7 @@ impl Engine {
 
     /// This engine with `events` as its listeners (shared, not copied): what the flask
     /// extension does with the listeners registered on it.
+    #[cfg(feature = "flask")]
     pub(crate) fn sharing_events(mut self, events: &crate::Events) -> Self {
         match Arc::get_mut(&mut self.inner) {
             Some(inner) => inner.events = events.clone(),
@@ -243,7 +244,7 @@ impl Engine {
 
     /// Runs SQL that has no parameters to translate (DDL made by sea-query).
     pub(crate) async fn execute_plain(&self, sql: String) -> Result<u64, Error> {
-        let done = exec::execute(self, exec::On::Pool, sql, exec::Args::Raw).await?;
+        let done = exec::execute(self, exec::On::Pool, sql.into(), exec::Args::Raw).await?;
         Ok(done.rows_affected)
     }
 
@@ -259,10 +260,15 @@ impl Engine {
     /// The values sea-query bound, as ours, for echo and recording; nothing (and no work)
     /// when neither is on.
     pub(crate) fn shown_values(&self, values: &sea_query_sqlx::SqlxValues) -> Vec<Value> {
-        if !self.inner.echo && self.inner.recorder.is_none() {
+        if !self.showing() {
             return Vec::new();
         }
         values.0.iter().map(plain_value).collect()
+    }
+
+    /// Whether statements are echoed or recorded (their values are kept only then).
+    pub(crate) fn showing(&self) -> bool {
+        self.inner.echo || self.inner.recorder.is_some()
     }
 
     /// Echoes the statement; starts its clock when recording.
@@ -277,13 +283,13 @@ impl Engine {
     pub(crate) fn after<T>(
         &self,
         started: Option<Instant>,
-        sql: String,
+        sql: &str,
         values: Vec<Value>,
         result: Result<T, sqlx::Error>,
     ) -> Result<T, Error> {
         if let (Some(started), Some(recorder)) = (started, &self.inner.recorder) {
             let entry = RecordedQuery {
-                statement: sql.clone(),
+                statement: sql.to_owned(),
                 parameters: values,
                 duration: started.elapsed(),
             };
@@ -292,7 +298,10 @@ impl Engine {
                 .unwrap_or_else(|e| e.into_inner())
                 .push(entry);
         }
-        result.map_err(|source| Error::Query { sql, source })
+        result.map_err(|source| Error::Query {
+            sql: sql.to_owned(),
+            source,
+        })
     }
 }
 

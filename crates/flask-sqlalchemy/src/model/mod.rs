@@ -8,6 +8,7 @@ mod field;
 mod keyset;
 pub(crate) mod ops;
 mod pagination;
+mod prepared;
 mod query;
 mod relation;
 pub(crate) mod write;

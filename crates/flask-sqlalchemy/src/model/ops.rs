@@ -3,6 +3,9 @@
 
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 
+use std::any::TypeId;
+
+use super::prepared::{self, Op};
 use super::{Column, ColumnType, MetaData, Model, Table, ddl};
 use crate::engine::exec::{Rows, Runner};
 use crate::events::ModelEvent;
@@ -88,9 +91,14 @@ pub(crate) async fn fetch_models<M: Model>(
     runner: Runner<'_>,
     q: &SelectStatement,
 ) -> Result<Vec<M>, Error> {
+    read_models(runner.fetch_stmt(q).await?)
+}
+
+/// Reads each row as `M`.
+pub(crate) fn read_models<M: Model>(rows: Rows) -> Result<Vec<M>, Error> {
     let table = &M::TABLE;
     let read = |e: sqlx::Error| decode_err(table, &e);
-    match runner.fetch_stmt(q).await? {
+    match rows {
         Rows::Sqlite(rows) => rows
             .iter()
             .map(|r| M::from_sqlite(r, 0).map_err(read))
@@ -104,6 +112,11 @@ pub(crate) async fn fetch_models<M: Model>(
             .map(|r| M::from_mysql(r, 0).map_err(read))
             .collect(),
     }
+}
+
+/// SQL of a sea-query statement for `dialect`, its values dropped.
+pub(crate) fn sql_of<S: sea_query_sqlx::SqlxBinder>(stmt: &S, dialect: crate::Dialect) -> String {
+    crate::engine::exec::build(stmt, dialect).0
 }
 
 /// Inserts `model`; an autoincrement primary key left at 0 is numbered by the database and
@@ -134,37 +147,55 @@ async fn insert_row<M: Model>(runner: Runner<'_>, model: &mut M) -> Result<(), E
         .iter()
         .zip(&values)
         .any(|(c, v)| by_server(c, v));
-    let mut q = Query::insert();
-    q.into_table(table.name);
-    let (columns, row): (Vec<_>, Vec<_>) = table
+    let (columns, row): (Vec<&str>, Vec<sea_query::Value>) = table
         .columns
         .iter()
         .zip(&values)
         .filter(|(c, v)| auto.is_none_or(|a| a.name != c.name) && !by_server(c, v))
-        .map(|(c, v)| (c.name, Expr::val(sea_value(v, c.ty))))
+        .map(|(c, v)| (c.name, sea_value(v, c.ty)))
         .unzip();
-    if columns.is_empty() {
-        // Every value comes from the database: `INSERT ... DEFAULT VALUES`.
-        q.or_default_values();
-    } else {
-        q.columns(columns);
-        q.values(row)
-            .map_err(|e| Error::Bind(format!("cannot insert into {}: {e}", table.name)))?;
-    }
+    let build = |row: &[sea_query::Value]| -> Result<sea_query::InsertStatement, Error> {
+        let mut q = Query::insert();
+        q.into_table(table.name);
+        if columns.is_empty() {
+            // Every value comes from the database: `INSERT ... DEFAULT VALUES`.
+            q.or_default_values();
+        } else {
+            q.columns(columns.iter().copied());
+            q.values(row.iter().cloned().map(Expr::val))
+                .map_err(|e| Error::Bind(format!("cannot insert into {}: {e}", table.name)))?;
+        }
+        Ok(q)
+    };
     if server_filled {
-        return insert_reading_back(runner, model, q, auto).await;
+        return insert_reading_back(runner, model, build(&row)?, auto).await;
     }
+    let dialect = runner.dialect();
+    let mysql = dialect == crate::Dialect::MySql;
+    let numbered = auto.is_some();
+    let (sql, args) = prepared::statement(
+        TypeId::of::<M>(),
+        Op::Insert { numbered },
+        dialect,
+        row,
+        |row| {
+            let mut q = build(row)?;
+            if let (Some(auto), false) = (auto, mysql) {
+                q.returning_col(auto.name);
+            }
+            Ok(sql_of(&q, dialect))
+        },
+    )?;
     let Some(auto) = auto else {
-        runner.execute_stmt(&q).await?;
+        runner.execute(sql, args).await?;
         return Ok(());
     };
     // A key to number: RETURNING it (PostgreSQL, SQLite), or MySQL's last insert id.
-    let id = if runner.dialect() == crate::Dialect::MySql {
-        runner.execute_stmt(&q).await?.last_insert_id
+    let id = if mysql {
+        runner.execute(sql, args).await?.last_insert_id
     } else {
-        q.returning_col(auto.name);
         let read = |e: sqlx::Error| decode_err(table, &e);
-        match runner.fetch_stmt(&q).await? {
+        match runner.fetch(sql, args).await? {
             Rows::Sqlite(rows) => rows.first().map(|r| read_key(r, auto.ty)).transpose(),
             Rows::Postgres(rows) => rows.first().map(|r| read_key(r, auto.ty)).transpose(),
             Rows::MySql(rows) => rows.first().map(|r| read_key(r, auto.ty)).transpose(),
@@ -250,9 +281,21 @@ pub(crate) async fn get<M: Model>(runner: Runner<'_>, pk: Value) -> Result<Optio
             table.name
         )));
     };
-    let mut q = select_all::<M>();
-    q.and_where(Expr::col((table.name, key.name)).eq(sea_value(&pk, key.ty)));
-    Ok(fetch_models::<M>(runner, &q).await?.into_iter().next())
+    let dialect = runner.dialect();
+    let (sql, args) = prepared::statement(
+        TypeId::of::<M>(),
+        Op::Get,
+        dialect,
+        vec![sea_value(&pk, key.ty)],
+        |values| {
+            let mut q = select_all::<M>();
+            q.and_where(Expr::col((table.name, key.name)).eq(values[0].clone()));
+            Ok(sql_of(&q, dialect))
+        },
+    )?;
+    Ok(read_models::<M>(runner.fetch(sql, args).await?)?
+        .into_iter()
+        .next())
 }
 
 /// Every row of `M`, by primary key.

@@ -7,7 +7,7 @@ use sea_query::{
 };
 use sqlx::Row as _;
 
-use super::ops::{fetch_models, sea_value};
+use super::ops::sea_value;
 use super::{Column, FieldType, Model, Rel};
 use crate::engine::exec::{Rows, Runner};
 use crate::{Engine, Error};
@@ -252,8 +252,8 @@ pub struct Select<'e, M> {
     stmt: SelectStatement,
     /// The filters alone, for bulk `update` and `delete`.
     pub(crate) filters: Vec<Expr>,
-    has_limit: bool,
-    has_offset: bool,
+    limit: Option<u64>,
+    offset: Option<u64>,
     /// Whether a table is joined (bulk update and delete refuse then).
     has_join: bool,
     /// Whether rows are distinct (a count must keep the columns then).
@@ -281,8 +281,8 @@ impl<'e, M: Model> Select<'e, M> {
             runner,
             stmt: super::ops::select_all::<M>(),
             filters: Vec::new(),
-            has_limit: false,
-            has_offset: false,
+            limit: None,
+            offset: None,
             has_join: false,
             distinct: false,
             error: None,
@@ -371,16 +371,14 @@ impl<M: Model> Select<'_, M> {
     /// At most `n` rows.
     #[must_use]
     pub fn limit(mut self, n: u64) -> Self {
-        self.stmt.limit(n);
-        self.has_limit = true;
+        self.limit = Some(n);
         self
     }
 
     /// Skips the first `n` rows.
     #[must_use]
     pub fn offset(mut self, n: u64) -> Self {
-        self.stmt.offset(n);
-        self.has_offset = true;
+        self.offset = Some(n);
         self
     }
 
@@ -390,8 +388,8 @@ impl<M: Model> Select<'_, M> {
             runner: self.runner,
             stmt: self.stmt.clone(),
             filters: self.filters.clone(),
-            has_limit: self.has_limit,
-            has_offset: self.has_offset,
+            limit: self.limit,
+            offset: self.offset,
             has_join: self.has_join,
             distinct: self.distinct,
             error: self.error.clone(),
@@ -421,38 +419,65 @@ impl<M: Model> Select<'_, M> {
         }
     }
 
-    /// The statement to run: SQLite and MySQL need a LIMIT for an OFFSET.
+    /// The statement with its limit and offset as bound values, for a subquery or a
+    /// statement built on (SQLite and MySQL need a LIMIT for an OFFSET).
     pub(crate) fn statement(&self) -> SelectStatement {
         let mut stmt = self.stmt.clone();
-        if self.has_offset && !self.has_limit {
-            match self.runner.dialect() {
-                crate::Dialect::Sqlite => {
-                    stmt.limit(i64::MAX.unsigned_abs());
+        if let Some(n) = self.limit {
+            stmt.limit(n);
+        }
+        if let Some(n) = self.offset {
+            stmt.offset(n);
+            if self.limit.is_none() {
+                match self.runner.dialect() {
+                    crate::Dialect::Sqlite => {
+                        stmt.limit(i64::MAX.unsigned_abs());
+                    }
+                    crate::Dialect::MySql => {
+                        stmt.limit(u64::MAX);
+                    }
+                    crate::Dialect::Postgres => {}
                 }
-                crate::Dialect::MySql => {
-                    stmt.limit(u64::MAX);
-                }
-                crate::Dialect::Postgres => {}
             }
         }
         stmt
     }
 
+    /// Runs the query for its rows, at most `cap` of them. The limit and offset are written
+    /// into the SQL as numbers (they are integers, nothing to inject): SQLite plans a literal
+    /// `LIMIT` faster than a bound one.
+    async fn fetch(&self, cap: Option<u64>) -> Result<Vec<M>, Error> {
+        self.check()?;
+        let dialect = self.runner.dialect();
+        let (mut sql, values) = crate::engine::exec::build(&self.stmt, dialect);
+        let limit = match (self.limit, cap) {
+            (Some(a), Some(b)) => Some(Ord::min(a, b)),
+            (a, b) => a.or(b),
+        };
+        match (limit, self.offset, dialect) {
+            (Some(n), _, _) => sql.push_str(&format!(" LIMIT {n}")),
+            (None, Some(_), crate::Dialect::Sqlite) => sql.push_str(" LIMIT -1"),
+            (None, Some(_), crate::Dialect::MySql) => sql.push_str(&format!(" LIMIT {}", u64::MAX)),
+            _ => {}
+        }
+        if let Some(n) = self.offset {
+            sql.push_str(&format!(" OFFSET {n}"));
+        }
+        let rows = self
+            .runner
+            .fetch(sql.into(), crate::engine::exec::Args::Sea(values))
+            .await?;
+        super::ops::read_models::<M>(rows)
+    }
+
     /// Every matching row.
     pub async fn all(self) -> Result<Vec<M>, Error> {
-        self.check()?;
-        fetch_models::<M>(self.runner, &self.statement()).await
+        self.fetch(None).await
     }
 
     /// The first matching row, if any.
     pub async fn first(self) -> Result<Option<M>, Error> {
-        self.check()?;
-        let mut stmt = self.statement();
-        stmt.limit(1);
-        Ok(fetch_models::<M>(self.runner, &stmt)
-            .await?
-            .into_iter()
-            .next())
+        Ok(self.fetch(Some(1)).await?.into_iter().next())
     }
 
     /// The one matching row: no row is [`Error::NoResultFound`], more than one
@@ -466,10 +491,7 @@ impl<M: Model> Select<'_, M> {
 
     /// The matching row, or `None`; more than one is [`Error::MultipleResultsFound`].
     pub async fn one_or_none(self) -> Result<Option<M>, Error> {
-        self.check()?;
-        let mut stmt = self.statement();
-        stmt.limit(2);
-        let mut rows = fetch_models::<M>(self.runner, &stmt).await?;
+        let mut rows = self.fetch(Some(2)).await?;
         if rows.len() > 1 {
             return Err(Error::MultipleResultsFound {
                 table: M::TABLE.name,

@@ -3,9 +3,11 @@
 
 use sea_query::{DeleteStatement, Expr, ExprTrait, Query, UpdateStatement};
 
+use std::any::TypeId;
 use std::collections::HashSet;
 
 use super::ops::sea_value;
+use super::prepared::{self, Op};
 use super::relation::{Key, column_of, key, single_key};
 use super::{Col, FieldType, Model, RelationKind, Select, Table};
 use crate::engine::exec::{Rows, Runner};
@@ -136,17 +138,19 @@ pub(crate) async fn update<M: Model>(runner: Runner<'_>, model: &mut M) -> Resul
 }
 
 async fn update_row<M: Model>(runner: Runner<'_>, model: &M) -> Result<u64, Error> {
+    let table = &M::TABLE;
     let values = model.values();
-    let mut stmt: UpdateStatement = Query::update();
-    stmt.table(M::TABLE.name);
-    let mut any = false;
-    for (c, v) in M::TABLE.columns.iter().zip(&values) {
-        if !c.primary_key {
-            stmt.value(c.name, Expr::val(sea_value(v, c.ty)));
-            any = true;
-        }
+    // The other columns' values, then the key's: the placeholders' order.
+    let (keys, others): (Vec<_>, Vec<_>) = table
+        .columns
+        .iter()
+        .zip(&values)
+        .map(|(c, v)| (c, sea_value(v, c.ty)))
+        .partition(|(c, _)| c.primary_key);
+    if keys.is_empty() {
+        return Err(Error::Bind(format!("{} has no primary key", table.name)));
     }
-    if !any {
+    if others.is_empty() {
         // Every column is in the key: there is nothing to write, but say whether it exists.
         let mut q = super::ops::select_all::<M>();
         for key in by_primary_key(model)? {
@@ -154,10 +158,23 @@ async fn update_row<M: Model>(runner: Runner<'_>, model: &M) -> Result<u64, Erro
         }
         return Ok(super::ops::fetch_models::<M>(runner, &q).await?.len() as u64);
     }
-    for key in by_primary_key(model)? {
-        stmt.and_where(key);
-    }
-    Ok(runner.execute_stmt(&stmt).await?.rows_affected)
+    let n = others.len();
+    let bound: Vec<sea_query::Value> = others.into_iter().chain(keys).map(|(_, v)| v).collect();
+    let dialect = runner.dialect();
+    let (sql, args) =
+        prepared::statement(TypeId::of::<M>(), Op::Update, dialect, bound, |bound| {
+            let mut stmt: UpdateStatement = Query::update();
+            stmt.table(table.name);
+            let (set, by) = bound.split_at(n);
+            for (c, v) in table.columns.iter().filter(|c| !c.primary_key).zip(set) {
+                stmt.value(c.name, Expr::val(v.clone()));
+            }
+            for (c, v) in table.primary_key().zip(by) {
+                stmt.and_where(Expr::col((table.name, c.name)).eq(v.clone()));
+            }
+            Ok(super::ops::sql_of(&stmt, dialect))
+        })?;
+    Ok(runner.execute(sql, args).await?.rows_affected)
 }
 
 /// Deletes `model`'s row, found by primary key; returns how many rows went (0 or 1).
@@ -199,10 +216,32 @@ async fn delete_row<M: Model>(runner: Runner<'_>, model: &M) -> Result<u64, Erro
     }
     let mut stmt: DeleteStatement = Query::delete();
     stmt.from_table(M::TABLE.name);
-    for key in by_primary_key(model)? {
-        stmt.and_where(key);
+    let keys = key_values(model)?;
+    let dialect = runner.dialect();
+    let (sql, args) = prepared::statement(TypeId::of::<M>(), Op::Delete, dialect, keys, |keys| {
+        let mut stmt: DeleteStatement = Query::delete();
+        stmt.from_table(M::TABLE.name);
+        for (c, v) in M::TABLE.primary_key().zip(keys) {
+            stmt.and_where(Expr::col((M::TABLE.name, c.name)).eq(v.clone()));
+        }
+        Ok(super::ops::sql_of(&stmt, dialect))
+    })?;
+    Ok(runner.execute(sql, args).await?.rows_affected)
+}
+
+/// The primary key's values of `model`, bound as their columns' types.
+fn key_values<M: Model>(model: &M) -> Result<Vec<sea_query::Value>, Error> {
+    let keys: Vec<sea_query::Value> = M::TABLE
+        .columns
+        .iter()
+        .zip(model.values())
+        .filter(|(c, _)| c.primary_key)
+        .map(|(c, v)| sea_value(&v, c.ty))
+        .collect();
+    if keys.is_empty() {
+        return Err(Error::Bind(format!("{} has no primary key", M::TABLE.name)));
     }
-    Ok(runner.execute_stmt(&stmt).await?.rows_affected)
+    Ok(keys)
 }
 
 /// How deep cascading deletes may go: deeper, the rows form a cycle.
