@@ -247,7 +247,39 @@ async fn queries_on_every_backend() {
                 0,
                 "{url}"
             );
+            // Every other filter binds the value too: nothing matches more than it should,
+            // and nothing breaks the statement.
+            assert_eq!(count(&db, Article::title.ne(attempt)).await, 5, "{url}");
+            assert_eq!(count(&db, Article::title.in_([attempt])).await, 0, "{url}");
+            assert_eq!(
+                count(&db, Article::title.not_in([attempt])).await,
+                5,
+                "{url}"
+            );
+            assert_eq!(
+                count(&db, Article::title.between(attempt, attempt)).await,
+                0,
+                "{url}"
+            );
+            assert_eq!(
+                count(&db, Article::title.ilike(attempt)).await,
+                expected,
+                "{url}: {attempt}"
+            );
+            let below = count(&db, Article::title.lt(attempt)).await;
+            let above = count(&db, Article::title.ge(attempt)).await;
+            assert_eq!(below + above, 5, "{url}: lt and ge split the rows");
+            let below = count(&db, Article::title.le(attempt)).await;
+            let above = count(&db, Article::title.gt(attempt)).await;
+            assert_eq!(below + above, 5, "{url}: le and gt split the rows");
         }
+        // A column name is never taken from a value: an unknown one is an error.
+        let err = q()
+            .filter_by("title = title OR 1=1 --", "x")
+            .count()
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("has no column"), "{url}: {err}");
         assert_eq!(db.select::<Article>().count().await.unwrap(), 5, "{url}");
 
         db.drop_all(&MetaData::new().register::<Article>())
