@@ -250,7 +250,7 @@ struct RelAttr {
     cascade_delete: bool,
 }
 
-const STRUCT_KEYS: &str = "table = \"name\", check = \"SQL\", belongs_to(name: Model, key = field), \
+const STRUCT_KEYS: &str = "table = \"name\", bind = \"key\", check = \"SQL\", belongs_to(name: Model, key = field), \
                            has_many(name: Model, key = field_of_model, cascade = \"delete\"), \
                            many_to_many(name: Model, secondary = Association, local = field, \
                            remote = field)";
@@ -336,12 +336,14 @@ struct StructAttrs {
     table: String,
     rels: Vec<RelAttr>,
     checks: Vec<String>,
+    bind: Option<String>,
 }
 
 fn struct_attrs(input: &DeriveInput) -> syn::Result<StructAttrs> {
     let mut name = None;
     let mut rels = Vec::new();
     let mut checks = Vec::new();
+    let mut bind = None;
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("model")) {
         attr.parse_nested_meta(|meta| {
             let kind = if meta.path.is_ident("table") {
@@ -351,6 +353,10 @@ fn struct_attrs(input: &DeriveInput) -> syn::Result<StructAttrs> {
             } else if meta.path.is_ident("check") {
                 let v: LitStr = meta.value()?.parse()?;
                 checks.push(v.value());
+                return Ok(());
+            } else if meta.path.is_ident("bind") {
+                let v: LitStr = meta.value()?.parse()?;
+                bind = Some(v.value());
                 return Ok(());
             } else if meta.path.is_ident("belongs_to") {
                 RelKind::BelongsTo
@@ -371,6 +377,7 @@ fn struct_attrs(input: &DeriveInput) -> syn::Result<StructAttrs> {
         table: name.unwrap_or_else(|| snake_case(&input.ident.to_string())),
         rels,
         checks,
+        bind,
     })
 }
 
@@ -433,7 +440,12 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         table,
         rels,
         checks: table_checks,
+        bind,
     } = struct_attrs(input)?;
+    let bind = match bind {
+        Some(key) => quote!(::core::option::Option::Some(#key)),
+        None => quote!(::core::option::Option::None),
+    };
     let parsed: Vec<(&syn::Field, FieldAttrs)> = fields
         .named
         .iter()
@@ -624,6 +636,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 columns: &[#(#columns),*],
                 relationships: &[#(#relationships),*],
                 checks: &[#(#table_checks),*],
+                bind: #bind,
             };
 
             fn values(&self) -> ::std::vec::Vec<::flask_sqlalchemy::Value> {

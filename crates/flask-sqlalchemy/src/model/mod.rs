@@ -147,6 +147,9 @@ pub struct Table {
     /// Its `CHECK` constraints, SQL conditions (`#[model(check = "price >= 0")]`), named
     /// `ck_<table>_<n>` from 1.
     pub checks: &'static [&'static str],
+    /// The database it lives in, a key of `SQLALCHEMY_BINDS` (`#[model(bind = "users")]`,
+    /// Flask-SQLAlchemy's `__bind_key__`); `None` for the default database.
+    pub bind: Option<&'static str>,
 }
 
 impl Table {
@@ -247,6 +250,30 @@ impl MetaData {
     /// The tables, in registration order.
     pub fn tables(&self) -> &[Table] {
         &self.tables
+    }
+
+    /// The models of one database: those with `bind` as their bind key (`None`: the
+    /// default database).
+    pub fn for_bind(&self, bind: Option<&str>) -> MetaData {
+        MetaData {
+            tables: self
+                .tables
+                .iter()
+                .filter(|t| t.bind == bind)
+                .copied()
+                .collect(),
+        }
+    }
+
+    /// The bind keys the models name, each once, in registration order.
+    pub fn bind_keys(&self) -> Vec<&'static str> {
+        let mut keys: Vec<&'static str> = Vec::new();
+        for key in self.tables.iter().filter_map(|t| t.bind) {
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        keys
     }
 
     /// The tables ordered so that each comes after the tables it references (the order

@@ -19,6 +19,13 @@ pub trait Executor: Sync {
     /// Where the statements run.
     #[doc(hidden)]
     fn run_on(&self) -> RunOn<'_>;
+
+    /// Where the statements about `table` run (a handler's `Db` follows the table's bind).
+    #[doc(hidden)]
+    fn run_for(&self, table: &'static Table) -> RunOn<'_> {
+        let _ = table;
+        self.run_on()
+    }
 }
 
 /// Where statements run; not part of the API.
@@ -385,7 +392,7 @@ impl<M: Model, R: Model + Clone, K: Loads<R>> Rel<M, R, K> {
         db: &impl Executor,
         parents: &[M],
     ) -> Result<Vec<K::Output>, Error> {
-        self.load_many_on(db.run_on().0, parents).await
+        self.load_many_on(db.run_for(&R::TABLE).0, parents).await
     }
 
     pub(crate) async fn load_many_on(
@@ -429,7 +436,7 @@ impl<M: Model, R: Model> Rel<M, R, ManyToMany> {
                 Expr::val(sea_value(&rv, remote.ty)),
             ])
             .map_err(|e| Error::Bind(format!("cannot link in {}: {e}", secondary.name)))?;
-        db.run_on().0.execute_stmt(&q).await?;
+        db.run_for(secondary).0.execute_stmt(&q).await?;
         Ok(())
     }
 
@@ -440,7 +447,13 @@ impl<M: Model, R: Model> Rel<M, R, ManyToMany> {
         q.from_table(secondary.name)
             .and_where(Expr::col(local.name).eq(sea_value(&lv, local.ty)))
             .and_where(Expr::col(remote.name).eq(sea_value(&rv, remote.ty)));
-        Ok(db.run_on().0.execute_stmt(&q).await?.rows_affected > 0)
+        Ok(db
+            .run_for(secondary)
+            .0
+            .execute_stmt(&q)
+            .await?
+            .rows_affected
+            > 0)
     }
 
     #[allow(clippy::type_complexity)]
