@@ -42,7 +42,7 @@ pub use engine::{DatabaseUri, Dialect, Engine, EngineOptions, RecordedQuery, Sql
 pub use error::Error;
 pub use events::{Change, Events, ModelEvent, Operation};
 #[cfg(feature = "flask")]
-pub use flask_ext::{Db, DbSession, PageArgs, SQLAlchemy};
+pub use flask_ext::{Db, DbSession, PageArgs, SQLAlchemy, get_recorded_queries};
 pub use flask_sqlalchemy_macros::{Enum, Model};
 pub use model::{
     Assign, Col, Column, ColumnSelect, ColumnType, Columns, Executor, FieldType, Filter,

@@ -169,6 +169,63 @@ async fn keyset_pages_from_the_query_string() {
     assert_eq!(c.get("/feed?per_page=zero").send().await.status(), 400);
 }
 
+async fn fails_after_queries(db: Db) -> Result<String, Error> {
+    db.select::<Item>()
+        .filter(Item::name.eq("needle"))
+        .count()
+        .await?;
+    let _: Vec<Item> = db.all().await?;
+    Err(Error::internal("the page broke after its queries"))
+}
+
+#[tokio::test]
+async fn the_debug_page_shows_the_requests_sql() {
+    let debug_app = || {
+        Flask::new("ext")
+            .configure(|c| {
+                c.set("SQLALCHEMY_DATABASE_URI", "sqlite://");
+                c.set("DEBUG", true);
+            })
+            .extension(SQLAlchemy::new().model::<Item>().create_all_on_startup())
+            .route("/broken", get(fails_after_queries))
+    };
+    let r = debug_app().test_client().get("/broken").send().await;
+    assert_eq!(r.status(), 500);
+    let page = r.text();
+    assert!(page.contains("<h2>SQL queries</h2>"), "{page}");
+    assert!(page.contains("2 statement(s)"), "{page}");
+    assert!(
+        page.contains("&#34;ext_item&#34;.&#34;name&#34; = ?"),
+        "{page}"
+    );
+    assert!(page.contains("Text(&#34;needle&#34;)"), "{page}");
+
+    // Recording off in debug mode: the panel says how to turn it on.
+    let r = debug_app()
+        .configure(|c| c.set("SQLALCHEMY_RECORD_QUERIES", false))
+        .test_client()
+        .get("/broken")
+        .send()
+        .await;
+    assert!(
+        r.text().contains("SQLALCHEMY_RECORD_QUERIES is off"),
+        "{}",
+        r.text()
+    );
+
+    // Outside debug mode there is no debug page, and nothing is recorded by default.
+    let r = Flask::new("ext")
+        .configure(|c| c.set("SQLALCHEMY_DATABASE_URI", "sqlite://"))
+        .extension(SQLAlchemy::new().model::<Item>().create_all_on_startup())
+        .route("/broken", get(fails_after_queries))
+        .test_client()
+        .get("/broken")
+        .send()
+        .await;
+    assert_eq!(r.status(), 500);
+    assert!(!r.text().contains("SQL queries"), "{}", r.text());
+}
+
 #[test]
 fn a_missing_uri_is_a_setup_error_that_says_what_to_set() {
     let err = Flask::new("ext")

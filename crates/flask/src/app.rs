@@ -124,6 +124,8 @@ pub struct Flask {
     /// Static files compiled into the binary, used instead of the static folder.
     embedded_static: Option<crate::embed::EmbeddedSource>,
     session_store: Option<Arc<dyn tower_sessions_core::SessionStore>>,
+    /// Sections extensions add to the debug page.
+    pub(crate) debug_panels: Vec<(&'static str, crate::dev::panels::PanelFn)>,
 }
 
 impl fmt::Debug for Flask {
@@ -163,6 +165,7 @@ impl Flask {
             static_files: Some((PathBuf::from("static"), "/static".to_owned())),
             embedded_templates: None,
             embedded_static: None,
+            debug_panels: Vec::new(),
             session_store: None,
         }
     }
@@ -511,6 +514,7 @@ impl Flask {
                 layered,
                 startup: Mutex::new(self.startup),
                 shutdown: Mutex::new(self.shutdown),
+                debug_panels: self.debug_panels,
             }
         });
         Ok(App { inner })
@@ -715,6 +719,7 @@ pub(crate) struct AppInner {
     layered: Option<Route>,
     startup: Mutex<Vec<StartupFn>>,
     shutdown: Mutex<Vec<ShutdownFn>>,
+    pub(crate) debug_panels: Vec<(&'static str, crate::dev::panels::PanelFn)>,
 }
 
 /// The innermost service under user layers; weak so the app does not own itself.

@@ -308,6 +308,18 @@ impl Setup<'_> {
         self
     }
 
+    /// Adds a section to the debug page (shown only in debug mode, for a failing request):
+    /// `panel` makes its table from the request, when the page is rendered.
+    pub fn debug_panel<F>(&mut self, title: &'static str, panel: F) -> &mut Self
+    where
+        F: Fn(&crate::RequestContext) -> crate::DebugPanel + Send + Sync + 'static,
+    {
+        self.app
+            .debug_panels
+            .push((title, std::sync::Arc::new(panel)));
+        self
+    }
+
     /// Runs `task` before the server accepts its first connection (connect a pool, run
     /// migrations). An error stops the app with a message naming the extension.
     pub fn on_startup<F, Fut>(&mut self, task: F) -> &mut Self

@@ -48,6 +48,7 @@ mod testing;
 
 pub use app::{App, AppRoot, BoxError, Flask, Route, RuleInfo};
 pub use config::{Config, ConfigError, DEFAULT_MAX_CONTENT_LENGTH};
+pub use dev::panels::DebugPanel;
 pub use error::{Error, abort, abort_with, escape};
 pub use extension::{Extension, Setup, SetupError};
 pub use hooks::{BeforeRequestHook, HookOutcome};

@@ -5,6 +5,7 @@ pub(crate) mod exec;
 mod options;
 pub(crate) mod uri;
 
+use std::collections::VecDeque;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -51,7 +52,9 @@ struct Inner {
     pool: Pool,
     uri: DatabaseUri,
     echo: bool,
-    recorder: Option<Mutex<Vec<RecordedQuery>>>,
+    recorder: Option<Mutex<VecDeque<RecordedQuery>>>,
+    /// Where each recorded statement also goes (the flask extension: the request's list).
+    sink: Option<QuerySink>,
     events: crate::Events,
 }
 
@@ -60,6 +63,13 @@ pub(crate) enum Pool {
     Postgres(PgPool),
     MySql(MySqlPool),
 }
+
+/// How many recorded statements an engine keeps (the oldest go first): recording in a
+/// long-running app must not grow without end.
+const MAX_RECORDED: usize = 1000;
+
+/// Where recorded statements also go.
+pub(crate) type QuerySink = Arc<dyn Fn(RecordedQuery) + Send + Sync>;
 
 /// One statement the engine ran, kept when `SQLALCHEMY_RECORD_QUERIES` is on
 /// (Flask-SQLAlchemy's `get_recorded_queries()`).
@@ -168,7 +178,8 @@ impl Engine {
                 pool,
                 uri,
                 echo: options.echo,
-                recorder: options.record_queries.then(|| Mutex::new(Vec::new())),
+                recorder: options.record_queries.then(|| Mutex::new(VecDeque::new())),
+                sink: None,
                 events: crate::Events::new(),
             }),
         })
@@ -186,6 +197,15 @@ impl Engine {
         match Arc::get_mut(&mut self.inner) {
             Some(inner) => inner.events = events.clone(),
             None => self.inner.events.extend(events),
+        }
+        self
+    }
+
+    /// This engine, also handing each statement it records to `sink`.
+    #[cfg(feature = "flask")]
+    pub(crate) fn with_query_sink(mut self, sink: QuerySink) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.sink = Some(sink);
         }
         self
     }
@@ -221,11 +241,17 @@ impl Engine {
         Ok(first_value(self.fetch_optional(query).await?))
     }
 
-    /// The statements run so far, when the engine records them
-    /// ([`EngineOptions::record_queries`]); empty otherwise.
+    /// The statements run so far, the latest 1000 at most, when the engine records them
+    /// ([`EngineOptions::record_queries`]); empty otherwise. (In a flask app,
+    /// `get_recorded_queries()` gives the current request's.)
     pub fn recorded_queries(&self) -> Vec<RecordedQuery> {
         match &self.inner.recorder {
-            Some(r) => r.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+            Some(r) => r
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .cloned()
+                .collect(),
             None => Vec::new(),
         }
     }
@@ -293,10 +319,14 @@ impl Engine {
                 parameters: values,
                 duration: started.elapsed(),
             };
-            recorder
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(entry);
+            if let Some(sink) = &self.inner.sink {
+                sink(entry.clone());
+            }
+            let mut kept = recorder.lock().unwrap_or_else(|e| e.into_inner());
+            if kept.len() == MAX_RECORDED {
+                kept.pop_front();
+            }
+            kept.push_back(entry);
         }
         result.map_err(|source| Error::Query {
             sql: sql.to_owned(),

@@ -4,6 +4,7 @@
 
 mod extractors;
 mod helpers;
+mod queries;
 
 use std::sync::OnceLock;
 
@@ -200,9 +201,11 @@ impl flask::Extension for SQLAlchemy {
         if let Some(echo) = echo {
             options.echo = echo;
         }
+        // Off by default, but in debug mode: the debug page shows the failing request's SQL.
         options.record_queries = config
             .get::<bool>("SQLALCHEMY_RECORD_QUERIES")?
-            .unwrap_or(false);
+            .unwrap_or(config.debug());
+        let recording = options.record_queries;
         let raw_binds: serde_json::Value = config
             .get("SQLALCHEMY_BINDS")?
             .unwrap_or(serde_json::Value::Null);
@@ -255,7 +258,8 @@ impl flask::Extension for SQLAlchemy {
             for target in targets {
                 let engine = Engine::connect(&target.uri, &instance, target.options)
                     .await?
-                    .sharing_events(&ext.events);
+                    .sharing_events(&ext.events)
+                    .with_query_sink(queries::sink());
                 if create_all {
                     engine
                         .create_all(&ext.metadata.for_bind(target.bind.as_deref()))
@@ -275,6 +279,7 @@ impl flask::Extension for SQLAlchemy {
             });
             Ok(())
         });
+        app.debug_panel("SQL queries", move |ctx| queries::panel(ctx, recording));
         // Flask-SQLAlchemy removes the request's session at teardown: what was not committed
         // is rolled back, and the connection goes back to the pool.
         app.teardown_request(|ctx, _error| async move {
@@ -364,3 +369,4 @@ fn usage(matches: &ArgMatches) -> String {
 use extractors::Engines;
 pub use extractors::{Db, DbSession};
 pub use helpers::PageArgs;
+pub use queries::get_recorded_queries;

@@ -77,6 +77,9 @@ pub(crate) fn render(err: &Error, ctx: Option<&RequestContext>) -> String {
     traceback(&mut page, err, &root);
     if let Some(ctx) = ctx {
         request_section(&mut page, ctx);
+        for (title, panel) in &ctx.app_inner().debug_panels {
+            panel_section(&mut page, title, &panel(ctx));
+        }
     }
     page.push_str(
         "<div class=footer>This page is shown because <code>DEBUG</code> is on. \
@@ -287,6 +290,29 @@ fn request_section(page: &mut String, ctx: &RequestContext) {
     if !g.is_empty() {
         table(page, "g", &g, "");
     }
+}
+
+fn panel_section(page: &mut String, title: &str, panel: &super::panels::DebugPanel) {
+    let _ = writeln!(page, "<h2>{}</h2>", esc(title));
+    if let Some(note) = &panel.note {
+        let _ = writeln!(page, "<p class=note>{}</p>", esc(note));
+    }
+    if panel.rows.is_empty() {
+        return;
+    }
+    page.push_str("<table>\n<tr>");
+    for h in &panel.headers {
+        let _ = write!(page, "<th>{}</th>", esc(h));
+    }
+    page.push_str("</tr>\n");
+    for r in &panel.rows {
+        page.push_str("<tr>");
+        for cell in r {
+            let _ = write!(page, "<td>{}</td>", esc(cell));
+        }
+        page.push_str("</tr>\n");
+    }
+    page.push_str("</table>\n");
 }
 
 fn row(page: &mut String, name: &str, value: &str) {

@@ -2,4 +2,5 @@
 
 pub(crate) mod backtrace;
 pub(crate) mod debug_page;
+pub(crate) mod panels;
 pub(crate) mod reloader;

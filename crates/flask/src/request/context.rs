@@ -234,6 +234,14 @@ impl RequestContext {
 }
 
 impl RequestContext {
+    /// The context of the request being handled on this task, if any (Flask's
+    /// `has_request_context()` and `request`): for code that runs under a handler without
+    /// being handed the context, such as a database layer recording its queries per request.
+    /// Tasks a handler spawns are outside the request.
+    pub fn try_current() -> Option<RequestContext> {
+        CURRENT.try_with(RequestContext::clone).ok()
+    }
+
     /// The context of the request being handled: from `extensions` (error handlers get it
     /// there) or from the dispatching task.
     pub(crate) fn current(extensions: &http::Extensions) -> Option<RequestContext> {
