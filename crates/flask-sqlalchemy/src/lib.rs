@@ -1,28 +1,50 @@
 //! Flask-SQLAlchemy for flask-rs, on sqlx: SQLite (bundled), PostgreSQL and MySQL/MariaDB
 //! from one `SQLALCHEMY_DATABASE_URI`.
 //!
-//! Built so far: the engine layer (URIs with Flask-SQLAlchemy's meaning ([`DatabaseUri`]),
-//! pools with SQLAlchemy's options ([`EngineOptions`]), raw SQL with named, always-bound
-//! parameters ([`text`]), statement echo through `tracing`, recorded queries) and models
-//! (`#[derive(Model)]`, table metadata as data, [`Engine::create_all`], [`Engine::insert`],
-//! [`Engine::get`], [`Engine::all`], [`Engine::update`], [`Engine::delete`]), typed queries
-//! ([`Engine::select`] with `Post::title.like("%x%")`-style filters, bulk update and delete,
-//! [`Pagination`]), and, with the default `flask` feature, the `SQLAlchemy` extension with
-//! the `Db` extractor. The session (transactions) and relationships come next.
-//!
 //! ```
-//! use flask_sqlalchemy::{Engine, EngineOptions, Value, text};
+//! use flask_sqlalchemy::{Engine, EngineOptions, MetaData, Model};
+//!
+//! #[derive(Debug, Model)]
+//! struct User {
+//!     #[model(primary_key)]
+//!     id: i64,
+//!     #[model(max_length = 80, unique)]
+//!     name: String,
+//! }
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), flask_sqlalchemy::Error> {
 //! let db = Engine::connect("sqlite://", "instance".as_ref(), EngineOptions::default()).await?;
-//! db.execute(text("CREATE TABLE user (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")).await?;
-//! // A value is always a bound parameter: this name is stored as written.
-//! let name = "Robert'); DROP TABLE user; --";
-//! db.execute(text("INSERT INTO user (name) VALUES (:name)").bind("name", name)).await?;
-//! let count = db.scalar(text("SELECT COUNT(*) FROM user WHERE name = :name").bind("name", name)).await?;
-//! assert_eq!(count, Value::Int(1));
+//! db.create_all(&MetaData::new().register::<User>()).await?;
+//!
+//! let session = db.session();
+//! let mut ada = User { id: 0, name: "Ada".into() };
+//! session.add(&mut ada).await?; // ada.id is numbered now, in the transaction
+//! session.commit().await?;
+//!
+//! // Every value is a bound parameter: this is matched literally.
+//! let found = db.select::<User>().filter(User::name.ilike("ada")).one().await?;
+//! assert_eq!(found.id, ada.id);
 //! # Ok(()) }
 //! ```
+//!
+//! What it has:
+//!
+//! - engines from URIs with Flask-SQLAlchemy's meaning ([`DatabaseUri`]), pools with
+//!   SQLAlchemy's options ([`EngineOptions`]), raw SQL with named, always-bound parameters
+//!   ([`text`]), echo through `tracing`, recorded queries;
+//! - models: `#[derive(Model)]` with table metadata as data ([`Model::TABLE`]), column types
+//!   from integers to dates, UUIDs, decimals, [`Json<T>`] and `#[derive(Enum)]` enums,
+//!   constraints, defaults, [`Engine::create_all`];
+//! - the [`Session`]: a unit of work on one transaction, with savepoints;
+//! - typed queries ([`Engine::select`]): filters, joins, aggregates ([`func`]), `exists` and
+//!   subqueries, bulk update and delete, [`Pagination`] and keyset pages ([`KeysetPage`]);
+//! - relationships ([`Rel`]) loaded explicitly or eagerly without N+1 queries, with cascades;
+//! - model [`Events`] and `models_committed`;
+//! - with the default `flask` feature, the `SQLAlchemy` extension: config (binds included),
+//!   the `Db` and `DbSession` extractors, the `db` commands, the `*_or_404` helpers, and
+//!   each request's SQL on the debug page.
+//!
+//! The guide is `docs/orm.md`.
 //!
 //! The ORM core depends on nothing of the web framework, so it also works in scripts,
 //! workers and tests without an app.

@@ -43,6 +43,16 @@ async fn add(db: Db, Path(name): Path<String>) -> Result<String, Error> {
     Ok(item.id.to_string())
 }
 
+async fn described(db: Db, Path(id): Path<i64>) -> Result<String, Error> {
+    let item: Item = db.get_or_404_with(id, "There is no such item.").await?;
+    let first = db
+        .select::<Item>()
+        .filter(Item::name.eq("nothing"))
+        .first_or_404_with("Nothing is named so.")
+        .await;
+    Ok(format!("{} {}", item.name, first.is_err()))
+}
+
 async fn queries(db: Db) -> String {
     db.recorded_queries().len().to_string()
 }
@@ -98,6 +108,7 @@ fn app() -> Flask {
         .route("/first/<name>", get(first_named))
         .route("/add/<name>", get(add))
         .route("/queries", get(queries))
+        .route("/described/<int:id>", get(described))
         .route("/session/<name>/<then>", get(session_add))
         .route("/count", get(count))
         .route("/feed", get(feed))
@@ -119,6 +130,11 @@ async fn the_or_404_helpers() {
     assert_eq!(c.get("/one/pear").send().await.status(), 404);
     assert_eq!(c.get("/first/pear").send().await.text(), "2");
     assert_eq!(c.get("/first/plum").send().await.status(), 404);
+    // With a description, the 404 page says it.
+    let r = c.get("/described/42").send().await;
+    assert_eq!(r.status(), 404);
+    assert!(r.text().contains("There is no such item."), "{}", r.text());
+    assert_eq!(c.get("/described/1").send().await.text(), "apple true");
     // SQLALCHEMY_RECORD_QUERIES: every statement so far was recorded.
     let n: usize = c.get("/queries").send().await.text().parse().unwrap();
     assert!(n >= 10, "{n}");

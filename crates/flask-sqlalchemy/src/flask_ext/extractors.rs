@@ -70,6 +70,17 @@ impl Db {
         self.engine_for::<M>().get_or_404(pk).await
     }
 
+    /// The row of `M` with primary key `pk`, or a 404 saying `description`.
+    pub async fn get_or_404_with<M: Model>(
+        &self,
+        pk: impl Into<Value>,
+        description: &str,
+    ) -> Result<M, HttpError> {
+        self.engine_for::<M>()
+            .get_or_404_with(pk, description)
+            .await
+    }
+
     /// Every row of `M`, by primary key.
     pub async fn all<M: Model>(&self) -> Result<Vec<M>, Error> {
         self.engine_for::<M>().all().await
@@ -220,6 +231,17 @@ impl DbSession {
     /// The row of `M` with primary key `pk`, or a 404.
     pub async fn get_or_404<M: Model>(&self, pk: impl Into<Value>) -> Result<M, HttpError> {
         self.session_for(&M::TABLE).get_or_404(pk).await
+    }
+
+    /// The row of `M` with primary key `pk`, or a 404 saying `description`.
+    pub async fn get_or_404_with<M: Model>(
+        &self,
+        pk: impl Into<Value>,
+        description: &str,
+    ) -> Result<M, HttpError> {
+        self.session_for(&M::TABLE)
+            .get_or_404_with(pk, description)
+            .await
     }
 
     /// Every row of `M`, by primary key.

@@ -16,12 +16,35 @@ impl Engine {
     pub async fn get_or_404<M: Model>(&self, pk: impl Into<Value>) -> Result<M, HttpError> {
         self.get::<M>(pk).await?.ok_or_else(|| not_found(None))
     }
+
+    /// As [`get_or_404`](Engine::get_or_404), the 404 page saying `description`
+    /// (`get_or_404(id, description="No such note")`).
+    pub async fn get_or_404_with<M: Model>(
+        &self,
+        pk: impl Into<Value>,
+        description: &str,
+    ) -> Result<M, HttpError> {
+        self.get::<M>(pk)
+            .await?
+            .ok_or_else(|| not_found(Some(description)))
+    }
 }
 
 impl Session {
     /// The row of `M` with primary key `pk`, or a 404 (`get_or_404`).
     pub async fn get_or_404<M: Model>(&self, pk: impl Into<Value>) -> Result<M, HttpError> {
         self.get::<M>(pk).await?.ok_or_else(|| not_found(None))
+    }
+
+    /// As [`get_or_404`](Session::get_or_404), the 404 page saying `description`.
+    pub async fn get_or_404_with<M: Model>(
+        &self,
+        pk: impl Into<Value>,
+        description: &str,
+    ) -> Result<M, HttpError> {
+        self.get::<M>(pk)
+            .await?
+            .ok_or_else(|| not_found(Some(description)))
     }
 }
 
@@ -31,12 +54,28 @@ impl<M: Model> Select<'_, M> {
         self.first().await?.ok_or_else(|| not_found(None))
     }
 
+    /// As [`first_or_404`](Select::first_or_404), the 404 page saying `description`.
+    pub async fn first_or_404_with(self, description: &str) -> Result<M, HttpError> {
+        self.first()
+            .await?
+            .ok_or_else(|| not_found(Some(description)))
+    }
+
     /// The one matching row, or a 404 when there is none or more than one (`one_or_404`).
     pub async fn one_or_404(self) -> Result<M, HttpError> {
+        self.one_or_404_described(None).await
+    }
+
+    /// As [`one_or_404`](Select::one_or_404), the 404 page saying `description`.
+    pub async fn one_or_404_with(self, description: &str) -> Result<M, HttpError> {
+        self.one_or_404_described(Some(description)).await
+    }
+
+    async fn one_or_404_described(self, description: Option<&str>) -> Result<M, HttpError> {
         match self.one().await {
             Ok(m) => Ok(m),
             Err(crate::Error::NoResultFound { .. } | crate::Error::MultipleResultsFound { .. }) => {
-                Err(not_found(None))
+                Err(not_found(description))
             }
             Err(e) => Err(e.into()),
         }
