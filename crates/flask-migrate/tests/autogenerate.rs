@@ -1,0 +1,237 @@
+//! Autogenerate's comparison on the three databases: a schema made from the models reads back
+//! as the same, and changed models give the operations a user expects.
+
+mod common;
+use common::backends;
+
+use flask_migrate::{Op, Schema, diff, rename_candidates};
+use flask_sqlalchemy::{Engine, EngineOptions, Enum, MetaData};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+enum Status {
+    Draft,
+    Published,
+}
+
+/// Version 1 of the models: every column type, constraints, an index, a foreign key.
+mod v1 {
+    use super::Status;
+    use flask_sqlalchemy::Model;
+
+    #[derive(Debug, Model)]
+    #[model(table = "mig_user", check = "age >= 0")]
+    pub(crate) struct User {
+        #[model(primary_key)]
+        pub(crate) id: i64,
+        #[model(max_length = 80, unique)]
+        pub(crate) name: String,
+        pub(crate) bio: Option<String>,
+        pub(crate) age: i32,
+        pub(crate) small: i16,
+        pub(crate) ratio: f32,
+        pub(crate) score: f64,
+        pub(crate) active: bool,
+        pub(crate) data: Vec<u8>,
+        pub(crate) prefs: serde_json::Value,
+        pub(crate) day: chrono::NaiveDate,
+        pub(crate) t: chrono::NaiveTime,
+        pub(crate) local: chrono::NaiveDateTime,
+        pub(crate) at: chrono::DateTime<chrono::Utc>,
+        pub(crate) token: uuid::Uuid,
+        #[model(precision = 10, scale = 2)]
+        pub(crate) price: rust_decimal::Decimal,
+        pub(crate) status: Status,
+        #[model(server_default = "CURRENT_TIMESTAMP")]
+        pub(crate) created: Option<chrono::DateTime<chrono::Utc>>,
+        #[model(server_default = "7", index)]
+        pub(crate) seats: Option<i32>,
+    }
+
+    #[derive(Debug, Model)]
+    #[model(table = "mig_post")]
+    pub(crate) struct Post {
+        #[model(primary_key)]
+        pub(crate) id: i32,
+        #[model(foreign_key = "mig_user.id", on_delete = "cascade")]
+        pub(crate) author_id: i64,
+        #[model(max_length = 100)]
+        pub(crate) title: String,
+    }
+}
+
+/// Version 2: a table added, a column added, one renamed (`title` -> `headline`), one made
+/// nullable, an index added, a default dropped, a foreign key added.
+mod v2 {
+    use super::Status;
+    use flask_sqlalchemy::Model;
+
+    #[derive(Debug, Model)]
+    #[model(table = "mig_user", check = "age >= 0")]
+    pub(crate) struct User {
+        #[model(primary_key)]
+        pub(crate) id: i64,
+        #[model(max_length = 80, unique)]
+        pub(crate) name: String,
+        pub(crate) bio: Option<String>,
+        pub(crate) age: Option<i32>,
+        pub(crate) small: i16,
+        pub(crate) ratio: f32,
+        pub(crate) score: f64,
+        pub(crate) active: bool,
+        pub(crate) data: Vec<u8>,
+        pub(crate) prefs: serde_json::Value,
+        pub(crate) day: chrono::NaiveDate,
+        pub(crate) t: chrono::NaiveTime,
+        pub(crate) local: chrono::NaiveDateTime,
+        pub(crate) at: chrono::DateTime<chrono::Utc>,
+        pub(crate) token: uuid::Uuid,
+        #[model(precision = 10, scale = 2)]
+        pub(crate) price: rust_decimal::Decimal,
+        pub(crate) status: Status,
+        #[model(server_default = "CURRENT_TIMESTAMP")]
+        pub(crate) created: Option<chrono::DateTime<chrono::Utc>>,
+        #[model(index)]
+        pub(crate) seats: Option<i32>,
+        #[model(max_length = 120)]
+        pub(crate) email: Option<String>,
+    }
+
+    #[derive(Debug, Model)]
+    #[model(table = "mig_team")]
+    pub(crate) struct Team {
+        #[model(primary_key)]
+        pub(crate) id: i64,
+        #[model(max_length = 50)]
+        pub(crate) name: String,
+    }
+
+    #[derive(Debug, Model)]
+    #[model(table = "mig_post")]
+    pub(crate) struct Post {
+        #[model(primary_key)]
+        pub(crate) id: i32,
+        #[model(foreign_key = "mig_user.id", on_delete = "cascade")]
+        pub(crate) author_id: i64,
+        #[model(max_length = 100, index)]
+        pub(crate) headline: String,
+        #[model(foreign_key = "mig_team.id")]
+        pub(crate) team_id: Option<i64>,
+    }
+}
+
+fn v1_models() -> MetaData {
+    MetaData::new()
+        .register::<v1::User>()
+        .register::<v1::Post>()
+}
+
+fn v2_models() -> MetaData {
+    MetaData::new()
+        .register::<v2::User>()
+        .register::<v2::Team>()
+        .register::<v2::Post>()
+}
+
+/// The tests of this file share their tables on the servers: one runs at a time.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn fresh(url: &str) -> Engine {
+    let db = Engine::connect(url, std::env::temp_dir().as_ref(), EngineOptions::default())
+        .await
+        .unwrap();
+    db.drop_all(&v2_models()).await.unwrap();
+    db.drop_all(&v1_models()).await.unwrap();
+    db
+}
+
+/// Only the tables of this test (the servers hold other tests' tables too).
+fn ours(mut schema: Schema) -> Schema {
+    schema.tables.retain(|t| t.name.starts_with("mig_"));
+    schema
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_create_all_made_reads_back_as_the_models() {
+    let _serial = SERIAL.lock().await;
+    for url in backends() {
+        let db = fresh(&url).await;
+        db.create_all(&v1_models()).await.unwrap();
+        let live = ours(Schema::inspect(&db).await.unwrap());
+        let wanted = Schema::from_models(&v1_models(), db.dialect());
+        let ops = diff(&wanted, &live, db.dialect(), &[]);
+        assert!(ops.is_empty(), "{url}: {ops:#?}\nlive: {live:#?}");
+        db.drop_all(&v1_models()).await.unwrap();
+        db.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changed_models_give_the_expected_operations() {
+    let _serial = SERIAL.lock().await;
+    for url in backends() {
+        let db = fresh(&url).await;
+        db.create_all(&v1_models()).await.unwrap();
+        let live = ours(Schema::inspect(&db).await.unwrap());
+        let wanted = Schema::from_models(&v2_models(), db.dialect());
+
+        let candidates = rename_candidates(&wanted, &live, db.dialect());
+        assert!(
+            candidates
+                .iter()
+                .any(|c| c.table == "mig_post" && c.from == "title" && c.to == "headline"),
+            "{url}: {candidates:?}"
+        );
+        let renames = [(
+            "mig_post".to_owned(),
+            "title".to_owned(),
+            "headline".to_owned(),
+        )];
+        let ops = diff(&wanted, &live, db.dialect(), &renames);
+        let lines: Vec<String> = ops.iter().map(Op::describe).collect();
+        let expected = [
+            "Detected added table 'mig_team'",
+            "Detected nullable change on 'mig_user.age'",
+            "Detected server default change on 'mig_user.seats'",
+            "Detected added column 'mig_user.email'",
+            "Detected renamed column 'mig_post.title' to 'headline'",
+            "Detected added column 'mig_post.team_id'",
+            "Detected added index 'ix_mig_post_headline' on 'mig_post' (headline)",
+            "Detected added foreign key (team_id)(id) on 'mig_post' to 'mig_team'",
+        ];
+        for line in expected {
+            assert!(
+                lines.iter().any(|l| l == line),
+                "{url}: missing {line:?} in {lines:#?}"
+            );
+        }
+        assert_eq!(lines.len(), expected.len(), "{url}: {lines:#?}");
+        // Without the rename: a drop and an add.
+        let plain = diff(&wanted, &live, db.dialect(), &[]);
+        let lines: Vec<String> = plain.iter().map(Op::describe).collect();
+        assert!(
+            lines.contains(&"Detected removed column 'mig_post.title'".to_owned()),
+            "{url}"
+        );
+        assert!(
+            lines.contains(&"Detected added column 'mig_post.headline'".to_owned()),
+            "{url}"
+        );
+        // Every operation can be undone.
+        for op in &ops {
+            assert_eq!(&op.reverse().reverse(), op);
+        }
+        // Models gone: their tables are dropped, referencing ones first.
+        let gone = diff(&Schema::default(), &live, db.dialect(), &[]);
+        let order: Vec<String> = gone.iter().map(Op::describe).collect();
+        assert_eq!(
+            order,
+            [
+                "Detected removed table 'mig_post'",
+                "Detected removed table 'mig_user'"
+            ],
+            "{url}"
+        );
+        db.drop_all(&v1_models()).await.unwrap();
+        db.close().await;
+    }
+}

@@ -1,0 +1,17 @@
+//! What the database tests share.
+
+/// The backends to run on: SQLite always; PostgreSQL and MySQL/MariaDB when their URLs are
+/// set (`cargo xtask test-all` sets them), required when `FLASK_TEST_REQUIRE_SERVICES` is.
+pub(crate) fn backends() -> Vec<String> {
+    let mut out = vec!["sqlite://".to_owned()];
+    for var in ["FLASK_TEST_POSTGRES_URL", "FLASK_TEST_MYSQL_URL"] {
+        match std::env::var(var) {
+            Ok(url) => out.push(url),
+            Err(_) if std::env::var_os("FLASK_TEST_REQUIRE_SERVICES").is_some() => {
+                panic!("{var} is not set but services are required")
+            }
+            Err(_) => eprintln!("skipped a backend: {var} is not set"),
+        }
+    }
+    out
+}
