@@ -4,9 +4,22 @@
 
 mod diff;
 mod schema;
+mod sql;
 
 pub use diff::{Op, RenameCandidate, diff, rename_candidates};
 pub use schema::{CheckDef, ColumnDef, ForeignKeyDef, IndexDef, Schema, TableDef};
+pub use sql::statements;
+
+use flask_sqlalchemy::{Engine, text};
+
+/// Runs `ops` on `engine`'s database, statement by statement (what `upgrade` does with a
+/// migration's operations).
+pub async fn apply(engine: &Engine, ops: &[Op]) -> Result<(), Error> {
+    for sql in statements(ops, engine.dialect())? {
+        engine.execute(text(&sql)).await?;
+    }
+    Ok(())
+}
 
 /// The table where sea-orm-migration records the migrations applied.
 pub const MIGRATIONS_TABLE: &str = "seaql_migrations";
@@ -18,4 +31,7 @@ pub enum Error {
     /// The database refused a statement or could not be read.
     #[error(transparent)]
     Database(#[from] flask_sqlalchemy::Error),
+    /// A change flask-migrate cannot write for this database; the message says what to do.
+    #[error("{0}")]
+    Unsupported(String),
 }

@@ -77,6 +77,12 @@ pub use session::{Savepoint, Session};
 pub use text::{TextQuery, text};
 pub use value::Value;
 
+/// The DDL `create_all` writes, for the migrations crate: a column's SQL type and server
+/// default on each database.
+pub mod ddl {
+    pub use crate::model::ddl::{server_default_sql, set_column_type};
+}
+
 /// What `#[derive(Model)]` refers to; not part of the API.
 #[doc(hidden)]
 pub mod __private {

@@ -28,38 +28,12 @@ pub(crate) fn drop_table(table: &Table, dialect: Dialect) -> String {
 }
 
 fn create_with<B: SchemaBuilder + Default>(table: &Table, dialect: Dialect, _: B) -> Vec<String> {
-    let mysql = dialect == Dialect::MySql;
     let mut stmt = SeaTable::create();
     stmt.table(table.name);
     let pk: Vec<&Column> = table.primary_key().collect();
     for column in table.columns {
         let mut def = ColumnDef::new(column.name);
-        match column.ty {
-            ColumnType::SmallInteger => def.small_integer(),
-            ColumnType::Integer => def.integer(),
-            ColumnType::BigInteger => def.big_integer(),
-            ColumnType::Float => def.float(),
-            ColumnType::Double => def.double(),
-            ColumnType::Boolean => def.boolean(),
-            ColumnType::String(Some(n)) => def.string_len(n),
-            ColumnType::String(None) => def.text(),
-            ColumnType::LargeBinary => def.blob(),
-            ColumnType::Json => def.json_binary(),
-            ColumnType::Date => def.date(),
-            // MySQL keeps whole seconds unless asked for microseconds.
-            ColumnType::Time if mysql => def.custom("TIME(6)"),
-            ColumnType::Time => def.time(),
-            ColumnType::DateTime | ColumnType::DateTimeTz if mysql => def.custom("DATETIME(6)"),
-            ColumnType::DateTime => def.date_time(),
-            ColumnType::DateTimeTz => def.timestamp_with_time_zone(),
-            ColumnType::Uuid => def.uuid(),
-            // NUMERIC affinity on SQLite: numbers compare and sort as numbers (stored as
-            // REAL, exact to about 15 digits, as SQLAlchemy's Numeric there).
-            ColumnType::Numeric { precision, scale } if dialect == Dialect::Sqlite => {
-                def.custom(format!("NUMERIC({precision}, {scale})"))
-            }
-            ColumnType::Numeric { precision, scale } => def.decimal_len(precision, scale),
-        };
+        set_column_type(&mut def, column.ty, dialect);
         if column.nullable {
             def.null();
         } else {
@@ -75,7 +49,7 @@ fn create_with<B: SchemaBuilder + Default>(table: &Table, dialect: Dialect, _: B
             def.unique_key();
         }
         if let Some(sql) = column.server_default {
-            def.default(Expr::cust(server_default(sql, column.ty, dialect)));
+            def.default(Expr::cust(server_default_sql(sql, column.ty, dialect)));
         }
         stmt.col(def);
         if let Some(fk) = column.foreign_key {
@@ -126,9 +100,40 @@ fn create_with<B: SchemaBuilder + Default>(table: &Table, dialect: Dialect, _: B
     out
 }
 
+/// Gives `def` the SQL type `create_all` writes for `ty` on `dialect`.
+pub fn set_column_type(def: &mut ColumnDef, ty: ColumnType, dialect: Dialect) {
+    let mysql = dialect == Dialect::MySql;
+    match ty {
+        ColumnType::SmallInteger => def.small_integer(),
+        ColumnType::Integer => def.integer(),
+        ColumnType::BigInteger => def.big_integer(),
+        ColumnType::Float => def.float(),
+        ColumnType::Double => def.double(),
+        ColumnType::Boolean => def.boolean(),
+        ColumnType::String(Some(n)) => def.string_len(n),
+        ColumnType::String(None) => def.text(),
+        ColumnType::LargeBinary => def.blob(),
+        ColumnType::Json => def.json_binary(),
+        ColumnType::Date => def.date(),
+        // MySQL keeps whole seconds unless asked for microseconds.
+        ColumnType::Time if mysql => def.custom("TIME(6)"),
+        ColumnType::Time => def.time(),
+        ColumnType::DateTime | ColumnType::DateTimeTz if mysql => def.custom("DATETIME(6)"),
+        ColumnType::DateTime => def.date_time(),
+        ColumnType::DateTimeTz => def.timestamp_with_time_zone(),
+        ColumnType::Uuid => def.uuid(),
+        // NUMERIC affinity on SQLite: numbers compare and sort as numbers (stored as
+        // REAL, exact to about 15 digits, as SQLAlchemy's Numeric there).
+        ColumnType::Numeric { precision, scale } if dialect == Dialect::Sqlite => {
+            def.custom(format!("NUMERIC({precision}, {scale})"))
+        }
+        ColumnType::Numeric { precision, scale } => def.decimal_len(precision, scale),
+    };
+}
+
 /// A server default as each database takes it: MySQL wants the precision of a `DATETIME(6)`
 /// in its `CURRENT_TIMESTAMP`.
-fn server_default(sql: &str, ty: ColumnType, dialect: Dialect) -> String {
+pub fn server_default_sql(sql: &str, ty: ColumnType, dialect: Dialect) -> String {
     let now = sql.trim().eq_ignore_ascii_case("CURRENT_TIMESTAMP")
         || sql.trim().eq_ignore_ascii_case("now()");
     match (dialect, ty) {

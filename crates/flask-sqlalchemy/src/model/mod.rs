@@ -2,7 +2,7 @@
 //! as plain data (the migrations crate reads it).
 
 mod columns;
-mod ddl;
+pub(crate) mod ddl;
 mod eager;
 mod field;
 mod keyset;
