@@ -264,12 +264,12 @@ pub fn rename_candidates(wanted: &Schema, live: &Schema, dialect: Dialect) -> Ve
         let gone: Vec<&ColumnDef> = old
             .columns
             .iter()
-            .filter(|c| table.column(&c.name).is_none())
+            .filter(|c| table.get_column(&c.name).is_none())
             .collect();
         let new: Vec<&ColumnDef> = table
             .columns
             .iter()
-            .filter(|c| old.column(&c.name).is_none())
+            .filter(|c| old.get_column(&c.name).is_none())
             .collect();
         for g in &gone {
             for n in &new {
@@ -297,7 +297,7 @@ fn diff_table(
     let renamed: Vec<(&str, &str)> = renames
         .iter()
         .filter(|(t, from, to)| {
-            *t == table && old.column(from).is_some() && new.column(to).is_some()
+            *t == table && old.get_column(from).is_some() && new.get_column(to).is_some()
         })
         .map(|(_, from, to)| (from.as_str(), to.as_str()))
         .collect();
@@ -315,7 +315,7 @@ fn diff_table(
             .map_or_else(|| name.to_owned(), |(from, _)| (*from).to_owned())
     };
     for column in &new.columns {
-        match old.column(&old_name_of(&column.name)) {
+        match old.get_column(&old_name_of(&column.name)) {
             None => ops.push(Op::AddColumn {
                 table: table.clone(),
                 column: column.clone(),
@@ -336,7 +336,7 @@ fn diff_table(
         }
     }
     for column in &old.columns {
-        let kept = new.column(&column.name).is_some()
+        let kept = new.get_column(&column.name).is_some()
             || renamed.iter().any(|(from, _)| *from == column.name);
         if !kept {
             ops.push(Op::DropColumn {

@@ -2,15 +2,44 @@
 //! difference between the flask-sqlalchemy models and the database (being built: the schema
 //! comparison is here, the migration files and the `db` commands come next).
 
+mod codegen;
 mod diff;
+mod runtime;
 mod schema;
 mod sql;
 
+pub use codegen::{migration_source, module_source};
 pub use diff::{Op, RenameCandidate, diff, rename_candidates};
+pub use runtime::run;
 pub use schema::{CheckDef, ColumnDef, ForeignKeyDef, IndexDef, Schema, TableDef};
 pub use sql::statements;
 
-use flask_sqlalchemy::{Engine, text};
+/// What migration files use: `use flask_migrate::prelude::*;`.
+pub mod prelude {
+    pub use crate::Op;
+    pub use crate::runtime::{check, column, foreign_key, index, run, table};
+    pub use flask_sqlalchemy::ColumnType::{self, *};
+    pub use flask_sqlalchemy::ReferentialAction;
+    pub use sea_orm_migration::async_trait;
+    pub use sea_orm_migration::{
+        DbErr, MigrationName, MigrationTrait, MigratorTrait, SchemaManager,
+    };
+}
+
+use flask_sqlalchemy::{Engine, SqlxPool, text};
+use sea_orm_migration::sea_orm::{
+    DatabaseConnection, SqlxMySqlConnector, SqlxPostgresConnector, SqlxSqliteConnector,
+};
+
+/// A sea-orm connection on `engine`'s pool, for sea-orm-migration's `MigratorTrait`
+/// (`Migrator::up(&sea_connection(&engine), None)`).
+pub fn sea_connection(engine: &Engine) -> DatabaseConnection {
+    match engine.sqlx_pool() {
+        SqlxPool::Sqlite(p) => SqlxSqliteConnector::from_sqlx_sqlite_pool(p.clone()),
+        SqlxPool::Postgres(p) => SqlxPostgresConnector::from_sqlx_postgres_pool(p.clone()),
+        SqlxPool::MySql(p) => SqlxMySqlConnector::from_sqlx_mysql_pool(p.clone()),
+    }
+}
 
 /// Runs `ops` on `engine`'s database, statement by statement (what `upgrade` does with a
 /// migration's operations).

@@ -80,7 +80,7 @@ pub struct TableDef {
 
 impl TableDef {
     /// The column named `name`.
-    pub fn column(&self, name: &str) -> Option<&ColumnDef> {
+    pub fn get_column(&self, name: &str) -> Option<&ColumnDef> {
         self.columns.iter().find(|c| c.name == name)
     }
 }

@@ -60,7 +60,9 @@ mod session;
 mod text;
 mod value;
 
-pub use engine::{DatabaseUri, Dialect, Engine, EngineOptions, RecordedQuery, SqliteLocation};
+pub use engine::{
+    DatabaseUri, Dialect, Engine, EngineOptions, RecordedQuery, SqliteLocation, SqlxPool,
+};
 pub use error::Error;
 pub use events::{Change, Events, ModelEvent, Operation};
 #[cfg(feature = "flask")]

@@ -1,5 +1,7 @@
 //! What the database tests share.
 
+pub(crate) mod models;
+
 /// The backends to run on: SQLite always; PostgreSQL and MySQL/MariaDB when their URLs are
 /// set (`cargo xtask test-all` sets them), required when `FLASK_TEST_REQUIRE_SERVICES` is.
 pub(crate) fn backends() -> Vec<String> {

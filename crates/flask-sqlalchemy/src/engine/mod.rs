@@ -58,6 +58,17 @@ struct Inner {
     events: crate::Events,
 }
 
+/// An engine's sqlx pool, by database ([`Engine::sqlx_pool`]).
+#[derive(Debug, Clone, Copy)]
+pub enum SqlxPool<'a> {
+    /// SQLite.
+    Sqlite(&'a SqlitePool),
+    /// PostgreSQL.
+    Postgres(&'a PgPool),
+    /// MySQL or MariaDB.
+    MySql(&'a MySqlPool),
+}
+
 pub(crate) enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
@@ -266,6 +277,16 @@ impl Engine {
     /// The pool, for the model operations.
     pub(crate) fn pool(&self) -> &Pool {
         &self.inner.pool
+    }
+
+    /// The sqlx pool underneath: the escape hatch for what the ORM does not do (the
+    /// migrations crate hands it to sea-orm-migration).
+    pub fn sqlx_pool(&self) -> SqlxPool<'_> {
+        match &self.inner.pool {
+            Pool::Sqlite(p) => SqlxPool::Sqlite(p),
+            Pool::Postgres(p) => SqlxPool::Postgres(p),
+            Pool::MySql(p) => SqlxPool::MySql(p),
+        }
     }
 
     /// Runs SQL that has no parameters to translate (DDL made by sea-query).

@@ -1,0 +1,247 @@
+//! Migration files: the Rust source `db migrate` and `db revision` write, and the module
+//! that lists them.
+
+use std::fmt::Write as _;
+
+use flask_sqlalchemy::{ColumnType, ReferentialAction};
+
+use crate::diff::Op;
+use crate::schema::{CheckDef, ColumnDef, ForeignKeyDef, IndexDef, TableDef};
+
+/// A Rust string literal.
+fn lit(s: &str) -> String {
+    format!("{s:?}")
+}
+
+fn strs(items: &[String]) -> String {
+    let parts: Vec<String> = items.iter().map(|s| lit(s)).collect();
+    format!("&[{}]", parts.join(", "))
+}
+
+fn ty(t: ColumnType) -> String {
+    match t {
+        ColumnType::SmallInteger => "SmallInteger".into(),
+        ColumnType::Integer => "Integer".into(),
+        ColumnType::BigInteger => "BigInteger".into(),
+        ColumnType::Float => "Float".into(),
+        ColumnType::Double => "Double".into(),
+        ColumnType::Boolean => "Boolean".into(),
+        ColumnType::String(Some(n)) => format!("String(Some({n}))"),
+        ColumnType::String(None) => "String(None)".into(),
+        ColumnType::LargeBinary => "LargeBinary".into(),
+        ColumnType::Json => "Json".into(),
+        ColumnType::Date => "Date".into(),
+        ColumnType::Time => "Time".into(),
+        ColumnType::DateTime => "DateTime".into(),
+        ColumnType::DateTimeTz => "DateTimeTz".into(),
+        ColumnType::Uuid => "Uuid".into(),
+        ColumnType::Numeric { precision, scale } => {
+            format!("Numeric {{ precision: {precision}, scale: {scale} }}")
+        }
+        _ => "String(None)".into(),
+    }
+}
+
+fn action(a: Option<ReferentialAction>) -> String {
+    match a {
+        None => "None".into(),
+        Some(a) => format!("Some(ReferentialAction::{a:?})"),
+    }
+}
+
+fn column(c: &ColumnDef) -> String {
+    let mut out = format!(
+        "column({}, {})",
+        lit(&c.name),
+        c.ty.map_or_else(|| "String(None)".to_owned(), ty)
+    );
+    if c.nullable {
+        out.push_str(".nullable()");
+    }
+    if c.autoincrement {
+        out.push_str(".autoincrement()");
+    }
+    if let Some(d) = &c.default {
+        let _ = write!(out, ".default({})", lit(d));
+    }
+    out
+}
+
+fn index(i: &IndexDef) -> String {
+    format!(
+        "index({}, {}, {})",
+        lit(&i.name),
+        strs(&i.columns),
+        i.unique
+    )
+}
+
+fn foreign_key(f: &ForeignKeyDef) -> String {
+    format!(
+        "foreign_key({}, {}, {}, {}, {}, {})",
+        lit(&f.name),
+        strs(&f.columns),
+        lit(&f.ref_table),
+        strs(&f.ref_columns),
+        action(f.on_delete),
+        action(f.on_update)
+    )
+}
+
+fn check(c: &CheckDef) -> String {
+    format!("check({}, {})", lit(&c.name), lit(&c.sql))
+}
+
+fn table(t: &TableDef, pad: &str) -> String {
+    let mut out = format!("table({})", lit(&t.name));
+    for c in &t.columns {
+        let _ = write!(out, "\n{pad}    .column({})", column(c));
+    }
+    if !t.primary_key.is_empty() {
+        let _ = write!(out, "\n{pad}    .primary_key({})", strs(&t.primary_key));
+    }
+    for i in &t.indexes {
+        let _ = write!(
+            out,
+            "\n{pad}    .index({}, {}, {})",
+            lit(&i.name),
+            strs(&i.columns),
+            i.unique
+        );
+    }
+    for f in &t.foreign_keys {
+        let _ = write!(out, "\n{pad}    .foreign_key({})", foreign_key(f));
+    }
+    for c in &t.checks {
+        let _ = write!(out, "\n{pad}    .check({}, {})", lit(&c.name), lit(&c.sql));
+    }
+    out
+}
+
+/// One operation as a Rust expression building it.
+fn op(o: &Op, pad: &str) -> String {
+    let t = |s: &String| lit(s);
+    match o {
+        Op::CreateTable(tb) => format!("Op::CreateTable({})", table(tb, pad)),
+        Op::DropTable(tb) => format!("Op::DropTable({})", table(tb, pad)),
+        Op::AddColumn { table, column: c } => format!(
+            "Op::AddColumn {{ table: {}.into(), column: {} }}",
+            t(table),
+            column(c)
+        ),
+        Op::DropColumn { table, column: c } => format!(
+            "Op::DropColumn {{ table: {}.into(), column: {} }}",
+            t(table),
+            column(c)
+        ),
+        Op::RenameColumn { table, from, to } => format!(
+            "Op::RenameColumn {{ table: {}.into(), from: {}.into(), to: {}.into() }}",
+            t(table),
+            t(from),
+            t(to)
+        ),
+        Op::AlterColumn { table, from, to } => format!(
+            "Op::AlterColumn {{\n{pad}    table: {}.into(),\n{pad}    from: {},\n{pad}    to: {},\n{pad}}}",
+            t(table),
+            column(from),
+            column(to)
+        ),
+        Op::CreateIndex { table, index: i } => format!(
+            "Op::CreateIndex {{ table: {}.into(), index: {} }}",
+            t(table),
+            index(i)
+        ),
+        Op::DropIndex { table, index: i } => format!(
+            "Op::DropIndex {{ table: {}.into(), index: {} }}",
+            t(table),
+            index(i)
+        ),
+        Op::AddForeignKey {
+            table,
+            foreign_key: f,
+        } => format!(
+            "Op::AddForeignKey {{\n{pad}    table: {}.into(),\n{pad}    foreign_key: {},\n{pad}}}",
+            t(table),
+            foreign_key(f)
+        ),
+        Op::DropForeignKey {
+            table,
+            foreign_key: f,
+        } => format!(
+            "Op::DropForeignKey {{\n{pad}    table: {}.into(),\n{pad}    foreign_key: {},\n{pad}}}",
+            t(table),
+            foreign_key(f)
+        ),
+        Op::AddCheck { table, check: c } => format!(
+            "Op::AddCheck {{ table: {}.into(), check: {} }}",
+            t(table),
+            check(c)
+        ),
+        Op::DropCheck { table, check: c } => format!(
+            "Op::DropCheck {{ table: {}.into(), check: {} }}",
+            t(table),
+            check(c)
+        ),
+    }
+}
+
+fn ops_block(ops: &[Op]) -> String {
+    if ops.is_empty() {
+        return "        run(manager, vec![]).await".to_owned();
+    }
+    let pad = "            ";
+    let mut out = String::from("        run(\n            manager,\n            vec![\n");
+    for o in ops {
+        let _ = writeln!(out, "{pad}    {},", op(o, &format!("{pad}    ")));
+    }
+    out.push_str("            ],\n        )\n        .await");
+    out
+}
+
+/// The source of migration `name` (`m20261130_120000_add_email`): `up` runs `ops`, `down`
+/// their reverses, last first. `message` is what `-m` said; `describe` lines list what
+/// autogenerate found.
+pub fn migration_source(name: &str, message: &str, ops: &[Op]) -> String {
+    let down: Vec<Op> = ops.iter().rev().map(Op::reverse).collect();
+    let mut found = String::new();
+    for o in ops {
+        let _ = writeln!(found, "//! - {}", o.describe());
+    }
+    if ops.is_empty() {
+        found.push_str("//! - (empty: write the operations by hand)\n");
+    }
+    format!(
+        "//! {message}\n//!\n//! Revision {name}, written by flask-migrate. What it does:\n//!\n{found}\n\
+#![allow(unused_imports)]\n\n\
+use flask_migrate::prelude::*;\n\n\
+/// {message}\n\
+pub struct Migration;\n\n\
+impl MigrationName for Migration {{\n    fn name(&self) -> &str {{\n        {lit_name}\n    }}\n}}\n\n\
+#[async_trait::async_trait]\n\
+impl MigrationTrait for Migration {{\n    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {{\n{up}\n    }}\n\n    \
+async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {{\n{down}\n    }}\n}}\n",
+        lit_name = lit(name),
+        up = ops_block(ops),
+        down = ops_block(&down),
+    )
+}
+
+/// The source of the migrations module listing `names`, oldest first.
+pub fn module_source(names: &[String]) -> String {
+    let mut out = String::from(
+        "//! The app's migrations, oldest first: `db migrate` and `db revision` add to this\n\
+         //! list.\n\nuse flask_migrate::prelude::*;\n\n",
+    );
+    for n in names {
+        let _ = writeln!(out, "pub mod {n};");
+    }
+    out.push_str(
+        "\n/// Every migration, in order.\npub struct Migrator;\n\n\
+         impl MigratorTrait for Migrator {\n    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![\n",
+    );
+    for n in names {
+        let _ = writeln!(out, "            Box::new({n}::Migration),");
+    }
+    out.push_str("        ]\n    }\n}\n");
+    out
+}

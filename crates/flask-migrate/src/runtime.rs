@@ -1,0 +1,152 @@
+//! What generated migration files call: builders for tables and columns, and [`run`], which
+//! carries out operations through sea-orm-migration's `SchemaManager`.
+
+use flask_sqlalchemy::{ColumnType, Dialect, ReferentialAction};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm_migration::{DbErr, SchemaManager};
+
+use crate::diff::Op;
+use crate::schema::{CheckDef, ColumnDef, ForeignKeyDef, IndexDef, TableDef};
+
+/// A table to create: `table("user").column(column("id", BigInteger).autoincrement())...`.
+pub fn table(name: &str) -> TableDef {
+    TableDef {
+        name: name.to_owned(),
+        columns: Vec::new(),
+        primary_key: Vec::new(),
+        indexes: Vec::new(),
+        foreign_keys: Vec::new(),
+        checks: Vec::new(),
+    }
+}
+
+/// A `NOT NULL` column of type `ty`, without default.
+pub fn column(name: &str, ty: ColumnType) -> ColumnDef {
+    ColumnDef {
+        name: name.to_owned(),
+        ty: Some(ty),
+        nullable: false,
+        default: None,
+        autoincrement: false,
+    }
+}
+
+impl ColumnDef {
+    /// Accepts `NULL`.
+    #[must_use]
+    pub fn nullable(mut self) -> Self {
+        self.nullable = true;
+        self
+    }
+
+    /// Numbered by the database.
+    #[must_use]
+    pub fn autoincrement(mut self) -> Self {
+        self.autoincrement = true;
+        self
+    }
+
+    /// With this `DEFAULT` (SQL).
+    #[must_use]
+    pub fn default(mut self, sql: &str) -> Self {
+        self.default = Some(sql.to_owned());
+        self
+    }
+}
+
+impl TableDef {
+    /// Adds a column.
+    #[must_use]
+    pub fn column(mut self, column: ColumnDef) -> Self {
+        self.columns.push(column);
+        self
+    }
+
+    /// Sets the primary key.
+    #[must_use]
+    pub fn primary_key(mut self, columns: &[&str]) -> Self {
+        self.primary_key = columns.iter().map(|c| (*c).to_owned()).collect();
+        self
+    }
+
+    /// Adds an index (`unique` for a unique constraint).
+    #[must_use]
+    pub fn index(mut self, name: &str, columns: &[&str], unique: bool) -> Self {
+        self.indexes.push(index(name, columns, unique));
+        self
+    }
+
+    /// Adds a foreign key.
+    #[must_use]
+    pub fn foreign_key(mut self, foreign_key: ForeignKeyDef) -> Self {
+        self.foreign_keys.push(foreign_key);
+        self
+    }
+
+    /// Adds a check constraint.
+    #[must_use]
+    pub fn check(mut self, name: &str, sql: &str) -> Self {
+        self.checks.push(CheckDef {
+            name: name.to_owned(),
+            sql: sql.to_owned(),
+        });
+        self
+    }
+}
+
+/// An index.
+pub fn index(name: &str, columns: &[&str], unique: bool) -> IndexDef {
+    IndexDef {
+        name: name.to_owned(),
+        columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+        unique,
+    }
+}
+
+/// A foreign key from `columns` to `ref_table`'s `ref_columns`.
+pub fn foreign_key(
+    name: &str,
+    columns: &[&str],
+    ref_table: &str,
+    ref_columns: &[&str],
+    on_delete: Option<ReferentialAction>,
+    on_update: Option<ReferentialAction>,
+) -> ForeignKeyDef {
+    ForeignKeyDef {
+        name: name.to_owned(),
+        columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+        ref_table: ref_table.to_owned(),
+        ref_columns: ref_columns.iter().map(|c| (*c).to_owned()).collect(),
+        on_delete,
+        on_update,
+    }
+}
+
+/// A check constraint.
+pub fn check(name: &str, sql: &str) -> CheckDef {
+    CheckDef {
+        name: name.to_owned(),
+        sql: sql.to_owned(),
+    }
+}
+
+/// The database family of a sea-orm backend.
+pub(crate) fn dialect_of(backend: DbBackend) -> Dialect {
+    match backend {
+        DbBackend::Postgres => Dialect::Postgres,
+        DbBackend::MySql => Dialect::MySql,
+        _ => Dialect::Sqlite,
+    }
+}
+
+/// Carries out `ops` through a migration's `manager`, statement by statement (in its
+/// transaction on PostgreSQL).
+pub async fn run(manager: &SchemaManager<'_>, ops: Vec<Op>) -> Result<(), DbErr> {
+    let dialect = dialect_of(manager.get_database_backend());
+    let statements =
+        crate::sql::statements(&ops, dialect).map_err(|e| DbErr::Migration(e.to_string()))?;
+    for sql in statements {
+        manager.get_connection().execute_unprepared(&sql).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! The app's migrations, oldest first: `db migrate` and `db revision` add to this
+//! list.
+
+use flask_migrate::prelude::*;
+
+pub mod m20261130_000001_initial;
+pub mod m20261130_000002_teams_and_email;
+
+/// Every migration, in order.
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261130_000001_initial::Migration),
+            Box::new(m20261130_000002_teams_and_email::Migration),
+        ]
+    }
+}
