@@ -581,11 +581,11 @@ impl Flat {
                 _ => return Err(SetupError::InvalidErrorCode { code }),
             }
         }
-        for (command, handler) in scope.commands {
+        for (group, command, handler) in scope.commands {
             self.commands.push(crate::cli::CustomCommand {
                 command,
                 handler,
-                group: name.map(str::to_owned),
+                group: group.or_else(|| name.map(str::to_owned)),
             });
         }
         self.scopes.push(Scope {

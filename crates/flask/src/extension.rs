@@ -287,7 +287,28 @@ impl Setup<'_> {
         self.app
             .scope
             .commands
-            .push((command, crate::cli::command_fn(handler)));
+            .push((None, command, crate::cli::command_fn(handler)));
+        self
+    }
+
+    /// Adds a command to a group of commands that several extensions can add to: with
+    /// flask-sqlalchemy's `create-all` and flask-migrate's `upgrade` both in `db`, the app
+    /// has `myapp db create-all` and `myapp db upgrade`.
+    pub fn group_command<F, Fut>(
+        &mut self,
+        group: &str,
+        command: clap::Command,
+        handler: F,
+    ) -> &mut Self
+    where
+        F: Fn(crate::cli::CliContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
+    {
+        self.app.scope.commands.push((
+            Some(group.to_owned()),
+            command,
+            crate::cli::command_fn(handler),
+        ));
         self
     }
 

@@ -8,7 +8,7 @@ mod queries;
 
 use std::sync::OnceLock;
 
-use flask::cli::{ArgMatches, Command};
+use flask::cli::{CliContext, Command};
 use flask::{Setup, SetupError};
 
 use crate::{Engine, EngineOptions, MetaData, Model};
@@ -289,63 +289,20 @@ impl flask::Extension for SQLAlchemy {
                 tracing::error!("rolling back the request's database session failed: {e}");
             }
         });
-        app.command(
-            Command::new("db")
-                .about("Database commands of flask-sqlalchemy.")
-                .subcommand_required(true)
-                .subcommand(
-                    Command::new("create-all")
-                        .about("Create the models' missing tables.")
-                        .arg(bind_arg()),
-                )
-                .subcommand(
-                    Command::new("drop-all")
-                        .about("Drop the models' tables.")
-                        .arg(bind_arg()),
-                ),
-            |ctx| async move {
-                let ext = ctx
-                    .app()
-                    .extension::<SQLAlchemy>()
-                    .ok_or("the SQLAlchemy extension is not registered")?;
-                let (create, sub) = match ctx.matches().subcommand() {
-                    Some(("create-all", sub)) => (true, sub),
-                    Some(("drop-all", sub)) => (false, sub),
-                    _ => return Err(usage(ctx.matches()).into()),
-                };
-                let only = sub.get_one::<String>("bind").cloned();
-                let engines = ext.all_engines();
-                if engines.is_empty() {
-                    return Err("the database is not connected".into());
-                }
-                if let Some(key) = &only
-                    && !engines.iter().any(|(k, _)| *k == Some(key.as_str()))
-                {
-                    return Err(format!(
-                        "no bind {key:?}: SQLALCHEMY_BINDS defines {}",
-                        engines
-                            .iter()
-                            .filter_map(|(k, _)| *k)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                    .into());
-                }
-                for (key, engine) in engines {
-                    if only.as_deref().is_some_and(|o| Some(o) != key) {
-                        continue;
-                    }
-                    let metadata = ext.metadata.for_bind(key);
-                    if create {
-                        engine.create_all(&metadata).await?;
-                        ctx.echo(format!("Created the tables of {}.", engine.uri()));
-                    } else {
-                        engine.drop_all(&metadata).await?;
-                        ctx.echo(format!("Dropped the tables of {}.", engine.uri()));
-                    }
-                }
-                Ok(())
-            },
+        // In the `db` group, which flask-migrate adds its commands to.
+        app.group_command(
+            "db",
+            Command::new("create-all")
+                .about("Create the models' missing tables.")
+                .arg(bind_arg()),
+            |ctx| async move { create_or_drop(&ctx, true).await },
+        );
+        app.group_command(
+            "db",
+            Command::new("drop-all")
+                .about("Drop the models' tables.")
+                .arg(bind_arg()),
+            |ctx| async move { create_or_drop(&ctx, false).await },
         );
         Ok(())
     }
@@ -359,11 +316,44 @@ fn bind_arg() -> flask::cli::Arg {
         .help("Only the database of this SQLALCHEMY_BINDS key (default: every database).")
 }
 
-fn usage(matches: &ArgMatches) -> String {
-    format!(
-        "unknown db command {:?}: use create-all or drop-all",
-        matches.subcommand_name().unwrap_or("")
-    )
+/// `db create-all` / `db drop-all`, on every database or the `--bind` one.
+async fn create_or_drop(ctx: &CliContext, create: bool) -> Result<(), flask::BoxError> {
+    let ext = ctx
+        .app()
+        .extension::<SQLAlchemy>()
+        .ok_or("the SQLAlchemy extension is not registered")?;
+    let only = ctx.matches().get_one::<String>("bind").cloned();
+    let engines = ext.all_engines();
+    if engines.is_empty() {
+        return Err("the database is not connected".into());
+    }
+    if let Some(key) = &only
+        && !engines.iter().any(|(k, _)| *k == Some(key.as_str()))
+    {
+        return Err(format!(
+            "no bind {key:?}: SQLALCHEMY_BINDS defines {}",
+            engines
+                .iter()
+                .filter_map(|(k, _)| *k)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+        .into());
+    }
+    for (key, engine) in engines {
+        if only.as_deref().is_some_and(|o| Some(o) != key) {
+            continue;
+        }
+        let metadata = ext.metadata.for_bind(key);
+        if create {
+            engine.create_all(&metadata).await?;
+            ctx.echo(format!("Created the tables of {}.", engine.uri()));
+        } else {
+            engine.drop_all(&metadata).await?;
+            ctx.echo(format!("Dropped the tables of {}.", engine.uri()));
+        }
+    }
+    Ok(())
 }
 
 use extractors::Engines;

@@ -222,9 +222,19 @@ fn root_command(app: &App) -> Command {
         }
     }
     for (group, commands) in groups {
+        let blueprint = app
+            .inner
+            .scopes
+            .iter()
+            .any(|s| s.name.as_deref() == Some(group.as_str()));
+        let about = if blueprint {
+            format!("Commands of the blueprint '{group}'.")
+        } else {
+            format!("The {group} commands of the app's extensions.")
+        };
         root = root.subcommand(
             Command::new(group.clone())
-                .about(format!("Commands of the blueprint '{group}'."))
+                .about(about)
                 .subcommand_required(true)
                 .subcommands(commands),
         );

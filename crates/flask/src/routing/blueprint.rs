@@ -26,7 +26,8 @@ pub(crate) struct ScopeDef {
     pub(crate) err_type: Vec<(ErrorMatcher, &'static str, BoxedHandler)>,
     pub(crate) blueprints: Vec<Blueprint>,
     pub(crate) context_processors: Vec<crate::templating::ContextProcessor>,
-    pub(crate) commands: Vec<(clap::Command, crate::cli::CommandFn)>,
+    /// Commands, each with the group it goes in when not the scope's own.
+    pub(crate) commands: Vec<(Option<String>, clap::Command, crate::cli::CommandFn)>,
 }
 
 impl ScopeDef {
@@ -167,7 +168,7 @@ macro_rules! scope_methods {
         {
             self.scope_mut()
                 .commands
-                .push((command, $crate::cli::command_fn(handler)));
+                .push((None, command, $crate::cli::command_fn(handler)));
             self
         }
 
