@@ -4,12 +4,16 @@
 
 mod codegen;
 mod diff;
+#[cfg(feature = "flask")]
+mod flask_ext;
 mod runtime;
 mod schema;
 mod sql;
 
 pub use codegen::{migration_source, module_source};
 pub use diff::{Op, RenameCandidate, diff, rename_candidates};
+#[cfg(feature = "flask")]
+pub use flask_ext::Migrate;
 pub use runtime::run;
 pub use schema::{CheckDef, ColumnDef, ForeignKeyDef, IndexDef, Schema, TableDef};
 pub use sql::statements;

@@ -10,7 +10,7 @@ pub(crate) enum Status {
 }
 
 /// Version 1 of the models: every column type, constraints, an index, a foreign key.
-mod v1 {
+pub(crate) mod v1 {
     use super::Status;
     use flask_sqlalchemy::Model;
 
@@ -57,7 +57,7 @@ mod v1 {
 
 /// Version 2: a table added, a column added, one renamed (`title` -> `headline`), one made
 /// nullable, an index added, a default dropped, a foreign key added.
-mod v2 {
+pub(crate) mod v2 {
     use super::Status;
     use flask_sqlalchemy::Model;
 

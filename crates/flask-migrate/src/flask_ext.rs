@@ -1,0 +1,722 @@
+//! The `Migrate` extension: Flask-Migrate's `flask db ...` commands on the app's command
+//! line, and upgrading at startup.
+
+use std::future::Future;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+
+use flask::cli::{Arg, ArgAction, CliContext, Command};
+use flask::{BoxError, Setup, SetupError};
+use flask_sqlalchemy::{Engine, SQLAlchemy, text};
+use sea_orm_migration::sea_orm::DatabaseConnection;
+use sea_orm_migration::{DbErr, MigratorTrait};
+
+use crate::{MIGRATIONS_TABLE, Schema, diff, migration_source, module_source, rename_candidates};
+
+type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, DbErr>> + Send + 'a>>;
+
+/// The app's migrator (its `migrations::Migrator`), type-erased.
+#[derive(Clone, Copy)]
+struct Runner {
+    names: fn() -> Vec<String>,
+    up: for<'a> fn(&'a DatabaseConnection, Option<u32>) -> Fut<'a, ()>,
+    down: for<'a> fn(&'a DatabaseConnection, Option<u32>) -> Fut<'a, ()>,
+    applied: for<'a> fn(&'a DatabaseConnection) -> Fut<'a, Vec<String>>,
+}
+
+fn names_of<M: MigratorTrait + 'static>() -> Vec<String> {
+    M::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect()
+}
+
+fn up_of<M: MigratorTrait + 'static>(db: &DatabaseConnection, steps: Option<u32>) -> Fut<'_, ()> {
+    Box::pin(M::up(db, steps))
+}
+
+fn down_of<M: MigratorTrait + 'static>(db: &DatabaseConnection, steps: Option<u32>) -> Fut<'_, ()> {
+    Box::pin(M::down(db, steps))
+}
+
+fn applied_of<M: MigratorTrait + 'static>(db: &DatabaseConnection) -> Fut<'_, Vec<String>> {
+    Box::pin(async move {
+        Ok(M::get_applied_migrations(db)
+            .await?
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect())
+    })
+}
+
+/// Flask-Migrate's `Migrate`: register it after `SQLAlchemy`, with the app's migrations.
+///
+/// ```no_run
+/// # mod migrations { pub struct Migrator; impl flask_migrate::prelude::MigratorTrait for Migrator { fn migrations() -> Vec<Box<dyn flask_migrate::prelude::MigrationTrait>> { vec![] } } }
+/// use flask::Flask;
+/// use flask_migrate::Migrate;
+/// use flask_sqlalchemy::SQLAlchemy;
+///
+/// let app = Flask::new(flask::app_root!())
+///     .configure(|c| c.set("SQLALCHEMY_DATABASE_URI", "sqlite:///app.db"))
+///     .extension(SQLAlchemy::new())
+///     .extension(Migrate::new().migrator::<migrations::Migrator>());
+/// ```
+///
+/// Its commands are in the app's `db` group: `init`, `revision -m MSG`, `migrate -m MSG`
+/// (autogenerate), `upgrade [TARGET]`, `downgrade [TARGET]`, `current`, `history`,
+/// `heads`, `show REV`, `stamp REV` and `check`. Migrations are Rust files in `directory`
+/// (`src/migrations` by default, under the app's root), compiled into the app: after
+/// `migrate` or `revision`, rebuild before `upgrade`.
+#[derive(Debug, Default)]
+pub struct Migrate {
+    directory: Option<PathBuf>,
+    upgrade_on_start: bool,
+    ignored: Vec<String>,
+    runner: Option<RunnerSlot>,
+}
+
+/// `Runner` with a `Debug` that says what it is.
+#[derive(Clone, Copy)]
+struct RunnerSlot(Runner);
+
+impl std::fmt::Debug for RunnerSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Migrator")
+    }
+}
+
+impl Migrate {
+    /// No migrator yet: `db init`, `db revision` and `db migrate` work; give it the
+    /// migrator `db init` made with [`migrator`](Migrate::migrator) to run migrations.
+    pub fn new() -> Self {
+        Migrate::default()
+    }
+
+    /// The app's migrations (the `Migrator` of the module `db init` wrote).
+    #[must_use]
+    pub fn migrator<M: MigratorTrait + 'static>(mut self) -> Self {
+        self.runner = Some(RunnerSlot(Runner {
+            names: names_of::<M>,
+            up: up_of::<M>,
+            down: down_of::<M>,
+            applied: applied_of::<M>,
+        }));
+        self
+    }
+
+    /// Where migration files go, relative to the app's root (`src/migrations`).
+    #[must_use]
+    pub fn directory(mut self, path: impl Into<PathBuf>) -> Self {
+        self.directory = Some(path.into());
+        self
+    }
+
+    /// Applies pending migrations when the app starts, before it serves (one instance at a
+    /// time when several start at once: PostgreSQL and MySQL take a lock).
+    #[must_use]
+    pub fn upgrade_on_start(mut self) -> Self {
+        self.upgrade_on_start = true;
+        self
+    }
+
+    /// A table autogenerate leaves alone (a table of another tool in the same database,
+    /// such as the SQL session store's).
+    #[must_use]
+    pub fn ignore_table(mut self, name: &str) -> Self {
+        self.ignored.push(name.to_owned());
+        self
+    }
+
+    fn dir(&self, root: &Path) -> PathBuf {
+        root.join(
+            self.directory
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("src/migrations")),
+        )
+    }
+}
+
+impl flask::Extension for Migrate {
+    fn name(&self) -> &'static str {
+        "migrate"
+    }
+
+    fn init_app(&self, app: &mut Setup) -> Result<(), SetupError> {
+        app.require::<SQLAlchemy>()?;
+        if self.upgrade_on_start {
+            if self.runner.is_none() {
+                return Err(SetupError::extension(
+                    "migrate",
+                    "upgrade_on_start needs the app's migrations: add .migrator::<migrations::Migrator>()",
+                ));
+            }
+            app.on_startup(|app| async move {
+                let (ext, engine) = parts(&app)?;
+                let runner = ext.runner()?;
+                upgrade_locked(&engine, runner).await
+            });
+        }
+        let message = || {
+            Arg::new("message")
+                .short('m')
+                .long("message")
+                .value_name("MSG")
+                .default_value("")
+                .help("What the migration does.")
+        };
+        let commands: [(Command, Handler); 11] = [
+            (
+                Command::new("init").about("Create the migrations module."),
+                |c| Box::pin(init(c)),
+            ),
+            (
+                Command::new("revision")
+                    .about("Create an empty migration.")
+                    .arg(message()),
+                |c| Box::pin(revision(c)),
+            ),
+            (
+                Command::new("migrate")
+                    .about("Autogenerate a migration from the models.")
+                    .arg(message())
+                    .arg(
+                        Arg::new("rename")
+                            .long("rename")
+                            .value_name("TABLE.OLD:NEW")
+                            .action(ArgAction::Append)
+                            .help("A column that was renamed, not dropped and added."),
+                    ),
+                |c| Box::pin(migrate(c)),
+            ),
+            (
+                Command::new("upgrade")
+                    .about("Upgrade to a later version (all the way by default).")
+                    .arg(Arg::new("target").default_value("head")),
+                |c| Box::pin(upgrade(c)),
+            ),
+            (
+                Command::new("downgrade")
+                    .about("Revert to a previous version (one step by default; base: all).")
+                    .arg(Arg::new("target").default_value("-1")),
+                |c| Box::pin(downgrade(c)),
+            ),
+            (
+                Command::new("current").about("Show the current revision."),
+                |c| Box::pin(current(c)),
+            ),
+            (
+                Command::new("history").about("List the migrations, oldest first."),
+                |c| Box::pin(history(c)),
+            ),
+            (
+                Command::new("heads").about("Show the newest migration."),
+                |c| Box::pin(heads(c)),
+            ),
+            (
+                Command::new("show")
+                    .about("Show a migration.")
+                    .arg(Arg::new("revision").required(true)),
+                |c| Box::pin(show(c)),
+            ),
+            (
+                Command::new("stamp")
+                    .about("Mark the database as at a revision, running nothing.")
+                    .arg(Arg::new("revision").required(true)),
+                |c| Box::pin(stamp(c)),
+            ),
+            (
+                Command::new("check")
+                    .about("Fail when the models and the database differ (for CI)."),
+                |c| Box::pin(check(c)),
+            ),
+        ];
+        for (command, handler) in commands {
+            app.group_command("db", command, handler);
+        }
+        Ok(())
+    }
+}
+
+type Handler = fn(CliContext) -> Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
+
+/// The extension and the default database's engine.
+fn parts(app: &flask::App) -> Result<(std::sync::Arc<Migrate>, Engine), BoxError> {
+    let ext = app
+        .extension::<Migrate>()
+        .ok_or("the Migrate extension is not registered")?;
+    let engine = app
+        .extension::<SQLAlchemy>()
+        .and_then(|s| s.engine().cloned())
+        .ok_or("the database is not connected")?;
+    Ok((ext, engine))
+}
+
+impl Migrate {
+    fn runner(&self) -> Result<Runner, BoxError> {
+        self.runner.map(|r| r.0).ok_or_else(|| {
+            "this needs the app's migrations: register Migrate::new().migrator::<migrations::Migrator>() \
+             (db init writes the module)"
+                .into()
+        })
+    }
+}
+
+/// The migration names in the directory, oldest first (their names start with the time).
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| n.starts_with('m') && n.ends_with(".rs"))
+                .map(|n| n.trim_end_matches(".rs").to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// A new migration's name in `dir`: `m20261130_120000_add_email` for "Add email" at this
+/// second, with `_2`, `_3`... when that file exists already.
+fn unique_name(dir: &Path, message: &str) -> String {
+    let base = new_name(message);
+    let mut name = base.clone();
+    let mut n = 1;
+    while dir.join(format!("{name}.rs")).exists() {
+        n += 1;
+        name = format!("{base}_{n}");
+    }
+    name
+}
+
+/// `m20261130_120000_add_email` for "Add email" at this second.
+fn new_name(message: &str) -> String {
+    let slug: String = message
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect::<String>()
+        .split('_')
+        .filter(|s| !s.is_empty())
+        .take(6)
+        .collect::<Vec<_>>()
+        .join("_");
+    let stamp = chrono_stamp();
+    if slug.is_empty() {
+        format!("m{stamp}")
+    } else {
+        format!("m{stamp}_{slug}")
+    }
+}
+
+/// `YYYYMMDD_HHMMSS` in UTC, from the system clock.
+fn chrono_stamp() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}{m:02}{d:02}_{:02}{:02}{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Writes the migration `name` and the module listing every migration.
+fn write_migration(dir: &Path, name: &str, source: &str) -> Result<PathBuf, BoxError> {
+    if !dir.join("mod.rs").exists() {
+        return Err(format!("{} has no mod.rs: run db init first", dir.display()).into());
+    }
+    let path = dir.join(format!("{name}.rs"));
+    std::fs::write(&path, source).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let names = files_in(dir);
+    std::fs::write(dir.join("mod.rs"), module_source(&names))
+        .map_err(|e| format!("cannot write {}: {e}", dir.join("mod.rs").display()))?;
+    Ok(path)
+}
+
+async fn init(ctx: CliContext) -> Result<(), BoxError> {
+    let (ext, _) = parts(ctx.app())?;
+    let dir = ext.dir(ctx.app().root_path());
+    if dir.join("mod.rs").exists() {
+        return Err(format!("{} already exists", dir.join("mod.rs").display()).into());
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::write(dir.join("mod.rs"), module_source(&[]))
+        .map_err(|e| format!("cannot write {}: {e}", dir.join("mod.rs").display()))?;
+    ctx.echo(format!("Creating directory {} ...  done", dir.display()));
+    ctx.echo(
+        "Add `pub mod migrations;` to the app's crate, register \
+         Migrate::new().migrator::<migrations::Migrator>(), then run db migrate.",
+    );
+    Ok(())
+}
+
+async fn revision(ctx: CliContext) -> Result<(), BoxError> {
+    let (ext, _) = parts(ctx.app())?;
+    let dir = ext.dir(ctx.app().root_path());
+    let message = ctx
+        .matches()
+        .get_one::<String>("message")
+        .cloned()
+        .unwrap_or_default();
+    let name = unique_name(&dir, &message);
+    let path = write_migration(&dir, &name, &migration_source(&name, &message, &[]))?;
+    ctx.echo(format!("Generating {} ...  done", path.display()));
+    Ok(())
+}
+
+/// The migrations not applied yet, when the app has its migrator.
+async fn pending(ext: &Migrate, engine: &Engine) -> Result<Vec<String>, BoxError> {
+    let Some(RunnerSlot(runner)) = ext.runner else {
+        return Ok(Vec::new());
+    };
+    let conn = crate::sea_connection(engine);
+    let applied = (runner.applied)(&conn).await?;
+    Ok((runner.names)()
+        .into_iter()
+        .filter(|n| !applied.contains(n))
+        .collect())
+}
+
+/// What the models want and the database has, without the ignored tables.
+async fn schemas(
+    ext: &Migrate,
+    ctx: &CliContext,
+    engine: &Engine,
+) -> Result<(Schema, Schema), BoxError> {
+    let sqlalchemy = ctx
+        .app()
+        .extension::<SQLAlchemy>()
+        .ok_or("the SQLAlchemy extension is not registered")?;
+    let wanted = Schema::from_models(&sqlalchemy.metadata().for_bind(None), engine.dialect());
+    let mut live = Schema::inspect(engine).await?;
+    live.tables.retain(|t| !ext.ignored.contains(&t.name));
+    Ok((wanted, live))
+}
+
+async fn migrate(ctx: CliContext) -> Result<(), BoxError> {
+    let (ext, engine) = parts(ctx.app())?;
+    let waiting = pending(&ext, &engine).await?;
+    if !waiting.is_empty() {
+        return Err(format!(
+            "Target database is not up to date: run db upgrade first ({} pending)",
+            waiting.join(", ")
+        )
+        .into());
+    }
+    let (wanted, live) = schemas(&ext, &ctx, &engine).await?;
+    let mut renames: Vec<(String, String, String)> = Vec::new();
+    for r in ctx
+        .matches()
+        .get_many::<String>("rename")
+        .into_iter()
+        .flatten()
+    {
+        let parsed = r
+            .split_once('.')
+            .and_then(|(t, rest)| rest.split_once(':').map(|(a, b)| (t, a, b)));
+        let Some((t, from, to)) = parsed else {
+            return Err(format!("--rename takes TABLE.OLD:NEW, not {r:?}").into());
+        };
+        renames.push((t.to_owned(), from.to_owned(), to.to_owned()));
+    }
+    let interactive = std::io::stdin().is_terminal();
+    for c in rename_candidates(&wanted, &live, engine.dialect()) {
+        if renames
+            .iter()
+            .any(|(t, f, _)| *t == c.table && *f == c.from)
+        {
+            continue;
+        }
+        if interactive {
+            eprint!("Was '{}.{}' renamed to '{}'? [y/N] ", c.table, c.from, c.to);
+            let mut answer = String::new();
+            let _ = std::io::stdin().read_line(&mut answer);
+            if answer.trim().eq_ignore_ascii_case("y") {
+                renames.push((c.table.clone(), c.from.clone(), c.to.clone()));
+            }
+        } else {
+            ctx.echo(format!(
+                "'{}.{}' is gone and '{}' is new, of the same type: if it was a rename, run again \
+                 with --rename {}.{}:{}",
+                c.table, c.from, c.to, c.table, c.from, c.to
+            ));
+        }
+    }
+    let ops = diff(&wanted, &live, engine.dialect(), &renames);
+    if ops.is_empty() {
+        ctx.echo("No changes in schema detected.");
+        return Ok(());
+    }
+    for op in &ops {
+        ctx.echo(op.describe());
+    }
+    let message = ctx
+        .matches()
+        .get_one::<String>("message")
+        .cloned()
+        .unwrap_or_default();
+    let dir = ext.dir(ctx.app().root_path());
+    let name = unique_name(&dir, &message);
+    let path = write_migration(&dir, &name, &migration_source(&name, &message, &ops))?;
+    ctx.echo(format!("Generating {} ...  done", path.display()));
+    Ok(())
+}
+
+/// How many of `names` (oldest first) lie after `applied` and up to `target` (a name, or
+/// `head`).
+fn steps_to(names: &[String], applied: &[String], target: &str) -> Result<u32, BoxError> {
+    let waiting: Vec<&String> = names.iter().filter(|n| !applied.contains(n)).collect();
+    if target == "head" || target == "heads" {
+        return Ok(u32::try_from(waiting.len()).unwrap_or(u32::MAX));
+    }
+    match waiting.iter().position(|n| *n == target) {
+        Some(i) => Ok(u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        None if applied.iter().any(|n| n == target) => Ok(0),
+        None => Err(format!("no migration named {target:?}: db history lists them").into()),
+    }
+}
+
+async fn upgrade(ctx: CliContext) -> Result<(), BoxError> {
+    let (ext, engine) = parts(ctx.app())?;
+    let runner = ext.runner()?;
+    let conn = crate::sea_connection(&engine);
+    let before = (runner.applied)(&conn).await?;
+    let target = ctx
+        .matches()
+        .get_one::<String>("target")
+        .cloned()
+        .unwrap_or_else(|| "head".into());
+    let steps = steps_to(&(runner.names)(), &before, &target)?;
+    if steps > 0 {
+        (runner.up)(&conn, Some(steps)).await?;
+    }
+    let after = (runner.applied)(&conn).await?;
+    let mut previous = before.last().cloned().unwrap_or_else(|| "base".into());
+    for name in after.iter().filter(|n| !before.contains(n)) {
+        ctx.echo(format!("Running upgrade {previous} -> {name}"));
+        previous = name.clone();
+    }
+    Ok(())
+}
+
+async fn downgrade(ctx: CliContext) -> Result<(), BoxError> {
+    let (ext, engine) = parts(ctx.app())?;
+    let runner = ext.runner()?;
+    let conn = crate::sea_connection(&engine);
+    let before = (runner.applied)(&conn).await?;
+    let target = ctx
+        .matches()
+        .get_one::<String>("target")
+        .cloned()
+        .unwrap_or_else(|| "-1".into());
+    let steps: u32 = match target.as_str() {
+        "base" => u32::try_from(before.len()).unwrap_or(u32::MAX),
+        t if t.starts_with('-') => t[1..]
+            .parse()
+            .map_err(|_| format!("downgrade takes a revision, base or -N, not {t:?}"))?,
+        name => match before.iter().position(|n| n == name) {
+            Some(i) => u32::try_from(before.len() - i - 1).unwrap_or(u32::MAX),
+            None => {
+                return Err(format!(
+                    "{name:?} is not applied: db current shows where the database is"
+                )
+                .into());
+            }
+        },
+    };
+    if steps > 0 {
+        (runner.down)(&conn, Some(steps)).await?;
+    }
+    let after = (runner.applied)(&conn).await?;
+    for (i, name) in before.iter().enumerate().rev() {
+        if !after.contains(name) {
+            let to = if i == 0 {
+                "base".to_owned()
+            } else {
+                before[i - 1].clone()
+            };
+            ctx.echo(format!("Running downgrade {name} -> {to}"));
+        }
+    }
+    Ok(())
+}
+
+async fn current(ctx: CliContext) -> Result<(), BoxError> {
+    let (ext, engine) = parts(ctx.app())?;
+    let runner = ext.runner()?;
+    let applied = (runner.applied)(&crate::sea_connection(&engine)).await?;
+    let names = (runner.names)();
+    match applied.last() {
+        Some(last) if names.last() == Some(last) => ctx.echo(format!("{last} (head)")),
+        Some(last) => ctx.echo(last),
+        None => ctx.echo("(base)"),
+    }
+    Ok(())
+}
+
+async fn history(ctx: CliContext) -> Result<(), BoxError> {
+    let (ext, engine) = parts(ctx.app())?;
+    let runner = ext.runner()?;
+    let applied = (runner.applied)(&crate::sea_connection(&engine)).await?;
+    let names = (runner.names)();
+    let mut previous = "<base>".to_owned();
+    for (i, name) in names.iter().enumerate() {
+        let mut marks = Vec::new();
+        if i + 1 == names.len() {
+            marks.push("head");
+        }
+        if applied.last() == Some(name) {
+            marks.push("current");
+        }
+        let marks = if marks.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", marks.join(", "))
+        };
+        ctx.echo(format!("{previous} -> {name}{marks}"));
+        previous = name.clone();
+    }
+    Ok(())
+}
+
+async fn heads(ctx: CliContext) -> Result<(), BoxError> {
+    let (ext, _) = parts(ctx.app())?;
+    let runner = ext.runner()?;
+    if let Some(last) = (runner.names)().last() {
+        ctx.echo(format!("{last} (head)"));
+    }
+    Ok(())
+}
+
+async fn show(ctx: CliContext) -> Result<(), BoxError> {
+    let (ext, _) = parts(ctx.app())?;
+    let name = ctx
+        .matches()
+        .get_one::<String>("revision")
+        .cloned()
+        .unwrap_or_default();
+    let path = ext.dir(ctx.app().root_path()).join(format!("{name}.rs"));
+    let source = std::fs::read_to_string(&path)
+        .map_err(|e| format!("no migration {name:?} ({}: {e})", path.display()))?;
+    ctx.echo(format!("Revision: {name}\nPath: {}", path.display()));
+    for line in source.lines().take_while(|l| l.starts_with("//!")) {
+        ctx.echo(line.trim_start_matches("//!").trim_start());
+    }
+    Ok(())
+}
+
+async fn stamp(ctx: CliContext) -> Result<(), BoxError> {
+    let (ext, engine) = parts(ctx.app())?;
+    let runner = ext.runner()?;
+    let target = ctx
+        .matches()
+        .get_one::<String>("revision")
+        .cloned()
+        .unwrap_or_default();
+    let names = (runner.names)();
+    let upto = match target.as_str() {
+        "base" => 0,
+        "head" => names.len(),
+        t => {
+            names
+                .iter()
+                .position(|n| n == t)
+                .ok_or_else(|| format!("no migration named {t:?}: db history lists them"))?
+                + 1
+        }
+    };
+    // Make sure the bookkeeping table exists (sea-orm-migration creates it on first use).
+    let conn = crate::sea_connection(&engine);
+    (runner.applied)(&conn).await?;
+    let session = engine.session();
+    session
+        .execute(text(format!("DELETE FROM {MIGRATIONS_TABLE}")))
+        .await?;
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    )
+    .unwrap_or(0);
+    for name in &names[..upto] {
+        session
+            .execute(
+                text(format!(
+                    "INSERT INTO {MIGRATIONS_TABLE} (version, applied_at) VALUES (:v, :t)"
+                ))
+                .bind("v", name.as_str())
+                .bind("t", now),
+            )
+            .await?;
+    }
+    session.commit().await?;
+    ctx.echo(format!(
+        "Stamped {}",
+        names[..upto].last().map_or("base", String::as_str)
+    ));
+    Ok(())
+}
+
+async fn check(ctx: CliContext) -> Result<(), BoxError> {
+    let (ext, engine) = parts(ctx.app())?;
+    let (wanted, live) = schemas(&ext, &ctx, &engine).await?;
+    let ops = diff(&wanted, &live, engine.dialect(), &[]);
+    if ops.is_empty() {
+        ctx.echo("No new upgrade operations detected.");
+        return Ok(());
+    }
+    let lines: Vec<String> = ops.iter().map(crate::Op::describe).collect();
+    Err(format!(
+        "New upgrade operations detected:\n  {}\nRun db migrate, then db upgrade.",
+        lines.join("\n  ")
+    )
+    .into())
+}
+
+/// Upgrades to the newest migration, one instance at a time: PostgreSQL's advisory lock or
+/// MySQL's named lock is held while it runs.
+async fn upgrade_locked(engine: &Engine, runner: Runner) -> Result<(), BoxError> {
+    let lock = engine.session();
+    match engine.dialect() {
+        flask_sqlalchemy::Dialect::Postgres => {
+            lock.execute(text("SELECT pg_advisory_xact_lock(7343152983)"))
+                .await?;
+        }
+        flask_sqlalchemy::Dialect::MySql => {
+            let got = lock
+                .scalar(text("SELECT GET_LOCK('flask_migrate_upgrade', 600)"))
+                .await?;
+            if got.as_i64() != Some(1) {
+                return Err("could not take the migration lock within 10 minutes".into());
+            }
+        }
+        flask_sqlalchemy::Dialect::Sqlite => {}
+    }
+    let conn = crate::sea_connection(engine);
+    let result = (runner.up)(&conn, None).await;
+    if engine.dialect() == flask_sqlalchemy::Dialect::MySql {
+        lock.execute(text("SELECT RELEASE_LOCK('flask_migrate_upgrade')"))
+            .await?;
+    }
+    lock.commit().await?;
+    result.map_err(Into::into)
+}
