@@ -9,6 +9,7 @@ mod flask_ext;
 mod runtime;
 mod schema;
 mod sql;
+mod state;
 
 pub use codegen::{migration_source, module_source};
 pub use diff::{Op, RenameCandidate, diff, rename_candidates};
@@ -16,7 +17,7 @@ pub use diff::{Op, RenameCandidate, diff, rename_candidates};
 pub use flask_ext::Migrate;
 pub use runtime::run;
 pub use schema::{CheckDef, ColumnDef, ForeignKeyDef, IndexDef, Schema, TableDef};
-pub use sql::statements;
+pub use sql::{statements, statements_from};
 
 /// What migration files use: `use flask_migrate::prelude::*;`.
 pub mod prelude {
@@ -30,7 +31,7 @@ pub mod prelude {
     };
 }
 
-use flask_sqlalchemy::{Engine, SqlxPool, text};
+use flask_sqlalchemy::{Engine, SqlxPool};
 use sea_orm_migration::sea_orm::{
     DatabaseConnection, SqlxMySqlConnector, SqlxPostgresConnector, SqlxSqliteConnector,
 };
@@ -39,19 +40,23 @@ use sea_orm_migration::sea_orm::{
 /// (`Migrator::up(&sea_connection(&engine), None)`).
 pub fn sea_connection(engine: &Engine) -> DatabaseConnection {
     match engine.sqlx_pool() {
-        SqlxPool::Sqlite(p) => SqlxSqliteConnector::from_sqlx_sqlite_pool(p.clone()),
+        // One connection: a table rebuild turns foreign keys off, which holds per connection.
+        SqlxPool::Sqlite(p) => SqlxSqliteConnector::from_sqlx_sqlite_pool(
+            sqlx::sqlite::SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_lazy_with((*p.connect_options()).clone()),
+        ),
         SqlxPool::Postgres(p) => SqlxPostgresConnector::from_sqlx_postgres_pool(p.clone()),
         SqlxPool::MySql(p) => SqlxMySqlConnector::from_sqlx_mysql_pool(p.clone()),
     }
 }
 
 /// Runs `ops` on `engine`'s database, statement by statement (what `upgrade` does with a
-/// migration's operations).
+/// migration's operations), rebuilding SQLite tables where SQLite needs it.
 pub async fn apply(engine: &Engine, ops: &[Op]) -> Result<(), Error> {
-    for sql in statements(ops, engine.dialect())? {
-        engine.execute(text(&sql)).await?;
-    }
-    Ok(())
+    runtime::execute(&sea_connection(engine), ops)
+        .await
+        .map_err(|e| Error::Unsupported(e.to_string()))
 }
 
 /// The table where sea-orm-migration records the migrations applied.

@@ -140,13 +140,66 @@ pub(crate) fn dialect_of(backend: DbBackend) -> Dialect {
 }
 
 /// Carries out `ops` through a migration's `manager`, statement by statement (in its
-/// transaction on PostgreSQL).
+/// transaction on PostgreSQL). On SQLite a table that needs a change SQLite cannot make in
+/// place is rebuilt, from its definition read from the database.
 pub async fn run(manager: &SchemaManager<'_>, ops: Vec<Op>) -> Result<(), DbErr> {
-    let dialect = dialect_of(manager.get_database_backend());
-    let statements =
-        crate::sql::statements(&ops, dialect).map_err(|e| DbErr::Migration(e.to_string()))?;
+    execute(manager.get_connection(), &ops).await
+}
+
+/// Carries out `ops` on `conn`.
+pub(crate) async fn execute<C: ConnectionTrait + Sync>(conn: &C, ops: &[Op]) -> Result<(), DbErr> {
+    let dialect = dialect_of(conn.get_database_backend());
+    let statements = if dialect == Dialect::Sqlite {
+        let before = crate::schema::inspect_sqlite_with(&SeaRows(conn))
+            .await
+            .map_err(|e| DbErr::Migration(e.to_string()))?;
+        let before = crate::Schema { tables: before };
+        crate::sql::statements_from(ops, dialect, &before)
+    } else {
+        crate::sql::statements(ops, dialect)
+    }
+    .map_err(|e| DbErr::Migration(e.to_string()))?;
     for sql in statements {
-        manager.get_connection().execute_unprepared(&sql).await?;
+        conn.execute_unprepared(&sql).await?;
     }
     Ok(())
+}
+
+/// A sea-orm connection, for reading SQLite's schema.
+struct SeaRows<'c, C>(&'c C);
+
+impl<C: ConnectionTrait + Sync> crate::schema::TextRows for SeaRows<'_, C> {
+    fn text_rows<'a>(
+        &'a self,
+        sql: &'a str,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<Vec<crate::schema::TextRow>, crate::Error>>
+                + Send
+                + 'a,
+        >,
+    > {
+        Box::pin(async move {
+            let rows = self
+                .0
+                .query_all_raw(sea_orm_migration::sea_orm::Statement::from_string(
+                    DbBackend::Sqlite,
+                    sql.to_owned(),
+                ))
+                .await
+                .map_err(|e| crate::Error::Unsupported(format!("cannot read the schema: {e}")))?;
+            Ok(rows
+                .iter()
+                .map(|r| {
+                    r.column_names()
+                        .into_iter()
+                        .map(|c| {
+                            let v = r.try_get::<Option<String>>("", &c).ok().flatten();
+                            (c, v)
+                        })
+                        .collect()
+                })
+                .collect())
+        })
+    }
 }

@@ -307,99 +307,160 @@ fn sqlite_type(declared: &str) -> Option<ColumnType> {
     })
 }
 
+/// A row of text values by column name (SQLite's introspection casts every value to text).
+pub(crate) type TextRow = std::collections::HashMap<String, Option<String>>;
+
+/// Runs an SQLite introspection query whose values are all text.
+pub(crate) trait TextRows: Sync {
+    /// The rows of `sql`.
+    fn text_rows<'a>(
+        &'a self,
+        sql: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<TextRow>, Error>> + Send + 'a>>;
+}
+
+impl TextRows for Engine {
+    fn text_rows<'a>(
+        &'a self,
+        sql: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<TextRow>, Error>> + Send + 'a>>
+    {
+        Box::pin(async move {
+            let rows = self.fetch_all(text(sql)).await?;
+            Ok(rows
+                .into_iter()
+                .map(|r| {
+                    r.columns()
+                        .iter()
+                        .cloned()
+                        .zip(r.values().iter().map(|v| text_of(Some(v))))
+                        .collect()
+                })
+                .collect())
+        })
+    }
+}
+
+/// An SQL string literal (for the table names SQLite's pragma functions take).
+fn sql_string(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn get(row: &TextRow, key: &str) -> Option<String> {
+    row.get(key).cloned().flatten()
+}
+
+fn get_int(row: &TextRow, key: &str) -> i64 {
+    get(row, key).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
 async fn inspect_sqlite(engine: &Engine) -> Result<Vec<TableDef>, Error> {
-    let names = engine
-        .fetch_all(text(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name",
-        ))
+    inspect_sqlite_with(engine).await
+}
+
+/// SQLite's tables, read through `db`.
+pub(crate) async fn inspect_sqlite_with(db: &impl TextRows) -> Result<Vec<TableDef>, Error> {
+    let names = db
+        .text_rows(
+            "SELECT CAST(name AS TEXT) AS name, CAST(sql AS TEXT) AS sql FROM sqlite_master \
+             WHERE type = 'table' ORDER BY name",
+        )
         .await?;
     let mut out = Vec::new();
     for row in names {
-        let Some(name) = text_of(row.get("name")) else {
+        let Some(name) = get(&row, "name") else {
             continue;
         };
-        let create = text_of(row.get("sql")).unwrap_or_default();
-        let columns = engine
-            .fetch_all(
-                text("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(:t) ORDER BY cid")
-                    .bind("t", name.as_str()),
-            )
+        let create = get(&row, "sql").unwrap_or_default();
+        let t = sql_string(&name);
+        let columns = db
+            .text_rows(&format!(
+                "SELECT CAST(name AS TEXT) AS name, CAST(type AS TEXT) AS type, \
+                 CAST(\"notnull\" AS TEXT) AS \"notnull\", CAST(dflt_value AS TEXT) AS dflt_value, \
+                 CAST(pk AS TEXT) AS pk FROM pragma_table_info({t}) ORDER BY cid"
+            ))
             .await?;
         let mut defs = Vec::new();
         let mut pk: Vec<(i64, String)> = Vec::new();
         for c in &columns {
-            let cname = text_of(c.get("name")).unwrap_or_default();
-            let declared = text_of(c.get("type")).unwrap_or_default();
-            let pk_at = int_of(c.get("pk")).unwrap_or(0);
+            let cname = get(c, "name").unwrap_or_default();
+            let declared = get(c, "type").unwrap_or_default();
+            let pk_at = get_int(c, "pk");
             if pk_at > 0 {
                 pk.push((pk_at, cname.clone()));
             }
             defs.push(ColumnDef {
                 autoincrement: pk_at > 0 && create.to_ascii_uppercase().contains("AUTOINCREMENT"),
                 ty: sqlite_type(&declared),
-                nullable: int_of(c.get("notnull")).unwrap_or(0) == 0 && pk_at == 0,
-                default: text_of(c.get("dflt_value")).and_then(|d| normalize_default(&d)),
+                nullable: get_int(c, "notnull") == 0 && pk_at == 0,
+                default: get(c, "dflt_value").and_then(|d| normalize_default(&d)),
                 name: cname,
             });
         }
         pk.sort();
         let mut indexes = Vec::new();
-        let list = engine
-            .fetch_all(
-                text("SELECT name, \"unique\", origin FROM pragma_index_list(:t)")
-                    .bind("t", name.as_str()),
-            )
+        let list = db
+            .text_rows(&format!(
+                "SELECT CAST(name AS TEXT) AS name, CAST(\"unique\" AS TEXT) AS \"unique\", \
+                 CAST(origin AS TEXT) AS origin FROM pragma_index_list({t})"
+            ))
             .await?;
         for ix in list {
-            let iname = text_of(ix.get("name")).unwrap_or_default();
-            let origin = text_of(ix.get("origin")).unwrap_or_default();
-            if origin == "pk" {
+            let iname = get(&ix, "name").unwrap_or_default();
+            if get(&ix, "origin").as_deref() == Some("pk") {
                 continue;
             }
-            let cols = engine
-                .fetch_all(
-                    text("SELECT name FROM pragma_index_info(:i) ORDER BY seqno")
-                        .bind("i", iname.as_str()),
-                )
+            let cols = db
+                .text_rows(&format!(
+                    "SELECT CAST(name AS TEXT) AS name FROM pragma_index_info({}) ORDER BY seqno",
+                    sql_string(&iname)
+                ))
                 .await?;
             indexes.push(IndexDef {
                 name: iname,
-                columns: cols.iter().filter_map(|c| text_of(c.get("name"))).collect(),
-                unique: int_of(ix.get("unique")).unwrap_or(0) == 1,
+                columns: cols.iter().filter_map(|c| get(c, "name")).collect(),
+                unique: get_int(&ix, "unique") == 1,
             });
         }
-        let fks = engine
-            .fetch_all(
-                text("SELECT id, seq, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list(:t) ORDER BY id, seq")
-                    .bind("t", name.as_str()),
-            )
+        let fks = db
+            .text_rows(&format!(
+                "SELECT CAST(id AS TEXT) AS id, CAST(\"table\" AS TEXT) AS \"table\", \
+                 CAST(\"from\" AS TEXT) AS \"from\", CAST(\"to\" AS TEXT) AS \"to\", \
+                 CAST(on_update AS TEXT) AS on_update, CAST(on_delete AS TEXT) AS on_delete \
+                 FROM pragma_foreign_key_list({t}) ORDER BY id, seq"
+            ))
             .await?;
-        let mut foreign_keys: Vec<ForeignKeyDef> = Vec::new();
+        let mut foreign_keys: Vec<(i64, ForeignKeyDef)> = Vec::new();
         for fk in fks {
-            let id = int_of(fk.get("id")).unwrap_or(0);
-            let ref_table = text_of(fk.get("table")).unwrap_or_default();
-            let from = text_of(fk.get("from")).unwrap_or_default();
-            let to = text_of(fk.get("to")).unwrap_or_default();
-            let name = format!("fk_{name}_{from}_{ref_table}#{id}");
-            match foreign_keys.iter_mut().find(|f| f.name == name) {
-                Some(f) => {
+            let id = get_int(&fk, "id");
+            let from = get(&fk, "from").unwrap_or_default();
+            let to = get(&fk, "to").unwrap_or_default();
+            match foreign_keys.iter_mut().find(|(i, _)| *i == id) {
+                Some((_, f)) => {
                     f.columns.push(from);
                     f.ref_columns.push(to);
                 }
-                None => foreign_keys.push(ForeignKeyDef {
-                    name,
-                    columns: vec![from],
-                    ref_table,
-                    ref_columns: vec![to],
-                    on_delete: action_of(&text_of(fk.get("on_delete")).unwrap_or_default()),
-                    on_update: action_of(&text_of(fk.get("on_update")).unwrap_or_default()),
-                }),
+                None => foreign_keys.push((
+                    id,
+                    ForeignKeyDef {
+                        name: String::new(),
+                        columns: vec![from],
+                        ref_table: get(&fk, "table").unwrap_or_default(),
+                        ref_columns: vec![to],
+                        on_delete: action_of(&get(&fk, "on_delete").unwrap_or_default()),
+                        on_update: action_of(&get(&fk, "on_update").unwrap_or_default()),
+                    },
+                )),
             }
         }
         // SQLite keeps no names for foreign keys: name them as the ORM does.
-        for fk in &mut foreign_keys {
-            fk.name = format!("fk_{name}_{}_{}", fk.columns.join("_"), fk.ref_table);
-        }
+        let foreign_keys = foreign_keys
+            .into_iter()
+            .map(|(_, mut f)| {
+                f.name = format!("fk_{name}_{}_{}", f.columns.join("_"), f.ref_table);
+                f
+            })
+            .collect();
         out.push(TableDef {
             checks: sqlite_checks(&create),
             name,

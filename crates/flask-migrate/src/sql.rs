@@ -10,17 +10,142 @@ use sea_query::{
 
 use crate::Error;
 use crate::diff::Op;
-use crate::schema::{ColumnDef, ForeignKeyDef, IndexDef, TableDef};
+use crate::schema::{ColumnDef, ForeignKeyDef, IndexDef, Schema, TableDef};
 
-/// The statements that carry out `ops` on `dialect`, in order.
+/// The statements that carry out `ops` on `dialect`, in order, for operations that need no
+/// knowledge of the tables as they are.
 ///
-/// SQLite cannot alter a column, add or drop a constraint, or drop a column that an index or
-/// key uses, in place; those need the table rebuilt, which is not built yet, and are an
-/// error naming the operation.
+/// SQLite cannot alter a column, add or drop a constraint, or drop a column in place: those
+/// need the table rebuilt from its definition, which [`statements_from`] takes; here they
+/// are an error naming the operation.
 pub fn statements(ops: &[Op], dialect: Dialect) -> Result<Vec<String>, Error> {
     let mut out = Vec::new();
     for op in ops {
         out.extend(op_statements(op, dialect)?);
+    }
+    Ok(out)
+}
+
+/// The statements that carry out `ops` on `dialect` when the schema before them is `before`:
+/// on SQLite, a table that needs a change SQLite cannot make in place is rebuilt (SQLite's
+/// documented procedure, Alembic's batch mode): a new table with the new definition, the
+/// rows copied, the old table dropped, the new one renamed, its indexes made again, with
+/// foreign key enforcement off meanwhile.
+pub fn statements_from(
+    ops: &[Op],
+    dialect: Dialect,
+    before: &Schema,
+) -> Result<Vec<String>, Error> {
+    if dialect != Dialect::Sqlite {
+        return statements(ops, dialect);
+    }
+    let rebuilt: Vec<&str> = ops
+        .iter()
+        .filter(|op| sqlite_needs_rebuild(op))
+        .map(Op::table)
+        .collect();
+    let mut state = before.clone();
+    let mut out = Vec::new();
+    let mut done: Vec<String> = Vec::new();
+    for op in ops {
+        let table = op.table();
+        let whole = matches!(op, Op::CreateTable(_) | Op::DropTable(_));
+        if whole || !rebuilt.contains(&table) {
+            out.extend(op_statements(op, dialect)?);
+            state.apply(op);
+            continue;
+        }
+        if done.iter().any(|t| t == table) {
+            continue;
+        }
+        done.push(table.to_owned());
+        let old = state.table(table).cloned().ok_or_else(|| {
+            Error::Unsupported(format!(
+                "cannot rebuild {table}: the database has no such table ({})",
+                op.describe()
+            ))
+        })?;
+        let mut new = old.clone();
+        let mut renames: Vec<(String, String)> = Vec::new();
+        for o in ops.iter().filter(|o| o.table() == table) {
+            if let Op::RenameColumn { from, to, .. } = o {
+                renames.push((from.clone(), to.clone()));
+            }
+            new.apply(o);
+        }
+        out.extend(rebuild(&old, &new, &renames)?);
+        if let Some(t) = state.tables.iter_mut().find(|t| t.name == table) {
+            *t = new;
+        }
+    }
+    if !done.is_empty() {
+        out.insert(0, "PRAGMA foreign_keys = OFF".to_owned());
+        out.push("PRAGMA foreign_keys = ON".to_owned());
+    }
+    Ok(out)
+}
+
+/// Whether SQLite must rebuild the table to carry out `op`.
+fn sqlite_needs_rebuild(op: &Op) -> bool {
+    match op {
+        Op::AlterColumn { .. }
+        | Op::AddForeignKey { .. }
+        | Op::DropForeignKey { .. }
+        | Op::AddCheck { .. }
+        | Op::DropCheck { .. }
+        | Op::DropColumn { .. } => true,
+        Op::DropIndex { index, .. } => index.name.starts_with("sqlite_autoindex"),
+        _ => false,
+    }
+}
+
+/// SQLite's rebuild of `old` as `new` (`renames`: old column name to new).
+fn rebuild(
+    old: &TableDef,
+    new: &TableDef,
+    renames: &[(String, String)],
+) -> Result<Vec<String>, Error> {
+    let d = Dialect::Sqlite;
+    let q = |n: &str| quote(n, d);
+    let temp = format!("_flask_migrate_new_{}", new.name);
+    let mut table = new.clone();
+    table.name.clone_from(&temp);
+    // Indexes come after the rename, under the table's name; SQLite's own names for unique
+    // constraints are reserved, so those get the ORM's.
+    table.indexes.clear();
+    let mut out = create_table(&table, d)?;
+    let source = |column: &str| -> Option<String> {
+        let from = renames
+            .iter()
+            .rev()
+            .find(|(_, to)| to == column)
+            .map_or(column, |(from, _)| from.as_str());
+        old.get_column(from).map(|c| c.name.clone())
+    };
+    let (into, from): (Vec<String>, Vec<String>) = new
+        .columns
+        .iter()
+        .filter_map(|c| source(&c.name).map(|s| (q(&c.name), q(&s))))
+        .unzip();
+    out.push(format!(
+        "INSERT INTO {} ({}) SELECT {} FROM {}",
+        q(&temp),
+        into.join(", "),
+        from.join(", "),
+        q(&old.name)
+    ));
+    out.push(format!("DROP TABLE {}", q(&old.name)));
+    out.push(format!(
+        "ALTER TABLE {} RENAME TO {}",
+        q(&temp),
+        q(&new.name)
+    ));
+    for index in &new.indexes {
+        let mut index = index.clone();
+        if index.name.starts_with("sqlite_autoindex") {
+            index.name = format!("uq_{}_{}", new.name, index.columns.join("_"));
+        }
+        out.push(create_index(&new.name, &index, d));
     }
     Ok(out)
 }

@@ -118,13 +118,6 @@ async fn the_db_commands() {
             let cli = &cli;
             async move { cli.invoke(args).await }
         };
-        let dialect = app
-            .extension::<SQLAlchemy>()
-            .unwrap()
-            .engine()
-            .unwrap()
-            .dialect();
-
         let out = run(&["db", "current"]).await;
         assert_eq!(out.output.trim(), "(base)", "{url}");
         let out = run(&["db", "check"]).await;
@@ -148,18 +141,7 @@ async fn the_db_commands() {
         );
         assert_eq!(run(&["db", "current"]).await.output.trim(), FIRST, "{url}");
 
-        if dialect == Dialect::Sqlite {
-            // The second one alters columns: SQLite needs a rebuild flask-migrate does not
-            // write yet, and says so; the database stays at the first.
-            let out = run(&["db", "upgrade"]).await;
-            assert_eq!(out.code, 1, "{url}: {}", out.output);
-            assert!(
-                out.output.contains("needs the table rebuilt"),
-                "{}",
-                out.output
-            );
-            assert_eq!(run(&["db", "current"]).await.output.trim(), FIRST, "{url}");
-        } else {
+        {
             let out = run(&["db", "upgrade"]).await;
             assert_eq!(out.code, 0, "{url}: {}", out.output);
             assert_eq!(
