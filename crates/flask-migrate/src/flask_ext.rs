@@ -10,7 +10,7 @@ use flask::cli::{Arg, ArgAction, CliContext, Command};
 use flask::{BoxError, Setup, SetupError};
 use flask_sqlalchemy::{Engine, SQLAlchemy, text};
 use sea_orm_migration::sea_orm::DatabaseConnection;
-use sea_orm_migration::{DbErr, MigratorTrait};
+use sea_orm_migration::{DbErr, MigrationTrait, MigratorTrait};
 
 use crate::{MIGRATIONS_TABLE, Schema, diff, migration_source, module_source, rename_candidates};
 
@@ -20,6 +20,7 @@ type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, DbErr>> + Send + 'a>>;
 #[derive(Clone, Copy)]
 struct Runner {
     names: fn() -> Vec<String>,
+    migrations: fn() -> Vec<Box<dyn MigrationTrait>>,
     up: for<'a> fn(&'a DatabaseConnection, Option<u32>) -> Fut<'a, ()>,
     down: for<'a> fn(&'a DatabaseConnection, Option<u32>) -> Fut<'a, ()>,
     applied: for<'a> fn(&'a DatabaseConnection) -> Fut<'a, Vec<String>>,
@@ -99,6 +100,7 @@ impl Migrate {
     pub fn migrator<M: MigratorTrait + 'static>(mut self) -> Self {
         self.runner = Some(RunnerSlot(Runner {
             names: names_of::<M>,
+            migrations: M::migrations,
             up: up_of::<M>,
             down: down_of::<M>,
             applied: applied_of::<M>,
@@ -193,13 +195,15 @@ impl flask::Extension for Migrate {
             (
                 Command::new("upgrade")
                     .about("Upgrade to a later version (all the way by default).")
-                    .arg(Arg::new("target").default_value("head")),
+                    .arg(Arg::new("target").default_value("head"))
+                    .arg(sql_flag()),
                 |c| Box::pin(upgrade(c)),
             ),
             (
                 Command::new("downgrade")
                     .about("Revert to a previous version (one step by default; base: all).")
-                    .arg(Arg::new("target").default_value("-1")),
+                    .arg(Arg::new("target").default_value("-1"))
+                    .arg(sql_flag()),
                 |c| Box::pin(downgrade(c)),
             ),
             (
@@ -237,6 +241,14 @@ impl flask::Extension for Migrate {
         }
         Ok(())
     }
+}
+
+/// `--sql`: print the SQL instead of running it.
+fn sql_flag() -> Arg {
+    Arg::new("sql")
+        .long("sql")
+        .action(ArgAction::SetTrue)
+        .help("Print the SQL instead of running it (from where the database is).")
 }
 
 type Handler = fn(CliContext) -> Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
@@ -505,6 +517,25 @@ async fn upgrade(ctx: CliContext) -> Result<(), BoxError> {
         .cloned()
         .unwrap_or_else(|| "head".into());
     let steps = steps_to(&(runner.names)(), &before, &target)?;
+    if ctx.matches().get_flag("sql") {
+        let names = (runner.names)();
+        let chosen: Vec<usize> = names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !before.contains(n))
+            .take(usize::try_from(steps).unwrap_or(usize::MAX))
+            .map(|(i, _)| i)
+            .collect();
+        let mut previous = before.last().cloned().unwrap_or_else(|| "base".into());
+        let steps: Vec<(String, String, usize)> = chosen
+            .into_iter()
+            .map(|i| {
+                let from = std::mem::replace(&mut previous, names[i].clone());
+                (from, names[i].clone(), i)
+            })
+            .collect();
+        return print_sql(&ctx, &engine, runner, &steps, true).await;
+    }
     if steps > 0 {
         (runner.up)(&conn, Some(steps)).await?;
     }
@@ -542,6 +573,25 @@ async fn downgrade(ctx: CliContext) -> Result<(), BoxError> {
             }
         },
     };
+    if ctx.matches().get_flag("sql") {
+        let names = (runner.names)();
+        let n = before
+            .len()
+            .saturating_sub(usize::try_from(steps).unwrap_or(usize::MAX));
+        let plan: Vec<(String, String, usize)> = (n..before.len())
+            .rev()
+            .filter_map(|i| {
+                let at = names.iter().position(|x| *x == before[i])?;
+                let to = if i == 0 {
+                    "base".to_owned()
+                } else {
+                    before[i - 1].clone()
+                };
+                Some((before[i].clone(), to, at))
+            })
+            .collect();
+        return print_sql(&ctx, &engine, runner, &plan, false).await;
+    }
     if steps > 0 {
         (runner.down)(&conn, Some(steps)).await?;
     }
@@ -554,6 +604,69 @@ async fn downgrade(ctx: CliContext) -> Result<(), BoxError> {
                 before[i - 1].clone()
             };
             ctx.echo(format!("Running downgrade {name} -> {to}"));
+        }
+    }
+    Ok(())
+}
+
+/// `--sql`: echoes the SQL of `steps` (from, to, index of the migration), `up` or down,
+/// with the bookkeeping of the migrations table, as a script for the database's client.
+async fn print_sql(
+    ctx: &CliContext,
+    engine: &Engine,
+    runner: Runner,
+    steps: &[(String, String, usize)],
+    up: bool,
+) -> Result<(), BoxError> {
+    let dialect = engine.dialect();
+    let mut state = Schema::inspect(engine).await?;
+    let migrations = (runner.migrations)();
+    let pg = dialect == flask_sqlalchemy::Dialect::Postgres;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    if up {
+        // What sea-orm-migration makes on first use, so the script stands alone.
+        let ty = if dialect == flask_sqlalchemy::Dialect::MySql {
+            "varchar(255)"
+        } else {
+            "varchar"
+        };
+        ctx.echo(format!(
+            "CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (version {ty} NOT NULL PRIMARY KEY, applied_at bigint NOT NULL);"
+        ));
+    }
+    for (from, to, at) in steps {
+        let migration = migrations
+            .get(*at)
+            .ok_or("the migrations changed while listing them")?;
+        let ops = crate::runtime::captured(migration.as_ref(), up).await?;
+        ctx.echo(format!(
+            "\n-- Running {} {from} -> {to}",
+            if up { "upgrade" } else { "downgrade" }
+        ));
+        if pg {
+            ctx.echo("BEGIN;");
+        }
+        for sql in crate::statements_from(&ops, dialect, &state)? {
+            ctx.echo(format!("{sql};"));
+        }
+        for op in &ops {
+            state.apply(op);
+        }
+        let name = if up { to } else { from }.replace('\'', "''");
+        if up {
+            ctx.echo(format!(
+                "INSERT INTO {MIGRATIONS_TABLE} (version, applied_at) VALUES ('{name}', {now});"
+            ));
+        } else {
+            ctx.echo(format!(
+                "DELETE FROM {MIGRATIONS_TABLE} WHERE version = '{name}';"
+            ));
+        }
+        if pg {
+            ctx.echo("COMMIT;");
         }
     }
     Ok(())

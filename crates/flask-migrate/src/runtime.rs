@@ -143,7 +143,54 @@ pub(crate) fn dialect_of(backend: DbBackend) -> Dialect {
 /// transaction on PostgreSQL). On SQLite a table that needs a change SQLite cannot make in
 /// place is rebuilt, from its definition read from the database.
 pub async fn run(manager: &SchemaManager<'_>, ops: Vec<Op>) -> Result<(), DbErr> {
+    // `upgrade --sql`: the operations are collected, not run.
+    if CAPTURED
+        .try_with(|c| {
+            c.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(ops.iter().cloned())
+        })
+        .is_ok()
+    {
+        return Ok(());
+    }
     execute(manager.get_connection(), &ops).await
+}
+
+tokio::task_local! {
+    /// Where `run` puts the operations instead of running them, for `--sql`.
+    static CAPTURED: std::sync::Mutex<Vec<Op>>;
+}
+
+/// The operations `migration` runs (`up` or `down`), collected without running them, on a
+/// connection that cannot run anything: a migration that runs SQL of its own instead of
+/// going through [`run`] is an error saying so.
+pub(crate) async fn captured(
+    migration: &dyn sea_orm_migration::MigrationTrait,
+    up: bool,
+) -> Result<Vec<Op>, DbErr> {
+    CAPTURED
+        .scope(std::sync::Mutex::new(Vec::new()), async {
+            let conn = sea_orm_migration::sea_orm::DatabaseConnection::default();
+            let manager = SchemaManager::new(&conn);
+            let result = if up {
+                migration.up(&manager).await
+            } else {
+                migration.down(&manager).await
+            };
+            result.map_err(|e| {
+                DbErr::Migration(format!(
+                    "{} runs SQL of its own (not through flask_migrate::run), which --sql \
+                     cannot show: {e}",
+                    migration.name()
+                ))
+            })?;
+            Ok(
+                CAPTURED
+                    .with(|c| std::mem::take(&mut *c.lock().unwrap_or_else(|e| e.into_inner()))),
+            )
+        })
+        .await
 }
 
 /// Carries out `ops` on `conn`.

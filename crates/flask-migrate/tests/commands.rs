@@ -278,6 +278,92 @@ async fn the_db_commands() {
     }
 }
 
+/// Runs `script` with the database's own client (sqlite3, psql, mariadb) on `url`.
+fn run_script(url: &str, script: &str) {
+    let path = std::env::temp_dir().join(format!("flask-migrate-{}.sql", std::process::id()));
+    std::fs::write(&path, script).unwrap();
+    let output = if let Some(file) = url.strip_prefix("sqlite:///") {
+        std::process::Command::new("sqlite3")
+            .arg(file)
+            .stdin(std::fs::File::open(&path).unwrap())
+            .output()
+    } else if url.starts_with("postgres") {
+        let (base, _) = url.split_once('?').unwrap();
+        std::process::Command::new("psql")
+            .args([base, "-v", "ON_ERROR_STOP=1", "-q", "-f"])
+            .arg(&path)
+            .env("PGOPTIONS", "-c search_path=flask_migrate_cmd")
+            .output()
+    } else {
+        std::process::Command::new("mariadb")
+            .args(["-h", "127.0.0.1", "-u", "root", "flask_migrate_cmd"])
+            .stdin(std::fs::File::open(&path).unwrap())
+            .output()
+    }
+    .expect("the database's command-line client runs");
+    assert!(
+        output.status.success(),
+        "{url}: the client refused the script:\n{}\n{script}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrade_sql_is_a_script_the_database_client_runs() {
+    let _serial = SERIAL.lock().await;
+    for url in backends() {
+        let url = if url.starts_with("sqlite") {
+            let file =
+                std::env::temp_dir().join(format!("flask-migrate-sql-{}.db", std::process::id()));
+            let _ = std::fs::remove_file(&file);
+            format!("sqlite:///{}", file.display())
+        } else {
+            own_database(&url).await
+        };
+        clean(&url).await;
+        let dir = temp_dir("sql");
+        let app = app(&url, &dir).build().unwrap();
+        app.startup().await.unwrap();
+        let cli = app.test_cli_runner();
+
+        let out = cli.invoke(&["db", "upgrade", "--sql"]).await;
+        assert_eq!(out.code, 0, "{url}: {}", out.output);
+        assert!(
+            out.output
+                .contains(&format!("-- Running upgrade {FIRST} -> {SECOND}"))
+        );
+        assert_eq!(
+            cli.invoke(&["db", "current"]).await.output.trim(),
+            "(base)",
+            "{url}: nothing ran"
+        );
+        run_script(&url, &out.output);
+        assert_eq!(
+            cli.invoke(&["db", "current"]).await.output.trim(),
+            format!("{SECOND} (head)"),
+            "{url}: the script upgraded"
+        );
+        let check = cli.invoke(&["db", "check"]).await;
+        assert_eq!(check.code, 0, "{url}: {}", check.output);
+
+        let out = cli.invoke(&["db", "downgrade", "base", "--sql"]).await;
+        assert_eq!(out.code, 0, "{url}: {}", out.output);
+        run_script(&url, &out.output);
+        assert_eq!(
+            cli.invoke(&["db", "current"]).await.output.trim(),
+            "(base)",
+            "{url}"
+        );
+        let check = cli.invoke(&["db", "check"]).await;
+        assert!(
+            check.output.contains("Detected added table 'mig_user'"),
+            "{url}: {}",
+            check.output
+        );
+        clean(&url).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_upgrading_at_startup_apply_each_migration_once() {
     let _serial = SERIAL.lock().await;
