@@ -215,6 +215,7 @@ pub fn migration_source(name: &str, message: &str, ops: &[Op]) -> String {
 #![allow(unused_imports)]\n\n\
 use flask_migrate::prelude::*;\n\n\
 /// {message}\n\
+#[derive(Debug)]\n\
 pub struct Migration;\n\n\
 impl MigrationName for Migration {{\n    fn name(&self) -> &str {{\n        {lit_name}\n    }}\n}}\n\n\
 #[async_trait::async_trait]\n\
@@ -236,7 +237,7 @@ pub fn module_source(names: &[String]) -> String {
         let _ = writeln!(out, "pub mod {n};");
     }
     out.push_str(
-        "\n/// Every migration, in order.\npub struct Migrator;\n\n\
+        "\n/// Every migration, in order.\n#[derive(Debug)]\npub struct Migrator;\n\n\
          impl MigratorTrait for Migrator {\n    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![\n",
     );
     for n in names {

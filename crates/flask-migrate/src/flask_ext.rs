@@ -282,7 +282,12 @@ fn files_in(dir: &Path) -> Vec<String> {
             entries
                 .filter_map(|e| e.ok())
                 .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| n.starts_with('m') && n.ends_with(".rs"))
+                // m<date>_<time>_<slug>.rs, not mod.rs.
+                .filter(|n| {
+                    n.starts_with('m')
+                        && n[1..].starts_with(|c: char| c.is_ascii_digit())
+                        && n.ends_with(".rs")
+                })
                 .map(|n| n.trim_end_matches(".rs").to_owned())
                 .collect()
         })

@@ -1,6 +1,30 @@
 //! Flask-Migrate for flask-rs: migrations on sea-orm-migration, written for you from the
-//! difference between the flask-sqlalchemy models and the database (being built: the schema
-//! comparison is here, the migration files and the `db` commands come next).
+//! difference between the flask-sqlalchemy models and the database, on SQLite, PostgreSQL
+//! and MySQL/MariaDB.
+//!
+//! ```
+//! use flask_migrate::{Schema, diff, migration_source};
+//! use flask_sqlalchemy::{Dialect, MetaData, Model};
+//!
+//! #[derive(Debug, Model)]
+//! struct User {
+//!     #[model(primary_key)]
+//!     id: i64,
+//!     #[model(max_length = 80, unique)]
+//!     name: String,
+//! }
+//!
+//! // What the models want, against an empty database: the first migration.
+//! let wanted = Schema::from_models(&MetaData::new().register::<User>(), Dialect::Sqlite);
+//! let ops = diff(&wanted, &Schema::default(), Dialect::Sqlite, &[]);
+//! assert_eq!(ops[0].describe(), "Detected added table 'user'");
+//! let source = migration_source("m20261130_120000_initial", "initial", &ops);
+//! assert!(source.contains("Op::CreateTable(table(\"user\")"));
+//! ```
+//!
+//! In an app, the [`Migrate`] extension (default `flask` feature) puts Flask-Migrate's
+//! commands on the command line: `db init`, `db migrate -m ..` (autogenerate), `db upgrade`,
+//! `db downgrade`, `db check`, `--sql` and the rest. The guide is `docs/migrations.md`.
 
 mod codegen;
 mod diff;
@@ -26,6 +50,7 @@ pub mod prelude {
     pub use flask_sqlalchemy::ColumnType::{self, *};
     pub use flask_sqlalchemy::ReferentialAction;
     pub use sea_orm_migration::async_trait;
+    pub use sea_orm_migration::sea_orm::ConnectionTrait;
     pub use sea_orm_migration::{
         DbErr, MigrationName, MigrationTrait, MigratorTrait, SchemaManager,
     };

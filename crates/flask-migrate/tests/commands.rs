@@ -235,6 +235,7 @@ async fn the_db_commands() {
         );
         let module = std::fs::read_to_string(dir.join("mod.rs")).unwrap();
         assert!(module.contains("_teams_and_email::Migration"), "{module}");
+        assert!(!module.contains("pub mod mod;"), "{module}");
         let out = run(&["db", "revision", "-m", "by hand"]).await;
         assert!(
             out.output.contains("_by_hand.rs ...  done"),

@@ -5,7 +5,7 @@
 //!
 //! - models: [`Note`] with a column the database fills (`created`, a server default),
 //!   [`Comment`] (one-to-many, deleted with their note), [`Tag`] and the association model
-//!   [`NoteTag`] (many-to-many); `create_all` at startup;
+//!   [`NoteTag`] (many-to-many); the tables from migrations, applied at startup;
 //! - the request's session ([`DbSession`]): [`create`] writes a note, finds or creates its
 //!   tags and links them, then commits once; nothing is written when it fails;
 //! - loading relationships: a note's tags and comments, the tags of a whole page of notes in
@@ -13,8 +13,11 @@
 //! - a join ([`tagged`]), a `GROUP BY` with `COUNT(*)` ([`tag_counts`]), offset pages
 //!   ([`index`]) and keyset pages ([`feed`]), typed filters ([`search`]).
 //!
-//! `create_all` creates missing tables and leaves existing ones alone: after changing a model,
-//! run `orm-basics db drop-all` (it deletes the data) and start again.
+//! The tables come from migrations (`src/migrations/`), applied when the app starts: after
+//! changing a model, `cargo run -p orm-basics -- db migrate -m "what changed"` writes the
+//! next one (see docs/migrations.md).
+
+pub mod migrations;
 
 use chrono::{DateTime, Utc};
 use flask::routing::{get, post};
@@ -380,13 +383,19 @@ pub fn app() -> Flask {
         .model::<Note>()
         .model::<Comment>()
         .model::<Tag>()
-        .model::<NoteTag>()
-        .create_all_on_startup();
+        .model::<NoteTag>();
     Flask::new(flask::app_root!())
         .configure(|c| c.set("SQLALCHEMY_DATABASE_URI", "sqlite:///orm-basics.db"))
         .config_from_prefixed_env("FLASK")
         .configure(|c| c.set_default("SECRET_KEY", flask::generate_secret_key()))
         .extension(db)
+        // The schema is the migrations' (src/migrations/, written by `db migrate`), applied
+        // when the app starts.
+        .extension(
+            flask_migrate::Migrate::new()
+                .migrator::<migrations::Migrator>()
+                .upgrade_on_start(),
+        )
         .template_filter("datetime", format_datetime)
         .route("/", get(index).post(create).endpoint("index"))
         .route("/notes/<int:id>", get(show))

@@ -19,8 +19,41 @@ fn backends() -> Vec<String> {
     out
 }
 
+/// A database of the app's own on the server behind `url`, as an app has (`db check`
+/// compares every table, and the shared test database holds other tests' tables): a schema
+/// on PostgreSQL, a database on MariaDB; SQLite's in-memory database is the app's already.
+async fn own_database(url: &str) -> String {
+    if url.starts_with("sqlite") {
+        return url.to_owned();
+    }
+    let engine = Engine::connect(url, std::env::temp_dir().as_ref(), EngineOptions::default())
+        .await
+        .unwrap();
+    let own = if url.starts_with("postgres") {
+        engine
+            .execute(flask_sqlalchemy::text(
+                "CREATE SCHEMA IF NOT EXISTS orm_basics",
+            ))
+            .await
+            .unwrap();
+        format!("{url}?options=-c%20search_path%3Dorm_basics")
+    } else {
+        engine
+            .execute(flask_sqlalchemy::text(
+                "CREATE DATABASE IF NOT EXISTS orm_basics",
+            ))
+            .await
+            .unwrap();
+        let (server, _) = url.rsplit_once('/').unwrap();
+        format!("{server}/orm_basics")
+    };
+    engine.close().await;
+    own
+}
+
 /// The app on `url`, its tables new.
 async fn client(url: &str) -> TestClient {
+    let url = &own_database(url).await;
     let engine = Engine::connect(url, std::env::temp_dir().as_ref(), EngineOptions::default())
         .await
         .unwrap();
@@ -31,6 +64,14 @@ async fn client(url: &str) -> TestClient {
         .register::<Tag>()
         .register::<NoteTag>();
     engine.drop_all(&models).await.unwrap();
+    // And the record of applied migrations: the app applies them all at startup.
+    engine
+        .execute(flask_sqlalchemy::text(format!(
+            "DROP TABLE IF EXISTS {}",
+            flask_migrate::MIGRATIONS_TABLE
+        )))
+        .await
+        .unwrap();
     engine.close().await;
     let url = url.to_owned();
     orm_basics::app()
@@ -344,16 +385,33 @@ async fn notes_on_every_backend() {
         let r = c.get("/api/notes/feed?per_page=0").send().await;
         assert_eq!(r.status(), 400, "{url}");
 
-        // The db commands.
+        // The schema is the migrations' (applied at startup), and it matches the models.
         let cli = c.app().test_cli_runner();
-        let out = cli.invoke(&["db", "drop-all"]).await;
+        let out = cli.invoke(&["db", "check"]).await;
         assert_eq!(out.code, 0, "{url}: {}", out.output);
+        assert_eq!(
+            out.output.trim(),
+            "No new upgrade operations detected.",
+            "{url}"
+        );
+        let out = cli.invoke(&["db", "current"]).await;
         assert!(
-            out.output.starts_with("Dropped the tables of "),
+            out.output
+                .trim()
+                .ends_with("_notes_comments_and_tags (head)"),
             "{url}: {}",
             out.output
         );
-        let out = cli.invoke(&["db", "create-all"]).await;
+        // Down to nothing, and up again: the tables are back, empty.
+        let out = cli.invoke(&["db", "downgrade", "base"]).await;
+        assert_eq!(out.code, 0, "{url}: {}", out.output);
+        assert!(out.output.contains("-> base"), "{url}: {}", out.output);
+        assert_eq!(
+            cli.invoke(&["db", "check"]).await.code,
+            1,
+            "{url}: the tables are gone"
+        );
+        let out = cli.invoke(&["db", "upgrade"]).await;
         assert_eq!(out.code, 0, "{url}: {}", out.output);
         assert!(
             c.get("/").send().await.text().contains("No notes yet."),

@@ -10,6 +10,7 @@
 use flask_migrate::prelude::*;
 
 /// initial
+#[derive(Debug)]
 pub struct Migration;
 
 impl MigrationName for Migration {

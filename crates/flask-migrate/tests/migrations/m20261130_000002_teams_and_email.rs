@@ -16,6 +16,7 @@
 use flask_migrate::prelude::*;
 
 /// teams and email
+#[derive(Debug)]
 pub struct Migration;
 
 impl MigrationName for Migration {

@@ -7,6 +7,7 @@ pub mod m20261130_000001_initial;
 pub mod m20261130_000002_teams_and_email;
 
 /// Every migration, in order.
+#[derive(Debug)]
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
