@@ -1,0 +1,125 @@
+//! What the tests share: the backends, a database of each test's own on each, the app with
+//! the tutorial's data (its `conftest.py` and `data.sql`), and logging in (its
+//! `AuthActions`).
+
+use chrono::{TimeZone, Utc};
+use flask::{TestClient, TestResponse};
+use flask_sqlalchemy::{Engine, EngineOptions, MetaData, SQLAlchemy};
+use flaskr::{Post, User};
+
+/// SQLite in memory, then PostgreSQL and MariaDB from `FLASK_TEST_POSTGRES_URL` and
+/// `FLASK_TEST_MYSQL_URL` (skipped when unset, unless `FLASK_TEST_REQUIRE_SERVICES` is).
+pub(crate) fn backends() -> Vec<String> {
+    let mut out = vec!["sqlite://".to_owned()];
+    for var in ["FLASK_TEST_POSTGRES_URL", "FLASK_TEST_MYSQL_URL"] {
+        match std::env::var(var) {
+            Ok(url) => out.push(url),
+            Err(_) if std::env::var_os("FLASK_TEST_REQUIRE_SERVICES").is_some() => {
+                panic!("{var} is not set but services are required")
+            }
+            Err(_) => eprintln!("skipped a backend: {var} is not set"),
+        }
+    }
+    out
+}
+
+/// A database named `name` on the server behind `url`, as an app has (`db check` compares
+/// every table, the shared test database holds other tests' tables, and the tests of this
+/// crate run at the same time): a schema on PostgreSQL, a database on MariaDB; SQLite's
+/// in-memory database is the app's already.
+async fn own_database(url: &str, name: &str) -> String {
+    if url.starts_with("sqlite") {
+        return url.to_owned();
+    }
+    let engine = Engine::connect(url, std::env::temp_dir().as_ref(), EngineOptions::default())
+        .await
+        .unwrap();
+    let own = if url.starts_with("postgres") {
+        engine
+            .execute(flask_sqlalchemy::text(format!(
+                "CREATE SCHEMA IF NOT EXISTS {name}"
+            )))
+            .await
+            .unwrap();
+        format!("{url}?options=-c%20search_path%3D{name}")
+    } else {
+        engine
+            .execute(flask_sqlalchemy::text(format!(
+                "CREATE DATABASE IF NOT EXISTS {name}"
+            )))
+            .await
+            .unwrap();
+        let (server, _) = url.rsplit_once('/').unwrap();
+        format!("{server}/{name}")
+    };
+    engine.close().await;
+    own
+}
+
+/// The app on `url`, in the database `name` of its own, with no tables: the app's
+/// migrations make them when it starts.
+pub(crate) async fn empty_app(url: &str, name: &str) -> TestClient {
+    let url = &own_database(url, name).await;
+    let engine = Engine::connect(url, std::env::temp_dir().as_ref(), EngineOptions::default())
+        .await
+        .unwrap();
+    // post first: it references user.
+    let models = MetaData::new().register::<User>().register::<Post>();
+    engine.drop_all(&models).await.unwrap();
+    // And the record of applied migrations: the app applies them all at startup.
+    engine
+        .execute(flask_sqlalchemy::text(format!(
+            "DROP TABLE IF EXISTS {}",
+            flask_migrate::MIGRATIONS_TABLE
+        )))
+        .await
+        .unwrap();
+    engine.close().await;
+    let url = url.to_owned();
+    let c = flaskr::app()
+        .configure(move |c| c.set("SQLALCHEMY_DATABASE_URI", url.as_str()))
+        .test_client();
+    c.app().startup().await.unwrap();
+    c
+}
+
+/// The app's engine.
+pub(crate) fn engine(c: &TestClient) -> Engine {
+    let db = c.app().extension::<SQLAlchemy>().unwrap();
+    db.engine().unwrap().clone()
+}
+
+/// The tutorial's fixture: the app with the users `test` (password `test`) and `other`
+/// (password `other`), and one post by `test`, "test title", written on 2018-01-01.
+/// Returns the client and the post's id.
+pub(crate) async fn app(url: &str, name: &str) -> (TestClient, i64) {
+    let c = empty_app(url, name).await;
+    let db = engine(&c);
+    let mut ids = Vec::new();
+    for name in ["test", "other"] {
+        let mut user = User {
+            id: 0,
+            username: name.to_owned(),
+            password: flaskr::auth::hash_password(name).unwrap(),
+        };
+        db.insert(&mut user).await.unwrap();
+        ids.push(user.id);
+    }
+    let mut post = Post {
+        id: 0,
+        author_id: ids[0],
+        created: Some(Utc.with_ymd_and_hms(2018, 1, 1, 0, 0, 0).unwrap()),
+        title: "test title".to_owned(),
+        body: "test\nbody".to_owned(),
+    };
+    db.insert(&mut post).await.unwrap();
+    (c, post.id)
+}
+
+/// `POST /auth/login` with a username and password (the tutorial's `auth.login()`).
+pub(crate) async fn login(c: &TestClient, username: &str, password: &str) -> TestResponse {
+    c.post("/auth/login")
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+}
