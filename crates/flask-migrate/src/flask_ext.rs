@@ -12,7 +12,10 @@ use flask_sqlalchemy::{Engine, SQLAlchemy, text};
 use sea_orm_migration::sea_orm::DatabaseConnection;
 use sea_orm_migration::{DbErr, MigrationTrait, MigratorTrait};
 
-use crate::{MIGRATIONS_TABLE, Schema, diff, migration_source, module_source, rename_candidates};
+use crate::{
+    Error, MIGRATIONS_TABLE, Op, Schema, diff, migration_source, module_source, rename_candidates,
+};
+use flask_sqlalchemy::MetaData;
 
 type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, DbErr>> + Send + 'a>>;
 
@@ -266,12 +269,83 @@ fn parts(app: &flask::App) -> Result<(std::sync::Arc<Migrate>, Engine), BoxError
 }
 
 impl Migrate {
-    fn runner(&self) -> Result<Runner, BoxError> {
+    fn runner(&self) -> Result<Runner, Error> {
         self.runner.map(|r| r.0).ok_or_else(|| {
-            "this needs the app's migrations: register Migrate::new().migrator::<migrations::Migrator>() \
-             (db init writes the module)"
-                .into()
+            Error::Usage(
+                "this needs the app's migrations: register \
+                 Migrate::new().migrator::<migrations::Migrator>() (db init writes the module)"
+                    .into(),
+            )
         })
+    }
+
+    /// The app's migrations, oldest first.
+    pub fn migrations(&self) -> Result<Vec<String>, Error> {
+        Ok((self.runner()?.names)())
+    }
+
+    /// The migrations applied to `engine`'s database, oldest first.
+    pub async fn applied(&self, engine: &Engine) -> Result<Vec<String>, Error> {
+        let runner = self.runner()?;
+        Ok((runner.applied)(&crate::sea_connection(engine)).await?)
+    }
+
+    /// Applies the migrations up to `target` (a migration's name, or `head` for all), as
+    /// `db upgrade` does; returns the names applied, in order.
+    pub async fn upgrade(&self, engine: &Engine, target: &str) -> Result<Vec<String>, Error> {
+        let runner = self.runner()?;
+        let conn = crate::sea_connection(engine);
+        let before = (runner.applied)(&conn).await?;
+        let steps = steps_to(&(runner.names)(), &before, target)?;
+        if steps > 0 {
+            (runner.up)(&conn, Some(steps)).await?;
+        }
+        let after = (runner.applied)(&conn).await?;
+        Ok(after.into_iter().filter(|n| !before.contains(n)).collect())
+    }
+
+    /// Reverts to `target` (`base` for all, `-N` for N steps, or a migration's name to stop
+    /// after), as `db downgrade` does; returns the names reverted, newest first.
+    pub async fn downgrade(&self, engine: &Engine, target: &str) -> Result<Vec<String>, Error> {
+        let runner = self.runner()?;
+        let conn = crate::sea_connection(engine);
+        let before = (runner.applied)(&conn).await?;
+        let steps = downgrade_steps(&before, target)?;
+        if steps > 0 {
+            (runner.down)(&conn, Some(steps)).await?;
+        }
+        let after = (runner.applied)(&conn).await?;
+        Ok(before
+            .into_iter()
+            .rev()
+            .filter(|n| !after.contains(n))
+            .collect())
+    }
+
+    /// The operations that would take `engine`'s database to the models of `metadata` (what
+    /// `db check` reports and `db migrate` writes); empty when they match.
+    pub async fn check(&self, engine: &Engine, metadata: &MetaData) -> Result<Vec<Op>, Error> {
+        let wanted = Schema::from_models(metadata, engine.dialect());
+        let mut live = Schema::inspect(engine).await?;
+        live.tables.retain(|t| !self.ignored.contains(&t.name));
+        Ok(diff(&wanted, &live, engine.dialect(), &[]))
+    }
+}
+
+/// How many of the `applied` migrations (oldest first) `downgrade` to `target` reverts.
+fn downgrade_steps(applied: &[String], target: &str) -> Result<u32, Error> {
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    match target {
+        "base" => Ok(count(applied.len())),
+        t if t.starts_with('-') => t[1..].parse().map_err(|_| {
+            Error::Usage(format!("downgrade takes a revision, base or -N, not {t:?}"))
+        }),
+        name => match applied.iter().position(|n| n == name) {
+            Some(i) => Ok(count(applied.len() - i - 1)),
+            None => Err(Error::Usage(format!(
+                "{name:?} is not applied: db current shows where the database is"
+            ))),
+        },
     }
 }
 
@@ -499,7 +573,7 @@ async fn migrate(ctx: CliContext) -> Result<(), BoxError> {
 
 /// How many of `names` (oldest first) lie after `applied` and up to `target` (a name, or
 /// `head`).
-fn steps_to(names: &[String], applied: &[String], target: &str) -> Result<u32, BoxError> {
+fn steps_to(names: &[String], applied: &[String], target: &str) -> Result<u32, Error> {
     let waiting: Vec<&String> = names.iter().filter(|n| !applied.contains(n)).collect();
     if target == "head" || target == "heads" {
         return Ok(u32::try_from(waiting.len()).unwrap_or(u32::MAX));
@@ -507,7 +581,9 @@ fn steps_to(names: &[String], applied: &[String], target: &str) -> Result<u32, B
     match waiting.iter().position(|n| *n == target) {
         Some(i) => Ok(u32::try_from(i + 1).unwrap_or(u32::MAX)),
         None if applied.iter().any(|n| n == target) => Ok(0),
-        None => Err(format!("no migration named {target:?}: db history lists them").into()),
+        None => Err(Error::Usage(format!(
+            "no migration named {target:?}: db history lists them"
+        ))),
     }
 }
 
@@ -541,14 +617,10 @@ async fn upgrade(ctx: CliContext) -> Result<(), BoxError> {
             .collect();
         return print_sql(&ctx, &engine, runner, &steps, true).await;
     }
-    if steps > 0 {
-        (runner.up)(&conn, Some(steps)).await?;
-    }
-    let after = (runner.applied)(&conn).await?;
     let mut previous = before.last().cloned().unwrap_or_else(|| "base".into());
-    for name in after.iter().filter(|n| !before.contains(n)) {
+    for name in ext.upgrade(&engine, &target).await? {
         ctx.echo(format!("Running upgrade {previous} -> {name}"));
-        previous = name.clone();
+        previous = name;
     }
     Ok(())
 }
@@ -556,29 +628,14 @@ async fn upgrade(ctx: CliContext) -> Result<(), BoxError> {
 async fn downgrade(ctx: CliContext) -> Result<(), BoxError> {
     let (ext, engine) = parts(ctx.app())?;
     let runner = ext.runner()?;
-    let conn = crate::sea_connection(&engine);
-    let before = (runner.applied)(&conn).await?;
+    let before = ext.applied(&engine).await?;
     let target = ctx
         .matches()
         .get_one::<String>("target")
         .cloned()
         .unwrap_or_else(|| "-1".into());
-    let steps: u32 = match target.as_str() {
-        "base" => u32::try_from(before.len()).unwrap_or(u32::MAX),
-        t if t.starts_with('-') => t[1..]
-            .parse()
-            .map_err(|_| format!("downgrade takes a revision, base or -N, not {t:?}"))?,
-        name => match before.iter().position(|n| n == name) {
-            Some(i) => u32::try_from(before.len() - i - 1).unwrap_or(u32::MAX),
-            None => {
-                return Err(format!(
-                    "{name:?} is not applied: db current shows where the database is"
-                )
-                .into());
-            }
-        },
-    };
     if ctx.matches().get_flag("sql") {
+        let steps = downgrade_steps(&before, &target)?;
         let names = (runner.names)();
         let n = before
             .len()
@@ -597,19 +654,14 @@ async fn downgrade(ctx: CliContext) -> Result<(), BoxError> {
             .collect();
         return print_sql(&ctx, &engine, runner, &plan, false).await;
     }
-    if steps > 0 {
-        (runner.down)(&conn, Some(steps)).await?;
-    }
-    let after = (runner.applied)(&conn).await?;
-    for (i, name) in before.iter().enumerate().rev() {
-        if !after.contains(name) {
-            let to = if i == 0 {
-                "base".to_owned()
-            } else {
-                before[i - 1].clone()
-            };
-            ctx.echo(format!("Running downgrade {name} -> {to}"));
-        }
+    for name in ext.downgrade(&engine, &target).await? {
+        let at = before.iter().position(|n| *n == name).unwrap_or(0);
+        let to = if at == 0 {
+            "base".to_owned()
+        } else {
+            before[at - 1].clone()
+        };
+        ctx.echo(format!("Running downgrade {name} -> {to}"));
     }
     Ok(())
 }
@@ -796,8 +848,13 @@ async fn stamp(ctx: CliContext) -> Result<(), BoxError> {
 
 async fn check(ctx: CliContext) -> Result<(), BoxError> {
     let (ext, engine) = parts(ctx.app())?;
-    let (wanted, live) = schemas(&ext, &ctx, &engine).await?;
-    let ops = diff(&wanted, &live, engine.dialect(), &[]);
+    let sqlalchemy = ctx
+        .app()
+        .extension::<SQLAlchemy>()
+        .ok_or("the SQLAlchemy extension is not registered")?;
+    let ops = ext
+        .check(&engine, &sqlalchemy.metadata().for_bind(None))
+        .await?;
     if ops.is_empty() {
         ctx.echo("No new upgrade operations detected.");
         return Ok(());

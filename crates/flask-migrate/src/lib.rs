@@ -97,4 +97,11 @@ pub enum Error {
     /// A change flask-migrate cannot write for this database; the message says what to do.
     #[error("{0}")]
     Unsupported(String),
+    /// sea-orm-migration failed to run a migration or to read which ran.
+    #[error("migration failed: {0}")]
+    Migration(#[from] sea_orm_migration::DbErr),
+    /// A command was asked something it cannot do (an unknown revision, no migrator); the
+    /// message says what to give instead.
+    #[error("{0}")]
+    Usage(String),
 }

@@ -279,6 +279,60 @@ async fn the_db_commands() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_command_is_a_function_too() {
+    let _serial = SERIAL.lock().await;
+    for url in backends() {
+        let url = if url.starts_with("sqlite") {
+            url
+        } else {
+            own_database(&url).await
+        };
+        clean(&url).await;
+        let dir = temp_dir("rust");
+        let app = app(&url, &dir).build().unwrap();
+        app.startup().await.unwrap();
+        let migrate = app.extension::<Migrate>().unwrap();
+        let sqlalchemy = app.extension::<SQLAlchemy>().unwrap();
+        let engine = sqlalchemy.engine().unwrap();
+        let models = sqlalchemy.metadata();
+
+        assert_eq!(migrate.migrations().unwrap(), [FIRST, SECOND], "{url}");
+        assert_eq!(
+            migrate.upgrade(engine, FIRST).await.unwrap(),
+            [FIRST],
+            "{url}"
+        );
+        assert_eq!(migrate.applied(engine).await.unwrap(), [FIRST], "{url}");
+        let ops = migrate.check(engine, models).await.unwrap();
+        assert!(
+            ops.iter()
+                .any(|op| op.describe() == "Detected added column 'mig_user.email'"),
+            "{url}: {ops:#?}"
+        );
+        assert_eq!(
+            migrate.upgrade(engine, "head").await.unwrap(),
+            [SECOND],
+            "{url}"
+        );
+        assert!(
+            migrate.check(engine, models).await.unwrap().is_empty(),
+            "{url}"
+        );
+        assert_eq!(
+            migrate.downgrade(engine, "base").await.unwrap(),
+            [SECOND, FIRST],
+            "{url}: newest first"
+        );
+        let err = migrate.upgrade(engine, "m_nothing").await.unwrap_err();
+        assert!(
+            matches!(err, flask_migrate::Error::Usage(_)),
+            "{url}: {err}"
+        );
+        clean(&url).await;
+    }
+}
+
 /// Runs `script` with the database's own client (sqlite3, psql, mariadb) on `url`.
 fn run_script(url: &str, script: &str) {
     let path = std::env::temp_dir().join(format!("flask-migrate-{}.sql", std::process::id()));
