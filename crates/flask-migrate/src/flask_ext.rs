@@ -325,10 +325,21 @@ impl Migrate {
     /// The operations that would take `engine`'s database to the models of `metadata` (what
     /// `db check` reports and `db migrate` writes); empty when they match.
     pub async fn check(&self, engine: &Engine, metadata: &MetaData) -> Result<Vec<Op>, Error> {
+        let (wanted, live) = self.schemas(engine, metadata).await?;
+        Ok(diff(&wanted, &live, engine.dialect(), &[]))
+    }
+
+    /// What the models of `metadata` want, and what the database has but the ignored
+    /// tables.
+    async fn schemas(
+        &self,
+        engine: &Engine,
+        metadata: &MetaData,
+    ) -> Result<(Schema, Schema), Error> {
         let wanted = Schema::from_models(metadata, engine.dialect());
         let mut live = Schema::inspect(engine).await?;
         live.tables.retain(|t| !self.ignored.contains(&t.name));
-        Ok(diff(&wanted, &live, engine.dialect(), &[]))
+        Ok((wanted, live))
     }
 }
 
@@ -403,30 +414,9 @@ fn new_name(message: &str) -> String {
     }
 }
 
-/// `YYYYMMDD_HHMMSS` in UTC, from the system clock.
+/// `YYYYMMDD_HHMMSS` in UTC.
 fn chrono_stamp() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}{m:02}{d:02}_{:02}{:02}{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    chrono::Utc::now().format("%Y%m%d_%H%M%S").to_string()
 }
 
 /// Writes the migration `name` and the module listing every migration.
@@ -487,19 +477,13 @@ async fn pending(ext: &Migrate, engine: &Engine) -> Result<Vec<String>, BoxError
 }
 
 /// What the models want and the database has, without the ignored tables.
-async fn schemas(
-    ext: &Migrate,
-    ctx: &CliContext,
-    engine: &Engine,
-) -> Result<(Schema, Schema), BoxError> {
+/// The models of the app's default database.
+fn models(ctx: &CliContext) -> Result<MetaData, BoxError> {
     let sqlalchemy = ctx
         .app()
         .extension::<SQLAlchemy>()
         .ok_or("the SQLAlchemy extension is not registered")?;
-    let wanted = Schema::from_models(&sqlalchemy.metadata().for_bind(None), engine.dialect());
-    let mut live = Schema::inspect(engine).await?;
-    live.tables.retain(|t| !ext.ignored.contains(&t.name));
-    Ok((wanted, live))
+    Ok(sqlalchemy.metadata().for_bind(None))
 }
 
 async fn migrate(ctx: CliContext) -> Result<(), BoxError> {
@@ -512,7 +496,7 @@ async fn migrate(ctx: CliContext) -> Result<(), BoxError> {
         )
         .into());
     }
-    let (wanted, live) = schemas(&ext, &ctx, &engine).await?;
+    let (wanted, live) = ext.schemas(&engine, &models(&ctx)?).await?;
     let mut renames: Vec<(String, String, String)> = Vec::new();
     for r in ctx
         .matches()
@@ -848,13 +832,7 @@ async fn stamp(ctx: CliContext) -> Result<(), BoxError> {
 
 async fn check(ctx: CliContext) -> Result<(), BoxError> {
     let (ext, engine) = parts(ctx.app())?;
-    let sqlalchemy = ctx
-        .app()
-        .extension::<SQLAlchemy>()
-        .ok_or("the SQLAlchemy extension is not registered")?;
-    let ops = ext
-        .check(&engine, &sqlalchemy.metadata().for_bind(None))
-        .await?;
+    let ops = ext.check(&engine, &models(&ctx)?).await?;
     if ops.is_empty() {
         ctx.echo("No new upgrade operations detected.");
         return Ok(());
@@ -888,10 +866,17 @@ async fn upgrade_locked(engine: &Engine, runner: Runner) -> Result<(), BoxError>
     }
     let conn = crate::sea_connection(engine);
     let result = (runner.up)(&conn, None).await;
-    if engine.dialect() == flask_sqlalchemy::Dialect::MySql {
+    // The migration's own error comes first; the lock goes with the connection anyway.
+    let released = if engine.dialect() == flask_sqlalchemy::Dialect::MySql {
         lock.execute(text("SELECT RELEASE_LOCK('flask_migrate_upgrade')"))
-            .await?;
-    }
-    lock.commit().await?;
-    result.map_err(Into::into)
+            .await
+            .map(|_| ())
+    } else {
+        Ok(())
+    };
+    let committed = lock.commit().await;
+    result?;
+    released?;
+    committed?;
+    Ok(())
 }

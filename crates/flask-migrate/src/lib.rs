@@ -79,9 +79,7 @@ pub fn sea_connection(engine: &Engine) -> DatabaseConnection {
 /// Runs `ops` on `engine`'s database, statement by statement (what `upgrade` does with a
 /// migration's operations), rebuilding SQLite tables where SQLite needs it.
 pub async fn apply(engine: &Engine, ops: &[Op]) -> Result<(), Error> {
-    runtime::execute(&sea_connection(engine), ops)
-        .await
-        .map_err(|e| Error::Unsupported(e.to_string()))
+    Ok(runtime::execute(&sea_connection(engine), ops).await?)
 }
 
 /// The table where sea-orm-migration records the migrations applied.

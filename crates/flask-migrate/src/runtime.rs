@@ -196,16 +196,17 @@ pub(crate) async fn captured(
 /// Carries out `ops` on `conn`.
 pub(crate) async fn execute<C: ConnectionTrait + Sync>(conn: &C, ops: &[Op]) -> Result<(), DbErr> {
     let dialect = dialect_of(conn.get_database_backend());
-    let statements = if dialect == Dialect::Sqlite {
-        let before = crate::schema::inspect_sqlite_with(&SeaRows(conn))
-            .await
-            .map_err(|e| DbErr::Migration(e.to_string()))?;
-        let before = crate::Schema { tables: before };
-        crate::sql::statements_from(ops, dialect, &before)
-    } else {
-        crate::sql::statements(ops, dialect)
-    }
-    .map_err(|e| DbErr::Migration(e.to_string()))?;
+    let statements =
+        if dialect == Dialect::Sqlite && ops.iter().any(crate::sql::sqlite_needs_rebuild) {
+            let before = crate::schema::inspect_sqlite_with(&SeaRows(conn))
+                .await
+                .map_err(|e| DbErr::Migration(e.to_string()))?;
+            let before = crate::Schema { tables: before };
+            crate::sql::statements_from(ops, dialect, &before)
+        } else {
+            crate::sql::statements(ops, dialect)
+        }
+        .map_err(|e| DbErr::Migration(e.to_string()))?;
     for sql in statements {
         conn.execute_unprepared(&sql).await?;
     }

@@ -86,7 +86,7 @@ pub fn statements_from(
 }
 
 /// Whether SQLite must rebuild the table to carry out `op`.
-fn sqlite_needs_rebuild(op: &Op) -> bool {
+pub(crate) fn sqlite_needs_rebuild(op: &Op) -> bool {
     match op {
         Op::AlterColumn { .. }
         | Op::AddForeignKey { .. }
@@ -268,9 +268,8 @@ fn create_table(t: &TableDef, dialect: Dialect) -> Result<Vec<String>, Error> {
 
 fn rebuild_needed(op: &Op) -> Error {
     Error::Unsupported(format!(
-        "SQLite cannot do this in place ({}): it needs the table rebuilt, which flask-migrate \
-         does not do yet; write the migration by hand (create the new table, copy the rows, \
-         drop the old one, rename)",
+        "SQLite cannot do this in place ({}): it needs the table rebuilt from its definition; \
+         plan it with statements_from (migrations do, through flask_migrate::run)",
         op.describe()
     ))
 }

@@ -170,6 +170,12 @@ pub(crate) fn read_postgres(
                     .map_err(e)?
                     .0,
             ),
+            "UUID" => Value::Uuid(row.try_get(i).map_err(e)?),
+            "DATE" => Value::Date(row.try_get(i).map_err(e)?),
+            "TIME" => Value::Time(row.try_get(i).map_err(e)?),
+            "TIMESTAMP" => Value::DateTime(row.try_get(i).map_err(e)?),
+            "TIMESTAMPTZ" => Value::DateTimeUtc(row.try_get(i).map_err(e)?),
+            "NUMERIC" => Value::Decimal(row.try_get(i).map_err(e)?),
             other => return Err(unsupported(col, other)),
         })
     }
@@ -197,7 +203,12 @@ pub(crate) fn read_mysql(
             "FLOAT" => Value::Float(row.try_get::<f32, _>(i).map_err(e)?.into()),
             "DOUBLE" => Value::Float(row.try_get(i).map_err(e)?),
             "CHAR" | "VARCHAR" | "TEXT" | "TINYTEXT" | "MEDIUMTEXT" | "LONGTEXT" | "ENUM"
-            | "SET" | "DECIMAL" => Value::Text(row.try_get_unchecked(i).map_err(e)?),
+            | "SET" => Value::Text(row.try_get_unchecked(i).map_err(e)?),
+            "DECIMAL" => Value::Decimal(row.try_get(i).map_err(e)?),
+            "DATE" => Value::Date(row.try_get(i).map_err(e)?),
+            "TIME" => Value::Time(row.try_get(i).map_err(e)?),
+            "DATETIME" => Value::DateTime(row.try_get(i).map_err(e)?),
+            "TIMESTAMP" => Value::DateTimeUtc(row.try_get(i).map_err(e)?),
             // Text with a `_bin` collation (MariaDB's JSON too) is reported as a blob; only
             // the `binary` collation means bytes.
             "BINARY" | "VARBINARY" | "BLOB" | "TINYBLOB" | "MEDIUMBLOB" | "LONGBLOB" => {

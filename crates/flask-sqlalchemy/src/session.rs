@@ -188,6 +188,13 @@ impl Session {
     /// transaction open it does nothing.
     pub async fn commit(&self) -> Result<(), Error> {
         let mut state = self.state.lock().await;
+        // A savepoint dropped open still owes its rollback: it comes before the commit.
+        let owed = std::mem::take(&mut self.marks().owed);
+        if let Some(tx) = state.tx.as_mut() {
+            for sql in owed {
+                exec::execute(&self.engine, On::Tx(tx), sql.into(), Args::Raw).await?;
+            }
+        }
         let changes = self.forget_savepoints();
         match state.tx.take() {
             Some(tx) => {
@@ -357,7 +364,7 @@ impl Drop for Savepoint<'_> {
             return;
         }
         // No await in drop: the rollback is owed, and runs before the session's next
-        // statement (a commit or rollback of the transaction makes it moot).
+        // statement or its commit (a rollback of the transaction makes it moot).
         let id = self.id;
         let mut marks = self.session.marks();
         if let Some(at) = marks.savepoints.iter().position(|s| s.0 == id) {

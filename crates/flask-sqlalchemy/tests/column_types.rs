@@ -6,7 +6,7 @@ use common::backends;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use flask_sqlalchemy::{
-    ColumnType, Engine, EngineOptions, Enum, Json, MetaData, Model, func, text,
+    ColumnType, Engine, EngineOptions, Enum, Json, MetaData, Model, Value, func, text,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -235,6 +235,23 @@ async fn every_type_round_trips_and_constraints_hold() {
             ("1235.06".parse().ok(), NaiveDate::from_ymd_opt(2026, 3, 1)),
             "{url}"
         );
+
+        // Raw rows read the new types too (typed where the database has the type).
+        let raw = db
+            .fetch_optional(
+                text("SELECT day, token, price FROM orm_types_event WHERE id = :id")
+                    .bind("id", e.id),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        if !url.starts_with("sqlite") {
+            assert_eq!(raw.get("day"), Some(&Value::Date(e.day)), "{url}");
+            assert_eq!(raw.get("price"), Some(&Value::Decimal(e.price)), "{url}");
+        }
+        if url.starts_with("postgres") {
+            assert_eq!(raw.get("token"), Some(&Value::Uuid(e.token)), "{url}");
+        }
 
         // Constraints: the table check, and an enum column given a value outside the enum.
         let err = db

@@ -218,6 +218,18 @@ async fn savepoints() {
         session.commit().await.unwrap();
         assert_eq!(owners(&db).await, ["a", "c", "d", "f"], "{url}");
 
+        // Dropped right before a commit: still rolled back, not committed.
+        {
+            let _dropped = session.begin_nested().await.unwrap();
+            session.add(&mut account("g", 7)).await.unwrap();
+        }
+        session.commit().await.unwrap();
+        assert_eq!(
+            owners(&db).await,
+            ["a", "c", "d", "f"],
+            "{url}: g was rolled back"
+        );
+
         // A savepoint outlived by its transaction says so.
         let sp = session.begin_nested().await.unwrap();
         session.rollback().await.unwrap();

@@ -358,7 +358,12 @@ async fn notes_on_every_backend() {
             "{url}"
         );
         assert!(third.contains("#go"), "{url}: the tags on every page");
-        for bad in ["/?page=4", "/?page=0", "/?page=x"] {
+        for bad in [
+            "/?page=4",
+            "/?page=0",
+            "/?page=x",
+            "/?page=18446744073709551615",
+        ] {
             assert_eq!(c.get(bad).send().await.status(), 404, "{url}: {bad}");
         }
 

@@ -373,10 +373,7 @@ impl<M: Model, C: Columns> ColumnSelect<'_, M, C> {
     async fn fetch(self, limit: Option<u64>) -> Result<Vec<C::Output>, Error> {
         self.select.check()?;
         let runner = self.select.runner_copy();
-        let mut q = self.select.statement();
-        if let Some(n) = limit {
-            q.limit(n);
-        }
+        let q = self.select.statement_capped(limit);
         let read = |e: sqlx::Error| Error::Decode(format!("cannot read a column: {e}"));
         match runner.fetch_stmt(&q).await? {
             Rows::Sqlite(rows) => rows

@@ -100,10 +100,7 @@ impl<M: Model, R: Model> Joined<'_, M, R> {
     async fn run(self, limit: Option<u64>) -> Result<Vec<(M, Option<R>)>, Error> {
         self.select.check()?;
         let alias = format!("{}_1", R::TABLE.name);
-        let mut q = self.select.statement();
-        if let Some(n) = limit {
-            q.limit(n);
-        }
+        let mut q = self.select.statement_capped(limit);
         q.columns(R::TABLE.columns.iter().map(|c| (alias.clone(), c.name)));
         self.rel
             .join_into(&mut q, JoinType::LeftJoin, Some(&alias))?;

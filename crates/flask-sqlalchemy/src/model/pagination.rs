@@ -146,11 +146,14 @@ impl<M: Model> Select<'_, M> {
             )));
         }
         let total = self.clone_query().count().await?;
-        let items = self
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-            .all()
-            .await?;
+        // A page number so large its offset overflows is past the end: no rows.
+        let offset = (page - 1)
+            .checked_mul(per_page)
+            .filter(|o| i64::try_from(*o).is_ok());
+        let items = match offset {
+            Some(offset) => self.limit(per_page).offset(offset).all().await?,
+            None => Vec::new(),
+        };
         Ok(Pagination {
             items,
             page,

@@ -422,13 +422,28 @@ impl<M: Model> Select<'_, M> {
     /// The statement with its limit and offset as bound values, for a subquery or a
     /// statement built on (SQLite and MySQL need a LIMIT for an OFFSET).
     pub(crate) fn statement(&self) -> SelectStatement {
+        self.statement_capped(None)
+    }
+
+    /// The limit, at most `cap` when there is one.
+    fn capped(&self, cap: Option<u64>) -> Option<u64> {
+        match (self.limit, cap) {
+            (Some(a), Some(b)) => Some(Ord::min(a, b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// [`statement`](Select::statement) returning at most `cap` rows (what `first` and
+    /// `one` need), whatever limit the query had.
+    pub(crate) fn statement_capped(&self, cap: Option<u64>) -> SelectStatement {
         let mut stmt = self.stmt.clone();
-        if let Some(n) = self.limit {
+        let limit = self.capped(cap);
+        if let Some(n) = limit {
             stmt.limit(n);
         }
         if let Some(n) = self.offset {
             stmt.offset(n);
-            if self.limit.is_none() {
+            if limit.is_none() {
                 match self.runner.dialect() {
                     crate::Dialect::Sqlite => {
                         stmt.limit(i64::MAX.unsigned_abs());
@@ -443,22 +458,21 @@ impl<M: Model> Select<'_, M> {
         stmt
     }
 
-    /// Runs the query for its rows, at most `cap` of them. The limit and offset are written
-    /// into the SQL as numbers (they are integers, nothing to inject): SQLite plans a literal
-    /// `LIMIT` faster than a bound one.
+    /// Runs the query for its rows, at most `cap` of them. On SQLite the limit and offset
+    /// are written into the SQL as numbers (integers, nothing to inject): SQLite plans a
+    /// literal `LIMIT` faster than a bound one. Elsewhere they stay bound, so the statement
+    /// is the same for every page and the driver's statement cache keeps it.
     async fn fetch(&self, cap: Option<u64>) -> Result<Vec<M>, Error> {
         self.check()?;
         let dialect = self.runner.dialect();
+        if dialect != crate::Dialect::Sqlite {
+            return super::ops::fetch_models::<M>(self.runner, &self.statement_capped(cap)).await;
+        }
         let (mut sql, values) = crate::engine::exec::build(&self.stmt, dialect);
-        let limit = match (self.limit, cap) {
-            (Some(a), Some(b)) => Some(Ord::min(a, b)),
-            (a, b) => a.or(b),
-        };
-        match (limit, self.offset, dialect) {
-            (Some(n), _, _) => sql.push_str(&format!(" LIMIT {n}")),
-            (None, Some(_), crate::Dialect::Sqlite) => sql.push_str(" LIMIT -1"),
-            (None, Some(_), crate::Dialect::MySql) => sql.push_str(&format!(" LIMIT {}", u64::MAX)),
-            _ => {}
+        match (self.capped(cap), self.offset) {
+            (Some(n), _) => sql.push_str(&format!(" LIMIT {n}")),
+            (None, Some(_)) => sql.push_str(" LIMIT -1"),
+            (None, None) => {}
         }
         if let Some(n) = self.offset {
             sql.push_str(&format!(" OFFSET {n}"));

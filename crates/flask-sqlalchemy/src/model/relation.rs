@@ -228,7 +228,6 @@ pub(crate) enum Key {
     Int(i64),
     Text(String),
     Bytes(Vec<u8>),
-    Other(String),
 }
 
 pub(crate) fn key(value: &Value) -> Option<Key> {
@@ -236,16 +235,18 @@ pub(crate) fn key(value: &Value) -> Option<Key> {
         Value::Null => return None,
         Value::Bool(b) => Key::Int(i64::from(*b)),
         Value::Int(i) => Key::Int(*i),
+        // A key read back as text (SQLite keeps dates and decimals as text) matches the
+        // typed value it was written from: both are compared as text.
         Value::Text(s) => Key::Text(s.clone()),
         Value::Bytes(b) => Key::Bytes(b.clone()),
-        Value::Float(f) => Key::Other(f.to_string()),
-        Value::Json(j) => Key::Other(j.to_string()),
+        Value::Float(f) => Key::Text(f.to_string()),
+        Value::Json(j) => Key::Text(j.to_string()),
         Value::Uuid(u) => Key::Bytes(u.as_bytes().to_vec()),
-        Value::Date(d) => Key::Other(d.to_string()),
-        Value::Time(t) => Key::Other(t.to_string()),
-        Value::DateTime(t) => Key::Other(t.to_string()),
-        Value::DateTimeUtc(t) => Key::Other(t.to_rfc3339()),
-        Value::Decimal(d) => Key::Other(d.normalize().to_string()),
+        Value::Date(d) => Key::Text(d.to_string()),
+        Value::Time(t) => Key::Text(t.to_string()),
+        Value::DateTime(t) => Key::Text(t.to_string()),
+        Value::DateTimeUtc(t) => Key::Text(t.to_rfc3339()),
+        Value::Decimal(d) => Key::Text(d.normalize().to_string()),
     })
 }
 
