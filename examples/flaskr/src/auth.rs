@@ -2,9 +2,6 @@
 //! hook that loads the logged-in user, and [`LoginRequired`], the `login_required`
 //! decorator as an extractor.
 
-use argon2::Argon2;
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use flask::routing::get;
@@ -12,6 +9,7 @@ use flask::{
     Blueprint, Error, Form, G, Html, IntoResponse, RequestContext, Response, Session, context,
     redirect, render_template,
 };
+use flask_login::{hash_password, verify_password};
 use flask_sqlalchemy::{Db, DbSession};
 use serde::Deserialize;
 
@@ -41,39 +39,6 @@ pub struct Credentials {
     /// The password, in clear (hashed before it is stored).
     #[serde(default)]
     pub password: String,
-}
-
-/// The argon2id hash of `password` with a random salt, as a PHC string
-/// (`$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`), for [`User::password`]. The hash is
-/// slow on purpose: call it off the async threads (`tokio::task::spawn_blocking`).
-///
-/// ```
-/// let hash = flaskr::auth::hash_password("s3cret").unwrap();
-/// assert!(hash.starts_with("$argon2id$"));
-/// assert!(flaskr::auth::check_password(&hash, "s3cret"));
-/// assert!(!flaskr::auth::check_password(&hash, "secret"));
-/// ```
-pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
-    let salt = SaltString::generate(&mut OsRng);
-    let hash = Argon2::default().hash_password(password.as_bytes(), &salt)?;
-    Ok(hash.to_string())
-}
-
-/// Whether `password` is the one `hash` (from [`hash_password`]) was made from; `false` for
-/// a hash that cannot be read. Slow, as [`hash_password`] is.
-pub fn check_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
-}
-
-/// Runs the slow `f` (hashing) on tokio's blocking threads.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(Error::internal)
 }
 
 /// The `auth` form `template` with the flashed messages (status 200, as in the tutorial).
@@ -106,9 +71,8 @@ pub async fn register(
             "A username has at most {USERNAME_LENGTH} characters."
         ))
     } else {
-        let hash = blocking(move || hash_password(&password))
-            .await?
-            .map_err(|e| Error::internal(e.to_string()))?;
+        // argon2id, off the async threads.
+        let hash = hash_password(&password).await.map_err(Error::internal)?;
         let mut user = User {
             id: 0,
             username,
@@ -157,8 +121,7 @@ pub async fn login(
     let error = match user {
         None => "Incorrect username.",
         Some(user) => {
-            let hash = user.password.clone();
-            if blocking(move || check_password(&hash, &form.password)).await? {
+            if verify_password(&user.password, &form.password).await {
                 session.clear();
                 // A new session id as well, against session fixation.
                 session.cycle_id();

@@ -19,7 +19,7 @@
 //! | `db.py`, `get_db()` | flask-sqlalchemy's `Db` and `DbSession` extractors |
 //! | `auth.py`: the `auth` blueprint, `load_logged_in_user`, `login_required` | [`auth`]: [`auth::blueprint`], [`auth::load_logged_in_user`], [`auth::LoginRequired`] |
 //! | `blog.py`: the `blog` blueprint | [`blog`]: [`blog::blueprint`] |
-//! | `werkzeug.security.generate_password_hash` | [`auth::hash_password`] (argon2id) |
+//! | `werkzeug.security.generate_password_hash`, `check_password_hash` | flask-login's `hash_password` and `verify_password` (argon2id, off the async threads; Werkzeug's own hashes verify too) |
 //! | `templates/`, `static/style.css` | the same files in `examples/flaskr` |
 //! | `tests/test_auth.py`, `tests/test_blog.py` | `tests/auth.rs`, `tests/blog.rs`, on SQLite, PostgreSQL and MariaDB |
 //!

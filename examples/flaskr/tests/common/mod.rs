@@ -100,7 +100,7 @@ pub(crate) async fn app(url: &str, name: &str) -> (TestClient, i64) {
         let mut user = User {
             id: 0,
             username: name.to_owned(),
-            password: flaskr::auth::hash_password(name).unwrap(),
+            password: flask_login::generate_password_hash(name).unwrap(),
         };
         db.insert(&mut user).await.unwrap();
         ids.push(user.id);

@@ -1,0 +1,155 @@
+//! Password hashes: argon2id for new ones (OWASP's parameters, PHC strings), and Werkzeug's
+//! `pbkdf2:` and `scrypt:` hashes verified too, so the users of a Flask app keep their
+//! passwords after the move.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use subtle::ConstantTimeEq;
+
+/// OWASP's argon2id parameters (2024 cheat sheet): 19 MiB of memory, 2 passes, 1 lane.
+const MEMORY_KIB: u32 = 19_456;
+const PASSES: u32 = 2;
+const LANES: u32 = 1;
+
+/// What can go wrong making a hash.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PasswordError {
+    /// argon2 refused (it does not for these parameters; the message says why).
+    #[error("cannot hash the password: {0}")]
+    Hash(String),
+    /// The blocking task that hashes was cancelled (the runtime is shutting down).
+    #[error("the password hashing task did not finish: {0}")]
+    Task(String),
+}
+
+fn argon2() -> Argon2<'static> {
+    // The parameters are constants within argon2's bounds.
+    let params = Params::new(MEMORY_KIB, PASSES, LANES, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// An argon2id hash of `password` with a random salt, as a PHC string
+/// (`$argon2id$v=19$m=19456,t=2,p=1$...`), Werkzeug's `generate_password_hash`. It takes
+/// tens of milliseconds of CPU on purpose: in a handler use [`hash_password`], which runs it
+/// off the async runtime.
+pub fn generate_password_hash(password: &str) -> Result<String, PasswordError> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| PasswordError::Hash(e.to_string()))
+}
+
+/// Whether `password` matches `hash`, Werkzeug's `check_password_hash`: an argon2 PHC string,
+/// or Werkzeug's `pbkdf2:sha256:N$salt$hex`, `pbkdf2:sha512:N$salt$hex` and
+/// `scrypt:N:r:p$salt$hex`. A hash it cannot read does not match. The comparison takes the
+/// same time wherever the bytes differ. In a handler use [`verify_password`].
+pub fn check_password_hash(hash: &str, password: &str) -> bool {
+    if hash.starts_with('$') {
+        return PasswordHash::new(hash).is_ok_and(|parsed| {
+            argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        });
+    }
+    werkzeug(hash, password).unwrap_or(false)
+}
+
+/// Whether `hash` should be made again with [`generate_password_hash`] at the next login:
+/// it is not argon2id with today's parameters (a Werkzeug hash, older argon2 settings).
+pub fn needs_rehash(hash: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return true;
+    };
+    if parsed.algorithm.as_str() != "argon2id" {
+        return true;
+    }
+    let param = |name: &str| parsed.params.get_decimal(name);
+    param("m") != Some(MEMORY_KIB) || param("t") != Some(PASSES) || param("p") != Some(LANES)
+}
+
+/// [`generate_password_hash`] on tokio's blocking threads, so a burst of sign-ups does not
+/// stall other requests.
+pub async fn hash_password(password: &str) -> Result<String, PasswordError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || generate_password_hash(&password))
+        .await
+        .map_err(|e| PasswordError::Task(e.to_string()))?
+}
+
+/// [`check_password_hash`] on tokio's blocking threads, so a burst of logins does not stall
+/// other requests. A task that did not finish does not match.
+pub async fn verify_password(hash: &str, password: &str) -> bool {
+    let (hash, password) = (hash.to_owned(), password.to_owned());
+    tokio::task::spawn_blocking(move || check_password_hash(&hash, &password))
+        .await
+        .unwrap_or(false)
+}
+
+/// Werkzeug's `method$salt$hex`: `Some(matches)`, or `None` when it is not one.
+fn werkzeug(hash: &str, password: &str) -> Option<bool> {
+    let mut parts = hash.splitn(3, '$');
+    let (method, salt, hex) = (parts.next()?, parts.next()?, parts.next()?);
+    let expected = decode_hex(hex)?;
+    let mut args = method.split(':');
+    let derived = match args.next()? {
+        "pbkdf2" => {
+            let digest = args.next().unwrap_or("sha256");
+            // Werkzeug 3's default; the hashes it writes name theirs.
+            let rounds: u32 = match args.next() {
+                Some(n) => n.parse().ok()?,
+                None => 1_000_000,
+            };
+            match digest {
+                "sha256" => {
+                    let mut out = [0_u8; 32];
+                    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
+                        password.as_bytes(),
+                        salt.as_bytes(),
+                        rounds,
+                        &mut out,
+                    );
+                    out.to_vec()
+                }
+                "sha512" => {
+                    let mut out = [0_u8; 64];
+                    pbkdf2::pbkdf2_hmac::<sha2::Sha512>(
+                        password.as_bytes(),
+                        salt.as_bytes(),
+                        rounds,
+                        &mut out,
+                    );
+                    out.to_vec()
+                }
+                _ => return None,
+            }
+        }
+        "scrypt" => {
+            let n: u64 = args.next().map_or(Some(32_768), |v| v.parse().ok())?;
+            let r: u32 = args.next().map_or(Some(8), |v| v.parse().ok())?;
+            let p: u32 = args.next().map_or(Some(1), |v| v.parse().ok())?;
+            if !n.is_power_of_two() || n < 2 {
+                return None;
+            }
+            let log_n = u8::try_from(n.trailing_zeros()).ok()?;
+            let params = scrypt::Params::new(log_n, r, p, 64).ok()?;
+            let mut out = [0_u8; 64];
+            scrypt::scrypt(password.as_bytes(), salt.as_bytes(), &params, &mut out).ok()?;
+            out.to_vec()
+        }
+        _ => return None,
+    };
+    Some(derived.len() == expected.len() && bool::from(derived.ct_eq(&expected)))
+}
+
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
+}

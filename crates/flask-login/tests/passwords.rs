@@ -1,0 +1,70 @@
+//! Password hashes: argon2id round trips, and Werkzeug's hashes (vectors made with Werkzeug
+//! 3.1.8's `generate_password_hash`) verify.
+
+use flask_login::{
+    check_password_hash, generate_password_hash, hash_password, needs_rehash, verify_password,
+};
+
+/// (hash, password) pairs Werkzeug made.
+const WERKZEUG: [&str; 3] = [
+    "pbkdf2:sha256:1000$cdCRvVnbqAA8rNtt$63d74b40ae93b426c0f7c7cb36098ff78fbdbbfb28396c6a16871bf136baca31",
+    "pbkdf2:sha512:1000$PsxLqubCMMgS6E5J$8914544c5da0912fb8f94ef2aae2d49861ca9b06f52f89b1fa09eca7ea58d05707021ec1a30943e22005f98b2e542ce5cf34b5fb067920670728f3232ccf4579",
+    "scrypt:16384:8:1$8KFSKxY4yRudK7ot$484b9a99d0f9bf2a67e9c745a2ff717f2a91c44e6b98acc94845bba4c3698ddb7471643f2bb1491d363ba48a1191c2d22f682c874115cfdc935a2399836c1b4b",
+];
+
+#[test]
+fn werkzeug_hashes_verify() {
+    for hash in WERKZEUG {
+        assert!(check_password_hash(hash, "correct horse"), "{hash}");
+        assert!(!check_password_hash(hash, "correct horsE"), "{hash}");
+        assert!(
+            needs_rehash(hash),
+            "{hash}: moved to argon2id at the next login"
+        );
+    }
+    // One changed hex digit, a changed salt, a truncated hash: no match.
+    let tampered = WERKZEUG[0].replace("63d74b40", "63d74b41");
+    assert!(!check_password_hash(&tampered, "correct horse"));
+    let salted = WERKZEUG[0].replace("cdCRvVnbqAA8rNtt", "cdCRvVnbqAA8rNtu");
+    assert!(!check_password_hash(&salted, "correct horse"));
+    assert!(!check_password_hash(&WERKZEUG[0][..60], "correct horse"));
+}
+
+#[test]
+fn argon2id_round_trips_with_a_salt_each_time() {
+    let a = generate_password_hash("s3cret ünïcode").unwrap();
+    let b = generate_password_hash("s3cret ünïcode").unwrap();
+    assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
+    assert_ne!(a, b, "a new salt each time");
+    assert!(check_password_hash(&a, "s3cret ünïcode"));
+    assert!(check_password_hash(&b, "s3cret ünïcode"));
+    assert!(!check_password_hash(&a, "s3cret unicode"));
+    assert!(!needs_rehash(&a));
+    // Weaker argon2 settings, or another algorithm, are rehashed at the next login.
+    let weak = "$argon2id$v=19$m=4096,t=3,p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG";
+    assert!(needs_rehash(weak));
+}
+
+#[test]
+fn anything_unreadable_never_matches() {
+    for hash in [
+        "",
+        "$",
+        "plain",
+        "md5$x$y",
+        "pbkdf2:sha1:1$a$00",
+        "scrypt:3:8:1$a$00",
+        "$argon2id$broken",
+    ] {
+        assert!(!check_password_hash(hash, "anything"), "{hash:?}");
+        assert!(needs_rehash(hash), "{hash:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_async_forms_run_off_the_runtime() {
+    let hash = hash_password("correct horse").await.unwrap();
+    assert!(verify_password(&hash, "correct horse").await);
+    assert!(!verify_password(&hash, "wrong").await);
+    assert!(verify_password(WERKZEUG[2], "correct horse").await);
+}
