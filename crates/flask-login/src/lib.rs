@@ -1,5 +1,6 @@
-//! Flask-Login for flask-rs (being built). Built so far: passwords, argon2id for new hashes,
-//! Werkzeug's verified too, hashed and checked off the async runtime.
+//! Flask-Login for flask-rs (being built). Built so far: passwords (argon2id for new hashes,
+//! Werkzeug's verified too, hashed and checked off the async runtime) and [`safe_next`],
+//! the open-redirect guard for a login view's `?next=`.
 //!
 //! ```
 //! use flask_login::{check_password_hash, generate_password_hash, needs_rehash};
@@ -19,8 +20,10 @@
 //! The login sessions (`LoginManager`, `CurrentUser`, `login_required`, remember-me) come
 //! next.
 
+mod next;
 mod passwords;
 
+pub use next::safe_next;
 pub use passwords::{
     PasswordError, check_password_hash, generate_password_hash, hash_password, needs_rehash,
     verify_password,
