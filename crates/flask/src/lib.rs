@@ -42,6 +42,7 @@ mod response;
 pub mod routing;
 mod server;
 mod sessions;
+pub mod signing;
 mod static_files;
 mod templating;
 mod testing;

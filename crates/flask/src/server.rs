@@ -21,15 +21,19 @@ impl App {
     ) -> Result<(), BoxError> {
         self.startup().await?;
         if self.access_log() {
-            let service = axum::ServiceExt::<axum::extract::Request>::into_make_service(AccessLog(
-                self.clone(),
-            ));
+            let service =
+                axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+                    SocketAddr,
+                >(AccessLog(self.clone()));
             axum::serve(listener, service)
                 .with_graceful_shutdown(signal)
                 .await?;
         } else {
+            // The peer's address reaches the request as `ConnectInfo` (`ctx.remote_addr()`).
             let service =
-                axum::ServiceExt::<axum::extract::Request>::into_make_service(self.clone());
+                axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+                    SocketAddr,
+                >(self.clone());
             axum::serve(listener, service)
                 .with_graceful_shutdown(signal)
                 .await?;

@@ -45,6 +45,7 @@ struct Inner {
     method: Method,
     uri: Uri,
     host: Option<HeaderValue>,
+    remote_addr: Option<std::net::IpAddr>,
     matched: Option<Matched>,
     pub(super) g: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
     /// Values set on `g` by name, which templates see as `g.name`.
@@ -93,6 +94,10 @@ impl RequestContext {
                 method: parts.method.clone(),
                 uri: parts.uri.clone(),
                 host,
+                remote_addr: parts
+                    .extensions
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                    .map(|c| c.0.ip()),
                 matched,
                 g: Mutex::new(HashMap::new()),
                 g_named: Mutex::new(BTreeMap::new()),
@@ -186,6 +191,13 @@ impl RequestContext {
     /// The host the client asked for (`Host` header), if any.
     pub fn host(&self) -> Option<&str> {
         self.inner.host.as_ref().and_then(|h| h.to_str().ok())
+    }
+
+    /// The address of the client that opened the connection (Werkzeug's
+    /// `request.remote_addr`): behind a proxy, the proxy's. `None` when the app is served
+    /// without one (the test client says `127.0.0.1`).
+    pub fn remote_addr(&self) -> Option<std::net::IpAddr> {
+        self.inner.remote_addr
     }
 
     /// The matched rule as written (`/post/<int:post_id>`); `None` when nothing matched.

@@ -78,6 +78,7 @@ impl TestClient {
             headers: HeaderMap::new(),
             body: Bytes::new(),
             follow: false,
+            remote_addr: TEST_REMOTE_ADDR,
         }
     }
 
@@ -127,6 +128,50 @@ impl TestClient {
         if let Ok(mut jar) = self.jar.lock() {
             jar.remove(name);
         }
+    }
+
+    /// Flask's `session_transaction()`: opens the session the jar's cookie points to (a new
+    /// one without), lets `f` read and change it, then saves it and updates the cookie, as
+    /// a request would. For setting up a test ("this client is logged in") without going
+    /// through the app's forms.
+    ///
+    /// ```
+    /// use flask::{Flask, Session, routing::get};
+    ///
+    /// async fn whoami(session: Session) -> String {
+    ///     session.get::<String>("user").unwrap_or_default()
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = Flask::new("demo")
+    ///     .configure(|c| c.set("SECRET_KEY", "dev"))
+    ///     .route("/", get(whoami))
+    ///     .test_client();
+    /// client.session_transaction(|s| s.insert("user", "ada")).await;
+    /// assert_eq!(client.get("/").send().await.text(), "ada");
+    /// assert_eq!(client.session_transaction(|s| s.get::<String>("user")).await.as_deref(), Some("ada"));
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    /// If the app has no `SECRET_KEY` (it has no sessions then).
+    pub async fn session_transaction<R>(&self, f: impl FnOnce(&crate::Session) -> R) -> R {
+        self.ensure_started().await;
+        let backend = self.app.inner.sessions.clone().unwrap_or_else(|| {
+            panic!("session_transaction: the app has no sessions; set SECRET_KEY in its config")
+        });
+        let mut headers = HeaderMap::new();
+        if let Some(c) = self.cookie_header() {
+            headers.insert(header::COOKIE, c);
+        }
+        let session = match backend.load(&headers).await {
+            Some(session) => session,
+            None => backend.empty(),
+        };
+        let result = f(&session);
+        let mut resp = Response::new(Body::empty());
+        session.save(&mut resp).await;
+        self.store_cookies(resp.headers());
+        result
     }
 
     fn cookie_header(&self) -> Option<HeaderValue> {
@@ -180,7 +225,11 @@ pub struct TestRequest {
     headers: HeaderMap,
     body: Bytes,
     follow: bool,
+    remote_addr: std::net::IpAddr,
 }
+
+/// Where test requests come from unless told otherwise (Werkzeug's test client says the same).
+const TEST_REMOTE_ADDR: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
 impl fmt::Debug for TestRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -243,6 +292,12 @@ impl TestRequest {
         self
     }
 
+    /// Sends the request as if from `addr` (`ctx.remote_addr()`; `127.0.0.1` by default).
+    pub fn remote_addr(mut self, addr: std::net::IpAddr) -> Self {
+        self.remote_addr = addr;
+        self
+    }
+
     /// Follows redirects (up to 10), like `follow_redirects=True`. 301-303 become GETs
     /// without a body; 307 and 308 repeat the method and body.
     pub fn follow_redirects(mut self) -> Self {
@@ -260,11 +315,12 @@ impl TestRequest {
             headers,
             mut body,
             follow,
+            remote_addr,
         } = self;
         let mut history = Vec::new();
         loop {
             let resp = client
-                .send_once(&method, &path, &headers, body.clone())
+                .send_once(&method, &path, &headers, body.clone(), remote_addr)
                 .await;
             if !follow || !resp.status.is_redirection() || history.len() >= 10 {
                 return TestResponse { history, ..resp };
@@ -313,6 +369,7 @@ impl TestClient {
         path: &str,
         headers: &HeaderMap,
         body: Bytes,
+        remote_addr: std::net::IpAddr,
     ) -> TestResponse {
         let mut req = http::Request::builder()
             .method(method.clone())
@@ -320,6 +377,11 @@ impl TestClient {
             .body(Body::from(body.clone()))
             .unwrap_or_else(|e| panic!("cannot build a request for {path:?}: {e}"));
         *req.headers_mut() = headers.clone();
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(
+                remote_addr,
+                0,
+            )));
         if !req.headers().contains_key(header::HOST) {
             req.headers_mut()
                 .insert(header::HOST, HeaderValue::from_static("localhost"));

@@ -1,0 +1,853 @@
+//! LoginManager end to end, through the test client: logging in and out, remember-me,
+//! tampered cookies, inactive users, session protection, freshness, 401 versus redirect,
+//! `next`, the request loader, templates, hooks and events.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use flask::routing::get;
+use flask::signing::Signer;
+use flask::{
+    Blueprint, Error, Flask, Form, HeaderMap, Html, Redirect, Session, TestClient, redirect,
+    render_template_string,
+};
+use flask_login::testing::LoginClient;
+use flask_login::{
+    CurrentUser, FreshLoginRequired, LoginEvent, LoginManager, LoginOptions, LoginRequired, Next,
+    SessionProtection, UserMixin,
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize)]
+struct User {
+    id: i64,
+    name: String,
+    active: bool,
+}
+
+impl UserMixin for User {
+    fn get_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn is_active(&self) -> bool {
+        self.active
+    }
+}
+
+fn find(id: &str) -> Option<User> {
+    match id {
+        "1" => Some(User {
+            id: 1,
+            name: "ada".into(),
+            active: true,
+        }),
+        "2" => Some(User {
+            id: 2,
+            name: "bob".into(),
+            active: false,
+        }),
+        _ => None,
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    id: String,
+    #[serde(default)]
+    remember: bool,
+    #[serde(default)]
+    force: bool,
+}
+
+async fn login(current: CurrentUser<User>, next: Next, Form(f): Form<LoginForm>) -> Redirect {
+    let ok = match find(&f.id) {
+        Some(user) => current.login_user(
+            user,
+            LoginOptions::new().remember(f.remember).force(f.force),
+        ),
+        None => false,
+    };
+    if ok {
+        redirect(next.or("/"))
+    } else {
+        redirect("/refused")
+    }
+}
+
+async fn login_form(next: Next) -> String {
+    format!("login form, then {}", next.or("/"))
+}
+
+async fn logout(current: CurrentUser<User>) -> Redirect {
+    current.logout_user();
+    redirect("/")
+}
+
+async fn index(current: CurrentUser<User>) -> String {
+    match current.user() {
+        Some(u) => format!("hello {}", u.name),
+        None => "hello stranger".to_owned(),
+    }
+}
+
+async fn private(LoginRequired(user): LoginRequired<User>) -> String {
+    format!("private for {}", user.name)
+}
+
+async fn settings(FreshLoginRequired(user): FreshLoginRequired<User>) -> String {
+    format!("settings of {}", user.name)
+}
+
+async fn reauth(current: CurrentUser<User>) -> String {
+    current.confirm_login();
+    "confirmed".to_owned()
+}
+
+async fn status(current: CurrentUser<User>) -> String {
+    format!(
+        "fresh={} remembered={}",
+        current.login_fresh(),
+        current.login_remembered()
+    )
+}
+
+async fn flashes(session: Session) -> String {
+    session
+        .get_flashed_messages(&[])
+        .into_iter()
+        .map(|f| format!("{}: {}", f.category, f.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn page() -> Result<Html<String>, Error> {
+    render_template_string(
+        "{% if current_user.is_authenticated %}in as {{ current_user.name }} \
+         ({{ current_user.get_id() }}){% else %}anonymous {{ current_user.name }} \
+         {{ current_user.is_anonymous }}{% endif %}",
+        flask::context! {},
+    )
+}
+
+fn manager() -> LoginManager<User> {
+    LoginManager::<User>::new().user_loader(|id: String| async move { find(&id) })
+}
+
+fn app(manager: LoginManager<User>, configure: impl FnOnce(&mut flask::Config)) -> Flask {
+    Flask::new("login-tests")
+        .configure(|c| {
+            c.set("SECRET_KEY", "test secret");
+            configure(c);
+        })
+        .extension(manager)
+        .route("/", get(index))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", get(logout))
+        .route("/private", get(private))
+        .route("/settings", get(settings))
+        .route("/reauth", get(reauth).endpoint("reauth"))
+        .route("/status", get(status))
+        .route("/flashes", get(flashes))
+        .route("/page", get(page))
+}
+
+fn client() -> TestClient {
+    app(
+        manager().login_view("login_form").refresh_view("reauth"),
+        |_| {},
+    )
+    .test_client()
+}
+
+async fn log_in(client: &TestClient, id: &str, remember: bool) {
+    let remember = if remember { "true" } else { "false" };
+    let resp = client
+        .post("/login")
+        .form(&[("id", id), ("remember", remember)])
+        .send()
+        .await;
+    assert_eq!(resp.header("location"), Some("/"), "login of {id} failed");
+}
+
+#[tokio::test]
+async fn login_and_logout_round_trip() {
+    let client = client();
+    assert_eq!(client.get("/").send().await.text(), "hello stranger");
+    log_in(&client, "1", false).await;
+    assert_eq!(client.get("/").send().await.text(), "hello ada");
+    assert_eq!(
+        client.get("/private").send().await.text(),
+        "private for ada"
+    );
+    assert_eq!(
+        client.get("/status").send().await.text(),
+        "fresh=true remembered=false"
+    );
+    // Without remember, no remember-me cookie.
+    assert_eq!(client.cookie("remember_token"), None);
+
+    let resp = client.get("/logout").send().await;
+    assert_eq!(resp.status(), 302);
+    assert_eq!(client.get("/").send().await.text(), "hello stranger");
+    assert_eq!(client.get("/private").send().await.status(), 302);
+}
+
+#[tokio::test]
+async fn login_gives_the_session_a_new_id() {
+    let client = client();
+    // A session that exists before the login (an attacker may have planted its id).
+    client.get("/private").send().await;
+    let before = client.cookie("session").expect("the flash made a session");
+    log_in(&client, "1", false).await;
+    let after = client.cookie("session").expect("a session after login");
+    assert_ne!(before, after);
+    // The old id no longer logs anybody in.
+    let other = client.app().test_client();
+    other.set_cookie("session", &before);
+    assert_eq!(other.get("/").send().await.text(), "hello stranger");
+}
+
+#[tokio::test]
+async fn remember_me_logs_in_a_new_client_with_only_the_cookie() {
+    let client = client();
+    log_in(&client, "1", true).await;
+    let token = client
+        .cookie("remember_token")
+        .expect("a remember-me cookie");
+
+    // A new browser session: the remember cookie and nothing else.
+    let fresh_client = client.app().test_client();
+    fresh_client.set_cookie("remember_token", &token);
+    assert_eq!(fresh_client.get("/").send().await.text(), "hello ada");
+    // Loaded from the cookie: logged in, remembered, but not fresh.
+    assert_eq!(
+        fresh_client.get("/status").send().await.text(),
+        "fresh=false remembered=true"
+    );
+    assert_eq!(fresh_client.get("/private").send().await.status(), 200);
+    let resp = fresh_client.get("/settings").send().await;
+    assert_eq!(resp.status(), 302);
+    assert_eq!(resp.header("location"), Some("/reauth?next=%2Fsettings"));
+    assert_eq!(
+        fresh_client.get("/flashes").send().await.text(),
+        "message: Please reauthenticate to access this page."
+    );
+    // Typing the password again makes it fresh.
+    fresh_client.get("/reauth").send().await;
+    assert_eq!(
+        fresh_client.get("/settings").send().await.text(),
+        "settings of ada"
+    );
+
+    // Logging out removes the cookie too.
+    fresh_client.get("/logout").send().await;
+    assert_eq!(fresh_client.cookie("remember_token"), None);
+    assert_eq!(fresh_client.get("/").send().await.text(), "hello stranger");
+}
+
+#[tokio::test]
+async fn the_remember_cookie_has_the_configured_attributes() {
+    let client = client();
+    log_in(&client, "1", true).await;
+    // Logged in again to see the Set-Cookie header itself.
+    let resp = client
+        .post("/login")
+        .form(&[("id", "1"), ("remember", "true")])
+        .send()
+        .await;
+    let set = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("remember_token="))
+        .expect("a remember_token cookie")
+        .to_owned();
+    assert!(set.contains("HttpOnly"), "{set}");
+    assert!(set.contains("SameSite=Lax"), "{set}");
+    assert!(set.contains("Path=/"), "{set}");
+    assert!(
+        set.contains(&format!("Max-Age={}", 365 * 24 * 3600)),
+        "{set}"
+    );
+    assert!(!set.contains("Secure"), "{set}");
+
+    let custom = app(manager(), |c| {
+        c.set("REMEMBER_COOKIE_NAME", "keep");
+        c.set("REMEMBER_COOKIE_DURATION", 3600);
+        c.set("REMEMBER_COOKIE_SECURE", true);
+        c.set("REMEMBER_COOKIE_DOMAIN", "example.org");
+        c.set("REMEMBER_COOKIE_PATH", "/app");
+        c.set("REMEMBER_COOKIE_SAMESITE", "Strict");
+    })
+    .test_client();
+    let resp = custom
+        .post("/login")
+        .form(&[("id", "1"), ("remember", "true")])
+        .send()
+        .await;
+    let set = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("keep="))
+        .expect("a cookie named keep")
+        .to_owned();
+    for part in [
+        "Max-Age=3600",
+        "Secure",
+        "Domain=example.org",
+        "Path=/app",
+        "SameSite=Strict",
+    ] {
+        assert!(set.contains(part), "{part} missing in {set}");
+    }
+}
+
+#[tokio::test]
+async fn tampered_remember_cookies_are_ignored() {
+    let client = client();
+    log_in(&client, "1", true).await;
+    let token = client.cookie("remember_token").unwrap();
+    let secret_signer = Signer::new("test secret", "flask-login remember-me");
+    let far = 4_000_000_000_u64;
+    let attempts = [
+        // Another user's id with the old signature.
+        token.replacen('1', "2", 1),
+        // A signature cut short, or missing.
+        token[..token.len() - 2].to_owned(),
+        format!("1|{far}"),
+        "1".to_owned(),
+        String::new(),
+        // Signed with another secret, or for another purpose.
+        Signer::new("guess", "flask-login remember-me").sign(&format!("1|{far}")),
+        Signer::new("test secret", "csrf").sign(&format!("1|{far}")),
+        // Signed right, but expired.
+        secret_signer.sign("1|1000"),
+    ];
+    for bad in attempts {
+        let other = client.app().test_client();
+        other.set_cookie("remember_token", &bad);
+        assert_eq!(
+            other.get("/").send().await.text(),
+            "hello stranger",
+            "{bad:?} logged in"
+        );
+        assert_eq!(other.get("/private").send().await.status(), 302);
+    }
+    // The genuine one still works.
+    let other = client.app().test_client();
+    other.set_cookie("remember_token", &token);
+    assert_eq!(other.get("/").send().await.text(), "hello ada");
+}
+
+#[tokio::test]
+async fn tampered_session_cookies_are_ignored() {
+    let client = client();
+    log_in(&client, "1", false).await;
+    let session = client.cookie("session").unwrap();
+    let mut tampered = session.clone();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    for bad in [tampered, format!("x{session}"), "garbage".to_owned()] {
+        let other = client.app().test_client();
+        other.set_cookie("session", &bad);
+        assert_eq!(other.get("/").send().await.text(), "hello stranger");
+    }
+}
+
+#[tokio::test]
+async fn inactive_users_are_refused_unless_forced() {
+    let client = client();
+    let resp = client.post("/login").form(&[("id", "2")]).send().await;
+    assert_eq!(resp.header("location"), Some("/refused"));
+    assert_eq!(client.get("/").send().await.text(), "hello stranger");
+    let resp = client
+        .post("/login")
+        .form(&[("id", "2"), ("force", "true")])
+        .send()
+        .await;
+    assert_eq!(resp.header("location"), Some("/"));
+    assert_eq!(client.get("/").send().await.text(), "hello bob");
+}
+
+#[tokio::test]
+async fn without_a_login_view_it_is_401() {
+    let client = app(manager(), |_| {}).test_client();
+    let resp = client.get("/private").send().await;
+    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.header("location"), None);
+    let resp = client.get("/settings").send().await;
+    assert_eq!(resp.status(), 401);
+}
+
+#[tokio::test]
+async fn with_a_login_view_it_flashes_and_redirects_with_next() {
+    let client = client();
+    let resp = client.get("/private?tab=a%20b&x=1").send().await;
+    assert_eq!(resp.status(), 302);
+    assert_eq!(
+        resp.header("location"),
+        Some("/login?next=%2Fprivate%3Ftab%3Da%2520b%26x%3D1")
+    );
+    assert_eq!(
+        client.get("/flashes").send().await.text(),
+        "message: Please log in to access this page."
+    );
+    // The login view reads next back, and the login goes there.
+    let resp = client
+        .get("/login?next=%2Fprivate%3Ftab%3Da%2520b%26x%3D1")
+        .send()
+        .await;
+    assert_eq!(resp.text(), "login form, then /private?tab=a%20b&x=1");
+    let resp = client
+        .post("/login?next=%2Fprivate")
+        .form(&[("id", "1")])
+        .follow_redirects()
+        .send()
+        .await;
+    assert_eq!(resp.text(), "private for ada");
+}
+
+#[tokio::test]
+async fn login_message_category_and_none() {
+    let client = app(
+        manager()
+            .login_view("/login")
+            .login_message(Some("Log in first."))
+            .login_message_category("info"),
+        |_| {},
+    )
+    .test_client();
+    let resp = client.get("/private").send().await;
+    assert_eq!(resp.header("location"), Some("/login?next=%2Fprivate"));
+    assert_eq!(
+        client.get("/flashes").send().await.text(),
+        "info: Log in first."
+    );
+
+    let quiet = app(
+        manager().login_view("login_form").login_message(None),
+        |_| {},
+    )
+    .test_client();
+    quiet.get("/private").send().await;
+    assert_eq!(quiet.get("/flashes").send().await.text(), "");
+}
+
+#[tokio::test]
+async fn next_in_the_session_when_asked() {
+    let client = app(manager().login_view("login_form"), |c| {
+        c.set("USE_SESSION_FOR_NEXT", true);
+    })
+    .test_client();
+    let resp = client.get("/private").send().await;
+    assert_eq!(resp.header("location"), Some("/login"));
+    assert_eq!(
+        client.get("/login").send().await.text(),
+        "login form, then /private"
+    );
+}
+
+#[tokio::test]
+async fn open_redirects_through_next_are_never_followed() {
+    let client = client();
+    for evil in [
+        "//evil.com",
+        "https://evil.com",
+        "http://evil.com/x",
+        "/\\evil.com",
+        "%2F%2Fevil.com",
+        "/%2Fevil.com",
+        "/%5Cevil.com",
+        "%5C%5Cevil.com",
+        "javascript:alert(1)",
+        "/%09/evil.com",
+    ] {
+        let encoded: String = form_urlencoded::byte_serialize(evil.as_bytes()).collect();
+        let resp = client
+            .post(&format!("/login?next={encoded}"))
+            .form(&[("id", "1")])
+            .send()
+            .await;
+        assert_eq!(resp.header("location"), Some("/"), "{evil} was followed");
+        // Also when the raw value is sent unencoded in the query.
+        let resp = client
+            .get(&format!("/login?next={}", evil.replace('\\', "%5C")))
+            .send()
+            .await;
+        assert_eq!(resp.text(), "login form, then /", "{evil} was followed");
+    }
+}
+
+#[tokio::test]
+async fn session_protection_basic_marks_the_login_stale() {
+    let client = client();
+    log_in(&client, "1", false).await;
+    assert_eq!(
+        client.get("/settings").send().await.text(),
+        "settings of ada"
+    );
+    // The same session from another browser.
+    let resp = client
+        .get("/settings")
+        .header("user-agent", "another browser")
+        .send()
+        .await;
+    assert_eq!(resp.status(), 302);
+    assert_eq!(resp.header("location"), Some("/reauth?next=%2Fsettings"));
+    // Still logged in, but no longer fresh, even from the first browser.
+    assert_eq!(
+        client.get("/private").send().await.text(),
+        "private for ada"
+    );
+    assert_eq!(client.get("/settings").send().await.status(), 302);
+    // A different address counts as another client too.
+    let client = self::client();
+    log_in(&client, "1", false).await;
+    let resp = client
+        .get("/settings")
+        .remote_addr("10.0.0.7".parse().unwrap())
+        .send()
+        .await;
+    assert_eq!(resp.status(), 302);
+}
+
+#[tokio::test]
+async fn session_protection_strong_logs_out() {
+    let client = app(
+        manager()
+            .login_view("login_form")
+            .session_protection(SessionProtection::Strong),
+        |_| {},
+    )
+    .test_client();
+    log_in(&client, "1", true).await;
+    assert!(client.cookie("remember_token").is_some());
+    let resp = client
+        .get("/")
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await;
+    assert_eq!(resp.text(), "hello stranger");
+    // The remember cookie went with the session, so the user stays out.
+    assert_eq!(client.cookie("remember_token"), None);
+    assert_eq!(client.get("/").send().await.text(), "hello stranger");
+}
+
+#[tokio::test]
+async fn session_protection_from_config_and_off() {
+    let client = app(manager().login_view("login_form"), |c| {
+        c.set("SESSION_PROTECTION", "strong");
+    })
+    .test_client();
+    log_in(&client, "1", false).await;
+    let resp = client.get("/").header("user-agent", "x").send().await;
+    assert_eq!(resp.text(), "hello stranger");
+
+    let client = app(manager().session_protection(SessionProtection::Off), |_| {}).test_client();
+    log_in(&client, "1", false).await;
+    let resp = client
+        .get("/settings")
+        .header("user-agent", "x")
+        .send()
+        .await;
+    assert_eq!(resp.text(), "settings of ada");
+
+    let bad = app(manager(), |c| c.set("SESSION_PROTECTION", "paranoid")).build();
+    let err = bad.unwrap_err().to_string();
+    assert!(err.contains("SESSION_PROTECTION"), "{err}");
+}
+
+#[tokio::test]
+async fn request_loader_reads_api_keys() {
+    let client = app(
+        manager().request_loader(|headers: HeaderMap| async move {
+            let key = headers.get("x-api-key")?.to_str().ok()?;
+            (key == "ada-key").then(|| find("1")).flatten()
+        }),
+        |_| {},
+    )
+    .test_client();
+    let resp = client
+        .get("/private")
+        .header("x-api-key", "ada-key")
+        .send()
+        .await;
+    assert_eq!(resp.text(), "private for ada");
+    // Not kept in the session: the next request without the key is anonymous.
+    assert_eq!(client.get("/private").send().await.status(), 401);
+    let resp = client
+        .get("/private")
+        .header("x-api-key", "nope")
+        .send()
+        .await;
+    assert_eq!(resp.status(), 401);
+}
+
+#[tokio::test]
+async fn loader_errors_are_the_requests_error() {
+    let client = Flask::new("loader-errors")
+        .configure(|c| c.set("SECRET_KEY", "k"))
+        .extension(
+            LoginManager::<User>::new().user_loader(|id: String| async move {
+                if id == "1" {
+                    Err(Error::internal("the user table is gone"))
+                } else {
+                    Ok(None)
+                }
+            }),
+        )
+        .route("/", get(index))
+        .test_client();
+    client
+        .login_as(&User {
+            id: 1,
+            name: "ada".into(),
+            active: true,
+        })
+        .await;
+    assert_eq!(client.get("/").send().await.status(), 500);
+}
+
+#[tokio::test]
+async fn templates_see_current_user() {
+    let client = app(
+        manager().anonymous_user(serde_json::json!({"name": "Guest"})),
+        |_| {},
+    )
+    .test_client();
+    assert_eq!(
+        client.get("/page").send().await.text(),
+        "anonymous Guest True"
+    );
+    log_in(&client, "1", false).await;
+    assert_eq!(client.get("/page").send().await.text(), "in as ada (1)");
+}
+
+async fn admin_home() -> &'static str {
+    "admin home"
+}
+
+#[tokio::test]
+async fn blueprint_guards_and_login_views() {
+    let build = |configure: fn(&mut flask::Config)| {
+        let admin = Blueprint::new("admin")
+            .url_prefix("/admin")
+            .before_request(flask_login::login_required::<User>())
+            .route("/", get(admin_home))
+            .route("/login", get(|| async { "admin login" }).endpoint("login"));
+        let vault = Blueprint::new("vault")
+            .url_prefix("/vault")
+            .before_request(flask_login::fresh_login_required::<User>())
+            .route("/", get(|| async { "vault" }));
+        app(
+            manager()
+                .login_view("login_form")
+                .refresh_view("reauth")
+                .blueprint_login_view("admin", "admin.login"),
+            configure,
+        )
+        .blueprint(admin)
+        .blueprint(vault)
+        .test_client()
+    };
+    let client = build(|_| {});
+    let resp = client.get("/admin/").send().await;
+    assert_eq!(
+        resp.header("location"),
+        Some("/admin/login?next=%2Fadmin%2F")
+    );
+    // The guard also covers the admin login page itself: a guard is for the whole blueprint.
+    // OPTIONS passes.
+    let resp = client.options("/admin/").send().await;
+    assert_eq!(resp.status(), 200);
+    let resp = client.get("/vault/").send().await;
+    assert_eq!(resp.header("location"), Some("/login?next=%2Fvault%2F"));
+
+    client.login_as_stale(&find("1").unwrap()).await;
+    assert_eq!(client.get("/admin/").send().await.text(), "admin home");
+    let resp = client.get("/vault/").send().await;
+    assert_eq!(resp.header("location"), Some("/reauth?next=%2Fvault%2F"));
+    client.login_as(&find("1").unwrap()).await;
+    assert_eq!(client.get("/vault/").send().await.text(), "vault");
+    client.logout().await;
+    assert_eq!(client.get("/admin/").send().await.status(), 302);
+
+    // LOGIN_DISABLED opens the guarded blueprints (not the LoginRequired views).
+    let open = build(|c| c.set("LOGIN_DISABLED", true));
+    assert_eq!(open.get("/admin/").send().await.text(), "admin home");
+    assert_eq!(open.get("/private").send().await.status(), 302);
+}
+
+#[tokio::test]
+async fn unauthorized_and_needs_refresh_handlers() {
+    let client = app(
+        manager()
+            .login_view("login_form")
+            .unauthorized_handler(|_ctx: &flask::RequestContext| {
+                (flask::StatusCode::FORBIDDEN, "go away")
+            })
+            .needs_refresh_handler(|_ctx: &flask::RequestContext| "type it again"),
+        |_| {},
+    )
+    .test_client();
+    let resp = client.get("/private").send().await;
+    assert_eq!(resp.status(), 403);
+    assert_eq!(resp.text(), "go away");
+    client.login_as_stale(&find("1").unwrap()).await;
+    assert_eq!(client.get("/settings").send().await.text(), "type it again");
+}
+
+#[tokio::test]
+async fn events_are_reported() {
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = seen.clone();
+    let client = app(
+        manager()
+            .login_view("login_form")
+            .on_event(move |_ctx, event| {
+                let line = match event {
+                    LoginEvent::LoggedIn(u) => format!("in {}", u.name),
+                    LoginEvent::LoggedOut(u) => format!("out {:?}", u.map(|u| &u.name)),
+                    LoginEvent::LoadedFromCookie(u) => format!("cookie {}", u.name),
+                    LoginEvent::LoadedFromRequest(u) => format!("request {}", u.name),
+                    LoginEvent::LoginConfirmed => "confirmed".to_owned(),
+                    LoginEvent::Unauthorized => "unauthorized".to_owned(),
+                    LoginEvent::NeedsRefresh => "refresh".to_owned(),
+                    LoginEvent::SessionProtected => "protected".to_owned(),
+                    _ => "other".to_owned(),
+                };
+                log.lock().unwrap().push(line);
+            }),
+        |_| {},
+    )
+    .test_client();
+    client.get("/private").send().await;
+    log_in(&client, "1", true).await;
+    client
+        .get("/")
+        .header("user-agent", "elsewhere")
+        .send()
+        .await;
+    let token = client.cookie("remember_token").unwrap();
+    let other = client.app().test_client();
+    other.set_cookie("remember_token", &token);
+    other.get("/settings").send().await;
+    other.get("/reauth").send().await;
+    other.get("/logout").send().await;
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            "unauthorized",
+            "in ada",
+            "protected",
+            "cookie ada",
+            "refresh",
+            "confirmed",
+            "out Some(\"ada\")"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn refresh_each_request_renews_the_remember_cookie() {
+    let client = app(manager(), |c| {
+        c.set("REMEMBER_COOKIE_REFRESH_EACH_REQUEST", true);
+    })
+    .test_client();
+    log_in(&client, "1", true).await;
+    let resp = client.get("/").send().await;
+    assert!(
+        resp.headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|v| v.to_str().unwrap().starts_with("remember_token=")),
+        "the cookie was not renewed"
+    );
+    // Not for a user who did not ask to be remembered.
+    let client = app(manager(), |c| {
+        c.set("REMEMBER_COOKIE_REFRESH_EACH_REQUEST", true);
+    })
+    .test_client();
+    log_in(&client, "1", false).await;
+    let resp = client.get("/").send().await;
+    assert!(
+        !resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|v| v.to_str().unwrap().starts_with("remember_token="))
+    );
+}
+
+#[tokio::test]
+async fn remember_duration_is_per_login() {
+    async fn short(current: CurrentUser<User>) -> &'static str {
+        current.login_user(
+            find("1").unwrap(),
+            LoginOptions::new()
+                .remember(true)
+                .duration(Duration::from_secs(60)),
+        );
+        "ok"
+    }
+    let client = app(manager(), |_| {})
+        .route("/short", get(short))
+        .test_client();
+    let resp = client.get("/short").send().await;
+    let set = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("remember_token="))
+        .unwrap()
+        .to_owned();
+    assert!(set.contains("Max-Age=60"), "{set}");
+}
+
+#[tokio::test]
+async fn setup_mistakes_are_startup_errors() {
+    let no_key = Flask::new("x")
+        .extension(manager())
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(no_key.contains("SECRET_KEY"), "{no_key}");
+
+    let no_loader = Flask::new("x")
+        .configure(|c| c.set("SECRET_KEY", "k"))
+        .extension(LoginManager::<User>::new())
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(no_loader.contains("user_loader"), "{no_loader}");
+
+    let bad_view = Flask::new("x")
+        .configure(|c| c.set("SECRET_KEY", "k"))
+        .extension(manager().login_view("auth.login"))
+        .build()
+        .unwrap();
+    let err = bad_view.startup().await.unwrap_err().to_string();
+    assert!(err.contains("\"auth.login\" is not an endpoint"), "{err}");
+}
+
+#[tokio::test]
+async fn without_the_manager_the_extractor_says_what_to_add() {
+    let client = Flask::new("x")
+        .configure(|c| {
+            c.set("SECRET_KEY", "k");
+            c.set("DEBUG", true);
+        })
+        .route("/", get(index))
+        .test_client();
+    let resp = client.get("/").send().await;
+    assert_eq!(resp.status(), 500);
+    assert!(
+        resp.text().contains("no LoginManager&lt;"),
+        "{}",
+        resp.text()
+    );
+}
