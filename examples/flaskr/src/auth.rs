@@ -1,15 +1,16 @@
-//! The `auth` blueprint (the tutorial's `flaskr/auth.py`): register, log in, log out; the
-//! hook that loads the logged-in user, and [`LoginRequired`], the `login_required`
-//! decorator as an extractor.
+//! The `auth` blueprint (the tutorial's `flaskr/auth.py`): register, log in, log out, and
+//! the [`login_manager`] that loads the logged-in user (the tutorial's
+//! `load_logged_in_user`) and guards the views that take `LoginRequired<User>` (its
+//! `login_required`).
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use flask::routing::get;
 use flask::{
-    Blueprint, Error, Form, G, Html, IntoResponse, RequestContext, Response, Session, context,
+    Blueprint, Error, Form, Html, IntoResponse, RequestContext, Response, Session, context,
     redirect, render_template,
 };
-use flask_login::{hash_password, verify_password};
+use flask_login::{
+    CurrentUser, LoginManager, LoginOptions, UserMixin, hash_password, verify_password,
+};
 use flask_sqlalchemy::{Db, DbSession};
 use serde::Deserialize;
 
@@ -104,12 +105,13 @@ pub async fn login_form() -> Result<Html<String>, Error> {
     form_page("auth/login.html")
 }
 
-/// `POST /auth/login`: checks the password, starts a new session holding the user's id
-/// and redirects to the index; "Incorrect username." or "Incorrect password." shows the
-/// form again.
+/// `POST /auth/login`: checks the password, logs the user in (a new session holding the
+/// user's id) and redirects to the index; "Incorrect username." or "Incorrect password."
+/// shows the form again.
 pub async fn login(
     ctx: RequestContext,
     session: Session,
+    current_user: CurrentUser<User>,
     db: Db,
     Form(form): Form<Credentials>,
 ) -> Result<Response, Error> {
@@ -122,10 +124,10 @@ pub async fn login(
         None => "Incorrect username.",
         Some(user) => {
             if verify_password(&user.password, &form.password).await {
+                // The tutorial's session.clear(); login_user also gives the session a new
+                // id, against session fixation.
                 session.clear();
-                // A new session id as well, against session fixation.
-                session.cycle_id();
-                session.insert("user_id", user.id);
+                current_user.login_user(user, LoginOptions::new());
                 let to = redirect(ctx.url_for("blog.index").build()?);
                 return Ok(to.into_response());
             }
@@ -137,54 +139,36 @@ pub async fn login(
 }
 
 /// `GET /auth/logout`: forgets the session and redirects to the index.
-pub async fn logout(ctx: RequestContext, session: Session) -> Result<Response, Error> {
-    session.clear();
+pub async fn logout(
+    ctx: RequestContext,
+    current_user: CurrentUser<User>,
+) -> Result<Response, Error> {
+    current_user.logout_user();
     Ok(redirect(ctx.url_for("blog.index").build()?).into_response())
 }
 
-/// The app's `before_request` hook (the tutorial's `load_logged_in_user`): the user whose
-/// id the session holds, in `g` twice: as a [`User`] for handlers (`g.get::<User>()`) and
-/// as `g.user` for templates (`None` when nobody is logged in, or the user is gone).
-pub async fn load_logged_in_user(session: Session, db: Db, g: G) -> Result<(), Error> {
-    let user = match session.get::<i64>("user_id") {
-        Some(id) => db.get::<User>(id).await?,
-        None => None,
-    };
-    g.set("user", &user);
-    if let Some(user) = user {
-        g.insert(user);
+impl UserMixin for User {
+    fn get_id(&self) -> String {
+        self.id.to_string()
     }
-    Ok(())
 }
 
-/// The tutorial's `login_required` decorator as an extractor: a handler that takes
-/// `LoginRequired(user)` runs only for a logged-in user (loaded by
-/// [`load_logged_in_user`]); anyone else is redirected to the login page.
-///
-/// ```
-/// use flask::Error;
-/// use flaskr::auth::LoginRequired;
-///
-/// async fn secret(LoginRequired(user): LoginRequired) -> Result<String, Error> {
-///     Ok(format!("hello {}", user.username))
-/// }
-/// ```
-#[derive(Debug, Clone)]
-pub struct LoginRequired(pub User);
-
-impl<S: Send + Sync> FromRequestParts<S> for LoginRequired {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = RequestContext::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        if let Some(user) = ctx.g().get::<User>() {
-            return Ok(LoginRequired(user));
-        }
-        match ctx.url_for("auth.login").build() {
-            Ok(login) => Err(redirect(login).into_response()),
-            Err(e) => Err(Error::internal(e).into_response()),
-        }
-    }
+/// The app's [`LoginManager`]: loads the user whose id the session holds (the tutorial's
+/// `load_logged_in_user`; templates see it as `current_user`), and sends anyone who is not
+/// logged in from a `LoginRequired<User>` view to the login page, as the tutorial's
+/// `login_required` does (no `?next=`, no message).
+pub fn login_manager() -> LoginManager<User> {
+    LoginManager::<User>::new()
+        .user_loader(|id: String, db: Db| async move {
+            match id.parse::<i64>() {
+                Ok(id) => db.get::<User>(id).await,
+                Err(_) => Ok(None),
+            }
+        })
+        .unauthorized_handler(|ctx: &RequestContext| {
+            ctx.url_for("auth.login")
+                .build()
+                .map(redirect)
+                .map_err(Error::internal)
+        })
 }

@@ -9,8 +9,8 @@ use flask::{
 use flask_sqlalchemy::{Db, DbSession};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::LoginRequired;
 use crate::{Post, User};
+use flask_login::LoginRequired;
 
 /// The longest title (the `max_length` of [`Post::title`]).
 pub const TITLE_LENGTH: usize = 200;
@@ -71,14 +71,14 @@ fn to_index(ctx: &RequestContext) -> Result<Response, Error> {
 }
 
 /// `GET /create`: the form (logged-in users only).
-pub async fn create_form(_user: LoginRequired) -> Result<Html<String>, Error> {
+pub async fn create_form(_user: LoginRequired<User>) -> Result<Html<String>, Error> {
     render_template("blog/create.html", context! { form => PostForm::default() })
 }
 
 /// `POST /create`: writes the post and redirects to the index; without a title ("Title is
 /// required.") the form is shown again with what was typed.
 pub async fn create(
-    LoginRequired(user): LoginRequired,
+    LoginRequired(user): LoginRequired<User>,
     ctx: RequestContext,
     session: Session,
     db: DbSession,
@@ -114,7 +114,7 @@ async fn get_post(db: &DbSession, id: i64, user: &User) -> Result<Post, Error> {
 
 /// `GET /<int:id>/update`: the form, filled with the post (its author only).
 pub async fn update_form(
-    LoginRequired(user): LoginRequired,
+    LoginRequired(user): LoginRequired<User>,
     db: DbSession,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, Error> {
@@ -129,7 +129,7 @@ pub async fn update_form(
 /// `POST /<int:id>/update`: saves the post and redirects to the index; without a title the
 /// form is shown again.
 pub async fn update(
-    LoginRequired(user): LoginRequired,
+    LoginRequired(user): LoginRequired<User>,
     ctx: RequestContext,
     session: Session,
     db: DbSession,
@@ -154,7 +154,7 @@ pub async fn update(
 
 /// `POST /<int:id>/delete`: deletes the post (its author only) and redirects to the index.
 pub async fn delete(
-    LoginRequired(user): LoginRequired,
+    LoginRequired(user): LoginRequired<User>,
     ctx: RequestContext,
     db: DbSession,
     Path(id): Path<i64>,

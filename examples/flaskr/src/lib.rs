@@ -17,7 +17,7 @@
 //! | `flaskr/__init__.py`, `create_app()` | [`app`] |
 //! | `schema.sql`, `flask --app flaskr init-db` | the models [`User`] and [`Post`]; `src/migrations/`, written by `flaskr db migrate` and applied when the app starts (`flaskr db upgrade` does it by hand) |
 //! | `db.py`, `get_db()` | flask-sqlalchemy's `Db` and `DbSession` extractors |
-//! | `auth.py`: the `auth` blueprint, `load_logged_in_user`, `login_required` | [`auth`]: [`auth::blueprint`], [`auth::load_logged_in_user`], [`auth::LoginRequired`] |
+//! | `auth.py`: the `auth` blueprint, `load_logged_in_user`, `login_required` | [`auth`]: [`auth::blueprint`]; [`auth::login_manager`] (flask-login) loads the user, and views take `LoginRequired<User>` |
 //! | `blog.py`: the `blog` blueprint | [`blog`]: [`blog::blueprint`] |
 //! | `werkzeug.security.generate_password_hash`, `check_password_hash` | flask-login's `hash_password` and `verify_password` (argon2id, off the async threads; Werkzeug's own hashes verify too) |
 //! | `templates/`, `static/style.css` | the same files in `examples/flaskr` |
@@ -46,7 +46,7 @@ pub struct User {
     #[model(max_length = 80, unique)]
     pub username: String,
     /// The password's argon2id hash (PHC string), never the password; never shown to
-    /// templates either (`g.user` has no `password`).
+    /// templates either (`current_user` has no `password`).
     #[serde(skip_serializing)]
     pub password: String,
 }
@@ -106,8 +106,8 @@ pub fn app() -> Flask {
                 .upgrade_on_start(),
         )
         .template_filter("date", format_date)
-        // The tutorial's `@bp.before_app_request`: every request, not only the blueprint's.
-        .before_request(auth::load_logged_in_user)
+        // The tutorial's `load_logged_in_user` and `login_required`.
+        .extension(auth::login_manager())
         .blueprint(auth::blueprint())
         .blueprint(blog::blueprint())
 }
