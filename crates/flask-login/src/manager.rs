@@ -205,8 +205,8 @@ impl<U: UserMixin> LoginManager<U> {
     }
 
     /// The category of the login message (`"message"` by default).
-    pub fn login_message_category(mut self, category: &str) -> Self {
-        category.clone_into(&mut self.login_message_category);
+    pub fn login_message_category(mut self, category: impl Into<String>) -> Self {
+        self.login_message_category = category.into();
         self
     }
 
@@ -224,8 +224,8 @@ impl<U: UserMixin> LoginManager<U> {
     }
 
     /// The category of the refresh message (`"message"` by default).
-    pub fn needs_refresh_message_category(mut self, category: &str) -> Self {
-        category.clone_into(&mut self.needs_refresh_message_category);
+    pub fn needs_refresh_message_category(mut self, category: impl Into<String>) -> Self {
+        self.needs_refresh_message_category = category.into();
         self
     }
 

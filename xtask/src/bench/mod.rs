@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: requests/s of our framework (`examples/hello`) against the same
 //! routes in plain axum (`benches/axum-baseline`), measured with wrk; then flask-sqlalchemy
-//! against plain sqlx (`benches/orm-baseline`) on SQLite and PostgreSQL.
+//! against plain sqlx (`benches/orm-baseline`) on SQLite and PostgreSQL; then a login burst
+//! against a cheap route's latency (`benches/login-burst`).
 //!
 //! Both servers run at once on one CPU and wrk on another (when `taskset` can pin them): the
 //! machine has two cores, and sharing one core between load generator and server would
@@ -26,7 +27,7 @@ use server::{Server, compare_responses, free_port};
 use wrk::{WrkRun, wrk};
 
 const HELP: &str = "\
-cargo xtask bench [--duration SECS] [--connections N] [--threads N] [--only http|orm]
+cargo xtask bench [--duration SECS] [--connections N] [--threads N] [--only http|orm|login]
 
 Builds examples/hello and benches/axum-baseline in release, serves both on 127.0.0.1 and
 measures each route with wrk in alternating rounds, reading each server's CPU time per
@@ -38,11 +39,15 @@ transaction through flask-sqlalchemy and through plain sqlx, on SQLite and on Po
 (FLASK_TEST_POSTGRES_URL, else postgres://postgres@127.0.0.1:5432/test); the ORM should take
 at most 1.10 of plain sqlx's time.
 
+Then runs benches/login-burst: the p99 latency of a cheap route alone and while 16 clients
+log in back to back (flask-login's argon2id verify_password); the p99 under the burst should
+stay within 2x of the unloaded p99.
+
 Prints Markdown tables and writes them to target/bench/report.md. A result below target is
 reported as BELOW TARGET, but the exit status stays 0 (it is a report).
 
 Options:
-  --only http|orm     run one of the two benches
+  --only http|orm|login  run one of the three benches
   --orm-rounds N      rounds per ORM operation (default 12)
   --duration SECS     length of each measured run (default 5)
   --connections N     open connections (default 64)
@@ -78,6 +83,7 @@ struct Options {
     callgrind: bool,
     http: bool,
     orm: bool,
+    login: bool,
     orm_rounds: u32,
 }
 
@@ -94,6 +100,7 @@ impl Default for Options {
             callgrind: true,
             http: true,
             orm: true,
+            login: true,
             orm_rounds: 12,
         }
     }
@@ -224,11 +231,15 @@ fn parse(words: Vec<String>) -> Result<Option<Options>, String> {
             "--ours-args" => options.ours_args = args.value(&option)?,
             "--no-callgrind" => options.callgrind = false,
             "--orm-rounds" => options.orm_rounds = args.positive(&option)?,
-            "--only" => match args.value(&option)?.as_str() {
-                "http" => options.orm = false,
-                "orm" => options.http = false,
-                other => return Err(format!("--only takes http or orm, not `{other}`")),
-            },
+            "--only" => {
+                let only = args.value(&option)?;
+                if !["http", "orm", "login"].contains(&only.as_str()) {
+                    return Err(format!("--only takes http, orm or login, not `{only}`"));
+                }
+                options.http = only == "http";
+                options.orm = only == "orm";
+                options.login = only == "login";
+            }
             "--help" | "-h" => return Ok(None),
             other => return Err(format!("unknown option `{other}`")),
         }
@@ -255,6 +266,12 @@ fn bench(options: &Options) -> Result<(), String> {
             report.push('\n');
         }
         report.push_str(&orm_bench(options)?);
+    }
+    if options.login {
+        if !report.is_empty() {
+            report.push('\n');
+        }
+        report.push_str(&login_bench(options)?);
     }
     println!("\n{report}");
     let report_path = bench_dir.join("report.md");
@@ -313,6 +330,48 @@ fn orm_bench(options: &Options) -> Result<String, String> {
         .find("## Bench: flask-sqlalchemy")
         .map(|at| text[at..].to_owned())
         .ok_or("orm-baseline printed no table")?;
+    for line in table.lines().filter(|l| l.ends_with("BELOW TARGET |")) {
+        println!("BELOW TARGET: {line}");
+    }
+    Ok(table)
+}
+
+/// A login burst against a cheap route: builds and runs `benches/login-burst`, which prints
+/// its table last.
+fn login_bench(options: &Options) -> Result<String, String> {
+    let mut build = cargo(["build", "--release", "-p", "login-burst"]);
+    println!("bench: {}", describe(&build));
+    let status = build
+        .status()
+        .map_err(|err| format!("cannot run cargo: {err}"))?;
+    if !status.success() {
+        return Err(format!(
+            "the release build of login-burst failed ({status})"
+        ));
+    }
+    let bin = target_dir().join("release").join("login-burst");
+    let mut run = std::process::Command::new(&bin);
+    run.args(["--seconds", &options.duration.to_string()]);
+    run.stderr(std::process::Stdio::inherit());
+    println!(
+        "bench: {} (three phases of {} s)",
+        bin.display(),
+        options.duration
+    );
+    let out = run
+        .output()
+        .map_err(|err| format!("cannot run {}: {err}", bin.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    for line in text.lines().filter(|l| l.starts_with("login-bench:")) {
+        println!("bench: {}", line.trim_start_matches("login-bench: "));
+    }
+    if !out.status.success() {
+        return Err(format!("login-burst failed ({})", out.status));
+    }
+    let table = text
+        .find("## Bench: a login burst")
+        .map(|at| text[at..].to_owned())
+        .ok_or("login-burst printed no table")?;
     for line in table.lines().filter(|l| l.ends_with("BELOW TARGET |")) {
         println!("BELOW TARGET: {line}");
     }
