@@ -81,7 +81,10 @@ impl LoginOptions {
     }
 
     /// `remember=True`: also set the remember-me cookie, which logs the user in again
-    /// after the browser session ends.
+    /// after the browser session ends. `logout_user` removes it from this browser, but a
+    /// copy taken from it stays valid until it expires, unless
+    /// [`UserMixin::get_id`](crate::UserMixin::get_id) changes (an "alternative id") or
+    /// `SECRET_KEY` does.
     pub fn remember(mut self, remember: bool) -> Self {
         self.remember = remember;
         self
@@ -130,7 +133,8 @@ impl<U: UserMixin> CurrentUser<U> {
 
     /// Flask-Login's `login_user`: logs `user` in for this session and answers `true`; an
     /// inactive user is refused (`false`) unless `force`d. The session gets a new id, so a
-    /// session id planted before the login is worthless after it (session fixation).
+    /// session id planted before the login is worthless after it (session fixation); a
+    /// remember-me cookie of another user is removed unless this login is remembered too.
     pub fn login_user(&self, user: U, options: LoginOptions) -> bool {
         if !options.force && !user.is_active() {
             return false;
@@ -138,10 +142,17 @@ impl<U: UserMixin> CurrentUser<U> {
         let Ok(session) = session_of(&self.ctx) else {
             return false;
         };
+        let id = user.get_id();
         session.cycle_id();
-        session.insert(USER_ID, user.get_id());
+        // A `next` kept in the session (USE_SESSION_FOR_NEXT) has served its purpose.
+        session.remove::<serde_json::Value>("next");
+        session.insert(USER_ID, &id);
         session.insert(FRESH, options.fresh);
-        session.insert(IDENTIFIER, &self.state.ident);
+        session.insert(IDENTIFIER, self.state.ident());
+        if !options.remember && self.state.remembered_id.as_ref().is_some_and(|r| *r != id) {
+            // Somebody else's remember-me cookie would log them back in after this session.
+            self.state.set_remember(RememberOp::Clear);
+        }
         if options.remember {
             self.state.set_remember(RememberOp::Set);
             match options.duration {
@@ -176,11 +187,13 @@ impl<U: UserMixin> CurrentUser<U> {
     }
 
     /// Flask-Login's `confirm_login`: the user proved it is them again (typed the
-    /// password): the login is fresh, and tied to this client for session protection.
+    /// password): the login is fresh, tied to this client for session protection, and the
+    /// session gets a new id (as at login).
     pub fn confirm_login(&self) {
         if let Ok(session) = session_of(&self.ctx) {
+            session.cycle_id();
             session.insert(FRESH, true);
-            session.insert(IDENTIFIER, &self.state.ident);
+            session.insert(IDENTIFIER, self.state.ident());
         }
         self.state
             .manager

@@ -97,6 +97,11 @@ fn send_to<U: UserMixin>(
     let Some(view) = view else {
         return abort(401).into_response();
     };
+    // The login view itself behind the guard (a blueprint's own login page): a redirect
+    // would go round in circles.
+    if ctx.endpoint() == Some(view) || ctx.path() == view {
+        return abort(401).into_response();
+    }
     let session = match session_of(ctx) {
         Ok(s) => s,
         Err(e) => return e.into_response(),

@@ -118,8 +118,10 @@ impl<U: UserMixin> BeforeRequestHook<GuardHook> for LoginGuard<U> {
             if parts.method == Method::OPTIONS || state.manager.settings().login_disabled {
                 return None;
             }
-            let ctx = RequestContext::try_current()?;
-            crate::guard::check(&ctx, &state, self.fresh).err()
+            match RequestContext::from_request_parts(parts, &()).await {
+                Ok(ctx) => crate::guard::check(&ctx, &state, self.fresh).err(),
+                Err(e) => Some(e.into_response()),
+            }
         })
     }
 }

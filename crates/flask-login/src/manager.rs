@@ -263,7 +263,9 @@ impl<U: UserMixin> LoginManager<U> {
         self
     }
 
-    /// Flask-Login's `session_protection` (`SESSION_PROTECTION` in the config wins).
+    /// Flask-Login's `session_protection` (`SESSION_PROTECTION` in the config wins: `"basic"`,
+    /// `"strong"`, or `"off"` / `false` for Flask-Login's `None`, since a null config value
+    /// counts as unset here).
     pub fn session_protection(mut self, mode: SessionProtection) -> Self {
         self.session_protection = mode;
         self
@@ -340,6 +342,20 @@ impl<U: UserMixin> Extension for LoginManager<U> {
                 ),
             ));
         }
+        // One manager per app: two would share the session keys and the cookie, and a login
+        // as one user type would be taken for a login as the other.
+        if let Some(OneManager(other)) = setup.get_state::<OneManager>() {
+            return Err(SetupError::extension(
+                "flask-login",
+                format!(
+                    "a LoginManager<{other}> is registered already, and an app has one \
+                     LoginManager; make one user type (an enum of kinds, say) instead of \
+                     LoginManager<{}>",
+                    std::any::type_name::<U>()
+                ),
+            ));
+        }
+        setup.state(OneManager(std::any::type_name::<U>()));
         let config = setup.config_mut();
         config.set_default("REMEMBER_COOKIE_NAME", "remember_token");
         config.set_default("REMEMBER_COOKIE_DURATION", 365 * 24 * 3600);
@@ -383,6 +399,9 @@ impl<U: UserMixin> Extension for LoginManager<U> {
         Ok(())
     }
 }
+
+/// Marks the app as having a `LoginManager` (of the named user type).
+struct OneManager(&'static str);
 
 /// A login view given as a path or URL rather than an endpoint.
 pub(crate) fn is_url(view: &str) -> bool {

@@ -21,7 +21,7 @@ pub enum PasswordError {
     /// argon2 refused (it does not for these parameters; the message says why).
     #[error("cannot hash the password: {0}")]
     Hash(String),
-    /// No hashing thread could take the job (none could be started).
+    /// No hashing thread could take the job (none could be started), or the job panicked.
     #[error("the password could not be hashed: {0}")]
     Task(String),
 }
@@ -126,7 +126,10 @@ async fn off_the_runtime<T: Send + 'static>(
 ) -> Result<T, PasswordError> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let job: Job = Box::new(move || {
-        let _ = tx.send(work());
+        // Nobody waits any more (the client went away): skip the work.
+        if !tx.is_closed() {
+            let _ = tx.send(work());
+        }
     });
     let sent = match hash_threads().jobs.lock() {
         Ok(jobs) => jobs.send(job),
@@ -150,9 +153,13 @@ pub async fn hash_password(password: &str) -> Result<String, PasswordError> {
 /// did not finish does not match.
 pub async fn verify_password(hash: &str, password: &str) -> bool {
     let (hash, password) = (hash.to_owned(), password.to_owned());
-    off_the_runtime(move || check_password_hash(&hash, &password))
-        .await
-        .unwrap_or(false)
+    match off_the_runtime(move || check_password_hash(&hash, &password)).await {
+        Ok(matches) => matches,
+        Err(e) => {
+            tracing::error!("flask-login: a password could not be checked: {e}");
+            false
+        }
+    }
 }
 
 /// Werkzeug's `method$salt$hex`: `Some(matches)`, or `None` when it is not one.

@@ -142,6 +142,7 @@ pub(crate) fn after_request<U: UserMixin>(ctx: &RequestContext, mut resp: Respon
         Some(RememberOp::Set) => true,
         None => cookie.refresh_each_request && state.remembered_id.is_some(),
     };
+    let refresh = state.remember_op().is_none();
     if !set {
         return resp;
     }
@@ -151,11 +152,16 @@ pub(crate) fn after_request<U: UserMixin>(ctx: &RequestContext, mut resp: Respon
     let Some(user_id) = session.get::<String>(USER_ID) else {
         return resp;
     };
+    // Renew only the cookie of the user logged in (another user's stays as it is).
+    if refresh && state.remembered_id.as_deref() != Some(user_id.as_str()) {
+        return resp;
+    }
     let lifetime = session
         .get::<u64>(REMEMBER_SECONDS)
         .map_or(cookie.duration, Duration::from_secs);
     let mut c = cookie.base(encode(settings, &user_id, lifetime));
-    // Browsers keep a cookie at most 400 days; a longer setting is not an overflow.
+    // Capped at ten years so that no setting overflows the date (browsers keep a cookie at
+    // most 400 days anyway).
     let secs = i64::try_from(lifetime.as_secs().min(10 * 365 * 24 * 3600)).unwrap_or(0);
     c.set_max_age(cookie::time::Duration::seconds(secs));
     c.set_expires(OffsetDateTime::now_utc() + cookie::time::Duration::seconds(secs));

@@ -1,13 +1,14 @@
 //! The login state of one request: who is logged in, loaded once (from the session, the
 //! remember-me cookie or the request loader) and kept in `g`.
 
+use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
 use flask::{Error, RequestContext, Session};
+use http::header;
 use http::request::Parts;
-use http::{HeaderMap, header};
 use sha2::{Digest, Sha512};
 
 use crate::manager::{LoginEvent, LoginManager, SessionProtection};
@@ -30,8 +31,10 @@ pub(crate) enum RememberOp {
 pub(crate) struct RequestLogin<U: UserMixin> {
     pub(crate) manager: Arc<LoginManager<U>>,
     user: Mutex<Option<U>>,
-    /// Flask-Login's session identifier of this client (address and User-Agent, hashed).
-    pub(crate) ident: String,
+    /// The client's address and User-Agent, for its session identifier.
+    client: (Option<std::net::IpAddr>, Option<String>),
+    /// Flask-Login's session identifier of this client, made when first needed.
+    ident: std::sync::OnceLock<String>,
     /// The id in a valid remember-me cookie the request carried.
     pub(crate) remembered_id: Option<String>,
     remember_op: Mutex<Option<RememberOp>>,
@@ -42,6 +45,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl<U: UserMixin> RequestLogin<U> {
+    /// Flask-Login's session identifier of this client (its address and User-Agent, hashed).
+    pub(crate) fn ident(&self) -> &str {
+        self.ident
+            .get_or_init(|| identifier(self.client.0, self.client.1.as_deref()))
+    }
+
     pub(crate) fn user(&self) -> Option<U> {
         lock(&self.user).clone()
     }
@@ -67,21 +76,18 @@ impl<U: UserMixin> RequestLogin<U> {
     }
 }
 
-/// Flask-Login's `_create_identifier`: SHA-512 of the client's address (the first of
-/// `X-Forwarded-For`, else the peer's) and its User-Agent.
-pub(crate) fn identifier(headers: &HeaderMap, remote_addr: Option<std::net::IpAddr>) -> String {
-    let addr = headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(',').next().unwrap_or("").trim().to_owned())
-        .or_else(|| remote_addr.map(|a| a.to_string()))
-        .unwrap_or_else(|| "None".to_owned());
-    let agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("None");
-    let digest = Sha512::digest(format!("{addr}|{agent}").as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+/// Flask-Login's `_create_identifier`: SHA-512 of the client's address and its User-Agent.
+/// The address is `ctx.remote_addr()`: the peer's, or with `PROXY_FIX_X_FOR` the one the
+/// trusted proxies report (Flask-Login reads `X-Forwarded-For` as the client sent it, which
+/// lets a thief who knows the victim's address pass strong protection).
+pub(crate) fn identifier(addr: Option<std::net::IpAddr>, agent: Option<&str>) -> String {
+    let addr = addr.map_or_else(|| "None".to_owned(), |a| a.to_string());
+    let digest = Sha512::digest(format!("{addr}|{}", agent.unwrap_or("None")).as_bytes());
+    let mut hex = String::with_capacity(128);
+    for b in digest {
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex
 }
 
 pub(crate) fn missing_manager<U>() -> Error {
@@ -116,8 +122,14 @@ pub(crate) async fn ensure_loaded<U: UserMixin>(
     let settings = manager.settings();
     let session = session_of(&ctx).map_err(IntoResponse::into_response)?;
     let remembered_id = remember::read_cookie(&parts.headers, settings);
+    let agent = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let state = Arc::new(RequestLogin {
-        ident: identifier(&parts.headers, ctx.remote_addr()),
+        client: (ctx.remote_addr(), agent),
+        ident: std::sync::OnceLock::new(),
         remembered_id,
         manager: manager.clone(),
         user: Mutex::new(None),
@@ -140,8 +152,9 @@ async fn load<U: UserMixin>(
     if protection_failed(ctx, session, state) {
         return Ok(None);
     }
-    if let (Some(id), Some(loader)) = (session.get::<String>(USER_ID), &manager.user_loader)
-        && let Some(user) = loader.load(id, parts).await?
+    let session_id = session.get::<String>(USER_ID);
+    if let (Some(id), Some(loader)) = (&session_id, &manager.user_loader)
+        && let Some(user) = loader.load(id.clone(), parts).await?
     {
         return Ok(Some(user));
     }
@@ -149,15 +162,25 @@ async fn load<U: UserMixin>(
         let Some(loader) = &manager.user_loader else {
             return Ok(None);
         };
-        let user = loader.load(id.clone(), parts).await?;
-        if let Some(user) = &user {
-            // Logged in again from the cookie: a session, but not a fresh login.
-            session.insert(USER_ID, id);
-            session.insert(FRESH, false);
-            session.insert(IDENTIFIER, &state.ident);
-            manager.emit(ctx, &LoginEvent::LoadedFromCookie(user));
+        // The session's id was just looked up and is gone (a deleted user).
+        if session_id.as_ref() == Some(id) {
+            state.set_remember(RememberOp::Clear);
+            return Ok(None);
         }
-        return Ok(user);
+        let user = loader.load(id.clone(), parts).await?;
+        let Some(user) = user.filter(UserMixin::is_active) else {
+            // A deleted or disabled account: its cookie logs nobody in.
+            state.set_remember(RememberOp::Clear);
+            return Ok(None);
+        };
+        // Logged in again from the cookie: a new session id (as at any login, against
+        // session fixation), and not a fresh login.
+        session.cycle_id();
+        session.insert(USER_ID, id);
+        session.insert(FRESH, false);
+        session.insert(IDENTIFIER, state.ident());
+        manager.emit(ctx, &LoginEvent::LoadedFromCookie(&user));
+        return Ok(Some(user));
     }
     if let Some(loader) = &manager.request_loader {
         let user = loader.load(parts).await?;
@@ -179,7 +202,7 @@ fn protection_failed<U: UserMixin>(
     if mode == SessionProtection::Off || !session.contains(USER_ID) {
         return false;
     }
-    if session.get::<String>(IDENTIFIER).as_deref() == Some(state.ident.as_str()) {
+    if session.get::<String>(IDENTIFIER).as_deref() == Some(state.ident()) {
         return false;
     }
     state.manager.emit(ctx, &LoginEvent::SessionProtected);

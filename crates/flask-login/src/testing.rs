@@ -41,8 +41,8 @@ fn login<U: UserMixin>(
     let client = client.clone();
     async move {
         let ident = identifier(
-            &http::HeaderMap::new(),
             Some(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)),
+            None,
         );
         client
             .session_transaction(move |session| {

@@ -2,6 +2,7 @@
 //! tampered cookies, inactive users, session protection, freshness, 401 versus redirect,
 //! `next`, the request loader, templates, hooks and events.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -515,6 +516,48 @@ async fn session_protection_basic_marks_the_login_stale() {
 }
 
 #[tokio::test]
+async fn x_forwarded_for_counts_only_from_trusted_proxies() {
+    let client = app(
+        manager().session_protection(SessionProtection::Strong),
+        |_| {},
+    )
+    .test_client();
+    log_in(&client, "1", false).await;
+    // A forged header changes nothing: no proxy is trusted by default.
+    let resp = client
+        .get("/")
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await;
+    assert_eq!(resp.text(), "hello ada");
+    // Behind one proxy, the address it reports is the client's.
+    let client = app(
+        manager().session_protection(SessionProtection::Strong),
+        |c| c.set("PROXY_FIX_X_FOR", 1),
+    )
+    .test_client();
+    let resp = client
+        .post("/login")
+        .header("x-forwarded-for", "198.51.100.1")
+        .form(&[("id", "1")])
+        .send()
+        .await;
+    assert_eq!(resp.header("location"), Some("/"));
+    let resp = client
+        .get("/")
+        .header("x-forwarded-for", "198.51.100.1")
+        .send()
+        .await;
+    assert_eq!(resp.text(), "hello ada");
+    let resp = client
+        .get("/")
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await;
+    assert_eq!(resp.text(), "hello stranger");
+}
+
+#[tokio::test]
 async fn session_protection_strong_logs_out() {
     let client = app(
         manager()
@@ -527,7 +570,7 @@ async fn session_protection_strong_logs_out() {
     assert!(client.cookie("remember_token").is_some());
     let resp = client
         .get("/")
-        .header("x-forwarded-for", "203.0.113.9")
+        .remote_addr("203.0.113.9".parse().unwrap())
         .send()
         .await;
     assert_eq!(resp.text(), "hello stranger");
@@ -850,4 +893,245 @@ async fn without_the_manager_the_extractor_says_what_to_add() {
         "{}",
         resp.text()
     );
+}
+
+#[tokio::test]
+async fn cookie_restores_and_reauthentication_give_the_session_a_new_id() {
+    let client = client();
+    log_in(&client, "1", true).await;
+    let token = client.cookie("remember_token").unwrap();
+    // A browser holding a session planted by somebody else, and the victim's cookie.
+    let browser = client.app().test_client();
+    browser.get("/private").send().await; // a session exists (the flash)
+    let planted = browser.cookie("session").unwrap();
+    browser.set_cookie("remember_token", &token);
+    assert_eq!(browser.get("/").send().await.text(), "hello ada");
+    let restored = browser.cookie("session").unwrap();
+    assert_ne!(planted, restored);
+    let attacker = client.app().test_client();
+    attacker.set_cookie("session", &planted);
+    assert_eq!(attacker.get("/").send().await.text(), "hello stranger");
+    // confirm_login too.
+    browser.get("/reauth").send().await;
+    assert_ne!(browser.cookie("session").unwrap(), restored);
+    let attacker = client.app().test_client();
+    attacker.set_cookie("session", &restored);
+    assert_eq!(attacker.get("/").send().await.text(), "hello stranger");
+}
+
+#[tokio::test]
+async fn the_session_cookie_of_before_a_logout_logs_nobody_in() {
+    let client = client();
+    log_in(&client, "1", false).await;
+    let before = client.cookie("session").unwrap();
+    client.get("/logout").send().await;
+    let old = client.app().test_client();
+    old.set_cookie("session", &before);
+    assert_eq!(old.get("/").send().await.text(), "hello stranger");
+}
+
+#[tokio::test]
+async fn a_login_restored_from_the_cookie_stays_under_strong_protection() {
+    let client = app(
+        manager().session_protection(SessionProtection::Strong),
+        |_| {},
+    )
+    .test_client();
+    log_in(&client, "1", true).await;
+    let token = client.cookie("remember_token").unwrap();
+    // Another browser (another User-Agent) with only the cookie.
+    let other = client.app().test_client();
+    other.set_cookie("remember_token", &token);
+    for _ in 0..3 {
+        let resp = other.get("/").header("user-agent", "phone").send().await;
+        assert_eq!(resp.text(), "hello ada");
+    }
+}
+
+#[tokio::test]
+async fn the_user_loader_runs_once_per_request() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let client = app(
+        LoginManager::<User>::new().user_loader(move |id: String| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            async move { find(&id) }
+        }),
+        |_| {},
+    )
+    .route(
+        "/both",
+        get(
+            |a: CurrentUser<User>, b: LoginRequired<User>, _c: FreshLoginRequired<User>| async move {
+                format!("{} {}", a.get_id().unwrap_or_default(), b.0.name)
+            },
+        ),
+    )
+    .test_client();
+    client.login_as(&find("1").unwrap()).await;
+    calls.store(0, Ordering::SeqCst);
+    assert_eq!(client.get("/both").send().await.text(), "1 ada");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    // Static files load nobody.
+    calls.store(0, Ordering::SeqCst);
+    client.get("/static/nothing.css").send().await;
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Admin {
+    id: i64,
+}
+
+impl UserMixin for Admin {
+    fn get_id(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+#[tokio::test]
+async fn an_app_has_one_login_manager() {
+    let err = Flask::new("two")
+        .configure(|c| c.set("SECRET_KEY", "k"))
+        .extension(manager())
+        .extension(
+            LoginManager::<Admin>::new()
+                .user_loader(|id: String| async move { id.parse().ok().map(|id| Admin { id }) }),
+        )
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("LoginManager<") && err.contains("one"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn another_users_remember_cookie_is_not_renewed_or_kept() {
+    let client = app(manager(), |c| {
+        c.set("REMEMBER_COOKIE_REFRESH_EACH_REQUEST", true);
+    })
+    .test_client();
+    log_in(&client, "1", true).await;
+    let ada_token = client.cookie("remember_token").unwrap();
+    // Bob logs in on the same browser without "remember me": ada's cookie goes.
+    client.post("/logout").send().await;
+    client.set_cookie("remember_token", &ada_token);
+    client.get("/").send().await; // ada is back from her cookie
+    client.session_transaction(|s| s.clear()).await;
+    let resp = client
+        .post("/login")
+        .form(&[("id", "2"), ("force", "true")])
+        .send()
+        .await;
+    assert_eq!(resp.header("location"), Some("/"));
+    assert_eq!(
+        client.cookie("remember_token"),
+        None,
+        "ada's cookie was kept"
+    );
+    assert_eq!(client.get("/").send().await.text(), "hello bob");
+
+    // Refresh renews only the cookie of the user logged in.
+    let client = app(manager(), |c| {
+        c.set("REMEMBER_COOKIE_REFRESH_EACH_REQUEST", true);
+    })
+    .test_client();
+    client.login_as(&find("2").unwrap()).await;
+    client.set_cookie("remember_token", &ada_token);
+    let resp = client.get("/").send().await;
+    assert_eq!(resp.text(), "hello bob");
+    assert!(
+        !resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|v| v.to_str().unwrap().starts_with("remember_token=")),
+        "bob got a remember cookie he did not ask for"
+    );
+}
+
+#[tokio::test]
+async fn remember_cookies_of_deleted_or_disabled_users_log_nobody_in() {
+    let signer = Signer::new("test secret", "flask-login remember-me");
+    let far = 4_000_000_000_u64;
+    for id in ["2", "99"] {
+        let client = client();
+        client.set_cookie("remember_token", &signer.sign(&format!("{id}|{far}")));
+        assert_eq!(
+            client.get("/").send().await.text(),
+            "hello stranger",
+            "{id}"
+        );
+        assert_eq!(client.cookie("remember_token"), None, "{id}: cookie kept");
+    }
+}
+
+#[tokio::test]
+async fn nested_blueprints_use_their_parents_login_view_and_a_guarded_login_view_is_401() {
+    let inner = Blueprint::new("reports")
+        .url_prefix("/reports")
+        .route("/", get(|| async { "reports" }));
+    let admin = Blueprint::new("admin")
+        .url_prefix("/admin")
+        .before_request(flask_login::login_required::<User>())
+        .route("/login", get(|| async { "admin login" }).endpoint("login"))
+        .blueprint(inner);
+    let client = app(
+        manager()
+            .login_view("login_form")
+            .blueprint_login_view("admin", "admin.login"),
+        |_| {},
+    )
+    .blueprint(admin)
+    .test_client();
+    let resp = client.get("/admin/reports/").send().await;
+    assert_eq!(
+        resp.header("location"),
+        Some("/admin/login?next=%2Fadmin%2Freports%2F")
+    );
+    // The login page is behind the guard too: a 401, not a redirect to itself.
+    assert_eq!(client.get("/admin/login").send().await.status(), 401);
+}
+
+#[tokio::test]
+async fn session_protection_false_is_off() {
+    let client = app(manager(), |c| {
+        c.set("SESSION_PROTECTION", false);
+    })
+    .test_client();
+    log_in(&client, "1", false).await;
+    let resp = client
+        .get("/settings")
+        .header("user-agent", "x")
+        .send()
+        .await;
+    assert_eq!(resp.text(), "settings of ada");
+}
+
+#[tokio::test]
+async fn with_use_session_for_next_the_login_forgets_next() {
+    let client = app(manager().login_view("login_form"), |c| {
+        c.set("USE_SESSION_FOR_NEXT", true);
+    })
+    .test_client();
+    client.get("/private").send().await;
+    let resp = client.post("/login").form(&[("id", "1")]).send().await;
+    assert_eq!(resp.header("location"), Some("/private"));
+    client.get("/logout").send().await;
+    let resp = client.post("/login").form(&[("id", "1")]).send().await;
+    assert_eq!(resp.header("location"), Some("/"));
+}
+
+#[tokio::test]
+async fn the_apps_401_handler_renders_unauthorized() {
+    let client = app(manager(), |_| {})
+        .errorhandler(401, || async {
+            (flask::StatusCode::UNAUTHORIZED, "who are you?")
+        })
+        .test_client();
+    let resp = client.get("/private").send().await;
+    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.text(), "who are you?");
 }

@@ -68,3 +68,33 @@ async fn the_async_forms_run_off_the_runtime() {
     assert!(!verify_password(&hash, "wrong").await);
     assert!(verify_password(WERKZEUG[2], "correct horse").await);
 }
+
+/// Many checks at once on a single-threaded runtime: they queue for the hashing threads,
+/// and the runtime stays free meanwhile (a timer task keeps ticking).
+#[tokio::test(flavor = "current_thread")]
+async fn a_burst_of_checks_queues_without_blocking_the_runtime() {
+    let hash = hash_password("correct horse").await.unwrap();
+    let ticks = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = ticks.clone();
+    let ticker = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    let checks: Vec<_> = (0..12)
+        .map(|i| {
+            let hash = hash.clone();
+            tokio::spawn(async move {
+                let password = if i % 2 == 0 { "correct horse" } else { "wrong" };
+                verify_password(&hash, password).await == (i % 2 == 0)
+            })
+        })
+        .collect();
+    for check in checks {
+        assert!(check.await.unwrap());
+    }
+    ticker.abort();
+    // Twelve checks take a good part of a second; the timer ran all along.
+    assert!(ticks.load(std::sync::atomic::Ordering::Relaxed) > 20);
+}

@@ -111,7 +111,7 @@ pub struct Flask {
     pub(crate) config: Config,
     pub(crate) scope: ScopeDef,
     extensions: Vec<Registered>,
-    state: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
+    pub(crate) state: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     layers: Vec<LayerFn>,
     startup: Vec<StartupFn>,
     shutdown: Vec<ShutdownFn>,
@@ -387,6 +387,13 @@ impl Flask {
             .iter()
             .map(|(_, id, any, name)| (*id, (any.clone(), *name)))
             .collect();
+        // Extensions' hooks go where Flask's `ext.init_app(app)`, called right after the app
+        // is made, puts them: their before_request hooks run before the app's own, their
+        // after_request and teardown hooks after the app's (so a cookie an extension sets
+        // is not lost to a hook of the app that builds a new response).
+        let app_before = std::mem::take(&mut self.scope.before);
+        let app_after = std::mem::take(&mut self.scope.after);
+        let app_teardown = std::mem::take(&mut self.scope.teardown);
         for (ext, ..) in &extensions {
             let mut setup = Setup {
                 app: &mut self,
@@ -395,6 +402,9 @@ impl Flask {
             };
             ext.init_app(&mut setup)?;
         }
+        self.scope.before.extend(app_before);
+        self.scope.after.extend(app_after);
+        self.scope.teardown.extend(app_teardown);
         let extension_names = extensions.iter().map(|e| e.0.name()).collect();
 
         let max_age: Option<u64> = self.config.get("SEND_FILE_MAX_AGE_DEFAULT")?;
@@ -427,6 +437,7 @@ impl Flask {
                 .get("PREFERRED_URL_SCHEME")?
                 .unwrap_or_else(|| "http".to_owned()),
         };
+        let proxy_x_for: usize = self.config.get("PROXY_FIX_X_FOR")?.unwrap_or(0);
         let automatic_options = self
             .config
             .get::<bool>("PROVIDE_AUTOMATIC_OPTIONS")?
@@ -503,6 +514,7 @@ impl Flask {
                 extension_names,
                 state: self.state,
                 body_limit,
+                proxy_x_for,
                 commands: flat.commands,
                 sessions,
                 templates: crate::templating::Templates::new(
@@ -713,6 +725,9 @@ pub(crate) struct AppInner {
     pub(crate) extension_names: Vec<&'static str>,
     pub(crate) state: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     pub(crate) body_limit: DefaultBodyLimit,
+    /// `PROXY_FIX_X_FOR`: how many proxies in front set `X-Forwarded-For` (Werkzeug's
+    /// `ProxyFix(x_for=N)`); 0 trusts none.
+    pub(crate) proxy_x_for: usize,
     pub(crate) templates: crate::templating::Templates,
     pub(crate) sessions: Option<Arc<crate::sessions::SessionBackend>>,
     pub(crate) commands: Vec<crate::cli::CustomCommand>,

@@ -164,6 +164,14 @@ impl Setup<'_> {
         &mut self.app.config
     }
 
+    /// A value stored with [`Setup::state`] (by the app or an extension set up earlier).
+    pub fn get_state<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.app
+            .state
+            .get(&TypeId::of::<T>())
+            .and_then(|v| v.downcast_ref::<T>())
+    }
+
     /// Stores a value handlers reach with [`State<T>`](crate::State).
     pub fn state<T: Send + Sync + 'static>(&mut self, value: T) -> &mut Self {
         self.app.insert_state(value);

@@ -35,8 +35,9 @@ pub enum BadSignature {
 }
 
 /// Signs strings with the app's secret so they can be handed to the client and trusted
-/// when they come back (itsdangerous' `Signer` / `TimestampSigner`, which Flask's
-/// extensions use for the same jobs).
+/// when they come back: the job of itsdangerous' `Signer` / `TimestampSigner`, which
+/// Flask's extensions use. The format and key derivation are our own: tokens are not
+/// interchangeable with itsdangerous'.
 ///
 /// The signature is an HMAC-SHA256 under a key derived from `SECRET_KEY` and a `salt` that
 /// names the purpose ("remember-me", "csrf"), so a value signed for one purpose is refused

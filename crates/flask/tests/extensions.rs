@@ -192,3 +192,70 @@ async fn extensions_can_add_error_handlers() {
     assert_eq!(r.status(), 404);
     assert_eq!(r.json::<serde_json::Value>()["error"], "Not Found");
 }
+
+/// Records the order hooks run in, by name.
+struct Order(&'static str, Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Extension for Order {
+    fn name(&self) -> &'static str {
+        "order"
+    }
+    fn init_app(&self, setup: &mut Setup<'_>) -> Result<(), SetupError> {
+        let (name, log) = (self.0, self.1.clone());
+        let before = log.clone();
+        setup.before_request(move || {
+            let log = before.clone();
+            async move { log.lock().unwrap().push(format!("before {name}")) }
+        });
+        let after = log.clone();
+        setup.after_request(move |_ctx: RequestContext, resp: flask::Response| {
+            let log = after.clone();
+            async move {
+                log.lock().unwrap().push(format!("after {name}"));
+                resp
+            }
+        });
+        setup.teardown_request(move |_ctx: RequestContext, _e: Option<flask::Error>| {
+            let log = log.clone();
+            async move { log.lock().unwrap().push(format!("teardown {name}")) }
+        });
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn extension_hooks_wrap_the_apps_own_as_init_app_does_in_flask() {
+    let log: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let (b, a, t) = (log.clone(), log.clone(), log.clone());
+    let client = Flask::new("order")
+        .before_request(move || {
+            let log = b.clone();
+            async move { log.lock().unwrap().push("before app".to_owned()) }
+        })
+        .after_request(move |_ctx: RequestContext, resp: flask::Response| {
+            let log = a.clone();
+            async move {
+                log.lock().unwrap().push("after app".to_owned());
+                resp
+            }
+        })
+        .teardown_request(move |_ctx: RequestContext, _e: Option<flask::Error>| {
+            let log = t.clone();
+            async move { log.lock().unwrap().push("teardown app".to_owned()) }
+        })
+        .extension(Order("ext", log.clone()))
+        .route("/", get(|| async { "ok" }))
+        .test_client();
+    client.get("/").send().await;
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            "before ext",
+            "before app",
+            "after app",
+            "after ext",
+            "teardown app",
+            "teardown ext"
+        ]
+    );
+}

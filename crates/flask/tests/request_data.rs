@@ -299,3 +299,42 @@ async fn flask_style_tuples_through_make_response() {
     );
     assert_eq!(c.get("/bad").send().await.status(), 500);
 }
+
+#[tokio::test]
+async fn remote_addr_is_the_peer_or_what_trusted_proxies_report() {
+    async fn addr(ctx: flask::RequestContext) -> String {
+        ctx.remote_addr().map(|a| a.to_string()).unwrap_or_default()
+    }
+    let direct = Flask::new("addr")
+        .route("/", flask::routing::get(addr))
+        .test_client();
+    assert_eq!(direct.get("/").send().await.text(), "127.0.0.1");
+    let resp = direct
+        .get("/")
+        .remote_addr("10.1.2.3".parse().unwrap())
+        .header("x-forwarded-for", "6.6.6.6")
+        .send()
+        .await;
+    // No proxy is trusted by default: the header is the client's to forge.
+    assert_eq!(resp.text(), "10.1.2.3");
+
+    let behind_one = Flask::new("addr")
+        .configure(|c| c.set("PROXY_FIX_X_FOR", 1))
+        .route("/", flask::routing::get(addr))
+        .test_client();
+    let resp = behind_one
+        .get("/")
+        .header("x-forwarded-for", "6.6.6.6, 203.0.113.7")
+        .send()
+        .await;
+    assert_eq!(resp.text(), "203.0.113.7");
+    // Fewer values than proxies, or garbage: the peer.
+    let resp = behind_one.get("/").send().await;
+    assert_eq!(resp.text(), "127.0.0.1");
+    let resp = behind_one
+        .get("/")
+        .header("x-forwarded-for", "not an address")
+        .send()
+        .await;
+    assert_eq!(resp.text(), "127.0.0.1");
+}

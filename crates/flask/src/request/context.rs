@@ -94,10 +94,7 @@ impl RequestContext {
                 method: parts.method.clone(),
                 uri: parts.uri.clone(),
                 host,
-                remote_addr: parts
-                    .extensions
-                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                    .map(|c| c.0.ip()),
+                remote_addr: remote_addr(parts, app.proxy_x_for),
                 matched,
                 g: Mutex::new(HashMap::new()),
                 g_named: Mutex::new(BTreeMap::new()),
@@ -193,9 +190,11 @@ impl RequestContext {
         self.inner.host.as_ref().and_then(|h| h.to_str().ok())
     }
 
-    /// The address of the client that opened the connection (Werkzeug's
-    /// `request.remote_addr`): behind a proxy, the proxy's. `None` when the app is served
-    /// without one (the test client says `127.0.0.1`).
+    /// The client's address (Werkzeug's `request.remote_addr`): the peer of the connection,
+    /// or, with `PROXY_FIX_X_FOR = N` (N proxies in front of the app, Werkzeug's
+    /// `ProxyFix(x_for=N)`), the address the outermost of them saw in `X-Forwarded-For`.
+    /// `None` when the app is served without a connection address (the test client says
+    /// `127.0.0.1`).
     pub fn remote_addr(&self) -> Option<std::net::IpAddr> {
         self.inner.remote_addr
     }
@@ -262,6 +261,32 @@ impl RequestContext {
             .cloned()
             .or_else(|| CURRENT.try_with(RequestContext::clone).ok())
     }
+}
+
+/// The peer's address, or the one `x_for` trusted proxies put in `X-Forwarded-For` (the
+/// N-th value from the right; the values left of it are the client's to forge).
+fn remote_addr(parts: &Parts, x_for: usize) -> Option<std::net::IpAddr> {
+    if x_for > 0 {
+        let values: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
+        if let Some(ip) = values
+            .len()
+            .checked_sub(x_for)
+            .and_then(|i| values[i].parse().ok())
+        {
+            return Some(ip);
+        }
+    }
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 tokio::task_local! {
