@@ -438,6 +438,7 @@ impl Flask {
                 .unwrap_or_else(|| "http".to_owned()),
         };
         let proxy_x_for: usize = self.config.get("PROXY_FIX_X_FOR")?.unwrap_or(0);
+        let proxy_x_proto: usize = self.config.get("PROXY_FIX_X_PROTO")?.unwrap_or(0);
         let automatic_options = self
             .config
             .get::<bool>("PROVIDE_AUTOMATIC_OPTIONS")?
@@ -515,6 +516,7 @@ impl Flask {
                 state: self.state,
                 body_limit,
                 proxy_x_for,
+                proxy_x_proto,
                 commands: flat.commands,
                 sessions,
                 templates: crate::templating::Templates::new(
@@ -728,6 +730,8 @@ pub(crate) struct AppInner {
     /// `PROXY_FIX_X_FOR`: how many proxies in front set `X-Forwarded-For` (Werkzeug's
     /// `ProxyFix(x_for=N)`); 0 trusts none.
     pub(crate) proxy_x_for: usize,
+    /// `PROXY_FIX_X_PROTO`: how many proxies in front set `X-Forwarded-Proto`.
+    pub(crate) proxy_x_proto: usize,
     pub(crate) templates: crate::templating::Templates,
     pub(crate) sessions: Option<Arc<crate::sessions::SessionBackend>>,
     pub(crate) commands: Vec<crate::cli::CustomCommand>,

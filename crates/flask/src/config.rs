@@ -74,7 +74,7 @@ impl Config {
         let mut c = Config {
             values: BTreeMap::new(),
         };
-        let defaults: [(&str, Value); 29] = [
+        let defaults: [(&str, Value); 30] = [
             ("DEBUG", Value::Bool(false)),
             ("TESTING", Value::Bool(false)),
             ("PROPAGATE_EXCEPTIONS", Value::Null),
@@ -99,6 +99,7 @@ impl Config {
             ),
             ("MAX_FORM_MEMORY_SIZE", Value::from(500_000)),
             ("PROXY_FIX_X_FOR", Value::from(0)),
+            ("PROXY_FIX_X_PROTO", Value::from(0)),
             ("MAX_FORM_PARTS", Value::from(1_000)),
             ("SEND_FILE_MAX_AGE_DEFAULT", Value::Null),
             ("TRAP_BAD_REQUEST_ERRORS", Value::Null),

@@ -46,6 +46,7 @@ struct Inner {
     uri: Uri,
     host: Option<HeaderValue>,
     remote_addr: Option<std::net::IpAddr>,
+    secure: bool,
     matched: Option<Matched>,
     pub(super) g: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
     /// Values set on `g` by name, which templates see as `g.name`.
@@ -95,6 +96,9 @@ impl RequestContext {
                 uri: parts.uri.clone(),
                 host,
                 remote_addr: remote_addr(parts, app.proxy_x_for),
+                secure: parts.uri.scheme_str() == Some("https")
+                    || forwarded(parts, "x-forwarded-proto", app.proxy_x_proto)
+                        .is_some_and(|p| p.eq_ignore_ascii_case("https")),
                 matched,
                 g: Mutex::new(HashMap::new()),
                 g_named: Mutex::new(BTreeMap::new()),
@@ -199,6 +203,13 @@ impl RequestContext {
         self.inner.remote_addr
     }
 
+    /// Whether the client reached the app over HTTPS (Werkzeug's `request.is_secure`): the
+    /// URL says so, or, with `PROXY_FIX_X_PROTO = N`, the `X-Forwarded-Proto` the N trusted
+    /// proxies set does (the app itself serves plain HTTP behind a TLS proxy).
+    pub fn is_secure(&self) -> bool {
+        self.inner.secure
+    }
+
     /// The matched rule as written (`/post/<int:post_id>`); `None` when nothing matched.
     pub fn url_rule(&self) -> Option<&str> {
         let m = self.inner.matched.as_ref()?;
@@ -263,25 +274,28 @@ impl RequestContext {
     }
 }
 
-/// The peer's address, or the one `x_for` trusted proxies put in `X-Forwarded-For` (the
-/// N-th value from the right; the values left of it are the client's to forge).
+/// The value of a header `trusted` proxies append to (`X-Forwarded-For`,
+/// `X-Forwarded-Proto`): the `trusted`-th from the right; values left of it are the
+/// client's to forge. `None` with no trusted proxy or too few values.
+fn forwarded<'a>(parts: &'a Parts, name: &str, trusted: usize) -> Option<&'a str> {
+    if trusted == 0 {
+        return None;
+    }
+    let values: Vec<&str> = parts
+        .headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    values.len().checked_sub(trusted).map(|i| values[i])
+}
+
+/// The peer's address, or the one `x_for` trusted proxies put in `X-Forwarded-For`.
 fn remote_addr(parts: &Parts, x_for: usize) -> Option<std::net::IpAddr> {
-    if x_for > 0 {
-        let values: Vec<&str> = parts
-            .headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .collect();
-        if let Some(ip) = values
-            .len()
-            .checked_sub(x_for)
-            .and_then(|i| values[i].parse().ok())
-        {
-            return Some(ip);
-        }
+    if let Some(ip) = forwarded(parts, "x-forwarded-for", x_for).and_then(|v| v.parse().ok()) {
+        return Some(ip);
     }
     parts
         .extensions

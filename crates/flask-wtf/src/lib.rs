@@ -1,0 +1,35 @@
+//! Flask-WTF for flask-rs. Built so far: CSRF protection ([`CsrfProtect`]), with
+//! Flask-WTF's config keys, token format and messages. Typed forms, rendering and file
+//! uploads come next.
+//!
+//! ```
+//! use flask::{Flask, Html, render_template_string, routing::get};
+//! use flask_wtf::CsrfProtect;
+//!
+//! async fn form() -> Result<Html<String>, flask::Error> {
+//!     render_template_string(
+//!         r#"<form method="post"><input type="hidden" name="csrf_token" value="{{ csrf_token() }}"></form>"#,
+//!         flask::context! {},
+//!     )
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let client = Flask::new("demo")
+//!     .configure(|c| c.set("SECRET_KEY", "dev"))
+//!     .extension(CsrfProtect::new())
+//!     .route("/", get(form).post(|| async { "saved" }))
+//!     .test_client();
+//! let page = client.get("/").send().await.text();
+//! let token = page.split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+//! let resp = client.post("/").form(&[("csrf_token", token.as_str())]).send().await;
+//! assert_eq!(resp.text(), "saved");
+//! // AJAX sends it in a header.
+//! let resp = client.post("/").header("X-CSRFToken", &token).send().await;
+//! assert_eq!(resp.text(), "saved");
+//! assert_eq!(client.post("/").send().await.status(), 400);
+//! # }
+//! ```
+
+mod csrf;
+
+pub use csrf::{CsrfError, CsrfHook, CsrfProtect, generate_csrf, validate_csrf};
