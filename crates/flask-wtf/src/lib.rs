@@ -31,5 +31,12 @@
 //! ```
 
 mod csrf;
+mod forms;
 
 pub use csrf::{CsrfError, CsrfHook, CsrfProtect, generate_csrf, validate_csrf};
+/// `#[derive(Form)]`: the [`Form`] trait for a struct, from `#[form(...)]` attributes on
+/// its fields (kind, label, validators, choices, default, description, `render_kw`).
+pub use flask_wtf_macros::Form;
+pub use forms::{
+    CustomCheck, FieldKind, FieldRef, FieldSpec, FlaskForm, Form, FormErrors, FormSchema, Validator,
+};

@@ -15,8 +15,12 @@ use flask::{BeforeRequestHook, Extension, RequestContext, Setup, SetupError};
 use http::header;
 use http::request::Parts;
 
-use token::CsrfSettings;
+pub(crate) use token::CsrfSettings;
 pub use token::{CsrfError, generate_csrf, validate_csrf};
+
+/// In `g` once `CsrfProtect` checked the request: forms need not check it again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CsrfValid;
 
 /// Flask-WTF's `CSRFProtect`: every request with an unsafe method (`WTF_CSRF_METHODS`: POST,
 /// PUT, PATCH, DELETE) must carry the token [`generate_csrf`] made for its session, in the
@@ -166,7 +170,10 @@ impl BeforeRequestHook<CsrfHook> for Protect {
                 return None;
             }
             match protect(&ctx, &settings, parts) {
-                Ok(()) => None,
+                Ok(()) => {
+                    ctx.g().insert(CsrfValid);
+                    None
+                }
                 Err(e) => {
                     tracing::info!("CSRF check failed for {} {}: {e}", parts.method, parts.uri);
                     Some(e.into_http_error().into_response())

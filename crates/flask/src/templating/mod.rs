@@ -94,6 +94,15 @@ fn jinja_formatter(
     let io = |e: std::fmt::Error| {
         minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
     };
+    // MarkupSafe's `__html__` protocol: an object that renders itself as HTML (a form
+    // field, say) is written as it says, unescaped.
+    if value.as_object().is_some() {
+        match value.call_method(state, "__html__", &[]) {
+            Ok(html) => return out.write_str(&html.to_string()).map_err(io),
+            Err(e) if e.kind() == minijinja::ErrorKind::UnknownMethod => {}
+            Err(e) => return Err(e),
+        }
+    }
     match value.kind() {
         ValueKind::Bool => out
             .write_str(if value.is_true() { "True" } else { "False" })

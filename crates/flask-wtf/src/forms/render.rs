@@ -1,0 +1,605 @@
+//! Forms in templates: `{{ form.email.label }}`, `{{ form.email(class_="x") }}`,
+//! `{{ form.hidden_tag() }}`, `{{ form.email.errors }}`, `{{ form.errors }}`: WTForms'
+//! widgets and their HTML, attributes sorted as WTForms writes them.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use flask::minijinja::value::{Enumerator, Kwargs, Object, ObjectRepr, Value};
+use flask::minijinja::{Error, ErrorKind, State};
+use serde_json::Value as Json;
+
+use super::process::FieldState;
+use super::schema::{FieldKind, FieldSpec, Validator};
+
+/// HTML-escapes `s` for text and attribute values.
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&#34;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An attribute value: text, or a flag (`required`) that is there or not.
+#[derive(Debug, Clone)]
+pub(crate) enum Attr {
+    Text(String),
+    Flag(bool),
+}
+
+/// WTForms' `html_params`: sorted by name, `class_` as `class`, `data_x` as `data-x`.
+pub(crate) fn html_params(attrs: &BTreeMap<String, Attr>) -> String {
+    let mut out = String::new();
+    for (key, value) in attrs {
+        let mut key = key.trim_end_matches('_').to_owned();
+        if key.starts_with("data_") || key.starts_with("aria_") {
+            key = key.replace('_', "-");
+        }
+        match value {
+            Attr::Flag(false) => continue,
+            Attr::Flag(true) => {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(&key);
+            }
+            Attr::Text(v) => {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                let _ = write!(out, "{key}=\"{}\"", escape(v));
+            }
+        }
+    }
+    out
+}
+
+fn value_text(v: &Json) -> String {
+    match v {
+        Json::Null => String::new(),
+        Json::String(s) => s.clone(),
+        Json::Bool(b) => if *b { "True" } else { "False" }.to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// The attributes the validators imply (WTForms' field flags), for widgets that take them.
+fn flags(spec: &FieldSpec) -> Vec<(&'static str, Attr)> {
+    let mut out = Vec::new();
+    for v in &spec.validators {
+        match v {
+            Validator::DataRequired(_) | Validator::InputRequired(_) => {
+                out.push(("required", Attr::Flag(true)));
+            }
+            Validator::Length { min, max, .. } => {
+                if let Some(min) = min {
+                    out.push(("minlength", Attr::Text(min.to_string())));
+                }
+                if let Some(max) = max {
+                    out.push(("maxlength", Attr::Text(max.to_string())));
+                }
+            }
+            Validator::NumberRange { min, max, .. } => {
+                let n = |n: f64| {
+                    if n.fract() == 0.0 {
+                        format!("{}", n as i64)
+                    } else {
+                        n.to_string()
+                    }
+                };
+                if let Some(min) = min {
+                    out.push(("min", Attr::Text(n(*min))));
+                }
+                if let Some(max) = max {
+                    out.push(("max", Attr::Text(n(*max))));
+                }
+            }
+            Validator::Regexp { source, .. } => out.push(("pattern", Attr::Text(source.clone()))),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Which flags a widget renders (WTForms' `validation_attrs`).
+fn validation_attrs(kind: FieldKind) -> &'static [&'static str] {
+    match kind {
+        FieldKind::String
+        | FieldKind::Password
+        | FieldKind::Email
+        | FieldKind::Url
+        | FieldKind::Search
+        | FieldKind::Tel => &[
+            "required",
+            "disabled",
+            "readonly",
+            "maxlength",
+            "minlength",
+            "pattern",
+        ],
+        FieldKind::TextArea => &["required", "disabled", "readonly", "maxlength", "minlength"],
+        FieldKind::Integer
+        | FieldKind::Decimal
+        | FieldKind::Float
+        | FieldKind::Date
+        | FieldKind::DateTimeLocal
+        | FieldKind::Time => &["required", "disabled", "readonly", "max", "min", "step"],
+        FieldKind::Hidden => &["disabled"],
+        _ => &["required", "disabled"],
+    }
+}
+
+/// One field as templates see it.
+#[derive(Debug)]
+pub(crate) struct FieldView {
+    pub(crate) spec: FieldSpec,
+    pub(crate) state: FieldState,
+    /// The id prefix of nested forms (none yet).
+    pub(crate) id: String,
+}
+
+impl FieldView {
+    /// WTForms' `_value()`: what the widget shows.
+    fn shown_value(&self) -> String {
+        if let Some(first) = self.state.raw.as_ref().and_then(|r| r.first()) {
+            return first.clone();
+        }
+        match (&self.state.data, self.spec.kind) {
+            (Json::String(s), FieldKind::DateTimeLocal) => s.get(..16).unwrap_or(s).to_owned(),
+            (Json::String(s), FieldKind::Time) => s.get(..5).unwrap_or(s).to_owned(),
+            (data, _) => value_text(data),
+        }
+    }
+
+    fn is_selected(&self, value: &str) -> bool {
+        match &self.state.data {
+            Json::Array(values) => values.iter().any(|v| value_text(v) == value),
+            data => value_text(data) == value,
+        }
+    }
+
+    /// The widget, with `extra` attributes over `render_kw` and the defaults.
+    pub(crate) fn widget(&self, extra: &BTreeMap<String, Attr>) -> String {
+        let spec = &self.spec;
+        let mut attrs: BTreeMap<String, Attr> = BTreeMap::new();
+        attrs.insert("id".into(), Attr::Text(self.id.clone()));
+        for (k, v) in flags(spec) {
+            if validation_attrs(spec.kind).contains(&k) {
+                attrs.insert(k.into(), v);
+            }
+        }
+        for (k, v) in &spec.render_kw {
+            attrs.insert(k.clone(), Attr::Text(v.clone()));
+        }
+        for (k, v) in extra {
+            attrs.insert(k.clone(), v.clone());
+        }
+        let name = spec.name;
+        match spec.kind {
+            FieldKind::TextArea => {
+                attrs.insert("name".into(), Attr::Text(name.into()));
+                format!(
+                    "<textarea {}>\r\n{}</textarea>",
+                    html_params(&attrs),
+                    escape(&self.shown_value())
+                )
+            }
+            FieldKind::Select | FieldKind::SelectMultiple => {
+                attrs.insert("name".into(), Attr::Text(name.into()));
+                if spec.kind == FieldKind::SelectMultiple {
+                    attrs.insert("multiple".into(), Attr::Flag(true));
+                }
+                let mut html = format!("<select {}>", html_params(&attrs));
+                for (value, label) in self.state.choices(spec) {
+                    let mut o = BTreeMap::new();
+                    o.insert("value".to_owned(), Attr::Text(value.clone()));
+                    if self.is_selected(value) {
+                        o.insert("selected".to_owned(), Attr::Flag(true));
+                    }
+                    let _ = write!(
+                        html,
+                        "<option {}>{}</option>",
+                        html_params(&o),
+                        escape(label)
+                    );
+                }
+                html.push_str("</select>");
+                html
+            }
+            FieldKind::Radio => {
+                let mut ul = BTreeMap::new();
+                ul.insert("id".to_owned(), Attr::Text(self.id.clone()));
+                for (k, v) in extra {
+                    ul.insert(k.clone(), v.clone());
+                }
+                let mut html = format!("<ul {}>", html_params(&ul));
+                for (i, (value, label)) in self.state.choices(spec).iter().enumerate() {
+                    let _ = write!(html, "<li>{}</li>", self.radio_option(i, value, label));
+                }
+                html.push_str("</ul>");
+                html
+            }
+            kind => {
+                attrs.insert("name".into(), Attr::Text(name.into()));
+                attrs
+                    .entry("type".into())
+                    .or_insert_with(|| Attr::Text(kind.input_type().into()));
+                match kind {
+                    FieldKind::Boolean => {
+                        let value = self
+                            .state
+                            .raw
+                            .as_ref()
+                            .and_then(|r| r.first())
+                            .filter(|v| !v.is_empty())
+                            .cloned()
+                            .unwrap_or_else(|| "y".to_owned());
+                        attrs.entry("value".into()).or_insert(Attr::Text(value));
+                        if self.state.data == Json::Bool(true) {
+                            attrs.entry("checked".into()).or_insert(Attr::Flag(true));
+                        }
+                    }
+                    FieldKind::Submit => {
+                        attrs
+                            .entry("value".into())
+                            .or_insert_with(|| Attr::Text(spec.label.clone()));
+                    }
+                    FieldKind::Password => {
+                        attrs
+                            .entry("value".into())
+                            .or_insert_with(|| Attr::Text(String::new()));
+                    }
+                    FieldKind::Decimal | FieldKind::Float => {
+                        attrs
+                            .entry("step".into())
+                            .or_insert_with(|| Attr::Text("any".into()));
+                        attrs
+                            .entry("value".into())
+                            .or_insert_with(|| Attr::Text(self.shown_value()));
+                    }
+                    _ => {
+                        attrs
+                            .entry("value".into())
+                            .or_insert_with(|| Attr::Text(self.shown_value()));
+                    }
+                }
+                format!("<input {}>", html_params(&attrs))
+            }
+        }
+    }
+
+    fn radio_option(&self, i: usize, value: &str, label: &str) -> String {
+        let id = format!("{}-{i}", self.id);
+        let mut attrs = BTreeMap::new();
+        attrs.insert("id".to_owned(), Attr::Text(id.clone()));
+        attrs.insert("name".to_owned(), Attr::Text(self.spec.name.into()));
+        attrs.insert("type".to_owned(), Attr::Text("radio".into()));
+        attrs.insert("value".to_owned(), Attr::Text(value.into()));
+        if self.is_selected(value) {
+            attrs.insert("checked".to_owned(), Attr::Flag(true));
+        }
+        if self
+            .spec
+            .validators
+            .iter()
+            .any(|v| matches!(v, Validator::DataRequired(_) | Validator::InputRequired(_)))
+        {
+            attrs.insert("required".to_owned(), Attr::Flag(true));
+        }
+        format!(
+            "<input {}> <label for=\"{}\">{}</label>",
+            html_params(&attrs),
+            escape(&id),
+            escape(label)
+        )
+    }
+
+    fn label_html(&self, extra: &BTreeMap<String, Attr>, text: Option<&str>) -> String {
+        let mut attrs = BTreeMap::new();
+        attrs.insert("for".to_owned(), Attr::Text(self.id.clone()));
+        for (k, v) in extra {
+            let k = if k == "for_" {
+                "for".to_owned()
+            } else {
+                k.clone()
+            };
+            attrs.insert(k, v.clone());
+        }
+        format!(
+            "<label {}>{}</label>",
+            html_params(&attrs),
+            escape(text.unwrap_or(&self.spec.label))
+        )
+    }
+
+    fn type_name(&self) -> &'static str {
+        match self.spec.kind {
+            FieldKind::String => "StringField",
+            FieldKind::TextArea => "TextAreaField",
+            FieldKind::Password => "PasswordField",
+            FieldKind::Hidden => "HiddenField",
+            FieldKind::Email => "EmailField",
+            FieldKind::Url => "URLField",
+            FieldKind::Search => "SearchField",
+            FieldKind::Tel => "TelField",
+            FieldKind::Integer => "IntegerField",
+            FieldKind::Decimal => "DecimalField",
+            FieldKind::Float => "FloatField",
+            FieldKind::Boolean => "BooleanField",
+            FieldKind::Select => "SelectField",
+            FieldKind::SelectMultiple => "SelectMultipleField",
+            FieldKind::Radio => "RadioField",
+            FieldKind::Date => "DateField",
+            FieldKind::DateTimeLocal => "DateTimeLocalField",
+            FieldKind::Time => "TimeField",
+            FieldKind::Submit => "SubmitField",
+        }
+    }
+}
+
+/// Keyword arguments of a template call as attributes.
+fn kwargs_attrs(args: &[Value]) -> Result<BTreeMap<String, Attr>, Error> {
+    let mut out = BTreeMap::new();
+    let Some(last) = args.last() else {
+        return Ok(out);
+    };
+    let kwargs = Kwargs::try_from(last.clone()).map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            "a form field takes keyword arguments only: form.email(class_=\"x\")",
+        )
+    })?;
+    for key in kwargs.args() {
+        let v: Value = kwargs.get(key)?;
+        let attr = match v.as_str() {
+            Some(s) => Attr::Text(s.to_owned()),
+            None if v.kind() == flask::minijinja::value::ValueKind::Bool => Attr::Flag(v.is_true()),
+            None if v.is_none() || v.is_undefined() => Attr::Flag(false),
+            None => Attr::Text(v.to_string()),
+        };
+        out.insert(key.to_owned(), attr);
+    }
+    Ok(out)
+}
+
+fn html(s: String) -> Value {
+    Value::from_safe_string(s)
+}
+
+impl Object for FieldView {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        Some(match key.as_str()? {
+            "name" | "short_name" => Value::from(self.spec.name),
+            "id" => Value::from(self.id.clone()),
+            "label" => Value::from_object(LabelView(self.clone())),
+            "errors" => Value::from(self.state.errors.clone()),
+            "data" => Value::from_serialize(&self.state.data),
+            "raw_data" => Value::from_serialize(&self.state.raw),
+            "description" => Value::from(self.spec.description.clone()),
+            "type" => Value::from(self.type_name()),
+            "choices" => Value::from_serialize(self.state.choices(&self.spec)),
+            "flags" => {
+                let map: BTreeMap<&str, Value> = flags(&self.spec)
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let v = match v {
+                            Attr::Flag(b) => Value::from(b),
+                            Attr::Text(t) => Value::from(t),
+                        };
+                        (k, v)
+                    })
+                    .collect();
+                Value::from_serialize(map)
+            }
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        if self.spec.kind != FieldKind::Radio {
+            return Enumerator::NonEnumerable;
+        }
+        let options: Vec<Value> = self
+            .state
+            .choices(&self.spec)
+            .iter()
+            .enumerate()
+            .map(|(i, (value, label))| {
+                Value::from_object(RadioOption {
+                    field: self.clone(),
+                    index: i,
+                    value: value.clone(),
+                    label: label.clone(),
+                })
+            })
+            .collect();
+        Enumerator::Values(options)
+    }
+
+    fn call(self: &Arc<Self>, _state: &State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        Ok(html(self.widget(&kwargs_attrs(args)?)))
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        match method {
+            "__html__" | "__call__" => Ok(html(self.widget(&kwargs_attrs(args)?))),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}
+
+/// `form.field.label`.
+#[derive(Debug)]
+struct LabelView(Arc<FieldView>);
+
+impl Object for LabelView {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "text" => Some(Value::from(self.0.spec.label.clone())),
+            "field_id" => Some(Value::from(self.0.id.clone())),
+            _ => None,
+        }
+    }
+
+    fn call(self: &Arc<Self>, _state: &State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        // `label("Other text", class_="x")` or `label(class_="x")`.
+        let text = args.first().and_then(Value::as_str).map(str::to_owned);
+        let rest = if text.is_some() { &args[1..] } else { args };
+        Ok(html(
+            self.0.label_html(&kwargs_attrs(rest)?, text.as_deref()),
+        ))
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        state: &State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        match method {
+            "__html__" => self.call(state, args),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}
+
+/// One option of a radio field, when templates loop over it.
+#[derive(Debug)]
+struct RadioOption {
+    field: Arc<FieldView>,
+    index: usize,
+    value: String,
+    label: String,
+}
+
+impl Object for RadioOption {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let id = format!("{}-{}", self.field.id, self.index);
+        Some(match key.as_str()? {
+            "id" => Value::from(id),
+            "data" => Value::from(self.value.clone()),
+            "checked" => Value::from(self.field.is_selected(&self.value)),
+            "label" => html(format!(
+                "<label for=\"{}\">{}</label>",
+                escape(&id),
+                escape(&self.label)
+            )),
+            _ => return None,
+        })
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &State<'_, '_>,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
+        match method {
+            "__html__" => {
+                let full = self
+                    .field
+                    .radio_option(self.index, &self.value, &self.label);
+                // The input alone; its label is `option.label`.
+                Ok(html(full.split(" <label").next().unwrap_or("").to_owned()))
+            }
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+
+    fn call(self: &Arc<Self>, state: &State<'_, '_>, _args: &[Value]) -> Result<Value, Error> {
+        self.call_method(state, "__html__", &[])
+    }
+}
+
+/// The whole form as templates see it.
+#[derive(Debug)]
+pub(crate) struct FormView {
+    pub(crate) fields: Vec<Arc<FieldView>>,
+    pub(crate) csrf: Option<Arc<FieldView>>,
+    pub(crate) errors: BTreeMap<String, Vec<String>>,
+    pub(crate) form_errors: Vec<String>,
+}
+
+impl FormView {
+    fn hidden_tag(&self) -> String {
+        self.csrf
+            .iter()
+            .chain(
+                self.fields
+                    .iter()
+                    .filter(|f| f.spec.kind == FieldKind::Hidden),
+            )
+            .map(|f| f.widget(&BTreeMap::new()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+impl Object for FormView {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key.as_str()?;
+        match key {
+            "errors" => return Some(Value::from_serialize(&self.errors)),
+            "form_errors" => return Some(Value::from(self.form_errors.clone())),
+            "csrf_token" => return self.csrf.clone().map(Value::from_dyn_object),
+            _ => {}
+        }
+        self.fields
+            .iter()
+            .find(|f| f.spec.name == key)
+            .map(|f| Value::from_dyn_object(f.clone()))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        // `{% for field in form %}`: the fields in order, the CSRF field first.
+        let all: Vec<Value> = self
+            .csrf
+            .iter()
+            .chain(self.fields.iter())
+            .map(|f| Value::from_dyn_object(f.clone()))
+            .collect();
+        Enumerator::Values(all)
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &State<'_, '_>,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
+        match method {
+            "hidden_tag" => Ok(html(self.hidden_tag())),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}
