@@ -19,7 +19,8 @@ const FIELD_KEYS: &str = "label = \"...\", kind = \"...\", validate(...), choice
 /// The validators `validate(...)` knows.
 const VALIDATORS: &str = "data_required, input_required, optional, length(min = N, max = N), \
     number_range(min = X, max = X), equal_to = \"field\", email, url, regexp = \"pattern\", \
-    any_of = [...], none_of = [...], uuid, ip_address, custom = path";
+    any_of = [...], none_of = [...], uuid, ip_address, file_required, file_allowed = [...], \
+    file_size(max = N, min = N), custom = path";
 
 /// What the struct's `#[form(...)]` says.
 pub(crate) struct StructAttrs {
@@ -323,16 +324,87 @@ fn validator(meta: &ParseNestedMeta<'_>, out: &mut FieldAttrs) -> syn::Result<()
         )));
     };
     let tokens = match name.as_str() {
-        "data_required" | "input_required" | "email" | "url" | "uuid" => {
+        "data_required" | "input_required" | "email" | "url" | "uuid" | "file_required" => {
             let message = message_tokens(message_only(meta, &name)?.as_ref());
             let variant = match name.as_str() {
                 "data_required" => quote!(DataRequired),
                 "input_required" => quote!(InputRequired),
                 "email" => quote!(Email),
                 "url" => quote!(Url),
+                "file_required" => quote!(FileRequired),
                 _ => quote!(Uuid),
             };
             quote!(#v::#variant(#message))
+        }
+        "file_allowed" => {
+            let (values, message) = match shape(meta) {
+                Shape::Value => (string_list(meta.value()?)?, None),
+                Shape::List => {
+                    let (mut values, mut message) = (None, None);
+                    nested(meta, |m| match key_ident(&m).as_deref() {
+                        Some("extensions") => set_once(&mut values, string_list(m.value()?)?, &m),
+                        Some("message") => set_once(&mut message, m.value()?.parse()?, &m),
+                        _ => Err(unknown_setting(
+                            &m,
+                            "file_allowed",
+                            "extensions = [\"png\", ...], message = \"...\"",
+                        )),
+                    })?;
+                    let Some(values) = values else {
+                        return Err(meta.error("`file_allowed` needs extensions = [\"png\", ...]"));
+                    };
+                    (values, message)
+                }
+                Shape::Bare => {
+                    return Err(meta.error(
+                        "`file_allowed` needs extensions: write file_allowed = [\"png\", ...]",
+                    ));
+                }
+            };
+            let (values, span) = values;
+            if values.is_empty() {
+                return Err(Error::new(
+                    span,
+                    "`file_allowed` needs at least one extension",
+                ));
+            }
+            let message = message_tokens(message.as_ref());
+            quote!(#v::FileAllowed {
+                extensions: ::std::vec![#(::std::string::String::from(#values)),*],
+                message: #message
+            })
+        }
+        "file_size" => {
+            if !matches!(shape(meta), Shape::List) {
+                return Err(
+                    meta.error("`file_size` needs bounds: write file_size(max = N, min = N)")
+                );
+            }
+            let (mut max, mut min, mut message): (Option<LitInt>, Option<LitInt>, Option<LitStr>) =
+                (None, None, None);
+            nested(meta, |m| match key_ident(&m).as_deref() {
+                Some("max") => set_once(&mut max, m.value()?.parse()?, &m),
+                Some("min") => set_once(&mut min, m.value()?.parse()?, &m),
+                Some("message") => set_once(&mut message, m.value()?.parse()?, &m),
+                _ => Err(unknown_setting(
+                    &m,
+                    "file_size",
+                    "max = N, min = N, message = \"...\"",
+                )),
+            })?;
+            let Some(max) = max else {
+                return Err(meta.error("`file_size` needs max = N (bytes)"));
+            };
+            let max: u64 = max.base10_parse()?;
+            let min: u64 = match min {
+                Some(min) => min.base10_parse()?,
+                None => 0,
+            };
+            if min > max {
+                return Err(meta.error("`file_size` has max below min"));
+            }
+            let message = message_tokens(message.as_ref());
+            quote!(#v::FileSize { max: #max, min: #min, message: #message })
         }
         "optional" => {
             no_value(meta, "`optional` takes no settings: write `optional`")?;

@@ -26,12 +26,14 @@ const KINDS: &[(&str, &str)] = &[
     ("datetime_local", "DateTimeLocal"),
     ("time", "Time"),
     ("submit", "Submit"),
+    ("file", "File"),
+    ("multiple_files", "MultipleFiles"),
 ];
 
 /// The names listed in error messages (`FieldKind::NAMES`).
 pub(crate) const NAMES: &str = "string, textarea, password, hidden, email, url, search, tel, \
     integer, decimal, float, boolean, select, select_multiple, radio, date, datetime_local, \
-    time, submit";
+    time, submit, file, multiple_files";
 
 /// The `FieldKind` variant named `name` in `kind = "..."`.
 pub(crate) fn from_name(name: &str) -> Option<&'static str> {
@@ -77,6 +79,14 @@ fn infer_plain(ty: &Type) -> Option<&'static str> {
         "NaiveDate" if arg.is_none() => "Date",
         "NaiveDateTime" if arg.is_none() => "DateTimeLocal",
         "NaiveTime" if arg.is_none() => "Time",
+        "FileStorage" if arg.is_none() => "File",
+        "Vec"
+            if arg
+                .and_then(last_segment)
+                .is_some_and(|(n, a)| n == "FileStorage" && a.is_none()) =>
+        {
+            "MultipleFiles"
+        }
         "Vec"
             if arg
                 .and_then(last_segment)

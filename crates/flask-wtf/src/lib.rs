@@ -38,5 +38,6 @@ pub use csrf::{CsrfError, CsrfHook, CsrfProtect, generate_csrf, validate_csrf};
 /// its fields (kind, label, validators, choices, default, description, `render_kw`).
 pub use flask_wtf_macros::Form;
 pub use forms::{
-    CustomCheck, FieldKind, FieldRef, FieldSpec, FlaskForm, Form, FormErrors, FormSchema, Validator,
+    CustomCheck, FieldKind, FieldRef, FieldSpec, FileStorage, FlaskForm, Form, FormErrors,
+    FormSchema, Validator, secure_filename,
 };

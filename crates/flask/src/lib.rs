@@ -63,7 +63,7 @@ pub use sessions::SqlStore;
 pub use sessions::{Flash, Session, generate_secret_key};
 pub use static_files::{SendFileOptions, send_file, send_from_directory};
 pub use templating::{TemplateError, render_template, render_template_string};
-pub use testing::{TestClient, TestRequest, TestResponse};
+pub use testing::{MultipartForm, TestClient, TestRequest, TestResponse};
 
 #[doc(no_inline)]
 pub use axum::response::{Html, IntoResponse, Response};

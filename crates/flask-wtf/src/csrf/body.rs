@@ -6,7 +6,10 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+
+use bytes::Bytes;
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -45,15 +48,143 @@ pub(crate) struct TokenFromBodyService {
     config: TokenFromBody,
 }
 
-fn is_urlencoded(req: &Request) -> bool {
+fn content_type_is(req: &Request, wanted: &str) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|v| {
-            v.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        })
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(wanted))
+}
+
+/// How much of a multipart body is read looking for the token before giving up: the
+/// token field comes first in forms rendered with `hidden_tag()`.
+const MULTIPART_PREFIX: usize = 1024 * 1024;
+
+/// A body whose frames are also kept, for replaying what was read (see [`Replay`]).
+struct Recorder {
+    inner: Arc<Mutex<Option<Body>>>,
+    seen: Arc<Mutex<(Vec<Bytes>, usize)>>,
+    burst: usize,
+}
+
+impl http_body::Body for Recorder {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        // A few chunks at a time (multer reads ahead while data is ready), and nothing
+        // past the prefix: the rest stays in the body for the view.
+        if self.burst >= 16 {
+            self.burst = 0;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        if lock(&self.seen).1 > MULTIPART_PREFIX {
+            // The end, as far as the search goes; the rest stays for the view.
+            return Poll::Ready(None);
+        }
+        let mut inner = lock(&self.inner);
+        let Some(body) = inner.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let polled = Pin::new(body).poll_frame(cx);
+        drop(inner);
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            let mut seen = lock(&self.seen);
+            seen.1 += data.len();
+            seen.0.push(data.clone());
+            drop(seen);
+            self.burst += 1;
+        }
+        if polled.is_pending() {
+            self.burst = 0;
+        }
+        polled
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// What was read, then the rest of the body: the request's body as sent.
+struct Replay {
+    read: std::collections::VecDeque<Bytes>,
+    rest: Option<Body>,
+}
+
+impl http_body::Body for Replay {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        if let Some(chunk) = self.read.pop_front() {
+            return Poll::Ready(Some(Ok(http_body::Frame::data(chunk))));
+        }
+        match self.rest.as_mut() {
+            Some(body) => Pin::new(body).poll_frame(cx),
+            None => Poll::Ready(None),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.read.is_empty()
+            && self
+                .rest
+                .as_ref()
+                .is_none_or(http_body::Body::is_end_stream)
+    }
+}
+
+/// The token field at the start of a multipart body; the body comes back whole.
+async fn token_from_multipart(req: Request, field: &str) -> (Request, Option<String>) {
+    let (parts, body) = req.into_parts();
+    let inner = Arc::new(Mutex::new(Some(body)));
+    let seen = Arc::new(Mutex::new((Vec::new(), 0usize)));
+    let boundary = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| multer::parse_boundary(v).ok());
+    let mut token = None;
+    if let Some(boundary) = boundary {
+        let recorder = Recorder {
+            inner: inner.clone(),
+            seen: seen.clone(),
+            burst: 0,
+        };
+        let stream = http_body_util::BodyExt::into_data_stream(recorder);
+        let mut multipart = multer::Multipart::new(stream, boundary);
+        while let Ok(Some(f)) = multipart.next_field().await {
+            // Files are not read here; the token comes before them.
+            if f.file_name().is_some() {
+                break;
+            }
+            let name = f.name().unwrap_or("").to_owned();
+            let Ok(value) = f.text().await else { break };
+            if !value.is_empty() && (name == field || name.ends_with(field)) {
+                token = Some(value);
+                if name == field {
+                    break;
+                }
+            }
+        }
+    }
+    let read = std::mem::take(&mut lock(&seen).0);
+    let rest = lock(&inner).take();
+    let body = Body::new(Replay {
+        read: read.into(),
+        rest,
+    });
+    (Request::from_parts(parts, body), token)
 }
 
 /// The token field of an urlencoded body: `csrf_token`, else a field whose name ends with it
@@ -85,7 +216,18 @@ impl tower::Service<Request> for TokenFromBodyService {
 
     fn call(&mut self, req: Request) -> Self::Future {
         let mut inner = self.inner.clone();
-        if !self.config.methods.contains(req.method()) || !is_urlencoded(&req) {
+        if !self.config.methods.contains(req.method()) {
+            return Box::pin(async move { inner.call(req).await });
+        }
+        if content_type_is(&req, "multipart/form-data") {
+            let field = self.config.field_name.clone();
+            return Box::pin(async move {
+                let (mut req, token) = token_from_multipart(req, &field).await;
+                req.extensions_mut().insert(BodyToken(token));
+                inner.call(req).await
+            });
+        }
+        if !content_type_is(&req, "application/x-www-form-urlencoded") {
             return Box::pin(async move { inner.call(req).await });
         }
         let field = self.config.field_name.clone();

@@ -5,6 +5,7 @@
 mod process;
 mod render;
 mod schema;
+mod uploads;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use http_body_util::{BodyExt, Limited};
 use serde_json::Value;
 
 pub use schema::{CustomCheck, FieldKind, FieldSpec, Form, FormSchema, Validator};
+pub use uploads::{FileStorage, secure_filename};
 
 use process::FieldState;
 use render::{FieldView, FormView};
@@ -150,11 +152,15 @@ impl<T: Form> std::fmt::Debug for FlaskForm<T> {
     }
 }
 
-/// The values of a body by name, in order.
-type FormData = BTreeMap<String, Vec<String>>;
+/// What a body sent: text values and files, by name, in order.
+#[derive(Default)]
+struct Submitted {
+    text: BTreeMap<String, Vec<String>>,
+    files: BTreeMap<String, Vec<FileStorage>>,
+}
 
 impl<T: Form> FlaskForm<T> {
-    fn new(ctx: RequestContext, formdata: Option<FormData>) -> Self {
+    fn new(ctx: RequestContext, formdata: Option<Submitted>) -> Self {
         let schema = T::schema();
         let submitted = formdata.is_some();
         let mut fields: Vec<FieldState> = schema
@@ -168,11 +174,17 @@ impl<T: Form> FlaskForm<T> {
         let mut csrf_token_sent = None;
         if let Some(mut formdata) = formdata {
             for (spec, state) in schema.fields.iter().zip(fields.iter_mut()) {
-                let values = formdata.remove(spec.name).unwrap_or_default();
-                process::process(spec, state, values);
+                if matches!(spec.kind, FieldKind::File | FieldKind::MultipleFiles) {
+                    let files = formdata.files.remove(spec.name).unwrap_or_default();
+                    process::process_files(spec, state, files);
+                } else {
+                    let values = formdata.text.remove(spec.name).unwrap_or_default();
+                    process::process(spec, state, values);
+                }
             }
             let field_name = csrf_field_name(&ctx);
             csrf_token_sent = formdata
+                .text
                 .remove(&field_name)
                 .and_then(|v| v.into_iter().next());
         }
@@ -443,22 +455,37 @@ impl<T: Form> serde::Serialize for FlaskForm<T> {
     }
 }
 
-/// The body's fields: urlencoded, or a JSON object (arrays give several values).
-async fn read_formdata(req: Request, limit: usize) -> Result<FormData, Error> {
+/// The limits a body is read within.
+struct Limits {
+    /// `MAX_FORM_MEMORY_SIZE`: the text of the fields together.
+    memory: usize,
+    /// `MAX_FORM_PARTS`: how many fields.
+    parts: usize,
+}
+
+fn too_large(what: &str) -> Error {
+    Error::with_description(StatusCode::PAYLOAD_TOO_LARGE, what.to_owned())
+}
+
+/// The body's fields: urlencoded, multipart (files streamed to disk), or a JSON object
+/// (arrays give several values).
+async fn read_formdata(req: Request, limits: Limits) -> Result<Submitted, Error> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase());
-    let bytes: Bytes = match Limited::new(req.into_body(), limit).collect().await {
+    if content_type.as_deref() == Some("multipart/form-data") {
+        return read_multipart(req, limits).await;
+    }
+    let bytes: Bytes = match Limited::new(req.into_body(), limits.memory).collect().await {
         Ok(c) => c.to_bytes(),
         Err(e)
             if e.downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some() =>
         {
-            return Err(Error::with_description(
-                StatusCode::PAYLOAD_TOO_LARGE,
+            return Err(too_large(
                 "The form data is larger than MAX_FORM_MEMORY_SIZE allows.",
             ));
         }
@@ -469,12 +496,15 @@ async fn read_formdata(req: Request, limit: usize) -> Result<FormData, Error> {
             ));
         }
     };
-    let mut data = FormData::new();
+    let mut data = Submitted::default();
     match content_type.as_deref() {
         _ if bytes.is_empty() => {}
         None | Some("application/x-www-form-urlencoded") => {
             for (k, v) in form_urlencoded::parse(&bytes) {
-                data.entry(k.into_owned()).or_default().push(v.into_owned());
+                data.text
+                    .entry(k.into_owned())
+                    .or_default()
+                    .push(v.into_owned());
             }
         }
         Some(ct) if ct == "application/json" || ct.ends_with("+json") => {
@@ -493,21 +523,150 @@ async fn read_formdata(req: Request, limit: usize) -> Result<FormData, Error> {
             for (k, v) in map {
                 let values = match v {
                     Value::Array(items) => items.into_iter().map(json_text).collect(),
-                    Value::Null => Vec::new(),
-                    Value::Bool(false) => Vec::new(),
+                    Value::Null | Value::Bool(false) => Vec::new(),
                     other => vec![json_text(other)],
                 };
-                data.insert(k, values);
+                data.text.insert(k, values);
             }
         }
         Some(other) => {
             return Err(Error::with_description(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 format!(
-                    "A form is read from application/x-www-form-urlencoded or application/json, \
-                     not {other}."
+                    "A form is read from application/x-www-form-urlencoded, multipart/form-data \
+                     or application/json, not {other}."
                 ),
             ));
+        }
+    }
+    Ok(data)
+}
+
+/// A multipart error as the client's fault: 413 over `MAX_CONTENT_LENGTH`, else 400.
+fn multipart_error(e: &axum::extract::multipart::MultipartError) -> Error {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large("The request body is larger than MAX_CONTENT_LENGTH allows.")
+    } else {
+        Error::with_description(
+            StatusCode::BAD_REQUEST,
+            format!("The multipart body is malformed: {}", e.body_text()),
+        )
+    }
+}
+
+/// A body that pauses (yields to the runtime) after every few chunks in a row.
+struct Paced {
+    inner: axum::body::Body,
+    burst: usize,
+}
+
+/// Chunks read in a row before a pause.
+const BURST: usize = 16;
+
+impl http_body::Body for Paced {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        use std::task::Poll;
+        if self.burst >= BURST {
+            self.burst = 0;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(_)) => self.burst += 1,
+            Poll::Pending => self.burst = 0,
+            Poll::Ready(None) => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// A multipart body: text fields within the limits, each file streamed to a temporary
+/// file as it arrives (a 100 MB upload never sits in memory).
+async fn read_multipart(req: Request, limits: Limits) -> Result<Submitted, Error> {
+    use tokio::io::AsyncWriteExt;
+
+    // multer reads ahead for as long as the body has data ready; paced, it reads a few
+    // chunks at a time, so the buffer stays small however fast the client sends.
+    let (head, body) = req.into_parts();
+    let req = Request::from_parts(
+        head,
+        axum::body::Body::new(Paced {
+            inner: body,
+            burst: 0,
+        }),
+    );
+    let mut multipart = axum::extract::Multipart::from_request(req, &())
+        .await
+        .map_err(|e| Error::with_description(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let mut data = Submitted::default();
+    let (mut parts, mut memory) = (0usize, 0usize);
+    let io = |e: std::io::Error| Error::internal(format!("cannot store an upload: {e}"));
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| multipart_error(&e))?
+    {
+        parts += 1;
+        if parts > limits.parts {
+            return Err(too_large(
+                "The form has more fields than MAX_FORM_PARTS allows.",
+            ));
+        }
+        let name = field.name().unwrap_or("").to_owned();
+        if let Some(filename) = field.file_name().map(str::to_owned) {
+            let content_type = field.content_type().map(str::to_owned);
+            let (id, upload) = uploads::TempUpload::new();
+            let mut file = tokio::fs::File::create(&upload.path).await.map_err(io)?;
+            let mut size = 0u64;
+            while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e))? {
+                size += chunk.len() as u64;
+                file.write_all(&chunk).await.map_err(io)?;
+            }
+            file.flush().await.map_err(io)?;
+            // A file input left empty sends a part with no name and no bytes.
+            if filename.is_empty() && size == 0 {
+                continue;
+            }
+            data.files.entry(name).or_default().push(FileStorage::new(
+                id,
+                upload,
+                Some(filename),
+                content_type,
+                size,
+            ));
+        } else {
+            let mut text = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e))? {
+                memory += chunk.len();
+                if memory > limits.memory {
+                    return Err(too_large(
+                        "The form data is larger than MAX_FORM_MEMORY_SIZE allows.",
+                    ));
+                }
+                text.extend_from_slice(&chunk);
+            }
+            let text = String::from_utf8(text).map_err(|_| {
+                Error::with_description(
+                    StatusCode::BAD_REQUEST,
+                    format!("The form field {name:?} is not UTF-8 text."),
+                )
+            })?;
+            data.text.entry(name).or_default().push(text);
         }
     }
     Ok(data)
@@ -532,13 +691,16 @@ impl<T: Form, S: Send + Sync> FromRequest<S> for FlaskForm<T> {
         if !SUBMIT_METHODS.contains(req.method()) {
             return Ok(FlaskForm::new(ctx, None));
         }
-        let limit: usize = ctx
-            .config()
-            .get("MAX_FORM_MEMORY_SIZE")
-            .ok()
-            .flatten()
-            .unwrap_or(500_000);
-        let data = read_formdata(req, limit)
+        let config = ctx.config();
+        let limits = Limits {
+            memory: config
+                .get("MAX_FORM_MEMORY_SIZE")
+                .ok()
+                .flatten()
+                .unwrap_or(500_000),
+            parts: config.get("MAX_FORM_PARTS").ok().flatten().unwrap_or(1000),
+        };
+        let data = read_formdata(req, limits)
             .await
             .map_err(IntoResponse::into_response)?;
         Ok(FlaskForm::new(ctx, Some(data)))

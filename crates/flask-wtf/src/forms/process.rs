@@ -18,6 +18,8 @@ pub(crate) struct FieldState {
     pub(crate) errors: Vec<String>,
     /// Choices set at runtime, replacing the schema's.
     pub(crate) choices: Option<Vec<(String, String)>>,
+    /// The files sent for a file field.
+    pub(crate) files: Vec<super::FileStorage>,
 }
 
 impl FieldState {
@@ -35,7 +37,7 @@ pub(crate) fn initial(spec: &FieldSpec, value: Option<&Value>) -> Value {
         Some(v) => v.clone(),
         None => match spec.kind {
             FieldKind::Boolean | FieldKind::Submit => Value::Bool(false),
-            FieldKind::SelectMultiple => Value::Array(Vec::new()),
+            FieldKind::SelectMultiple | FieldKind::MultipleFiles => Value::Array(Vec::new()),
             _ if spec.optional => Value::Null,
             k if is_text(k) => Value::String(String::new()),
             _ => Value::Null,
@@ -55,6 +57,27 @@ fn is_text(kind: FieldKind) -> bool {
             | FieldKind::Search
             | FieldKind::Tel
     )
+}
+
+/// A file field's data: the files sent for it (text sent under its name is ignored: a file
+/// is never made from text).
+pub(crate) fn process_files(
+    spec: &FieldSpec,
+    state: &mut FieldState,
+    files: Vec<super::FileStorage>,
+) {
+    state.raw = Some(
+        files
+            .iter()
+            .map(|f| f.filename().unwrap_or("").to_owned())
+            .collect(),
+    );
+    let json = |f: &super::FileStorage| serde_json::to_value(f).unwrap_or(Value::Null);
+    state.data = match spec.kind {
+        FieldKind::MultipleFiles => Value::Array(files.iter().map(json).collect()),
+        _ => files.first().map_or(Value::Null, json),
+    };
+    state.files = files;
 }
 
 /// WTForms' `process_formdata`: the data of a submitted field from its values. Keeps
@@ -424,6 +447,49 @@ fn run(v: &Validator, schema: &FormSchema, index: usize, states: &[FieldState]) 
                 Outcome::Pass
             } else {
                 fail(m, "Invalid IP address.")
+            }
+        }
+        Validator::FileRequired(m) => {
+            if state
+                .files
+                .iter()
+                .any(|f| f.filename().is_some_and(|n| !n.is_empty()))
+            {
+                Outcome::Pass
+            } else {
+                Outcome::Stop(Some(message(m, required)))
+            }
+        }
+        Validator::FileAllowed {
+            extensions,
+            message: m,
+        } => {
+            let allowed = |f: &super::FileStorage| {
+                f.extension()
+                    .is_some_and(|e| extensions.iter().any(|x| x.eq_ignore_ascii_case(&e)))
+            };
+            if state.files.iter().all(allowed) {
+                Outcome::Pass
+            } else {
+                Outcome::Stop(Some(message(m, || {
+                    format!(
+                        "File does not have an approved extension: {}",
+                        extensions.join(", ")
+                    )
+                })))
+            }
+        }
+        Validator::FileSize {
+            max,
+            min,
+            message: m,
+        } => {
+            if state.files.iter().all(|f| (*min..=*max).contains(&f.len())) {
+                Outcome::Pass
+            } else {
+                Outcome::Stop(Some(message(m, || {
+                    format!("File must be between {min} and {max} bytes.")
+                })))
             }
         }
         Validator::Custom(check) => match check(&super::FieldRef { spec, state }) {

@@ -77,8 +77,18 @@ fn flags(spec: &FieldSpec) -> Vec<(&'static str, Attr)> {
     let mut out = Vec::new();
     for v in &spec.validators {
         match v {
-            Validator::DataRequired(_) | Validator::InputRequired(_) => {
+            Validator::DataRequired(_)
+            | Validator::InputRequired(_)
+            | Validator::FileRequired(_) => {
                 out.push(("required", Attr::Flag(true)));
+            }
+            Validator::FileAllowed { extensions, .. } => {
+                let accept = extensions
+                    .iter()
+                    .map(|e| format!(".{e}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                out.push(("accept", Attr::Text(accept)));
             }
             Validator::Length { min, max, .. } => {
                 if let Some(min) = min {
@@ -134,6 +144,7 @@ fn validation_attrs(kind: FieldKind) -> &'static [&'static str] {
         | FieldKind::DateTimeLocal
         | FieldKind::Time => &["required", "disabled", "readonly", "max", "min", "step"],
         FieldKind::Hidden => &["disabled"],
+        FieldKind::File | FieldKind::MultipleFiles => &["required", "disabled", "accept"],
         _ => &["required", "disabled"],
     }
 }
@@ -253,6 +264,12 @@ impl FieldView {
                             .entry("value".into())
                             .or_insert_with(|| Attr::Text(spec.label.clone()));
                     }
+                    FieldKind::File | FieldKind::MultipleFiles => {
+                        // A file input shows no value (browsers ignore one anyway).
+                        if kind == FieldKind::MultipleFiles {
+                            attrs.insert("multiple".into(), Attr::Flag(true));
+                        }
+                    }
                     FieldKind::Password => {
                         attrs
                             .entry("value".into())
@@ -342,6 +359,8 @@ impl FieldView {
             FieldKind::DateTimeLocal => "DateTimeLocalField",
             FieldKind::Time => "TimeField",
             FieldKind::Submit => "SubmitField",
+            FieldKind::File => "FileField",
+            FieldKind::MultipleFiles => "MultipleFileField",
         }
     }
 }

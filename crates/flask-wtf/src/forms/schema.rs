@@ -45,6 +45,10 @@ pub enum FieldKind {
     Time,
     /// `SubmitField`: `<input type="submit">`; its data says whether it was pressed.
     Submit,
+    /// Flask-WTF's `FileField`: `<input type="file">`, a [`FileStorage`](crate::FileStorage).
+    File,
+    /// `MultipleFileField`: `<input type="file" multiple>`, a list of files.
+    MultipleFiles,
 }
 
 impl FieldKind {
@@ -65,6 +69,7 @@ impl FieldKind {
             FieldKind::DateTimeLocal => "datetime-local",
             FieldKind::Time => "time",
             FieldKind::Submit => "submit",
+            FieldKind::File | FieldKind::MultipleFiles => "file",
             FieldKind::TextArea | FieldKind::Select | FieldKind::SelectMultiple => "",
         }
     }
@@ -91,6 +96,8 @@ impl FieldKind {
             "datetime_local" => FieldKind::DateTimeLocal,
             "time" => FieldKind::Time,
             "submit" => FieldKind::Submit,
+            "file" => FieldKind::File,
+            "multiple_files" => FieldKind::MultipleFiles,
             _ => return None,
         })
     }
@@ -98,7 +105,7 @@ impl FieldKind {
     /// The names `from_name` knows, for error messages.
     pub const NAMES: &'static str = "string, textarea, password, hidden, email, url, search, \
         tel, integer, decimal, float, boolean, select, select_multiple, radio, date, \
-        datetime_local, time, submit";
+        datetime_local, time, submit, file, multiple_files";
 }
 
 /// A custom check of one field: `Err` with the message to show.
@@ -179,6 +186,25 @@ pub enum Validator {
         /// The message.
         message: Option<String>,
     },
+    /// Flask-WTF's `FileRequired`: a file was chosen; stops the chain.
+    FileRequired(Option<String>),
+    /// Flask-WTF's `FileAllowed(extensions)`: each file's name ends with one of these
+    /// extensions (also the widget's `accept` attribute); stops the chain.
+    FileAllowed {
+        /// The extensions, without the dot (`"png"`), compared without case.
+        extensions: Vec<String>,
+        /// The message.
+        message: Option<String>,
+    },
+    /// Flask-WTF's `FileSize(max_size, min_size)`, in bytes; stops the chain.
+    FileSize {
+        /// At most this many bytes.
+        max: u64,
+        /// At least this many.
+        min: u64,
+        /// The message.
+        message: Option<String>,
+    },
     /// A function of yours.
     Custom(CustomCheck),
 }
@@ -199,6 +225,9 @@ impl std::fmt::Debug for Validator {
             Validator::NoneOf { .. } => "NoneOf",
             Validator::Uuid(_) => "UUID",
             Validator::IpAddress { .. } => "IPAddress",
+            Validator::FileRequired(_) => "FileRequired",
+            Validator::FileAllowed { .. } => "FileAllowed",
+            Validator::FileSize { .. } => "FileSize",
             Validator::Custom(_) => "Custom",
         };
         f.write_str(name)

@@ -286,6 +286,36 @@ impl TestRequest {
         self
     }
 
+    /// A `multipart/form-data` body, as a browser sends a form with files.
+    pub fn multipart(mut self, form: MultipartForm) -> Self {
+        let boundary = format!("flask-test-{}", uuid::Uuid::new_v4().simple());
+        let mut body = Vec::new();
+        for part in form.parts {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            match &part.filename {
+                Some(filename) => body.extend_from_slice(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                        part.name, filename, part.content_type
+                    )
+                    .as_bytes(),
+                ),
+                None => body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{}\"\r\n\r\n", part.name)
+                        .as_bytes(),
+                ),
+            }
+            body.extend_from_slice(&part.data);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        self.body = Bytes::from(body);
+        if let Ok(v) = HeaderValue::from_str(&format!("multipart/form-data; boundary={boundary}")) {
+            self.headers.insert(header::CONTENT_TYPE, v);
+        }
+        self
+    }
+
     /// A raw body, with no content type unless you set one.
     pub fn body(mut self, body: impl Into<Bytes>) -> Self {
         self.body = body.into();
@@ -344,6 +374,63 @@ impl TestRequest {
             history.push(path);
             path = next;
         }
+    }
+}
+
+/// The fields and files of a [`TestRequest::multipart`] body.
+///
+/// ```
+/// use flask::MultipartForm;
+/// let form = MultipartForm::new()
+///     .text("title", "Holidays")
+///     .file("photo", "beach.jpg", "image/jpeg", b"\xff\xd8...".to_vec());
+/// # let _ = form;
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct MultipartForm {
+    parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone)]
+struct Part {
+    name: String,
+    filename: Option<String>,
+    content_type: String,
+    data: Vec<u8>,
+}
+
+impl MultipartForm {
+    /// An empty form.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A text field.
+    pub fn text(mut self, name: &str, value: &str) -> Self {
+        self.parts.push(Part {
+            name: name.to_owned(),
+            filename: None,
+            content_type: String::new(),
+            data: value.as_bytes().to_vec(),
+        });
+        self
+    }
+
+    /// A file field: the file's name as the browser would send it, its type and bytes.
+    pub fn file(
+        mut self,
+        name: &str,
+        filename: &str,
+        content_type: &str,
+        data: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.parts.push(Part {
+            name: name.to_owned(),
+            filename: Some(filename.to_owned()),
+            content_type: content_type.to_owned(),
+            data: data.into(),
+        });
+        self
     }
 }
 
