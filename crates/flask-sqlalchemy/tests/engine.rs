@@ -283,3 +283,44 @@ async fn futures_join(db: &Engine) -> Vec<Value> {
     }
     out
 }
+
+#[derive(Debug, Clone, PartialEq, flask_sqlalchemy::Model)]
+#[model(table = "fs_concurrent_create")]
+struct ConcurrentCreate {
+    #[model(primary_key)]
+    id: i64,
+    #[model(unique, max_length = 50)]
+    name: String,
+}
+
+/// Instances starting at once on one database all create their tables without an error
+/// (one creates, the others find them there).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_all_from_instances_starting_at_once() {
+    for url in backends() {
+        if url.starts_with("sqlite") {
+            continue;
+        }
+        let meta = flask_sqlalchemy::MetaData::new().register::<ConcurrentCreate>();
+        let setup = engine(&url, EngineOptions::default()).await;
+        setup.drop_all(&meta).await.unwrap();
+        for _round in 0..3 {
+            let mut starts = Vec::new();
+            for _ in 0..4 {
+                let (url, meta) = (url.clone(), meta.clone());
+                starts.push(tokio::spawn(async move {
+                    let e = engine(&url, EngineOptions::default()).await;
+                    let r = e.create_all(&meta).await;
+                    e.close().await;
+                    r
+                }));
+            }
+            for s in starts {
+                s.await.unwrap().unwrap_or_else(|e| panic!("{url}: {e}"));
+            }
+            assert!(setup.has_table("fs_concurrent_create").await.unwrap());
+            setup.drop_all(&meta).await.unwrap();
+        }
+        setup.close().await;
+    }
+}

@@ -311,16 +311,53 @@ pub(crate) async fn all<M: Model>(runner: Runner<'_>) -> Result<Vec<M>, Error> {
 impl Engine {
     /// Creates the tables of `metadata` that do not exist yet, referenced tables first
     /// (Flask-SQLAlchemy's `db.create_all()`).
+    ///
+    /// Several app instances starting at once on one PostgreSQL or MySQL/MariaDB database
+    /// take turns (an advisory lock, a named lock): one creates, the others then find the
+    /// tables there.
     pub async fn create_all(&self, metadata: &MetaData) -> Result<(), Error> {
-        for table in metadata.sorted_tables() {
-            if self.has_table(table.name).await? {
-                continue;
+        let lock = self.session();
+        match self.dialect() {
+            crate::Dialect::Postgres => {
+                lock.execute(crate::text("SELECT pg_advisory_xact_lock(7343152984)"))
+                    .await?;
             }
-            for sql in ddl::create_table(&table, self.dialect()) {
-                self.execute_plain(sql).await?;
+            crate::Dialect::MySql => {
+                let got = lock
+                    .scalar(crate::text(
+                        "SELECT GET_LOCK('flask_sqlalchemy_create_all', 600)",
+                    ))
+                    .await?;
+                if got.as_i64() != Some(1) {
+                    return Err(Error::Config(
+                        "create_all could not take its lock within 10 minutes (another \
+                         instance is creating the tables)"
+                            .to_owned(),
+                    ));
+                }
             }
+            crate::Dialect::Sqlite => {}
         }
-        Ok(())
+        let created = async {
+            for table in metadata.sorted_tables() {
+                if self.has_table(table.name).await? {
+                    continue;
+                }
+                for sql in ddl::create_table(&table, self.dialect()) {
+                    self.execute_plain(sql).await?;
+                }
+            }
+            Ok::<(), Error>(())
+        }
+        .await;
+        if self.dialect() == crate::Dialect::MySql {
+            lock.execute(crate::text(
+                "SELECT RELEASE_LOCK('flask_sqlalchemy_create_all')",
+            ))
+            .await?;
+        }
+        lock.commit().await?;
+        created
     }
 
     /// Drops the tables of `metadata`, referencing tables first (`db.drop_all()`).
