@@ -32,6 +32,7 @@
 
 mod csrf;
 mod forms;
+pub mod testing;
 
 pub use csrf::{CsrfError, CsrfHook, CsrfProtect, generate_csrf, validate_csrf};
 /// `#[derive(Form)]`: the [`Form`] trait for a struct, from `#[form(...)]` attributes on

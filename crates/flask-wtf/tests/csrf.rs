@@ -402,3 +402,24 @@ async fn big_forms_are_413_and_the_body_reaches_the_view() {
         .await;
     assert_eq!(resp.status(), 413);
 }
+
+#[tokio::test]
+async fn tests_can_ask_for_a_token() {
+    use flask_wtf::testing::CsrfClient;
+    let client = client();
+    let token = client.csrf_token().await;
+    let resp = client
+        .post("/")
+        .form(&[("csrf_token", &token)])
+        .send()
+        .await;
+    assert_eq!(resp.text(), "saved");
+    // The same session secret as the pages use.
+    let page_token = self::token(&client).await;
+    let resp = client
+        .post("/")
+        .form(&[("csrf_token", &page_token)])
+        .send()
+        .await;
+    assert_eq!(resp.text(), "saved");
+}

@@ -555,3 +555,68 @@ async fn template_kwargs_labels_flags_and_runtime_choices() {
         r#"[<input id="size-0" name="size" type="radio" value="s">|<label for="size-0">Small</label>][<input id="size-1" name="size" type="radio" value="l">|<label for="size-1">Large</label>]"#
     );
 }
+
+#[tokio::test]
+async fn set_data_fills_one_field_and_regexp_matches_whole() {
+    #[derive(Debug, Form, Serialize, Deserialize)]
+    #[form(csrf = false)]
+    struct Search {
+        #[form(kind = "hidden")]
+        source: String,
+        #[form(validate(regexp = "[a-z]+"))]
+        word: String,
+    }
+    async fn search(mut form: FlaskForm<Search>) -> Result<Html<String>, Error> {
+        form.set_data("source", "newsletter")?;
+        assert!(form.set_data("nope", 1).is_err());
+        let ok = form.validate_on_submit();
+        render_template_string(
+            "{{ ok }} {{ form.hidden_tag() }} {{ form.word() }} {{ form.errors }}",
+            flask::context! { ok, form => form },
+        )
+    }
+    let client = client_for(search);
+    let page = client.get("/").send().await.text();
+    assert!(
+        page.contains(r#"<input id="source" name="source" type="hidden" value="newsletter">"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"pattern="[a-z]+""#), "{page}");
+    // The browser matches the pattern whole, and so does the server.
+    let page = client
+        .post("/")
+        .form(&[("source", "x"), ("word", "abc!")])
+        .send()
+        .await
+        .text();
+    assert!(
+        page.starts_with("False") && page.contains("Invalid input."),
+        "{page}"
+    );
+    let page = client
+        .post("/")
+        .form(&[("source", "x"), ("word", "abc")])
+        .send()
+        .await
+        .text();
+    // A submitted form keeps what was sent.
+    assert!(
+        page.starts_with("True") && page.contains(r#"value="x""#),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn the_csrf_field_is_a_csrf_token_field() {
+    async fn page(form: FlaskForm<Post>) -> Result<Html<String>, Error> {
+        render_template_string(
+            "{% for f in form %}{{ f.type }} {% endfor %}",
+            flask::context! { form => form },
+        )
+    }
+    let client = client_for(page);
+    assert_eq!(
+        client.get("/").send().await.text(),
+        "CSRFTokenField StringField TextAreaField "
+    );
+}

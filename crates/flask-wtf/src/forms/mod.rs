@@ -218,6 +218,24 @@ impl<T: Form> FlaskForm<T> {
         self
     }
 
+    /// Sets one field's value in an unsubmitted form (WTForms' `form.field.data = ...` before
+    /// rendering): a hidden field filled from the query, say. A submitted form keeps what
+    /// was sent.
+    ///
+    /// # Errors
+    /// If `field` is no field of the form, or `value` cannot be serialized.
+    pub fn set_data(&mut self, field: &str, value: impl serde::Serialize) -> Result<(), Error> {
+        let i = T::schema()
+            .fields
+            .iter()
+            .position(|f| f.name == field)
+            .ok_or_else(|| Error::internal(format!("set_data: the form has no field {field:?}")))?;
+        if !self.submitted {
+            self.fields[i].data = serde_json::to_value(value).map_err(Error::internal)?;
+        }
+        Ok(())
+    }
+
     /// Sets the choices of a select, select-multiple or radio field now (choices from the
     /// database): `form.set_choices("country", countries)`.
     pub fn set_choices<V: Into<String>, L: Into<String>>(
@@ -407,6 +425,7 @@ impl<T: Form> FlaskForm<T> {
                     spec: spec.clone(),
                     state: state.clone(),
                     id: spec.name.to_owned(),
+                    csrf: false,
                 })
             })
             .collect();
@@ -421,6 +440,7 @@ impl<T: Form> FlaskForm<T> {
                         ..FieldState::default()
                     },
                     id: name,
+                    csrf: true,
                 })
             })
         } else {

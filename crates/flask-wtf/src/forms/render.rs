@@ -154,8 +154,10 @@ fn validation_attrs(kind: FieldKind) -> &'static [&'static str] {
 pub(crate) struct FieldView {
     pub(crate) spec: FieldSpec,
     pub(crate) state: FieldState,
-    /// The id prefix of nested forms (none yet).
+    /// The widget's id.
     pub(crate) id: String,
+    /// The form's CSRF token field (WTForms' `CSRFTokenField`).
+    pub(crate) csrf: bool,
 }
 
 impl FieldView {
@@ -339,6 +341,9 @@ impl FieldView {
     }
 
     fn type_name(&self) -> &'static str {
+        if self.csrf {
+            return "CSRFTokenField";
+        }
         match self.spec.kind {
             FieldKind::String => "StringField",
             FieldKind::TextArea => "TextAreaField",

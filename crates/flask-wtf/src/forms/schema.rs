@@ -151,12 +151,13 @@ pub enum Validator {
     Email(Option<String>),
     /// `URL`: an absolute URL with a host (validator's check).
     Url(Option<String>),
-    /// `Regexp(pattern)`: the input matches from its start, as Python's `re.match` (the
-    /// pattern is also the widget's `pattern` attribute, which browsers match whole).
+    /// `Regexp(pattern)`: the whole input matches, as the widget's `pattern` attribute
+    /// makes browsers check it (WTForms matches from the start only, and writes no
+    /// `pattern`: here server and browser agree).
     Regexp {
         /// The pattern as written.
         source: String,
-        /// The pattern, anchored at the start.
+        /// The pattern, anchored at both ends.
         pattern: Arc<regex::Regex>,
         /// The message.
         message: Option<String>,
@@ -240,7 +241,7 @@ impl Validator {
     /// # Panics
     /// If `pattern` is not a valid regular expression (the derive checks it at compile time).
     pub fn regexp(pattern: &str, message: Option<String>) -> Self {
-        let anchored = format!("^(?:{pattern})");
+        let anchored = format!("^(?:{pattern})$");
         let compiled = regex::Regex::new(&anchored)
             .unwrap_or_else(|e| panic!("Regexp({pattern:?}) is not a valid pattern: {e}"));
         Validator::Regexp {
