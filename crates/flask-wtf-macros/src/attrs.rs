@@ -13,7 +13,7 @@ use syn::{Error, Expr, LitBool, LitInt, LitStr, Token, token};
 use crate::kind;
 
 /// The keys of a field's `#[form(...)]`.
-const FIELD_KEYS: &str = "label = \"...\", kind = \"...\", validate(...), choices = [...], \
+const FIELD_KEYS: &str = "label = \"...\", kind = \"...\", validate(...), list(min_entries = N, max_entries = N), choices = [...], \
     default = expr, description = \"...\", render_kw(name = \"value\", ...), skip";
 
 /// The validators `validate(...)` knows.
@@ -73,6 +73,9 @@ pub(crate) struct FieldAttrs {
     pub(crate) description: Option<LitStr>,
     /// HTML attribute names and values.
     pub(crate) render_kw: Vec<(String, LitStr)>,
+    /// `list(min_entries = N, max_entries = N)`: a repeated field (WTForms' `FieldList`),
+    /// and where it was written.
+    pub(crate) list: Option<(Option<usize>, Option<usize>, Span)>,
 }
 
 /// The key of a nested meta, as written (for messages).
@@ -169,6 +172,38 @@ pub(crate) fn field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
                 "description" => {
                     let v: LitStr = meta.value()?.parse()?;
                     set_once(&mut out.description, v, &meta)?;
+                }
+                "list" => {
+                    let span = meta.path.span();
+                    let (mut min, mut max): (Option<usize>, Option<usize>) = (None, None);
+                    if meta.input.peek(token::Paren) {
+                        nested(&meta, |m| match key_ident(&m).as_deref() {
+                            Some("min_entries") => {
+                                let n: LitInt = m.value()?.parse()?;
+                                set_once(&mut min, n.base10_parse()?, &m)
+                            }
+                            Some("max_entries") => {
+                                let n: LitInt = m.value()?.parse()?;
+                                set_once(&mut max, n.base10_parse()?, &m)
+                            }
+                            _ => Err(unknown_setting(
+                                &m,
+                                "list",
+                                "min_entries = N, max_entries = N",
+                            )),
+                        })?;
+                    } else {
+                        no_value(
+                            &meta,
+                            "write `list` or list(min_entries = N, max_entries = N)",
+                        )?;
+                    }
+                    if let (Some(lo), Some(hi)) = (min, max)
+                        && lo > hi
+                    {
+                        return Err(meta.error("`list` has max_entries below min_entries"));
+                    }
+                    set_once(&mut out.list, (min, max, span), &meta)?;
                 }
                 "render_kw" => {
                     if !meta.input.peek(token::Paren) {

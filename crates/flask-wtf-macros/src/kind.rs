@@ -28,12 +28,13 @@ const KINDS: &[(&str, &str)] = &[
     ("submit", "Submit"),
     ("file", "File"),
     ("multiple_files", "MultipleFiles"),
+    ("form", "Form"),
 ];
 
 /// The names listed in error messages (`FieldKind::NAMES`).
 pub(crate) const NAMES: &str = "string, textarea, password, hidden, email, url, search, tel, \
     integer, decimal, float, boolean, select, select_multiple, radio, date, datetime_local, \
-    time, submit, file, multiple_files";
+    time, submit, file, multiple_files, form";
 
 /// The `FieldKind` variant named `name` in `kind = "..."`.
 pub(crate) fn from_name(name: &str) -> Option<&'static str> {
@@ -46,6 +47,12 @@ pub(crate) fn from_name(name: &str) -> Option<&'static str> {
 /// Whether a kind takes `choices`.
 pub(crate) fn has_choices(variant: &str) -> bool {
     matches!(variant, "Select" | "SelectMultiple" | "Radio")
+}
+
+/// `T` for a type spelled `Vec<T>`.
+pub(crate) fn vec_inner(ty: &Type) -> Option<&Type> {
+    let (name, arg) = last_segment(ty)?;
+    if name == "Vec" { arg } else { None }
 }
 
 /// `T` for a type spelled `Option<T>` (by its last path segment, as serde's derive does).

@@ -188,53 +188,103 @@ fn field_spec(field: &syn::Field) -> syn::Result<Option<(String, Tokens, Vec<syn
         .as_ref()
         .map(|i| i.unraw().to_string())
         .unwrap_or_default();
-    let ty = &field.ty;
-    let (variant, optional) = match attrs.kind {
-        Some(variant) => (variant, kind::option_inner(ty).is_some()),
-        None => kind::infer(ty).ok_or_else(|| {
-            Error::new_spanned(
-                ty,
-                format!(
-                    "cannot tell the form field kind of `{name}: {}`; add #[form(kind = \
-                     \"...\")] (one of: {})",
-                    kind::type_text(ty),
-                    kind::NAMES
-                ),
-            )
-        })?,
+    // A list repeats its entry: the kind, validators and choices are the entry's.
+    let (ty, list) = match &attrs.list {
+        Some((min, max, span)) => match kind::vec_inner(&field.ty) {
+            Some(inner) => (inner, Some((*min, *max))),
+            None => {
+                return Err(Error::new(
+                    *span,
+                    "a `list` field is a Vec of its entries: Vec<String>, Vec<Address>, ...",
+                ));
+            }
+        },
+        None => (&field.ty, None),
     };
-    if let Some((_, span)) = &attrs.choices
-        && !kind::has_choices(variant)
-    {
-        return Err(Error::new(
-            *span,
-            "choices are for select, select_multiple and radio fields: add \
-             #[form(kind = \"select\")]",
-        ));
-    }
-    let variant = format_ident!("{variant}");
-    let mut spec = quote!(::flask_wtf::FieldSpec::new(#name, ::flask_wtf::FieldKind::#variant));
-    if let Some(label) = &attrs.label {
-        spec.extend(quote!(.label(#label)));
-    }
-    for v in &attrs.validators {
-        spec.extend(quote!(.validator(#v)));
-    }
-    if let Some((choices, _)) = &attrs.choices {
-        spec.extend(quote!(.choices(#choices)));
-    }
-    if let Some(default) = &attrs.default {
-        spec.extend(quote!(.default_value(#default)));
-    }
-    if let Some(description) = &attrs.description {
-        spec.extend(quote!(.description(#description)));
-    }
-    for (key, value) in &attrs.render_kw {
-        spec.extend(quote!(.render_kw(#key, #value)));
-    }
-    if optional {
-        spec.extend(quote!(.optional_type()));
-    }
+    let spec = if attrs.kind == Some("Form") {
+        if kind::option_inner(ty).is_some() {
+            return Err(Error::new_spanned(
+                ty,
+                "a nested form cannot be optional: its fields decide what is required",
+            ));
+        }
+        if !attrs.validators.is_empty() || attrs.choices.is_some() || attrs.default.is_some() {
+            return Err(Error::new_spanned(
+                ty,
+                "a nested form takes no validators, choices or default: put them on its \
+                 own fields",
+            ));
+        }
+        let mut spec = quote!(::flask_wtf::FieldSpec::form::<#ty>(#name));
+        if let Some(label) = &attrs.label {
+            spec.extend(quote!(.label(#label)));
+        }
+        if let Some(description) = &attrs.description {
+            spec.extend(quote!(.description(#description)));
+        }
+        spec
+    } else {
+        let (variant, optional) = match attrs.kind {
+            Some(variant) => (variant, kind::option_inner(ty).is_some()),
+            None => kind::infer(ty).ok_or_else(|| {
+                Error::new_spanned(
+                    ty,
+                    format!(
+                        "cannot tell the form field kind of `{name}: {}`; add #[form(kind = \
+                         \"...\")] (one of: {})",
+                        kind::type_text(ty),
+                        kind::NAMES
+                    ),
+                )
+            })?,
+        };
+        if let Some((_, span)) = &attrs.choices
+            && !kind::has_choices(variant)
+        {
+            return Err(Error::new(
+                *span,
+                "choices are for select, select_multiple and radio fields: add \
+                 #[form(kind = \"select\")]",
+            ));
+        }
+        let variant = format_ident!("{variant}");
+        let mut spec = quote!(::flask_wtf::FieldSpec::new(#name, ::flask_wtf::FieldKind::#variant));
+        if let Some(label) = &attrs.label {
+            spec.extend(quote!(.label(#label)));
+        }
+        for v in &attrs.validators {
+            spec.extend(quote!(.validator(#v)));
+        }
+        if let Some((choices, _)) = &attrs.choices {
+            spec.extend(quote!(.choices(#choices)));
+        }
+        if let Some(default) = &attrs.default {
+            spec.extend(quote!(.default_value(#default)));
+        }
+        if let Some(description) = &attrs.description {
+            spec.extend(quote!(.description(#description)));
+        }
+        for (key, value) in &attrs.render_kw {
+            spec.extend(quote!(.render_kw(#key, #value)));
+        }
+        if optional {
+            spec.extend(quote!(.optional_type()));
+        }
+        spec
+    };
+    let spec = match list {
+        None => spec,
+        Some((min, max)) => {
+            let mut list = quote!(::flask_wtf::FieldSpec::list(#name, #spec));
+            if let Some(min) = min {
+                list.extend(quote!(.min_entries(#min)));
+            }
+            if let Some(max) = max {
+                list.extend(quote!(.max_entries(#max)));
+            }
+            list
+        }
+    };
     Ok(Some((name, spec, attrs.equal_to)))
 }
 

@@ -2,6 +2,7 @@
 //! flow (`validate_on_submit`, `errors`, re-rendering with what was typed), and their
 //! rendering in templates.
 
+mod layout;
 mod process;
 mod render;
 mod schema;
@@ -140,6 +141,10 @@ pub struct FlaskForm<T: Form> {
     csrf_token_sent: Option<String>,
     csrf_errors: Vec<String>,
     data: Option<T>,
+    /// The fields of this request, nested forms and lists expanded.
+    slots: Vec<layout::Slot>,
+    /// The form's shape over the slots.
+    layout: Vec<layout::Item>,
 }
 
 impl<T: Form> std::fmt::Debug for FlaskForm<T> {
@@ -161,25 +166,28 @@ struct Submitted {
 
 impl<T: Form> FlaskForm<T> {
     fn new(ctx: RequestContext, formdata: Option<Submitted>) -> Self {
-        let schema = T::schema();
         let submitted = formdata.is_some();
-        let mut fields: Vec<FieldState> = schema
-            .fields
+        let keys: Option<std::collections::BTreeSet<String>> = formdata
+            .as_ref()
+            .map(|f| f.text.keys().chain(f.files.keys()).cloned().collect());
+        let mut slots = Vec::new();
+        let layout = layout::expand(T::schema(), "", keys.as_ref(), None, &mut slots);
+        let mut fields: Vec<FieldState> = slots
             .iter()
-            .map(|spec| FieldState {
-                data: process::initial(spec, None),
+            .map(|slot| FieldState {
+                data: process::initial(slot.spec, slot.initial.as_ref()),
                 ..FieldState::default()
             })
             .collect();
         let mut csrf_token_sent = None;
         if let Some(mut formdata) = formdata {
-            for (spec, state) in schema.fields.iter().zip(fields.iter_mut()) {
-                if matches!(spec.kind, FieldKind::File | FieldKind::MultipleFiles) {
-                    let files = formdata.files.remove(spec.name).unwrap_or_default();
-                    process::process_files(spec, state, files);
+            for (slot, state) in slots.iter().zip(fields.iter_mut()) {
+                if matches!(slot.spec.kind, FieldKind::File | FieldKind::MultipleFiles) {
+                    let files = formdata.files.remove(&slot.name).unwrap_or_default();
+                    process::process_files(slot.spec, state, files);
                 } else {
-                    let values = formdata.text.remove(spec.name).unwrap_or_default();
-                    process::process(spec, state, values);
+                    let values = formdata.text.remove(&slot.name).unwrap_or_default();
+                    process::process(slot.spec, state, values);
                 }
             }
             let field_name = csrf_field_name(&ctx);
@@ -196,7 +204,14 @@ impl<T: Form> FlaskForm<T> {
             csrf_token_sent,
             csrf_errors: Vec::new(),
             data: None,
+            slots,
+            layout,
         }
+    }
+
+    /// The slot of a field by its HTML name (`email`, `address-street`, `phones-0`).
+    fn slot(&self, field: &str) -> Option<usize> {
+        self.slots.iter().position(|s| s.name == field)
     }
 
     /// Flask-WTF's `is_submitted()`: the request is a POST, PUT, PATCH or DELETE.
@@ -210,25 +225,32 @@ impl<T: Form> FlaskForm<T> {
         if self.submitted {
             return self;
         }
-        if let Ok(Value::Object(map)) = serde_json::to_value(obj) {
-            for (spec, state) in T::schema().fields.iter().zip(self.fields.iter_mut()) {
-                state.data = process::initial(spec, map.get(spec.name));
-            }
-        }
+        let Ok(initial) = serde_json::to_value(obj) else {
+            return self;
+        };
+        let mut slots = Vec::new();
+        self.layout = layout::expand(T::schema(), "", None, Some(&initial), &mut slots);
+        self.fields = slots
+            .iter()
+            .map(|slot| FieldState {
+                data: process::initial(slot.spec, slot.initial.as_ref()),
+                ..FieldState::default()
+            })
+            .collect();
+        self.slots = slots;
         self
     }
 
     /// Sets one field's value in an unsubmitted form (WTForms' `form.field.data = ...` before
     /// rendering): a hidden field filled from the query, say. A submitted form keeps what
-    /// was sent.
+    /// was sent. Fields of nested forms and lists go by their HTML name
+    /// (`address-street`).
     ///
     /// # Errors
     /// If `field` is no field of the form, or `value` cannot be serialized.
     pub fn set_data(&mut self, field: &str, value: impl serde::Serialize) -> Result<(), Error> {
-        let i = T::schema()
-            .fields
-            .iter()
-            .position(|f| f.name == field)
+        let i = self
+            .slot(field)
             .ok_or_else(|| Error::internal(format!("set_data: the form has no field {field:?}")))?;
         if !self.submitted {
             self.fields[i].data = serde_json::to_value(value).map_err(Error::internal)?;
@@ -243,7 +265,7 @@ impl<T: Form> FlaskForm<T> {
         field: &str,
         choices: impl IntoIterator<Item = (V, L)>,
     ) {
-        if let Some(i) = T::schema().fields.iter().position(|f| f.name == field) {
+        if let Some(i) = self.slot(field) {
             self.fields[i].choices = Some(
                 choices
                     .into_iter()
@@ -268,9 +290,8 @@ impl<T: Form> FlaskForm<T> {
     /// WTForms' `validate()`: runs every field's validators (and the CSRF check); `true`
     /// when nothing is wrong, and then [`data`](Self::data) holds the typed form.
     pub fn validate(&mut self) -> bool {
-        let schema = T::schema();
         for i in 0..self.fields.len() {
-            let errors = process::validate_field(schema, i, &self.fields);
+            let errors = process::validate_field(&self.slots, i, &self.fields);
             self.fields[i].errors = errors;
         }
         self.csrf_errors.clear();
@@ -284,13 +305,8 @@ impl<T: Form> FlaskForm<T> {
             self.data = None;
             return false;
         }
-        let map: serde_json::Map<String, Value> = schema
-            .fields
-            .iter()
-            .zip(&self.fields)
-            .map(|(spec, state)| (spec.name.to_owned(), state.data.clone()))
-            .collect();
-        match serde_json::from_value::<T>(Value::Object(map)) {
+        let data = layout::assemble(&self.layout, &self.slots, &self.fields);
+        match serde_json::from_value::<T>(data) {
             Ok(data) => {
                 self.data = Some(data);
                 true
@@ -353,7 +369,7 @@ impl<T: Form> FlaskForm<T> {
     /// Adds an error to a field (or to the form, for a name that is no field), as a view
     /// does after its own checks; the form is then invalid.
     pub fn add_error(&mut self, field: &str, message: impl Into<String>) {
-        match T::schema().fields.iter().position(|f| f.name == field) {
+        match self.slot(field) {
             Some(i) => self.fields[i].errors.push(message.into()),
             None => self.form_errors.push(message.into()),
         }
@@ -373,12 +389,12 @@ impl<T: Form> FlaskForm<T> {
     /// WTForms' `form.errors`: the messages of each field that has some
     /// (`{"email": ["Invalid email address."]}`), the CSRF field's under its name.
     pub fn errors(&self) -> BTreeMap<String, Vec<String>> {
-        let mut out: BTreeMap<String, Vec<String>> = T::schema()
-            .fields
+        let mut out: BTreeMap<String, Vec<String>> = self
+            .slots
             .iter()
             .zip(&self.fields)
             .filter(|(_, s)| !s.errors.is_empty())
-            .map(|(spec, s)| (spec.name.to_owned(), s.errors.clone()))
+            .map(|(slot, s)| (slot.name.clone(), s.errors.clone()))
             .collect();
         if !self.csrf_errors.is_empty() {
             out.insert(csrf_field_name(&self.ctx), self.csrf_errors.clone());
@@ -404,9 +420,14 @@ impl<T: Form> FlaskForm<T> {
                 "populate_obj needs a struct with named fields",
             ));
         };
-        for (spec, state) in T::schema().fields.iter().zip(&self.fields) {
-            if map.contains_key(spec.name) {
-                map.insert(spec.name.to_owned(), state.data.clone());
+        let Value::Object(data) = layout::assemble(&self.layout, &self.slots, &self.fields) else {
+            return Err(Error::internal(
+                "populate_obj: the form's data is no object",
+            ));
+        };
+        for (key, value) in data {
+            if map.contains_key(&key) {
+                map.insert(key, value);
             }
         }
         *obj = serde_json::from_value(target).map_err(Error::internal)?;
@@ -415,20 +436,8 @@ impl<T: Form> FlaskForm<T> {
 
     /// The form for templates (what `context! { form => form }` puts there).
     fn view(&self) -> FormView {
-        let schema = T::schema();
-        let fields = schema
-            .fields
-            .iter()
-            .zip(&self.fields)
-            .map(|(spec, state)| {
-                Arc::new(FieldView {
-                    spec: spec.clone(),
-                    state: state.clone(),
-                    id: spec.name.to_owned(),
-                    csrf: false,
-                })
-            })
-            .collect();
+        let errors = self.errors();
+        let (items, hidden) = self.item_views(&self.layout);
         let csrf = if self.csrf_enabled() {
             let name = csrf_field_name(&self.ctx);
             generate_csrf(&self.ctx).ok().map(|token| {
@@ -439,6 +448,7 @@ impl<T: Form> FlaskForm<T> {
                         errors: self.csrf_errors.clone(),
                         ..FieldState::default()
                     },
+                    name: name.clone(),
                     id: name,
                     csrf: true,
                 })
@@ -447,10 +457,85 @@ impl<T: Form> FlaskForm<T> {
             None
         };
         FormView {
-            fields,
+            items,
+            hidden,
             csrf,
-            errors: self.errors(),
+            errors,
             form_errors: self.form_errors.clone(),
+            nested: None,
+        }
+    }
+
+    /// The template objects of `items`, and their hidden fields.
+    fn item_views(
+        &self,
+        items: &[layout::Item],
+    ) -> (Vec<(&'static str, TemplateValue)>, Vec<Arc<FieldView>>) {
+        let mut hidden = Vec::new();
+        let views = items
+            .iter()
+            .map(|item| {
+                let value = match item {
+                    layout::Item::Field(i) => {
+                        let view = self.field_view(*i);
+                        if view.spec.kind == FieldKind::Hidden {
+                            hidden.push(view.clone());
+                        }
+                        TemplateValue::from_dyn_object(view)
+                    }
+                    other => self.nested_view(other),
+                };
+                (item.key(&self.slots), value)
+            })
+            .collect();
+        (views, hidden)
+    }
+
+    fn field_view(&self, i: usize) -> Arc<FieldView> {
+        let slot = &self.slots[i];
+        Arc::new(FieldView {
+            spec: slot.spec.clone(),
+            state: self.fields[i].clone(),
+            name: slot.name.clone(),
+            id: slot.name.clone(),
+            csrf: false,
+        })
+    }
+
+    /// The errors of the fields whose names start with `prefix`.
+    fn errors_under(&self, prefix: &str) -> BTreeMap<String, Vec<String>> {
+        self.slots
+            .iter()
+            .zip(&self.fields)
+            .filter(|(slot, s)| slot.name.starts_with(prefix) && !s.errors.is_empty())
+            .map(|(slot, s)| (slot.name.clone(), s.errors.clone()))
+            .collect()
+    }
+
+    fn nested_view(&self, item: &layout::Item) -> TemplateValue {
+        match item {
+            layout::Item::Field(i) => TemplateValue::from_dyn_object(self.field_view(*i)),
+            layout::Item::Form { spec, name, items } => {
+                let (items, hidden) = self.item_views(items);
+                TemplateValue::from_object(FormView {
+                    items,
+                    hidden,
+                    csrf: None,
+                    errors: self.errors_under(&format!("{name}-")),
+                    form_errors: Vec::new(),
+                    nested: Some((name.clone(), spec.label.clone())),
+                })
+            }
+            layout::Item::List {
+                spec,
+                name,
+                entries,
+            } => TemplateValue::from_object(render::ListView {
+                name: name.clone(),
+                label: spec.label.clone(),
+                entries: entries.iter().map(|e| self.nested_view(e)).collect(),
+                errors: self.errors_under(&format!("{name}-")),
+            }),
         }
     }
 }

@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use super::schema::{FieldKind, FieldSpec, FormSchema, Validator};
+use super::layout::Slot;
+use super::schema::{FieldKind, FieldSpec, Validator};
 
 /// One field of a form being processed: what was sent, what it became, what is wrong.
 #[derive(Debug, Clone, Default)]
@@ -203,19 +204,15 @@ enum Outcome {
 }
 
 /// WTForms' `Field.validate`: conversion errors, the choice check, then the chain.
-pub(crate) fn validate_field(
-    schema: &FormSchema,
-    index: usize,
-    states: &[FieldState],
-) -> Vec<String> {
-    let spec = &schema.fields[index];
+pub(crate) fn validate_field(slots: &[Slot], index: usize, states: &[FieldState]) -> Vec<String> {
+    let spec = slots[index].spec;
     let state = &states[index];
     let mut errors = state.process_errors.clone();
     if let Some(e) = pre_validate(spec, state) {
         errors.push(e);
     }
     for v in &spec.validators {
-        match run(v, schema, index, states) {
+        match run(v, slots, index, states) {
             Outcome::Pass => {}
             Outcome::Error(e) => errors.push(e),
             Outcome::Stop(e) => {
@@ -263,8 +260,8 @@ fn message(custom: &Option<String>, default: impl FnOnce() -> String) -> String 
     custom.clone().unwrap_or_else(default)
 }
 
-fn run(v: &Validator, schema: &FormSchema, index: usize, states: &[FieldState]) -> Outcome {
-    let spec = &schema.fields[index];
+fn run(v: &Validator, slots: &[Slot], index: usize, states: &[FieldState]) -> Outcome {
+    let spec = slots[index].spec;
     let state = &states[index];
     let data = &state.data;
     let required = || "This field is required.".to_owned();
@@ -366,7 +363,9 @@ fn run(v: &Validator, schema: &FormSchema, index: usize, states: &[FieldState]) 
             }))
         }
         Validator::EqualTo { other, message: m } => {
-            let Some(j) = schema.fields.iter().position(|f| f.name == other.as_str()) else {
+            // The other field of the same form (`address-password` for `address-confirm`).
+            let full = format!("{}{other}", slots[index].prefix);
+            let Some(j) = slots.iter().position(|s| s.name == full) else {
                 return Outcome::Error(format!("Invalid field name '{other}'."));
             };
             if states[j].data == *data {

@@ -154,6 +154,8 @@ fn validation_attrs(kind: FieldKind) -> &'static [&'static str] {
 pub(crate) struct FieldView {
     pub(crate) spec: FieldSpec,
     pub(crate) state: FieldState,
+    /// The widget's name and id (`address-street`).
+    pub(crate) name: String,
     /// The widget's id.
     pub(crate) id: String,
     /// The form's CSRF token field (WTForms' `CSRFTokenField`).
@@ -196,7 +198,7 @@ impl FieldView {
         for (k, v) in extra {
             attrs.insert(k.clone(), v.clone());
         }
-        let name = spec.name;
+        let name = self.name.as_str();
         match spec.kind {
             FieldKind::TextArea => {
                 attrs.insert("name".into(), Attr::Text(name.into()));
@@ -300,7 +302,7 @@ impl FieldView {
         let id = format!("{}-{i}", self.id);
         let mut attrs = BTreeMap::new();
         attrs.insert("id".to_owned(), Attr::Text(id.clone()));
-        attrs.insert("name".to_owned(), Attr::Text(self.spec.name.into()));
+        attrs.insert("name".to_owned(), Attr::Text(self.name.clone()));
         attrs.insert("type".to_owned(), Attr::Text("radio".into()));
         attrs.insert("value".to_owned(), Attr::Text(value.into()));
         if self.is_selected(value) {
@@ -366,6 +368,8 @@ impl FieldView {
             FieldKind::Submit => "SubmitField",
             FieldKind::File => "FileField",
             FieldKind::MultipleFiles => "MultipleFileField",
+            FieldKind::Form => "FormField",
+            FieldKind::List => "FieldList",
         }
     }
 }
@@ -406,7 +410,8 @@ impl Object for FieldView {
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         Some(match key.as_str()? {
-            "name" | "short_name" => Value::from(self.spec.name),
+            "name" => Value::from(self.name.clone()),
+            "short_name" => Value::from(self.spec.name),
             "id" => Value::from(self.id.clone()),
             "label" => Value::from_object(LabelView(self.clone())),
             "errors" => Value::from(self.state.errors.clone()),
@@ -561,27 +566,67 @@ impl Object for RadioOption {
     }
 }
 
-/// The whole form as templates see it.
+/// What `{{ value }}` writes for a template object (its `__html__`) or a plain value.
+fn html_of(state: &State<'_, '_>, value: &Value) -> Result<String, Error> {
+    if value.as_object().is_some() {
+        Ok(value.call_method(state, "__html__", &[])?.to_string())
+    } else {
+        Ok(value.to_string())
+    }
+}
+
+/// A form as templates see it: the whole form, or one nested in it.
 #[derive(Debug)]
 pub(crate) struct FormView {
-    pub(crate) fields: Vec<Arc<FieldView>>,
+    /// Its fields, nested forms and lists, by name, in order.
+    pub(crate) items: Vec<(&'static str, Value)>,
+    /// Its hidden fields, for `hidden_tag()`.
+    pub(crate) hidden: Vec<Arc<FieldView>>,
     pub(crate) csrf: Option<Arc<FieldView>>,
     pub(crate) errors: BTreeMap<String, Vec<String>>,
     pub(crate) form_errors: Vec<String>,
+    /// A nested form's id and label: `{{ form.address }}` renders it as a table.
+    pub(crate) nested: Option<(String, String)>,
 }
 
 impl FormView {
     fn hidden_tag(&self) -> String {
         self.csrf
             .iter()
-            .chain(
-                self.fields
-                    .iter()
-                    .filter(|f| f.spec.kind == FieldKind::Hidden),
-            )
+            .chain(self.hidden.iter())
             .map(|f| f.widget(&BTreeMap::new()))
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    /// WTForms' `TableWidget`: a row per field, hidden fields inside the next row.
+    fn table(&self, state: &State<'_, '_>) -> Result<String, Error> {
+        let (id, _) = self
+            .nested
+            .as_ref()
+            .map_or(("", ""), |(i, l)| (i.as_str(), l.as_str()));
+        let mut html = format!("<table id=\"{}\">", escape(id));
+        let mut hidden = String::new();
+        for (_, value) in &self.items {
+            let widget = html_of(state, value)?;
+            let hidden_field = value
+                .get_attr("type")
+                .ok()
+                .is_some_and(|t| t.as_str() == Some("HiddenField"));
+            if hidden_field {
+                hidden.push_str(&widget);
+                continue;
+            }
+            let label = match value.get_attr("label") {
+                Ok(l) if !l.is_undefined() => html_of(state, &l)?,
+                _ => String::new(),
+            };
+            let _ = write!(html, "<tr><th>{label}</th><td>{hidden}{widget}</td></tr>");
+            hidden.clear();
+        }
+        html.push_str(&hidden);
+        html.push_str("</table>");
+        Ok(html)
     }
 }
 
@@ -596,12 +641,21 @@ impl Object for FormView {
             "errors" => return Some(Value::from_serialize(&self.errors)),
             "form_errors" => return Some(Value::from(self.form_errors.clone())),
             "csrf_token" => return self.csrf.clone().map(Value::from_dyn_object),
+            "type" if self.nested.is_some() => return Some(Value::from("FormField")),
+            "label" => {
+                let (id, label) = self.nested.clone()?;
+                return Some(html(format!(
+                    "<label for=\"{}\">{}</label>",
+                    escape(&id),
+                    escape(&label)
+                )));
+            }
             _ => {}
         }
-        self.fields
+        self.items
             .iter()
-            .find(|f| f.spec.name == key)
-            .map(|f| Value::from_dyn_object(f.clone()))
+            .find(|(name, _)| *name == key)
+            .map(|(_, v)| v.clone())
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
@@ -609,21 +663,85 @@ impl Object for FormView {
         let all: Vec<Value> = self
             .csrf
             .iter()
-            .chain(self.fields.iter())
             .map(|f| Value::from_dyn_object(f.clone()))
+            .chain(self.items.iter().map(|(_, v)| v.clone()))
             .collect();
         Enumerator::Values(all)
     }
 
+    fn call(self: &Arc<Self>, state: &State<'_, '_>, _args: &[Value]) -> Result<Value, Error> {
+        self.call_method(state, "__html__", &[])
+    }
+
     fn call_method(
         self: &Arc<Self>,
-        _state: &State<'_, '_>,
+        state: &State<'_, '_>,
         method: &str,
         _args: &[Value],
     ) -> Result<Value, Error> {
         match method {
             "hidden_tag" => Ok(html(self.hidden_tag())),
+            "__html__" if self.nested.is_some() => Ok(html(self.table(state)?)),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
+    }
+}
+
+/// A repeated field (WTForms' `FieldList`) as templates see it: loop over its entries.
+#[derive(Debug)]
+pub(crate) struct ListView {
+    pub(crate) name: String,
+    pub(crate) label: String,
+    pub(crate) entries: Vec<Value>,
+    /// The errors of each entry's fields, by HTML name.
+    pub(crate) errors: BTreeMap<String, Vec<String>>,
+}
+
+impl Object for ListView {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        Some(match key.as_str()? {
+            "name" | "id" => Value::from(self.name.clone()),
+            "type" => Value::from("FieldList"),
+            "entries" => Value::from(self.entries.clone()),
+            "errors" => Value::from_serialize(&self.errors),
+            "label" => html(format!(
+                "<label for=\"{}\">{}</label>",
+                escape(&self.name),
+                escape(&self.label)
+            )),
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.entries.clone())
+    }
+
+    fn call(self: &Arc<Self>, state: &State<'_, '_>, _args: &[Value]) -> Result<Value, Error> {
+        self.call_method(state, "__html__", &[])
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        state: &State<'_, '_>,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
+        if method != "__html__" {
+            return Err(Error::from(ErrorKind::UnknownMethod));
+        }
+        // WTForms' `ListWidget`: `<li>label widget</li>` per entry.
+        let mut out = format!("<ul id=\"{}\">", escape(&self.name));
+        for entry in &self.entries {
+            let label = html_of(state, &entry.get_attr("label")?)?;
+            let widget = html_of(state, entry)?;
+            let _ = write!(out, "<li>{label} {widget}</li>");
+        }
+        out.push_str("</ul>");
+        Ok(html(out))
     }
 }

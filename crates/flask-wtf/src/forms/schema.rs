@@ -49,6 +49,10 @@ pub enum FieldKind {
     File,
     /// `MultipleFileField`: `<input type="file" multiple>`, a list of files.
     MultipleFiles,
+    /// `FormField`: another form nested in this one (its fields named `address-street`).
+    Form,
+    /// `FieldList`: a field repeated (entries named `phones-0`, `phones-1`, ...).
+    List,
 }
 
 impl FieldKind {
@@ -70,6 +74,7 @@ impl FieldKind {
             FieldKind::Time => "time",
             FieldKind::Submit => "submit",
             FieldKind::File | FieldKind::MultipleFiles => "file",
+            FieldKind::Form | FieldKind::List => "",
             FieldKind::TextArea | FieldKind::Select | FieldKind::SelectMultiple => "",
         }
     }
@@ -98,6 +103,7 @@ impl FieldKind {
             "submit" => FieldKind::Submit,
             "file" => FieldKind::File,
             "multiple_files" => FieldKind::MultipleFiles,
+            "form" => FieldKind::Form,
             _ => return None,
         })
     }
@@ -105,7 +111,7 @@ impl FieldKind {
     /// The names `from_name` knows, for error messages.
     pub const NAMES: &'static str = "string, textarea, password, hidden, email, url, search, \
         tel, integer, decimal, float, boolean, select, select_multiple, radio, date, \
-        datetime_local, time, submit, file, multiple_files";
+        datetime_local, time, submit, file, multiple_files, form";
 }
 
 /// A custom check of one field: `Err` with the message to show.
@@ -252,6 +258,19 @@ impl Validator {
     }
 }
 
+/// What a nested or repeated field holds.
+#[derive(Debug, Clone)]
+pub(crate) enum Sub {
+    /// A nested form's fields.
+    Form(fn() -> &'static FormSchema),
+    /// The repeated field and how many entries there are at least and at most.
+    List {
+        entry: Box<FieldSpec>,
+        min: usize,
+        max: Option<usize>,
+    },
+}
+
 /// One field: its name (the struct field's), label, kind, validators and choices.
 #[derive(Debug, Clone)]
 pub struct FieldSpec {
@@ -265,6 +284,8 @@ pub struct FieldSpec {
     pub(crate) render_kw: Vec<(String, String)>,
     /// The Rust type is an `Option`: an empty input is `None`.
     pub(crate) optional: bool,
+    /// A nested form, or the entry of a list.
+    pub(crate) sub: Option<Sub>,
 }
 
 /// `"first_name"` as WTForms labels it: `"First Name"`.
@@ -294,7 +315,47 @@ impl FieldSpec {
             description: String::new(),
             render_kw: Vec::new(),
             optional: false,
+            sub: None,
         }
+    }
+
+    /// WTForms' `FormField(F)`: the form `F` nested under `name` (its fields are named
+    /// `name-field` in HTML, and the data is an `F`).
+    pub fn form<F: Form>(name: &'static str) -> Self {
+        let mut spec = FieldSpec::new(name, FieldKind::Form);
+        spec.sub = Some(Sub::Form(F::schema));
+        spec
+    }
+
+    /// WTForms' `FieldList(entry)`: `entry` repeated under `name` (entries named `name-0`,
+    /// `name-1`, ...; the data is a `Vec`). The entry is a field or a nested form; its
+    /// validators apply to each entry.
+    pub fn list(name: &'static str, entry: FieldSpec) -> Self {
+        let mut spec = FieldSpec::new(name, FieldKind::List);
+        spec.label.clone_from(&entry.label);
+        spec.sub = Some(Sub::List {
+            entry: Box::new(entry),
+            min: 0,
+            max: None,
+        });
+        spec
+    }
+
+    /// `min_entries` of a list: it shows at least this many entries, and a submission with
+    /// fewer is an error.
+    pub fn min_entries(mut self, n: usize) -> Self {
+        if let Some(Sub::List { min, .. }) = &mut self.sub {
+            *min = n;
+        }
+        self
+    }
+
+    /// `max_entries` of a list: more entries are an error.
+    pub fn max_entries(mut self, n: usize) -> Self {
+        if let Some(Sub::List { max, .. }) = &mut self.sub {
+            *max = Some(n);
+        }
+        self
     }
 
     /// The label's text (WTForms' default: the name, title-cased).
