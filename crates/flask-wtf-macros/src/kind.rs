@@ -49,6 +49,19 @@ pub(crate) fn has_choices(variant: &str) -> bool {
     matches!(variant, "Select" | "SelectMultiple" | "Radio")
 }
 
+/// The name of a primitive integer type whose range is narrower than what an integer
+/// field reads (`i64`), to bound the field by it (`u8`, `i32`, `u64` for its sign, ...).
+pub(crate) fn bounded_integer(ty: &Type) -> Option<String> {
+    let ty = option_inner(ty).unwrap_or(ty);
+    let (name, arg) = last_segment(ty)?;
+    (arg.is_none()
+        && matches!(
+            name.as_str(),
+            "i8" | "i16" | "i32" | "isize" | "u8" | "u16" | "u32" | "u64" | "usize"
+        ))
+    .then_some(name)
+}
+
 /// `T` for a type spelled `Vec<T>`.
 pub(crate) fn vec_inner(ty: &Type) -> Option<&Type> {
     let (name, arg) = last_segment(ty)?;

@@ -93,6 +93,7 @@ fn expand(input: DeriveInput) -> syn::Result<Tokens> {
         data,
         ..
     } = input;
+    serde_rename(&attrs)?;
     let named = match data {
         Data::Struct(DataStruct {
             fields: Fields::Named(named),
@@ -178,11 +179,27 @@ fn not_named(span: proc_macro2::Span) -> Error {
 
 /// One field's `::flask_wtf::FieldSpec` expression, with its name and the fields its
 /// `equal_to` validators name; `None` for a skipped field.
+/// A `#[serde(rename...)]` among `attrs`: form fields are bound by their Rust names.
+fn serde_rename(attrs: &[syn::Attribute]) -> syn::Result<()> {
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let text = quote!(#attr).to_string();
+        if text.contains("rename") || text.contains("alias") || text.contains("flatten") {
+            return Err(Error::new_spanned(
+                attr,
+                "a form binds its fields by their Rust names (the HTML names): \
+                 #[serde(rename / rename_all / alias / flatten)] would not bind; rename the field",
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn field_spec(field: &syn::Field) -> syn::Result<Option<(String, Tokens, Vec<syn::LitStr>)>> {
     let attrs = attrs::field_attrs(field)?;
     if attrs.skip {
         return Ok(None);
     }
+    serde_rename(&field.attrs)?;
     let name = field
         .ident
         .as_ref()
@@ -269,6 +286,15 @@ fn field_spec(field: &syn::Field) -> syn::Result<Option<(String, Tokens, Vec<syn
         }
         if optional {
             spec.extend(quote!(.optional_type()));
+        }
+        if variant == "Integer"
+            && let Some(int) = kind::bounded_integer(ty)
+        {
+            let int = format_ident!("{int}");
+            spec.extend(quote!(.integer_range(
+                ::std::primitive::#int::MIN as i128,
+                ::std::primitive::#int::MAX as i128
+            )));
         }
         spec
     };

@@ -1,6 +1,8 @@
-//! Flask-WTF for flask-rs. Built so far: CSRF protection ([`CsrfProtect`]), with
-//! Flask-WTF's config keys, token format and messages. Typed forms, rendering and file
-//! uploads come next.
+//! Flask-WTF for flask-rs: typed forms ([`FlaskForm`] over `#[derive(Form)]` structs, with
+//! WTForms' field kinds, nested forms, field lists and validators), their rendering in
+//! templates, file uploads streamed to disk ([`FileStorage`]), and CSRF protection
+//! ([`CsrfProtect`]) with Flask-WTF's config keys and messages. See `FlaskForm` for a form's
+//! flow; CSRF first:
 //!
 //! ```
 //! use flask::{Flask, Html, render_template_string, routing::get};

@@ -258,3 +258,20 @@ async fn extensions_add_template_globals_and_context() {
         .test_client();
     assert_eq!(c.get("/e").send().await.text(), "Acme *** /e");
 }
+
+#[tokio::test]
+async fn only_objects_render_themselves_through_html() {
+    // A map with an `__html__` key is data: escaped, never called.
+    async fn page() -> Result<flask::Html<String>, flask::Error> {
+        let data: serde_json::Value = serde_json::json!({"__html__": "<b>x</b>"});
+        flask::render_template_string("{{ data }}|{{ data.__html__ }}", flask::context! { data })
+    }
+    let client = flask::Flask::new("t")
+        .route("/", flask::routing::get(page))
+        .test_client();
+    let resp = client.get("/").send().await;
+    assert_eq!(resp.status(), 200, "{}", resp.text());
+    let text = resp.text();
+    assert!(!text.contains("<b>"), "{text}");
+    assert!(text.contains("&lt;b&gt;x&lt;/b&gt;"), "{text}");
+}

@@ -13,21 +13,26 @@ use bytes::Bytes;
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::response::{IntoResponse, Response};
-use flask::{Error, Method, Route, StatusCode};
+use axum::response::Response;
+use flask::{Method, Route};
 use http::header;
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 
-/// The token found in the request's form body, if any (in the request's extensions).
+/// The token found in the request's form body, if any (in the request's extensions), and
+/// whether the body was too large to look into (`MAX_FORM_MEMORY_SIZE`).
 #[derive(Debug, Clone)]
-pub(crate) struct BodyToken(pub(crate) Option<String>);
+pub(crate) struct BodyToken {
+    pub(crate) token: Option<String>,
+    pub(crate) too_large: bool,
+}
 
 /// The layer: which methods carry a body to look into, the field's name, the size limit.
 #[derive(Clone)]
 pub(crate) struct TokenFromBody {
     pub(crate) methods: Vec<Method>,
     pub(crate) field_name: String,
-    pub(crate) limit: usize,
+    /// `MAX_FORM_MEMORY_SIZE` (none: no limit).
+    pub(crate) limit: Option<usize>,
 }
 
 impl tower::Layer<Route> for TokenFromBody {
@@ -58,12 +63,21 @@ fn content_type_is(req: &Request, wanted: &str) -> bool {
 
 /// How much of a multipart body is read looking for the token before giving up: the
 /// token field comes first in forms rendered with `hidden_tag()`.
-const MULTIPART_PREFIX: usize = 1024 * 1024;
+const MULTIPART_PREFIX: usize = 64 * 1024;
+
+/// What was read of a body while looking for the token: its chunks, how many bytes, and
+/// the error it ended with, if any (given to the view after the chunks).
+#[derive(Default)]
+struct Seen {
+    chunks: Vec<Bytes>,
+    len: usize,
+    error: Option<axum::Error>,
+}
 
 /// A body whose frames are also kept, for replaying what was read (see [`Replay`]).
 struct Recorder {
     inner: Arc<Mutex<Option<Body>>>,
-    seen: Arc<Mutex<(Vec<Bytes>, usize)>>,
+    seen: Arc<Mutex<Seen>>,
     burst: usize,
 }
 
@@ -82,7 +96,7 @@ impl http_body::Body for Recorder {
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
-        if lock(&self.seen).1 > MULTIPART_PREFIX {
+        if lock(&self.seen).len > MULTIPART_PREFIX {
             // The end, as far as the search goes; the rest stays for the view.
             return Poll::Ready(None);
         }
@@ -91,13 +105,22 @@ impl http_body::Body for Recorder {
             return Poll::Ready(None);
         };
         let polled = Pin::new(body).poll_frame(cx);
+        if let Poll::Ready(Some(Err(_))) = &polled {
+            // The view gets the error itself, after what was read.
+            inner.take();
+            drop(inner);
+            if let Poll::Ready(Some(Err(e))) = polled {
+                lock(&self.seen).error = Some(e);
+            }
+            return Poll::Ready(Some(Err(axum::Error::new("the request body failed"))));
+        }
         drop(inner);
         if let Poll::Ready(Some(Ok(frame))) = &polled
             && let Some(data) = frame.data_ref()
         {
             let mut seen = lock(&self.seen);
-            seen.1 += data.len();
-            seen.0.push(data.clone());
+            seen.len += data.len();
+            seen.chunks.push(data.clone());
             drop(seen);
             self.burst += 1;
         }
@@ -112,10 +135,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// What was read, then the rest of the body: the request's body as sent.
+/// What was read, then the rest of the body (or the error it ended with): the request's
+/// body as sent.
 struct Replay {
     read: std::collections::VecDeque<Bytes>,
     rest: Option<Body>,
+    error: Option<axum::Error>,
 }
 
 impl http_body::Body for Replay {
@@ -128,6 +153,9 @@ impl http_body::Body for Replay {
     ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
         if let Some(chunk) = self.read.pop_front() {
             return Poll::Ready(Some(Ok(http_body::Frame::data(chunk))));
+        }
+        if let Some(e) = self.error.take() {
+            return Poll::Ready(Some(Err(e)));
         }
         match self.rest.as_mut() {
             Some(body) => Pin::new(body).poll_frame(cx),
@@ -148,7 +176,7 @@ impl http_body::Body for Replay {
 async fn token_from_multipart(req: Request, field: &str) -> (Request, Option<String>) {
     let (parts, body) = req.into_parts();
     let inner = Arc::new(Mutex::new(Some(body)));
-    let seen = Arc::new(Mutex::new((Vec::new(), 0usize)));
+    let seen = Arc::new(Mutex::new(Seen::default()));
     let boundary = parts
         .headers
         .get(header::CONTENT_TYPE)
@@ -178,11 +206,12 @@ async fn token_from_multipart(req: Request, field: &str) -> (Request, Option<Str
             }
         }
     }
-    let read = std::mem::take(&mut lock(&seen).0);
+    let seen = std::mem::take(&mut *lock(&seen));
     let rest = lock(&inner).take();
     let body = Body::new(Replay {
-        read: read.into(),
+        read: seen.chunks.into(),
         rest,
+        error: seen.error,
     });
     (Request::from_parts(parts, body), token)
 }
@@ -223,7 +252,10 @@ impl tower::Service<Request> for TokenFromBodyService {
             let field = self.config.field_name.clone();
             return Box::pin(async move {
                 let (mut req, token) = token_from_multipart(req, &field).await;
-                req.extensions_mut().insert(BodyToken(token));
+                req.extensions_mut().insert(BodyToken {
+                    token,
+                    too_large: false,
+                });
                 inner.call(req).await
             });
         }
@@ -233,33 +265,48 @@ impl tower::Service<Request> for TokenFromBodyService {
         let field = self.config.field_name.clone();
         let limit = self.config.limit;
         Box::pin(async move {
-            let (mut parts, body) = req.into_parts();
-            let bytes = match Limited::new(body, limit).collect().await {
-                Ok(collected) => collected.to_bytes(),
-                Err(e) => {
-                    let too_large = e
-                        .downcast_ref::<http_body_util::LengthLimitError>()
-                        .is_some();
-                    let resp = if too_large {
-                        Error::with_description(
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            "The form data is larger than MAX_FORM_MEMORY_SIZE allows.",
-                        )
-                    } else {
-                        Error::with_description(
-                            StatusCode::BAD_REQUEST,
-                            format!("The request body could not be read: {e}"),
-                        )
-                    };
-                    return Ok(resp.into_response());
+            let (mut parts, mut body) = req.into_parts();
+            // Read within the form limit; a bigger body is passed on as it came, without a
+            // token from it (exempt views may take it; the form extractors answer 413).
+            let mut read = Vec::new();
+            let mut len = 0usize;
+            let mut over = false;
+            let mut error = None;
+            while let Some(frame) = body.frame().await {
+                match frame {
+                    Ok(frame) => {
+                        if let Ok(data) = frame.into_data() {
+                            len += data.len();
+                            read.push(data);
+                            if limit.is_some_and(|limit| len > limit) {
+                                over = true;
+                                break;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        error = Some(e);
+                        break;
+                    }
                 }
+            }
+            let (token, body) = if over || error.is_some() {
+                let rest = if error.is_some() { None } else { Some(body) };
+                let replay = Replay {
+                    read: read.into(),
+                    rest,
+                    error,
+                };
+                (None, Body::new(replay))
+            } else {
+                let bytes: Bytes = read.concat().into();
+                (find_token(&bytes, &field), Body::from(bytes))
             };
-            parts
-                .extensions
-                .insert(BodyToken(find_token(&bytes, &field)));
-            inner
-                .call(Request::from_parts(parts, Body::from(bytes)))
-                .await
+            parts.extensions.insert(BodyToken {
+                token,
+                too_large: over,
+            });
+            inner.call(Request::from_parts(parts, body)).await
         })
     }
 }

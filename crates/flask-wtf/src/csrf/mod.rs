@@ -106,10 +106,8 @@ impl Extension for CsrfProtect {
         config.set_default("WTF_CSRF_HEADERS", ["X-CSRFToken", "X-CSRF-Token"]);
         config.set_default("WTF_CSRF_SSL_STRICT", true);
         let settings = CsrfSettings::from_config(setup.config())?;
-        let limit: usize = setup
-            .config()
-            .get("MAX_FORM_MEMORY_SIZE")?
-            .unwrap_or(500_000);
+        // Null: no limit, as for the form extractors.
+        let limit: Option<usize> = setup.config().get("MAX_FORM_MEMORY_SIZE")?;
         if settings.enabled && settings.check_default {
             setup.layer(body::TokenFromBody {
                 methods: settings.methods.clone(),
@@ -162,7 +160,11 @@ impl BeforeRequestHook<CsrfHook> for Protect {
                 Ok(ctx) => ctx,
                 Err(e) => return Some(e.into_response()),
             };
-            let settings = ctx.app().state::<CsrfSettings>()?;
+            let Some(settings) = ctx.app().state::<CsrfSettings>() else {
+                return Some(
+                    flask::Error::internal("CsrfProtect's settings are missing").into_response(),
+                );
+            };
             if !settings.methods.contains(&parts.method)
                 || ctx.endpoint().is_none()
                 || self.exempt.is_exempt(&ctx)
@@ -174,21 +176,39 @@ impl BeforeRequestHook<CsrfHook> for Protect {
                     ctx.g().insert(CsrfValid);
                     None
                 }
-                Err(e) => {
+                Err(Failure::Csrf(e)) => {
                     tracing::info!("CSRF check failed for {} {}: {e}", parts.method, parts.uri);
                     Some(e.into_http_error().into_response())
                 }
+                Err(Failure::TooLarge) => Some(
+                    flask::Error::with_description(
+                        http::StatusCode::PAYLOAD_TOO_LARGE,
+                        "The form data is larger than MAX_FORM_MEMORY_SIZE allows.",
+                    )
+                    .into_response(),
+                ),
             }
         })
     }
 }
 
+/// Why `protect` refused a request.
+enum Failure {
+    Csrf(CsrfError),
+    /// The form was too large to find the token in: the 413 the form would give.
+    TooLarge,
+}
+
+impl From<CsrfError> for Failure {
+    fn from(e: CsrfError) -> Self {
+        Failure::Csrf(e)
+    }
+}
+
 /// Flask-WTF's `CSRFProtect.protect()`.
-fn protect(ctx: &RequestContext, settings: &CsrfSettings, parts: &Parts) -> Result<(), CsrfError> {
-    let from_body = parts
-        .extensions
-        .get::<body::BodyToken>()
-        .and_then(|t| t.0.as_deref());
+fn protect(ctx: &RequestContext, settings: &CsrfSettings, parts: &Parts) -> Result<(), Failure> {
+    let body = parts.extensions.get::<body::BodyToken>();
+    let from_body = body.and_then(|t| t.token.as_deref());
     let token = from_body.or_else(|| {
         settings.headers.iter().find_map(|name| {
             parts
@@ -198,6 +218,9 @@ fn protect(ctx: &RequestContext, settings: &CsrfSettings, parts: &Parts) -> Resu
                 .filter(|v| !v.is_empty())
         })
     });
+    if token.is_none() && body.is_some_and(|b| b.too_large) {
+        return Err(Failure::TooLarge);
+    }
     validate_csrf(ctx, token)?;
     if ctx.is_secure() && settings.ssl_strict {
         same_origin(ctx, parts)?;

@@ -52,7 +52,8 @@ impl Item {
 fn sent_indices(name: &str, keys: &BTreeSet<String>) -> Vec<usize> {
     let prefix = format!("{name}-");
     let mut out: Vec<usize> = keys
-        .iter()
+        .range(prefix.clone()..)
+        .take_while(|k| k.starts_with(&prefix))
         .filter_map(|k| {
             let rest = k.strip_prefix(&prefix)?;
             let digits = rest.split('-').next()?;
@@ -125,7 +126,9 @@ fn expand_field(
                 indices.truncate(*max);
             }
             while indices.len() < *min {
-                let next = indices.last().map_or(0, |last| last + 1);
+                let Some(next) = indices.last().map_or(Some(0), |last| last.checked_add(1)) else {
+                    break;
+                };
                 indices.push(next);
             }
             let entries = indices

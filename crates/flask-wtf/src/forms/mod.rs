@@ -562,6 +562,8 @@ impl<T: Form> serde::Serialize for FlaskForm<T> {
 
 /// The limits a body is read within.
 struct Limits {
+    /// Whether a part of this name belongs to a file field (other files are not stored).
+    file_field: fn(&str) -> bool,
     /// `MAX_FORM_MEMORY_SIZE`: the text of the fields together.
     memory: usize,
     /// `MAX_FORM_PARTS`: how many fields.
@@ -605,7 +607,12 @@ async fn read_formdata(req: Request, limits: Limits) -> Result<Submitted, Error>
     match content_type.as_deref() {
         _ if bytes.is_empty() => {}
         None | Some("application/x-www-form-urlencoded") => {
-            for (k, v) in form_urlencoded::parse(&bytes) {
+            for (n, (k, v)) in form_urlencoded::parse(&bytes).enumerate() {
+                if n >= limits.parts {
+                    return Err(too_large(
+                        "The form has more fields than MAX_FORM_PARTS allows.",
+                    ));
+                }
                 data.text
                     .entry(k.into_owned())
                     .or_default()
@@ -625,6 +632,12 @@ async fn read_formdata(req: Request, limits: Limits) -> Result<Submitted, Error>
                     "A form sent as JSON must be an object of field names to values.",
                 ));
             };
+            let count: usize = map.values().map(|v| v.as_array().map_or(1, Vec::len)).sum();
+            if count > limits.parts {
+                return Err(too_large(
+                    "The form has more fields than MAX_FORM_PARTS allows.",
+                ));
+            }
             for (k, v) in map {
                 let values = match v {
                     Value::Array(items) => items.into_iter().map(json_text).collect(),
@@ -734,9 +747,22 @@ async fn read_multipart(req: Request, limits: Limits) -> Result<Submitted, Error
         }
         let name = field.name().unwrap_or("").to_owned();
         if let Some(filename) = field.file_name().map(str::to_owned) {
+            if !(limits.file_field)(&name) {
+                // No file field of the form: read past it, store nothing.
+                while field
+                    .chunk()
+                    .await
+                    .map_err(|e| multipart_error(&e))?
+                    .is_some()
+                {}
+                continue;
+            }
             let content_type = field.content_type().map(str::to_owned);
-            let (id, upload) = uploads::TempUpload::new();
-            let mut file = tokio::fs::File::create(&upload.path).await.map_err(io)?;
+            let (id, upload, std_file) = tokio::task::spawn_blocking(uploads::TempUpload::create)
+                .await
+                .map_err(|e| Error::internal(format!("cannot store an upload: {e}")))?
+                .map_err(io)?;
+            let mut file = tokio::fs::File::from_std(std_file);
             let mut size = 0u64;
             while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e))? {
                 size += chunk.len() as u64;
@@ -777,6 +803,37 @@ async fn read_multipart(req: Request, limits: Limits) -> Result<Submitted, Error
     Ok(data)
 }
 
+/// Whether `name` (`avatar`, `people-0-photo`) is the name of a file field of `T`: its last
+/// part that is not an entry's index names a file field somewhere in the form.
+fn is_file_field<T: Form>(name: &str) -> bool {
+    fn names(schema: &'static FormSchema, out: &mut Vec<&'static str>) {
+        for spec in &schema.fields {
+            if matches!(spec.kind, FieldKind::File | FieldKind::MultipleFiles) {
+                out.push(spec.name);
+            }
+            match &spec.sub {
+                Some(schema::Sub::Form(sub)) => names(sub(), out),
+                Some(schema::Sub::List { entry, .. }) => {
+                    if matches!(entry.kind, FieldKind::File | FieldKind::MultipleFiles) {
+                        out.push(entry.name);
+                    }
+                    if let Some(schema::Sub::Form(sub)) = &entry.sub {
+                        names(sub(), out);
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+    let mut file_names = Vec::new();
+    names(T::schema(), &mut file_names);
+    let last = name
+        .rsplit('-')
+        .find(|part| !part.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or(name);
+    file_names.contains(&last)
+}
+
 fn json_text(v: Value) -> String {
     match v {
         Value::String(s) => s,
@@ -798,6 +855,7 @@ impl<T: Form, S: Send + Sync> FromRequest<S> for FlaskForm<T> {
         }
         let config = ctx.config();
         let limits = Limits {
+            file_field: is_file_field::<T>,
             memory: config
                 .get("MAX_FORM_MEMORY_SIZE")
                 .ok()

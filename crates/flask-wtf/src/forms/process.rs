@@ -101,10 +101,17 @@ pub(crate) fn process(spec: &FieldSpec, state: &mut FieldState, values: Vec<Stri
         FieldKind::Boolean => Some(Ok(Value::Bool(
             first.is_some_and(|v| !FALSE_VALUES.contains(&v)),
         ))),
-        FieldKind::Submit => Some(Ok(Value::Bool(first.is_some_and(|v| !v.is_empty())))),
+        FieldKind::Submit => Some(Ok(Value::Bool(
+            first.is_some_and(|v| !FALSE_VALUES.contains(&v)),
+        ))),
         FieldKind::Integer => conversion("Not a valid integer value.", &|s| {
-            s.parse::<i64>().ok().map(Value::from)
+            let n = s.parse::<i64>().ok()?;
+            let fits = spec
+                .integer_range
+                .is_none_or(|(min, max)| (min..=max).contains(&i128::from(n)));
+            fits.then(|| Value::from(n))
         }),
+
         FieldKind::Float => conversion("Not a valid float value.", &|s| {
             s.parse::<f64>()
                 .ok()
@@ -199,8 +206,10 @@ fn text(data: &Value) -> String {
 enum Outcome {
     Pass,
     Error(String),
-    /// Stop the chain, with an error or without (Optional).
+    /// Stop the chain, with an error or without (Optional), forgetting the errors before.
     Stop(Option<String>),
+    /// Stop the chain with this error, keeping the errors before (the file validators).
+    StopKeep(String),
 }
 
 /// WTForms' `Field.validate`: conversion errors, the choice check, then the chain.
@@ -220,6 +229,10 @@ pub(crate) fn validate_field(slots: &[Slot], index: usize, states: &[FieldState]
                 errors.extend(e);
                 break;
             }
+            Outcome::StopKeep(e) => {
+                errors.push(e);
+                break;
+            }
         }
     }
     errors
@@ -232,14 +245,20 @@ fn pre_validate(spec: &FieldSpec, state: &FieldState) -> Option<String> {
     match spec.kind {
         FieldKind::Select | FieldKind::Radio => match &state.data {
             Value::Null if spec.optional => None,
+            Value::Null => Some("Not a valid choice.".to_owned()),
             data if is_choice(&text(data)) => None,
             _ => Some("Not a valid choice.".to_owned()),
         },
         FieldKind::SelectMultiple => {
-            let bad: Vec<String> = match &state.data {
-                Value::Array(values) => values.iter().map(text).filter(|v| !is_choice(v)).collect(),
-                _ => Vec::new(),
-            };
+            // Each bad value once, as WTForms lists them.
+            let mut bad: Vec<String> = Vec::new();
+            if let Value::Array(values) = &state.data {
+                for v in values.iter().map(text) {
+                    if !is_choice(&v) && !bad.contains(&v) {
+                        bad.push(v);
+                    }
+                }
+            }
             match bad.len() {
                 0 => None,
                 1 => Some(format!(
@@ -248,7 +267,7 @@ fn pre_validate(spec: &FieldSpec, state: &FieldState) -> Option<String> {
                 )),
                 _ => Some(format!(
                     "'{}' are not valid choices for this field.",
-                    bad.join(", ")
+                    bad.join("', '")
                 )),
             }
         }
@@ -463,19 +482,22 @@ fn run(v: &Validator, slots: &[Slot], index: usize, states: &[FieldState]) -> Ou
             extensions,
             message: m,
         } => {
+            // Flask-WTF: the lower-cased name ends with ".ext" (so "tar.gz" works too).
             let allowed = |f: &super::FileStorage| {
-                f.extension()
-                    .is_some_and(|e| extensions.iter().any(|x| x.eq_ignore_ascii_case(&e)))
+                let name = f.filename().unwrap_or("").to_lowercase();
+                extensions
+                    .iter()
+                    .any(|x| name.ends_with(&format!(".{}", x.to_lowercase())))
             };
             if state.files.iter().all(allowed) {
                 Outcome::Pass
             } else {
-                Outcome::Stop(Some(message(m, || {
+                Outcome::StopKeep(message(m, || {
                     format!(
                         "File does not have an approved extension: {}",
                         extensions.join(", ")
                     )
-                })))
+                }))
             }
         }
         Validator::FileSize {
@@ -486,9 +508,9 @@ fn run(v: &Validator, slots: &[Slot], index: usize, states: &[FieldState]) -> Ou
             if state.files.iter().all(|f| (*min..=*max).contains(&f.len())) {
                 Outcome::Pass
             } else {
-                Outcome::Stop(Some(message(m, || {
+                Outcome::Error(message(m, || {
                     format!("File must be between {min} and {max} bytes.")
-                })))
+                }))
             }
         }
         Validator::Custom(check) => match check(&super::FieldRef { spec, state }) {

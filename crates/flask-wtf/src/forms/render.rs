@@ -37,12 +37,25 @@ pub(crate) enum Attr {
 }
 
 /// WTForms' `html_params`: sorted by name, `class_` as `class`, `data_x` as `data-x`.
+/// Whether `key` can be an HTML attribute name as written here (no space, quote, `=`, `>`
+/// or `/` that would end it and start another: a name from `**attrs` in a template is data).
+fn is_attribute_name(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
+}
+
 pub(crate) fn html_params(attrs: &BTreeMap<String, Attr>) -> String {
     let mut out = String::new();
     for (key, value) in attrs {
         let mut key = key.trim_end_matches('_').to_owned();
         if key.starts_with("data_") || key.starts_with("aria_") {
             key = key.replace('_', "-");
+        }
+        if !is_attribute_name(&key) {
+            continue;
         }
         match value {
             Attr::Flag(false) => continue,
@@ -641,6 +654,10 @@ impl Object for FormView {
             "errors" => return Some(Value::from_serialize(&self.errors)),
             "form_errors" => return Some(Value::from(self.form_errors.clone())),
             "csrf_token" => return self.csrf.clone().map(Value::from_dyn_object),
+            // The token's field also under its configured name (WTF_CSRF_FIELD_NAME).
+            name if self.csrf.as_ref().is_some_and(|c| c.name == name) => {
+                return self.csrf.clone().map(Value::from_dyn_object);
+            }
             "type" if self.nested.is_some() => return Some(Value::from("FormField")),
             "label" => {
                 let (id, label) = self.nested.clone()?;

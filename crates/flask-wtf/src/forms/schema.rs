@@ -286,6 +286,8 @@ pub struct FieldSpec {
     pub(crate) optional: bool,
     /// A nested form, or the entry of a list.
     pub(crate) sub: Option<Sub>,
+    /// The values an integer field's Rust type holds (`u8`: 0 to 255).
+    pub(crate) integer_range: Option<(i128, i128)>,
 }
 
 /// `"first_name"` as WTForms labels it: `"First Name"`.
@@ -316,7 +318,15 @@ impl FieldSpec {
             render_kw: Vec::new(),
             optional: false,
             sub: None,
+            integer_range: None,
         }
+    }
+
+    /// The values an integer field's Rust type can hold: another value is "Not a valid
+    /// integer value." (the derive sets it for `u8`, `i32`, ...).
+    pub fn integer_range(mut self, min: i128, max: i128) -> Self {
+        self.integer_range = Some((min, max));
+        self
     }
 
     /// WTForms' `FormField(F)`: the form `F` nested under `name` (its fields are named
@@ -341,8 +351,8 @@ impl FieldSpec {
         spec
     }
 
-    /// `min_entries` of a list: it shows at least this many entries, and a submission with
-    /// fewer is an error.
+    /// `min_entries` of a list: it shows at least this many entries (a submission with
+    /// fewer gets empty ones added, which its validators then check), as WTForms does.
     pub fn min_entries(mut self, n: usize) -> Self {
         if let Some(Sub::List { min, .. }) = &mut self.sub {
             *min = n;
@@ -350,7 +360,8 @@ impl FieldSpec {
         self
     }
 
-    /// `max_entries` of a list: more entries are an error.
+    /// `max_entries` of a list: entries of a submission past this many are dropped, as
+    /// WTForms does.
     pub fn max_entries(mut self, n: usize) -> Self {
         if let Some(Sub::List { max, .. }) = &mut self.sub {
             *max = Some(n);

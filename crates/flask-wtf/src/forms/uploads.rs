@@ -12,6 +12,7 @@ use unicode_normalization::UnicodeNormalization;
 /// A temporary file, deleted on drop.
 #[derive(Debug)]
 pub(crate) struct TempUpload {
+    id: String,
     pub(crate) path: PathBuf,
 }
 
@@ -19,7 +20,7 @@ impl Drop for TempUpload {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
         if let Ok(mut live) = LIVE.lock() {
-            live.retain(|_, weak| weak.strong_count() > 0);
+            live.remove(&self.id);
         }
     }
 }
@@ -29,15 +30,28 @@ impl Drop for TempUpload {
 static LIVE: LazyLock<Mutex<HashMap<String, Weak<TempUpload>>>> = LazyLock::new(Mutex::default);
 
 impl TempUpload {
-    /// A new empty file in the system's temporary folder.
-    pub(crate) fn new() -> (String, Arc<Self>) {
+    /// A new empty file in the system's temporary folder, readable by this user only,
+    /// and open for writing (blocking: call it on a blocking thread). The file and its
+    /// handle come into being together, so a cancelled request leaves nothing behind.
+    pub(crate) fn create() -> std::io::Result<(String, Arc<Self>, std::fs::File)> {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let path = std::env::temp_dir().join(format!("flask-wtf-upload-{id}"));
-        let upload = Arc::new(TempUpload { path });
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(&path)?;
+        let upload = Arc::new(TempUpload {
+            id: id.clone(),
+            path,
+        });
         if let Ok(mut live) = LIVE.lock() {
             live.insert(id.clone(), Arc::downgrade(&upload));
         }
-        (id, upload)
+        Ok((id, upload, file))
     }
 }
 
@@ -188,9 +202,9 @@ impl<'de> serde::Deserialize<'de> for FileStorage {
 }
 
 /// Names Windows reserves in every folder.
-const WINDOWS_DEVICES: [&str; 22] = [
-    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
-    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+const WINDOWS_DEVICES: [&str; 24] = [
+    "CON", "PRN", "AUX", "NUL", "COM0", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7",
+    "COM8", "COM9", "LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
 ];
 
 /// Werkzeug's `secure_filename`: a name safe to put in a folder, ASCII letters, digits,

@@ -96,9 +96,10 @@ impl RequestContext {
                 uri: parts.uri.clone(),
                 host,
                 remote_addr: remote_addr(parts, app.proxy_x_for),
-                secure: parts.uri.scheme_str() == Some("https")
-                    || forwarded(parts, "x-forwarded-proto", app.proxy_x_proto)
-                        .is_some_and(|p| p.eq_ignore_ascii_case("https")),
+                // The server speaks plain HTTP: HTTPS is a TLS proxy's, declared with
+                // PROXY_FIX_X_PROTO (a scheme in the request line is the client's to say).
+                secure: forwarded(parts, "x-forwarded-proto", app.proxy_x_proto)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("https")),
                 matched,
                 g: Mutex::new(HashMap::new()),
                 g_named: Mutex::new(BTreeMap::new()),
@@ -203,9 +204,9 @@ impl RequestContext {
         self.inner.remote_addr
     }
 
-    /// Whether the client reached the app over HTTPS (Werkzeug's `request.is_secure`): the
-    /// URL says so, or, with `PROXY_FIX_X_PROTO = N`, the `X-Forwarded-Proto` the N trusted
-    /// proxies set does (the app itself serves plain HTTP behind a TLS proxy).
+    /// Whether the client reached the app over HTTPS (Werkzeug's `request.is_secure`): with
+    /// `PROXY_FIX_X_PROTO = N`, the `X-Forwarded-Proto` the N trusted proxies set says so (the
+    /// app itself serves plain HTTP behind a TLS proxy). Without it, `false`.
     pub fn is_secure(&self) -> bool {
         self.inner.secure
     }

@@ -96,9 +96,14 @@ fn jinja_formatter(
     };
     // MarkupSafe's `__html__` protocol: an object that renders itself as HTML (a form
     // field, say) is written as it says, unescaped.
-    if value.as_object().is_some() {
-        match value.call_method(state, "__html__", &[]) {
-            Ok(html) => return out.write_str(&html.to_string()).map_err(io),
+    // The object's own method only (not an `__html__` item of a map), and its result
+    // escaped unless it says it is safe HTML.
+    if let Some(object) = value.as_object() {
+        match object.call_method(state, "__html__", &[]) {
+            Ok(html) if html.is_safe() => return out.write_str(&html.to_string()).map_err(io),
+            Ok(text) => {
+                return write_escaped(out, &text.to_string()).map_err(io);
+            }
             Err(e) if e.kind() == minijinja::ErrorKind::UnknownMethod => {}
             Err(e) => return Err(e),
         }

@@ -289,8 +289,17 @@ impl TestRequest {
     /// A `multipart/form-data` body, as a browser sends a form with files.
     pub fn multipart(mut self, form: MultipartForm) -> Self {
         let boundary = format!("flask-test-{}", uuid::Uuid::new_v4().simple());
+        // As browsers write them (WHATWG): a quote or line break in a name is escaped.
+        let quoted = |s: &str| {
+            s.replace('"', "%22")
+                .replace('\r', "%0D")
+                .replace('\n', "%0A")
+        };
         let mut body = Vec::new();
-        for part in form.parts {
+        for mut part in form.parts {
+            part.name = quoted(&part.name);
+            part.filename = part.filename.as_deref().map(quoted);
+            part.content_type = part.content_type.replace(['\r', '\n'], "");
             body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
             match &part.filename {
                 Some(filename) => body.extend_from_slice(
