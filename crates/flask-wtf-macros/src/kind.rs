@@ -62,6 +62,20 @@ pub(crate) fn bounded_integer(ty: &Type) -> Option<String> {
     .then_some(name)
 }
 
+/// Whether a choice field's type holds integers (`i64`, `Option<u32>`, `Vec<i64>`): its
+/// values are coerced (WTForms' `coerce=int`).
+pub(crate) fn integer_choices(ty: &Type) -> bool {
+    let ty = option_inner(ty).unwrap_or(ty);
+    let ty = vec_inner(ty).unwrap_or(ty);
+    last_segment(ty).is_some_and(|(name, arg)| {
+        arg.is_none()
+            && matches!(
+                name.as_str(),
+                "i8" | "i16" | "i32" | "i64" | "isize" | "u8" | "u16" | "u32" | "u64" | "usize"
+            )
+    })
+}
+
 /// `T` for a type spelled `Vec<T>`.
 pub(crate) fn vec_inner(ty: &Type) -> Option<&Type> {
     let (name, arg) = last_segment(ty)?;

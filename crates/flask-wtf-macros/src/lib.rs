@@ -287,6 +287,11 @@ fn field_spec(field: &syn::Field) -> syn::Result<Option<(String, Tokens, Vec<syn
         if optional {
             spec.extend(quote!(.optional_type()));
         }
+        if (variant == "Select" || variant == "Radio" || variant == "SelectMultiple")
+            && kind::integer_choices(ty)
+        {
+            spec.extend(quote!(.coerce_integer()));
+        }
         if variant == "Integer"
             && let Some(int) = kind::bounded_integer(ty)
         {

@@ -620,3 +620,58 @@ async fn the_csrf_field_is_a_csrf_token_field() {
         "CSRFTokenField StringField TextAreaField "
     );
 }
+
+#[tokio::test]
+async fn choice_fields_of_integers_are_coerced() {
+    #[derive(Debug, Form, Serialize, Deserialize)]
+    #[form(csrf = false)]
+    struct Assign {
+        #[form(kind = "select", choices = [("1", "Ada"), ("2", "Grace")])]
+        owner: i64,
+        #[form(kind = "radio", choices = [("1", "Low"), ("3", "High")])]
+        priority: Option<u8>,
+        #[form(kind = "select_multiple", choices = [("10", "a"), ("20", "b")])]
+        tags: Vec<i64>,
+    }
+    async fn assign(mut form: FlaskForm<Assign>) -> Result<Html<String>, Error> {
+        let ok = form.validate_on_submit();
+        let data = form.data().map(|d| format!("{d:?}")).unwrap_or_default();
+        render_template_string(
+            "{{ ok }} {{ data }} {{ form.errors }} {{ form.owner() }}",
+            flask::context! { ok, data, form => form },
+        )
+    }
+    let client = client_for(assign);
+    let page = client
+        .post("/")
+        .form(&[
+            ("owner", "2"),
+            ("priority", "3"),
+            ("tags", "10"),
+            ("tags", "20"),
+        ])
+        .send()
+        .await
+        .text();
+    assert!(
+        page.starts_with("True Assign { owner: 2, priority: Some(3), tags: [10, 20] }"),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<option selected value="2">Grace</option>"#),
+        "{page}"
+    );
+    let page = client
+        .post("/")
+        .form(&[("owner", "two"), ("tags", "x"), ("priority", "2")])
+        .send()
+        .await
+        .text();
+    for expected in [
+        "Invalid Choice: could not coerce.",
+        "Invalid choice(s): one or more data inputs could not be coerced.",
+        "Not a valid choice.",
+    ] {
+        assert!(page.contains(expected), "{expected} not in {page}");
+    }
+}

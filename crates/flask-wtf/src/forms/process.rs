@@ -144,12 +144,27 @@ pub(crate) fn process(spec: &FieldSpec, state: &mut FieldState, values: Vec<Stri
                 .map(|t| Value::String(t.format("%H:%M:%S").to_string()))
         }),
         FieldKind::Select | FieldKind::Radio => first.map(|s| {
-            Ok(if s.is_empty() && spec.optional {
-                Value::Null
+            if s.is_empty() && spec.optional {
+                Ok(Value::Null)
+            } else if spec.coerce_int {
+                s.trim()
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .map_err(|_| "Invalid Choice: could not coerce.".to_owned())
             } else {
-                Value::String(s.to_owned())
-            })
+                Ok(Value::String(s.to_owned()))
+            }
         }),
+        FieldKind::SelectMultiple if spec.coerce_int => Some(
+            values
+                .iter()
+                .map(|v| v.trim().parse::<i64>().map(Value::from))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array)
+                .map_err(|_| {
+                    "Invalid choice(s): one or more data inputs could not be coerced.".to_owned()
+                }),
+        ),
         FieldKind::SelectMultiple => Some(Ok(Value::Array(
             values.iter().cloned().map(Value::String).collect(),
         ))),

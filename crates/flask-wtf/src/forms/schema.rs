@@ -288,6 +288,8 @@ pub struct FieldSpec {
     pub(crate) sub: Option<Sub>,
     /// The values an integer field's Rust type holds (`u8`: 0 to 255).
     pub(crate) integer_range: Option<(i128, i128)>,
+    /// A choice field whose values are integers (WTForms' `coerce=int`).
+    pub(crate) coerce_int: bool,
 }
 
 /// `"first_name"` as WTForms labels it: `"First Name"`.
@@ -319,7 +321,15 @@ impl FieldSpec {
             optional: false,
             sub: None,
             integer_range: None,
+            coerce_int: false,
         }
+    }
+
+    /// WTForms' `coerce=int` for a select, select-multiple or radio field: the value sent is
+    /// read as an integer (the derive sets it when the Rust type is one).
+    pub fn coerce_integer(mut self) -> Self {
+        self.coerce_int = true;
+        self
     }
 
     /// The values an integer field's Rust type can hold: another value is "Not a valid
