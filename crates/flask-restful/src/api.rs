@@ -1,0 +1,281 @@
+//! `Api`: resources on their URLs, the representations, the error table.
+
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
+use flask::routing::MethodHandlers;
+use flask::{Extension, RequestContext, Setup, SetupError};
+use serde_json::Value;
+
+use crate::negotiate::{RepresentationFn, choose, output_json};
+use crate::{ApiError, ApiRequest, ApiResult, Resource};
+
+/// An entry of the error table: which errors, and the status and message they become.
+struct ErrorEntry {
+    matches: fn(&flask::Error) -> bool,
+    status: u16,
+    message: String,
+}
+
+/// What every resource of an Api shares at request time.
+struct Shared {
+    representations: Vec<(String, RepresentationFn)>,
+    errors: Vec<ErrorEntry>,
+}
+
+type MakeRoute = Box<dyn Fn(Arc<Shared>) -> MethodHandlers + Send + Sync>;
+
+/// A resource waiting for `init_app`.
+struct Registered {
+    urls: Vec<String>,
+    make: MakeRoute,
+}
+
+/// Flask-RESTful's `Api`: resources on URLs, rendered in the representation the client
+/// accepts (JSON by default), with errors as `{"message": ...}`. Register it on the app as
+/// an extension.
+///
+/// ```
+/// use flask::Flask;
+/// use flask_restful::{Api, ApiRequest, ApiResult, Resource, reply};
+///
+/// struct HelloWorld;
+/// impl Resource for HelloWorld {
+///     const METHODS: &'static [&'static str] = &["GET"];
+///     async fn get(&self, _req: ApiRequest) -> ApiResult {
+///         Ok(reply(serde_json::json!({"hello": "world"})))
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = Flask::new("api")
+///     .extension(Api::new().add_resource(HelloWorld, &["/"]))
+///     .test_client();
+/// let resp = client.get("/").send().await;
+/// assert_eq!(resp.text(), "{\"hello\":\"world\"}\n");
+/// assert_eq!(client.post("/").send().await.status(), 405);
+/// # }
+/// ```
+pub struct Api {
+    prefix: String,
+    resources: Vec<Registered>,
+    representations: Vec<(String, RepresentationFn)>,
+    errors: Vec<ErrorEntry>,
+}
+
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api")
+            .field("prefix", &self.prefix)
+            .field("resources", &self.resources.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Api {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Flask-RESTful's default endpoint: the resource's type name, lower-cased.
+fn default_endpoint<R>() -> String {
+    let full = std::any::type_name::<R>();
+    let name = full.split('<').next().unwrap_or(full);
+    name.rsplit("::").next().unwrap_or(name).to_lowercase()
+}
+
+impl Api {
+    /// An Api answering JSON.
+    pub fn new() -> Self {
+        Api {
+            prefix: String::new(),
+            resources: Vec::new(),
+            representations: vec![("application/json".to_owned(), Arc::new(output_json))],
+            errors: Vec::new(),
+        }
+    }
+
+    /// `prefix=`: put before every URL of this Api (`"/api/v1"`).
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// `api.add_resource(Todo, "/todos/<todo_id>")`: `resource` on these URLs (Flask rules),
+    /// with the endpoint its type name lower-cased (`todo`).
+    pub fn add_resource<R: Resource>(self, resource: R, urls: &[&str]) -> Self {
+        self.add_resource_as(resource, urls, &default_endpoint::<R>())
+    }
+
+    /// `add_resource(..., endpoint="...")`: the same, with the endpoint named.
+    pub fn add_resource_as<R: Resource>(
+        mut self,
+        resource: R,
+        urls: &[&str],
+        endpoint: &str,
+    ) -> Self {
+        let resource = Arc::new(resource);
+        let endpoint = endpoint.to_owned();
+        let make: MakeRoute = Box::new(move |shared: Arc<Shared>| {
+            let resource = resource.clone();
+            let handler = move |req: Request| {
+                let (resource, shared) = (resource.clone(), shared.clone());
+                async move { dispatch(resource, shared, req).await }
+            };
+            flask::routing::route(R::METHODS, handler).endpoint(endpoint.clone())
+        });
+        self.resources.push(Registered {
+            urls: urls.iter().map(|u| (*u).to_owned()).collect(),
+            make,
+        });
+        self
+    }
+
+    /// Flask-RESTful's `@api.representation(mediatype)`: answer clients that accept
+    /// `mediatype` with `render(data, status, debug)` (CSV, XML, msgpack...).
+    pub fn representation<F>(mut self, mediatype: &str, render: F) -> Self
+    where
+        F: Fn(&Value, http::StatusCode, bool) -> Response + Send + Sync + 'static,
+    {
+        let mediatype = mediatype.to_ascii_lowercase();
+        self.representations.retain(|(m, _)| *m != mediatype);
+        self.representations.push((mediatype, Arc::new(render)));
+        self
+    }
+
+    /// `default_mediatype=`: what clients that send no `Accept` (or `*/*`) get.
+    pub fn default_mediatype(mut self, mediatype: &str) -> Self {
+        let mediatype = mediatype.to_ascii_lowercase();
+        if let Some(i) = self
+            .representations
+            .iter()
+            .position(|(m, _)| *m == mediatype)
+        {
+            let entry = self.representations.remove(i);
+            self.representations.insert(0, entry);
+        }
+        self
+    }
+
+    /// Flask-RESTful's `errors=` table: an error of type `E` (reached with `?` from a
+    /// resource) is answered with this status and message, as `{"message": ..., "status":
+    /// ...}`.
+    pub fn error<E: std::error::Error + 'static>(mut self, status: u16, message: &str) -> Self {
+        self.errors.push(ErrorEntry {
+            matches: |e| e.downcast_ref::<E>().is_some(),
+            status,
+            message: message.to_owned(),
+        });
+        self
+    }
+}
+
+impl Extension for Api {
+    fn name(&self) -> &'static str {
+        "flask-restful"
+    }
+
+    fn init_app(&self, setup: &mut Setup<'_>) -> Result<(), SetupError> {
+        let shared = Arc::new(Shared {
+            representations: self.representations.clone(),
+            errors: self
+                .errors
+                .iter()
+                .map(|e| ErrorEntry {
+                    matches: e.matches,
+                    status: e.status,
+                    message: e.message.clone(),
+                })
+                .collect(),
+        });
+        for resource in &self.resources {
+            for url in &resource.urls {
+                let rule = format!("{}{url}", self.prefix);
+                setup.route(&rule, (resource.make)(shared.clone()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Calls the resource's method for the request and renders what it returns.
+async fn dispatch<R: Resource>(resource: Arc<R>, shared: Arc<Shared>, req: Request) -> Response {
+    let Some(ctx) = RequestContext::try_current() else {
+        return flask::Error::internal("an Api resource outside a flask request").into_response();
+    };
+    let accept = req
+        .headers()
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let debug = ctx.app().debug();
+    let (parts, body) = req.into_parts();
+    let method = parts.method.clone();
+    let api_req = ApiRequest {
+        ctx,
+        parts,
+        body: Some(body),
+        read: None,
+    };
+    let result: ApiResult = match method {
+        http::Method::GET | http::Method::HEAD => resource.get(api_req).await,
+        http::Method::POST => resource.post(api_req).await,
+        http::Method::PUT => resource.put(api_req).await,
+        http::Method::PATCH => resource.patch(api_req).await,
+        http::Method::DELETE => resource.delete(api_req).await,
+        _ => Err(ApiError::new(405)),
+    };
+    render(&shared, accept.as_deref(), debug, result)
+}
+
+/// The response of a result, in the negotiated representation.
+fn render(shared: &Shared, accept: Option<&str>, debug: bool, result: ApiResult) -> Response {
+    let (data, status, headers) = match result {
+        Ok(reply) => (reply.data, reply.status, reply.headers),
+        Err(e) => {
+            let e = apply_table(shared, e);
+            (Value::Object(e.body), e.status, e.headers)
+        }
+    };
+    let names: Vec<String> = shared
+        .representations
+        .iter()
+        .map(|(m, _)| m.clone())
+        .collect();
+    let Some(chosen) = choose(accept, &names) else {
+        let e = ApiError::new(406);
+        return output_json(&Value::Object(e.body), e.status, debug);
+    };
+    let render = shared
+        .representations
+        .iter()
+        .find(|(m, _)| m == chosen)
+        .map(|(_, r)| r.clone());
+    let mut resp = match render {
+        Some(render) => render(&data, status, debug),
+        None => output_json(&data, status, debug),
+    };
+    for (name, value) in headers {
+        resp.headers_mut().append(name, value);
+    }
+    if status == http::StatusCode::NO_CONTENT || status == http::StatusCode::NOT_MODIFIED {
+        *resp.body_mut() = axum::body::Body::empty();
+        resp.headers_mut().remove(http::header::CONTENT_TYPE);
+    }
+    resp
+}
+
+/// The error table: an error whose cause is listed gets the listed status and message.
+fn apply_table(shared: &Shared, e: ApiError) -> ApiError {
+    let Some(source) = &e.source else {
+        return e;
+    };
+    match shared.errors.iter().find(|entry| (entry.matches)(source)) {
+        Some(entry) => ApiError::new(entry.status)
+            .message(entry.message.clone())
+            .with("status", entry.status),
+        None => e,
+    }
+}

@@ -1,0 +1,61 @@
+//! Flask-RESTful for flask-rs (being built): [`Api`] and [`Resource`], returns as
+//! Flask-RESTful's (`data`, `(data, status)`, `(data, status, headers)`), [`abort`] with
+//! `{"message": ...}`, an error table, typed request arguments ([`ApiRequest::args`], the
+//! successor of `reqparse`) failing with Flask-RESTful's body, and content negotiation by
+//! `Accept` (JSON by default, 406 when nothing fits). OpenAPI, CORS and pagination come next.
+//!
+//! ```
+//! use flask::Flask;
+//! use flask_restful::{Api, ApiRequest, ApiResult, Resource, abort, reply};
+//!
+//! struct Todo;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct TaskArgs { task: String }
+//!
+//! impl Resource for Todo {
+//!     const METHODS: &'static [&'static str] = &["GET", "PUT"];
+//!
+//!     async fn get(&self, req: ApiRequest) -> ApiResult {
+//!         let id: String = req.path("todo_id")?;
+//!         if id != "todo1" {
+//!             return Err(abort(404, format!("Todo {id} doesn't exist")));
+//!         }
+//!         Ok(reply(serde_json::json!({"task": "build an API"})))
+//!     }
+//!
+//!     async fn put(&self, mut req: ApiRequest) -> ApiResult {
+//!         let args: TaskArgs = req.args().await?;
+//!         Ok((serde_json::json!({"task": args.task}), 201).into())
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let client = Flask::new("todo")
+//!     .extension(Api::new().add_resource(Todo, &["/todos/<todo_id>"]))
+//!     .test_client();
+//! assert_eq!(client.get("/todos/todo1").send().await.text(), "{\"task\":\"build an API\"}\n");
+//! let missing = client.get("/todos/todo9").send().await;
+//! assert_eq!(missing.status(), 404);
+//! assert_eq!(missing.text(), "{\"message\":\"Todo todo9 doesn't exist\"}\n");
+//! let put = client.put("/todos/todo2").form(&[("task", "profit!")]).send().await;
+//! assert_eq!(put.status(), 201);
+//! let bad = client.put("/todos/todo2").send().await;
+//! assert_eq!(bad.status(), 400);
+//! assert!(bad.text().contains("Missing required parameter"));
+//! # }
+//! ```
+
+mod api;
+mod error;
+mod negotiate;
+mod reply;
+mod request;
+mod resource;
+
+pub use api::Api;
+pub use error::{ApiError, abort};
+pub use negotiate::RepresentationFn;
+pub use reply::{ApiResult, Reply, reply};
+pub use request::{ApiRequest, MISSING_ARGUMENT};
+pub use resource::Resource;

@@ -1,0 +1,177 @@
+//! What a resource method gets: the request, with Flask-RESTful's ways in (view arguments,
+//! `reqparse`'s arguments, the JSON body) and any extractor.
+
+use std::str::FromStr;
+
+use axum::extract::FromRequestParts;
+use axum::response::IntoResponse;
+use bytes::Bytes;
+use flask::RequestContext;
+use http::request::Parts;
+use http_body_util::{BodyExt, Limited};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::ApiError;
+
+/// Flask-RESTful's message for an argument that was required and not sent.
+pub const MISSING_ARGUMENT: &str =
+    "Missing required parameter in the JSON body or the post body or the query string";
+
+/// The request a resource method handles.
+#[derive(Debug)]
+pub struct ApiRequest {
+    pub(crate) ctx: RequestContext,
+    pub(crate) parts: Parts,
+    pub(crate) body: Option<axum::body::Body>,
+    pub(crate) read: Option<Bytes>,
+}
+
+impl ApiRequest {
+    /// The request context (config, `g`, `url_for`, the session).
+    pub fn ctx(&self) -> &RequestContext {
+        &self.ctx
+    }
+
+    /// The request's method.
+    pub fn method(&self) -> &http::Method {
+        &self.parts.method
+    }
+
+    /// The request's headers.
+    pub fn headers(&self) -> &http::HeaderMap {
+        &self.parts.headers
+    }
+
+    /// A value from the URL (`todo_id` of `/todos/<todo_id>`), as a `T`. A name the rule
+    /// does not have is a 500 (a mistake in the resource); a value that does not parse is a
+    /// 404, as a converter's would be.
+    pub fn path<T: FromStr>(&self, name: &str) -> Result<T, ApiError> {
+        let value = self
+            .ctx
+            .view_args()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.to_string())
+            .ok_or_else(|| {
+                tracing::error!("the resource asked for <{name}>, which its rule does not have");
+                ApiError::new(500)
+            })?;
+        value.parse().map_err(|_| ApiError::new(404))
+    }
+
+    /// Any extractor that reads the request's head (`Db`, `CurrentUser<User>`, `Session`).
+    /// A rejection is an API error with its status.
+    pub async fn extract<E: FromRequestParts<()>>(&mut self) -> Result<E, ApiError> {
+        E::from_request_parts(&mut self.parts, &())
+            .await
+            .map_err(|rejection| ApiError::new(rejection.into_response().status().as_u16()))
+    }
+
+    /// The body, read once (within `MAX_CONTENT_LENGTH`: a 413 beyond).
+    async fn bytes(&mut self) -> Result<Bytes, ApiError> {
+        if let Some(read) = &self.read {
+            return Ok(read.clone());
+        }
+        let limit: Option<usize> = self.ctx.config().get("MAX_CONTENT_LENGTH").ok().flatten();
+        let body = self.body.take().unwrap_or_default();
+        let bytes = match limit {
+            Some(limit) => Limited::new(body, limit)
+                .collect()
+                .await
+                .map(http_body_util::Collected::to_bytes)
+                .map_err(|_| ApiError::new(413))?,
+            None => body
+                .collect()
+                .await
+                .map(http_body_util::Collected::to_bytes)
+                .map_err(|_| ApiError::new(400))?,
+        };
+        self.read = Some(bytes.clone());
+        Ok(bytes)
+    }
+
+    fn content_type(&self) -> Option<String> {
+        self.parts
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+    }
+
+    /// The JSON body as a `T` (`request.get_json()`); a malformed one is a 400 saying why.
+    pub async fn json<T: DeserializeOwned>(&mut self) -> Result<T, ApiError> {
+        let bytes = self.bytes().await?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::new(400).message(format!("Failed to decode JSON object: {e}")))
+    }
+
+    /// The typed successor of `reqparse`'s `parse_args()`: the fields of `T` from the JSON
+    /// body or, for a form or no body, from the form and the query string (strings there
+    /// become numbers and booleans as `T` asks). Keep a field optional with `Option` or
+    /// `#[serde(default)]`; validate choices with an enum (`#[serde(rename_all = ...)]`).
+    ///
+    /// A failure is a 400 with Flask-RESTful's body, naming the field:
+    /// `{"message": {"task": "Missing required parameter in the JSON body or the post body
+    /// or the query string"}}`.
+    pub async fn args<T: DeserializeOwned>(&mut self) -> Result<T, ApiError> {
+        let is_json = self
+            .content_type()
+            .is_some_and(|ct| ct == "application/json" || ct.ends_with("+json"));
+        let query = self.parts.uri.query().unwrap_or("").to_owned();
+        let bytes = self.bytes().await?;
+        if is_json && !bytes.is_empty() {
+            let body: Value = serde_json::from_slice(&bytes).map_err(|e| {
+                ApiError::new(400).message(format!("Failed to decode JSON object: {e}"))
+            })?;
+            let Value::Object(mut map) = body else {
+                return Err(ApiError::new(400)
+                    .message("The JSON body must be an object of argument names to values."));
+            };
+            // Arguments not in the body may come from the query string ("values").
+            for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+                map.entry(k.into_owned())
+                    .or_insert_with(|| Value::String(v.into_owned()));
+            }
+            return from_map(map);
+        }
+        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        let is_form = self
+            .content_type()
+            .is_none_or(|ct| ct == "application/x-www-form-urlencoded");
+        if is_form {
+            pairs.extend(form_urlencoded::parse(&bytes).into_owned());
+        }
+        let encoded = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&pairs)
+            .finish();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
+        serde_path_to_error::deserialize(de).map_err(|e| argument_error(&e))
+    }
+}
+
+fn from_map<T: DeserializeOwned>(map: Map<String, Value>) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| argument_error(&e))
+}
+
+/// `{"message": {"field": "what was wrong"}}`, Flask-RESTful's shape.
+fn argument_error<E: std::fmt::Display>(e: &serde_path_to_error::Error<E>) -> ApiError {
+    let inner = e.inner().to_string();
+    let (field, message) = match inner
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        Some(field) => (field.to_owned(), MISSING_ARGUMENT.to_owned()),
+        None => {
+            let path = e.path().to_string();
+            let field = if path == "." { "body".to_owned() } else { path };
+            (field, inner)
+        }
+    };
+    let mut errors = Map::new();
+    errors.insert(field, Value::String(message));
+    ApiError::new(400).message(Value::Object(errors))
+}
