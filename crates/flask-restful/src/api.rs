@@ -59,6 +59,8 @@ struct Registered {
 /// ```
 pub struct Api {
     prefix: String,
+    /// CORS for the Api's paths, from the `CORS_*` config keys.
+    cors: bool,
     resources: Vec<Registered>,
     representations: Vec<(String, RepresentationFn)>,
     errors: Vec<ErrorEntry>,
@@ -91,6 +93,7 @@ impl Api {
     pub fn new() -> Self {
         Api {
             prefix: String::new(),
+            cors: false,
             resources: Vec::new(),
             representations: vec![("application/json".to_owned(), Arc::new(output_json))],
             errors: Vec::new(),
@@ -100,6 +103,13 @@ impl Api {
     /// `prefix=`: put before every URL of this Api (`"/api/v1"`).
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
+        self
+    }
+
+    /// CORS for this Api's paths (its prefix), configured by Flask-CORS's keys (see
+    /// [`Cors`](crate::Cors), which does it app-wide).
+    pub fn cors(mut self) -> Self {
+        self.cors = true;
         self
     }
 
@@ -190,6 +200,13 @@ impl Extension for Api {
                 })
                 .collect(),
         });
+        if self.cors {
+            let cors = crate::cors::layer_from_config(setup.config())?;
+            setup.layer(crate::cors::OnPaths {
+                prefix: (!self.prefix.is_empty()).then(|| self.prefix.clone()),
+                cors,
+            });
+        }
         for resource in &self.resources {
             for url in &resource.urls {
                 let rule = format!("{}{url}", self.prefix);

@@ -47,6 +47,7 @@
 //! ```
 
 mod api;
+mod cors;
 mod error;
 mod negotiate;
 mod reply;
@@ -54,6 +55,7 @@ mod request;
 mod resource;
 
 pub use api::Api;
+pub use cors::Cors;
 pub use error::{ApiError, abort};
 pub use negotiate::RepresentationFn;
 pub use reply::{ApiResult, Reply, reply};
