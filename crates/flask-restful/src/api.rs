@@ -30,6 +30,9 @@ type MakeRoute = Box<dyn Fn(Arc<Shared>) -> MethodHandlers + Send + Sync>;
 struct Registered {
     urls: Vec<String>,
     make: MakeRoute,
+    endpoint: String,
+    methods: &'static [&'static str],
+    describe: fn(&mut crate::Describe<'_>),
 }
 
 /// Flask-RESTful's `Api`: resources on URLs, rendered in the representation the client
@@ -59,6 +62,8 @@ struct Registered {
 /// ```
 pub struct Api {
     prefix: String,
+    /// The title and version of the OpenAPI document; `None`: no document.
+    openapi: Option<(Option<String>, String)>,
     /// CORS for the Api's paths, from the `CORS_*` config keys.
     cors: bool,
     resources: Vec<Registered>,
@@ -93,6 +98,7 @@ impl Api {
     pub fn new() -> Self {
         Api {
             prefix: String::new(),
+            openapi: Some((None, "1.0".to_owned())),
             cors: false,
             resources: Vec::new(),
             representations: vec![("application/json".to_owned(), Arc::new(output_json))],
@@ -104,6 +110,62 @@ impl Api {
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
         self
+    }
+
+    /// The OpenAPI document's title (the app's name by default) and version, served at
+    /// `{prefix}/openapi.json` with an interactive page at `{prefix}/docs`.
+    pub fn openapi(mut self, title: &str, version: &str) -> Self {
+        self.openapi = Some((Some(title.to_owned()), version.to_owned()));
+        self
+    }
+
+    /// No OpenAPI document or docs page.
+    pub fn without_openapi(mut self) -> Self {
+        self.openapi = None;
+        self
+    }
+
+    /// The OpenAPI 3.1 document of this Api for an app named `app_name`.
+    pub fn openapi_document(&self, app_name: &str) -> Value {
+        let (title, version) = self.openapi.clone().unwrap_or((None, "1.0".to_owned()));
+        let mut generator = crate::openapi::generator();
+        let mut paths: std::collections::BTreeMap<String, serde_json::Map<String, Value>> =
+            std::collections::BTreeMap::new();
+        for resource in &self.resources {
+            let mut ops = std::collections::BTreeMap::new();
+            (resource.describe)(&mut crate::Describe {
+                generator: &mut generator,
+                ops: &mut ops,
+            });
+            for (i, url) in resource.urls.iter().enumerate() {
+                let (path, params) = crate::openapi::path_of(&format!("{}{url}", self.prefix));
+                let item = paths.entry(path).or_default();
+                if !params.is_empty() {
+                    item.insert("parameters".into(), Value::Array(params.clone()));
+                }
+                for method in resource.methods {
+                    let method = method.to_ascii_lowercase();
+                    if method == "head" || method == "options" {
+                        continue;
+                    }
+                    let op = ops.get(&method).cloned().unwrap_or_default();
+                    let id = if i == 0 {
+                        format!("{}_{method}", resource.endpoint)
+                    } else {
+                        format!("{}_{method}_{i}", resource.endpoint)
+                    };
+                    item.insert(method, op.to_value(&id, !params.is_empty()));
+                }
+            }
+        }
+        let mut schemas = generator.take_definitions(true);
+        schemas.insert("Error".into(), crate::openapi::error_schema());
+        serde_json::json!({
+            "openapi": "3.1.0",
+            "info": {"title": title.unwrap_or_else(|| app_name.to_owned()), "version": version},
+            "paths": paths,
+            "components": {"schemas": schemas},
+        })
     }
 
     /// CORS for this Api's paths (its prefix), configured by Flask-CORS's keys (see
@@ -128,6 +190,7 @@ impl Api {
     ) -> Self {
         let resource = Arc::new(resource);
         let endpoint = endpoint.to_owned();
+        let endpoint_name = endpoint.clone();
         let make: MakeRoute = Box::new(move |shared: Arc<Shared>| {
             let resource = resource.clone();
             let handler = move |req: Request| {
@@ -139,6 +202,9 @@ impl Api {
         self.resources.push(Registered {
             urls: urls.iter().map(|u| (*u).to_owned()).collect(),
             make,
+            endpoint: endpoint_name,
+            methods: R::METHODS,
+            describe: R::describe,
         });
         self
     }
@@ -212,6 +278,27 @@ impl Extension for Api {
                 let rule = format!("{}{url}", self.prefix);
                 setup.route(&rule, (resource.make)(shared.clone()));
             }
+        }
+        if self.openapi.is_some() {
+            let document = Arc::new(self.openapi_document(setup.app_name()));
+            let spec_url = format!("{}/openapi.json", self.prefix);
+            let page = Arc::new(include_str!("docs.html").replace("__SPEC_URL__", &spec_url));
+            setup.route(
+                &spec_url,
+                flask::routing::get(move || {
+                    let document = document.clone();
+                    async move { flask::Json((*document).clone()) }
+                })
+                .endpoint("openapi_json"),
+            );
+            setup.route(
+                &format!("{}/docs", self.prefix),
+                flask::routing::get(move || {
+                    let page = page.clone();
+                    async move { flask::Html((*page).clone()) }
+                })
+                .endpoint("openapi_docs"),
+            );
         }
         Ok(())
     }

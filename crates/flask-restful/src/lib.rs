@@ -50,6 +50,7 @@ mod api;
 mod cors;
 mod error;
 mod negotiate;
+mod openapi;
 mod page;
 mod reply;
 mod request;
@@ -59,7 +60,11 @@ pub use api::Api;
 pub use cors::Cors;
 pub use error::{ApiError, abort};
 pub use negotiate::RepresentationFn;
+pub use openapi::{Describe, Op};
 pub use page::Page;
 pub use reply::{ApiResult, Reply, reply};
 pub use request::{ApiRequest, MISSING_ARGUMENT};
 pub use resource::Resource;
+/// `#[derive(JsonSchema)]` and the trait, for argument and answer types in the OpenAPI
+/// document (re-exported from `schemars`).
+pub use schemars::{self, JsonSchema};

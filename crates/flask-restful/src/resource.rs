@@ -26,6 +26,12 @@ pub trait Resource: Send + Sync + 'static {
     /// The methods implemented below (`&["GET", "PUT", "DELETE"]`).
     const METHODS: &'static [&'static str];
 
+    /// What the OpenAPI document says of the methods: summaries, argument and answer types,
+    /// errors (nothing but "200 Success" by default). See [`Describe`](crate::Describe).
+    fn describe(doc: &mut crate::Describe<'_>) {
+        let _ = doc;
+    }
+
     /// `GET` (and `HEAD`).
     fn get(&self, req: ApiRequest) -> impl Future<Output = ApiResult> + Send {
         not_implemented(req)

@@ -20,16 +20,22 @@
 //! | `class Todo(Resource)` | [`Todo`] |
 //! | `class TodoList(Resource)` | [`TodoList`] |
 //! | `api.add_resource(TodoList, '/todos')`, `api.add_resource(Todo, '/todos/<todo_id>')` | [`app`] |
+//!
+//! The API's OpenAPI document is at <http://localhost:5000/openapi.json>, and a page to read
+//! and try it at <http://localhost:5000/docs> (no CDN: it works offline).
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use flask::Flask;
-use flask_restful::{Api, ApiError, ApiRequest, ApiResult, Resource, abort, reply};
+use flask_restful::{
+    Api, ApiError, ApiRequest, ApiResult, Describe, JsonSchema, Resource, abort, reply,
+};
 use serde::{Deserialize, Serialize};
 
 /// One todo: `{"task": ...}` (the task may be null, as `reqparse` gives `None` for an
 /// argument not sent).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(crate = "flask_restful::schemars")]
 pub struct Task {
     /// What to do.
     pub task: Option<String>,
@@ -95,7 +101,8 @@ impl Todos {
 
 /// `parser.add_argument('task')`: an optional string, from the form, the query string or
 /// the JSON body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(crate = "flask_restful::schemars")]
 pub struct TaskArgs {
     /// The task.
     #[serde(default)]
@@ -115,6 +122,21 @@ pub struct Todo(pub Arc<Todos>);
 
 impl Resource for Todo {
     const METHODS: &'static [&'static str] = &["GET", "DELETE", "PUT"];
+
+    fn describe(doc: &mut Describe<'_>) {
+        doc.get()
+            .summary("Show a todo")
+            .response::<Task>(200, "The todo")
+            .error(404, "Todo <todo_id> doesn't exist");
+        doc.delete()
+            .summary("Delete a todo")
+            .no_content(204, "Deleted")
+            .error(404, "Todo <todo_id> doesn't exist");
+        doc.put()
+            .summary("Replace or create a todo")
+            .args::<TaskArgs>()
+            .response::<Task>(201, "The todo as stored");
+    }
 
     async fn get(&self, req: ApiRequest) -> ApiResult {
         let todo_id: String = req.path("todo_id")?;
@@ -143,6 +165,16 @@ pub struct TodoList(pub Arc<Todos>);
 
 impl Resource for TodoList {
     const METHODS: &'static [&'static str] = &["GET", "POST"];
+
+    fn describe(doc: &mut Describe<'_>) {
+        doc.get()
+            .summary("List all todos")
+            .response::<std::collections::BTreeMap<String, Task>>(200, "The todos by id");
+        doc.post()
+            .summary("Add a todo")
+            .args::<TaskArgs>()
+            .response::<Task>(201, "The new todo (its id is todo<max + 1>)");
+    }
 
     async fn get(&self, _req: ApiRequest) -> ApiResult {
         Ok(reply(self.0.all()))
