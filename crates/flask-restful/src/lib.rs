@@ -49,6 +49,7 @@
 mod api;
 mod cors;
 mod error;
+mod fields;
 mod negotiate;
 mod openapi;
 mod page;
@@ -59,6 +60,7 @@ mod resource;
 pub use api::Api;
 pub use cors::Cors;
 pub use error::{ApiError, abort};
+pub use fields::{iso8601, marshal, rfc822};
 pub use negotiate::RepresentationFn;
 pub use openapi::{Describe, Op};
 pub use page::Page;
