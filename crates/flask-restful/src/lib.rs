@@ -47,6 +47,7 @@
 //! ```
 
 mod api;
+mod coerce;
 mod cors;
 mod error;
 mod fields;

@@ -175,3 +175,99 @@ fn argument_error<E: std::fmt::Display>(e: &serde_path_to_error::Error<E>) -> Ap
     errors.insert(field, Value::String(message));
     ApiError::new(400).message(Value::Object(errors))
 }
+
+impl ApiRequest {
+    /// `reqparse` in full, driven by `T`'s schema (`#[derive(JsonSchema)]`): like
+    /// [`args`](Self::args), and
+    /// - a `Vec` field takes every value of a repeated query or form key
+    ///   (`action="append"`: `?tag=a&tag=b`);
+    /// - text from the query or a form becomes the field's type (integer, number, boolean,
+    ///   one of an enum's values), with Flask-RESTful's messages when it cannot
+    ///   (`invalid literal for int() with base 10: 'x'`, `x is not a valid choice`);
+    /// - every failing field is reported at once (`bundle_errors=True`).
+    pub async fn parse_args<T: DeserializeOwned + schemars::JsonSchema>(
+        &mut self,
+    ) -> Result<T, ApiError> {
+        let is_json = self
+            .content_type()
+            .is_some_and(|ct| ct == "application/json" || ct.ends_with("+json"));
+        let is_form = self
+            .content_type()
+            .is_none_or(|ct| ct == "application/x-www-form-urlencoded");
+        let query = self.parts.uri.query().unwrap_or("").to_owned();
+        let bytes = self.bytes().await?;
+        // Values as sent: typed ones from JSON, text (one or more) from the query and form.
+        let mut sent: Map<String, Value> = Map::new();
+        let mut texts: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        if is_json && !bytes.is_empty() {
+            match serde_json::from_slice::<Value>(&bytes) {
+                Ok(Value::Object(map)) => sent = map,
+                Ok(_) => {
+                    return Err(ApiError::new(400)
+                        .message("The JSON body must be an object of argument names to values."));
+                }
+                Err(e) => {
+                    return Err(
+                        ApiError::new(400).message(format!("Failed to decode JSON object: {e}"))
+                    );
+                }
+            }
+        } else if is_form {
+            texts.extend(form_urlencoded::parse(&bytes).into_owned());
+        }
+        let mut text_values: Map<String, Value> = Map::new();
+        for (k, v) in texts {
+            if sent.contains_key(&k) {
+                continue;
+            }
+            match text_values.get_mut(&k) {
+                Some(Value::Array(list)) => list.push(Value::String(v)),
+                _ => {
+                    text_values.insert(k, Value::Array(vec![Value::String(v)]));
+                }
+            }
+        }
+        let mut generator = crate::openapi::generator();
+        let root = generator.root_schema_for::<T>().to_value();
+        let definitions = generator.take_definitions(false);
+        let lookup = |schema: &Value| -> Value { crate::coerce::resolve(schema, &definitions) };
+        let props = root
+            .get("properties")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let required: Vec<String> = root
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut errors = Map::new();
+        let mut values = sent;
+        for (name, schema) in &props {
+            let schema = lookup(schema);
+            if let Some(Value::Array(texts)) = text_values.remove(name) {
+                match crate::coerce::from_texts(&texts, &schema, &definitions) {
+                    Ok(v) => {
+                        values.insert(name.clone(), v);
+                    }
+                    Err(message) => {
+                        errors.insert(name.clone(), Value::String(message));
+                    }
+                }
+            }
+            if !values.contains_key(name) && !errors.contains_key(name) && required.contains(name) {
+                errors.insert(name.clone(), Value::String(MISSING_ARGUMENT.to_owned()));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::new(400).message(Value::Object(errors)));
+        }
+        from_map(values)
+    }
+}
