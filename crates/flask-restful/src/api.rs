@@ -62,6 +62,9 @@ struct Registered {
 /// ```
 pub struct Api {
     prefix: String,
+    /// The blueprint the Api's routes go on, with its hooks (Flask-RESTful's `Api(bp)` and
+    /// `decorators`); taken at `init_app`.
+    blueprint: std::sync::Mutex<Option<flask::Blueprint>>,
     /// The title and version of the OpenAPI document; `None`: no document.
     openapi: Option<(Option<String>, String)>,
     /// CORS for the Api's paths, from the `CORS_*` config keys.
@@ -98,6 +101,7 @@ impl Api {
     pub fn new() -> Self {
         Api {
             prefix: String::new(),
+            blueprint: std::sync::Mutex::new(None),
             openapi: Some((None, "1.0".to_owned())),
             cors: false,
             resources: Vec::new(),
@@ -109,6 +113,35 @@ impl Api {
     /// `prefix=`: put before every URL of this Api (`"/api/v1"`).
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
+        self
+    }
+
+    /// Flask-RESTful's `Api(blueprint)`: the Api's routes go on a blueprint named `name`
+    /// (endpoints `name.todo`), under the Api's prefix.
+    pub fn blueprint(self, name: &str) -> Self {
+        *self
+            .blueprint
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(flask::Blueprint::new(name));
+        self
+    }
+
+    /// Flask-RESTful's `decorators=[...]`: a `before_request` hook (extractors as
+    /// arguments; a response or error answers instead) for every route of this Api. The
+    /// routes go on a blueprint for it (named `api` unless [`blueprint`](Self::blueprint)
+    /// named it).
+    pub fn before_request<H, T>(self, hook: H) -> Self
+    where
+        H: flask::BeforeRequestHook<T>,
+        T: 'static,
+    {
+        let mut slot = self
+            .blueprint
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let bp = slot.take().unwrap_or_else(|| flask::Blueprint::new("api"));
+        *slot = Some(bp.before_request(hook));
+        drop(slot);
         self
     }
 
@@ -273,32 +306,53 @@ impl Extension for Api {
                 cors,
             });
         }
+        let blueprint = self
+            .blueprint
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let mut routes: Vec<(String, MethodHandlers)> = Vec::new();
         for resource in &self.resources {
             for url in &resource.urls {
-                let rule = format!("{}{url}", self.prefix);
-                setup.route(&rule, (resource.make)(shared.clone()));
+                routes.push((url.clone(), (resource.make)(shared.clone())));
             }
         }
         if self.openapi.is_some() {
             let document = Arc::new(self.openapi_document(setup.app_name()));
             let spec_url = format!("{}/openapi.json", self.prefix);
             let page = Arc::new(include_str!("docs.html").replace("__SPEC_URL__", &spec_url));
-            setup.route(
-                &spec_url,
+            routes.push((
+                "/openapi.json".to_owned(),
                 flask::routing::get(move || {
                     let document = document.clone();
                     async move { flask::Json((*document).clone()) }
                 })
                 .endpoint("openapi_json"),
-            );
-            setup.route(
-                &format!("{}/docs", self.prefix),
+            ));
+            routes.push((
+                "/docs".to_owned(),
                 flask::routing::get(move || {
                     let page = page.clone();
                     async move { flask::Html((*page).clone()) }
                 })
                 .endpoint("openapi_docs"),
-            );
+            ));
+        }
+        match blueprint {
+            Some(mut bp) => {
+                if !self.prefix.is_empty() {
+                    bp = bp.url_prefix(self.prefix.clone());
+                }
+                for (rule, handlers) in routes {
+                    bp = bp.route(&rule, handlers);
+                }
+                setup.blueprint(bp);
+            }
+            None => {
+                for (rule, handlers) in routes {
+                    setup.route(&format!("{}{rule}", self.prefix), handlers);
+                }
+            }
         }
         Ok(())
     }
@@ -317,12 +371,15 @@ async fn dispatch<R: Resource>(resource: Arc<R>, shared: Arc<Shared>, req: Reque
     let debug = ctx.app().debug();
     let (parts, body) = req.into_parts();
     let method = parts.method.clone();
-    let api_req = ApiRequest {
+    let mut api_req = ApiRequest {
         ctx,
         parts,
         body: Some(body),
         read: None,
     };
+    if let Err(e) = resource.before(&mut api_req).await {
+        return render(&shared, accept.as_deref(), debug, Err(e));
+    }
     let result: ApiResult = match method {
         http::Method::GET | http::Method::HEAD => resource.get(api_req).await,
         http::Method::POST => resource.post(api_req).await,

@@ -149,3 +149,14 @@ impl From<flask::Error> for ApiError {
         out
     }
 }
+
+impl axum::response::IntoResponse for ApiError {
+    /// As JSON (outside an Api's negotiation: in a `before_request` hook, say).
+    fn into_response(self) -> axum::response::Response {
+        let mut resp = crate::negotiate::output_json(&Value::Object(self.body), self.status, false);
+        for (name, value) in self.headers {
+            resp.headers_mut().append(name, value);
+        }
+        resp
+    }
+}

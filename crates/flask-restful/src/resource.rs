@@ -32,6 +32,13 @@ pub trait Resource: Send + Sync + 'static {
         let _ = doc;
     }
 
+    /// Runs before any method of this resource (Flask-RESTful's `method_decorators`):
+    /// an error answers the request instead (a 401 for a missing token, say).
+    fn before(&self, req: &mut ApiRequest) -> impl Future<Output = Result<(), ApiError>> + Send {
+        let _ = req;
+        async { Ok(()) }
+    }
+
     /// `GET` (and `HEAD`).
     fn get(&self, req: ApiRequest) -> impl Future<Output = ApiResult> + Send {
         not_implemented(req)
