@@ -62,6 +62,8 @@ struct Registered {
 /// ```
 pub struct Api {
     prefix: String,
+    /// Flask-RESTful's `catch_all_404s`: every 404 of the app answered as JSON.
+    catch_all_404s: bool,
     /// The blueprint the Api's routes go on, with its hooks (Flask-RESTful's `Api(bp)` and
     /// `decorators`); taken at `init_app`.
     blueprint: std::sync::Mutex<Option<flask::Blueprint>>,
@@ -101,6 +103,7 @@ impl Api {
     pub fn new() -> Self {
         Api {
             prefix: String::new(),
+            catch_all_404s: false,
             blueprint: std::sync::Mutex::new(None),
             openapi: Some((None, "1.0".to_owned())),
             cors: false,
@@ -113,6 +116,14 @@ impl Api {
     /// `prefix=`: put before every URL of this Api (`"/api/v1"`).
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
+        self
+    }
+
+    /// Flask-RESTful's `catch_all_404s=True`: every 404 of the app, not only the Api's, is
+    /// answered `{"message": ...}` (for an app that is only an API; the app's own 404
+    /// handler then never runs).
+    pub fn catch_all_404s(mut self) -> Self {
+        self.catch_all_404s = true;
         self
     }
 
@@ -305,6 +316,9 @@ impl Extension for Api {
                 prefix: (!self.prefix.is_empty()).then(|| self.prefix.clone()),
                 cors,
             });
+        }
+        if self.catch_all_404s {
+            setup.errorhandler(404, || async { ApiError::new(404).into_response() });
         }
         let blueprint = self
             .blueprint

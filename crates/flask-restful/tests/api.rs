@@ -278,3 +278,19 @@ async fn debug_mode_indents_json() {
     assert!(text.starts_with("{\n    \""), "{text}");
     assert!(text.ends_with("}\n"), "{text}");
 }
+
+#[tokio::test]
+async fn catch_all_404s_makes_every_404_json() {
+    let c = Flask::new("only-an-api")
+        .extension(Api::new().catch_all_404s().add_resource(Items, &["/items"]))
+        .test_client();
+    let resp = c.get("/nowhere").send().await;
+    assert_eq!(resp.status(), 404);
+    assert_eq!(resp.header("content-type"), Some("application/json"));
+    assert!(
+        resp.json::<Value>()["message"]
+            .as_str()
+            .unwrap()
+            .contains("not found")
+    );
+}
