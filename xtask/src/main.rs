@@ -5,6 +5,7 @@
 
 mod args;
 mod bench;
+mod fuzz_api;
 mod process;
 mod services;
 mod test_all;
@@ -23,6 +24,9 @@ Commands:
   bench [--duration SECS] [--connections N] [--threads N]
       requests/s of examples/hello against the same routes in plain axum
       (benches/axum-baseline), under wrk; writes target/bench/report.md.
+  fuzz-api [--max-examples N] [--workers N] [--seed N] [--keep] [-- SCHEMATHESIS ARGS]
+      schemathesis (installed from PyPI when missing) against examples/rest-orm built in
+      release on a new SQLite database: fails on any 5xx answer. Not part of test-all.
 
 Run `cargo xtask <command> --help` for a command's options.";
 
@@ -33,6 +37,7 @@ fn main() -> ExitCode {
     match command.as_deref() {
         Some("test-all") => test_all::run(rest),
         Some("bench") => bench::run(rest),
+        Some("fuzz-api") => fuzz_api::run(rest),
         None | Some("help" | "--help" | "-h") => {
             println!("{HELP}");
             ExitCode::SUCCESS

@@ -410,6 +410,11 @@ fn render(shared: &Shared, accept: Option<&str>, debug: bool, result: ApiResult)
     let (data, status, headers) = match result {
         Ok(reply) => (reply.data, reply.status, reply.headers),
         Err(e) => {
+            if e.status.is_server_error()
+                && let Some(source) = &e.source
+            {
+                tracing::error!("error in an API resource: {}", source.chain().join(": "));
+            }
             let e = apply_table(shared, e);
             (Value::Object(e.body), e.status, e.headers)
         }
