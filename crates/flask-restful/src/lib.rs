@@ -66,7 +66,7 @@ pub use negotiate::RepresentationFn;
 pub use openapi::{Describe, Op};
 pub use page::Page;
 pub use reply::{ApiResult, Reply, reply};
-pub use request::{ApiRequest, MISSING_ARGUMENT};
+pub use request::{ApiRequest, ArgOptions, MISSING_ARGUMENT};
 pub use resource::Resource;
 /// `#[derive(JsonSchema)]` and the trait, for argument and answer types in the OpenAPI
 /// document (re-exported from `schemars`).

@@ -176,7 +176,68 @@ fn argument_error<E: std::fmt::Display>(e: &serde_path_to_error::Error<E>) -> Ap
     ApiError::new(400).message(Value::Object(errors))
 }
 
+/// Where some arguments of [`ApiRequest::parse_args_with`] come from, and how they are
+/// read: reqparse's `location=`, `trim=` and `help=`.
+///
+/// ```
+/// use flask_restful::ArgOptions;
+/// let options = ArgOptions::new()
+///     .header("api_key", "X-API-Key")        // location="headers"
+///     .cookie("theme", "theme")              // location="cookies"
+///     .trim()                                // trim=True
+///     .help("rate", "Rate must be a number: {error_msg}");
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ArgOptions {
+    headers: Vec<(String, String)>,
+    cookies: Vec<(String, String)>,
+    trim: bool,
+    help: Vec<(String, String)>,
+}
+
+impl ArgOptions {
+    /// Options that change nothing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `field` is read from the request header `header` (only there).
+    pub fn header(mut self, field: &str, header: &str) -> Self {
+        self.headers.push((field.to_owned(), header.to_owned()));
+        self
+    }
+
+    /// `field` is read from the cookie `cookie` (only there).
+    pub fn cookie(mut self, field: &str, cookie: &str) -> Self {
+        self.cookies.push((field.to_owned(), cookie.to_owned()));
+        self
+    }
+
+    /// Text values lose their surrounding whitespace (`trim=True`).
+    pub fn trim(mut self) -> Self {
+        self.trim = true;
+        self
+    }
+
+    /// The message when `field` is wrong (`help=`); `{error_msg}` in it is the message it
+    /// replaces.
+    pub fn help(mut self, field: &str, message: &str) -> Self {
+        self.help.push((field.to_owned(), message.to_owned()));
+        self
+    }
+}
+
 impl ApiRequest {
+    /// [`parse_args`](Self::parse_args) with [`ArgOptions`]: some fields from headers or
+    /// cookies, text trimmed, messages of your own.
+    pub async fn parse_args_with<T: DeserializeOwned + schemars::JsonSchema>(
+        &mut self,
+        options: &ArgOptions,
+    ) -> Result<T, ApiError> {
+        self.parse_args_inner::<T>(options).await
+    }
+
     /// `reqparse` in full, driven by `T`'s schema (`#[derive(JsonSchema)]`): like
     /// [`args`](Self::args), and
     /// - a `Vec` field takes every value of a repeated query or form key
@@ -187,6 +248,13 @@ impl ApiRequest {
     /// - every failing field is reported at once (`bundle_errors=True`).
     pub async fn parse_args<T: DeserializeOwned + schemars::JsonSchema>(
         &mut self,
+    ) -> Result<T, ApiError> {
+        self.parse_args_inner::<T>(&ArgOptions::default()).await
+    }
+
+    async fn parse_args_inner<T: DeserializeOwned + schemars::JsonSchema>(
+        &mut self,
+        options: &ArgOptions,
     ) -> Result<T, ApiError> {
         let is_json = self
             .content_type()
@@ -216,6 +284,44 @@ impl ApiRequest {
             }
         } else if is_form {
             texts.extend(form_urlencoded::parse(&bytes).into_owned());
+        }
+        // Fields read from headers or cookies come from there only.
+        let elsewhere = |k: &str| {
+            options.headers.iter().any(|(f, _)| f == k)
+                || options.cookies.iter().any(|(f, _)| f == k)
+        };
+        sent.retain(|k, _| !elsewhere(k));
+        texts.retain(|(k, _)| !elsewhere(k));
+        for (field, header) in &options.headers {
+            for v in self.parts.headers.get_all(header.as_str()) {
+                if let Ok(v) = v.to_str() {
+                    texts.push((field.clone(), v.to_owned()));
+                }
+            }
+        }
+        if !options.cookies.is_empty() {
+            let cookies = flask::Cookies::parse(
+                self.parts
+                    .headers
+                    .get_all(http::header::COOKIE)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok()),
+            );
+            for (field, cookie) in &options.cookies {
+                if let Some(v) = cookies.get(cookie) {
+                    texts.push((field.clone(), v.to_owned()));
+                }
+            }
+        }
+        if options.trim {
+            for (_, v) in &mut texts {
+                *v = v.trim().to_owned();
+            }
+            for v in sent.values_mut() {
+                if let Value::String(s) = v {
+                    *s = s.trim().to_owned();
+                }
+            }
         }
         let mut text_values: Map<String, Value> = Map::new();
         for (k, v) in texts {
@@ -266,6 +372,11 @@ impl ApiRequest {
             }
         }
         if !errors.is_empty() {
+            for (field, help) in &options.help {
+                if let Some(Value::String(message)) = errors.get_mut(field) {
+                    *message = help.replace("{error_msg}", message);
+                }
+            }
             return Err(ApiError::new(400).message(Value::Object(errors)));
         }
         from_map(values)

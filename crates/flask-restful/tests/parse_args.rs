@@ -100,3 +100,60 @@ async fn every_failing_field_at_once() {
         }})
     );
 }
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(crate = "flask_restful::schemars")]
+struct Keyed {
+    api_key: String,
+    theme: Option<String>,
+    rate: Option<i64>,
+    name: Option<String>,
+}
+
+struct KeyedThings;
+
+impl Resource for KeyedThings {
+    const METHODS: &'static [&'static str] = &["GET"];
+
+    async fn get(&self, mut req: ApiRequest) -> ApiResult {
+        let options = flask_restful::ArgOptions::new()
+            .header("api_key", "X-API-Key")
+            .cookie("theme", "theme")
+            .trim()
+            .help("rate", "Rate must be a whole number ({error_msg})");
+        let k: Keyed = req.parse_args_with(&options).await?;
+        Ok(reply(
+            json!({"api_key": k.api_key, "theme": k.theme, "rate": k.rate, "name": k.name}),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn headers_cookies_trim_and_help() {
+    let c = Flask::new("keyed")
+        .extension(Api::new().add_resource(KeyedThings, &["/keyed"]))
+        .test_client();
+    let v: Value = c
+        .get("/keyed?name=%20ada%20&api_key=from-query")
+        .header("X-API-Key", "secret")
+        .header("Cookie", "theme=dark")
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        v,
+        json!({"api_key": "secret", "theme": "dark", "rate": null, "name": "ada"})
+    );
+    // Only from the header: the query's value does not count.
+    let resp = c.get("/keyed?api_key=from-query").send().await;
+    assert_eq!(resp.status(), 400);
+    assert_eq!(
+        resp.json::<Value>()["message"]["api_key"],
+        "Missing required parameter in the JSON body or the post body or the query string"
+    );
+    let resp = c.get("/keyed?rate=x").header("X-API-Key", "k").send().await;
+    assert_eq!(
+        resp.json::<Value>()["message"]["rate"],
+        "Rate must be a whole number (invalid literal for int() with base 10: 'x')"
+    );
+}
