@@ -1,8 +1,9 @@
-//! Flask-RESTful for flask-rs (being built): [`Api`] and [`Resource`], returns as
-//! Flask-RESTful's (`data`, `(data, status)`, `(data, status, headers)`), [`abort`] with
-//! `{"message": ...}`, an error table, typed request arguments ([`ApiRequest::args`], the
-//! successor of `reqparse`) failing with Flask-RESTful's body, and content negotiation by
-//! `Accept` (JSON by default, 406 when nothing fits). OpenAPI, CORS and pagination come next.
+//! Flask-RESTful for flask-rs: [`Api`] and [`Resource`], returns as Flask-RESTful's
+//! (`data`, `(data, status)`, `(data, status, headers)`), [`abort`] with `{"message": ...}`,
+//! an error table, typed request arguments ([`ApiRequest::parse_args`], the successor of
+//! `reqparse`) failing with Flask-RESTful's body, output shaping ([`marshal`]), content
+//! negotiation by `Accept` (JSON by default, 406 when nothing fits), [`Cors`], [`Page`], and
+//! an OpenAPI 3.1 document with a `/docs` page.
 //!
 //! ```
 //! use flask::Flask;
