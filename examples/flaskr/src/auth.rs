@@ -5,14 +5,15 @@
 
 use flask::routing::get;
 use flask::{
-    Blueprint, Error, Form, Html, IntoResponse, RequestContext, Response, Session, context,
-    redirect, render_template,
+    Blueprint, Error, IntoResponse, RequestContext, Response, Session, context, redirect,
+    render_template,
 };
 use flask_login::{
     CurrentUser, LoginManager, LoginOptions, UserMixin, hash_password, verify_password,
 };
 use flask_sqlalchemy::{Db, DbSession};
-use serde::Deserialize;
+use flask_wtf::{FlaskForm, Form};
+use serde::{Deserialize, Serialize};
 
 use crate::User;
 
@@ -25,58 +26,75 @@ pub fn blueprint() -> Blueprint {
         .url_prefix("/auth")
         .route(
             "/register",
-            get(register_form).post(register).endpoint("register"),
+            get(register).post(register).endpoint("register"),
         )
-        .route("/login", get(login_form).post(login).endpoint("login"))
+        .route("/login", get(login).post(login).endpoint("login"))
         .route("/logout", get(logout))
 }
 
-/// The register and login forms' fields.
-#[derive(Debug, Deserialize)]
-pub struct Credentials {
-    /// The name to register or log in with.
-    #[serde(default)]
+// ANCHOR: register_form
+/// The register form: the tutorial's checks, with its messages, as validators.
+#[derive(Debug, Clone, Form, Serialize, Deserialize)]
+pub struct RegisterForm {
+    /// The name to register.
+    #[form(validate(
+        input_required(message = "Username is required."),
+        length(max = 80, message = "A username has at most 80 characters.")
+    ))]
     pub username: String,
     /// The password, in clear (hashed before it is stored).
-    #[serde(default)]
+    #[form(
+        kind = "password",
+        validate(input_required(message = "Password is required."))
+    )]
+    pub password: String,
+}
+// ANCHOR_END: register_form
+
+/// The login form. No validators: an empty name is an "Incorrect username.", as in the
+/// tutorial.
+#[derive(Debug, Clone, Form, Serialize, Deserialize)]
+pub struct LoginForm {
+    /// The name to log in with.
+    pub username: String,
+    /// The password, in clear.
+    #[form(kind = "password")]
     pub password: String,
 }
 
-/// The `auth` form `template` with the flashed messages (status 200, as in the tutorial).
-fn form_page(template: &str) -> Result<Html<String>, Error> {
-    render_template(template, context! {})
+/// Flashes the first error of `form`, in the order of `fields` (the tutorial shows one
+/// message at a time). The CSRF check is `CsrfProtect`'s, before the view runs.
+pub(crate) fn flash_first_error<T: Form>(session: &Session, form: &FlaskForm<T>, fields: &[&str]) {
+    let errors = form.errors();
+    let first = fields
+        .iter()
+        .filter_map(|f| errors.get(*f))
+        .chain(errors.values())
+        .find_map(|messages| messages.first());
+    if let Some(message) = first {
+        session.flash(message.clone(), "message");
+    }
 }
 
-/// `GET /auth/register`: the form.
-pub async fn register_form() -> Result<Html<String>, Error> {
-    form_page("auth/register.html")
-}
-
-/// `POST /auth/register`: creates the user and redirects to the login page. A missing
-/// username ("Username is required.") or password ("Password is required."), a name
-/// that is taken ("User {username} is already registered.") or too long shows the form
-/// again with the message flashed.
+// ANCHOR: register
+/// `/auth/register`: the form; once submitted and valid, creates the user and redirects to
+/// the login page. A missing username ("Username is required.") or password ("Password is
+/// required."), a name that is taken ("User {username} is already registered.") or too
+/// long shows the form again with the message flashed.
 pub async fn register(
     ctx: RequestContext,
     session: Session,
     db: DbSession,
-    Form(form): Form<Credentials>,
+    mut form: FlaskForm<RegisterForm>,
 ) -> Result<Response, Error> {
-    let Credentials { username, password } = form;
-    let error = if username.is_empty() {
-        Some("Username is required.".to_owned())
-    } else if password.is_empty() {
-        Some("Password is required.".to_owned())
-    } else if username.chars().count() > USERNAME_LENGTH {
-        Some(format!(
-            "A username has at most {USERNAME_LENGTH} characters."
-        ))
-    } else {
+    if form.validate_on_submit()
+        && let Some(RegisterForm { username, password }) = form.data().cloned()
+    {
         // argon2id, off the async threads.
         let hash = hash_password(&password).await.map_err(Error::internal)?;
         let mut user = User {
             id: 0,
-            username,
+            username: username.clone(),
             password: hash,
         };
         // The unique index decides, as the tutorial's IntegrityError does: no window
@@ -89,54 +107,57 @@ pub async fn register(
             }
             // The failed transaction is rolled back at the end of the request.
             Err(e) if e.is_unique_violation() => {
-                Some(format!("User {} is already registered.", user.username))
+                form.add_error(
+                    "username",
+                    format!("User {username} is already registered."),
+                );
             }
             Err(e) => return Err(e.into()),
         }
-    };
-    if let Some(error) = error {
-        session.flash(error, "message");
     }
-    Ok(form_page("auth/register.html")?.into_response())
+    flash_first_error(&session, &form, &["username", "password"]);
+    Ok(render_template("auth/register.html", context! { form })?.into_response())
 }
+// ANCHOR_END: register
 
-/// `GET /auth/login`: the form.
-pub async fn login_form() -> Result<Html<String>, Error> {
-    form_page("auth/login.html")
-}
-
-/// `POST /auth/login`: checks the password, logs the user in (a new session holding the
-/// user's id) and redirects to the index; "Incorrect username." or "Incorrect password."
-/// shows the form again.
+// ANCHOR: login
+/// `/auth/login`: the form; once submitted, checks the password, logs the user in (a new
+/// session holding the user's id) and redirects to the index. "Incorrect username." or
+/// "Incorrect password." shows the form again.
 pub async fn login(
     ctx: RequestContext,
     session: Session,
     current_user: CurrentUser<User>,
     db: Db,
-    Form(form): Form<Credentials>,
+    mut form: FlaskForm<LoginForm>,
 ) -> Result<Response, Error> {
-    let user = db
-        .select::<User>()
-        .filter(User::username.eq(form.username.as_str()))
-        .first()
-        .await?;
-    let error = match user {
-        None => "Incorrect username.",
-        Some(user) => {
-            if verify_password(&user.password, &form.password).await {
-                // The tutorial's session.clear(); login_user also gives the session a new
-                // id, against session fixation.
-                session.clear();
-                current_user.login_user(user, LoginOptions::new());
-                let to = redirect(ctx.url_for("blog.index").build()?);
-                return Ok(to.into_response());
+    if form.validate_on_submit()
+        && let Some(LoginForm { username, password }) = form.data()
+    {
+        let user = db
+            .select::<User>()
+            .filter(User::username.eq(username.as_str()))
+            .first()
+            .await?;
+        let error = match user {
+            None => "Incorrect username.",
+            Some(user) => {
+                if verify_password(&user.password, password).await {
+                    // The tutorial's session.clear(); login_user also gives the session a
+                    // new id, against session fixation.
+                    session.clear();
+                    current_user.login_user(user, LoginOptions::new());
+                    let to = redirect(ctx.url_for("blog.index").build()?);
+                    return Ok(to.into_response());
+                }
+                "Incorrect password."
             }
-            "Incorrect password."
-        }
-    };
-    session.flash(error, "message");
-    Ok(form_page("auth/login.html")?.into_response())
+        };
+        session.flash(error, "message");
+    }
+    Ok(render_template("auth/login.html", context! { form })?.into_response())
 }
+// ANCHOR_END: login
 
 /// `GET /auth/logout`: forgets the session and redirects to the index.
 pub async fn logout(

@@ -3,14 +3,16 @@
 
 use flask::routing::{get, post};
 use flask::{
-    Blueprint, Error, Form, Html, IntoResponse, Path, RequestContext, Response, Session, abort,
+    Blueprint, Error, Html, IntoResponse, Path, RequestContext, Response, Session, abort,
     abort_with, context, redirect, render_template,
 };
+use flask_login::LoginRequired;
 use flask_sqlalchemy::{Db, DbSession};
+use flask_wtf::{FlaskForm, Form};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::flash_first_error;
 use crate::{Post, User};
-use flask_login::LoginRequired;
 
 /// The longest title (the `max_length` of [`Post::title`]).
 pub const TITLE_LENGTH: usize = 200;
@@ -19,39 +21,32 @@ pub const TITLE_LENGTH: usize = 200;
 pub fn blueprint() -> Blueprint {
     Blueprint::new("blog")
         .route("/", get(index))
-        .route("/create", get(create_form).post(create).endpoint("create"))
+        .route("/create", get(create).post(create).endpoint("create"))
         .route(
             "/<int:id>/update",
-            get(update_form).post(update).endpoint("update"),
+            get(update).post(update).endpoint("update"),
         )
         .route("/<int:id>/delete", post(delete))
 }
 
-/// The fields of the create and update forms, also what the form shows again after an
-/// error (the tutorial's `request.form`).
-#[derive(Debug, Default, Deserialize, Serialize)]
+// ANCHOR: post_form
+/// The create and update forms' fields (the tutorial's `request.form`): a required title
+/// and a body that may be empty.
+#[derive(Debug, Clone, Default, Form, Serialize, Deserialize)]
 pub struct PostForm {
-    /// Required.
-    #[serde(default)]
+    /// Required, at most 200 characters.
+    #[form(validate(
+        input_required(message = "Title is required."),
+        length(max = 200, message = "A title has at most 200 characters.")
+    ))]
     pub title: String,
     /// Optional.
-    #[serde(default)]
+    #[form(kind = "textarea")]
     pub body: String,
 }
+// ANCHOR_END: post_form
 
-impl PostForm {
-    /// The error to flash, if the form cannot be saved.
-    fn error(&self) -> Option<String> {
-        if self.title.is_empty() {
-            Some("Title is required.".to_owned())
-        } else if self.title.chars().count() > TITLE_LENGTH {
-            Some(format!("A title has at most {TITLE_LENGTH} characters."))
-        } else {
-            None
-        }
-    }
-}
-
+// ANCHOR: index
 /// `GET /`: every post, newest first, each with its author.
 pub async fn index(db: Db) -> Result<Html<String>, Error> {
     // One query: post LEFT OUTER JOIN user (the tutorial's JOIN), no query per post.
@@ -64,42 +59,44 @@ pub async fn index(db: Db) -> Result<Html<String>, Error> {
         .await?;
     render_template("blog/index.html", context! { posts })
 }
+// ANCHOR_END: index
 
 /// The redirect to the index after a write.
 fn to_index(ctx: &RequestContext) -> Result<Response, Error> {
     Ok(redirect(ctx.url_for("blog.index").build()?).into_response())
 }
 
-/// `GET /create`: the form (logged-in users only).
-pub async fn create_form(_user: LoginRequired<User>) -> Result<Html<String>, Error> {
-    render_template("blog/create.html", context! { form => PostForm::default() })
-}
-
-/// `POST /create`: writes the post and redirects to the index; without a title ("Title is
-/// required.") the form is shown again with what was typed.
+// ANCHOR: create
+/// `/create` (logged-in users only): the form; once submitted with a title, writes the
+/// post and redirects to the index. Without a title ("Title is required.") the form is
+/// shown again with what was typed.
 pub async fn create(
     LoginRequired(user): LoginRequired<User>,
     ctx: RequestContext,
     session: Session,
     db: DbSession,
-    Form(form): Form<PostForm>,
+    mut form: FlaskForm<PostForm>,
 ) -> Result<Response, Error> {
-    if let Some(error) = form.error() {
-        session.flash(error, "message");
-        return Ok(render_template("blog/create.html", context! { form })?.into_response());
+    if form.validate_on_submit()
+        && let Some(PostForm { title, body }) = form.data().cloned()
+    {
+        let mut post = Post {
+            id: 0,
+            author_id: user.id,
+            created: None,
+            title,
+            body,
+        };
+        db.add(&mut post).await?;
+        db.commit().await?;
+        return to_index(&ctx);
     }
-    let mut post = Post {
-        id: 0,
-        author_id: user.id,
-        created: None,
-        title: form.title,
-        body: form.body,
-    };
-    db.add(&mut post).await?;
-    db.commit().await?;
-    to_index(&ctx)
+    flash_first_error(&session, &form, &["title"]);
+    Ok(render_template("blog/create.html", context! { form })?.into_response())
 }
+// ANCHOR_END: create
 
+// ANCHOR: get_post
 /// The post `id` for `user` to change (the tutorial's `get_post`): a 404 when there is no
 /// such post, a 403 when someone else wrote it.
 async fn get_post(db: &DbSession, id: i64, user: &User) -> Result<Post, Error> {
@@ -111,48 +108,51 @@ async fn get_post(db: &DbSession, id: i64, user: &User) -> Result<Post, Error> {
     }
     Ok(post)
 }
+// ANCHOR_END: get_post
 
-/// `GET /<int:id>/update`: the form, filled with the post (its author only).
-pub async fn update_form(
-    LoginRequired(user): LoginRequired<User>,
-    db: DbSession,
-    Path(id): Path<i64>,
-) -> Result<Html<String>, Error> {
-    let post = get_post(&db, id, &user).await?;
-    let form = PostForm {
-        title: post.title.clone(),
-        body: post.body.clone(),
-    };
-    render_template("blog/update.html", context! { post, form })
-}
-
-/// `POST /<int:id>/update`: saves the post and redirects to the index; without a title the
-/// form is shown again.
+// ANCHOR: update
+/// `/<int:id>/update` (its author only): the form, filled with the post; once submitted
+/// with a title, saves the post and redirects to the index. Without a title the form is
+/// shown again.
 pub async fn update(
     LoginRequired(user): LoginRequired<User>,
     ctx: RequestContext,
     session: Session,
     db: DbSession,
     Path(id): Path<i64>,
-    form: Result<Form<PostForm>, Error>,
+    form: Result<FlaskForm<PostForm>, Response>,
 ) -> Result<Response, Error> {
-    // The post first, then the form, as in the tutorial: a POST without a form body to a
-    // post that is not there (or not yours) is a 404 (403), not the form's 415 or 400.
+    // The post first, then the form, as in the tutorial: a POST with a body that is no
+    // form, to a post that is not there (or not yours), is a 404 (403), not the form's 400.
     let mut post = get_post(&db, id, &user).await?;
-    let Form(form) = form?;
-    if let Some(error) = form.error() {
-        session.flash(error, "message");
-        let page = render_template("blog/update.html", context! { post, form })?;
-        return Ok(page.into_response());
+    let mut form = match form {
+        Ok(form) => form,
+        Err(rejection) => return Ok(rejection),
+    };
+    if form.validate_on_submit()
+        && let Some(PostForm { title, body }) = form.data().cloned()
+    {
+        post.title = title;
+        post.body = body;
+        db.add(&mut post).await?; // an UPDATE: the post is in the table
+        db.commit().await?;
+        return to_index(&ctx);
     }
-    post.title = form.title;
-    post.body = form.body;
-    db.add(&mut post).await?; // an UPDATE: the post is in the table
-    db.commit().await?;
-    to_index(&ctx)
+    if !form.is_submitted() {
+        let current = PostForm {
+            title: post.title.clone(),
+            body: post.body.clone(),
+        };
+        form = form.with_obj(&current);
+    }
+    flash_first_error(&session, &form, &["title"]);
+    Ok(render_template("blog/update.html", context! { post, form })?.into_response())
 }
+// ANCHOR_END: update
 
+// ANCHOR: delete
 /// `POST /<int:id>/delete`: deletes the post (its author only) and redirects to the index.
+/// `CsrfProtect` has checked the form's `csrf_token` before the view runs.
 pub async fn delete(
     LoginRequired(user): LoginRequired<User>,
     ctx: RequestContext,
@@ -164,3 +164,4 @@ pub async fn delete(
     db.commit().await?;
     to_index(&ctx)
 }
+// ANCHOR_END: delete

@@ -32,7 +32,10 @@ pub mod migrations;
 
 use chrono::{DateTime, Utc};
 use flask::Flask;
+use flask::cli::{CliContext, Command};
+use flask_migrate::Migrate;
 use flask_sqlalchemy::{Model, SQLAlchemy};
+use flask_wtf::CsrfProtect;
 use serde::Serialize;
 
 /// A registered user (the tutorial's `user` table).
@@ -85,6 +88,39 @@ pub fn format_date(value: &str) -> String {
     }
 }
 
+/// The templates, compiled into release builds (one file to deploy); debug builds read
+/// `templates/` from disk, so edits show at once.
+#[derive(Debug, flask::embed::Embed)]
+#[folder = "templates/"]
+#[crate_path = "flask::embed::rust_embed"]
+pub struct Templates;
+
+/// `static/`, compiled into release builds like [`Templates`].
+#[derive(Debug, flask::embed::Embed)]
+#[folder = "static/"]
+#[crate_path = "flask::embed::rust_embed"]
+pub struct Static;
+
+// ANCHOR: init_db
+/// `flaskr init-db` (the tutorial's `init_db_command`): clears the existing data and
+/// creates new tables, by reverting every migration and applying them again.
+pub async fn init_db(ctx: CliContext) -> Result<(), flask::BoxError> {
+    let app = ctx.app();
+    let migrate = app
+        .extension::<Migrate>()
+        .ok_or("flask-migrate is not registered")?;
+    let db = app
+        .extension::<SQLAlchemy>()
+        .ok_or("flask-sqlalchemy is not registered")?;
+    let engine = db.engine().ok_or("the database is not connected")?;
+    migrate.downgrade(engine, "base").await?;
+    migrate.upgrade(engine, "head").await?;
+    ctx.echo("Initialized the database.");
+    Ok(())
+}
+// ANCHOR_END: init_db
+
+// ANCHOR: app
 /// The app (the tutorial's `create_app()`).
 ///
 /// Config: `SQLALCHEMY_DATABASE_URI` defaults to `sqlite:///flaskr.db` (in the instance
@@ -97,17 +133,26 @@ pub fn app() -> Flask {
         .configure(|c| c.set("SQLALCHEMY_DATABASE_URI", "sqlite:///flaskr.db"))
         .config_from_prefixed_env("FLASK")
         .configure(|c| c.set_default("SECRET_KEY", flask::generate_secret_key()))
+        .embedded_templates::<Templates>()
+        .embedded_static::<Static>()
         .extension(db)
         // The schema is the migrations' (src/migrations/, written by `db migrate`), applied
-        // when the app starts.
+        // when the app starts: a fresh machine gets its database on the first `run`.
         .extension(
-            flask_migrate::Migrate::new()
+            Migrate::new()
                 .migrator::<migrations::Migrator>()
                 .upgrade_on_start(),
         )
+        .command(
+            Command::new("init-db").about("Clear the existing data and create new tables."),
+            init_db,
+        )
+        // Every POST carries the session's CSRF token (`form.hidden_tag()` in the forms).
+        .extension(CsrfProtect::new())
         .template_filter("date", format_date)
         // The tutorial's `load_logged_in_user` and `login_required`.
         .extension(auth::login_manager())
         .blueprint(auth::blueprint())
         .blueprint(blog::blueprint())
 }
+// ANCHOR_END: app

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{app, backends, engine, login};
+use common::{app, backends, engine, login, submit};
 use flaskr::User;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -23,11 +23,12 @@ async fn register() {
             "{url}: {page}"
         );
 
-        let r = c
-            .post("/auth/register")
-            .form(&[("username", "a"), ("password", "a")])
-            .send()
-            .await;
+        let r = submit(
+            &c,
+            "/auth/register",
+            &[("username", "a"), ("password", "a")],
+        )
+        .await;
         assert_eq!(r.status(), 302, "{url}");
         assert_eq!(r.header("location"), Some("/auth/login"), "{url}");
 
@@ -59,11 +60,12 @@ async fn register_validate_input() {
             ("test", "test", "User test is already registered."),
             (long.as_str(), "a", "A username has at most 80 characters."),
         ] {
-            let r = c
-                .post("/auth/register")
-                .form(&[("username", username), ("password", password)])
-                .send()
-                .await;
+            let r = submit(
+                &c,
+                "/auth/register",
+                &[("username", username), ("password", password)],
+            )
+            .await;
             // The form again, with the message flashed on it.
             assert_eq!(r.status(), 200, "{url}: {message}");
             let page = r.text();
@@ -82,17 +84,19 @@ async fn register_validate_input() {
         assert_eq!(names, ["test", "other"], "{url}");
         assert_eq!(login(&c, "test", "test").await.status(), 302, "{url}");
         // A name that needs escaping is shown escaped in the message.
-        let r = c
-            .post("/auth/register")
-            .form(&[("username", "<b>x</b>"), ("password", "a")])
-            .send()
-            .await;
+        let r = submit(
+            &c,
+            "/auth/register",
+            &[("username", "<b>x</b>"), ("password", "a")],
+        )
+        .await;
         assert_eq!(r.status(), 302, "{url}");
-        let r = c
-            .post("/auth/register")
-            .form(&[("username", "<b>x</b>"), ("password", "a")])
-            .send()
-            .await;
+        let r = submit(
+            &c,
+            "/auth/register",
+            &[("username", "<b>x</b>"), ("password", "a")],
+        )
+        .await;
         let page = r.text();
         assert!(
             page.contains("User &lt;b&gt;x&lt;/b&gt; is already registered."),
@@ -116,13 +120,20 @@ async fn login_and_session() {
             page.contains(r#"<input type="submit" value="Log In">"#),
             "{url}: {page}"
         );
-        assert!(c.cookie("session").is_none(), "{url}");
+        // The form's CSRF token lives in a session, which holds no user yet.
+        assert!(
+            page.contains(r#"<a href="/auth/login">Log In</a>"#),
+            "{url}: {page}"
+        );
+        let anonymous = c.cookie("session").expect("the CSRF token's session");
 
         let r = login(&c, "test", "test").await;
         assert_eq!(r.status(), 302, "{url}");
         assert_eq!(r.header("location"), Some("/"), "{url}");
-        // The session holds the user: every page now shows who is logged in.
-        assert!(c.cookie("session").is_some(), "{url}");
+        // The session holds the user: every page now shows who is logged in. It is a new
+        // session, not the one from before the login (no session fixation).
+        let logged_in = c.cookie("session").expect("a session");
+        assert_ne!(logged_in, anonymous, "{url}");
         let page = c.get("/").send().await.text();
         assert!(page.contains("<li><span>test</span>"), "{url}: {page}");
         assert!(

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{app, backends, empty_app, engine, login};
+use common::{app, backends, empty_app, engine, login, submit};
 use flask::TestClient;
 use flaskr::{Post, User};
 
@@ -51,11 +51,7 @@ async fn index() {
         // Newest first, each with its own author, the new ones dated by the database.
         login(&c, "other", "other").await;
         for title in ["first by other", "second by other"] {
-            let r = c
-                .post("/create")
-                .form(&[("title", title), ("body", "")])
-                .send()
-                .await;
+            let r = submit(&c, "/create", &[("title", title), ("body", "")]).await;
             assert_eq!(r.status(), 302, "{url}");
         }
         let page = c.get("/").send().await.text();
@@ -93,7 +89,7 @@ async fn login_required() {
             format!("/{id}/update"),
             format!("/{id}/delete"),
         ] {
-            let r = c.post(&path).send().await;
+            let r = submit(&c, &path, &[]).await;
             assert_eq!(r.status(), 302, "{url}: {path}");
             assert_eq!(r.header("location"), Some("/auth/login"), "{url}: {path}");
         }
@@ -106,7 +102,7 @@ async fn login_required() {
         assert_eq!(r.history(), ["/create"], "{url}");
         assert!(r.text().contains("<h1>Log In</h1>"), "{url}");
         // Nothing changed, not even for a post that does not exist.
-        let r = c.post("/99999/delete").send().await;
+        let r = submit(&c, "/99999/delete", &[]).await;
         assert_eq!(r.header("location"), Some("/auth/login"), "{url}");
         let left = post(&c, id).await.unwrap();
         assert_eq!(left.title, "test title", "{url}");
@@ -136,13 +132,9 @@ async fn author_required() {
         // test cannot change other's post...
         let update = format!("/{id}/update");
         assert_eq!(c.get(&update).send().await.status(), 403, "{url}");
-        let r = c
-            .post(&update)
-            .form(&[("title", "mine now"), ("body", "")])
-            .send()
-            .await;
+        let r = submit(&c, &update, &[("title", "mine now"), ("body", "")]).await;
         assert_eq!(r.status(), 403, "{url}");
-        let r = c.post(&format!("/{id}/delete")).send().await;
+        let r = submit(&c, &format!("/{id}/delete"), &[]).await;
         assert_eq!(r.status(), 403, "{url}");
         assert!(r.text().contains("403 Forbidden"), "{url}");
         // ...nor see the edit link.
@@ -167,7 +159,7 @@ async fn exists_required() {
         let (c, id) = app(&url, "flaskr_exists_required").await;
         login(&c, "test", "test").await;
         let missing = id + 1;
-        let r = c.post(&format!("/{missing}/update")).send().await;
+        let r = submit(&c, &format!("/{missing}/update"), &[]).await;
         assert_eq!(r.status(), 404, "{url}");
         assert!(
             r.text().contains(&format!("Post id {missing} doesn")),
@@ -179,7 +171,7 @@ async fn exists_required() {
             404,
             "{url}"
         );
-        let r = c.post(&format!("/{missing}/delete")).send().await;
+        let r = submit(&c, &format!("/{missing}/delete"), &[]).await;
         assert_eq!(r.status(), 404, "{url}");
         // Not a number: no such page.
         assert_eq!(c.get("/abc/update").send().await.status(), 404, "{url}");
@@ -199,15 +191,13 @@ async fn create() {
         let page = r.text();
         assert!(page.contains("<h1>New Post</h1>"), "{url}: {page}");
         assert!(
-            page.contains(r#"<input name="title" id="title" value="""#),
+            page.contains(
+                r#"<input id="title" maxlength="200" name="title" required type="text" value="">"#
+            ),
             "{url}"
         );
 
-        let r = c
-            .post("/create")
-            .form(&[("title", "created"), ("body", "")])
-            .send()
-            .await;
+        let r = submit(&c, "/create", &[("title", "created"), ("body", "")]).await;
         assert_eq!(r.status(), 302, "{url}");
         assert_eq!(r.header("location"), Some("/"), "{url}");
         let posts = engine(&c).all::<Post>().await.unwrap();
@@ -239,17 +229,13 @@ async fn update() {
             "{url}: {page}"
         );
         assert!(page.contains(r#"value="test title""#), "{url}: {page}");
-        assert!(page.contains(">test\nbody</textarea>"), "{url}: {page}");
+        assert!(page.contains(">\r\ntest\nbody</textarea>"), "{url}: {page}");
         assert!(
             page.contains(&format!(r#"<form action="/{id}/delete" method="post">"#)),
             "{url}: {page}"
         );
 
-        let r = c
-            .post(&path)
-            .form(&[("title", "updated"), ("body", "")])
-            .send()
-            .await;
+        let r = submit(&c, &path, &[("title", "updated"), ("body", "")]).await;
         assert_eq!(r.status(), 302, "{url}");
         assert_eq!(r.header("location"), Some("/"), "{url}");
         let updated = post(&c, id).await.unwrap();
@@ -279,11 +265,7 @@ async fn create_update_validate() {
                 ("", "Title is required."),
                 (long.as_str(), "A title has at most 200 characters."),
             ] {
-                let r = c
-                    .post(&path)
-                    .form(&[("title", title), ("body", "kept <i>body</i>")])
-                    .send()
-                    .await;
+                let r = submit(&c, &path, &[("title", title), ("body", "kept <i>body</i>")]).await;
                 assert_eq!(r.status(), 200, "{url}: {path}");
                 let page = r.text();
                 assert!(
@@ -292,7 +274,7 @@ async fn create_update_validate() {
                 );
                 // What was typed is still in the form, escaped.
                 assert!(
-                    page.contains(">kept &lt;i&gt;body&lt;/i&gt;</textarea>"),
+                    page.contains(">\r\nkept &lt;i&gt;body&lt;/i&gt;</textarea>"),
                     "{url}: {page}"
                 );
             }
@@ -310,7 +292,7 @@ async fn delete() {
     for url in backends() {
         let (c, id) = app(&url, "flaskr_delete").await;
         login(&c, "test", "test").await;
-        let r = c.post(&format!("/{id}/delete")).send().await;
+        let r = submit(&c, &format!("/{id}/delete"), &[]).await;
         assert_eq!(r.status(), 302, "{url}");
         assert_eq!(r.header("location"), Some("/"), "{url}");
         assert!(post(&c, id).await.is_none(), "{url}");
@@ -318,7 +300,7 @@ async fn delete() {
         assert!(!page.contains("test title"), "{url}: {page}");
         assert!(!page.contains("<article"), "{url}: {page}");
         // Gone: a second delete and the edit page are 404s.
-        let r = c.post(&format!("/{id}/delete")).send().await;
+        let r = submit(&c, &format!("/{id}/delete"), &[]).await;
         assert_eq!(r.status(), 404, "{url}");
         let r = c.get(&format!("/{id}/update")).send().await;
         assert_eq!(r.status(), 404, "{url}");
@@ -329,21 +311,23 @@ async fn delete() {
 async fn titles_and_names_are_escaped() {
     for url in backends() {
         let (c, _) = app(&url, "flaskr_escaped").await;
-        let r = c
-            .post("/auth/register")
-            .form(&[("username", "<b>bold</b>"), ("password", "pw")])
-            .send()
-            .await;
+        let r = submit(
+            &c,
+            "/auth/register",
+            &[("username", "<b>bold</b>"), ("password", "pw")],
+        )
+        .await;
         assert_eq!(r.status(), 302, "{url}");
         login(&c, "<b>bold</b>", "pw").await;
-        let r = c
-            .post("/create")
-            .form(&[
+        let r = submit(
+            &c,
+            "/create",
+            &[
                 ("title", "<script>alert(1)</script>"),
                 ("body", "Tom & \"Jerry\""),
-            ])
-            .send()
-            .await;
+            ],
+        )
+        .await;
         assert_eq!(r.status(), 302, "{url}");
         let page = c.get("/").send().await.text();
         assert!(!page.contains("<script>"), "{url}: {page}");
@@ -365,11 +349,12 @@ async fn titles_and_names_are_escaped() {
             "{url}: {page}"
         );
         // SQL in a title is a title.
-        let r = c
-            .post("/create")
-            .form(&[("title", "x'); DROP TABLE post; --"), ("body", "")])
-            .send()
-            .await;
+        let r = submit(
+            &c,
+            "/create",
+            &[("title", "x'); DROP TABLE post; --"), ("body", "")],
+        )
+        .await;
         assert_eq!(r.status(), 302, "{url}");
         let page = c.get("/").send().await.text();
         assert!(
@@ -406,17 +391,20 @@ async fn migrations_made_the_schema() {
         );
 
         // A user registers and writes; the schema keeps it.
-        let r = c
-            .post("/auth/register")
-            .form(&[("username", "ada"), ("password", "lovelace")])
-            .send()
-            .await;
+        let r = submit(
+            &c,
+            "/auth/register",
+            &[("username", "ada"), ("password", "lovelace")],
+        )
+        .await;
         assert_eq!(r.header("location"), Some("/auth/login"), "{url}");
         login(&c, "ada", "lovelace").await;
-        c.post("/create")
-            .form(&[("title", "Notes"), ("body", "on the engine")])
-            .send()
-            .await;
+        submit(
+            &c,
+            "/create",
+            &[("title", "Notes"), ("body", "on the engine")],
+        )
+        .await;
         let page = c.get("/").send().await.text();
         assert!(page.contains("<h1>Notes</h1>"), "{url}: {page}");
         assert!(page.contains("by ada on "), "{url}: {page}");

@@ -5,6 +5,7 @@
 use chrono::{TimeZone, Utc};
 use flask::{TestClient, TestResponse};
 use flask_sqlalchemy::{Engine, EngineOptions, MetaData, SQLAlchemy};
+use flask_wtf::testing::CsrfClient;
 use flaskr::{Post, User};
 
 /// SQLite in memory, then PostgreSQL and MariaDB from `FLASK_TEST_POSTGRES_URL` and
@@ -116,10 +117,21 @@ pub(crate) async fn app(url: &str, name: &str) -> (TestClient, i64) {
     (c, post.id)
 }
 
+/// A POST of `fields` to `path` as a browser sends the app's forms: urlencoded, with the
+/// session's CSRF token in `csrf_token` (the hidden field of `form.hidden_tag()`).
+pub(crate) async fn submit(c: &TestClient, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+    let token = c.csrf_token().await;
+    let mut all = vec![("csrf_token", token.as_str())];
+    all.extend_from_slice(fields);
+    c.post(path).form(&all).send().await
+}
+
 /// `POST /auth/login` with a username and password (the tutorial's `auth.login()`).
 pub(crate) async fn login(c: &TestClient, username: &str, password: &str) -> TestResponse {
-    c.post("/auth/login")
-        .form(&[("username", username), ("password", password)])
-        .send()
-        .await
+    submit(
+        &c,
+        "/auth/login",
+        &[("username", username), ("password", password)],
+    )
+    .await
 }
