@@ -5,6 +5,7 @@
 
 mod args;
 mod bench;
+mod e2e;
 mod fuzz_api;
 mod process;
 mod services;
@@ -24,6 +25,9 @@ Commands:
   bench [--duration SECS] [--connections N] [--threads N]
       requests/s of examples/hello against the same routes in plain axum
       (benches/axum-baseline), under wrk; writes target/bench/report.md.
+  e2e
+      the browser tests alone (flaskr, forms, hello) in headless Chromium through
+      chromedriver; screenshots in target/tmp/. test-all runs them too.
   fuzz-api [--max-examples N] [--workers N] [--seed N] [--keep] [-- SCHEMATHESIS ARGS]
       schemathesis (installed from PyPI when missing) against examples/rest-orm built in
       release on a new SQLite database: fails on any 5xx answer. Not part of test-all.
@@ -37,6 +41,7 @@ fn main() -> ExitCode {
     match command.as_deref() {
         Some("test-all") => test_all::run(rest),
         Some("bench") => bench::run(rest),
+        Some("e2e") => e2e::run(rest),
         Some("fuzz-api") => fuzz_api::run(rest),
         None | Some("help" | "--help" | "-h") => {
             println!("{HELP}");

@@ -326,3 +326,30 @@ pub async fn path(c: &Client) -> Result<String, String> {
         .path()
         .to_owned())
 }
+
+/// Runs `check` until it passes, for up to 10 seconds (a page that is still loading after
+/// a click); returns its last error if it never does.
+///
+/// # Errors
+/// The last failure of `check`.
+pub async fn eventually<F>(mut check: F) -> Result<(), String>
+where
+    F: AsyncFnMut() -> Result<(), String>,
+{
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match check().await {
+            Ok(()) => return Ok(()),
+            Err(e) if Instant::now() >= deadline => return Err(e),
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+/// Waits until the browser is on `expected` (a path), after a click that navigates.
+///
+/// # Errors
+/// When it is elsewhere after 10 seconds.
+pub async fn wait_for_path(c: &Client, expected: &str) -> Result<(), String> {
+    eventually(async || expect("the page's path", &path(c).await?, expected)).await
+}

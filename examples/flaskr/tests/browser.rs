@@ -9,7 +9,8 @@
 
 use test_support::browser::fantoccini::Client;
 use test_support::browser::{
-    self, Browser, by_id, click, expect, open, path, save_screenshot, text_of, texts_of, type_into,
+    self, Browser, by_id, click, eventually, expect, open, path, save_screenshot, text_of,
+    texts_of, type_into, wait_for_path,
 };
 
 /// Fills the form's `fields` (input ids) and presses its submit button.
@@ -38,8 +39,9 @@ async fn scenario(c: &Client, base: &str) -> Result<(), String> {
 
     // Register, and land on the login page.
     click(c, "nav a[href='/auth/register']").await?;
+    wait_for_path(c, "/auth/register").await?;
     fill_and_submit(c, &[("username", "ada"), ("password", "engine")]).await?;
-    expect("after registering", &path(c).await?, "/auth/login")?;
+    wait_for_path(c, "/auth/login").await?;
 
     // The same name again: the form again, with the message in the page.
     open(c, &format!("{base}/auth/register")).await?;
@@ -69,7 +71,7 @@ async fn scenario(c: &Client, base: &str) -> Result<(), String> {
         "Incorrect password.",
     )?;
     fill_and_submit(c, &[("username", "ada"), ("password", "engine")]).await?;
-    expect("after logging in", &path(c).await?, "/")?;
+    wait_for_path(c, "/").await?;
     let nav = texts_of(c, "nav ul li").await?;
     if nav != ["ada", "Log Out"] {
         return Err(format!("the menu of a logged-in user: {nav:?}"));
@@ -77,6 +79,7 @@ async fn scenario(c: &Client, base: &str) -> Result<(), String> {
 
     // A new post, its body on two lines.
     click(c, "a.action[href='/create']").await?;
+    wait_for_path(c, "/create").await?;
     expect(
         "the create page",
         &text_of(c, "header h1").await?,
@@ -85,7 +88,7 @@ async fn scenario(c: &Client, base: &str) -> Result<(), String> {
     type_into(c, "title", "Hello").await?;
     type_into(c, "body", "first line\nsecond line").await?;
     click(c, "form input[type=submit]").await?;
-    expect("after creating", &path(c).await?, "/")?;
+    wait_for_path(c, "/").await?;
     expect(
         "the post's title",
         &text_of(c, "article.post h1").await?,
@@ -104,11 +107,17 @@ async fn scenario(c: &Client, base: &str) -> Result<(), String> {
 
     // Edit it: the form holds the post; an empty title is refused by the server (the
     // browser's own check is taken off first), then a new title is saved.
-    click(c, "article.post a.action").await?;
-    let edit_path = path(c).await?;
+    let edit = browser::find(c, "article.post a.action").await?;
+    let edit_path = edit
+        .attr("href")
+        .await
+        .map_err(browser::step("the Edit link"))?
+        .unwrap_or_default();
     if !(edit_path.starts_with('/') && edit_path.ends_with("/update")) {
-        return Err(format!("the Edit link went to {edit_path}"));
+        return Err(format!("the Edit link goes to {edit_path:?}"));
     }
+    edit.click().await.map_err(browser::step("Edit"))?;
+    wait_for_path(c, &edit_path).await?;
     expect(
         "the title in the form",
         &browser::value_of(c, "title").await?,
@@ -135,7 +144,7 @@ async fn scenario(c: &Client, base: &str) -> Result<(), String> {
     expect("still on the edit page", &path(c).await?, &edit_path)?;
     type_into(c, "title", "Hello again").await?;
     click(c, "form input[type=submit][value=Save]").await?;
-    expect("after editing", &path(c).await?, "/")?;
+    wait_for_path(c, "/").await?;
     expect(
         "the new title",
         &text_of(c, "article.post h1").await?,
@@ -144,6 +153,7 @@ async fn scenario(c: &Client, base: &str) -> Result<(), String> {
 
     // Delete it, accepting the "Are you sure?" dialog.
     click(c, "article.post a.action").await?;
+    wait_for_path(c, &edit_path).await?;
     click(c, "input.danger[value=Delete]").await?;
     let question = c
         .get_alert_text()
@@ -153,19 +163,22 @@ async fn scenario(c: &Client, base: &str) -> Result<(), String> {
     c.accept_alert()
         .await
         .map_err(browser::step("accept the dialog"))?;
-    browser::find(c, "nav").await?;
-    expect("after deleting", &path(c).await?, "/")?;
+    wait_for_path(c, "/").await?;
     if !texts_of(c, "article.post").await?.is_empty() {
         return Err("the post is still listed after deleting it".to_owned());
     }
 
     // Log out: the anonymous menu again.
     click(c, "nav a[href='/auth/logout']").await?;
-    let nav = texts_of(c, "nav ul li").await?;
-    if nav != ["Register", "Log In"] {
-        return Err(format!("the menu after logging out: {nav:?}"));
-    }
-    Ok(())
+    eventually(async || {
+        let nav = texts_of(c, "nav ul li").await?;
+        if nav == ["Register", "Log In"] {
+            Ok(())
+        } else {
+            Err(format!("the menu after logging out: {nav:?}"))
+        }
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

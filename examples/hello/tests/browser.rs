@@ -5,105 +5,15 @@
 //! the test is skipped, unless `FLASK_TEST_REQUIRE_SERVICES` is set (`cargo xtask test-all
 //! --require-services`), where it fails.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use test_support::browser::fantoccini::{Client, Locator};
+use test_support::browser::{self, Browser, step, text_of};
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
-
-fn find_on_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-}
-
-/// chromedriver and chromium, or `None` to skip.
-fn browser() -> Option<(PathBuf, PathBuf)> {
-    let driver = find_on_path("chromedriver");
-    let chromium = find_on_path("chromium").or_else(|| find_on_path("chromium-browser"));
-    match (driver, chromium) {
-        (Some(d), Some(c)) => Some((d, c)),
-        _ if std::env::var_os("FLASK_TEST_REQUIRE_SERVICES").is_some() => {
-            panic!(
-                "chromium and chromedriver are required: apt-get install -y chromium chromium-driver"
-            )
-        }
-        _ => {
-            eprintln!(
-                "skipped: chromium or chromedriver not on PATH (apt-get install -y chromium chromium-driver)"
-            );
-            None
-        }
-    }
-}
-
-/// chromedriver on a free port, killed on drop.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start_driver(path: &PathBuf) -> Driver {
-    let port = free_port();
-    let child = Command::new(path)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            Instant::now() < deadline,
-            "chromedriver did not listen on {port}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Driver {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    }
-}
-
-async fn connect(driver: &Driver, chromium: &PathBuf) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".to_owned(),
-        serde_json::json!({
-            "binary": chromium,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1200,1600"],
-        }),
-    );
-    ClientBuilder::new(HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("a WebDriver session")
-}
-
-/// The hello app in debug mode on a free port, served by this test process.
-async fn serve_app() -> SocketAddr {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flash_after_redirect_and_the_debug_page() {
+    let Some(b) = Browser::launch().await else {
+        return;
+    };
+    // The hello app in debug mode.
     let app = hello::app()
         .configure(|c| {
             c.set("DEBUG", true);
@@ -111,38 +21,8 @@ async fn serve_app() -> SocketAddr {
         })
         .build()
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        app.serve_with_shutdown(listener, std::future::pending())
-            .await
-    });
-    addr
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn flash_after_redirect_and_the_debug_page() {
-    let Some((driver_path, chromium)) = browser() else {
-        return;
-    };
-    let addr = serve_app().await;
-    let driver = start_driver(&driver_path).await;
-    let c = connect(&driver, &chromium).await;
-    let result = scenario(&c, addr).await;
-    if result.is_err()
-        && let Ok(png) = c.screenshot().await
-    {
-        let path = std::env::temp_dir().join("hello-browser-failure.png");
-        let _ = std::fs::write(&path, png);
-        eprintln!("screenshot of the failure: {}", path.display());
-    }
-    let _ = c.close().await;
-    result.unwrap();
-}
-
-/// Turns a WebDriver error into a message saying which step failed.
-fn step(what: &str) -> impl FnOnce(fantoccini::error::CmdError) -> String + '_ {
-    move |e| format!("{what}: {e}")
+    let base = browser::serve(app).await;
+    b.run("hello", async |c| scenario(c, &base).await).await;
 }
 
 /// Fills the login form and submits it.
@@ -163,19 +43,7 @@ async fn log_in(c: &Client, username: &str, password: &str) -> Result<(), String
         .map_err(step("click"))
 }
 
-/// The text of the first element `css` matches, waiting for it to appear.
-async fn text_of(c: &Client, css: &str) -> Result<String, String> {
-    c.wait()
-        .for_element(Locator::Css(css))
-        .await
-        .map_err(step(css))?
-        .text()
-        .await
-        .map_err(step(css))
-}
-
-async fn scenario(c: &Client, addr: SocketAddr) -> Result<(), String> {
-    let base = format!("http://{addr}");
+async fn scenario(c: &Client, base: &str) -> Result<(), String> {
     // A wrong password shows the form again with the error.
     c.goto(&format!("{base}/login"))
         .await
@@ -223,8 +91,6 @@ async fn scenario(c: &Client, addr: SocketAddr) -> Result<(), String> {
     if !line.contains("a.checked_div(b)") {
         return Err(format!("expected the failing source line, saw {line:?}"));
     }
-    if let Ok(png) = c.screenshot().await {
-        let _ = std::fs::write(std::env::temp_dir().join("hello-debug-page.png"), png);
-    }
+    browser::save_screenshot(c, "hello-debug-page.png").await?;
     Ok(())
 }

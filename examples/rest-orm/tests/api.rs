@@ -10,22 +10,7 @@ use flask_restful::MISSING_ARGUMENT;
 use flask_sqlalchemy::{Engine, EngineOptions, MetaData};
 use rest_orm::Book;
 use serde_json::{Value, json};
-
-/// SQLite, then PostgreSQL and MariaDB from `FLASK_TEST_POSTGRES_URL` and
-/// `FLASK_TEST_MYSQL_URL` (skipped when unset, unless `FLASK_TEST_REQUIRE_SERVICES` is).
-fn backends() -> Vec<String> {
-    let mut out = vec!["sqlite".to_owned()];
-    for var in ["FLASK_TEST_POSTGRES_URL", "FLASK_TEST_MYSQL_URL"] {
-        match std::env::var(var) {
-            Ok(url) => out.push(url),
-            Err(_) if std::env::var_os("FLASK_TEST_REQUIRE_SERVICES").is_some() => {
-                panic!("{var} is not set but services are required")
-            }
-            Err(_) => eprintln!("skipped a backend: {var} is not set"),
-        }
-    }
-    out
-}
+use test_support::databases::{backends, own_database};
 
 /// A folder removed when dropped: the test's instance folder, holding its SQLite file.
 struct TempDir(PathBuf);
@@ -50,38 +35,10 @@ impl Deref for TestApi {
     }
 }
 
-/// A database named `name` on the server behind `url` (the tests run at the same time): a
-/// schema on PostgreSQL, a database on MariaDB.
-async fn own_database(url: &str, name: &str) -> String {
-    let engine = Engine::connect(url, std::env::temp_dir().as_ref(), EngineOptions::default())
-        .await
-        .unwrap();
-    let own = if url.starts_with("postgres") {
-        engine
-            .execute(flask_sqlalchemy::text(format!(
-                "CREATE SCHEMA IF NOT EXISTS {name}"
-            )))
-            .await
-            .unwrap();
-        format!("{url}?options=-c%20search_path%3D{name}")
-    } else {
-        engine
-            .execute(flask_sqlalchemy::text(format!(
-                "CREATE DATABASE IF NOT EXISTS {name}"
-            )))
-            .await
-            .unwrap();
-        let (server, _) = url.rsplit_once('/').unwrap();
-        format!("{server}/{name}")
-    };
-    engine.close().await;
-    own
-}
-
-/// The app for test `name` on `backend` (`sqlite` or a server URL).
+/// The app for test `name` on `backend` (SQLite, on a file of its own, or a server URL).
 async fn api(backend: &str, name: &str) -> TestApi {
     let name = format!("rest_orm_{name}");
-    let (url, dir) = if backend == "sqlite" {
+    let (url, dir) = if backend.starts_with("sqlite") {
         let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();

@@ -7,55 +7,8 @@ use flask::{TestClient, TestResponse};
 use flask_sqlalchemy::{Engine, EngineOptions, MetaData, SQLAlchemy};
 use flask_wtf::testing::CsrfClient;
 use flaskr::{Post, User};
-
-/// SQLite in memory, then PostgreSQL and MariaDB from `FLASK_TEST_POSTGRES_URL` and
-/// `FLASK_TEST_MYSQL_URL` (skipped when unset, unless `FLASK_TEST_REQUIRE_SERVICES` is).
-pub(crate) fn backends() -> Vec<String> {
-    let mut out = vec!["sqlite://".to_owned()];
-    for var in ["FLASK_TEST_POSTGRES_URL", "FLASK_TEST_MYSQL_URL"] {
-        match std::env::var(var) {
-            Ok(url) => out.push(url),
-            Err(_) if std::env::var_os("FLASK_TEST_REQUIRE_SERVICES").is_some() => {
-                panic!("{var} is not set but services are required")
-            }
-            Err(_) => eprintln!("skipped a backend: {var} is not set"),
-        }
-    }
-    out
-}
-
-/// A database named `name` on the server behind `url`, as an app has (`db check` compares
-/// every table, the shared test database holds other tests' tables, and the tests of this
-/// crate run at the same time): a schema on PostgreSQL, a database on MariaDB; SQLite's
-/// in-memory database is the app's already.
-async fn own_database(url: &str, name: &str) -> String {
-    if url.starts_with("sqlite") {
-        return url.to_owned();
-    }
-    let engine = Engine::connect(url, std::env::temp_dir().as_ref(), EngineOptions::default())
-        .await
-        .unwrap();
-    let own = if url.starts_with("postgres") {
-        engine
-            .execute(flask_sqlalchemy::text(format!(
-                "CREATE SCHEMA IF NOT EXISTS {name}"
-            )))
-            .await
-            .unwrap();
-        format!("{url}?options=-c%20search_path%3D{name}")
-    } else {
-        engine
-            .execute(flask_sqlalchemy::text(format!(
-                "CREATE DATABASE IF NOT EXISTS {name}"
-            )))
-            .await
-            .unwrap();
-        let (server, _) = url.rsplit_once('/').unwrap();
-        format!("{server}/{name}")
-    };
-    engine.close().await;
-    own
-}
+pub(crate) use test_support::databases::backends;
+use test_support::databases::own_database;
 
 /// The app on `url`, in the database `name` of its own, with no tables: the app's
 /// migrations make them when it starts.
