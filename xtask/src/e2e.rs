@@ -16,7 +16,7 @@ so a missing browser is a failure, not a skip. Screenshots are written to target
 Needs Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver).
 test-all runs these tests too, with the rest.";
 
-pub(crate) fn run(words: Vec<String>) -> ExitCode {
+pub(crate) fn run(words: &[String]) -> ExitCode {
     match words.first().map(String::as_str) {
         None => {}
         Some("--help" | "-h") => {

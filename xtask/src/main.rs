@@ -9,6 +9,7 @@ mod e2e;
 mod fuzz_api;
 mod process;
 mod services;
+mod snippets;
 mod test_all;
 
 use std::process::ExitCode;
@@ -28,6 +29,9 @@ Commands:
   e2e
       the browser tests alone (flaskr, forms, hello) in headless Chromium through
       chromedriver; screenshots in target/tmp/. test-all runs them too.
+  snippets [--fix]
+      checks that the code blocks of docs/*.md marked `<!-- snippet: PATH#ANCHOR -->` are
+      the lines of the examples' sources they quote; --fix rewrites them. In test-all.
   fuzz-api [--max-examples N] [--workers N] [--seed N] [--keep] [-- SCHEMATHESIS ARGS]
       schemathesis (installed from PyPI when missing) against examples/rest-orm built in
       release on a new SQLite database: fails on any 5xx answer. Not part of test-all.
@@ -41,7 +45,8 @@ fn main() -> ExitCode {
     match command.as_deref() {
         Some("test-all") => test_all::run(rest),
         Some("bench") => bench::run(rest),
-        Some("e2e") => e2e::run(rest),
+        Some("e2e") => e2e::run(&rest),
+        Some("snippets") => snippets::run(&rest),
         Some("fuzz-api") => fuzz_api::run(rest),
         None | Some("help" | "--help" | "-h") => {
             println!("{HELP}");

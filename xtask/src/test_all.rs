@@ -13,6 +13,7 @@ const HELP: &str = "\
 cargo xtask test-all [--require-services]
 
 Runs, stopping at the first failure:
+  0. cargo xtask snippets                           (the guide's code is the examples')
   1. cargo fmt --all -- --check
   2. cargo clippy --workspace --all-targets -- -D warnings
   3. cargo nextest run --workspace --no-fail-fast   (cargo test --workspace without nextest)
@@ -177,7 +178,15 @@ fn plan() -> Vec<Step> {
         _ => "-D warnings".to_owned(),
     };
     doc.env("RUSTDOCFLAGS", rustdocflags);
+    // This same xtask binary, for the snippet check.
+    let mut snippets = Command::new(env::current_exe().unwrap_or_else(|_| "xtask".into()));
+    snippets.arg("snippets");
     vec![
+        Step {
+            name: "snippets",
+            command: snippets,
+            hint: "run `cargo xtask snippets --fix` after changing quoted code, and check the prose",
+        },
         Step {
             name: "fmt",
             command: cargo(["fmt", "--all", "--", "--check"]),

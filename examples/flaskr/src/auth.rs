@@ -20,6 +20,7 @@ use crate::User;
 /// The longest username (the `max_length` of [`User::username`]).
 pub const USERNAME_LENGTH: usize = 80;
 
+// ANCHOR: blueprint
 /// `/auth/...`: `register`, `login` and `logout`.
 pub fn blueprint() -> Blueprint {
     Blueprint::new("auth")
@@ -31,6 +32,7 @@ pub fn blueprint() -> Blueprint {
         .route("/login", get(login).post(login).endpoint("login"))
         .route("/logout", get(logout))
 }
+// ANCHOR_END: blueprint
 
 // ANCHOR: register_form
 /// The register form: the tutorial's checks, with its messages, as validators.
@@ -51,6 +53,7 @@ pub struct RegisterForm {
 }
 // ANCHOR_END: register_form
 
+// ANCHOR: login_form
 /// The login form. No validators: an empty name is an "Incorrect username.", as in the
 /// tutorial.
 #[derive(Debug, Clone, Form, Serialize, Deserialize)]
@@ -61,7 +64,9 @@ pub struct LoginForm {
     #[form(kind = "password")]
     pub password: String,
 }
+// ANCHOR_END: login_form
 
+// ANCHOR: flash_first_error
 /// Flashes the first error of `form`, in the order of `fields` (the tutorial shows one
 /// message at a time). The CSRF check is `CsrfProtect`'s, before the view runs.
 pub(crate) fn flash_first_error<T: Form>(session: &Session, form: &FlaskForm<T>, fields: &[&str]) {
@@ -75,6 +80,7 @@ pub(crate) fn flash_first_error<T: Form>(session: &Session, form: &FlaskForm<T>,
         session.flash(message.clone(), "message");
     }
 }
+// ANCHOR_END: flash_first_error
 
 // ANCHOR: register
 /// `/auth/register`: the form; once submitted and valid, creates the user and redirects to
@@ -159,6 +165,7 @@ pub async fn login(
 }
 // ANCHOR_END: login
 
+// ANCHOR: logout
 /// `GET /auth/logout`: forgets the session and redirects to the index.
 pub async fn logout(
     ctx: RequestContext,
@@ -167,13 +174,17 @@ pub async fn logout(
     current_user.logout_user();
     Ok(redirect(ctx.url_for("blog.index").build()?).into_response())
 }
+// ANCHOR_END: logout
 
+// ANCHOR: user_mixin
 impl UserMixin for User {
     fn get_id(&self) -> String {
         self.id.to_string()
     }
 }
+// ANCHOR_END: user_mixin
 
+// ANCHOR: login_manager
 /// The app's [`LoginManager`]: loads the user whose id the session holds (the tutorial's
 /// `load_logged_in_user`; templates see it as `current_user`), and sends anyone who is not
 /// logged in from a `LoginRequired<User>` view to the login page, as the tutorial's
@@ -193,3 +204,4 @@ pub fn login_manager() -> LoginManager<User> {
                 .map_err(Error::internal)
         })
 }
+// ANCHOR_END: login_manager

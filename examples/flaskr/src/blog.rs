@@ -17,6 +17,7 @@ use crate::{Post, User};
 /// The longest title (the `max_length` of [`Post::title`]).
 pub const TITLE_LENGTH: usize = 200;
 
+// ANCHOR: blueprint
 /// `/`, `/create`, `/<int:id>/update` and `/<int:id>/delete`.
 pub fn blueprint() -> Blueprint {
     Blueprint::new("blog")
@@ -28,6 +29,7 @@ pub fn blueprint() -> Blueprint {
         )
         .route("/<int:id>/delete", post(delete))
 }
+// ANCHOR_END: blueprint
 
 // ANCHOR: post_form
 /// The create and update forms' fields (the tutorial's `request.form`): a required title

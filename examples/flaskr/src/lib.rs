@@ -38,6 +38,7 @@ use flask_sqlalchemy::{Model, SQLAlchemy};
 use flask_wtf::CsrfProtect;
 use serde::Serialize;
 
+// ANCHOR: models
 /// A registered user (the tutorial's `user` table).
 #[derive(Debug, Clone, PartialEq, Serialize, Model)]
 #[model(table = "user")]
@@ -74,7 +75,9 @@ pub struct Post {
     /// Any length; may be empty.
     pub body: String,
 }
+// ANCHOR_END: models
 
+// ANCHOR: format_date
 /// The `date` template filter: `{{ post.created|date }}` shows `2018-01-01T00:00:00Z` as
 /// `2018-01-01` (the tutorial's `post['created'].strftime('%Y-%m-%d')`).
 ///
@@ -87,7 +90,9 @@ pub fn format_date(value: &str) -> String {
         Err(_) => value.to_owned(),
     }
 }
+// ANCHOR_END: format_date
 
+// ANCHOR: embed
 /// The templates, compiled into release builds (one file to deploy); debug builds read
 /// `templates/` from disk, so edits show at once.
 #[derive(Debug, flask::embed::Embed)]
@@ -100,6 +105,7 @@ pub struct Templates;
 #[folder = "static/"]
 #[crate_path = "flask::embed::rust_embed"]
 pub struct Static;
+// ANCHOR_END: embed
 
 // ANCHOR: init_db
 /// `flaskr init-db` (the tutorial's `init_db_command`): clears the existing data and

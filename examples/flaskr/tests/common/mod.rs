@@ -2,6 +2,9 @@
 //! the tutorial's data (its `conftest.py` and `data.sql`), and logging in (its
 //! `AuthActions`).
 
+// Each test file uses a part of this module.
+#![allow(dead_code, unused_imports)]
+
 use chrono::{TimeZone, Utc};
 use flask::{TestClient, TestResponse};
 use flask_sqlalchemy::{Engine, EngineOptions, MetaData, SQLAlchemy};
@@ -43,6 +46,7 @@ pub(crate) fn engine(c: &TestClient) -> Engine {
     db.engine().unwrap().clone()
 }
 
+// ANCHOR: fixture
 /// The tutorial's fixture: the app with the users `test` (password `test`) and `other`
 /// (password `other`), and one post by `test`, "test title", written on 2018-01-01.
 /// Returns the client and the post's id.
@@ -69,7 +73,9 @@ pub(crate) async fn app(url: &str, name: &str) -> (TestClient, i64) {
     db.insert(&mut post).await.unwrap();
     (c, post.id)
 }
+// ANCHOR_END: fixture
 
+// ANCHOR: submit
 /// A POST of `fields` to `path` as a browser sends the app's forms: urlencoded, with the
 /// session's CSRF token in `csrf_token` (the hidden field of `form.hidden_tag()`).
 pub(crate) async fn submit(c: &TestClient, path: &str, fields: &[(&str, &str)]) -> TestResponse {
@@ -78,11 +84,12 @@ pub(crate) async fn submit(c: &TestClient, path: &str, fields: &[(&str, &str)]) 
     all.extend_from_slice(fields);
     c.post(path).form(&all).send().await
 }
+// ANCHOR_END: submit
 
 /// `POST /auth/login` with a username and password (the tutorial's `auth.login()`).
 pub(crate) async fn login(c: &TestClient, username: &str, password: &str) -> TestResponse {
     submit(
-        &c,
+        c,
         "/auth/login",
         &[("username", username), ("password", password)],
     )
