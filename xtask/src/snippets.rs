@@ -1,6 +1,6 @@
 //! `cargo xtask snippets [--fix]`: the code shown in the guide is the code of the examples.
 //!
-//! A fenced block in `docs/*.md` right after a marker line
+//! A fenced block in `README.md` or `docs/*.md` right after a marker line
 //!
 //! ```text
 //! <!-- snippet: examples/flaskr/src/auth.rs#register -->
@@ -18,7 +18,7 @@ use crate::process::workspace_root;
 const HELP: &str = "\
 cargo xtask snippets [--fix]
 
-Checks that every code block of docs/*.md marked `<!-- snippet: PATH#ANCHOR -->` holds the
+Checks that every code block of README.md and docs/*.md marked `<!-- snippet: PATH#ANCHOR -->` holds the
 lines between `ANCHOR: ANCHOR` and `ANCHOR_END: ANCHOR` of PATH (or all of PATH), so the
 guide cannot drift from the examples. --fix rewrites the blocks from the sources.
 test-all runs the check first.";
@@ -52,6 +52,7 @@ pub(crate) fn run(words: &[String]) -> ExitCode {
         }
     };
     pages.sort();
+    pages.insert(0, root.join("README.md"));
     let (mut checked, mut problems) = (0, Vec::new());
     for page in pages {
         let text = match std::fs::read_to_string(&page) {

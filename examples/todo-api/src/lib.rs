@@ -194,6 +194,9 @@ pub fn app() -> Flask {
     let todos = Arc::new(Todos::example());
     Flask::new(flask::app_root!())
         .config_from_prefixed_env("FLASK")
+        // The API keeps no session, so a key made up at each start is enough (`run` refuses
+        // to start without one); FLASK_SECRET_KEY still wins.
+        .configure(|c| c.set_default("SECRET_KEY", flask::generate_secret_key()))
         .extension(
             Api::new()
                 .add_resource(TodoList(todos.clone()), &["/todos"])
