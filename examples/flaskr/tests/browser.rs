@@ -1,5 +1,6 @@
 //! Flaskr in a real browser (headless Chromium through chromedriver), the app on a real
-//! port: register, a validation error shown in the page, log in, create, edit and delete a
+//! port: the stylesheet, register, a validation error shown in the page, log in, create and
+//! edit a post, another user who sees no Edit link and gets 403 and 404 pages, delete the
 //! post, log out. The screenshot of the index with the post is saved as
 //! `target/tmp/flaskr-index.png`.
 //!
@@ -21,6 +22,20 @@ async fn fill_and_submit(c: &Client, fields: &[(&str, &str)]) -> Result<(), Stri
     click(c, "form input[type=submit]").await
 }
 
+/// Clicks "Log Out" and waits for the anonymous menu.
+async fn log_out(c: &Client) -> Result<(), String> {
+    click(c, "nav a[href='/auth/logout']").await?;
+    eventually(async || {
+        let nav = texts_of(c, "nav ul li").await?;
+        if nav == ["Register", "Log In"] {
+            Ok(())
+        } else {
+            Err(format!("the menu after logging out: {nav:?}"))
+        }
+    })
+    .await
+}
+
 async fn scenario(c: &Client, base: &str) -> Result<(), String> {
     // Anonymous: the index offers "Register" and "Log In", and no "New".
     open(c, &format!("{base}/")).await?;
@@ -36,6 +51,19 @@ async fn scenario(c: &Client, base: &str) -> Result<(), String> {
     if !texts_of(c, "a.action").await?.is_empty() {
         return Err("an anonymous user sees a New link".to_owned());
     }
+    // The stylesheet applies (static/style.css: a light gray menu bar).
+    let color = c
+        .execute(
+            "return getComputedStyle(document.querySelector('nav')).backgroundColor;",
+            vec![],
+        )
+        .await
+        .map_err(browser::step("the menu's color"))?;
+    expect(
+        "the menu's color",
+        color.as_str().unwrap_or_default(),
+        "rgb(211, 211, 211)",
+    )?;
 
     // Register, and land on the login page.
     click(c, "nav a[href='/auth/register']").await?;
@@ -151,7 +179,32 @@ async fn scenario(c: &Client, base: &str) -> Result<(), String> {
         "Hello again",
     )?;
 
-    // Delete it, accepting the "Are you sure?" dialog.
+    // Another user sees the post without an Edit link, and cannot open its edit page.
+    log_out(c).await?;
+    open(c, &format!("{base}/auth/register")).await?;
+    fill_and_submit(c, &[("username", "bob"), ("password", "builder")]).await?;
+    wait_for_path(c, "/auth/login").await?;
+    fill_and_submit(c, &[("username", "bob"), ("password", "builder")]).await?;
+    wait_for_path(c, "/").await?;
+    expect(
+        "bob sees ada's post",
+        &text_of(c, "article.post h1").await?,
+        "Hello again",
+    )?;
+    if !texts_of(c, "article.post a.action").await?.is_empty() {
+        return Err("another user sees an Edit link".to_owned());
+    }
+    open(c, &format!("{base}{edit_path}")).await?;
+    expect("another user's post", &text_of(c, "h1").await?, "Forbidden")?;
+    open(c, &format!("{base}/99999/update")).await?;
+    expect("a missing post", &text_of(c, "h1").await?, "Not Found")?;
+    open(c, &format!("{base}/")).await?;
+    log_out(c).await?;
+
+    // Back as ada: delete it, accepting the "Are you sure?" dialog.
+    open(c, &format!("{base}/auth/login")).await?;
+    fill_and_submit(c, &[("username", "ada"), ("password", "engine")]).await?;
+    wait_for_path(c, "/").await?;
     click(c, "article.post a.action").await?;
     wait_for_path(c, &edit_path).await?;
     click(c, "input.danger[value=Delete]").await?;
@@ -169,16 +222,7 @@ async fn scenario(c: &Client, base: &str) -> Result<(), String> {
     }
 
     // Log out: the anonymous menu again.
-    click(c, "nav a[href='/auth/logout']").await?;
-    eventually(async || {
-        let nav = texts_of(c, "nav ul li").await?;
-        if nav == ["Register", "Log In"] {
-            Ok(())
-        } else {
-            Err(format!("the menu after logging out: {nav:?}"))
-        }
-    })
-    .await
+    log_out(c).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
