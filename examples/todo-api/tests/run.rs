@@ -34,9 +34,16 @@ fn run_serves_the_todos_without_a_secret_key() {
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut server = Server(child);
-    let started = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
+    // Its output is read to the end on a thread of its own: a closed pipe would make the
+    // server's next line (and the server) fail.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let started = rx
+        .iter()
         .any(|line| line.contains(&format!("Running on http://127.0.0.1:{port}")));
     if !started {
         let mut err = String::new();
