@@ -23,6 +23,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection};
 use tower_sessions_core::SessionStore;
+
+use super::store::redact;
 use tower_sessions_core::session::{Id, Record};
 use tower_sessions_core::session_store::{
     Error as StoreError, ExpiredDeletion, Result as StoreResult,
@@ -347,22 +349,6 @@ fn dialect(url: &str) -> Option<Dialect> {
         "postgres" | "postgresql" => Some(Dialect::Postgres),
         "mysql" | "mariadb" => Some(Dialect::MySql),
         _ => None,
-    }
-}
-
-/// `url` with the password of its user info replaced by `***`.
-fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
-        Some((user_info, host)) => match user_info.split_once(':') {
-            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
     }
 }
 

@@ -148,13 +148,15 @@ impl ConnectedAtStartup {
 #[cfg(feature = "redis")]
 async fn redis(url: &str) -> Result<Arc<dyn SessionStore>, BoxError> {
     use fred::prelude::{ClientLike, Config as RedisConfig, Pool};
+    // The URL as shown in messages: its password, if any, as `***`.
+    let url_shown = redact(url);
     let config = RedisConfig::from_url(url)
-        .map_err(|e| format!("SESSION_URL {url:?} is not a Redis URL: {e}"))?;
+        .map_err(|e| format!("SESSION_URL {url_shown:?} is not a Redis URL: {e}"))?;
     let pool = Pool::new(config, None, None, None, 4)
-        .map_err(|e| format!("cannot create a Redis pool for {url}: {e}"))?;
+        .map_err(|e| format!("cannot create a Redis pool for {url_shown}: {e}"))?;
     pool.init()
         .await
-        .map_err(|e| format!("cannot connect to Redis at {url}: {e}"))?;
+        .map_err(|e| format!("cannot connect to Redis at {url_shown}: {e}"))?;
     Ok(Arc::new(tower_sessions_redis_store::RedisStore::new(pool)))
 }
 
@@ -200,6 +202,23 @@ impl SessionStore for ConnectedAtStartup {
 
     async fn delete(&self, id: &Id) -> StoreResult<()> {
         self.get()?.delete(id).await
+    }
+}
+
+/// `url` with the password of its user info replaced by `***`.
+#[cfg(any(feature = "redis", feature = "sql"))]
+pub(crate) fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
     }
 }
 
@@ -272,5 +291,16 @@ mod tests {
         }));
         let e = store.connect().await.unwrap_err().to_string();
         assert!(e.contains("`sql` feature"), "{e}");
+    }
+
+    #[cfg(feature = "redis")]
+    #[tokio::test]
+    async fn a_redis_url_in_a_message_hides_its_password() {
+        let store = ConnectedAtStartup::new(StoreKind::Redis(
+            "redis://:s3cret@127.0.0.1:notaport/0".to_owned(),
+        ));
+        let e = store.connect().await.unwrap_err().to_string();
+        assert!(e.contains("redis://:***@127.0.0.1:notaport/0"), "{e}");
+        assert!(!e.contains("s3cret"), "{e}");
     }
 }
