@@ -215,3 +215,38 @@ fn errors_say_what_is_wrong() {
         .unwrap_err();
     assert!(e.to_string().contains("must be one of a, b c"), "{e}");
 }
+
+#[tokio::test]
+async fn external_urls_take_the_scheme_of_the_request() {
+    async fn link(ctx: RequestContext) -> String {
+        ctx.url_for("link").external().build().unwrap()
+    }
+    let client = Flask::new("demo")
+        .configure(|c| c.set("PROXY_FIX_X_PROTO", 1))
+        .route("/link", get(link))
+        .test_client();
+    // Behind the declared proxy, which says the browser used HTTPS.
+    let r = client
+        .get("/link")
+        .header("host", "example.com")
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await;
+    assert_eq!(r.text(), "https://example.com/link");
+    // Plain HTTP.
+    let r = client
+        .get("/link")
+        .header("host", "example.com")
+        .send()
+        .await;
+    assert_eq!(r.text(), "http://example.com/link");
+    // Without PROXY_FIX_X_PROTO the header is anyone's to send, and ignored.
+    let client = Flask::new("demo").route("/link", get(link)).test_client();
+    let r = client
+        .get("/link")
+        .header("host", "example.com")
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await;
+    assert_eq!(r.text(), "http://example.com/link");
+}

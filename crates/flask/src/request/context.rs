@@ -253,6 +253,7 @@ impl RequestContext {
             Some(self.host().unwrap_or("")),
             endpoint,
         )
+        .request_scheme(if self.is_secure() { "https" } else { "http" })
     }
 }
 

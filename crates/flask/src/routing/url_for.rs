@@ -85,6 +85,9 @@ pub struct UrlFor<'a> {
     external: Option<bool>,
     anchor: Option<String>,
     scheme: Option<String>,
+    /// Inside a request: the request's own scheme (`https` behind a proxy declared with
+    /// `PROXY_FIX_X_PROTO` that says so), for external URLs without `_scheme`.
+    request_scheme: &'static str,
 }
 
 impl<'a> UrlFor<'a> {
@@ -105,7 +108,14 @@ impl<'a> UrlFor<'a> {
             external: None,
             anchor: None,
             scheme: None,
+            request_scheme: "http",
         }
+    }
+
+    /// The scheme of the request this URL is built in (Flask's `request.scheme`).
+    pub(crate) fn request_scheme(mut self, scheme: &'static str) -> Self {
+        self.request_scheme = scheme;
+        self
     }
 
     /// Sets a value: a rule variable, a query argument, or one of `_external`, `_anchor`,
@@ -171,7 +181,7 @@ impl<'a> UrlFor<'a> {
         }
         let scheme = self.scheme.unwrap_or_else(|| {
             if in_request {
-                "http".to_owned()
+                self.request_scheme.to_owned()
             } else {
                 self.settings.preferred_scheme.clone()
             }
