@@ -4,13 +4,15 @@
 //!   MariaDB from `FLASK_TEST_POSTGRES_URL` / `FLASK_TEST_MYSQL_URL`), and a database of
 //!   each test's own on a shared server;
 //! - [`browser`]: headless Chromium through chromedriver (WebDriver, with fantoccini), an
-//!   app served on a free port, the steps a scenario takes, and screenshots.
+//!   app served on a free port, the steps a scenario takes, and screenshots;
+//! - [`http`]: a small HTTP/1.1 client over a socket (what a real client sees, pipelining).
 //!
 //! With `FLASK_TEST_REQUIRE_SERVICES` set (`cargo xtask test-all --require-services`, and
 //! `cargo xtask e2e`), a missing database or browser fails the test instead of skipping it.
 
 pub mod browser;
 pub mod databases;
+pub mod http;
 
 /// Whether a missing service fails the test (`FLASK_TEST_REQUIRE_SERVICES` is set) rather
 /// than skipping it.
