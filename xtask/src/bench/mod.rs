@@ -12,6 +12,7 @@ mod instructions;
 mod pinning;
 mod report;
 mod server;
+mod techempower;
 mod wrk;
 
 use std::fs;
@@ -27,7 +28,7 @@ use server::{Server, compare_responses, free_port};
 use wrk::{WrkRun, wrk};
 
 const HELP: &str = "\
-cargo xtask bench [--duration SECS] [--connections N] [--threads N] [--only http|orm|login]
+cargo xtask bench [--duration SECS] [--connections N] [--threads N] [--only http|orm|login|tfb]
 
 Builds examples/hello and benches/axum-baseline in release, serves both on 127.0.0.1 and
 measures each route with wrk in alternating rounds, reading each server's CPU time per
@@ -43,11 +44,19 @@ Then runs benches/login-burst: the p99 latency of a cheap route alone and while 
 log in back to back (flask-login's argon2id verify_password); the p99 under the burst should
 stay within 2x of the unloaded p99.
 
+Then runs the TechEmpower test types (plaintext, json, db, queries, fortunes, updates) of
+examples/techempower against benches/techempower-axum (plain axum + sqlx + minijinja) on
+PostgreSQL (--tfb-db sqlite|postgres|both), in paired rounds; targets: plaintext and json at
+least 0.95 of plain axum, the database tests at least 0.90. Its table and a bar chart are
+also written to docs/performance.md and docs/img/techempower.svg.
+
 Prints Markdown tables and writes them to target/bench/report.md. A result below target is
 reported as BELOW TARGET, but the exit status stays 0 (it is a report).
 
 Options:
-  --only http|orm|login  run one of the three benches
+  --only http|orm|login|tfb  run one of the four benches
+  --tfb-db postgres|sqlite|both  where the TechEmpower data is (default postgres)
+  --tfb-rounds N      paired rounds per TechEmpower test (default 3)
   --orm-rounds N      rounds per ORM operation (default 12)
   --duration SECS     length of each measured run (default 5)
   --connections N     open connections (default 64)
@@ -84,6 +93,9 @@ struct Options {
     http: bool,
     orm: bool,
     login: bool,
+    tfb: bool,
+    tfb_db: String,
+    tfb_rounds: u32,
     orm_rounds: u32,
 }
 
@@ -101,6 +113,9 @@ impl Default for Options {
             http: true,
             orm: true,
             login: true,
+            tfb: true,
+            tfb_db: "postgres".to_owned(),
+            tfb_rounds: 3,
             orm_rounds: 12,
         }
     }
@@ -231,14 +246,23 @@ fn parse(words: Vec<String>) -> Result<Option<Options>, String> {
             "--ours-args" => options.ours_args = args.value(&option)?,
             "--no-callgrind" => options.callgrind = false,
             "--orm-rounds" => options.orm_rounds = args.positive(&option)?,
+            "--tfb-rounds" => options.tfb_rounds = args.positive(&option)?,
+            "--tfb-db" => {
+                let db = args.value(&option)?;
+                if !["postgres", "sqlite", "both"].contains(&db.as_str()) {
+                    return Err(format!("--tfb-db takes postgres, sqlite or both, not `{db}`"));
+                }
+                options.tfb_db = db;
+            }
             "--only" => {
                 let only = args.value(&option)?;
-                if !["http", "orm", "login"].contains(&only.as_str()) {
-                    return Err(format!("--only takes http, orm or login, not `{only}`"));
+                if !["http", "orm", "login", "tfb"].contains(&only.as_str()) {
+                    return Err(format!("--only takes http, orm, login or tfb, not `{only}`"));
                 }
                 options.http = only == "http";
                 options.orm = only == "orm";
                 options.login = only == "login";
+                options.tfb = only == "tfb";
             }
             "--help" | "-h" => return Ok(None),
             other => return Err(format!("unknown option `{other}`")),
@@ -272,6 +296,12 @@ fn bench(options: &Options) -> Result<(), String> {
             report.push('\n');
         }
         report.push_str(&login_bench(options)?);
+    }
+    if options.tfb {
+        if !report.is_empty() {
+            report.push('\n');
+        }
+        report.push_str(&techempower::techempower_bench(options)?);
     }
     println!("\n{report}");
     let report_path = bench_dir.join("report.md");

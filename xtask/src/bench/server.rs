@@ -38,6 +38,21 @@ impl Server {
         cpus: &Pinning,
         log_dir: &Path,
     ) -> Result<Self, String> {
+        Self::start_with_env(side, name, program, args, &[], port, cpus, log_dir)
+    }
+
+    /// [`Server::start`] with environment variables for the server.
+    #[expect(clippy::too_many_arguments, reason = "one call site per bench, all named")]
+    pub(super) fn start_with_env(
+        side: Side,
+        name: &str,
+        program: &Path,
+        args: &[String],
+        env: &[(String, String)],
+        port: u16,
+        cpus: &Pinning,
+        log_dir: &Path,
+    ) -> Result<Self, String> {
         if !program.is_file() {
             return Err(format!("{name}: no binary at {}", program.display()));
         }
@@ -50,6 +65,7 @@ impl Server {
         let mut command = cpus.command(program, true);
         command
             .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err);
@@ -97,6 +113,15 @@ impl Server {
         let utime: u64 = fields.get(11)?.parse().ok()?;
         let stime: u64 = fields.get(12)?.parse().ok()?;
         Some(utime + stime)
+    }
+
+    /// The server's peak resident memory so far, in KiB (`VmHWM` of `/proc/<pid>/status`).
+    pub(super) fn peak_rss_kib(&self) -> Option<u64> {
+        let status = fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
     }
 
     pub(super) fn check_alive(&mut self) -> Result<(), String> {

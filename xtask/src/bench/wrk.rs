@@ -26,6 +26,17 @@ pub(super) fn wrk(
     options: &Options,
     cpus: &Pinning,
 ) -> Result<WrkRun, String> {
+    wrk_with(url, seconds, options, cpus, &[])
+}
+
+/// [`wrk`] with `extra` arguments after the URL (`-s script.lua -- 16`).
+pub(super) fn wrk_with(
+    url: &str,
+    seconds: u32,
+    options: &Options,
+    cpus: &Pinning,
+    extra: &[String],
+) -> Result<WrkRun, String> {
     let mut command = cpus.command(Path::new("wrk"), false);
     command.args([
         "--latency".to_owned(),
@@ -37,6 +48,7 @@ pub(super) fn wrk(
         format!("{seconds}s"),
         url.to_owned(),
     ]);
+    command.args(extra);
     let output = command
         .stdin(Stdio::null())
         .output()
