@@ -250,14 +250,18 @@ fn parse(words: Vec<String>) -> Result<Option<Options>, String> {
             "--tfb-db" => {
                 let db = args.value(&option)?;
                 if !["postgres", "sqlite", "both"].contains(&db.as_str()) {
-                    return Err(format!("--tfb-db takes postgres, sqlite or both, not `{db}`"));
+                    return Err(format!(
+                        "--tfb-db takes postgres, sqlite or both, not `{db}`"
+                    ));
                 }
                 options.tfb_db = db;
             }
             "--only" => {
                 let only = args.value(&option)?;
                 if !["http", "orm", "login", "tfb"].contains(&only.as_str()) {
-                    return Err(format!("--only takes http, orm, login or tfb, not `{only}`"));
+                    return Err(format!(
+                        "--only takes http, orm, login or tfb, not `{only}`"
+                    ));
                 }
                 options.http = only == "http";
                 options.orm = only == "orm";

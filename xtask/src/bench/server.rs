@@ -42,7 +42,10 @@ impl Server {
     }
 
     /// [`Server::start`] with environment variables for the server.
-    #[expect(clippy::too_many_arguments, reason = "one call site per bench, all named")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one call site per bench, all named"
+    )]
     pub(super) fn start_with_env(
         side: Side,
         name: &str,

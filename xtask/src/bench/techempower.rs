@@ -204,7 +204,10 @@ pub(super) fn techempower_bench(options: &Options) -> Result<String, String> {
                 ours_port.to_string(),
             ],
             &[
-                ("FLASK_SQLALCHEMY_DATABASE_URI".to_owned(), db.orm_url.clone()),
+                (
+                    "FLASK_SQLALCHEMY_DATABASE_URI".to_owned(),
+                    db.orm_url.clone(),
+                ),
                 (
                     "FLASK_SQLALCHEMY_ENGINE_OPTIONS".to_owned(),
                     format!(r#"{{"pool_size": {POOL}, "max_overflow": 0}}"#),
@@ -302,11 +305,7 @@ pub(super) fn techempower_bench(options: &Options) -> Result<String, String> {
                 rps_ratios,
             });
         }
-        memory.push((
-            db.name,
-            idle,
-            (axum.peak_rss_kib(), ours.peak_rss_kib()),
-        ));
+        memory.push((db.name, idle, (axum.peak_rss_kib(), ours.peak_rss_kib())));
     }
 
     let table = table(&results, &memory, options);
@@ -324,7 +323,10 @@ pub(super) fn techempower_bench(options: &Options) -> Result<String, String> {
 }
 
 fn kib(v: Option<u64>) -> String {
-    v.map_or_else(|| "-".to_owned(), |k| format!("{:.1} MiB", k as f64 / 1024.0))
+    v.map_or_else(
+        || "-".to_owned(),
+        |k| format!("{:.1} MiB", k as f64 / 1024.0),
+    )
 }
 
 /// The Markdown tables of the results.
@@ -345,11 +347,7 @@ fn table(
          median over rounds of plain axum's server CPU time per request over ours (1.0: the \
          same cost; above 1: cheaper), the verdict; the req/s columns are each side's best \
          run and the median of the rounds' req/s ratios.\n",
-        options.connections,
-        options.threads,
-        options.duration,
-        options.warmup,
-        options.tfb_rounds,
+        options.connections, options.threads, options.duration, options.warmup, options.tfb_rounds,
     );
     let _ = writeln!(
         out,

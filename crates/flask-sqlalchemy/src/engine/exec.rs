@@ -114,26 +114,42 @@ macro_rules! query {
 }
 
 /// Fetches the rows of `$args` on `$exec` (a pool or a connection).
+///
+/// The driver's future is boxed: it is large (several KiB, the largest of six drivers and
+/// targets), and every future that awaits a query would otherwise carry it and copy it
+/// each time it moves (into a handler's box, through each wrapper). One allocation per
+/// statement costs far less than those copies.
 macro_rules! fetch {
     ($exec:expr, $db:ty, $bind:path, $rows:path, $sql:expr, $args:expr) => {
-        query!($db, $bind, $sql, $args)
-            .fetch_all($exec)
+        Box::pin(query!($db, $bind, $sql, $args).fetch_all($exec))
             .await
             .map($rows)
     };
 }
 
-/// Executes `$args` on `$exec` (a pool or a connection).
+/// Fetches the rows of `$args` on a connection of `$pool`. Taken from the pool first: a
+/// pool's own `fetch_all` goes through a stream that costs a task spawn per statement.
+macro_rules! fetch_pooled {
+    ($pool:expr, $db:ty, $bind:path, $rows:path, $sql:expr, $args:expr) => {
+        Box::pin(async {
+            let mut conn = $pool.acquire().await?;
+            query!($db, $bind, $sql, $args).fetch_all(&mut *conn).await
+        })
+        .await
+        .map($rows)
+    };
+}
+
+/// Executes `$args` on `$exec` (a pool or a connection); the driver's future is boxed, as
+/// in [`fetch!`].
 macro_rules! execute {
     ($exec:expr, $db:ty, $bind:path, $sql:expr, $args:expr, |$r:ident| $last:expr) => {
         if matches!($args, Args::Raw) {
-            sqlx::raw_sql(AssertSqlSafe($sql.clone()))
-                .execute($exec)
+            Box::pin(sqlx::raw_sql(AssertSqlSafe($sql.clone())).execute($exec))
                 .await
                 .map(|$r| ($r.rows_affected(), $last))
         } else {
-            query!($db, $bind, $sql, $args)
-                .execute($exec)
+            Box::pin(query!($db, $bind, $sql, $args).execute($exec))
                 .await
                 .map(|$r| ($r.rows_affected(), $last))
         }
@@ -160,11 +176,15 @@ pub(crate) async fn fetch(
     let shown = shown(engine, &args);
     let started = engine.before(&sql, &shown);
     let result = match (engine.pool(), on) {
-        (Pool::Sqlite(p), On::Pool) => fetch!(p, Sqlite, bind::sqlite, Rows::Sqlite, sql, args),
-        (Pool::Postgres(p), On::Pool) => {
-            fetch!(p, Postgres, bind::postgres, Rows::Postgres, sql, args)
+        (Pool::Sqlite(p), On::Pool) => {
+            fetch_pooled!(p, Sqlite, bind::sqlite, Rows::Sqlite, sql, args)
         }
-        (Pool::MySql(p), On::Pool) => fetch!(p, MySql, bind::mysql, Rows::MySql, sql, args),
+        (Pool::Postgres(p), On::Pool) => {
+            fetch_pooled!(p, Postgres, bind::postgres, Rows::Postgres, sql, args)
+        }
+        (Pool::MySql(p), On::Pool) => {
+            fetch_pooled!(p, MySql, bind::mysql, Rows::MySql, sql, args)
+        }
         (_, On::Tx(Tx::Sqlite(t))) => {
             fetch!(&mut **t, Sqlite, bind::sqlite, Rows::Sqlite, sql, args)
         }
@@ -250,7 +270,9 @@ impl<'a> Runner<'a> {
     pub(crate) async fn fetch(&self, sql: Sql, args: Args) -> Result<Rows, Error> {
         match self {
             Runner::Engine(e) => fetch(e, On::Pool, sql, args).await,
-            Runner::Session(s) => s.run_fetch(sql, args).await,
+            // Boxed: a session's path (its transaction, autoflush) makes a large future,
+            // which every caller would carry even when it runs on the engine.
+            Runner::Session(s) => Box::pin(s.run_fetch(sql, args)).await,
         }
     }
 
@@ -258,7 +280,7 @@ impl<'a> Runner<'a> {
     pub(crate) async fn execute(&self, sql: Sql, args: Args) -> Result<Done, Error> {
         match self {
             Runner::Engine(e) => execute(e, On::Pool, sql, args).await,
-            Runner::Session(s) => s.run_execute(sql, args).await,
+            Runner::Session(s) => Box::pin(s.run_execute(sql, args)).await,
         }
     }
 
