@@ -463,7 +463,8 @@ fn write_docs(table: &str, svg: &str) -> Result<(), String> {
         fs::read_to_string(&page).map_err(|e| format!("cannot read {}: {e}", page.display()))?;
     let section = format!(
         "{BEGIN}\n\n![ours / plain axum per test type](img/techempower.svg)\n\n{}\n{END}",
-        table.trim_end()
+        // Under the page's own "Results of the last run" heading.
+        table.trim_end().replacen("## Bench:", "#### Bench:", 1)
     );
     let new = match (text.find(BEGIN), text.find(END)) {
         (Some(b), Some(e)) if b < e => format!("{}{section}{}", &text[..b], &text[e + END.len()..]),
