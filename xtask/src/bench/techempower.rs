@@ -329,12 +329,11 @@ fn kib(v: Option<u64>) -> String {
     )
 }
 
+/// Peak resident memory of (plain axum, ours), in KiB, where readable.
+type Rss = (Option<u64>, Option<u64>);
+
 /// The Markdown tables of the results.
-fn table(
-    results: &[TestResult],
-    memory: &[(&str, (Option<u64>, Option<u64>), (Option<u64>, Option<u64>))],
-    options: &Options,
-) -> String {
+fn table(results: &[TestResult], memory: &[(&str, Rss, Rss)], options: &Options) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
