@@ -506,16 +506,7 @@ fn http_bench(options: &Options) -> Result<String, String> {
                     &mut ours
                 };
                 let url = format!("http://{HOST}:{}{path}", server.port);
-                wrk(&url, options.warmup, options, &cpus)?;
-                let before = server.cpu_ticks();
-                let mut run = wrk(&url, options.duration, options, &cpus)?;
-                if let (Some(before), Some(after)) = (before, server.cpu_ticks())
-                    && run.requests > 0
-                {
-                    let seconds = (after - before) as f64 / clock_ticks_per_second();
-                    run.cpu_us_per_request = Some(seconds * 1e6 / run.requests as f64);
-                }
-                server.check_alive()?;
+                let run = measured_run(server, &url, options, &cpus, &[])?;
                 println!(
                     "bench: {path:<4} round {round}/{}  {:<10} {:>12} req/s  {:>6} us CPU/req  p50 {:>8}  p99 {:>8}{}",
                     options.rounds,
@@ -582,6 +573,28 @@ fn http_bench(options: &Options) -> Result<String, String> {
         );
     }
     Ok(report)
+}
+
+/// One wrk run against `url` after a warm-up, with the CPU time `server` spent per request
+/// (from `/proc`, where readable); fails if the server died meanwhile.
+fn measured_run(
+    server: &mut Server,
+    url: &str,
+    options: &Options,
+    cpus: &Pinning,
+    extra: &[String],
+) -> Result<WrkRun, String> {
+    wrk(url, options.warmup, options, cpus, extra)?;
+    let before = server.cpu_ticks();
+    let mut run = wrk(url, options.duration, options, cpus, extra)?;
+    if let (Some(before), Some(after)) = (before, server.cpu_ticks())
+        && run.requests > 0
+    {
+        let seconds = (after - before) as f64 / clock_ticks_per_second();
+        run.cpu_us_per_request = Some(seconds * 1e6 / run.requests as f64);
+    }
+    server.check_alive()?;
+    Ok(run)
 }
 
 /// The callgrind table: user-space instructions per request, ours against plain axum.

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use super::pinning::Pinning;
 use super::report::thousands;
 use super::server::{Server, free_port};
-use super::wrk::{WrkRun, wrk_with};
-use super::{HOST, Options, Side, clock_ticks_per_second};
+use super::wrk::WrkRun;
+use super::{HOST, Options, Side, measured_run};
 use crate::process::{cargo, describe, find_on_path, target_dir, workspace_root};
 
 /// The test types: path, name, whether wrk pipelines 16 requests (as the benchmark does for
@@ -249,16 +249,7 @@ pub(super) fn techempower_bench(options: &Options) -> Result<String, String> {
                         &mut ours
                     };
                     let url = format!("http://{HOST}:{}{path}", server.port);
-                    wrk_with(&url, options.warmup, options, &cpus, &extra)?;
-                    let before = server.cpu_ticks();
-                    let mut run = wrk_with(&url, options.duration, options, &cpus, &extra)?;
-                    if let (Some(before), Some(after)) = (before, server.cpu_ticks())
-                        && run.requests > 0
-                    {
-                        let seconds = (after - before) as f64 / clock_ticks_per_second();
-                        run.cpu_us_per_request = Some(seconds * 1e6 / run.requests as f64);
-                    }
-                    server.check_alive()?;
+                    let run = measured_run(server, &url, options, &cpus, &extra)?;
                     println!(
                         "bench: {} {name:<13} round {round}/{}  {:<10} {:>10} req/s  {:>7} us CPU/req  p50 {:>8}  p99 {:>8}{}",
                         db.name,

@@ -19,18 +19,9 @@ pub(super) struct WrkRun {
     pub(super) socket_errors: Option<String>,
 }
 
-/// One wrk run against `url` for `seconds`, with `--latency`.
+/// One wrk run against `url` for `seconds`, with `--latency`, and `extra` arguments after
+/// the URL (`-s script.lua -- 16`).
 pub(super) fn wrk(
-    url: &str,
-    seconds: u32,
-    options: &Options,
-    cpus: &Pinning,
-) -> Result<WrkRun, String> {
-    wrk_with(url, seconds, options, cpus, &[])
-}
-
-/// [`wrk`] with `extra` arguments after the URL (`-s script.lua -- 16`).
-pub(super) fn wrk_with(
     url: &str,
     seconds: u32,
     options: &Options,
