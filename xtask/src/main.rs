@@ -26,6 +26,10 @@ Commands:
   bench [--duration SECS] [--connections N] [--threads N]
       requests/s of examples/hello against the same routes in plain axum
       (benches/axum-baseline), under wrk; writes target/bench/report.md.
+  soak [--minutes N] [--workers N] [--db postgres|sqlite]
+      examples/flaskr in release under browser-like load (reads, logins, posts with
+      CSRF) for N minutes (default 5) on PostgreSQL: no failed request, no lost post,
+      flat RSS after warm-up. Not part of test-all.
   e2e
       the browser tests alone (flaskr, forms, hello) in headless Chromium through
       chromedriver; screenshots in target/tmp/. test-all runs them too.
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
         Some("e2e") => e2e::run(&rest),
         Some("snippets") => snippets::run(&rest),
         Some("fuzz-api") => fuzz_api::run(rest),
+        Some("soak") => bench::flaskr::soak_run(rest),
         None | Some("help" | "--help" | "-h") => {
             println!("{HELP}");
             ExitCode::SUCCESS

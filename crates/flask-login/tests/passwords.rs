@@ -45,6 +45,38 @@ fn argon2id_round_trips_with_a_salt_each_time() {
     assert!(needs_rehash(weak));
 }
 
+/// Hashes made by another implementation (Python's argon2-cffi, the reference C code):
+/// every argon2 variant, several parameter sets and output lengths.
+#[test]
+fn argon2_hashes_made_elsewhere_verify() {
+    let vectors = [
+        (
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0MTIzNA$vWSoMy/UBm7ShOEEO3CVOYYYpe0ltdjB2r2WSXbPFfc",
+            "correct horse",
+        ),
+        (
+            "$argon2i$v=19$m=4096,t=3,p=2$YW5vdGhlcnNhbHQxMjM0NQ$IC1P6XUcb/ZBv8piE7aMng4brC8BVCoP8RDdzLlw62I",
+            "hunter2",
+        ),
+        (
+            "$argon2d$v=19$m=8192,t=2,p=1$c2hvcnRlcnNhbHQh$jilYs8GEglab9fsUIAQrRA",
+            "pässwörd",
+        ),
+    ];
+    for (hash, password) in vectors {
+        assert!(check_password_hash(hash, password), "{hash}");
+        assert!(!check_password_hash(hash, "wrong"), "{hash}");
+        // One changed character of the stored hash no longer matches.
+        let tampered = format!("{}A", &hash[..hash.len() - 1]);
+        let tampered = if tampered == hash {
+            format!("{}B", &hash[..hash.len() - 1])
+        } else {
+            tampered
+        };
+        assert!(!check_password_hash(&tampered, password), "{tampered}");
+    }
+}
+
 #[test]
 fn anything_unreadable_never_matches() {
     for hash in [

@@ -8,6 +8,8 @@
 //! measure the scheduler. Runs alternate axum, ours, axum, ours, so drift (thermal, other
 //! load) hits both sides; each side keeps its best run.
 
+mod client;
+pub(crate) mod flaskr;
 mod instructions;
 mod pinning;
 mod report;
@@ -28,7 +30,7 @@ use server::{Server, compare_responses, free_port};
 use wrk::{WrkRun, wrk};
 
 const HELP: &str = "\
-cargo xtask bench [--duration SECS] [--connections N] [--threads N] [--only http|orm|login|tfb]
+cargo xtask bench [--duration SECS] [--connections N] [--threads N] [--only http|orm|login|tfb|flaskr]
 
 Builds examples/hello and benches/axum-baseline in release, serves both on 127.0.0.1 and
 measures each route with wrk in alternating rounds, reading each server's CPU time per
@@ -50,11 +52,15 @@ PostgreSQL (--tfb-db sqlite|postgres|both), in paired rounds; targets: plaintext
 least 0.95 of plain axum, the database tests at least 0.90. Its table and a bar chart are
 also written to docs/performance.md and docs/img/techempower.svg.
 
+Then starts examples/flaskr (release, SQLite): time to its first page on a new and on an
+existing database, RSS idle and under 20 s of browser-like load (reads, logins, posts).
+`cargo xtask soak` is the long run of that load on PostgreSQL.
+
 Prints Markdown tables and writes them to target/bench/report.md. A result below target is
 reported as BELOW TARGET, but the exit status stays 0 (it is a report).
 
 Options:
-  --only http|orm|login|tfb  run one of the four benches
+  --only http|orm|login|tfb|flaskr  run one of the five benches
   --tfb-db postgres|sqlite|both  where the TechEmpower data is (default postgres)
   --tfb-rounds N      paired rounds per TechEmpower test (default 3)
   --orm-rounds N      rounds per ORM operation (default 12)
@@ -94,6 +100,7 @@ struct Options {
     orm: bool,
     login: bool,
     tfb: bool,
+    flaskr: bool,
     tfb_db: String,
     tfb_rounds: u32,
     orm_rounds: u32,
@@ -114,6 +121,7 @@ impl Default for Options {
             orm: true,
             login: true,
             tfb: true,
+            flaskr: true,
             tfb_db: "postgres".to_owned(),
             tfb_rounds: 3,
             orm_rounds: 12,
@@ -258,15 +266,16 @@ fn parse(words: Vec<String>) -> Result<Option<Options>, String> {
             }
             "--only" => {
                 let only = args.value(&option)?;
-                if !["http", "orm", "login", "tfb"].contains(&only.as_str()) {
+                if !["http", "orm", "login", "tfb", "flaskr"].contains(&only.as_str()) {
                     return Err(format!(
-                        "--only takes http, orm, login or tfb, not `{only}`"
+                        "--only takes http, orm, login, tfb or flaskr, not `{only}`"
                     ));
                 }
                 options.http = only == "http";
                 options.orm = only == "orm";
                 options.login = only == "login";
                 options.tfb = only == "tfb";
+                options.flaskr = only == "flaskr";
             }
             "--help" | "-h" => return Ok(None),
             other => return Err(format!("unknown option `{other}`")),
@@ -306,6 +315,12 @@ fn bench(options: &Options) -> Result<(), String> {
             report.push('\n');
         }
         report.push_str(&techempower::techempower_bench(options)?);
+    }
+    if options.flaskr {
+        if !report.is_empty() {
+            report.push('\n');
+        }
+        report.push_str(&flaskr::flaskr_bench(20)?);
     }
     println!("\n{report}");
     let report_path = bench_dir.join("report.md");

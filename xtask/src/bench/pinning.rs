@@ -29,6 +29,11 @@ impl Pinning {
         Self { cpus }
     }
 
+    /// No pinning: the process may run on every CPU.
+    pub(super) fn none() -> Self {
+        Self { cpus: None }
+    }
+
     pub(super) fn describe(&self) -> String {
         match self.cpus {
             Some((server, wrk)) => {

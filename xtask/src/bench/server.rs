@@ -105,6 +105,11 @@ impl Server {
         }
     }
 
+    /// The process id.
+    pub(super) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The server's CPU time so far (user + system, all threads), in clock ticks, from
     /// `/proc/<pid>/stat`; `None` where that file does not exist.
     pub(super) fn cpu_ticks(&self) -> Option<u64> {
