@@ -28,15 +28,29 @@ pub(super) fn per_request(
     path: &str,
     log_dir: &Path,
 ) -> Result<u64, String> {
-    let base = collected(program, args, path, 1, log_dir)?;
-    let loaded = collected(program, args, path, 1 + REQUESTS, log_dir)?;
-    Ok(loaded.saturating_sub(base) / REQUESTS)
+    per_request_with(program, args, &[], path, REQUESTS, log_dir)
+}
+
+/// [`per_request`] with environment variables for the server and `requests` requests in
+/// the measured run.
+pub(super) fn per_request_with(
+    program: &Path,
+    args: &dyn Fn(u16) -> Vec<String>,
+    env: &[(String, String)],
+    path: &str,
+    requests: u64,
+    log_dir: &Path,
+) -> Result<u64, String> {
+    let base = collected(program, args, env, path, 1, log_dir)?;
+    let loaded = collected(program, args, env, path, 1 + requests, log_dir)?;
+    Ok(loaded.saturating_sub(base) / requests)
 }
 
 /// Total instructions of one server run that answered `requests` requests.
 fn collected(
     program: &Path,
     args: &dyn Fn(u16) -> Vec<String>,
+    env: &[(String, String)],
     path: &str,
     requests: u64,
     log_dir: &Path,
@@ -49,6 +63,7 @@ fn collected(
         .arg(format!("--callgrind-out-file={}", out.display()))
         .arg(program)
         .args(args(port))
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(

@@ -9,6 +9,7 @@
 //! load) hits both sides; each side keeps its best run.
 
 mod client;
+mod compile;
 pub(crate) mod flaskr;
 mod instructions;
 mod pinning;
@@ -30,7 +31,7 @@ use server::{Server, compare_responses, free_port};
 use wrk::{WrkRun, wrk};
 
 const HELP: &str = "\
-cargo xtask bench [--duration SECS] [--connections N] [--threads N] [--only http|orm|login|tfb|flaskr]
+cargo xtask bench [--duration SECS] [--connections N] [--threads N] [--only http|orm|login|tfb|flaskr|compile]
 
 Builds examples/hello and benches/axum-baseline in release, serves both on 127.0.0.1 and
 measures each route with wrk in alternating rounds, reading each server's CPU time per
@@ -56,11 +57,14 @@ Then starts examples/flaskr (release, SQLite): time to its first page on a new a
 existing database, RSS idle and under 20 s of browser-like load (reads, logins, posts).
 `cargo xtask soak` is the long run of that load on PostgreSQL.
 
+Last, the compile time of examples/hello in a target directory of its own: a clean debug
+build, `cargo build` and `cargo check` after an edit, and a clean release build.
+
 Prints Markdown tables and writes them to target/bench/report.md. A result below target is
 reported as BELOW TARGET, but the exit status stays 0 (it is a report).
 
 Options:
-  --only http|orm|login|tfb|flaskr  run one of the five benches
+  --only http|orm|login|tfb|flaskr|compile  run one of the six benches
   --tfb-db postgres|sqlite|both  where the TechEmpower data is (default postgres)
   --tfb-rounds N      paired rounds per TechEmpower test (default 3)
   --orm-rounds N      rounds per ORM operation (default 12)
@@ -101,6 +105,7 @@ struct Options {
     login: bool,
     tfb: bool,
     flaskr: bool,
+    compile: bool,
     tfb_db: String,
     tfb_rounds: u32,
     orm_rounds: u32,
@@ -122,6 +127,7 @@ impl Default for Options {
             login: true,
             tfb: true,
             flaskr: true,
+            compile: true,
             tfb_db: "postgres".to_owned(),
             tfb_rounds: 3,
             orm_rounds: 12,
@@ -266,9 +272,9 @@ fn parse(words: Vec<String>) -> Result<Option<Options>, String> {
             }
             "--only" => {
                 let only = args.value(&option)?;
-                if !["http", "orm", "login", "tfb", "flaskr"].contains(&only.as_str()) {
+                if !["http", "orm", "login", "tfb", "flaskr", "compile"].contains(&only.as_str()) {
                     return Err(format!(
-                        "--only takes http, orm, login, tfb or flaskr, not `{only}`"
+                        "--only takes http, orm, login, tfb, flaskr or compile, not `{only}`"
                     ));
                 }
                 options.http = only == "http";
@@ -276,6 +282,7 @@ fn parse(words: Vec<String>) -> Result<Option<Options>, String> {
                 options.login = only == "login";
                 options.tfb = only == "tfb";
                 options.flaskr = only == "flaskr";
+                options.compile = only == "compile";
             }
             "--help" | "-h" => return Ok(None),
             other => return Err(format!("unknown option `{other}`")),
@@ -321,6 +328,12 @@ fn bench(options: &Options) -> Result<(), String> {
             report.push('\n');
         }
         report.push_str(&flaskr::flaskr_bench(20)?);
+    }
+    if options.compile {
+        if !report.is_empty() {
+            report.push('\n');
+        }
+        report.push_str(&compile::compile_bench()?);
     }
     println!("\n{report}");
     let report_path = bench_dir.join("report.md");

@@ -25,6 +25,9 @@ const TESTS: [(&str, &str, bool, f64); 6] = [
     ("/updates?queries=20", "updates (20)", false, 0.90),
 ];
 
+/// Requests in the measured callgrind run of each test type (the slow ones get fewer).
+const CALLGRIND_REQUESTS: [u64; 6] = [5_000, 5_000, 2_000, 300, 1_000, 200];
+
 /// Database connections per server, the same on both sides.
 const POOL: u32 = 8;
 
@@ -138,6 +141,85 @@ fn databases(options: &Options, bin: &Path, dir: &Path) -> Result<Vec<Database>,
     Ok(out)
 }
 
+/// The environment ours runs with on `db`.
+fn ours_env(db: &Database) -> Vec<(String, String)> {
+    vec![
+        (
+            "FLASK_SQLALCHEMY_DATABASE_URI".to_owned(),
+            db.orm_url.clone(),
+        ),
+        (
+            "FLASK_SQLALCHEMY_ENGINE_OPTIONS".to_owned(),
+            format!(r#"{{"pool_size": {POOL}, "max_overflow": 0}}"#),
+        ),
+        ("FLASK_SKIP_DOTENV".to_owned(), "1".to_owned()),
+    ]
+}
+
+/// User-space instructions per request of each test type under callgrind, on `db`: a
+/// figure that does not move with machine noise (the database server's own work, on
+/// PostgreSQL, is not counted). Returns the table.
+fn instructions_table(
+    db: &Database,
+    ours_bin: &Path,
+    axum_bin: &Path,
+    dir: &Path,
+) -> Result<String, String> {
+    let axum_args = |port: u16| -> Vec<String> {
+        [
+            "--host",
+            HOST,
+            "--port",
+            &port.to_string(),
+            "--database",
+            &db.sqlx_url,
+            "--pool",
+            &POOL.to_string(),
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    let ours_args = |port: u16| -> Vec<String> {
+        ["run", "--host", HOST, "--port", &port.to_string()]
+            .map(str::to_owned)
+            .to_vec()
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nUser-space instructions per request under callgrind on {} (N requests on one \
+         keep-alive connection minus a 1-request run; the same for the same binaries; the \
+         database server's own work is not counted):\n\n\
+         | test | N | plain axum | ours | plain / ours |\n|---|---:|---:|---:|---:|",
+        db.name
+    );
+    for ((path, name, _, _), requests) in TESTS.iter().zip(CALLGRIND_REQUESTS) {
+        println!(
+            "bench: callgrind {name} on {} ({requests} requests, two runs per side)",
+            db.name
+        );
+        let axum =
+            super::instructions::per_request_with(axum_bin, &axum_args, &[], path, requests, dir)?;
+        let ours = super::instructions::per_request_with(
+            ours_bin,
+            &ours_args,
+            &ours_env(db),
+            path,
+            requests,
+            dir,
+        )?;
+        println!("bench: {name} instructions/request: plain axum {axum}, ours {ours}");
+        let _ = writeln!(
+            out,
+            "| {name} | {requests} | {} | {} | {:.3} |",
+            thousands(axum as f64),
+            thousands(ours as f64),
+            axum as f64 / ours.max(1) as f64
+        );
+    }
+    Ok(out)
+}
+
 /// The TechEmpower bench; returns its part of the report.
 pub(super) fn techempower_bench(options: &Options) -> Result<String, String> {
     if find_on_path("wrk").is_none() {
@@ -171,6 +253,8 @@ pub(super) fn techempower_bench(options: &Options) -> Result<String, String> {
 
     let mut results = Vec::new();
     let mut memory = Vec::new();
+    // The callgrind table, on the first database measured (PostgreSQL when both are).
+    let mut counted = String::new();
     for db in databases(options, &ours_bin, &dir)? {
         let axum_port = free_port()?;
         let mut axum = Server::start(
@@ -203,17 +287,7 @@ pub(super) fn techempower_bench(options: &Options) -> Result<String, String> {
                 "--port".to_owned(),
                 ours_port.to_string(),
             ],
-            &[
-                (
-                    "FLASK_SQLALCHEMY_DATABASE_URI".to_owned(),
-                    db.orm_url.clone(),
-                ),
-                (
-                    "FLASK_SQLALCHEMY_ENGINE_OPTIONS".to_owned(),
-                    format!(r#"{{"pool_size": {POOL}, "max_overflow": 0}}"#),
-                ),
-                ("FLASK_SKIP_DOTENV".to_owned(), "1".to_owned()),
-            ],
+            &ours_env(&db),
             ours_port,
             &cpus,
             &dir,
@@ -297,9 +371,14 @@ pub(super) fn techempower_bench(options: &Options) -> Result<String, String> {
             });
         }
         memory.push((db.name, idle, (axum.peak_rss_kib(), ours.peak_rss_kib())));
+        drop((axum, ours));
+        if options.callgrind && find_on_path("valgrind").is_some() && counted.is_empty() {
+            counted = instructions_table(&db, &ours_bin, &axum_bin, &dir)?;
+        }
     }
 
-    let table = table(&results, &memory, options);
+    let mut table = table(&results, &memory, options);
+    table.push_str(&counted);
     for r in results.iter().filter(|r| r.ratio() < r.target) {
         println!(
             "BELOW TARGET: TechEmpower {} on {} reaches {:.3} of plain axum (target {})",

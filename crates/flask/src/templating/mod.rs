@@ -4,7 +4,6 @@
 
 mod request_object;
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
@@ -19,7 +18,7 @@ use crate::Error;
 use crate::app::AppInner;
 use crate::request::{CURRENT, RequestContext};
 
-pub(crate) use request_object::RequestObject;
+use request_object::RequestGlobals;
 
 /// Registers something (a filter, a test, a global) on every environment the app creates.
 pub(crate) type EnvHook = Arc<dyn Fn(&mut Environment<'static>) + Send + Sync>;
@@ -128,7 +127,11 @@ fn jinja_formatter(
 /// Writes `s` with `& < > " '` escaped, without building a new string.
 fn write_escaped(out: &mut minijinja::Output<'_>, s: &str) -> std::fmt::Result {
     let mut last = 0;
-    for (i, b) in s.bytes().enumerate() {
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        // The five bytes to escape all lie in '"'..='>': one comparison passes the others.
+        if b.wrapping_sub(b'"') > b'>' - b'"' {
+            continue;
+        }
         let rep = match b {
             b'&' => "&amp;",
             b'<' => "&lt;",
@@ -137,11 +140,17 @@ fn write_escaped(out: &mut minijinja::Output<'_>, s: &str) -> std::fmt::Result {
             b'\'' => "&#39;",
             _ => continue,
         };
-        out.write_str(&s[last..i])?;
+        if last < i {
+            out.write_str(&s[last..i])?;
+        }
         out.write_str(rep)?;
         last = i + 1;
     }
-    out.write_str(&s[last..])
+    if last < s.len() {
+        out.write_str(&s[last..])
+    } else {
+        Ok(())
+    }
 }
 
 /// What the environment is built from, collected by the builder.
@@ -296,25 +305,28 @@ fn get_flashed_messages(kwargs: minijinja::value::Kwargs) -> Result<Value, minij
     })
 }
 
-/// The values every template of a request sees besides the caller's: `request`, `g`, and
-/// what the context processors of the app and the request's blueprints return.
+/// The values every template of a request sees besides the caller's: `request`, `g`,
+/// `session` (made when first looked up), and what the context processors of the app and
+/// the request's blueprints return.
 fn request_values(ctx: &RequestContext) -> Value {
     let app = ctx.app_inner();
+    let globals = Value::from_object(RequestGlobals::new(ctx.clone()));
     // Later maps win: builtins, then the app's processors, then the blueprints' (outer to
     // inner).
-    let mut builtins = BTreeMap::new();
-    builtins.insert("request", Value::from_object(RequestObject(ctx.clone())));
-    builtins.insert("g", Value::from_serialize(ctx.g().template_values()));
-    if let Some(session) = ctx.session() {
-        builtins.insert("session", Value::from_serialize(session.snapshot()));
-    }
-    let mut maps = vec![Value::from(builtins)];
+    let mut maps = Vec::new();
     for &scope in ctx.scope_chain() {
         for processor in &app.scopes[scope].context_processors {
+            if maps.is_empty() {
+                maps.push(globals.clone());
+            }
             maps.push(processor(ctx));
         }
     }
-    merge_maps(maps)
+    if maps.is_empty() {
+        globals
+    } else {
+        merge_maps(maps)
+    }
 }
 
 /// Flask's `render_template`: renders `name` from the template folders with `context`, in

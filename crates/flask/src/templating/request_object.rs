@@ -77,3 +77,56 @@ impl Object for RequestObject {
         Enumerator::Str(&FIELDS)
     }
 }
+
+/// The globals Flask gives every template of a request, `request`, `g` and (with a session)
+/// `session`, made when a template first looks one up: a page that never shows `g`
+/// does not pay for serializing it.
+#[derive(Debug)]
+pub(crate) struct RequestGlobals {
+    ctx: RequestContext,
+    g: std::sync::OnceLock<Value>,
+    session: std::sync::OnceLock<Option<Value>>,
+}
+
+impl RequestGlobals {
+    pub(crate) fn new(ctx: RequestContext) -> Self {
+        Self {
+            ctx,
+            g: std::sync::OnceLock::new(),
+            session: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn session(&self) -> Option<&Value> {
+        self.session
+            .get_or_init(|| {
+                self.ctx
+                    .session()
+                    .map(|session| Value::from_serialize(session.snapshot()))
+            })
+            .as_ref()
+    }
+}
+
+impl Object for RequestGlobals {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "request" => Some(Value::from_object(RequestObject(self.ctx.clone()))),
+            "g" => Some(
+                self.g
+                    .get_or_init(|| Value::from_serialize(self.ctx.g().template_values()))
+                    .clone(),
+            ),
+            "session" => self.session().cloned(),
+            _ => None,
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        if self.ctx.session().is_some() {
+            Enumerator::Str(&["request", "g", "session"])
+        } else {
+            Enumerator::Str(&["request", "g"])
+        }
+    }
+}
