@@ -759,6 +759,10 @@ impl Service<Request> for WeakDispatch {
 
     fn call(&mut self, req: Request) -> Self::Future {
         match self.app.upgrade() {
+            // A request without a body needs no limit (as in `App::handle`).
+            Some(app) if http_body::Body::is_end_stream(req.body()) => {
+                Box::pin(dispatch_ok(app, req))
+            }
             Some(app) => {
                 let mut svc = self
                     .body_limit
