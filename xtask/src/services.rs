@@ -122,6 +122,57 @@ fn probe(service: &'static Service) -> Probe {
     }
 }
 
+/// The PostgreSQL URL a bench runs on, or an error that says how to get one: `needed_for`
+/// names the bench ("the soak runs on PostgreSQL"), `skip` how to do without
+/// ("--db sqlite skips it").
+pub(crate) fn postgres_url(needed_for: &str, skip: &str) -> Result<String, String> {
+    let probe = probe(&SERVICES[0]);
+    if probe.is_up() {
+        Ok(probe.url)
+    } else {
+        Err(format!(
+            "{needed_for}: {} (../shared/services.sh starts it; {skip})",
+            probe.summary_line()
+        ))
+    }
+}
+
+/// A schema of its own in the PostgreSQL database at `url`, dropped and made again with
+/// `psql`; the URL that makes it the connection's `search_path`. A bench that shares the
+/// database with the tests then finds none of their tables, and leaves none of its own in
+/// `public`.
+pub(crate) fn fresh_postgres_schema(url: &str, schema: &str) -> Result<String, String> {
+    let psql = find_on_path("psql").ok_or(
+        "psql is not installed; the bench makes a schema of its own with it \
+         (apt-get install -y postgresql-client)",
+    )?;
+    let sql = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};");
+    let out = std::process::Command::new(psql)
+        .args([
+            "--quiet",
+            "--no-psqlrc",
+            "-v",
+            "ON_ERROR_STOP=1",
+            url,
+            "-c",
+            &sql,
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run psql: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "psql could not make the schema {schema} at {}: {}",
+            redact(url),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    Ok(format!(
+        "{url}{separator}options=-c%20search_path%3D{schema}"
+    ))
+}
+
 /// Host and port of `scheme://[user[:password]@]host[:port][/path][?query]`.
 fn host_port(url: &str, default_port: u16) -> Result<(String, u16), String> {
     let not_a_url = || format!("`{}` is not a URL with a host", redact(url));

@@ -21,7 +21,7 @@ use super::pinning::Pinning;
 use super::server::{Server, free_port};
 use super::{HOST, Side};
 use crate::args::Args;
-use crate::process::{cargo, describe, target_dir, workspace_root};
+use crate::process::{cargo, describe, target_dir};
 
 /// What the load does.
 #[derive(Clone)]
@@ -414,11 +414,6 @@ fn time_to_first_page(
     }
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
@@ -499,12 +494,12 @@ pub(super) fn flaskr_bench(seconds: u32) -> Result<String, String> {
     let _ = writeln!(
         out,
         "| first page, new database (creates it, runs the migrations) | {:.0} ms |",
-        median(fresh)
+        super::rounds::median(&fresh)
     );
     let _ = writeln!(
         out,
         "| first page, existing database | {:.0} ms |",
-        median(warm)
+        super::rounds::median(&warm)
     );
     let _ = writeln!(
         out,
@@ -622,17 +617,9 @@ fn soak(options: &SoakOptions) -> Result<bool, String> {
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let database = if options.db == "postgres" {
-        let probe = crate::services::probe_all()
-            .into_iter()
-            .find(|p| p.service.name == "postgres")
-            .ok_or("no PostgreSQL probe")?;
-        if !probe.is_up() {
-            return Err(format!(
-                "the soak runs on PostgreSQL: {} (../shared/services.sh starts it; --db sqlite skips it)",
-                probe.summary_line()
-            ));
-        }
-        probe.url.clone()
+        let url =
+            crate::services::postgres_url("the soak runs on PostgreSQL", "--db sqlite skips it")?;
+        crate::services::fresh_postgres_schema(&url, "flaskr_soak")?
     } else {
         format!("sqlite:///{}", dir.join("flaskr.db").display())
     };
@@ -763,27 +750,9 @@ fn soak(options: &SoakOptions) -> Result<bool, String> {
     println!("\n{out}");
     let report = target_dir().join("bench").join("soak.md");
     fs::write(&report, &out).map_err(|e| format!("cannot write {}: {e}", report.display()))?;
-    write_docs(&out)?;
+    super::docs_section::write_section("soak", "soak", &out)?;
     println!("soak: {}", if passed { "passed" } else { "FAILED" });
     Ok(passed)
-}
-
-const BEGIN: &str = "<!-- soak-results:begin (written by cargo xtask soak) -->";
-const END: &str = "<!-- soak-results:end -->";
-
-/// Puts the soak's table between its markers in `docs/performance.md`.
-fn write_docs(section: &str) -> Result<(), String> {
-    let page = workspace_root().join("docs").join("performance.md");
-    let text =
-        fs::read_to_string(&page).map_err(|e| format!("cannot read {}: {e}", page.display()))?;
-    let section = format!("{BEGIN}\n\n{}\n\n{END}", section.trim_end());
-    let new = match (text.find(BEGIN), text.find(END)) {
-        (Some(b), Some(e)) if b < e => format!("{}{section}{}", &text[..b], &text[e + END.len()..]),
-        _ => format!("{}\n\n{section}\n", text.trim_end()),
-    };
-    fs::write(&page, new).map_err(|e| format!("cannot write {}: {e}", page.display()))?;
-    println!("soak: results written to {}", page.display());
-    Ok(())
 }
 
 #[cfg(test)]

@@ -10,10 +10,12 @@
 
 mod client;
 mod compile;
+mod docs_section;
 pub(crate) mod flaskr;
 mod instructions;
 mod pinning;
 mod report;
+mod rounds;
 mod server;
 mod techempower;
 mod wrk;
@@ -28,7 +30,6 @@ use crate::process::{cargo, describe, find_on_path, target_dir};
 use pinning::Pinning;
 use report::{report, thousands};
 use server::{Server, compare_responses, free_port};
-use wrk::{WrkRun, wrk};
 
 const HELP: &str = "\
 cargo xtask bench [--duration SECS] [--connections N] [--threads N] [--only http|orm|login|tfb|flaskr|compile]
@@ -159,69 +160,11 @@ impl Side {
     }
 }
 
-/// The best run of each side for one route.
+/// One route's paired rounds.
 struct RouteResult {
     path: &'static str,
     what: &'static str,
-    axum: WrkRun,
-    ours: WrkRun,
-    /// Ours against axum in each round, the two runs of a round back to back.
-    round_ratios: Vec<f64>,
-}
-
-impl RouteResult {
-    /// The verdict: the median over rounds of ours against plain axum, each round comparing
-    /// two runs made back to back (requests per core when CPU time is known, else wrk's
-    /// requests/s). Pairing cancels the drift between rounds that best-of figures keep.
-    fn ratio(&self) -> f64 {
-        let mut ratios = self.round_ratios.clone();
-        ratios.sort_by(f64::total_cmp);
-        match ratios.len() {
-            0 => self.best_ratio(),
-            n if n % 2 == 1 => ratios[n / 2],
-            n => (ratios[n / 2 - 1] + ratios[n / 2]) / 2.0,
-        }
-    }
-
-    /// Ours against plain axum, each side's best run.
-    fn best_ratio(&self) -> f64 {
-        match (self.axum.cpu_us_per_request, self.ours.cpu_us_per_request) {
-            (Some(axum), Some(ours)) if ours > 0.0 => axum / ours,
-            _ => self.wrk_ratio(),
-        }
-    }
-
-    /// The ratio of wrk's requests/s.
-    fn wrk_ratio(&self) -> f64 {
-        self.ours.requests_per_sec / self.axum.requests_per_sec
-    }
-}
-
-impl WrkRun {
-    /// Which run of one side to keep: the least server CPU per request when known (it does
-    /// not depend on whether wrk or the server was the bottleneck), else the most req/s.
-    fn better_than(&self, other: &WrkRun) -> bool {
-        match (self.cpu_us_per_request, other.cpu_us_per_request) {
-            (Some(mine), Some(theirs)) => mine < theirs,
-            _ => self.requests_per_sec > other.requests_per_sec,
-        }
-    }
-}
-
-/// `getconf CLK_TCK`, the unit of `/proc/<pid>/stat` times (100 on Linux).
-fn clock_ticks_per_second() -> f64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|out| {
-            String::from_utf8_lossy(&out.stdout)
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-        .filter(|ticks| *ticks > 0.0)
-        .unwrap_or(100.0)
+    runs: rounds::Paired,
 }
 
 pub(crate) fn run(words: Vec<String>) -> ExitCode {
@@ -346,16 +289,10 @@ fn bench(options: &Options) -> Result<(), String> {
 /// flask-sqlalchemy against plain sqlx: builds and runs `benches/orm-baseline`, which
 /// prints its table last.
 fn orm_bench(options: &Options) -> Result<String, String> {
-    let probe = crate::services::probe_all()
-        .into_iter()
-        .find(|p| p.service.name == "postgres")
-        .ok_or("no PostgreSQL probe")?;
-    if !probe.is_up() {
-        return Err(format!(
-            "the ORM bench runs on PostgreSQL too: {} (../shared/services.sh starts it)",
-            probe.summary_line()
-        ));
-    }
+    let url = crate::services::postgres_url(
+        "the ORM bench runs on PostgreSQL too",
+        "--only http skips it",
+    )?;
     let mut build = cargo(["build", "--release", "-p", "orm-baseline"]);
     println!("bench: {}", describe(&build));
     let status = build
@@ -370,7 +307,7 @@ fn orm_bench(options: &Options) -> Result<String, String> {
     let mut run = std::process::Command::new(&bin);
     run.args([
         "--postgres",
-        &probe.url,
+        &url,
         "--rounds",
         &options.orm_rounds.to_string(),
         "--scale",
@@ -516,62 +453,15 @@ fn http_bench(options: &Options) -> Result<String, String> {
 
     let mut results = Vec::new();
     for (path, what) in ROUTES {
-        let mut best: [Option<WrkRun>; 2] = [None, None];
-        let mut round_ratios = Vec::new();
-        for round in 1..=options.rounds {
-            // Who goes first alternates too, so a trend within a round favours neither.
-            let order = if round % 2 == 1 {
-                [Side::Axum, Side::Ours]
-            } else {
-                [Side::Ours, Side::Axum]
-            };
-            let mut pair: [Option<(f64, Option<f64>)>; 2] = [None, None];
-            for side in order {
-                let index = usize::from(side == Side::Ours);
-                let server = if side == Side::Axum {
-                    &mut axum
-                } else {
-                    &mut ours
-                };
-                let url = format!("http://{HOST}:{}{path}", server.port);
-                let run = measured_run(server, &url, options, &cpus, &[])?;
-                println!(
-                    "bench: {path:<4} round {round}/{}  {:<10} {:>12} req/s  {:>6} us CPU/req  p50 {:>8}  p99 {:>8}{}",
-                    options.rounds,
-                    side.label(),
-                    thousands(run.requests_per_sec),
-                    run.cpu_us_per_request
-                        .map_or_else(|| "-".to_owned(), |us| format!("{us:.2}")),
-                    run.p50,
-                    run.p99,
-                    run.socket_errors
-                        .as_deref()
-                        .map(|errors| format!("  (socket errors: {errors})"))
-                        .unwrap_or_default()
-                );
-                pair[index] = Some((run.requests_per_sec, run.cpu_us_per_request));
-                let slot = &mut best[index];
-                if slot.as_ref().is_none_or(|kept| run.better_than(kept)) {
-                    *slot = Some(run);
-                }
-            }
-            if let [Some((axum_rps, axum_cpu)), Some((ours_rps, ours_cpu))] = pair {
-                round_ratios.push(match (axum_cpu, ours_cpu) {
-                    (Some(a), Some(o)) if o > 0.0 => a / o,
-                    _ => ours_rps / axum_rps,
-                });
-            }
-        }
-        let [Some(axum_best), Some(ours_best)] = best else {
-            return Err("no measured run (--rounds must be at least 1)".to_owned());
-        };
-        results.push(RouteResult {
+        let target = rounds::Target {
             path,
-            what,
-            axum: axum_best,
-            ours: ours_best,
-            round_ratios,
-        });
+            label: &format!("{path:<4}"),
+            rounds: options.rounds,
+            extra: &[],
+            keep: rounds::Keep::LeastCpu,
+        };
+        let runs = rounds::paired_rounds(&mut axum, &mut ours, &target, options, &cpus)?;
+        results.push(RouteResult { path, what, runs });
     }
     drop(axum);
     drop(ours);
@@ -588,7 +478,7 @@ fn http_bench(options: &Options) -> Result<String, String> {
     }
     let below: Vec<&RouteResult> = results
         .iter()
-        .filter(|result| result.ratio() < TARGET_RATIO)
+        .filter(|result| result.runs.ratio() < TARGET_RATIO)
         .collect();
     if below.is_empty() {
         println!("bench: every route at or above {TARGET_RATIO} of plain axum");
@@ -597,32 +487,10 @@ fn http_bench(options: &Options) -> Result<String, String> {
         println!(
             "BELOW TARGET: {} reaches {:.3} of plain axum (target {TARGET_RATIO})",
             result.path,
-            result.ratio()
+            result.runs.ratio()
         );
     }
     Ok(report)
-}
-
-/// One wrk run against `url` after a warm-up, with the CPU time `server` spent per request
-/// (from `/proc`, where readable); fails if the server died meanwhile.
-fn measured_run(
-    server: &mut Server,
-    url: &str,
-    options: &Options,
-    cpus: &Pinning,
-    extra: &[String],
-) -> Result<WrkRun, String> {
-    wrk(url, options.warmup, options, cpus, extra)?;
-    let before = server.cpu_ticks();
-    let mut run = wrk(url, options.duration, options, cpus, extra)?;
-    if let (Some(before), Some(after)) = (before, server.cpu_ticks())
-        && run.requests > 0
-    {
-        let seconds = (after - before) as f64 / clock_ticks_per_second();
-        run.cpu_us_per_request = Some(seconds * 1e6 / run.requests as f64);
-    }
-    server.check_alive()?;
-    Ok(run)
 }
 
 /// The callgrind table: user-space instructions per request, ours against plain axum.

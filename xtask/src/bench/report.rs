@@ -43,26 +43,32 @@ pub(super) fn report(
             .map_or_else(|| "-".to_owned(), |us| thousands(1e6 / us))
     };
     for result in results {
-        let ratio = result.ratio();
+        let ratio = result.runs.ratio();
         let _ = writeln!(
             out,
             "| `{}` ({}) | {ratio:.3} | {:.3}-{:.3} | {} | {} | {} | {} | {} / {} | {} / {} | {} |",
             result.path,
             result.what,
             result
-                .round_ratios
+                .runs
+                .round_ratios()
                 .iter()
                 .copied()
                 .fold(f64::INFINITY, f64::min),
-            result.round_ratios.iter().copied().fold(0.0, f64::max),
-            per_core(&result.axum),
-            per_core(&result.ours),
-            thousands(result.axum.requests_per_sec),
-            thousands(result.ours.requests_per_sec),
-            result.axum.p50,
-            result.axum.p99,
-            result.ours.p50,
-            result.ours.p99,
+            result
+                .runs
+                .round_ratios()
+                .iter()
+                .copied()
+                .fold(0.0, f64::max),
+            per_core(&result.runs.axum),
+            per_core(&result.runs.ours),
+            thousands(result.runs.axum.requests_per_sec),
+            thousands(result.runs.ours.requests_per_sec),
+            result.runs.axum.p50,
+            result.runs.axum.p99,
+            result.runs.ours.p50,
+            result.runs.ours.p99,
             if ratio >= TARGET_RATIO { "ok" } else { "below" }
         );
     }
@@ -76,9 +82,9 @@ fn render_time(results: &[RouteResult]) -> String {
     let cpu = |path: &str, ours: bool| {
         let result = results.iter().find(|r| r.path == path)?;
         if ours {
-            result.ours.cpu_us_per_request
+            result.runs.ours.cpu_us_per_request
         } else {
-            result.axum.cpu_us_per_request
+            result.runs.axum.cpu_us_per_request
         }
     };
     let side = |ours: bool| Some(cpu("/rows", ours)? - cpu("/", ours)?);

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use super::pinning::Pinning;
 use super::report::thousands;
+use super::rounds::{Keep, Paired, Target, paired_rounds};
 use super::server::{Server, free_port};
-use super::wrk::WrkRun;
-use super::{HOST, Options, Side, measured_run};
+use super::{HOST, Options, Side};
 use crate::process::{cargo, describe, find_on_path, target_dir, workspace_root};
 
 /// The test types: path, name, whether wrk pipelines 16 requests (as the benchmark does for
@@ -57,60 +57,27 @@ struct Database {
     sqlx_url: String,
 }
 
-/// One test type on one database: both sides' best runs and the ratio of each round.
+/// One test type on one database: its paired rounds.
 struct TestResult {
     database: &'static str,
     name: &'static str,
     target: f64,
-    axum: WrkRun,
-    ours: WrkRun,
-    /// Ours against plain axum per round: server CPU time per request (plain / ours), which
-    /// does not depend on whether wrk or the server was the bottleneck.
-    cpu_ratios: Vec<f64>,
-    /// Ours against plain axum per round: wrk's requests/s.
-    rps_ratios: Vec<f64>,
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
-}
-
-impl TestResult {
-    /// The verdict: the median over rounds of CPU per request (plain / ours), or of
-    /// requests/s when CPU time could not be read.
-    fn ratio(&self) -> f64 {
-        if self.cpu_ratios.is_empty() {
-            median(&self.rps_ratios)
-        } else {
-            median(&self.cpu_ratios)
-        }
-    }
+    runs: Paired,
 }
 
 /// The databases `--tfb-db` asks for, made and filled.
 fn databases(options: &Options, bin: &Path, dir: &Path) -> Result<Vec<Database>, String> {
     let mut out = Vec::new();
     if options.tfb_db != "sqlite" {
-        let probe = crate::services::probe_all()
-            .into_iter()
-            .find(|p| p.service.name == "postgres")
-            .ok_or("no PostgreSQL probe")?;
-        if !probe.is_up() {
-            return Err(format!(
-                "the TechEmpower bench runs on PostgreSQL: {} (../shared/services.sh starts it; --tfb-db sqlite skips it)",
-                probe.summary_line()
-            ));
-        }
+        let url = crate::services::postgres_url(
+            "the TechEmpower bench runs on PostgreSQL",
+            "--tfb-db sqlite skips it",
+        )?;
+        let url = crate::services::fresh_postgres_schema(&url, "techempower_bench")?;
         out.push(Database {
             name: "postgresql",
-            orm_url: probe.url.clone(),
-            sqlx_url: probe.url.clone(),
+            orm_url: url.clone(),
+            sqlx_url: url,
         });
     }
     if options.tfb_db != "postgres" {
@@ -306,68 +273,20 @@ pub(super) fn techempower_bench(options: &Options) -> Result<String, String> {
             } else {
                 Vec::new()
             };
-            let mut best: [Option<WrkRun>; 2] = [None, None];
-            let (mut cpu_ratios, mut rps_ratios) = (Vec::new(), Vec::new());
-            for round in 1..=options.tfb_rounds {
-                let order = if round % 2 == 1 {
-                    [Side::Axum, Side::Ours]
-                } else {
-                    [Side::Ours, Side::Axum]
-                };
-                let mut pair: [Option<(f64, Option<f64>)>; 2] = [None, None];
-                for side in order {
-                    let index = usize::from(side == Side::Ours);
-                    let server = if side == Side::Axum {
-                        &mut axum
-                    } else {
-                        &mut ours
-                    };
-                    let url = format!("http://{HOST}:{}{path}", server.port);
-                    let run = measured_run(server, &url, options, &cpus, &extra)?;
-                    println!(
-                        "bench: {} {name:<13} round {round}/{}  {:<10} {:>10} req/s  {:>7} us CPU/req  p50 {:>8}  p99 {:>8}{}",
-                        db.name,
-                        options.tfb_rounds,
-                        side.label(),
-                        thousands(run.requests_per_sec),
-                        run.cpu_us_per_request
-                            .map_or_else(|| "-".to_owned(), |us| format!("{us:.1}")),
-                        run.p50,
-                        run.p99,
-                        run.socket_errors
-                            .as_deref()
-                            .map(|errors| format!("  (socket errors: {errors})"))
-                            .unwrap_or_default()
-                    );
-                    pair[index] = Some((run.requests_per_sec, run.cpu_us_per_request));
-                    let slot = &mut best[index];
-                    if slot
-                        .as_ref()
-                        .is_none_or(|kept| run.requests_per_sec > kept.requests_per_sec)
-                    {
-                        *slot = Some(run);
-                    }
-                }
-                if let [Some((axum_rps, axum_cpu)), Some((ours_rps, ours_cpu))] = pair {
-                    rps_ratios.push(ours_rps / axum_rps);
-                    if let (Some(a), Some(o)) = (axum_cpu, ours_cpu)
-                        && o > 0.0
-                    {
-                        cpu_ratios.push(a / o);
-                    }
-                }
-            }
-            let [Some(axum_best), Some(ours_best)] = best else {
-                return Err("no measured run (--tfb-rounds must be at least 1)".to_owned());
+            let label = format!("{} {name:<13}", db.name);
+            let test = Target {
+                path,
+                label: &label,
+                rounds: options.tfb_rounds,
+                extra: &extra,
+                keep: Keep::MostRequests,
             };
+            let runs = paired_rounds(&mut axum, &mut ours, &test, options, &cpus)?;
             results.push(TestResult {
                 database: db.name,
                 name,
                 target,
-                axum: axum_best,
-                ours: ours_best,
-                cpu_ratios,
-                rps_ratios,
+                runs,
             });
         }
         memory.push((db.name, idle, (axum.peak_rss_kib(), ours.peak_rss_kib())));
@@ -379,12 +298,12 @@ pub(super) fn techempower_bench(options: &Options) -> Result<String, String> {
 
     let mut table = table(&results, &memory, options);
     table.push_str(&counted);
-    for r in results.iter().filter(|r| r.ratio() < r.target) {
+    for r in results.iter().filter(|r| r.runs.ratio() < r.target) {
         println!(
             "BELOW TARGET: TechEmpower {} on {} reaches {:.3} of plain axum (target {})",
             r.name,
             r.database,
-            r.ratio(),
+            r.runs.ratio(),
             r.target
         );
     }
@@ -424,19 +343,19 @@ fn table(results: &[TestResult], memory: &[(&str, Rss, Rss)], options: &Options)
     );
     let _ = writeln!(out, "|---|---|---:|---:|---:|---|---|---:|---:|---|");
     for r in results {
-        let ratio = r.ratio();
+        let ratio = r.runs.ratio();
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {:.3} | {} / {} | {} / {} | {:.3} | {} | {} |",
             r.database,
             r.name,
-            thousands(r.axum.requests_per_sec),
-            thousands(r.ours.requests_per_sec),
-            median(&r.rps_ratios),
-            r.axum.p50,
-            r.ours.p50,
-            r.axum.p99,
-            r.ours.p99,
+            thousands(r.runs.axum.requests_per_sec),
+            thousands(r.runs.ours.requests_per_sec),
+            r.runs.rps_ratio(),
+            r.runs.axum.p50,
+            r.runs.ours.p50,
+            r.runs.axum.p99,
+            r.runs.ours.p99,
             ratio,
             r.target,
             if ratio >= r.target {
@@ -471,7 +390,7 @@ fn chart(results: &[TestResult]) -> String {
     let width = 420.0;
     let max = results
         .iter()
-        .map(TestResult::ratio)
+        .map(|r| r.runs.ratio())
         .fold(1.2_f64, f64::max)
         .min(3.0);
     let scale = width / max;
@@ -486,7 +405,7 @@ fn chart(results: &[TestResult]) -> String {
     );
     for (i, r) in results.iter().enumerate() {
         let y = 35.0 + row * i as f64;
-        let ratio = r.ratio();
+        let ratio = r.runs.ratio();
         let color = if ratio >= r.target { "#3a7" } else { "#d54" };
         let _ = writeln!(
             svg,
@@ -516,34 +435,16 @@ fn chart(results: &[TestResult]) -> String {
     svg
 }
 
-const BEGIN: &str = "<!-- techempower-results:begin (written by cargo xtask bench) -->";
-const END: &str = "<!-- techempower-results:end -->";
-
-/// Puts the table between the markers of `docs/performance.md` and the chart in
-/// `docs/img/techempower.svg`.
+/// Puts the table into `docs/performance.md` and the chart in `docs/img/techempower.svg`.
 fn write_docs(table: &str, svg: &str) -> Result<(), String> {
-    let root = workspace_root();
-    let img: PathBuf = root.join("docs").join("img");
+    let img: PathBuf = workspace_root().join("docs").join("img");
     fs::create_dir_all(&img).map_err(|e| format!("cannot create {}: {e}", img.display()))?;
     let chart = img.join("techempower.svg");
     fs::write(&chart, svg).map_err(|e| format!("cannot write {}: {e}", chart.display()))?;
-    let page = root.join("docs").join("performance.md");
-    let text =
-        fs::read_to_string(&page).map_err(|e| format!("cannot read {}: {e}", page.display()))?;
-    let section = format!(
-        "{BEGIN}\n\n![ours / plain axum per test type](img/techempower.svg)\n\n{}\n{END}",
+    let body = format!(
+        "![ours / plain axum per test type](img/techempower.svg)\n\n{}",
         // Under the page's own "Results of the last run" heading.
         table.trim_end().replacen("## Bench:", "#### Bench:", 1)
     );
-    let new = match (text.find(BEGIN), text.find(END)) {
-        (Some(b), Some(e)) if b < e => format!("{}{section}{}", &text[..b], &text[e + END.len()..]),
-        _ => format!("{}\n\n{section}\n", text.trim_end()),
-    };
-    fs::write(&page, new).map_err(|e| format!("cannot write {}: {e}", page.display()))?;
-    println!(
-        "bench: TechEmpower results written to {} and {}",
-        page.display(),
-        chart.display()
-    );
-    Ok(())
+    super::docs_section::write_section("techempower", "bench", &body)
 }
