@@ -914,34 +914,35 @@ impl App {
 
     /// Handles one request (what the server and the test client call).
     pub async fn handle(&self, req: Request) -> Response {
-        let result = match &self.inner.layered {
-            Some(route) => catch_unwind(route.clone().oneshot(req)).await,
-            None => {
-                let app = self.inner.clone();
-                let fut = async move {
-                    // axum's body extractors read the limit from the request; a request
-                    // without a body needs none.
-                    if http_body::Body::is_end_stream(req.body()) {
-                        Ok(dispatch(app, req).await)
-                    } else {
-                        let limit = app.body_limit;
-                        let mut svc = limit
-                            .layer(tower::service_fn(move |req| dispatch_ok(app.clone(), req)));
-                        svc.call(req).await
-                    }
-                };
-                catch_unwind(std::pin::pin!(fut)).await
-            }
-        };
-        match result {
-            Ok(Ok(resp)) => resp,
-            Ok(Err(never)) => match never {},
-            Err(panic) => {
-                tracing::error!(app = %self.inner.name, "panic outside a handler: {panic}");
-                panic.into_error().to_response(self.inner.debug)
-            }
-        }
+        let Ok(resp) = respond(self.inner.clone(), req).await;
+        resp
     }
+}
+
+/// [`App::handle`], as one future the server boxes once: each wrapping future would be one
+/// more copy of the whole state per request.
+async fn respond(app: Arc<AppInner>, req: Request) -> Result<Response, Infallible> {
+    let result = if let Some(route) = &app.layered {
+        catch_unwind(route.clone().oneshot(req))
+            .await
+            .map(|Ok(resp)| resp)
+    } else if http_body::Body::is_end_stream(req.body()) {
+        // axum's body extractors read the limit from the request; a request without a body
+        // needs none.
+        catch_unwind(std::pin::pin!(dispatch(app.clone(), req))).await
+    } else {
+        let inner = app.clone();
+        let mut svc = app.body_limit.layer(tower::service_fn(move |req| {
+            dispatch_ok(inner.clone(), req)
+        }));
+        catch_unwind(std::pin::pin!(svc.call(req)))
+            .await
+            .map(|Ok(resp)| resp)
+    };
+    Ok(result.unwrap_or_else(|panic| {
+        tracing::error!(app = %app.name, "panic outside a handler: {panic}");
+        panic.into_error().to_response(app.debug)
+    }))
 }
 
 /// One rule of the app, for listings such as `flask routes`.
@@ -971,8 +972,7 @@ where
     }
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
-        let app = self.clone();
         let req = req.map(axum::body::Body::new);
-        Box::pin(async move { Ok(app.handle(req).await) })
+        Box::pin(respond(self.inner.clone(), req))
     }
 }

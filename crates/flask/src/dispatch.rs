@@ -115,7 +115,12 @@ pub(crate) async fn dispatch(app: Arc<AppInner>, req: Request) -> Response {
                 },
             };
 
-            let (mut resp, error) = handle_error(&app, &ctx, chain, resp).await;
+            // Most responses are no error: skip the error handling's future for them.
+            let (mut resp, error) = if resp.extensions().get::<ErrorMarker>().is_some() {
+                handle_error(&app, &ctx, chain, resp).await
+            } else {
+                (resp, None)
+            };
 
             // after_request: inner blueprints first, each scope's hooks in reverse order, app last.
             for &s in chain.iter().rev() {
@@ -129,6 +134,11 @@ pub(crate) async fn dispatch(app: Arc<AppInner>, req: Request) -> Response {
             // As in Flask, the session is saved after the after_request hooks.
             if let Some(session) = ctx.session_in_use() {
                 session.save(&mut resp).await;
+            }
+            for f in ctx.take_this_teardown() {
+                if let Err(p) = catch_unwind(f(error.clone())).await {
+                    tracing::error!("a teardown_this_request function panicked: {p}");
+                }
             }
             for &s in chain.iter().rev() {
                 for hook in app.scopes[s].teardown.iter().rev() {

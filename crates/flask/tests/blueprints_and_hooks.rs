@@ -225,3 +225,58 @@ async fn blueprint_names_are_checked() {
         .unwrap_err();
     assert!(e.to_string().contains("registered twice"), "{e}");
 }
+
+#[tokio::test]
+async fn teardown_this_request_runs_once_for_its_request_before_the_hooks() {
+    let log = Log::default();
+    let per_request = log.clone();
+    let failing = log.clone();
+    let c = Flask::new("this")
+        .route(
+            "/",
+            get(move |ctx: RequestContext| {
+                let log = per_request.clone();
+                async move {
+                    for name in ["first", "second"] {
+                        let log = log.clone();
+                        ctx.teardown_this_request(move |err| async move {
+                            log.lock()
+                                .unwrap()
+                                .push(format!("this {name} {}", err.map_or(0, |e| e.code())));
+                        });
+                    }
+                    "registered"
+                }
+            }),
+        )
+        .route(
+            "/fails",
+            get(move |ctx: RequestContext| {
+                let log = failing.clone();
+                async move {
+                    ctx.teardown_this_request(move |err| async move {
+                        log.lock()
+                            .unwrap()
+                            .push(format!("this fails {}", err.map_or(0, |e| e.code())));
+                    });
+                    fails().await
+                }
+            }),
+        )
+        .route("/plain", get(|| async { "plain" }))
+        .teardown_request(teardown(&log, "app"))
+        .test_client();
+    assert_eq!(c.get("/").send().await.text(), "registered");
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["this second 0", "this first 0", "teardown app 0"]
+    );
+    log.lock().unwrap().clear();
+    // Another request has none of them.
+    assert_eq!(c.get("/plain").send().await.text(), "plain");
+    assert_eq!(*log.lock().unwrap(), ["teardown app 0"]);
+    log.lock().unwrap().clear();
+    // A failure reaches them as it reaches teardown_request hooks.
+    assert_eq!(c.get("/fails").send().await.status(), 500);
+    assert_eq!(*log.lock().unwrap(), ["this fails 500", "teardown app 500"]);
+}

@@ -304,6 +304,15 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for DbSession {
                 .collect(),
         }));
         g.insert(session.clone());
+        // Flask-SQLAlchemy removes the request's session at teardown: what was not
+        // committed is rolled back, and the connection goes back to the pool. Registered
+        // when the session is opened, so a request without one pays nothing for it.
+        let ended = session.clone();
+        ctx.teardown_this_request(move |_error| async move {
+            if let Err(e) = ended.rollback().await {
+                tracing::error!("rolling back the request's database session failed: {e}");
+            }
+        });
         Ok(session)
     }
 }

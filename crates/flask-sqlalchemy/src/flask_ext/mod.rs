@@ -280,15 +280,6 @@ impl flask::Extension for SQLAlchemy {
             Ok(())
         });
         app.debug_panel("SQL queries", move |ctx| queries::panel(ctx, recording));
-        // Flask-SQLAlchemy removes the request's session at teardown: what was not committed
-        // is rolled back, and the connection goes back to the pool.
-        app.teardown_request(|ctx, _error| async move {
-            if let Some(session) = ctx.g().remove::<DbSession>()
-                && let Err(e) = session.rollback().await
-            {
-                tracing::error!("rolling back the request's database session failed: {e}");
-            }
-        });
         // In the `db` group, which flask-migrate adds its commands to.
         app.group_command(
             "db",

@@ -1,7 +1,6 @@
 //! The request context: which app, which rule, which values, and `g`.
 
-use std::any::{Any, TypeId};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
@@ -40,6 +39,10 @@ pub struct RequestContext {
     inner: Arc<Inner>,
 }
 
+/// A function `teardown_this_request` registered.
+pub(crate) type ThisTeardown =
+    Box<dyn FnOnce(Option<Error>) -> crate::hooks::BoxFuture<'static, ()> + Send>;
+
 struct Inner {
     app: Arc<AppInner>,
     method: Method,
@@ -48,9 +51,11 @@ struct Inner {
     remote_addr: Option<std::net::IpAddr>,
     secure: bool,
     matched: Option<Matched>,
-    pub(super) g: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
+    pub(super) g: Mutex<super::g::GMap>,
     /// Values set on `g` by name, which templates see as `g.name`.
     pub(super) g_named: Mutex<BTreeMap<String, serde_json::Value>>,
+    /// What `teardown_this_request` registered, run (and emptied) at the end of the request.
+    this_teardown: Mutex<Vec<ThisTeardown>>,
     /// Made on first use (or when a cookie brought one), so requests that never touch the
     /// session pay nothing for it.
     session: std::sync::OnceLock<crate::sessions::Session>,
@@ -101,8 +106,9 @@ impl RequestContext {
                 secure: forwarded(parts, "x-forwarded-proto", app.proxy_x_proto)
                     .is_some_and(|p| p.eq_ignore_ascii_case("https")),
                 matched,
-                g: Mutex::new(HashMap::new()),
+                g: Mutex::new(super::g::GMap::default()),
                 g_named: Mutex::new(BTreeMap::new()),
+                this_teardown: Mutex::new(Vec::new()),
                 debug: app.debug.then(|| {
                     Box::new(DebugRequest {
                         headers: parts.headers.clone(),
@@ -157,11 +163,58 @@ impl RequestContext {
         &self.inner.app.scopes[scope].chain
     }
 
+    /// Runs `f` when this request ends, error or not, with the error `teardown_request`
+    /// hooks get: a teardown function only this request has (Flask's `after_this_request`,
+    /// for teardown). Such functions run in reverse registration order, before the
+    /// blueprints' and the app's `teardown_request` hooks.
+    ///
+    /// Extensions use it for a resource a request opens on demand, so requests that never
+    /// open one pay nothing at their end: flask-sqlalchemy rolls back the request's
+    /// database session with it. `f` should own what it needs rather than a clone of this
+    /// context, which would keep itself alive if the request never reached its end.
+    ///
+    /// ```
+    /// use flask::{Flask, RequestContext, routing::get};
+    ///
+    /// async fn report(ctx: RequestContext) -> &'static str {
+    ///     ctx.teardown_this_request(|error| async move {
+    ///         tracing::info!("report done, failed: {}", error.is_some());
+    ///     });
+    ///     "generating"
+    /// }
+    /// let app = Flask::new("demo").route("/report", get(report));
+    /// # let _ = app;
+    /// ```
+    pub fn teardown_this_request<F, Fut>(&self, f: F)
+    where
+        F: FnOnce(Option<Error>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.inner
+            .this_teardown
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Box::new(move |error| Box::pin(f(error))));
+    }
+
+    /// Takes what `teardown_this_request` registered, latest first.
+    pub(crate) fn take_this_teardown(&self) -> Vec<ThisTeardown> {
+        let mut list = std::mem::take(
+            &mut *self
+                .inner
+                .this_teardown
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        list.reverse();
+        list
+    }
+
     pub(crate) fn g_named(&self) -> &Mutex<BTreeMap<String, serde_json::Value>> {
         &self.inner.g_named
     }
 
-    pub(crate) fn g_map(&self) -> &Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>> {
+    pub(crate) fn g_map(&self) -> &Mutex<super::g::GMap> {
         &self.inner.g
     }
 
