@@ -476,6 +476,13 @@ fn http_bench(options: &Options) -> Result<String, String> {
             "bench: valgrind not found (apt-get install -y valgrind): no instructions-per-request table"
         );
     }
+    docs_section::write_section(
+        "hello",
+        "bench",
+        &report
+            .replacen("## Bench:", "#### Bench:", 1)
+            .replace("\n### User-space", "\n#### User-space"),
+    )?;
     let below: Vec<&RouteResult> = results
         .iter()
         .filter(|result| result.runs.ratio() < TARGET_RATIO)
@@ -528,10 +535,12 @@ fn instruction_table(
     );
     let _ = writeln!(out, "| route | plain axum | ours | ours / axum |");
     let _ = writeln!(out, "|---|---:|---:|---:|");
+    let mut counts = Vec::new();
     for (path, what) in ROUTES {
         println!("bench: callgrind {path} (two runs per side, about a minute)");
         let axum = instructions::per_request(axum_bin, &axum_args, path, dir)?;
         let ours = instructions::per_request(ours_bin, &ours_args, path, dir)?;
+        counts.push((path, axum, ours));
         println!("bench: {path:<4} instructions/request: plain axum {axum}, ours {ours}");
         let _ = writeln!(
             out,
@@ -539,6 +548,21 @@ fn instruction_table(
             thousands(axum as f64),
             thousands(ours as f64),
             ours as f64 / axum.max(1) as f64
+        );
+    }
+    let count = |path: &str| counts.iter().find(|(p, _, _)| *p == path);
+    if let (Some((_, axum_rows, ours_rows)), Some((_, axum_root, ours_root))) =
+        (count("/rows"), count("/"))
+    {
+        let plain = axum_rows.saturating_sub(*axum_root);
+        let ours = ours_rows.saturating_sub(*ours_root);
+        let _ = writeln!(
+            out,
+            "\nTemplate render in instructions (`/rows` less `/`, deterministic): plain \
+             minijinja {}, ours (`render_template`) {} ({:.3} of plain).",
+            thousands(plain as f64),
+            thousands(ours as f64),
+            ours as f64 / plain.max(1) as f64
         );
     }
     Ok(out)
