@@ -761,12 +761,12 @@ impl Service<Request> for WeakDispatch {
         match self.app.upgrade() {
             // A request without a body needs no limit (as in `App::handle`).
             Some(app) if http_body::Body::is_end_stream(req.body()) => {
-                Box::pin(dispatch_ok(app, req))
+                Box::pin(dispatch_ok(app, req, None))
             }
             Some(app) => {
-                let mut svc = self
-                    .body_limit
-                    .layer(tower::service_fn(move |req| dispatch_ok(app.clone(), req)));
+                let mut svc = self.body_limit.layer(tower::service_fn(move |req| {
+                    dispatch_ok(app.clone(), req, None)
+                }));
                 Box::pin(svc.call(req))
             }
             None => Box::pin(async { Ok(StatusCode::SERVICE_UNAVAILABLE.into_response()) }),
@@ -774,8 +774,12 @@ impl Service<Request> for WeakDispatch {
     }
 }
 
-async fn dispatch_ok(app: Arc<AppInner>, req: Request) -> Result<Response, Infallible> {
-    Ok(dispatch(app, req).await)
+async fn dispatch_ok(
+    app: Arc<AppInner>,
+    req: Request,
+    peer: Option<std::net::SocketAddr>,
+) -> Result<Response, Infallible> {
+    Ok(dispatch(app, req, peer).await)
 }
 
 /// A built app: a tower `Service` (hand it to `axum::serve` or mount it in an axum
@@ -914,26 +918,36 @@ impl App {
 
     /// Handles one request (what the server and the test client call).
     pub async fn handle(&self, req: Request) -> Response {
-        let Ok(resp) = respond(self.inner.clone(), req).await;
+        let Ok(resp) = respond(self.inner.clone(), req, None).await;
         resp
     }
 }
 
 /// [`App::handle`], as one future the server boxes once: each wrapping future would be one
-/// more copy of the whole state per request.
-async fn respond(app: Arc<AppInner>, req: Request) -> Result<Response, Infallible> {
+/// more copy of the whole state per request. `peer` is the connection's peer when the
+/// server passes it (else `ctx.remote_addr()` reads axum's `ConnectInfo` extension).
+pub(crate) async fn respond(
+    app: Arc<AppInner>,
+    mut req: Request,
+    peer: Option<std::net::SocketAddr>,
+) -> Result<Response, Infallible> {
     let result = if let Some(route) = &app.layered {
+        // The app's tower layers may read the peer as axum serves it (rate limits, client IP).
+        if let Some(peer) = peer {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+        }
         catch_unwind(route.clone().oneshot(req))
             .await
             .map(|Ok(resp)| resp)
     } else if http_body::Body::is_end_stream(req.body()) {
         // axum's body extractors read the limit from the request; a request without a body
         // needs none.
-        catch_unwind(std::pin::pin!(dispatch(app.clone(), req))).await
+        catch_unwind(std::pin::pin!(dispatch(app.clone(), req, peer))).await
     } else {
         let inner = app.clone();
         let mut svc = app.body_limit.layer(tower::service_fn(move |req| {
-            dispatch_ok(inner.clone(), req)
+            dispatch_ok(inner.clone(), req, peer)
         }));
         catch_unwind(std::pin::pin!(svc.call(req)))
             .await
@@ -973,6 +987,6 @@ where
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
         let req = req.map(axum::body::Body::new);
-        Box::pin(respond(self.inner.clone(), req))
+        Box::pin(respond(self.inner.clone(), req, None))
     }
 }

@@ -37,7 +37,15 @@ fn allow_header(methods: &[Method]) -> HeaderValue {
 }
 
 /// Handles one request from routing to teardown.
-pub(crate) async fn dispatch(app: Arc<AppInner>, req: Request) -> Response {
+///
+/// `peer` is the connection's peer when the server passed it; else `ctx.remote_addr()`
+/// reads axum's `ConnectInfo` extension (the test client, an app served by the user's own
+/// `axum::serve`, an app with tower layers).
+pub(crate) async fn dispatch(
+    app: Arc<AppInner>,
+    req: Request,
+    peer: Option<std::net::SocketAddr>,
+) -> Response {
     let (mut parts, body) = req.into_parts();
     let is_head = parts.method == Method::HEAD;
     let (matched, early) = match app.url_map.match_path(&parts.method, parts.uri.path()) {
@@ -66,7 +74,7 @@ pub(crate) async fn dispatch(app: Arc<AppInner>, req: Request) -> Response {
         Some(backend) => backend.load(&parts.headers).await,
         None => None,
     };
-    let ctx = RequestContext::new(app.clone(), &parts, matched, session);
+    let ctx = RequestContext::new(app.clone(), &parts, matched, session, peer);
     // The context reaches extractors through a task-local rather than the request's
     // extensions: no map to allocate per request (see docs/performance.md).
     let resp = CURRENT

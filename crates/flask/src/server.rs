@@ -20,24 +20,13 @@ impl App {
         signal: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), BoxError> {
         self.startup().await?;
-        if self.access_log() {
-            let service =
-                axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
-                    SocketAddr,
-                >(AccessLog(self.clone()));
-            axum::serve(listener, service)
-                .with_graceful_shutdown(signal)
-                .await?;
-        } else {
-            // The peer's address reaches the request as `ConnectInfo` (`ctx.remote_addr()`).
-            let service =
-                axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
-                    SocketAddr,
-                >(self.clone());
-            axum::serve(listener, service)
-                .with_graceful_shutdown(signal)
-                .await?;
-        }
+        let connections = Connections {
+            app: self.clone(),
+            access_log: self.access_log(),
+        };
+        axum::serve(listener, connections)
+            .with_graceful_shutdown(signal)
+            .await?;
         self.shutdown().await;
         Ok(())
     }
@@ -68,12 +57,48 @@ impl App {
     }
 }
 
-/// The app, logging one line per request (target `flask::access`, level info): method,
-/// path, status and duration, as Werkzeug's development server does.
+/// Makes, for each connection the server accepts, the service that answers its requests.
 #[derive(Clone)]
-struct AccessLog(App);
+struct Connections {
+    app: App,
+    access_log: bool,
+}
 
-impl tower::Service<axum::extract::Request> for AccessLog {
+impl<'a> tower::Service<axum::serve::IncomingStream<'a, TcpListener>> for Connections {
+    type Response = Connection;
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<Connection, std::convert::Infallible>>;
+
+    fn poll_ready(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, stream: axum::serve::IncomingStream<'a, TcpListener>) -> Self::Future {
+        std::future::ready(Ok(Connection {
+            app: self.app.clone(),
+            peer: *stream.remote_addr(),
+            access_log: self.access_log,
+        }))
+    }
+}
+
+/// The app as one connection sees it: the peer's address at hand for `ctx.remote_addr()`
+/// without a per-request extension map (axum's `into_make_service_with_connect_info` puts
+/// it into every request's extensions, which allocates the map: about 400 instructions).
+/// Tower layers the app has get axum's `ConnectInfo<SocketAddr>` as before.
+#[derive(Clone)]
+struct Connection {
+    app: App,
+    peer: SocketAddr,
+    /// One line per request (target `flask::access`, level info): method, path, status and
+    /// duration, as Werkzeug's development server logs.
+    access_log: bool,
+}
+
+impl tower::Service<axum::extract::Request> for Connection {
     type Response = axum::response::Response;
     type Error = std::convert::Infallible;
     type Future = crate::hooks::BoxFuture<'static, Result<Self::Response, Self::Error>>;
@@ -86,7 +111,11 @@ impl tower::Service<axum::extract::Request> for AccessLog {
     }
 
     fn call(&mut self, req: axum::extract::Request) -> Self::Future {
-        let app = self.0.clone();
+        let app = self.app.inner.clone();
+        let peer = Some(self.peer);
+        if !self.access_log {
+            return Box::pin(crate::app::respond(app, req, peer));
+        }
         Box::pin(async move {
             let start = std::time::Instant::now();
             let method = req.method().clone();
@@ -94,7 +123,7 @@ impl tower::Service<axum::extract::Request> for AccessLog {
                 .uri()
                 .path_and_query()
                 .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
-            let resp = app.handle(req).await;
+            let Ok(resp) = crate::app::respond(app, req, peer).await;
             tracing::info!(target: "flask::access", "{}", access_line(&method, &path, resp.status(), start.elapsed()));
             Ok(resp)
         })

@@ -114,3 +114,45 @@ async fn debug_servers_log_one_line_per_request() {
         assert_eq!(log.contains("GET /missing 404 "), expect_lines, "{log}");
     }
 }
+
+async fn remote(ctx: flask::RequestContext) -> String {
+    ctx.remote_addr().map(|a| a.to_string()).unwrap_or_default()
+}
+
+/// Serves `app` on a loopback port until the test ends; its address.
+async fn serve(app: flask::App) -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(app.serve_with_shutdown(listener, std::future::pending()));
+    addr
+}
+
+#[tokio::test]
+async fn remote_addr_is_the_connections_peer_and_layers_get_connect_info() {
+    // Without tower layers the peer reaches the request context directly.
+    let plain = Flask::new("peer").route("/", get(remote)).build().unwrap();
+    let out = request(serve(plain).await, "/").await;
+    assert!(out.ends_with("\r\n\r\n127.0.0.1"), "{out}");
+
+    // An app's tower layers see the peer as axum serves it: ConnectInfo<SocketAddr>.
+    let layered = Flask::new("peer-layered")
+        .route("/", get(remote))
+        .layer(axum::middleware::from_fn(
+            |req: axum::extract::Request, next: axum::middleware::Next| async move {
+                let peer = req
+                    .extensions()
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                    .map(|c| c.0.ip().to_string())
+                    .unwrap_or_else(|| "none".to_owned());
+                let mut resp = next.run(req).await;
+                resp.headers_mut()
+                    .insert("x-layer-peer", peer.parse().unwrap());
+                resp
+            },
+        ))
+        .build()
+        .unwrap();
+    let out = request(serve(layered).await, "/").await;
+    assert!(out.contains("x-layer-peer: 127.0.0.1\r\n"), "{out}");
+    assert!(out.ends_with("\r\n\r\n127.0.0.1"), "{out}");
+}

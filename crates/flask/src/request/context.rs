@@ -53,9 +53,12 @@ struct Inner {
     matched: Option<Matched>,
     pub(super) g: Mutex<super::g::GMap>,
     /// Values set on `g` by name, which templates see as `g.name`.
-    pub(super) g_named: Mutex<BTreeMap<String, serde_json::Value>>,
+    /// Made on first use: most requests set nothing by name, and dropping an empty map
+    /// still costs a walk of it.
+    pub(super) g_named: std::sync::OnceLock<Mutex<BTreeMap<String, serde_json::Value>>>,
     /// What `teardown_this_request` registered, run (and emptied) at the end of the request.
-    this_teardown: Mutex<Vec<ThisTeardown>>,
+    /// Made on first use, so a request without any checks one atomic at its end.
+    this_teardown: std::sync::OnceLock<Mutex<Vec<ThisTeardown>>>,
     /// Made on first use (or when a cookie brought one), so requests that never touch the
     /// session pay nothing for it.
     session: std::sync::OnceLock<crate::sessions::Session>,
@@ -88,6 +91,7 @@ impl RequestContext {
         parts: &Parts,
         matched: Option<Matched>,
         session: Option<crate::sessions::Session>,
+        peer: Option<std::net::SocketAddr>,
     ) -> Self {
         let host = parts.headers.get(header::HOST).cloned().or_else(|| {
             parts
@@ -100,15 +104,15 @@ impl RequestContext {
                 method: parts.method.clone(),
                 uri: parts.uri.clone(),
                 host,
-                remote_addr: remote_addr(parts, app.proxy_x_for),
+                remote_addr: remote_addr(parts, app.proxy_x_for, peer),
                 // The server speaks plain HTTP: HTTPS is a TLS proxy's, declared with
                 // PROXY_FIX_X_PROTO (a scheme in the request line is the client's to say).
                 secure: forwarded(parts, "x-forwarded-proto", app.proxy_x_proto)
                     .is_some_and(|p| p.eq_ignore_ascii_case("https")),
                 matched,
                 g: Mutex::new(super::g::GMap::default()),
-                g_named: Mutex::new(BTreeMap::new()),
-                this_teardown: Mutex::new(Vec::new()),
+                g_named: std::sync::OnceLock::new(),
+                this_teardown: std::sync::OnceLock::new(),
                 debug: app.debug.then(|| {
                     Box::new(DebugRequest {
                         headers: parts.headers.clone(),
@@ -192,6 +196,7 @@ impl RequestContext {
     {
         self.inner
             .this_teardown
+            .get_or_init(Mutex::default)
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(Box::new(move |error| Box::pin(f(error))));
@@ -199,19 +204,16 @@ impl RequestContext {
 
     /// Takes what `teardown_this_request` registered, latest first.
     pub(crate) fn take_this_teardown(&self) -> Vec<ThisTeardown> {
-        let mut list = std::mem::take(
-            &mut *self
-                .inner
-                .this_teardown
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()),
-        );
+        let Some(list) = self.inner.this_teardown.get() else {
+            return Vec::new();
+        };
+        let mut list = std::mem::take(&mut *list.lock().unwrap_or_else(|e| e.into_inner()));
         list.reverse();
         list
     }
 
     pub(crate) fn g_named(&self) -> &Mutex<BTreeMap<String, serde_json::Value>> {
-        &self.inner.g_named
+        self.inner.g_named.get_or_init(Mutex::default)
     }
 
     pub(crate) fn g_map(&self) -> &Mutex<super::g::GMap> {
@@ -332,6 +334,7 @@ impl RequestContext {
 /// The value of a header `trusted` proxies append to (`X-Forwarded-For`,
 /// `X-Forwarded-Proto`): the `trusted`-th from the right; values left of it are the
 /// client's to forge. `None` with no trusted proxy or too few values.
+#[inline]
 fn forwarded<'a>(parts: &'a Parts, name: &str, trusted: usize) -> Option<&'a str> {
     if trusted == 0 {
         return None;
@@ -348,9 +351,16 @@ fn forwarded<'a>(parts: &'a Parts, name: &str, trusted: usize) -> Option<&'a str
 }
 
 /// The peer's address, or the one `x_for` trusted proxies put in `X-Forwarded-For`.
-fn remote_addr(parts: &Parts, x_for: usize) -> Option<std::net::IpAddr> {
+fn remote_addr(
+    parts: &Parts,
+    x_for: usize,
+    peer: Option<std::net::SocketAddr>,
+) -> Option<std::net::IpAddr> {
     if let Some(ip) = forwarded(parts, "x-forwarded-for", x_for).and_then(|v| v.parse().ok()) {
         return Some(ip);
+    }
+    if let Some(peer) = peer {
+        return Some(peer.ip());
     }
     parts
         .extensions
