@@ -7,7 +7,8 @@
 //!
 //! 1. unloaded;
 //! 2. while `K` clients log in as fast as they can (`POST /login`: `verify_password`, the
-//!    argon2id check on tokio's blocking threads, then `login_user`);
+//!    argon2id check on flask-login's own long-lived hashing threads (one per core but one,
+//!    so one on two cores; the checks queue for them), then `login_user`);
 //! 3. for comparison, while they log in through `POST /login-inline`, which checks the
 //!    password on the async worker itself, as a handler that forgets `verify_password` does.
 //!

@@ -193,19 +193,55 @@ async fn login_and_logout_round_trip() {
     assert_eq!(client.get("/private").send().await.status(), 302);
 }
 
+async fn cart(session: Session) -> String {
+    format!(
+        "cart: {}",
+        session
+            .get::<String>("cart")
+            .unwrap_or_else(|| "empty".to_owned())
+    )
+}
+
+async fn add_to_cart(session: Session) -> &'static str {
+    session.insert("cart", "1 book");
+    "added"
+}
+
 #[tokio::test]
 async fn login_gives_the_session_a_new_id() {
-    let client = client();
-    // A session that exists before the login (an attacker may have planted its id).
-    client.get("/private").send().await;
-    let before = client.cookie("session").expect("the flash made a session");
+    let client = app(manager(), |_| {})
+        .route("/cart", get(cart).post(add_to_cart))
+        .test_client();
+    // A session that exists before the login, holding something (an attacker may have
+    // planted its id).
+    client.post("/cart").send().await;
+    let before = client.cookie("session").expect("the cart made a session");
     log_in(&client, "1", false).await;
     let after = client.cookie("session").expect("a session after login");
     assert_ne!(before, after);
-    // The old id no longer logs anybody in.
-    let other = client.app().test_client();
-    other.set_cookie("session", &before);
-    assert_eq!(other.get("/").send().await.text(), "hello stranger");
+    // The data moved to the new id with the login.
+    assert_eq!(client.get("/").send().await.text(), "hello ada");
+    assert_eq!(client.get("/cart").send().await.text(), "cart: 1 book");
+    // The old id points to nothing any more: not the login, not even the cart.
+    let planted = client.app().test_client();
+    planted.set_cookie("session", &before);
+    assert_eq!(planted.get("/").send().await.text(), "hello stranger");
+    assert_eq!(planted.get("/cart").send().await.text(), "cart: empty");
+
+    // Another login in the same browser (bob, without logging ada out first): the id that
+    // held ada's login is worthless after it.
+    let resp = client
+        .post("/login")
+        .form(&[("id", "2"), ("force", "true")])
+        .send()
+        .await;
+    assert_eq!(resp.header("location"), Some("/"));
+    assert_eq!(client.get("/").send().await.text(), "hello bob");
+    assert_ne!(client.cookie("session").unwrap(), after);
+    let old = client.app().test_client();
+    old.set_cookie("session", &after);
+    assert_eq!(old.get("/").send().await.text(), "hello stranger");
+    assert_eq!(old.get("/private").send().await.status(), 401);
 }
 
 #[tokio::test]
@@ -244,6 +280,59 @@ async fn remember_me_logs_in_a_new_client_with_only_the_cookie() {
     fresh_client.get("/logout").send().await;
     assert_eq!(fresh_client.cookie("remember_token"), None);
     assert_eq!(fresh_client.get("/").send().await.text(), "hello stranger");
+}
+
+async fn login_stale(current: CurrentUser<User>) -> String {
+    let ok = current.login_user(find("1").unwrap(), LoginOptions::new().fresh(false));
+    format!("logged in: {ok}, fresh: {}", current.login_fresh())
+}
+
+#[tokio::test]
+async fn a_login_with_fresh_false_is_not_fresh() {
+    let client = app(
+        manager().login_view("login_form").refresh_view("reauth"),
+        |_| {},
+    )
+    .route("/login-stale", get(login_stale))
+    .test_client();
+    assert_eq!(
+        client.get("/login-stale").send().await.text(),
+        "logged in: true, fresh: false"
+    );
+    assert_eq!(
+        client.get("/status").send().await.text(),
+        "fresh=false remembered=false"
+    );
+    // Logged in for LoginRequired, but FreshLoginRequired asks for the password again.
+    assert_eq!(
+        client.get("/private").send().await.text(),
+        "private for ada"
+    );
+    let resp = client.get("/settings").send().await;
+    assert_eq!(resp.status(), 302);
+    assert_eq!(resp.header("location"), Some("/reauth?next=%2Fsettings"));
+    assert_eq!(
+        client.get("/flashes").send().await.text(),
+        "message: Please reauthenticate to access this page."
+    );
+    client.get("/reauth").send().await;
+    assert_eq!(
+        client.get("/settings").send().await.text(),
+        "settings of ada"
+    );
+
+    // Without a refresh view: a 401 (even with a login view).
+    let client = app(manager().login_view("login_form"), |_| {})
+        .route("/login-stale", get(login_stale))
+        .test_client();
+    client.get("/login-stale").send().await;
+    assert_eq!(
+        client.get("/private").send().await.text(),
+        "private for ada"
+    );
+    let resp = client.get("/settings").send().await;
+    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.header("location"), None);
 }
 
 #[tokio::test]
@@ -579,6 +668,72 @@ async fn session_protection_strong_logs_out() {
     assert_eq!(client.get("/").send().await.text(), "hello stranger");
 }
 
+/// Logs ada in, remembered, with the session made permanent first when `?permanent=1`.
+async fn login_maybe_permanent(
+    current: CurrentUser<User>,
+    session: Session,
+    flask::Query(q): flask::Query<std::collections::HashMap<String, String>>,
+) -> &'static str {
+    if q.get("permanent").map(String::as_str) == Some("1") {
+        session.set_permanent(true);
+    }
+    current.login_user(find("1").unwrap(), LoginOptions::new().remember(true));
+    "in"
+}
+
+#[tokio::test]
+async fn strong_protection_treats_a_permanent_session_as_basic() {
+    let build = || {
+        app(
+            manager()
+                .login_view("login_form")
+                .refresh_view("reauth")
+                .session_protection(SessionProtection::Strong),
+            |_| {},
+        )
+        .route("/login-maybe-permanent", get(login_maybe_permanent))
+        .test_client()
+    };
+    // A permanent session from another client: still logged in, but no longer fresh.
+    let client = build();
+    client
+        .get("/login-maybe-permanent?permanent=1")
+        .send()
+        .await;
+    assert_eq!(
+        client.get("/settings").send().await.text(),
+        "settings of ada"
+    );
+    let resp = client
+        .get("/")
+        .header("user-agent", "elsewhere")
+        .send()
+        .await;
+    assert_eq!(resp.text(), "hello ada");
+    let resp = client
+        .get("/settings")
+        .header("user-agent", "elsewhere")
+        .send()
+        .await;
+    assert_eq!(resp.header("location"), Some("/reauth?next=%2Fsettings"));
+    assert_eq!(
+        client.get("/status").send().await.text(),
+        "fresh=false remembered=true"
+    );
+    assert!(client.cookie("remember_token").is_some());
+
+    // The same login in a browser session (not permanent) is logged out, cookie and all.
+    let client = build();
+    client.get("/login-maybe-permanent").send().await;
+    let resp = client
+        .get("/")
+        .header("user-agent", "elsewhere")
+        .send()
+        .await;
+    assert_eq!(resp.text(), "hello stranger");
+    assert_eq!(client.cookie("remember_token"), None);
+}
+
 #[tokio::test]
 async fn session_protection_from_config_and_off() {
     let client = app(manager().login_view("login_form"), |c| {
@@ -627,6 +782,113 @@ async fn request_loader_reads_api_keys() {
         .send()
         .await;
     assert_eq!(resp.status(), 401);
+}
+
+/// A request loader for `Authorization: Bearer <token>`.
+async fn bearer_loader(headers: HeaderMap) -> Option<User> {
+    let value = headers.get("authorization")?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ")?;
+    (token == "ada-token").then(|| find("1")).flatten()
+}
+
+#[tokio::test]
+async fn request_loader_reads_bearer_tokens() {
+    let client = app(manager().request_loader(bearer_loader), |_| {}).test_client();
+    let resp = client
+        .get("/private")
+        .header("authorization", "Bearer ada-token")
+        .send()
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text(), "private for ada");
+    // Not kept in the session.
+    assert_eq!(client.get("/private").send().await.status(), 401);
+    assert_eq!(client.cookie("session"), None);
+    for wrong in [
+        "Bearer wrong-token",
+        "Bearer ada-token2",
+        "Bearer ",
+        "ada-token",
+        "Basic ada-token",
+    ] {
+        let resp = client
+            .get("/private")
+            .header("authorization", wrong)
+            .send()
+            .await;
+        assert_eq!(resp.status(), 401, "{wrong:?} was let in");
+        let resp = client.get("/").header("authorization", wrong).send().await;
+        assert_eq!(resp.text(), "hello stranger", "{wrong:?}");
+    }
+}
+
+/// Standard base64 (with padding), as a request loader would decode Basic credentials.
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if text.is_empty() || !text.len().is_multiple_of(4) {
+        return None;
+    }
+    let body = text.trim_end_matches('=');
+    if text.len() - body.len() > 2 {
+        return None;
+    }
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0_u32, 0);
+    for c in body.bytes() {
+        let sextet = ALPHABET.iter().position(|&a| a == c)?;
+        acc = (acc << 6) | u32::try_from(sextet).ok()?;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(u8::try_from((acc >> bits) & 0xff).ok()?);
+        }
+    }
+    Some(out)
+}
+
+/// A request loader for HTTP Basic auth, decoding the header itself (Flask-Login's
+/// `load_user_from_request` example): ada's password is "open sesame".
+async fn basic_loader(headers: HeaderMap) -> Option<User> {
+    let value = headers.get("authorization")?.to_str().ok()?;
+    let encoded = value.strip_prefix("Basic ")?;
+    let decoded = String::from_utf8(decode_base64(encoded)?).ok()?;
+    let (name, password) = decoded.split_once(':')?;
+    (name == "ada" && password == "open sesame")
+        .then(|| find("1"))
+        .flatten()
+}
+
+#[tokio::test]
+async fn request_loader_reads_basic_auth() {
+    assert_eq!(
+        decode_base64("YWRhOm9wZW4gc2VzYW1l").as_deref(),
+        Some(&b"ada:open sesame"[..])
+    );
+    let client = app(manager().request_loader(basic_loader), |_| {}).test_client();
+    // base64("ada:open sesame")
+    let resp = client
+        .get("/private")
+        .header("authorization", "Basic YWRhOm9wZW4gc2VzYW1l")
+        .send()
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text(), "private for ada");
+    assert_eq!(client.get("/private").send().await.status(), 401);
+    for (wrong, what) in [
+        ("Basic YWRhOndyb25n", "ada:wrong"),
+        ("Basic Ym9iOm9wZW4gc2VzYW1l", "bob:open sesame"),
+        ("Basic YWRhOm9wZW4gc2VzYW1", "truncated base64"),
+        ("Basic not base64!", "not base64"),
+        ("Bearer YWRhOm9wZW4gc2VzYW1l", "another scheme"),
+        ("YWRhOm9wZW4gc2VzYW1l", "no scheme"),
+    ] {
+        let resp = client
+            .get("/private")
+            .header("authorization", wrong)
+            .send()
+            .await;
+        assert_eq!(resp.status(), 401, "{what} was let in");
+    }
 }
 
 #[tokio::test]
@@ -750,6 +1012,7 @@ async fn events_are_reported() {
     let client = app(
         manager()
             .login_view("login_form")
+            .request_loader(bearer_loader)
             .on_event(move |_ctx, event| {
                 let line = match event {
                     LoginEvent::LoggedIn(u) => format!("in {}", u.name),
@@ -780,6 +1043,20 @@ async fn events_are_reported() {
     other.get("/settings").send().await;
     other.get("/reauth").send().await;
     other.get("/logout").send().await;
+    // A client of the API: a wrong token finds nobody, the right one finds ada.
+    let api = client.app().test_client();
+    let resp = api
+        .get("/private")
+        .header("authorization", "Bearer wrong-token")
+        .send()
+        .await;
+    assert_eq!(resp.status(), 302);
+    let resp = api
+        .get("/private")
+        .header("authorization", "Bearer ada-token")
+        .send()
+        .await;
+    assert_eq!(resp.text(), "private for ada");
     assert_eq!(
         *seen.lock().unwrap(),
         [
@@ -789,7 +1066,9 @@ async fn events_are_reported() {
             "cookie ada",
             "refresh",
             "confirmed",
-            "out Some(\"ada\")"
+            "out Some(\"ada\")",
+            "unauthorized",
+            "request ada"
         ]
     );
 }
@@ -1015,23 +1294,44 @@ async fn another_users_remember_cookie_is_not_renewed_or_kept() {
     .test_client();
     log_in(&client, "1", true).await;
     let ada_token = client.cookie("remember_token").unwrap();
-    // Bob logs in on the same browser without "remember me": ada's cookie goes.
-    client.post("/logout").send().await;
+    // Ada logs out, which removes her cookie; a copy of it comes back (a browser
+    // restoring cookies, say), and she is in again from it alone.
+    let resp = client.get("/logout").send().await;
+    assert_eq!(resp.status(), 302);
+    assert_eq!(client.cookie("remember_token"), None);
+    assert_eq!(client.get("/").send().await.text(), "hello stranger");
     client.set_cookie("remember_token", &ada_token);
-    client.get("/").send().await; // ada is back from her cookie
-    client.session_transaction(|s| s.clear()).await;
+    assert_eq!(client.get("/").send().await.text(), "hello ada");
+    assert_eq!(
+        client.get("/status").send().await.text(),
+        "fresh=false remembered=true"
+    );
+    // Bob logs in on the same browser without "remember me": ada's cookie goes, though
+    // REMEMBER_COOKIE_REFRESH_EACH_REQUEST would renew a cookie of the user logged in.
     let resp = client
         .post("/login")
         .form(&[("id", "2"), ("force", "true")])
         .send()
         .await;
     assert_eq!(resp.header("location"), Some("/"));
+    let removal = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("remember_token="))
+        .expect("the login answers with a removal of ada's cookie")
+        .to_owned();
+    assert!(removal.contains("Max-Age=0"), "{removal}");
     assert_eq!(
         client.cookie("remember_token"),
         None,
         "ada's cookie was kept"
     );
     assert_eq!(client.get("/").send().await.text(), "hello bob");
+    // Once bob's session ends, nobody is logged in.
+    client.session_transaction(|s| s.clear()).await;
+    assert_eq!(client.get("/").send().await.text(), "hello stranger");
 
     // Refresh renews only the cookie of the user logged in.
     let client = app(manager(), |c| {

@@ -30,6 +30,31 @@ fn werkzeug_hashes_verify() {
     assert!(!check_password_hash(&WERKZEUG[0][..60], "correct horse"));
 }
 
+/// Hashes made with Werkzeug 3.1.8's defaults, what a Flask app of today has stored:
+/// `generate_password_hash("correct horse")` (scrypt, n=2**15, r=8, p=1) and
+/// `generate_password_hash("correct horse", method="pbkdf2")` (sha256, 1,000,000
+/// iterations). Checked against `hashlib.scrypt` / `hashlib.pbkdf2_hmac` with the salt and
+/// parameters they name. Two tests so that the two run side by side: in a debug build the
+/// pbkdf2 one takes about 20 s, the scrypt one about 6 s.
+const WERKZEUG_DEFAULT_SCRYPT: &str = "scrypt:32768:8:1$AQhU07xl8QDFLYbt$d4d0f74a1d94a7c3356e8ed0e81608d70690b3f9c76db61d51a170e26817161b30a5b88960a26b23ab151dd0b7db75340760e89232226aacc059a97696c4afc2";
+const WERKZEUG_DEFAULT_PBKDF2: &str = "pbkdf2:sha256:1000000$rbEVXA9l2Cdkf0QS$f216ff77bdb2e0df7e3b999a08cfdde1db51cabc6ca1f1079148ad461c56890e";
+
+#[test]
+fn werkzeug_default_scrypt_hash_verifies() {
+    let hash = WERKZEUG_DEFAULT_SCRYPT;
+    assert!(check_password_hash(hash, "correct horse"));
+    assert!(!check_password_hash(hash, "correct horsE"));
+    assert!(needs_rehash(hash));
+}
+
+#[test]
+fn werkzeug_default_pbkdf2_hash_verifies() {
+    let hash = WERKZEUG_DEFAULT_PBKDF2;
+    assert!(check_password_hash(hash, "correct horse"));
+    assert!(!check_password_hash(hash, "correct horsE"));
+    assert!(needs_rehash(hash));
+}
+
 #[test]
 fn argon2id_round_trips_with_a_salt_each_time() {
     let a = generate_password_hash("s3cret ünïcode").unwrap();
