@@ -117,6 +117,7 @@ pub struct Flask {
     shutdown: Vec<ShutdownFn>,
     errors: Vec<SetupError>,
     pub(crate) template_hooks: Vec<crate::templating::EnvHook>,
+    pub(crate) template_stream_hooks: Vec<crate::templating::StreamHook>,
     /// The app's static folder and its URL; `None` turns the static route off.
     static_files: Option<(PathBuf, String)>,
     /// Templates compiled into the binary, used instead of the `templates/` folder.
@@ -162,6 +163,7 @@ impl Flask {
             shutdown: Vec::new(),
             errors: Vec::new(),
             template_hooks: Vec::new(),
+            template_stream_hooks: Vec::new(),
             static_files: Some((PathBuf::from("static"), "/static".to_owned())),
             embedded_templates: None,
             embedded_static: None,
@@ -460,6 +462,7 @@ impl Flask {
             embedded: embedded_templates,
             watch,
             hooks: std::mem::take(&mut self.template_hooks),
+            before_stream: std::mem::take(&mut self.template_stream_hooks),
         };
         for folder in flat.template_folders.drain(..) {
             template_setup.folders.push(self.root_path.join(folder));

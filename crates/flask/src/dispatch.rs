@@ -23,6 +23,8 @@ use crate::routing::url_map::Match;
 /// What the router decided when no view is to be called.
 enum Early {
     Error(Error),
+    /// A 405 answered by the path's rule (`MethodHandlers::method_not_allowed`).
+    NotAllowed(usize, Vec<Method>),
     Redirect(String),
     Options(Vec<Method>),
 }
@@ -57,13 +59,18 @@ pub(crate) async fn dispatch(
             };
             (None, Some(Early::Redirect(location)))
         }
-        Match::MethodNotAllowed(allowed) => (
-            None,
-            Some(Early::Error(
-                Error::new(StatusCode::METHOD_NOT_ALLOWED)
-                    .with_header(header::ALLOW, allow_header(&allowed)),
-            )),
-        ),
+        Match::MethodNotAllowed(allowed, first) => {
+            let handler = app.url_map.rules[first].handler;
+            let early = if app.handlers[handler].not_allowed.is_some() {
+                Early::NotAllowed(handler, allowed)
+            } else {
+                Early::Error(
+                    Error::new(StatusCode::METHOD_NOT_ALLOWED)
+                        .with_header(header::ALLOW, allow_header(&allowed)),
+                )
+            };
+            (None, Some(early))
+        }
         Match::Options(allowed) => (None, Some(Early::Options(allowed))),
         Match::NotFound => (None, Some(Early::Error(Error::new(StatusCode::NOT_FOUND)))),
     };
@@ -99,6 +106,19 @@ pub(crate) async fn dispatch(
                 Some(resp) => resp,
                 None => match early {
                     Some(Early::Error(e)) => e.into_response(),
+                    Some(Early::NotAllowed(handler, allowed)) => {
+                        let mut resp = match &app.handlers[handler].not_allowed {
+                            Some(h) => catch_unwind(h.call(Request::from_parts(parts, body)))
+                                .await
+                                .unwrap_or_else(panic_response),
+                            None => Error::new(StatusCode::METHOD_NOT_ALLOWED).into_response(),
+                        };
+                        if !resp.headers().contains_key(header::ALLOW) {
+                            resp.headers_mut()
+                                .insert(header::ALLOW, allow_header(&allowed));
+                        }
+                        resp
+                    }
                     Some(Early::Redirect(location)) => {
                         crate::response::redirect_with(location, 308).into_response()
                     }
@@ -228,6 +248,13 @@ async fn handle_error(
     if let Some(ErrorMarker(again)) = handled.extensions_mut().remove::<ErrorMarker>() {
         tracing::error!("the error handler for {} failed: {again}", err.code());
         handled = again.to_response(app.debug);
+    }
+    // A 405 must say what is allowed (RFC 9110), also when a handler drew the page.
+    if handled.status() == StatusCode::METHOD_NOT_ALLOWED
+        && !handled.headers().contains_key(header::ALLOW)
+        && let Some(allow) = err.headers().get(header::ALLOW)
+    {
+        handled.headers_mut().insert(header::ALLOW, allow.clone());
     }
     (handled, unhandled)
 }

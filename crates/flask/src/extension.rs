@@ -271,6 +271,20 @@ impl Setup<'_> {
         self
     }
 
+    /// Runs `f` in the request before a template is streamed ([`stream_template`]), while
+    /// the session can still be saved: a template global that keeps something in the
+    /// session (a CSRF secret) puts it there here, since the session is saved before a
+    /// streamed body renders. An error is the request's error.
+    ///
+    /// [`stream_template`]: crate::stream_template
+    pub fn before_template_stream<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn(&RequestContext) -> Result<(), crate::Error> + Send + Sync + 'static,
+    {
+        self.app.template_stream_hooks.push(Arc::new(f));
+        self
+    }
+
     /// Adds variables to every template rendered in a request, such as `current_user`
     /// (see [`Flask::context_processor`]).
     pub fn context_processor<F, V>(&mut self, f: F) -> &mut Self

@@ -62,7 +62,9 @@ pub use routing::Blueprint;
 pub use sessions::SqlStore;
 pub use sessions::{Flash, Session, generate_secret_key};
 pub use static_files::{SendFileOptions, send_file, send_from_directory};
-pub use templating::{TemplateError, render_template, render_template_string};
+pub use templating::{
+    TemplateError, render_template, render_template_string, stream_template, stream_template_string,
+};
 pub use testing::{MultipartForm, TestClient, TestRequest, TestResponse};
 
 #[doc(no_inline)]

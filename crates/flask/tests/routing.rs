@@ -239,6 +239,37 @@ async fn head_options_and_405() {
 }
 
 #[tokio::test]
+async fn a_rule_can_answer_its_own_405() {
+    async fn json_405(method: http::Method) -> (http::StatusCode, String) {
+        (
+            http::StatusCode::METHOD_NOT_ALLOWED,
+            format!("{{\"message\": \"no {method} here\"}}"),
+        )
+    }
+    async fn app_405() -> (http::StatusCode, &'static str) {
+        (http::StatusCode::METHOD_NOT_ALLOWED, "the app's 405 page")
+    }
+    let c = Flask::new("methods")
+        .route("/api/thing", get(index).method_not_allowed(json_405))
+        .route("/page", get(index))
+        .errorhandler(405, app_405)
+        .test_client();
+    // The rule's own answer, with the Allow header the router computed.
+    let r = c.delete("/api/thing").send().await;
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.text(), "{\"message\": \"no DELETE here\"}");
+    assert_eq!(r.header("allow"), Some("GET, HEAD, OPTIONS"));
+    // The allowed methods and OPTIONS are untouched.
+    assert_eq!(c.get("/api/thing").send().await.text(), "index");
+    assert_eq!(c.options("/api/thing").send().await.status(), 200);
+    // Other rules still get the app's handler.
+    let r = c.post("/page").send().await;
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.text(), "the app's 405 page");
+    assert_eq!(r.header("allow"), Some("GET, HEAD, OPTIONS"));
+}
+
+#[tokio::test]
 async fn bad_rules_fail_at_build_with_a_reason() {
     let e = Flask::new("bad")
         .route("/x/<foo:y>", get(index))

@@ -275,3 +275,83 @@ async fn only_objects_render_themselves_through_html() {
     assert!(!text.contains("<b>"), "{text}");
     assert!(text.contains("&lt;b&gt;x&lt;/b&gt;"), "{text}");
 }
+
+#[tokio::test]
+async fn stream_template_sends_the_page_in_pieces() {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    let dir = root(
+        "stream",
+        &[
+            (
+                "templates/rows.html",
+                "<h1>{{ title }}</h1>{% for r in rows %}<p>{{ r }} {{ url_for('rows') }} {{ request.path }}</p>{% endfor %}",
+            ),
+            (
+                "templates/fails.html",
+                "{% for r in rows %}<p>{{ r }}</p>{% endfor %}{{ nothing() }}",
+            ),
+        ],
+    );
+    async fn rows() -> Result<flask::Response, Error> {
+        let rows: Vec<u32> = (0..2000).collect();
+        flask::stream_template("rows.html", context! { rows, title => "<all>" })
+    }
+    async fn fails() -> Result<flask::Response, Error> {
+        let rows: Vec<u32> = (0..2000).collect();
+        flask::stream_template("fails.html", context! { rows })
+    }
+    async fn missing() -> Result<flask::Response, Error> {
+        flask::stream_template("nope.html", ())
+    }
+    let app = app(&dir)
+        .route("/rows", get(rows).endpoint("rows"))
+        .route("/fails", get(fails))
+        .route("/missing", get(missing))
+        .build()
+        .unwrap();
+
+    let req = |path: &str| {
+        http::Request::get(path)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    // The whole page, escaped, with the request's globals, in several pieces.
+    let resp = app.clone().oneshot(req("/rows")).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(resp.headers().get("content-length").is_none());
+    let mut body = resp.into_body();
+    let mut pieces = 0;
+    let mut page = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let data = frame.unwrap().into_data().unwrap();
+        pieces += 1;
+        page.extend_from_slice(&data);
+    }
+    let page = String::from_utf8(page).unwrap();
+    assert!(pieces > 3, "{pieces} pieces");
+    assert!(
+        page.starts_with("<h1>&lt;all&gt;</h1><p>0 /rows /rows</p>"),
+        "{page:.80}"
+    );
+    assert!(page.ends_with("<p>1999 /rows /rows</p>"));
+
+    // A template that cannot load is a 500 before anything is sent.
+    let resp = app.clone().oneshot(req("/missing")).await.unwrap();
+    assert_eq!(resp.status(), 500);
+
+    // An error while rendering cuts the body short with an error, not a complete page.
+    let resp = app.clone().oneshot(req("/fails")).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let mut body = resp.into_body();
+    let mut failed = false;
+    while let Some(frame) = body.frame().await {
+        if frame.is_err() {
+            failed = true;
+            break;
+        }
+    }
+    assert!(failed, "the body ended without an error");
+}

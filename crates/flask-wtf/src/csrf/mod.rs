@@ -119,6 +119,14 @@ impl Extension for CsrfProtect {
             });
         }
         setup.state(settings);
+        // A streamed template renders after the session is saved: the secret csrf_token()
+        // signs goes into the session before the first piece is sent.
+        setup.before_template_stream(|ctx| {
+            if ctx.session().is_some() {
+                generate_csrf(ctx)?;
+            }
+            Ok(())
+        });
         setup.template_global(
             "csrf_token",
             || -> Result<String, flask::minijinja::Error> {

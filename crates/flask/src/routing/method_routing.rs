@@ -47,6 +47,8 @@ pub struct MethodHandlers {
     pub(crate) invalid_methods: Vec<String>,
     /// The extension that added the rule, if one did.
     pub(crate) owner: Option<String>,
+    /// Answers a request for this rule's path with a method it has no handler for.
+    pub(crate) not_allowed: Option<BoxedHandler>,
 }
 
 impl fmt::Debug for MethodHandlers {
@@ -84,6 +86,7 @@ impl MethodHandlers {
             handler_id: None,
             invalid_methods: Vec::new(),
             owner: None,
+            not_allowed: None,
         }
     }
 
@@ -125,6 +128,28 @@ impl MethodHandlers {
     /// Adds a HEAD handler (otherwise HEAD uses the GET handler).
     pub fn head<H: Handler<T, ()>, T: 'static>(self, handler: H) -> Self {
         self.on(Method::HEAD, handler)
+    }
+
+    /// Answers a request whose path matches this rule but whose method has no handler
+    /// here, instead of the app's 405 page and error handlers.
+    ///
+    /// A REST API answers its own 405s this way (as JSON, say), so they stay inside its
+    /// routes. The `Allow` header is added when the response has none. When several rules
+    /// match the path, the first one registered decides.
+    ///
+    /// ```
+    /// use flask::routing::get;
+    /// async fn show() -> &'static str { "a thing" }
+    /// async fn not_allowed() -> (http::StatusCode, &'static str) {
+    ///     (http::StatusCode::METHOD_NOT_ALLOWED, "{\"message\": \"not here\"}")
+    /// }
+    /// let app = flask::Flask::new("demo")
+    ///     .route("/thing", get(show).method_not_allowed(not_allowed));
+    /// # app.build().unwrap();
+    /// ```
+    pub fn method_not_allowed<H: Handler<T, ()>, T: 'static>(mut self, handler: H) -> Self {
+        self.not_allowed = Some(boxed(handler));
+        self
     }
 
     /// Sets the endpoint name (Flask's `endpoint=`), used by `url_for`.

@@ -36,8 +36,8 @@ pub(crate) enum Match {
     },
     /// A 308 to this path (strict slashes, merged slashes).
     Redirect(String),
-    /// Methods the path does answer to.
-    MethodNotAllowed(Vec<Method>),
+    /// Methods the path does answer to, and the first rule whose path matched.
+    MethodNotAllowed(Vec<Method>, usize),
     /// An OPTIONS request answered by the map itself.
     Options(Vec<Method>),
     NotFound,
@@ -92,19 +92,24 @@ impl UrlMap {
         };
         let mut allowed: Vec<Method> = Vec::new();
         let mut explicit_options = false;
-        if let Some(found) =
-            self.match_normalized(method, &path, &mut allowed, &mut explicit_options)
-        {
+        let mut first = None;
+        if let Some(found) = self.match_normalized(
+            method,
+            &path,
+            &mut allowed,
+            &mut explicit_options,
+            &mut first,
+        ) {
             return found;
         }
-        if !allowed.is_empty() {
+        if let Some(first) = first {
             if self.automatic_options {
                 allowed.push(Method::OPTIONS);
                 if *method == Method::OPTIONS && !explicit_options {
                     return Match::Options(sorted(allowed));
                 }
             }
-            return Match::MethodNotAllowed(sorted(allowed));
+            return Match::MethodNotAllowed(sorted(allowed), first);
         }
         // Werkzeug merges repeated slashes by redirecting.
         if raw_path.contains("//") {
@@ -123,7 +128,14 @@ impl UrlMap {
             let slashed = format!("{path}/");
             let mut ignored = Vec::new();
             let mut ignored_opts = false;
-            let hit = self.match_normalized(method, &slashed, &mut ignored, &mut ignored_opts);
+            let mut ignored_first = None;
+            let hit = self.match_normalized(
+                method,
+                &slashed,
+                &mut ignored,
+                &mut ignored_opts,
+                &mut ignored_first,
+            );
             if hit.is_some() || !ignored.is_empty() {
                 return Match::Redirect(format!("{raw_path}/"));
             }
@@ -137,12 +149,14 @@ impl UrlMap {
         path: &str,
         allowed: &mut Vec<Method>,
         explicit_options: &mut bool,
+        first: &mut Option<usize>,
     ) -> Option<Match> {
         let mut check = |i: usize, values: Vec<PathValue>| -> Option<Match> {
             let entry = &self.rules[i];
             if entry.methods.contains(method) {
                 return Some(Match::Found { rule: i, values });
             }
+            first.get_or_insert(i);
             *explicit_options |= entry.methods.contains(&Method::OPTIONS);
             allowed.extend(entry.methods.iter().cloned());
             None
@@ -454,7 +468,7 @@ mod tests {
         assert_eq!(found(m.match_path(&Method::POST, "/login")).0, 1);
         assert_eq!(found(m.match_path(&Method::HEAD, "/login")).0, 0);
         match m.match_path(&Method::DELETE, "/login") {
-            Match::MethodNotAllowed(a) => assert_eq!(
+            Match::MethodNotAllowed(a, _) => assert_eq!(
                 a,
                 [Method::GET, Method::HEAD, Method::OPTIONS, Method::POST]
             ),

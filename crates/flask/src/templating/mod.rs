@@ -3,6 +3,7 @@
 //! and reload from disk in debug.
 
 mod request_object;
+mod stream;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -19,6 +20,7 @@ use crate::app::AppInner;
 use crate::request::{CURRENT, RequestContext};
 
 use request_object::RequestGlobals;
+pub use stream::{stream_template, stream_template_string};
 
 /// Registers something (a filter, a test, a global) on every environment the app creates.
 pub(crate) type EnvHook = Arc<dyn Fn(&mut Environment<'static>) + Send + Sync>;
@@ -163,11 +165,18 @@ pub(crate) struct TemplateSetup {
     /// Folders watched for reload besides `folders` (the app's, when embedded).
     pub(crate) watch: Vec<PathBuf>,
     pub(crate) hooks: Vec<EnvHook>,
+    /// Run in the request before a streamed template starts (see [`stream_template`]).
+    pub(crate) before_stream: Vec<StreamHook>,
 }
+
+/// A function an extension runs before a template is streamed, while the session can
+/// still be saved (flask-wtf puts the CSRF secret into the session there).
+pub(crate) type StreamHook = Arc<dyn Fn(&RequestContext) -> Result<(), Error> + Send + Sync>;
 
 /// The app's template environment.
 pub(crate) struct Templates {
     reloader: AutoReloader,
+    before_stream: Vec<StreamHook>,
 }
 
 impl Templates {
@@ -177,6 +186,7 @@ impl Templates {
         config: Value,
         reload: bool,
     ) -> Self {
+        let before_stream = setup.before_stream.clone();
         let reloader = AutoReloader::new(move |notifier| {
             let mut env = Environment::new();
             env.set_auto_escape_callback(auto_escape);
@@ -219,7 +229,10 @@ impl Templates {
             }
             Ok(env)
         });
-        Templates { reloader }
+        Templates {
+            reloader,
+            before_stream,
+        }
     }
 
     /// Renders template `name` with `context`, plus the request's globals and the context
