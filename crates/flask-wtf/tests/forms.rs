@@ -675,3 +675,198 @@ async fn choice_fields_of_integers_are_coerced() {
         assert!(page.contains(expected), "{expected} not in {page}");
     }
 }
+
+#[tokio::test]
+async fn the_submit_button_is_true_when_pressed_and_false_when_not_sent() {
+    let client = client_for(everything);
+    let mut pressed = VALID.to_vec();
+    pressed.push(("submit", "Sign up"));
+    let text = client.post("/").form(&pressed).send().await.text();
+    assert!(text.contains("submit: true"), "{text}");
+    let text = client.post("/").form(&VALID).send().await.text();
+    assert!(text.contains("submit: false"), "{text}");
+
+    // Two buttons: the one pressed is the one sent (`if form.delete.data:` in Flask).
+    #[derive(Debug, Form, Serialize, Deserialize)]
+    #[form(csrf = false)]
+    struct Edit {
+        title: String,
+        #[form(kind = "submit")]
+        save: bool,
+        #[form(kind = "submit", label = "Delete")]
+        delete: bool,
+    }
+    async fn edit(mut form: FlaskForm<Edit>) -> Result<Html<String>, Error> {
+        let ok = form.validate_on_submit();
+        let pressed = form
+            .data()
+            .map(|d| format!("save={} delete={}", d.save, d.delete));
+        render_template_string(
+            "{{ ok }} {{ pressed }} {{ form.delete() }}",
+            flask::context! { ok, pressed, form => form },
+        )
+    }
+    let client = client_for(edit);
+    let page = client
+        .post("/")
+        .form(&[("title", "x"), ("delete", "Delete")])
+        .send()
+        .await
+        .text();
+    assert_eq!(
+        page,
+        r#"True save=false delete=true <input id="delete" name="delete" type="submit" value="Delete">"#
+    );
+    let page = client
+        .post("/")
+        .form(&[("title", "x"), ("save", "Save")])
+        .send()
+        .await
+        .text();
+    assert!(page.starts_with("True save=true delete=false "), "{page}");
+}
+
+#[tokio::test]
+async fn put_patch_and_delete_bodies_are_submissions_get_is_not() {
+    async fn check(mut form: FlaskForm<Signup>) -> String {
+        let submitted = form.is_submitted();
+        let valid = form.validate_on_submit();
+        format!("{submitted} {valid} {:?}", form.errors())
+    }
+    let client = Flask::new("methods")
+        .configure(|c| c.set("SECRET_KEY", "k"))
+        .route(
+            "/",
+            get(check).post(check).put(check).patch(check).delete(check),
+        )
+        .test_client();
+    for method in [
+        flask::Method::POST,
+        flask::Method::PUT,
+        flask::Method::PATCH,
+        flask::Method::DELETE,
+    ] {
+        let text = client
+            .request(method.clone(), "/")
+            .form(&[("username", "ada")])
+            .send()
+            .await
+            .text();
+        assert_eq!(text, "true true {}", "{method}");
+        let text = client
+            .request(method.clone(), "/")
+            .form(&[("username", "")])
+            .send()
+            .await
+            .text();
+        assert_eq!(
+            text, r#"true false {"username": ["This field is required."]}"#,
+            "{method}"
+        );
+        let text = client
+            .request(method.clone(), "/")
+            .json(&serde_json::json!({ "username": "ada" }))
+            .send()
+            .await
+            .text();
+        assert_eq!(text, "true true {}", "{method} with JSON");
+    }
+    // GET is never a submission, whatever it carries: no validation, no errors.
+    for request in [
+        client.get("/?username=ada"),
+        client.get("/").form(&[("username", "ada")]),
+    ] {
+        assert_eq!(request.send().await.text(), "false false {}");
+    }
+}
+
+#[derive(Debug, Form, Serialize, Deserialize)]
+#[form(csrf = false)]
+struct Html5 {
+    #[form(
+        kind = "url",
+        validate(data_required, length(min = 10, max = 200), regexp = "https://.+")
+    )]
+    homepage: String,
+    #[form(
+        kind = "search",
+        validate(input_required, length(min = 2, max = 50), regexp = "[a-z ]+")
+    )]
+    query: String,
+    #[form(
+        kind = "tel",
+        validate(data_required, length(min = 6, max = 20), regexp = "[+]?[0-9 ]+")
+    )]
+    phone: String,
+    #[form(validate(data_required))]
+    terms: bool,
+    #[form(validate(input_required))]
+    adult: bool,
+    newsletter: bool,
+    #[form(
+        kind = "select_multiple",
+        choices = [("a", "Apples"), ("b", "Bananas")],
+        validate(data_required)
+    )]
+    fruits: Vec<String>,
+    #[form(kind = "select_multiple", choices = [("x", "X")], validate(input_required))]
+    tags: Vec<String>,
+}
+
+#[tokio::test]
+async fn validators_give_html5_attributes_to_url_search_tel_boolean_and_select_multiple() {
+    async fn html5(mut form: FlaskForm<Html5>) -> Result<String, Error> {
+        form.validate_on_submit();
+        let errors = form.errors();
+        let widgets = render_template_string(
+            "{% for field in form %}{{ field() }}\n{% endfor %}",
+            flask::context! { form => form },
+        )?;
+        Ok(format!("{errors:?}\n{}", widgets.0))
+    }
+    let client = client_for(html5);
+    let page = client.get("/").send().await.text();
+    for expected in [
+        r#"<input id="homepage" maxlength="200" minlength="10" name="homepage" pattern="https://.+" required type="url" value="">"#,
+        r#"<input id="query" maxlength="50" minlength="2" name="query" pattern="[a-z ]+" required type="search" value="">"#,
+        r#"<input id="phone" maxlength="20" minlength="6" name="phone" pattern="[+]?[0-9 ]+" required type="tel" value="">"#,
+        r#"<input id="terms" name="terms" required type="checkbox" value="y">"#,
+        r#"<input id="adult" name="adult" required type="checkbox" value="y">"#,
+        // No validator, no attribute.
+        r#"<input id="newsletter" name="newsletter" type="checkbox" value="y">"#,
+        r#"<select id="fruits" multiple name="fruits" required><option value="a">Apples</option><option value="b">Bananas</option></select>"#,
+        r#"<select id="tags" multiple name="tags" required><option value="x">X</option></select>"#,
+    ] {
+        assert!(page.contains(expected), "missing {expected}\nin {page}");
+    }
+    // The server refuses what the browser would: boxes left unchecked, nothing chosen,
+    // the text too short or off the pattern.
+    let page = client
+        .post("/")
+        .form(&[("homepage", "http://x"), ("query", "A"), ("phone", "12-34")])
+        .send()
+        .await
+        .text();
+    let errors = page.lines().next().unwrap();
+    for field in [
+        "homepage", "query", "phone", "terms", "adult", "fruits", "tags",
+    ] {
+        assert!(errors.contains(&format!("{field:?}")), "{field}: {errors}");
+    }
+    assert!(!errors.contains("newsletter"), "{errors}");
+    let page = client
+        .post("/")
+        .form(&[
+            ("homepage", "https://example.com"),
+            ("query", "engines"),
+            ("phone", "+44 1234"),
+            ("terms", "y"),
+            ("adult", "y"),
+            ("fruits", "b"),
+            ("tags", "x"),
+        ])
+        .send()
+        .await
+        .text();
+    assert!(page.starts_with("{}\n"), "{page}");
+}

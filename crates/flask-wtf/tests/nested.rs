@@ -60,7 +60,8 @@ async fn register(mut form: FlaskForm<Registration>) -> Result<Response, Error> 
          {{ form.address }}\n{{ form.emails }}\n\
          {% for e in form.emails %}[{{ e.name }}]{% endfor %}\n\
          {% for p in form.people %}{{ p.name() }}{{ p.age() }}{% endfor %}\n\
-         {{ form.address.label }} {{ form.address.type }} {{ form.emails.type }}",
+         {{ form.address.label }} {{ form.address.type }} {{ form.emails.type }}\n\
+         {{ form.secret.password() }}{{ form.secret.confirm() }}",
         flask::context! { form => form },
     )?
     .into_response())
@@ -238,4 +239,116 @@ async fn with_obj_fills_nested_forms_and_every_entry() {
     ] {
         assert!(page.contains(expected), "{expected} not in {page}");
     }
+}
+
+#[tokio::test]
+async fn a_failed_submission_shows_the_nested_values_again() {
+    // One error (the street is missing); everything typed comes back in its input.
+    let page = client()
+        .post("/")
+        .form(&[
+            ("name", "Ada"),
+            ("address-city", "<London>"),
+            ("secret-password", "pw"),
+            ("secret-confirm", "pw"),
+            ("emails-0", "a@example.com"),
+            ("emails-2", "c@example.com"),
+            ("people-0-name", "Charles"),
+            ("people-0-age", "forty"),
+            ("people-3-name", "Mary"),
+            ("people-3-age", "30"),
+        ])
+        .send()
+        .await
+        .text();
+    let lines: Vec<&str> = page.lines().collect();
+    assert!(lines[0].contains("address-street"), "{page}");
+    assert!(lines[0].contains("people-0-age"), "{page}");
+    assert_eq!(
+        lines[1],
+        r#"<input id="address-street" name="address-street" required type="text" value="">"#
+    );
+    assert_eq!(
+        lines[3],
+        concat!(
+            r#"<table id="address">"#,
+            r#"<tr><th><label for="address-street">Street</label></th><td><input id="address-street" name="address-street" required type="text" value=""></td></tr>"#,
+            r#"<tr><th><label for="address-city">City</label></th><td><input id="address-city" name="address-city" type="text" value="&lt;London&gt;"></td></tr>"#,
+            "</table>"
+        )
+    );
+    // The entries sent, under the names they were sent with.
+    assert_eq!(
+        lines[4],
+        concat!(
+            r#"<ul id="emails">"#,
+            r#"<li><label for="emails-0">Email</label> <input id="emails-0" name="emails-0" type="text" value="a@example.com"></li>"#,
+            r#"<li><label for="emails-2">Email</label> <input id="emails-2" name="emails-2" type="text" value="c@example.com"></li>"#,
+            "</ul>"
+        )
+    );
+    assert_eq!(
+        lines[6],
+        concat!(
+            r#"<input id="people-0-name" name="people-0-name" required type="text" value="Charles">"#,
+            r#"<input id="people-0-age" name="people-0-age" type="number" value="forty">"#,
+            r#"<input id="people-3-name" name="people-3-name" required type="text" value="Mary">"#,
+            r#"<input id="people-3-age" name="people-3-age" type="number" value="30">"#,
+        )
+    );
+    // A nested form's passwords are not sent back either.
+    assert_eq!(
+        lines[8],
+        concat!(
+            r#"<input id="secret-password" name="secret-password" type="password" value="">"#,
+            r#"<input id="secret-confirm" name="secret-confirm" type="password" value="">"#,
+        )
+    );
+}
+
+#[tokio::test]
+async fn an_async_check_adds_errors_to_nested_fields_and_entries_by_name() {
+    async fn register(mut form: FlaskForm<Registration>) -> Result<String, Error> {
+        let ok = form
+            .validate_on_submit_with(async |data, errors| {
+                tokio::task::yield_now().await;
+                if data.address.city == "Atlantis" {
+                    errors.add("address-city", "We do not deliver there.");
+                }
+                if data.people.iter().any(|p| p.name == "Nobody") {
+                    errors.add("people-0-name", "Who?");
+                }
+            })
+            .await;
+        let errors = form.errors();
+        let table = render_template_string("{{ form.address }}", flask::context! { form => form })?;
+        Ok(format!("{ok} {errors:?}\n{}", table.0))
+    }
+    let client = Flask::new("nested-async")
+        .configure(|c| c.set("SECRET_KEY", "k"))
+        .route("/", get(register).post(register))
+        .test_client();
+    let page = client
+        .post("/")
+        .form(&[
+            ("name", "Ada"),
+            ("address-street", "1 Main St"),
+            ("address-city", "Atlantis"),
+            ("people-0-name", "Nobody"),
+        ])
+        .send()
+        .await
+        .text();
+    let lines: Vec<&str> = page.lines().collect();
+    assert_eq!(
+        lines[0],
+        r#"false {"address-city": ["We do not deliver there."], "people-0-name": ["Who?"]}"#
+    );
+    // Shown again with what was typed.
+    assert!(
+        lines[1].contains(
+            r#"<input id="address-city" name="address-city" type="text" value="Atlantis">"#
+        ),
+        "{page}"
+    );
 }

@@ -19,12 +19,15 @@
 //! | `BooleanField`, `SubmitField` | `bool` (`kind = "submit"` for the button) |
 //! | `SelectField`, `SelectMultipleField`, `RadioField` | `kind = "select"` / `Vec<String>` / `kind = "radio"`, with `choices = [...]` |
 //! | `DateField`, `DateTimeLocalField`, `TimeField` | `Option<NaiveDate>`, `Option<NaiveDateTime>`, `Option<NaiveTime>` |
+//! | `FileField`, `MultipleFileField` | `Option<FileStorage>`, `Vec<FileStorage>` |
+//! | `FormField(AddressForm)` | [`Address`]: a `#[derive(Form)]` struct, `kind = "form"` |
+//! | `FieldList(URLField(...), min_entries=3, max_entries=3)` | `Vec<String>` with `list(min_entries = 3, max_entries = 3)` |
 //! | `Length(3, 20)`, `Regexp(r"^[a-z0-9_]+$", message=...)`, `EqualTo("password")`, `Optional()`, `NumberRange(13, 130)`, `Email()`, `URL()` | `validate(length(min = 3, max = 20), regexp(pattern = "...", message = "..."), equal_to = "password", optional, number_range(min = 13, max = 130), email, url)` |
 //! | a `validate_interests(form, field)` method | `validate(custom = at_least_one)`: a `fn(&FieldRef) -> Result<(), String>` |
 //! | `form.validate_on_submit()` then a query: "username taken" | [`signup`]: `form.validate_on_submit_with(async \|data, errors\| ...)` |
 //! | `form.username.errors.append(...)` | `form.add_error("username", ...)` |
 //! | `csrf = CSRFProtect(app)`, `{{ form.hidden_tag() }}` | `.extension(CsrfProtect::new())`, the same in `templates/signup.html` |
-//! | the `render_field` macro of WTForms' docs (`_formhelpers.html`) | the same, in `templates/_formhelpers.html` |
+//! | the `render_field` macro of WTForms' docs (`_formhelpers.html`) | the same, in `templates/_formhelpers.html` (nested forms and lists too) |
 
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
@@ -68,6 +71,25 @@ pub const PLANS: [(&str, &str); 3] = [
     ("pro", "Pro (5 € a month)"),
     ("team", "Team (20 € a month)"),
 ];
+
+/// The postal address, a form nested in [`Signup`] (WTForms' `FormField`): its fields are
+/// named `address-street` and `address-city` in the page.
+#[derive(Debug, Clone, PartialEq, Form, Serialize, Deserialize)]
+#[form(csrf = false)]
+pub struct Address {
+    /// Required, 100 characters at most.
+    #[form(
+        validate(data_required, length(max = 100)),
+        render_kw(autocomplete = "street-address")
+    )]
+    pub street: String,
+    /// Required, 60 characters at most.
+    #[form(
+        validate(data_required, length(max = 60)),
+        render_kw(autocomplete = "address-level2")
+    )]
+    pub city: String,
+}
 
 /// The sign-up form: one field of each WTForms kind. The struct is also the typed data
 /// `form.data()` gives once the form is valid.
@@ -128,6 +150,18 @@ pub struct Signup {
         render_kw(placeholder = "https://")
     )]
     pub website: Option<String>,
+    /// `FieldList(URLField)`: up to three other pages (a blog, a code forge), each empty
+    /// or an absolute URL (entries named `links-0`, `links-1`, `links-2`). No JavaScript
+    /// adds entries here, so the page shows all three (`min_entries`); more sent are
+    /// dropped (`max_entries`).
+    #[form(
+        label = "Other links",
+        kind = "url",
+        list(min_entries = 3, max_entries = 3),
+        validate(optional, url),
+        render_kw(placeholder = "https://")
+    )]
+    pub links: Vec<String>,
     /// `TelField`: free text (phone numbers have too many shapes to check).
     #[form(
         label = "Phone",
@@ -163,6 +197,9 @@ pub struct Signup {
         description = "Once a month, no more."
     )]
     pub newsletter: bool,
+    /// `FormField`: the postal address, a form of its own.
+    #[form(kind = "form", label = "Postal address")]
+    pub address: Address,
     /// `SelectField`: one of [`COUNTRIES`], the placeholder refused.
     #[form(kind = "select", choices = COUNTRIES, validate(data_required))]
     pub country: String,
@@ -191,18 +228,28 @@ pub struct Signup {
         validate(file_allowed = ["png", "jpg", "jpeg"], file_size(max = 1_000_000))
     )]
     pub avatar: Option<FileStorage>,
+    /// `MultipleFileField`: any number of PDFs or pictures, 1 MB each at most (saved to
+    /// `instance/documents/`).
+    #[form(
+        description = "Optional: PDFs or pictures, 1 MB each at most.",
+        validate(file_allowed = ["pdf", "png", "jpg", "jpeg"], file_size(max = 1_000_000))
+    )]
+    pub documents: Vec<FileStorage>,
     /// `SubmitField`: the button (its data says whether it was pressed).
     #[form(label = "Sign up", kind = "submit")]
     pub submit: bool,
 }
 
-/// The custom validator of `interests` (WTForms' inline `validate_interests`).
+// ANCHOR: custom_validator
+/// The custom validator of `interests` (WTForms' inline `validate_interests`): a plain
+/// function, run with the field's other validators.
 fn at_least_one(field: &FieldRef<'_>) -> Result<(), String> {
     match field.data().as_array() {
         Some(chosen) if !chosen.is_empty() => Ok(()),
         _ => Err("Pick at least one interest.".to_owned()),
     }
 }
+// ANCHOR_END: custom_validator
 
 /// A registered account: what the form gave, without the passwords (a real app stores a
 /// hash of `password`, with `flask_login::hash_password`).
@@ -216,6 +263,8 @@ pub struct Account {
     pub bio: String,
     /// An absolute URL.
     pub website: Option<String>,
+    /// The other links typed (the empty entries left out).
+    pub links: Vec<String>,
     /// As typed.
     pub phone: Option<String>,
     /// As typed.
@@ -230,6 +279,8 @@ pub struct Account {
     pub donation: Option<Decimal>,
     /// Whether the newsletter was asked for.
     pub newsletter: bool,
+    /// Where they live.
+    pub address: Address,
     /// One of [`COUNTRIES`].
     pub country: String,
     /// Some of [`INTERESTS`].
@@ -244,6 +295,13 @@ pub struct Account {
     pub call_time: Option<NaiveTime>,
     /// The uploaded picture's safe name and size, if one was sent.
     pub avatar: Option<String>,
+    /// The uploaded documents' safe names and sizes.
+    pub documents: Vec<String>,
+}
+
+/// A file's safe name and size, as `/done` shows it.
+fn describe(file: &FileStorage) -> String {
+    format!("{} ({} bytes)", file.secure_filename(), file.len())
 }
 
 impl From<&Signup> for Account {
@@ -253,6 +311,7 @@ impl From<&Signup> for Account {
             email: s.email.clone(),
             bio: s.bio.clone(),
             website: s.website.clone(),
+            links: s.links.iter().filter(|l| !l.is_empty()).cloned().collect(),
             phone: s.phone.clone(),
             referral_code: s.referral_code.clone(),
             plan_source: s.plan_source.clone(),
@@ -260,16 +319,15 @@ impl From<&Signup> for Account {
             height: s.height,
             donation: s.donation,
             newsletter: s.newsletter,
+            address: s.address.clone(),
             country: s.country.clone(),
             interests: s.interests.clone(),
             plan: s.plan.clone(),
             birthday: s.birthday,
             first_call: s.first_call,
             call_time: s.call_time,
-            avatar: s
-                .avatar
-                .as_ref()
-                .map(|a| format!("{} ({} bytes)", a.secure_filename(), a.len())),
+            avatar: s.avatar.as_ref().map(describe),
+            documents: s.documents.iter().map(describe).collect(),
         }
     }
 }
@@ -322,6 +380,7 @@ pub fn app() -> Flask {
         .route("/done", get(done))
 }
 
+// ANCHOR: signup
 /// `GET /`: the empty form. `POST /`: checks it; a valid one whose username is free
 /// registers the account, flashes "Welcome, {username}!" and redirects to `/done`; anything
 /// else shows the form again with the errors and what was typed (the passwords excepted).
@@ -344,17 +403,12 @@ pub async fn signup(
     if valid && let Some(data) = form.data() {
         let account = Account::from(data);
         let username = account.username.clone();
+        let instance = ctx.app().instance_path();
         if let Some(avatar) = &data.avatar {
-            // Named by the server, never by the client's file name alone.
-            let folder = ctx.app().instance_path().join("avatars");
-            tokio::fs::create_dir_all(&folder)
-                .await
-                .map_err(Error::internal)?;
-            let name = format!("{username}-{}", avatar.secure_filename());
-            avatar
-                .save(folder.join(name))
-                .await
-                .map_err(Error::internal)?;
+            save(avatar, &instance.join("avatars"), &username).await?;
+        }
+        for document in &data.documents {
+            save(document, &instance.join("documents"), &username).await?;
         }
         // Another sign-up may have taken the name since the check: the insert decides.
         if users.insert(account) {
@@ -365,6 +419,17 @@ pub async fn signup(
         form.add_error("username", format!("The username {username} is taken."));
     }
     Ok(render_template("signup.html", context! { form => form })?.into_response())
+}
+// ANCHOR_END: signup
+
+/// Saves an upload as `folder/{username}-{safe name}`: named by the server, never by the
+/// client's file name alone.
+async fn save(file: &FileStorage, folder: &std::path::Path, username: &str) -> Result<(), Error> {
+    tokio::fs::create_dir_all(folder)
+        .await
+        .map_err(Error::internal)?;
+    let name = format!("{username}-{}", file.secure_filename());
+    file.save(folder.join(name)).await.map_err(Error::internal)
 }
 
 /// `GET /done`: the account just created (the session names it), with the labels of the

@@ -1,6 +1,7 @@
 //! The sign-up form through the test client: every field rendered with its HTML5
-//! attributes, WTForms' messages with what was typed kept (passwords excepted), the async
-//! "username taken" check, the CSRF token, and POST/redirect/GET to `/done`.
+//! attributes (the nested address and the list of links too), WTForms' messages with what
+//! was typed kept (passwords excepted), the async "username taken" check, the CSRF token,
+//! uploads of one file and of several, and POST/redirect/GET to `/done`.
 
 use flask::TestClient;
 
@@ -21,14 +22,18 @@ fn csrf_token(page: &str) -> String {
         .to_owned()
 }
 
-/// A sign-up that passes every check, field by field (`interests` twice: two chosen).
-const VALID: [(&str, &str); 20] = [
+/// A sign-up that passes every check, field by field (`interests` twice: two chosen; the
+/// second link left empty; the nested address's fields named `address-...`).
+const VALID: [(&str, &str); 25] = [
     ("username", "ada_lovelace"),
     ("email", "ada@example.com"),
     ("password", "analytical engine"),
     ("confirm", "analytical engine"),
     ("bio", "Wrote the first program."),
     ("website", "https://ada.example.com/notes"),
+    ("links-0", "https://github.com/ada"),
+    ("links-1", ""),
+    ("links-2", "https://ada.example.com/blog"),
     ("phone", "+44 20 7946 0958"),
     ("referral_code", "BABBAGE"),
     ("plan_source", "signup-page"),
@@ -36,6 +41,8 @@ const VALID: [(&str, &str); 20] = [
     ("height", "165.5"),
     ("donation", "12.50"),
     ("newsletter", "y"),
+    ("address-street", "12 St James Square"),
+    ("address-city", "London"),
     ("country", "gb"),
     ("interests", "rust"),
     ("interests", "databases"),
@@ -114,12 +121,25 @@ async fn the_form_renders_every_field_with_its_html5_attributes() {
             r#"<input autocomplete="new-password" id="confirm" name="confirm" required type="password" value="">"#,
             "<textarea aria-describedby=\"bio-description\" id=\"bio\" maxlength=\"300\" name=\"bio\" rows=\"3\">\r\n</textarea>",
             r#"<input id="website" name="website" placeholder="https://" type="url" value="">"#,
+            // FieldList: a group of min_entries entries, named links-0, links-1, links-2.
+            r#"<fieldset class="field group">"#,
+            r#"<legend><label for="links">Other links</label></legend>"#,
+            r#"<label for="links-0">#1</label>"#,
+            r#"<input id="links-0" name="links-0" placeholder="https://" type="url" value="">"#,
+            r#"<label for="links-2">#3</label>"#,
+            r#"<input id="links-2" name="links-2" placeholder="https://" type="url" value="">"#,
             r#"<input autocomplete="tel" id="phone" name="phone" placeholder="+33 6 12 34 56 78" type="tel" value="">"#,
             r#"<input id="referral_code" name="referral_code" type="search" value="">"#,
             r#"<input id="age" max="130" min="13" name="age" type="number" value="">"#,
             r#"<input id="height" max="250" min="50" name="height" step="any" type="number" value="">"#,
             r#"<input aria-describedby="donation-description" id="donation" min="0" name="donation" step="any" type="number" value="">"#,
             r#"<input aria-describedby="newsletter-description" id="newsletter" name="newsletter" type="checkbox" value="y"> <label class="check" for="newsletter">Send me the newsletter</label>"#,
+            // FormField: the address's fields, named address-street and address-city.
+            r#"<legend><label for="address">Postal address</label></legend>"#,
+            r#"<label for="address-street">Street</label>"#,
+            r#"<input autocomplete="street-address" id="address-street" maxlength="100" name="address-street" required type="text" value="">"#,
+            r#"<label for="address-city">City</label>"#,
+            r#"<input autocomplete="address-level2" id="address-city" maxlength="60" name="address-city" required type="text" value="">"#,
             r#"<select id="country" name="country" required><option selected value="">Choose a country</option><option value="fr">France</option>"#,
             r#"<select aria-describedby="interests-description" id="interests" multiple name="interests"><option value="rust">Rust</option>"#,
             r#"<legend>Plan</legend>"#,
@@ -138,6 +158,8 @@ async fn the_form_renders_every_field_with_its_html5_attributes() {
     // The hidden fields are rendered once, by hidden_tag(), not by the loop.
     assert_eq!(page.matches("id=\"plan_source\"").count(), 1, "{page}");
     assert_eq!(page.matches("id=\"csrf_token\"").count(), 1, "{page}");
+    // Three links (min_entries), no more.
+    assert_eq!(page.matches(r#"name="links-"#).count(), 3, "{page}");
 }
 
 #[tokio::test]
@@ -151,7 +173,14 @@ async fn required_fields_left_empty_say_so() {
     assert_eq!(r.status(), 200);
     let page = r.text();
     for field in [
-        "username", "email", "password", "confirm", "country", "plan",
+        "username",
+        "email",
+        "password",
+        "confirm",
+        "address-street",
+        "address-city",
+        "country",
+        "plan",
     ] {
         assert_eq!(
             errors_of(&page, field),
@@ -164,14 +193,25 @@ async fn required_fields_left_empty_say_so() {
         ["Pick at least one interest."]
     );
     // Optional fields left empty are fine.
-    for field in ["bio", "website", "age", "height", "donation", "birthday"] {
+    for field in [
+        "bio",
+        "website",
+        "links-0",
+        "links-1",
+        "links-2",
+        "age",
+        "height",
+        "donation",
+        "birthday",
+        "documents",
+    ] {
         assert!(errors_of(&page, field).is_empty(), "{field} in {page}");
     }
     assert_contains(
         &page,
         &[
             r#"<div class="flash error" role="alert">"#,
-            "Please correct the 7 fields below.",
+            "Please correct the 9 fields below.",
             r#"<div class="field invalid">"#,
             r#"<fieldset class="field invalid" id="plan-group">"#,
         ],
@@ -182,6 +222,7 @@ async fn required_fields_left_empty_say_so() {
 async fn wrong_values_show_wtforms_messages_and_are_kept() {
     let (c, token) = client().await;
     let long_bio = "x".repeat(301);
+    let long_city = "y".repeat(61);
     let form = form_with(
         &token,
         &[
@@ -190,6 +231,8 @@ async fn wrong_values_show_wtforms_messages_and_are_kept() {
             ("confirm", Some("analytical engines")),
             ("bio", Some(&long_bio)),
             ("website", Some("ada.example.com")),
+            ("links-1", Some("github.com/ada")),
+            ("address-city", Some(&long_city)),
             ("age", Some("twelve")),
             ("height", Some("7")),
             ("donation", Some("-1")),
@@ -216,6 +259,12 @@ async fn wrong_values_show_wtforms_messages_and_are_kept() {
     expect("confirm", &["Field must be equal to password."]);
     expect("bio", &["Field cannot be longer than 300 characters."]);
     expect("website", &["Invalid URL."]);
+    // An entry of the list and a field of the nested form, each under its own name.
+    expect("links-1", &["Invalid URL."]);
+    expect(
+        "address-city",
+        &["Field cannot be longer than 60 characters."],
+    );
     // As in WTForms: the conversion error, then NumberRange's (there is no number).
     expect(
         "age",
@@ -236,7 +285,14 @@ async fn wrong_values_show_wtforms_messages_and_are_kept() {
     expect("first_call", &["Not a valid datetime value."]);
     expect("call_time", &["Not a valid time value."]);
     // Fields that were right show no error.
-    for field in ["phone", "referral_code", "newsletter"] {
+    for field in [
+        "phone",
+        "referral_code",
+        "newsletter",
+        "links-0",
+        "links-2",
+        "address-street",
+    ] {
         expect(field, &[]);
     }
 
@@ -249,6 +305,10 @@ async fn wrong_values_show_wtforms_messages_and_are_kept() {
             &format!("name=\"bio\" rows=\"3\">\r\n{long_bio}</textarea>"),
             r#"<input aria-invalid="true" id="website" name="website" placeholder="https://" type="url" value="ada.example.com">"#,
             r#"<input autocomplete="tel" id="phone" name="phone" placeholder="+33 6 12 34 56 78" type="tel" value="+44 20 7946 0958">"#,
+            r#"<input aria-invalid="true" id="links-1" name="links-1" placeholder="https://" type="url" value="github.com/ada">"#,
+            &format!(
+                r#"<input aria-invalid="true" autocomplete="address-level2" id="address-city" maxlength="60" name="address-city" required type="text" value="{long_city}">"#
+            ),
             r#"<input id="referral_code" name="referral_code" type="search" value="BABBAGE">"#,
             r#"<input aria-invalid="true" id="age" max="130" min="13" name="age" type="number" value="twelve">"#,
             r#"name="height" step="any" type="number" value="7">"#,
@@ -267,7 +327,7 @@ async fn wrong_values_show_wtforms_messages_and_are_kept() {
 }
 
 #[tokio::test]
-async fn choices_and_dates_are_kept_on_a_failed_submission() {
+async fn choices_dates_the_address_and_links_are_kept_on_a_failed_submission() {
     let (c, token) = client().await;
     // One error (the username's pattern, with its custom message), everything else right.
     let form = form_with(&token, &[("username", Some("Ada!"))]);
@@ -288,6 +348,12 @@ async fn choices_and_dates_are_kept_on_a_failed_submission() {
             r#"<input id="call_time" name="call_time" type="time" value="07:15">"#,
             r#"<input aria-describedby="donation-description" id="donation" min="0" name="donation" step="any" type="number" value="12.50">"#,
             "\r\nWrote the first program.</textarea>",
+            // The nested form's fields and the list's entries, each under its name.
+            r#"<input autocomplete="street-address" id="address-street" maxlength="100" name="address-street" required type="text" value="12 St James Square">"#,
+            r#"<input autocomplete="address-level2" id="address-city" maxlength="60" name="address-city" required type="text" value="London">"#,
+            r#"<input id="links-0" name="links-0" placeholder="https://" type="url" value="https://github.com/ada">"#,
+            r#"<input id="links-1" name="links-1" placeholder="https://" type="url" value="">"#,
+            r#"<input id="links-2" name="links-2" placeholder="https://" type="url" value="https://ada.example.com/blog">"#,
         ],
     );
 }
@@ -388,6 +454,8 @@ async fn a_valid_sign_up_redirects_to_done_which_shows_the_data() {
             r#"<dd id="email">ada@example.com</dd>"#,
             r#"<dd id="bio">Wrote the first program.</dd>"#,
             r#"<dd id="website"><a href="https://ada.example.com/notes" rel="nofollow">https://ada.example.com/notes</a></dd>"#,
+            // The empty entry is left out.
+            r#"<dd id="links"><a href="https://github.com/ada" rel="nofollow">https://github.com/ada</a>, <a href="https://ada.example.com/blog" rel="nofollow">https://ada.example.com/blog</a></dd>"#,
             r#"<dd id="phone">+44 20 7946 0958</dd>"#,
             r#"<dd id="referral_code">BABBAGE</dd>"#,
             r#"<dd id="plan_source">signup-page</dd>"#,
@@ -395,12 +463,15 @@ async fn a_valid_sign_up_redirects_to_done_which_shows_the_data() {
             r#"<dd id="height">165.5 cm</dd>"#,
             r#"<dd id="donation">12.50 €</dd>"#,
             r#"<dd id="newsletter">Yes</dd>"#,
+            r#"<dd id="address">12 St James Square, London</dd>"#,
             r#"<dd id="country">United Kingdom</dd>"#,
             r#"<dd id="interests">Rust, Databases</dd>"#,
             r#"<dd id="plan">Pro (5 € a month)</dd>"#,
             r#"<dd id="birthday">1815-12-10</dd>"#,
             r#"<dd id="first_call">1843-07-01T10:30:00</dd>"#,
             r#"<dd id="call_time">07:15:00</dd>"#,
+            r#"<dd id="avatar">-</dd>"#,
+            r#"<dd id="documents">-</dd>"#,
         ],
     );
     assert!(!page.contains("analytical engine"), "{page}");
@@ -421,6 +492,10 @@ async fn optional_fields_may_be_left_empty_or_out() {
         &[
             ("bio", Some("")),
             ("website", Some("")),
+            // One empty entry sent: min_entries adds the other two, empty too.
+            ("links-0", Some("")),
+            ("links-1", None),
+            ("links-2", None),
             ("phone", Some("")),
             ("referral_code", None),
             ("age", Some("")),
@@ -440,6 +515,7 @@ async fn optional_fields_may_be_left_empty_or_out() {
         &[
             r#"<dd id="bio">-</dd>"#,
             r#"<dd id="website">-</dd>"#,
+            r#"<dd id="links">-</dd>"#,
             r#"<dd id="phone">-</dd>"#,
             r#"<dd id="referral_code">-</dd>"#,
             r#"<dd id="age">-</dd>"#,
@@ -453,14 +529,17 @@ async fn optional_fields_may_be_left_empty_or_out() {
     );
 }
 
-/// [`VALID`] as a multipart form (what the page sends, with its enctype), plus a file.
-fn multipart_with(token: &str, avatar: Option<(&str, &[u8])>) -> flask::MultipartForm {
+/// An upload: the field, the file's name, its content type and its bytes.
+type Upload<'a> = (&'a str, &'a str, &'a str, &'a [u8]);
+
+/// [`VALID`] as a multipart form (what the page sends, with its enctype), plus `files`.
+fn multipart_with(token: &str, files: &[Upload<'_>]) -> flask::MultipartForm {
     let mut form = flask::MultipartForm::new().text("csrf_token", token);
     for (name, value) in VALID {
         form = form.text(name, value);
     }
-    if let Some((filename, bytes)) = avatar {
-        form = form.file("avatar", filename, "image/png", bytes.to_vec());
+    for (field, filename, content_type, bytes) in files {
+        form = form.file(field, filename, content_type, bytes.to_vec());
     }
     form
 }
@@ -479,7 +558,10 @@ async fn an_avatar_is_uploaded_checked_and_saved() {
     // A wrong extension and a file too large: the messages, nothing saved.
     let r = c
         .post("/")
-        .multipart(multipart_with(&token, Some(("notes.txt", b"hello"))))
+        .multipart(multipart_with(
+            &token,
+            &[("avatar", "notes.txt", "text/plain", b"hello")],
+        ))
         .send()
         .await;
     assert_contains(
@@ -489,7 +571,10 @@ async fn an_avatar_is_uploaded_checked_and_saved() {
     let big = vec![0u8; 1_000_001];
     let r = c
         .post("/")
-        .multipart(multipart_with(&token, Some(("big.png", &big))))
+        .multipart(multipart_with(
+            &token,
+            &[("avatar", "big.png", "image/png", &big)],
+        ))
         .send()
         .await;
     assert_contains(&r.text(), &["File must be between 0 and 1000000 bytes."]);
@@ -498,7 +583,7 @@ async fn an_avatar_is_uploaded_checked_and_saved() {
         .post("/")
         .multipart(multipart_with(
             &token,
-            Some(("../My Photo.png", b"\x89PNG..")),
+            &[("avatar", "../My Photo.png", "image/png", b"\x89PNG..")],
         ))
         .send()
         .await;
@@ -512,4 +597,95 @@ async fn an_avatar_is_uploaded_checked_and_saved() {
         .join("ada_lovelace-My_Photo.png");
     assert_eq!(std::fs::read(&saved).unwrap(), b"\x89PNG..");
     std::fs::remove_file(saved).unwrap();
+}
+
+#[tokio::test]
+async fn several_documents_are_uploaded_checked_and_saved() {
+    let (c, token) = client().await;
+    let page = c.get("/").send().await.text();
+    assert_contains(
+        &page,
+        &[
+            r#"<input accept=".pdf, .png, .jpg, .jpeg" aria-describedby="documents-description" id="documents" multiple name="documents" type="file">"#,
+        ],
+    );
+    // Each file is checked: one of the wrong kind, or one too large, fails the field.
+    let r = c
+        .post("/")
+        .multipart(multipart_with(
+            &token,
+            &[
+                ("documents", "cv.pdf", "application/pdf", b"%PDF-1"),
+                ("documents", "notes.txt", "text/plain", b"hello"),
+            ],
+        ))
+        .send()
+        .await;
+    assert_eq!(
+        errors_of(&r.text(), "documents"),
+        ["File does not have an approved extension: pdf, png, jpg, jpeg"]
+    );
+    let big = vec![0u8; 1_000_001];
+    let r = c
+        .post("/")
+        .multipart(multipart_with(
+            &token,
+            &[
+                ("documents", "cv.pdf", "application/pdf", b"%PDF-1"),
+                ("documents", "scan.png", "image/png", &big),
+            ],
+        ))
+        .send()
+        .await;
+    assert_eq!(
+        errors_of(&r.text(), "documents"),
+        ["File must be between 0 and 1000000 bytes."]
+    );
+    // Two good ones: both saved under the user's name, both shown on /done.
+    let r = c
+        .post("/")
+        .multipart(multipart_with(
+            &token,
+            &[
+                ("documents", "../CV 2024.pdf", "application/pdf", b"%PDF-1"),
+                ("documents", "photo.JPG", "image/jpeg", b"JPG"),
+            ],
+        ))
+        .send()
+        .await;
+    assert_eq!(r.status(), 302, "{}", r.text());
+    let page = c.get("/done").send().await.text();
+    assert_contains(
+        &page,
+        &[r#"<dd id="documents">CV_2024.pdf (6 bytes), photo.JPG (3 bytes)</dd>"#],
+    );
+    let folder = c.app().instance_path().join("documents");
+    for (name, bytes) in [
+        ("ada_lovelace-CV_2024.pdf", &b"%PDF-1"[..]),
+        ("ada_lovelace-photo.JPG", &b"JPG"[..]),
+    ] {
+        let saved = folder.join(name);
+        assert_eq!(std::fs::read(&saved).unwrap(), bytes, "{name}");
+        std::fs::remove_file(saved).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn links_past_the_third_are_dropped() {
+    let (c, token) = client().await;
+    // max_entries = 3: the fourth and fifth are not read (the fifth is no URL, and no
+    // error comes of it).
+    let mut form = form_with(&token, &[]);
+    form.extend([
+        ("links-3", "https://four.example.com"),
+        ("links-4", "not a url"),
+    ]);
+    let r = c.post("/").form(&form).send().await;
+    assert_eq!(r.status(), 302, "{}", r.text());
+    let page = c.get("/done").send().await.text();
+    assert!(!page.contains("four.example.com"), "{page}");
+    assert!(
+        page.contains("https://ada.example.com/blog</a></dd>"),
+        "{page}"
+    );
 }

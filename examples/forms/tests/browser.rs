@@ -1,8 +1,9 @@
 //! The sign-up form in a real browser (headless Chromium through chromedriver), the app on
-//! a real port: fill every kind of field, submit with a username that is taken, see the
-//! message with the other values still in their inputs (the passwords excepted), fix it,
-//! and land on `/done` with the welcome message. The screenshot of the page with the error
-//! is saved as `target/tmp/forms-signup-errors.png`.
+//! a real port: fill every kind of field (the nested address and a list entry too),
+//! submit with a username that is taken, see the message with the other values still in
+//! their inputs (the passwords and files excepted), fix it, choose two documents, and land
+//! on `/done` with the welcome message. The screenshot of the page with the error is saved
+//! as `target/tmp/forms-signup-errors.png`.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them
 //! the test is skipped, unless `FLASK_TEST_REQUIRE_SERVICES` is set (`cargo xtask test-all
@@ -21,8 +22,27 @@ async fn sign_up_with_an_error_then_fixed() {
         .configure(|c| c.set("SECRET_KEY", "browser-test"))
         .build()
         .unwrap();
+    let instance = app.instance_path().to_owned();
     let base = browser::serve(app).await;
-    b.run("forms", async |c| scenario(c, &base).await).await;
+    // The documents the browser uploads, from a folder of this test's own.
+    let files = std::env::temp_dir().join(format!("forms-browser-{}", std::process::id()));
+    std::fs::create_dir_all(&files).unwrap();
+    let documents = [
+        ("paper.pdf", &b"%PDF-1.4 notes"[..]),
+        ("diagram.png", &b"PNG"[..]),
+    ]
+    .map(|(name, bytes)| {
+        let path = files.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.display().to_string()
+    });
+    b.run("forms", async |c| scenario(c, &base, &documents).await)
+        .await;
+    let _ = std::fs::remove_dir_all(&files);
+    for name in ["ada_lovelace-paper.pdf", "ada_lovelace-diagram.png"] {
+        let saved = instance.join("documents").join(name);
+        std::fs::remove_file(&saved).unwrap_or_else(|e| panic!("{}: {e}", saved.display()));
+    }
 }
 
 /// Sets the value of a date, datetime-local or time input: what keys type there depends
@@ -59,7 +79,7 @@ async fn submit(c: &Client) -> Result<(), String> {
         .map_err(step("click Sign up"))
 }
 
-async fn scenario(c: &Client, base: &str) -> Result<(), String> {
+async fn scenario(c: &Client, base: &str, documents: &[String]) -> Result<(), String> {
     c.goto(&format!("{base}/")).await.map_err(step("open /"))?;
     expect(
         "title",
@@ -75,11 +95,14 @@ async fn scenario(c: &Client, base: &str) -> Result<(), String> {
         ("confirm", "analytical engine"),
         ("bio", "Wrote the first program."),
         ("website", "https://ada.example.com"),
+        ("links-1", "https://github.com/ada"),
         ("phone", "+44 20 7946 0958"),
         ("referral_code", "BABBAGE"),
         ("age", "36"),
         ("height", "165.5"),
         ("donation", "12.50"),
+        ("address-street", "12 St James Square"),
+        ("address-city", "London"),
     ] {
         type_into(c, id, text).await?;
     }
@@ -125,11 +148,16 @@ async fn scenario(c: &Client, base: &str) -> Result<(), String> {
         ("email", "ada@example.com"),
         ("bio", "Wrote the first program."),
         ("website", "https://ada.example.com"),
+        ("links-0", ""),
+        ("links-1", "https://github.com/ada"),
+        ("links-2", ""),
         ("phone", "+44 20 7946 0958"),
         ("referral_code", "BABBAGE"),
         ("age", "36"),
         ("height", "165.5"),
         ("donation", "12.50"),
+        ("address-street", "12 St James Square"),
+        ("address-city", "London"),
         ("country", "gb"),
         ("birthday", "1815-12-10"),
         ("first_call", "1843-07-01T10:30"),
@@ -159,10 +187,16 @@ async fn scenario(c: &Client, base: &str) -> Result<(), String> {
         }
     }
 
-    // Another username, the passwords again, and it goes through.
+    // Another username, the passwords again, two documents (one input, several files: a
+    // browser never keeps files across a page), and it goes through.
     type_into(c, "username", "ada_lovelace").await?;
     type_into(c, "password", "analytical engine").await?;
     type_into(c, "confirm", "analytical engine").await?;
+    by_id(c, "documents")
+        .await?
+        .send_keys(&documents.join("\n"))
+        .await
+        .map_err(step("documents"))?;
     submit(c).await?;
     let flash = text_of(c, ".flash.success").await?;
     expect("welcome", &flash, "Welcome, ada_lovelace!")?;
@@ -184,6 +218,9 @@ async fn scenario(c: &Client, base: &str) -> Result<(), String> {
         ("first_call", "1843-07-01T10:30:00"),
         ("call_time", "07:15:00"),
         ("plan_source", "signup-page"),
+        ("links", "https://github.com/ada"),
+        ("address", "12 St James Square, London"),
+        ("documents", "paper.pdf (14 bytes), diagram.png (3 bytes)"),
     ] {
         let text = text_of(c, &format!("dd#{id}")).await?;
         if text != shown {

@@ -203,7 +203,8 @@ pub enum Validator {
         /// The message.
         message: Option<String>,
     },
-    /// Flask-WTF's `FileSize(max_size, min_size)`, in bytes; stops the chain.
+    /// Flask-WTF's `FileSize(max_size, min_size)`, in bytes, of each file; as in Flask-WTF
+    /// its error does not stop the chain (the validators after it still run).
     FileSize {
         /// At most this many bytes.
         max: u64,
