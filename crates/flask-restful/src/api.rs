@@ -56,7 +56,7 @@ struct Registered {
 ///     .extension(Api::new().add_resource(HelloWorld, &["/"]))
 ///     .test_client();
 /// let resp = client.get("/").send().await;
-/// assert_eq!(resp.text(), "{\"hello\":\"world\"}\n");
+/// assert_eq!(resp.text(), "{\"hello\": \"world\"}\n");
 /// assert_eq!(client.post("/").send().await.status(), 405);
 /// # }
 /// ```
@@ -237,11 +237,22 @@ impl Api {
         let endpoint_name = endpoint.clone();
         let make: MakeRoute = Box::new(move |shared: Arc<Shared>| {
             let resource = resource.clone();
-            let handler = move |req: Request| {
-                let (resource, shared) = (resource.clone(), shared.clone());
-                async move { dispatch(resource, shared, req).await }
+            let handler = {
+                let shared = shared.clone();
+                move |req: Request| {
+                    let (resource, shared) = (resource.clone(), shared.clone());
+                    async move { dispatch(resource, shared, req).await }
+                }
             };
-            flask::routing::route(R::METHODS, handler).endpoint(endpoint.clone())
+            // A method the resource lacks is the Api's 405, in the negotiated
+            // representation, not the app's HTML page (the core adds `Allow`).
+            let not_allowed = move |req: Request| {
+                let shared = shared.clone();
+                async move { not_allowed(&shared, &req) }
+            };
+            flask::routing::route(R::METHODS, handler)
+                .endpoint(endpoint.clone())
+                .method_not_allowed(not_allowed)
         });
         self.resources.push(Registered {
             urls: urls.iter().map(|u| (*u).to_owned()).collect(),
@@ -405,6 +416,16 @@ async fn dispatch<R: Resource>(resource: Arc<R>, shared: Arc<Shared>, req: Reque
     render(&shared, accept.as_deref(), debug, result)
 }
 
+/// The 405 of a method the resource has no handler for.
+fn not_allowed(shared: &Shared, req: &Request) -> Response {
+    let accept = req
+        .headers()
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    let debug = RequestContext::try_current().is_some_and(|ctx| ctx.app().debug());
+    render(shared, accept, debug, Err(ApiError::new(405)))
+}
+
 /// The response of a result, in the negotiated representation.
 fn render(shared: &Shared, accept: Option<&str>, debug: bool, result: ApiResult) -> Response {
     let (data, status, headers) = match result {
@@ -440,8 +461,12 @@ fn render(shared: &Shared, accept: Option<&str>, debug: bool, result: ApiResult)
     for (name, value) in headers {
         resp.headers_mut().append(name, value);
     }
+    // Werkzeug sends no body with a 204 or a 304, and drops a 304's entity headers; a 204
+    // keeps its Content-Type (Flask-RESTful's `return '', 204`).
     if status == http::StatusCode::NO_CONTENT || status == http::StatusCode::NOT_MODIFIED {
         *resp.body_mut() = axum::body::Body::empty();
+    }
+    if status == http::StatusCode::NOT_MODIFIED {
         resp.headers_mut().remove(http::header::CONTENT_TYPE);
     }
     resp

@@ -35,10 +35,10 @@
 //! let client = Flask::new("todo")
 //!     .extension(Api::new().add_resource(Todo, &["/todos/<todo_id>"]))
 //!     .test_client();
-//! assert_eq!(client.get("/todos/todo1").send().await.text(), "{\"task\":\"build an API\"}\n");
+//! assert_eq!(client.get("/todos/todo1").send().await.text(), "{\"task\": \"build an API\"}\n");
 //! let missing = client.get("/todos/todo9").send().await;
 //! assert_eq!(missing.status(), 404);
-//! assert_eq!(missing.text(), "{\"message\":\"Todo todo9 doesn't exist\"}\n");
+//! assert_eq!(missing.text(), "{\"message\": \"Todo todo9 doesn't exist\"}\n");
 //! let put = client.put("/todos/todo2").form(&[("task", "profit!")]).send().await;
 //! assert_eq!(put.status(), 201);
 //! let bad = client.put("/todos/todo2").send().await;
@@ -72,3 +72,7 @@ pub use resource::Resource;
 /// `#[derive(JsonSchema)]` and the trait, for argument and answer types in the OpenAPI
 /// document (re-exported from `schemars`).
 pub use schemars::{self, JsonSchema};
+/// The validator crate (0.21) that [`ApiRequest::valid_args`] and
+/// [`ApiRequest::parse_valid_args`] run. Its `#[derive(Validate)]` names `::validator`, so an
+/// app deriving it lists `validator = { version = "0.21", features = ["derive"] }` too.
+pub use validator;

@@ -9,18 +9,14 @@ use serde_json::Value;
 /// `Content-Type`.
 pub type RepresentationFn = Arc<dyn Fn(&Value, http::StatusCode, bool) -> Response + Send + Sync>;
 
-/// Flask-RESTful's `output_json`: the JSON text and a newline, indented by 4 in debug mode.
+/// Flask-RESTful's `output_json`: `json.dumps(data)` and a newline, indented by 4 in debug
+/// mode.
+///
+/// The text is byte for byte what Python writes: `", "` and `": "` between items (`","`
+/// before a newline when indented), keys in the order they were inserted, and every
+/// character outside printable ASCII escaped as `\uXXXX` (`ensure_ascii`).
 pub(crate) fn output_json(data: &Value, status: http::StatusCode, debug: bool) -> Response {
-    let mut text = if debug {
-        // Flask-RESTful's `indent=4` in debug mode.
-        let mut out = Vec::new();
-        let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-        let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
-        serde::Serialize::serialize(data, &mut ser).ok();
-        String::from_utf8(out).unwrap_or_default()
-    } else {
-        serde_json::to_string(data).unwrap_or_default()
-    };
+    let mut text = python_dumps(data, debug.then_some(4));
     text.push('\n');
     let mut resp = Response::new(axum::body::Body::from(text));
     *resp.status_mut() = status;
@@ -29,6 +25,130 @@ pub(crate) fn output_json(data: &Value, status: http::StatusCode, debug: bool) -
         http::HeaderValue::from_static("application/json"),
     );
     resp
+}
+
+/// Python's `json.dumps(data, indent=indent)` with its default settings.
+pub(crate) fn python_dumps(data: &Value, indent: Option<usize>) -> String {
+    let mut out = Vec::new();
+    let formatter = PythonFormatter {
+        indent,
+        level: 0,
+        has_value: false,
+    };
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+    // Writing a `Value` into a `Vec` cannot fail, and the formatter writes only ASCII.
+    serde::Serialize::serialize(data, &mut ser).ok();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The layout of Python's `json.dumps`: its separators, its indentation, `ensure_ascii`.
+struct PythonFormatter {
+    indent: Option<usize>,
+    level: usize,
+    has_value: bool,
+}
+
+impl PythonFormatter {
+    /// Before an item: the separator from the previous one, then a new line when indented.
+    fn item<W: ?Sized + std::io::Write>(&self, w: &mut W, first: bool) -> std::io::Result<()> {
+        match self.indent {
+            Some(width) => {
+                if !first {
+                    w.write_all(b",")?;
+                }
+                w.write_all(b"\n")?;
+                write!(w, "{:1$}", "", width * self.level)
+            }
+            None if first => Ok(()),
+            None => w.write_all(b", "),
+        }
+    }
+
+    /// Before a closing bracket: a new line when indented and the container had items.
+    fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level -= 1;
+        if let Some(width) = self.indent
+            && self.has_value
+        {
+            w.write_all(b"\n")?;
+            write!(w, "{:1$}", "", width * self.level)?;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for PythonFormatter {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w)?;
+        w.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w)?;
+        w.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if (' '..='~').contains(&c) {
+                continue;
+            }
+            w.write_all(&fragment.as_bytes()[start..i])?;
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                write!(w, "\\u{unit:04x}")?;
+            }
+            start = i + c.len_utf8();
+        }
+        w.write_all(&fragment.as_bytes()[start..])
+    }
 }
 
 /// The media types of an `Accept` header, best first (by `q`, then as written).
@@ -81,7 +201,8 @@ pub(crate) fn choose<'a>(accept: Option<&str>, available: &'a [String]) -> Optio
 
 #[cfg(test)]
 mod tests {
-    use super::choose;
+    use super::{choose, python_dumps};
+    use serde_json::json;
 
     #[test]
     fn picks_by_accept() {
@@ -100,5 +221,25 @@ mod tests {
         assert_eq!(choose(Some("*/*"), &available), Some("application/json"));
         assert_eq!(choose(Some("application/xml"), &available), None);
         assert_eq!(choose(Some("text/csv;q=0"), &available), None);
+    }
+
+    #[test]
+    fn dumps_like_python() {
+        // Expected texts written by Python 3's json.dumps.
+        let data =
+            json!({"b": [1, {"x": null}], "a": "caf\u{e9} \u{1f600}\u{7f}", "e": [], "o": {}});
+        assert_eq!(
+            python_dumps(&data, None),
+            r#"{"b": [1, {"x": null}], "a": "caf\u00e9 \ud83d\ude00\u007f", "e": [], "o": {}}"#
+        );
+        assert_eq!(
+            python_dumps(&data, Some(4)),
+            "{\n    \"b\": [\n        1,\n        {\n            \"x\": null\n        }\n    ],\n    \
+             \"a\": \"caf\\u00e9 \\ud83d\\ude00\\u007f\",\n    \"e\": [],\n    \"o\": {}\n}"
+        );
+        assert_eq!(
+            python_dumps(&json!("tab\there \"q\""), None),
+            r#""tab\there \"q\"""#
+        );
     }
 }

@@ -128,34 +128,62 @@ impl Op<'_> {
     /// The arguments read with `req.args::<T>()`: query parameters for GET and DELETE, the
     /// request body (JSON or a form) for the others. Adds the 400 of a bad argument.
     pub fn args<T: JsonSchema>(self) -> Self {
-        if matches!(self.method.as_str(), "get" | "delete" | "head") {
-            let schema = self.generator.subschema_for::<T>().to_value();
-            let resolved = resolve(self.generator, &schema);
-            let required: Vec<String> = resolved
-                .get("required")
-                .and_then(Value::as_array)
-                .map(|r| {
-                    r.iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if let Some(props) = resolved.get("properties").and_then(Value::as_object) {
-                for (name, prop) in props {
-                    let mut param = json!({
-                        "name": name,
-                        "in": "query",
-                        "required": required.contains(name),
-                        "schema": prop,
-                    });
-                    if let Some(d) = prop.get("description") {
-                        param["description"] = d.clone();
+        self.args_with::<T>(&crate::ArgOptions::new())
+    }
+
+    /// The arguments read with `req.parse_args_with::<T>(options)`: fields the options read
+    /// from a header or a cookie are `in: header` / `in: cookie` parameters under that
+    /// header's or cookie's name; the others are as for [`Op::args`].
+    pub fn args_with<T: JsonSchema>(self, options: &crate::ArgOptions) -> Self {
+        let schema = self.generator.subschema_for::<T>().to_value();
+        let resolved = resolve(self.generator, &schema);
+        let required: Vec<String> = resolved
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let in_query = matches!(self.method.as_str(), "get" | "delete" | "head");
+        let mut body = resolved.clone();
+        let mut moved = false;
+        if let Some(props) = resolved.get("properties").and_then(Value::as_object) {
+            for (name, prop) in props {
+                let (location, param_name) = match options.location_of(name) {
+                    Some((location, param)) => (location, param),
+                    None if in_query => ("query", name.as_str()),
+                    None => continue,
+                };
+                let mut param = json!({
+                    "name": param_name,
+                    "in": location,
+                    "required": required.contains(name),
+                    "schema": prop,
+                });
+                if let Some(d) = prop.get("description") {
+                    param["description"] = d.clone();
+                }
+                self.op.query.push(param);
+                // What a header or cookie carries is not in the body.
+                if in_query || location == "query" {
+                    continue;
+                }
+                moved = true;
+                if let Some(obj) = body.as_object_mut() {
+                    if let Some(p) = obj.get_mut("properties").and_then(Value::as_object_mut) {
+                        p.remove(name);
                     }
-                    self.op.query.push(param);
+                    if let Some(r) = obj.get_mut("required").and_then(Value::as_array_mut) {
+                        r.retain(|v| v.as_str() != Some(name));
+                    }
                 }
             }
-        } else {
-            self.op.body = Some(self.generator.subschema_for::<T>().to_value());
+        }
+        if !in_query {
+            // The type's own schema (a `$ref`) unless some fields went to headers or cookies.
+            self.op.body = Some(if moved { body } else { schema });
         }
         self.op.responses.insert(
             "400".to_owned(),

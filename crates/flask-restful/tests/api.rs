@@ -152,7 +152,7 @@ async fn argument_failures_name_the_field() {
         ),
         (
             "/api/items?q=x&sort=sideways",
-            json!({"message": {"sort": "unknown variant `sideways`, expected `asc` or `desc`"}}),
+            json!({"message": {"sort": "sideways is not a valid choice"}}),
         ),
     ];
     for (url, expected) in cases {

@@ -645,8 +645,8 @@ impl Resource for BookItem {
 }
 
 /// Errors the app answers outside the resources (a URL the rules do not match, such as
-/// `/books/abc`; a method a resource lacks) as JSON `{"message": ...}` too, not as HTML
-/// pages, keeping their headers (the 405's `Allow`).
+/// `/books/abc`) as JSON `{"message": ...}` too, not as HTML pages, keeping their headers.
+/// A method a resource lacks is the Api's own JSON 405.
 async fn json_error(err: flask::Error) -> Response {
     let mut resp = (
         err.status(),
@@ -679,5 +679,4 @@ pub fn app() -> Flask {
         .extension(SQLAlchemy::new().model::<Book>().create_all_on_startup())
         .extension(api())
         .errorhandler(404, json_error)
-        .errorhandler(405, json_error)
 }

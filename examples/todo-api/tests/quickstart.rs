@@ -26,11 +26,53 @@ async fn the_starting_todos() {
 }
 
 #[tokio::test]
+async fn bodies_are_the_bytes_flask_restful_writes() {
+    // Flask-RESTful's output_json is Python's json.dumps plus a newline: ", " and ": "
+    // between items, the dict's insertion order, non-ASCII escaped.
+    let c = client();
+    let resp = c.get("/todos").send().await;
+    assert_eq!(
+        resp.text(),
+        "{\"todo1\": {\"task\": \"build an API\"}, \"todo2\": {\"task\": \"?????\"}, \
+         \"todo3\": {\"task\": \"profit!\"}}\n"
+    );
+    // Past todo9 the order is still the order of insertion, not todo1, todo10, todo2...
+    for i in 4..=10 {
+        c.put(&format!("/todos/todo{i}"))
+            .form(&[("task", "x")])
+            .send()
+            .await;
+    }
+    c.put("/todos/todo1")
+        .form(&[("task", "caf\u{e9}")])
+        .send()
+        .await;
+    let text = c.get("/todos").send().await.text();
+    let keys: Vec<&str> = text
+        .split("\"todo")
+        .skip(1)
+        .map(|k| k.split('"').next().unwrap_or_default())
+        .collect();
+    assert_eq!(keys, ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]);
+    assert!(
+        text.starts_with("{\"todo1\": {\"task\": \"caf\\u00e9\"}, "),
+        "{text}"
+    );
+    let resp = c.get("/todos/todo9x").send().await;
+    assert_eq!(
+        resp.text(),
+        "{\"message\": \"Todo todo9x doesn't exist\"}\n"
+    );
+}
+
+#[tokio::test]
 async fn delete_is_204_and_a_missing_todo_is_404() {
     let c = client();
     let resp = c.delete("/todos/todo2").send().await;
     assert_eq!(resp.status(), 204);
     assert_eq!(resp.text(), "");
+    // Werkzeug keeps a 204's Content-Type and sends no body.
+    assert_eq!(resp.header("content-type"), Some("application/json"));
     let resp = c.get("/todos/todo2").send().await;
     assert_eq!(resp.status(), 404);
     assert_eq!(
@@ -128,7 +170,20 @@ async fn methods_a_resource_lacks_are_405_with_allow() {
     for m in ["GET", "DELETE", "PUT"] {
         assert!(allow.contains(m), "{allow}");
     }
-    assert_eq!(c.delete("/todos").send().await.status(), 405);
+    // The Api's own 405, as JSON like its other errors, not the app's HTML page.
+    assert_eq!(resp.header("content-type"), Some("application/json"));
+    assert_eq!(
+        resp.text(),
+        "{\"message\": \"The method is not allowed for the requested URL.\"}\n"
+    );
+    let resp = c.delete("/todos").send().await;
+    assert_eq!(resp.status(), 405);
+    assert_eq!(
+        resp.json::<Value>(),
+        json!({"message": "The method is not allowed for the requested URL."})
+    );
+    let allow = resp.header("allow").unwrap_or_default().to_owned();
+    assert!(allow.contains("POST") && allow.contains("GET"), "{allow}");
     // HEAD falls back to GET.
     let resp = c.head("/todos/todo1").send().await;
     assert_eq!(resp.status(), 200);
