@@ -19,6 +19,9 @@ Runs, stopping at the first failure:
   3. cargo nextest run --workspace --no-fail-fast   (cargo test --workspace without nextest)
   4. cargo test --workspace --doc
   5. cargo doc --workspace --no-deps                 (RUSTDOCFLAGS=-D warnings)
+  6. cargo xtask fuzz-api --debug --max-examples 25  (schemathesis against examples/rest-orm;
+                                                     skipped when it cannot be installed,
+                                                     unless services are required)
 
 PostgreSQL (127.0.0.1:5432), MariaDB/MySQL (127.0.0.1:3306) and Redis (127.0.0.1:6379) are
 probed first; each one that answers is handed to the tests through FLASK_TEST_POSTGRES_URL,
@@ -181,6 +184,8 @@ fn plan() -> Vec<Step> {
     // This same xtask binary, for the snippet check.
     let mut snippets = Command::new(env::current_exe().unwrap_or_else(|_| "xtask".into()));
     snippets.arg("snippets");
+    let mut fuzz = Command::new(env::current_exe().unwrap_or_else(|_| "xtask".into()));
+    fuzz.args(["fuzz-api", "--debug", "--max-examples", "25"]);
     vec![
         Step {
             name: "snippets",
@@ -220,6 +225,11 @@ fn plan() -> Vec<Step> {
             name: "doc",
             command: doc,
             hint: "fix the rustdoc warnings above (broken links, missing docs, bad HTML)",
+        },
+        Step {
+            name: "fuzz-api",
+            command: fuzz,
+            hint: "rerun with `cargo xtask fuzz-api --debug --seed N` (the seed is in schemathesis's report)",
         },
     ]
 }

@@ -332,6 +332,11 @@ fn orm_bench(options: &Options) -> Result<String, String> {
     for line in table.lines().filter(|l| l.ends_with("BELOW TARGET |")) {
         println!("BELOW TARGET: {line}");
     }
+    docs_section::write_section(
+        "login",
+        "bench",
+        &table.replacen("## Bench:", "#### Bench:", 1),
+    )?;
     Ok(table)
 }
 
@@ -374,6 +379,11 @@ fn login_bench(options: &Options) -> Result<String, String> {
     for line in table.lines().filter(|l| l.ends_with("BELOW TARGET |")) {
         println!("BELOW TARGET: {line}");
     }
+    docs_section::write_section(
+        "login",
+        "bench",
+        &table.replacen("## Bench:", "#### Bench:", 1),
+    )?;
     Ok(table)
 }
 
