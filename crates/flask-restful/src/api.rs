@@ -19,9 +19,41 @@ struct ErrorEntry {
 }
 
 /// What every resource of an Api shares at request time.
-struct Shared {
+pub(crate) struct Shared {
     representations: Vec<(String, RepresentationFn)>,
     errors: Vec<ErrorEntry>,
+    /// Each resource type's endpoint, with the blueprint's name when the Api has one.
+    endpoints: Vec<(std::any::TypeId, String)>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api")
+            .field(
+                "representations",
+                &self
+                    .representations
+                    .iter()
+                    .map(|(m, _)| m)
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "endpoints",
+                &self.endpoints.iter().map(|(_, e)| e).collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    /// The endpoint `R` was added under (the first, if it was added twice).
+    pub(crate) fn endpoint_of<R: 'static>(&self) -> Option<&str> {
+        let id = std::any::TypeId::of::<R>();
+        self.endpoints
+            .iter()
+            .find(|(t, _)| *t == id)
+            .map(|(_, e)| e.as_str())
+    }
 }
 
 type MakeRoute = Box<dyn Fn(Arc<Shared>) -> MethodHandlers + Send + Sync>;
@@ -30,6 +62,7 @@ type MakeRoute = Box<dyn Fn(Arc<Shared>) -> MethodHandlers + Send + Sync>;
 struct Registered {
     urls: Vec<String>,
     make: MakeRoute,
+    type_id: std::any::TypeId,
     endpoint: String,
     methods: &'static [&'static str],
     describe: fn(&mut crate::Describe<'_>),
@@ -257,6 +290,7 @@ impl Api {
         self.resources.push(Registered {
             urls: urls.iter().map(|u| (*u).to_owned()).collect(),
             make,
+            type_id: std::any::TypeId::of::<R>(),
             endpoint: endpoint_name,
             methods: R::METHODS,
             describe: R::describe,
@@ -309,6 +343,12 @@ impl Extension for Api {
     }
 
     fn init_app(&self, setup: &mut Setup<'_>) -> Result<(), SetupError> {
+        let blueprint = self
+            .blueprint
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let bp_name = blueprint.as_ref().map(|bp| bp.name().to_owned());
         let shared = Arc::new(Shared {
             representations: self.representations.clone(),
             errors: self
@@ -318,6 +358,17 @@ impl Extension for Api {
                     matches: e.matches,
                     status: e.status,
                     message: e.message.clone(),
+                })
+                .collect(),
+            endpoints: self
+                .resources
+                .iter()
+                .map(|r| {
+                    let endpoint = match &bp_name {
+                        Some(bp) => format!("{bp}.{}", r.endpoint),
+                        None => r.endpoint.clone(),
+                    };
+                    (r.type_id, endpoint)
                 })
                 .collect(),
         });
@@ -331,11 +382,6 @@ impl Extension for Api {
         if self.catch_all_404s {
             setup.errorhandler(404, || async { ApiError::new(404).into_response() });
         }
-        let blueprint = self
-            .blueprint
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
         let mut routes: Vec<(String, MethodHandlers)> = Vec::new();
         for resource in &self.resources {
             for url in &resource.urls {
@@ -401,6 +447,7 @@ async fn dispatch<R: Resource>(resource: Arc<R>, shared: Arc<Shared>, req: Reque
         parts,
         body: Some(body),
         read: None,
+        shared: Some(shared.clone()),
     };
     if let Err(e) = resource.before(&mut api_req).await {
         return render(&shared, accept.as_deref(), debug, Err(e));

@@ -68,6 +68,29 @@ impl ApiRequest {
             ApiError::new(500)
         })
     }
+
+    /// Flask-RESTful's `api.url_for(Todo, todo_id="todo1")`: the URL of the resource type
+    /// `R` of this Api, whatever endpoint name it was added under (`add_resource_as`, a
+    /// blueprint).
+    pub fn url_for_resource<R: crate::Resource>(
+        &self,
+        values: &[(&str, &str)],
+        absolute: bool,
+    ) -> Result<String, ApiError> {
+        let endpoint = self
+            .shared
+            .as_ref()
+            .and_then(|shared| shared.endpoint_of::<R>())
+            .ok_or_else(|| {
+                tracing::error!(
+                    "url_for_resource: {} is not a resource of this Api",
+                    std::any::type_name::<R>()
+                );
+                ApiError::new(500)
+            })?
+            .to_owned();
+        self.url_for(&endpoint, values, absolute)
+    }
 }
 
 /// Flask-RESTful's `fields.DateTime(dt_format="rfc822")`, its default:

@@ -26,6 +26,8 @@ pub struct ApiRequest {
     pub(crate) parts: Parts,
     pub(crate) body: Option<axum::body::Body>,
     pub(crate) read: Option<Bytes>,
+    /// The Api serving the request (its resources' endpoints, for `url_for_resource`).
+    pub(crate) shared: Option<std::sync::Arc<crate::api::Shared>>,
 }
 
 impl ApiRequest {
