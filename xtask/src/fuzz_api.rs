@@ -27,11 +27,13 @@ generated arguments and bodies, valid and invalid; any 5xx answer is a failure, 
 an ERROR line in the server's log (target/fuzz-api/server.log). Prints schemathesis's report
 and exits non-zero when it found a failure.
 
-`cargo xtask test-all` runs `fuzz-api --debug --max-examples 25` after the tests. When
-schemathesis cannot be installed it skips, unless FLASK_TEST_REQUIRE_SERVICES is set.
+`cargo xtask test-all` runs `fuzz-api --debug --max-examples 25` after the tests, adding
+--skip-without-schemathesis unless services are required.
 
 Options:
   --debug            use the debug build (the one the tests built) instead of release
+  --skip-without-schemathesis
+                     succeed with a notice when schemathesis cannot be installed
   --max-examples N   examples per operation and phase (default 50)
   --workers N        concurrent schemathesis workers (default 1)
   --seed N           schemathesis's random seed, to replay a run
@@ -45,6 +47,7 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 struct Options {
     debug: bool,
+    skip_without_schemathesis: bool,
     max_examples: u32,
     workers: u32,
     seed: Option<String>,
@@ -86,6 +89,7 @@ fn parse(mut words: Vec<String>) -> Result<Option<Options>, String> {
     };
     let mut options = Options {
         debug: false,
+        skip_without_schemathesis: false,
         max_examples: 50,
         workers: 1,
         seed: None,
@@ -106,6 +110,7 @@ fn parse(mut words: Vec<String>) -> Result<Option<Options>, String> {
             }
             "--keep" => options.keep = true,
             "--debug" => options.debug = true,
+            "--skip-without-schemathesis" => options.skip_without_schemathesis = true,
             "--help" | "-h" => return Ok(None),
             other => return Err(format!("unknown option `{other}`")),
         }
@@ -117,8 +122,8 @@ fn parse(mut words: Vec<String>) -> Result<Option<Options>, String> {
 fn fuzz(options: &Options) -> Result<bool, String> {
     let schemathesis = match Schemathesis::find_or_install() {
         Ok(found) => found,
-        Err(message) if std::env::var_os("FLASK_TEST_REQUIRE_SERVICES").is_none() => {
-            println!("fuzz-api: SKIPPED: {message} (set FLASK_TEST_REQUIRE_SERVICES to fail)");
+        Err(message) if options.skip_without_schemathesis => {
+            println!("fuzz-api: SKIPPED: {message}");
             return Ok(true);
         }
         Err(message) => return Err(message),
@@ -216,9 +221,29 @@ fn server_errors(log: &Path) -> Vec<String> {
     fs::read_to_string(log)
         .unwrap_or_default()
         .lines()
-        .filter(|line| line.contains("ERROR"))
+        // The level field of tracing's log lines (after the time), not the word anywhere in
+        // a message.
+        .filter(|line| strip_ansi(line).split_whitespace().nth(1) == Some("ERROR"))
         .map(str::to_owned)
         .collect()
+}
+
+/// `line` without its terminal colour codes (`ESC [ ... m`).
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// How to start schemathesis, and its version line.
@@ -371,5 +396,23 @@ impl Drop for Server {
         // Already gone is fine: kill only fails then.
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_ansi;
+
+    #[test]
+    fn log_levels_are_read_through_colours() {
+        let coloured = "\u{1b}[2m2026-12-01T05:00:00Z\u{1b}[0m \u{1b}[31mERROR\u{1b}[0m \u{1b}[2mflask\u{1b}[0m: boom";
+        assert_eq!(
+            strip_ansi(coloured),
+            "2026-12-01T05:00:00Z ERROR flask: boom"
+        );
+        assert_eq!(
+            strip_ansi(coloured).split_whitespace().nth(1),
+            Some("ERROR")
+        );
     }
 }

@@ -88,7 +88,7 @@ pub(crate) fn run(words: Vec<String>) -> ExitCode {
         }
     }
 
-    let mut steps = plan();
+    let mut steps = plan(require_services);
     for step in &mut steps {
         for probe in &probes {
             if probe.is_up() {
@@ -166,7 +166,7 @@ fn parse(words: Vec<String>) -> Result<Option<bool>, String> {
     Ok(Some(require_services))
 }
 
-fn plan() -> Vec<Step> {
+fn plan(require_services: bool) -> Vec<Step> {
     let (tests_name, tests) = if has_nextest() {
         (
             "tests (nextest)",
@@ -186,6 +186,9 @@ fn plan() -> Vec<Step> {
     snippets.arg("snippets");
     let mut fuzz = Command::new(env::current_exe().unwrap_or_else(|_| "xtask".into()));
     fuzz.args(["fuzz-api", "--debug", "--max-examples", "25"]);
+    if !require_services {
+        fuzz.arg("--skip-without-schemathesis");
+    }
     vec![
         Step {
             name: "snippets",

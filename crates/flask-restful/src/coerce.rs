@@ -9,10 +9,21 @@ pub(crate) const MUST_NOT_BE_NULL: &str = "Must not be null!";
 
 /// `schema`, or the definition its `$ref` names; an `Option`'s `anyOf [T, null]` as `T`.
 pub(crate) fn resolve(schema: &Value, definitions: &Map<String, Value>) -> Value {
+    resolve_at(schema, definitions, 0)
+}
+
+/// How deep schemas are followed: a type that names itself (`struct Tree(Vec<Tree>)`) must
+/// not recurse for ever on what a client sent.
+const MAX_DEPTH: usize = 32;
+
+fn resolve_at(schema: &Value, definitions: &Map<String, Value>, depth: usize) -> Value {
+    if depth > MAX_DEPTH {
+        return schema.clone();
+    }
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
         let name = reference.rsplit('/').next().unwrap_or("");
         if let Some(found) = definitions.get(name) {
-            return resolve(found, definitions);
+            return resolve_at(found, definitions, depth + 1);
         }
     }
     for key in ["anyOf", "oneOf"] {
@@ -22,7 +33,7 @@ pub(crate) fn resolve(schema: &Value, definitions: &Map<String, Value>) -> Value
                 .filter(|o| o.get("type").and_then(Value::as_str) != Some("null"))
                 .collect();
             if non_null.len() == 1 {
-                return resolve(non_null[0], definitions);
+                return resolve_at(non_null[0], definitions, depth + 1);
             }
         }
     }
@@ -31,20 +42,29 @@ pub(crate) fn resolve(schema: &Value, definitions: &Map<String, Value>) -> Value
 
 /// Whether `null` is a value of the schema (an `Option`, a `serde_json::Value`).
 pub(crate) fn accepts_null(schema: &Value, definitions: &Map<String, Value>) -> bool {
+    accepts_null_at(schema, definitions, 0)
+}
+
+fn accepts_null_at(schema: &Value, definitions: &Map<String, Value>, depth: usize) -> bool {
     let Value::Object(schema) = schema else {
         return schema.as_bool().unwrap_or(false);
     };
+    if depth > MAX_DEPTH {
+        return false;
+    }
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
         let name = reference.rsplit('/').next().unwrap_or("");
         return definitions
             .get(name)
-            .is_some_and(|found| accepts_null(found, definitions));
+            .is_some_and(|found| accepts_null_at(found, definitions, depth + 1));
     }
     if let Some(options) = ["anyOf", "oneOf"]
         .iter()
         .find_map(|key| schema.get(*key).and_then(Value::as_array))
     {
-        return options.iter().any(|o| accepts_null(o, definitions));
+        return options
+            .iter()
+            .any(|o| accepts_null_at(o, definitions, depth + 1));
     }
     if let Some(choices) = schema.get("enum").and_then(Value::as_array) {
         return choices.contains(&Value::Null);
@@ -214,6 +234,19 @@ pub(crate) fn from_json(
     raw: &Value,
     definitions: &Map<String, Value>,
 ) -> Result<Value, String> {
+    from_json_at(value, raw, definitions, 0)
+}
+
+fn from_json_at(
+    value: Value,
+    raw: &Value,
+    definitions: &Map<String, Value>,
+    depth: usize,
+) -> Result<Value, String> {
+    if depth > MAX_DEPTH {
+        // Deeper than any argument type goes: the deserializer judges it.
+        return Ok(value);
+    }
     if value.is_null() {
         return if accepts_null(raw, definitions) {
             Ok(Value::Null)
@@ -254,10 +287,12 @@ pub(crate) fn from_json(
             let items = schema.get("items").cloned().unwrap_or(Value::Bool(true));
             let list = match value {
                 Value::Array(list) => list,
-                one => vec![one],
+                // `action="append"` with one value sent: the argument's own list only.
+                one if depth == 0 => vec![one],
+                other => return Err(format!("must be a list, not {}", kind(&other))),
             };
             list.into_iter()
-                .map(|item| from_json(item, &items, definitions))
+                .map(|item| from_json_at(item, &items, definitions, depth + 1))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array)
         }
@@ -271,5 +306,34 @@ pub(crate) fn from_json(
             Err(format!("must be {wanted}, not {}", kind(&other)))
         }
         (_, value) => Ok(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_type_that_names_itself_does_not_recurse_for_ever() {
+        // schemars' schema of `struct Tree(Vec<Tree>)`, and of a self-referring Option.
+        let definitions: Map<String, Value> = serde_json::from_value(json!({
+            "Tree": {"type": "array", "items": {"$ref": "#/components/schemas/Tree"}},
+            "Loop": {"anyOf": [{"$ref": "#/components/schemas/Loop"}, {"type": "null"}]},
+            "Spin": {"anyOf": [{"$ref": "#/components/schemas/Spin"}]}
+        }))
+        .unwrap();
+        let tree = json!({"$ref": "#/components/schemas/Tree"});
+        assert_eq!(
+            from_json(json!(5), &tree, &definitions),
+            Err("must be a list, not a number".to_owned())
+        );
+        assert!(from_json(json!([[[]], []]), &tree, &definitions).is_ok());
+        let spin = json!({"$ref": "#/components/schemas/Spin"});
+        assert!(!accepts_null(&spin, &definitions));
+        let _ = resolve(&spin, &definitions);
+        let looped = json!({"$ref": "#/components/schemas/Loop"});
+        assert!(accepts_null(&looped, &definitions));
+        let _ = from_json(json!("x"), &looped, &definitions);
     }
 }

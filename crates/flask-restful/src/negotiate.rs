@@ -41,6 +41,47 @@ pub(crate) fn python_dumps(data: &Value, indent: Option<usize>) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// Python's `repr` of a float: the shortest digits that read back the same, written out for
+/// decimal exponents from -4 to 15 and as `d.ddde+XX` beyond (`1e+16`, `1e-05`, `1.5`).
+fn python_float(value: f64) -> String {
+    if !value.is_finite() {
+        // serde_json turns these into null before they get here; Python writes NaN/Infinity.
+        return "null".to_owned();
+    }
+    // Rust's `{:e}` gives the same shortest round-trip digits: `-1.2345e-7`.
+    let sci = format!("{value:e}");
+    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    // Where the decimal point goes, counted from the first digit.
+    let point = exponent + 1;
+    let len = i32::try_from(digits.len()).unwrap_or(i32::MAX);
+    if (-3..=16).contains(&point) {
+        if point <= 0 {
+            let zeros = "0".repeat(usize::try_from(-point).unwrap_or(0));
+            format!("{sign}0.{zeros}{digits}")
+        } else if point >= len {
+            let zeros = "0".repeat(usize::try_from(point - len).unwrap_or(0));
+            format!("{sign}{digits}{zeros}.0")
+        } else {
+            let (int, frac) = digits.split_at(usize::try_from(point).unwrap_or(0));
+            format!("{sign}{int}.{frac}")
+        }
+    } else {
+        let (first, rest) = digits.split_at(1);
+        let dot = if rest.is_empty() { "" } else { "." };
+        let exp_sign = if exponent < 0 { '-' } else { '+' };
+        format!(
+            "{sign}{first}{dot}{rest}e{exp_sign}{:02}",
+            exponent.unsigned_abs()
+        )
+    }
+}
+
 /// The layout of Python's `json.dumps`: its separators, its indentation, `ensure_ascii`.
 struct PythonFormatter {
     indent: Option<usize>,
@@ -128,6 +169,14 @@ impl serde_json::ser::Formatter for PythonFormatter {
     fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
         self.has_value = true;
         Ok(())
+    }
+
+    fn write_f64<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        value: f64,
+    ) -> std::io::Result<()> {
+        w.write_all(python_float(value).as_bytes())
     }
 
     fn write_string_fragment<W: ?Sized + std::io::Write>(
@@ -240,6 +289,28 @@ mod tests {
         assert_eq!(
             python_dumps(&json!("tab\there \"q\""), None),
             r#""tab\there \"q\"""#
+        );
+        // Floats as Python's repr writes them.
+        let floats = json!([
+            1.0,
+            -0.0,
+            0.5,
+            1e16,
+            1e15,
+            1e-5,
+            1e-4,
+            1.5e-7,
+            123.456,
+            1e22,
+            -2.5e-10,
+            123_456_789_012_345_680.0,
+            0.1,
+            1e308
+        ]);
+        assert_eq!(
+            python_dumps(&floats, None),
+            "[1.0, -0.0, 0.5, 1e+16, 1000000000000000.0, 1e-05, 0.0001, 1.5e-07, 123.456, \
+             1e+22, -2.5e-10, 1.2345678901234568e+17, 0.1, 1e+308]"
         );
     }
 }

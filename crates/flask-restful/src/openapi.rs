@@ -173,7 +173,7 @@ impl Op<'_> {
                 moved = true;
                 if let Some(obj) = body.as_object_mut() {
                     if let Some(p) = obj.get_mut("properties").and_then(Value::as_object_mut) {
-                        p.remove(name);
+                        p.shift_remove(name);
                     }
                     if let Some(r) = obj.get_mut("required").and_then(Value::as_array_mut) {
                         r.retain(|v| v.as_str() != Some(name));

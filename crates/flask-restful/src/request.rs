@@ -195,6 +195,9 @@ fn from_map<T: DeserializeOwned>(
 
 /// Deserializes again without each field that failed, until nothing fails but what is
 /// missing: serde stops at the first error, `bundle_errors=True` does not.
+/// The most failing arguments one 400 names.
+const MAX_BUNDLED: usize = 50;
+
 fn bundled<T, E: std::fmt::Display>(
     errors: &mut Map<String, Value>,
     mut attempt: impl FnMut(&[String]) -> Result<T, serde_path_to_error::Error<E>>,
@@ -210,8 +213,10 @@ fn bundled<T, E: std::fmt::Display>(
                     errors.insert(field.clone(), Value::String(message));
                 }
                 // A missing field has no value to leave out: the derived visitor reports
-                // those after every value, and the first one ends the search.
-                if known || missing || field == "body" {
+                // those after every value, and the first one ends the search. Each try
+                // reads the whole request again: past MAX_BUNDLED errors, stop (a map
+                // argument with thousands of bad keys must not cost thousands of reads).
+                if known || missing || field == "body" || errors.len() >= MAX_BUNDLED {
                     return None;
                 }
                 dropped.push(field);

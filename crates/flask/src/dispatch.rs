@@ -102,22 +102,21 @@ pub(crate) async fn dispatch(
                 }
             }
 
+            // The Allow header of a 405 the path's rule answers itself (added below, once
+            // error handlers have had their say, if the answer is still a 405 without one).
+            let mut allow_405 = None;
             let resp = match answered {
                 Some(resp) => resp,
                 None => match early {
                     Some(Early::Error(e)) => e.into_response(),
                     Some(Early::NotAllowed(handler, allowed)) => {
-                        let mut resp = match &app.handlers[handler].not_allowed {
+                        allow_405 = Some(allow_header(&allowed));
+                        match &app.handlers[handler].not_allowed {
                             Some(h) => catch_unwind(h.call(Request::from_parts(parts, body)))
                                 .await
                                 .unwrap_or_else(panic_response),
                             None => Error::new(StatusCode::METHOD_NOT_ALLOWED).into_response(),
-                        };
-                        if !resp.headers().contains_key(header::ALLOW) {
-                            resp.headers_mut()
-                                .insert(header::ALLOW, allow_header(&allowed));
                         }
-                        resp
                     }
                     Some(Early::Redirect(location)) => {
                         crate::response::redirect_with(location, 308).into_response()
@@ -149,6 +148,12 @@ pub(crate) async fn dispatch(
             } else {
                 (resp, None)
             };
+            if let Some(allow) = allow_405
+                && resp.status() == StatusCode::METHOD_NOT_ALLOWED
+                && !resp.headers().contains_key(header::ALLOW)
+            {
+                resp.headers_mut().insert(header::ALLOW, allow);
+            }
 
             // after_request: inner blueprints first, each scope's hooks in reverse order, app last.
             for &s in chain.iter().rev() {

@@ -292,6 +292,10 @@ async fn stream_template_sends_the_page_in_pieces() {
                 "templates/fails.html",
                 "{% for r in rows %}<p>{{ r }}</p>{% endfor %}{{ nothing() }}",
             ),
+            (
+                "templates/panics.html",
+                "{% for r in rows %}<p>{{ r }}</p>{% endfor %}{{ explode() }}",
+            ),
         ],
     );
     async fn rows() -> Result<flask::Response, Error> {
@@ -305,9 +309,15 @@ async fn stream_template_sends_the_page_in_pieces() {
     async fn missing() -> Result<flask::Response, Error> {
         flask::stream_template("nope.html", ())
     }
+    async fn panics() -> Result<flask::Response, Error> {
+        let rows: Vec<u32> = (0..2000).collect();
+        flask::stream_template("panics.html", context! { rows })
+    }
     let app = app(&dir)
+        .template_global("explode", || -> String { panic!("a global that panics") })
         .route("/rows", get(rows).endpoint("rows"))
         .route("/fails", get(fails))
+        .route("/panics", get(panics))
         .route("/missing", get(missing))
         .build()
         .unwrap();
@@ -354,4 +364,56 @@ async fn stream_template_sends_the_page_in_pieces() {
         }
     }
     assert!(failed, "the body ended without an error");
+
+    // A panic while rendering cuts the body the same way, and the server goes on.
+    for _ in 0..2 {
+        let resp = app.clone().oneshot(req("/panics")).await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let mut body = resp.into_body();
+        let mut failed = false;
+        while let Some(frame) = body.frame().await {
+            if frame.is_err() {
+                failed = true;
+                break;
+            }
+        }
+        assert!(failed, "a panic ended the body as if the page were whole");
+    }
+
+    // HEAD: the headers, no rendering.
+    let head = http::Request::head("/rows")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = app.clone().oneshot(head).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_panicking_global_fails_its_request_only() {
+    async fn boom() -> Result<Html<String>, Error> {
+        flask::render_template_string("before {{ explode() }}", ())
+    }
+    async fn fine() -> Result<Html<String>, Error> {
+        flask::render_template_string("fine", ())
+    }
+    let c = Flask::new("panics")
+        .template_global("explode", || -> String { panic!("a global that panics") })
+        .route("/boom", get(boom))
+        .route("/fine", get(fine))
+        .test_client();
+    for _ in 0..2 {
+        assert_eq!(c.get("/boom").send().await.status(), 500);
+        // The template environment is still usable by every other request.
+        let resp = c.get("/fine").send().await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.text(), "fine");
+    }
 }

@@ -332,11 +332,6 @@ fn orm_bench(options: &Options) -> Result<String, String> {
     for line in table.lines().filter(|l| l.ends_with("BELOW TARGET |")) {
         println!("BELOW TARGET: {line}");
     }
-    docs_section::write_section(
-        "login",
-        "bench",
-        &table.replacen("## Bench:", "#### Bench:", 1),
-    )?;
     Ok(table)
 }
 

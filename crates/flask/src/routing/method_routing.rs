@@ -134,8 +134,9 @@ impl MethodHandlers {
     /// here, instead of the app's 405 page and error handlers.
     ///
     /// A REST API answers its own 405s this way (as JSON, say), so they stay inside its
-    /// routes. The `Allow` header is added when the response has none. When several rules
-    /// match the path, the first one registered decides.
+    /// routes. A 405 answer without an `Allow` header gets the router's. When several rules
+    /// match the path, the first one in matching order decides (rules without variables
+    /// first, then the others in Werkzeug's order).
     ///
     /// ```
     /// use flask::routing::get;

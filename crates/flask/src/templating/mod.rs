@@ -247,12 +247,17 @@ impl Templates {
         let env = self.reloader.acquire_env().map_err(template_error)?;
         // Later maps win: the caller's context over processors and builtins.
         let ctx = merge_maps([extra, context]);
-        let out = match (name, source) {
+        // A panicking filter or global must not unwind through the reloader's lock: a
+        // poisoned lock would fail every later render of the app. The panic goes on once
+        // the lock is released (and the request answers a 500).
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match (name, source) {
             (Some(name), _) => env.get_template(name).and_then(|t| t.render(ctx)),
             (None, Some(source)) => env.render_str(source, ctx),
             (None, None) => unreachable_render(),
-        };
-        out.map_err(template_error)
+        }));
+        drop(env);
+        out.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .map_err(template_error)
     }
 }
 

@@ -21,6 +21,10 @@ use crate::request::{CURRENT, RequestContext};
 /// The size of the pieces sent while a template renders.
 const CHUNK: usize = 8 * 1024;
 
+/// How long a piece may wait for a client that does not read before rendering stops: a
+/// stalled client must not hold a blocking thread for ever.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Flask's `stream_template`: renders `name` while the response is sent, in pieces of
 /// about 8 KiB, with the same globals as [`render_template`](crate::render_template)
 /// (`request`, `session`, `g`, `url_for`, context processors).
@@ -28,7 +32,10 @@ const CHUNK: usize = 8 * 1024;
 /// A missing template or a syntax error is a 500 before anything is sent. An error
 /// while rendering is logged and cuts the response short: the status line has gone out
 /// already. As in Flask, the session is saved before the body: a change a streamed
-/// template makes to it (`get_flashed_messages` taking the messages) is not kept.
+/// template makes to it (`get_flashed_messages` taking the messages) is not kept. Unlike
+/// Flask's `stream_with_context`, `teardown_request` hooks run when the response starts,
+/// not when the page is done: pass the template what it needs, rather than something a
+/// teardown closes. A client that reads nothing for 60 seconds stops the rendering.
 /// Extensions prepare what their template globals put into the session before the first
 /// piece (flask-wtf's `csrf_token()` works in a streamed form).
 ///
@@ -64,48 +71,64 @@ fn stream(source: Source, context: impl Serialize) -> Result<Response, Error> {
         )
     })?;
     let app = ctx.app_inner().clone();
-    // A template that cannot load is an ordinary 500, before the response starts.
-    {
-        let env = app
+    // A template that cannot load is an ordinary 500, before the response starts. The
+    // render works on a copy of the environment: the reloader's lock is not held while a
+    // slow client reads (every other render of the app would wait for it).
+    let env = {
+        let guard = app
             .templates
             .reloader
             .acquire_env()
             .map_err(template_error)?;
         match &source {
-            Source::Name(name) => env.get_template(name).map(drop),
-            Source::Text(text) => env.template_from_str(text).map(drop),
+            Source::Name(name) => guard.get_template(name).map(drop),
+            Source::Text(text) => guard.template_from_str(text).map(drop),
         }
         .map_err(template_error)?;
-    }
+        (*guard).clone()
+    };
     for hook in &app.templates.before_stream {
         hook(&ctx)?;
     }
-    let values = merge_maps([request_values(&ctx), Value::from_serialize(&context)]);
-    let (tx, rx) = mpsc::channel(2);
-    tokio::task::spawn_blocking(move || {
-        let mut out = Pieces {
-            tx,
-            buf: Vec::with_capacity(CHUNK),
-        };
-        let rendered = CURRENT.sync_scope(ctx, || {
-            let env = app.templates.reloader.acquire_env()?;
-            let template = match &source {
-                Source::Name(name) => env.get_template(name)?,
-                Source::Text(text) => env.template_from_str(text)?,
+    let mut resp = if ctx.method() == http::Method::HEAD {
+        // A HEAD gets the headers only: nothing to render.
+        Response::new(Body::empty())
+    } else {
+        let values = merge_maps([request_values(&ctx), Value::from_serialize(&context)]);
+        let (tx, rx) = mpsc::channel(2);
+        let runtime = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let mut out = Pieces {
+                tx,
+                buf: Vec::with_capacity(CHUNK),
+                runtime,
+                stalled: false,
             };
-            template.render_captured_to(values, &mut out).map(drop)
-        });
-        match rendered {
-            Ok(()) => out.finish(),
-            // The client left: nobody to tell.
-            Err(_) if out.tx.is_closed() => {}
-            Err(e) => {
-                tracing::error!("streaming a template failed: {}", template_error(e));
-                out.fail("the template failed while streaming");
+            let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                CURRENT.sync_scope(ctx, || {
+                    let template = match &source {
+                        Source::Name(name) => env.get_template(name)?,
+                        Source::Text(text) => env.template_from_str(text)?,
+                    };
+                    template.render_captured_to(values, &mut out).map(drop)
+                })
+            }));
+            match rendered {
+                Ok(Ok(())) => out.finish(),
+                // The client left or stopped reading: nobody to tell.
+                Ok(Err(_)) if out.tx.is_closed() || out.stalled => {}
+                Ok(Err(e)) => {
+                    tracing::error!("streaming a template failed: {}", template_error(e));
+                    out.fail("the template failed while streaming");
+                }
+                Err(_) => {
+                    tracing::error!("a template global or filter panicked while streaming");
+                    out.fail("the template panicked while streaming");
+                }
             }
-        }
-    });
-    let mut resp = Response::new(Body::new(Streamed(rx)));
+        });
+        Response::new(Body::new(Streamed(rx)))
+    };
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
@@ -117,14 +140,32 @@ fn stream(source: Source, context: impl Serialize) -> Result<Response, Error> {
 struct Pieces {
     tx: mpsc::Sender<Result<Bytes, io::Error>>,
     buf: Vec<u8>,
+    runtime: tokio::runtime::Handle,
+    /// The client stopped reading: rendering stopped, and nothing more is sent.
+    stalled: bool,
 }
 
 impl Pieces {
     fn send(&mut self) -> io::Result<()> {
         let piece = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
-        self.tx
-            .blocking_send(Ok(piece))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client went away"))
+        let sent = self
+            .runtime
+            .block_on(tokio::time::timeout(SEND_TIMEOUT, self.tx.send(Ok(piece))));
+        match sent {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the client went away",
+            )),
+            Err(_) => {
+                self.stalled = true;
+                tracing::warn!("a streamed template stopped: the client read nothing for 60 s");
+                Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the client stopped reading",
+                ))
+            }
+        }
     }
 
     fn finish(mut self) {
@@ -136,7 +177,10 @@ impl Pieces {
 
     /// Ends the body with an error, so the client sees a cut response, not a whole page.
     fn fail(self, message: &'static str) {
-        let _ = self.tx.blocking_send(Err(io::Error::other(message)));
+        let error = Err(io::Error::other(message));
+        let _ = self
+            .runtime
+            .block_on(tokio::time::timeout(SEND_TIMEOUT, self.tx.send(error)));
     }
 }
 
