@@ -40,6 +40,19 @@ fn resolve_at(schema: &Value, definitions: &Map<String, Value>, depth: usize) ->
     schema.clone()
 }
 
+/// The names a schema's `required` lists.
+pub(crate) fn required_names(schema: &Value) -> Vec<String> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Whether `null` is a value of the schema (an `Option`, a `serde_json::Value`).
 pub(crate) fn accepts_null(schema: &Value, definitions: &Map<String, Value>) -> bool {
     accepts_null_at(schema, definitions, 0)

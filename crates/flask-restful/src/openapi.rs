@@ -137,15 +137,7 @@ impl Op<'_> {
     pub fn args_with<T: JsonSchema>(self, options: &crate::ArgOptions) -> Self {
         let schema = self.generator.subschema_for::<T>().to_value();
         let resolved = resolve(self.generator, &schema);
-        let required: Vec<String> = resolved
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|r| {
-                r.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let required = crate::coerce::required_names(&resolved);
         let in_query = matches!(self.method.as_str(), "get" | "delete" | "head");
         let mut body = resolved.clone();
         let mut moved = false;

@@ -620,15 +620,7 @@ impl ApiRequest {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        let required: Vec<String> = root
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|r| {
-                r.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let required = crate::coerce::required_names(&root);
         let mut errors = Map::new();
         // Names the schema does not know stay as sent, for the deserializer to judge.
         let mut values = sent;
