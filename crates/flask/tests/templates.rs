@@ -414,3 +414,41 @@ async fn a_panicking_global_fails_its_request_only() {
         assert_eq!(resp.text(), "fine");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renders_run_side_by_side_outside_debug_mode() {
+    use std::sync::{Arc, Condvar, Mutex};
+    use std::time::Duration;
+
+    // Each render waits inside the template for the other one to be rendering too. If
+    // renders took turns (a lock around the environment), the first would wait alone.
+    let meeting = Arc::new((Mutex::new(0_u32), Condvar::new()));
+    let global = {
+        let meeting = meeting.clone();
+        move || -> String {
+            let (count, arrived) = &*meeting;
+            let mut count = count.lock().unwrap();
+            *count += 1;
+            arrived.notify_all();
+            let (count, _) = arrived
+                .wait_timeout_while(count, Duration::from_secs(20), |c| *c < 2)
+                .unwrap();
+            if *count >= 2 { "together" } else { "alone" }.to_owned()
+        }
+    };
+    async fn page() -> Result<Html<String>, Error> {
+        flask::render_template_string("{{ rendezvous() }}", ())
+    }
+    let c = Flask::new("side-by-side")
+        .template_global("rendezvous", global)
+        .route("/", get(page))
+        .test_client();
+    // Two tasks, so the two requests can run on the two worker threads.
+    let first = tokio::spawn({
+        let c = c.clone();
+        async move { c.get("/").send().await.text() }
+    });
+    let second = c.get("/").send().await.text();
+    assert_eq!(first.await.unwrap(), "together");
+    assert_eq!(second, "together");
+}

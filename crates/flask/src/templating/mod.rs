@@ -175,8 +175,73 @@ pub(crate) type StreamHook = Arc<dyn Fn(&RequestContext) -> Result<(), Error> + 
 
 /// The app's template environment.
 pub(crate) struct Templates {
-    reloader: AutoReloader,
+    source: EnvSource,
     before_stream: Vec<StreamHook>,
+}
+
+/// Where renders get the environment.
+enum EnvSource {
+    /// `TEMPLATES_AUTO_RELOAD` (on in debug mode): rebuilt when a watched file changes. The
+    /// reloader lends it under a lock, so renders take turns.
+    Reloading(AutoReloader),
+    /// Built once: renders run side by side (minijinja locks only to load a template).
+    Fixed(Box<Environment<'static>>),
+}
+
+/// The environment for one render.
+pub(crate) enum EnvRef<'a> {
+    Guard(minijinja_autoreload::EnvironmentGuard<'a>),
+    Plain(&'a Environment<'static>),
+}
+
+impl std::ops::Deref for EnvRef<'_> {
+    type Target = Environment<'static>;
+
+    fn deref(&self) -> &Environment<'static> {
+        match self {
+            EnvRef::Guard(guard) => guard,
+            EnvRef::Plain(env) => env,
+        }
+    }
+}
+
+/// A new environment with the app's loaders, globals, filters and hooks.
+fn build_env(setup: &TemplateSetup, app: &Weak<AppInner>, config: &Value) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(auto_escape);
+    env.set_formatter(jinja_formatter);
+    let loaders: Vec<_> = setup.folders.iter().map(minijinja::path_loader).collect();
+    let embedded = setup.embedded.clone();
+    env.set_loader(move |name| {
+        if let Some(asset) = embedded.as_ref().and_then(|get| get(name)) {
+            let source = String::from_utf8(asset.data.into_owned()).map_err(|e| {
+                minijinja::Error::new(
+                    minijinja::ErrorKind::CannotDeserialize,
+                    format!("the embedded template {name} is not UTF-8: {e}"),
+                )
+            })?;
+            return Ok(Some(source));
+        }
+        for load in &loaders {
+            if let Some(source) = load(name)? {
+                return Ok(Some(source));
+            }
+        }
+        Ok(None)
+    });
+    env.add_global("config", config.clone());
+    let weak = app.clone();
+    env.add_function(
+        "url_for",
+        move |endpoint: String, kwargs: minijinja::value::Kwargs| {
+            url_for(&weak, &endpoint, &kwargs)
+        },
+    );
+    env.add_function("get_flashed_messages", get_flashed_messages);
+    for hook in &setup.hooks {
+        hook(&mut env);
+    }
+    env
 }
 
 impl Templates {
@@ -187,51 +252,30 @@ impl Templates {
         reload: bool,
     ) -> Self {
         let before_stream = setup.before_stream.clone();
-        let reloader = AutoReloader::new(move |notifier| {
-            let mut env = Environment::new();
-            env.set_auto_escape_callback(auto_escape);
-            env.set_formatter(jinja_formatter);
-            let loaders: Vec<_> = setup.folders.iter().map(minijinja::path_loader).collect();
-            let embedded = setup.embedded.clone();
-            env.set_loader(move |name| {
-                if let Some(asset) = embedded.as_ref().and_then(|get| get(name)) {
-                    let source = String::from_utf8(asset.data.into_owned()).map_err(|e| {
-                        minijinja::Error::new(
-                            minijinja::ErrorKind::CannotDeserialize,
-                            format!("the embedded template {name} is not UTF-8: {e}"),
-                        )
-                    })?;
-                    return Ok(Some(source));
-                }
-                for load in &loaders {
-                    if let Some(source) = load(name)? {
-                        return Ok(Some(source));
-                    }
-                }
-                Ok(None)
-            });
-            if reload {
+        let source = if reload {
+            EnvSource::Reloading(AutoReloader::new(move |notifier| {
                 for folder in setup.folders.iter().chain(&setup.watch) {
                     notifier.watch_path(folder, true);
                 }
-            }
-            env.add_global("config", config.clone());
-            let weak = app.clone();
-            env.add_function(
-                "url_for",
-                move |endpoint: String, kwargs: minijinja::value::Kwargs| {
-                    url_for(&weak, &endpoint, &kwargs)
-                },
-            );
-            env.add_function("get_flashed_messages", get_flashed_messages);
-            for hook in &setup.hooks {
-                hook(&mut env);
-            }
-            Ok(env)
-        });
+                Ok(build_env(&setup, &app, &config))
+            }))
+        } else {
+            EnvSource::Fixed(Box::new(build_env(&setup, &app, &config)))
+        };
         Templates {
-            reloader,
+            source,
             before_stream,
+        }
+    }
+
+    /// The environment to render with.
+    pub(crate) fn env(&self) -> Result<EnvRef<'_>, Error> {
+        match &self.source {
+            EnvSource::Reloading(reloader) => reloader
+                .acquire_env()
+                .map(EnvRef::Guard)
+                .map_err(template_error),
+            EnvSource::Fixed(env) => Ok(EnvRef::Plain(env)),
         }
     }
 
@@ -244,7 +288,7 @@ impl Templates {
         context: Value,
         extra: Value,
     ) -> Result<String, Error> {
-        let env = self.reloader.acquire_env().map_err(template_error)?;
+        let env = self.env()?;
         // Later maps win: the caller's context over processors and builtins.
         let ctx = merge_maps([extra, context]);
         // A panicking filter or global must not unwind through the reloader's lock: a

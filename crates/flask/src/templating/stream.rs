@@ -75,11 +75,7 @@ fn stream(source: Source, context: impl Serialize) -> Result<Response, Error> {
     // render works on a copy of the environment: the reloader's lock is not held while a
     // slow client reads (every other render of the app would wait for it).
     let env = {
-        let guard = app
-            .templates
-            .reloader
-            .acquire_env()
-            .map_err(template_error)?;
+        let guard = app.templates.env()?;
         match &source {
             Source::Name(name) => guard.get_template(name).map(drop),
             Source::Text(text) => guard.template_from_str(text).map(drop),
