@@ -183,7 +183,7 @@ pub(crate) struct Templates {
 enum EnvSource {
     /// `TEMPLATES_AUTO_RELOAD` (on in debug mode): rebuilt when a watched file changes. The
     /// reloader lends it under a lock, so renders take turns.
-    Reloading(AutoReloader),
+    Reloading(Box<AutoReloader>),
     /// Built once: renders run side by side (minijinja locks only to load a template).
     Fixed(Box<Environment<'static>>),
 }
@@ -253,12 +253,12 @@ impl Templates {
     ) -> Self {
         let before_stream = setup.before_stream.clone();
         let source = if reload {
-            EnvSource::Reloading(AutoReloader::new(move |notifier| {
+            EnvSource::Reloading(Box::new(AutoReloader::new(move |notifier| {
                 for folder in setup.folders.iter().chain(&setup.watch) {
                     notifier.watch_path(folder, true);
                 }
                 Ok(build_env(&setup, &app, &config))
-            }))
+            })))
         } else {
             EnvSource::Fixed(Box::new(build_env(&setup, &app, &config)))
         };
