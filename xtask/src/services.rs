@@ -126,7 +126,11 @@ fn probe(service: &'static Service) -> Probe {
 /// names the bench ("the soak runs on PostgreSQL"), `skip` how to do without
 /// ("--db sqlite skips it").
 pub(crate) fn postgres_url(needed_for: &str, skip: &str) -> Result<String, String> {
-    let probe = probe(&SERVICES[0]);
+    let postgres = SERVICES
+        .iter()
+        .find(|service| service.name == "postgres")
+        .ok_or("no PostgreSQL in the service list")?;
+    let probe = probe(postgres);
     if probe.is_up() {
         Ok(probe.url)
     } else {

@@ -352,3 +352,26 @@ async fn an_async_check_adds_errors_to_nested_fields_and_entries_by_name() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn nested_forms_and_lists_have_labels_like_fields() {
+    // WTForms' Label on a FormField and a FieldList too: text, field_id, and a call with
+    // other text or attributes.
+    async fn labels(form: FlaskForm<Registration>) -> Result<Html<String>, Error> {
+        render_template_string(
+            "{{ form.address.label.text }}|{{ form.address.label.field_id }}|\
+             {{ form.address.label(class_='legend') }}|{{ form.emails.label('Addresses') }}|\
+             {{ form.emails.label.text }}|{{ form.name.label.text }}|{{ form.name.label }}",
+            flask::context! { form => form },
+        )
+    }
+    let client = Flask::new("labels")
+        .configure(|c| c.set("SECRET_KEY", "k"))
+        .route("/", get(labels))
+        .test_client();
+    assert_eq!(
+        client.get("/").send().await.text(),
+        "Home address|address|<label class=\"legend\" for=\"address\">Home address</label>|\
+         <label for=\"emails\">Addresses</label>|Email|Name|<label for=\"name\">Name</label>"
+    );
+}

@@ -452,3 +452,37 @@ async fn renders_run_side_by_side_outside_debug_mode() {
     assert_eq!(first.await.unwrap(), "together");
     assert_eq!(second, "together");
 }
+
+#[tokio::test]
+async fn request_url_says_https_behind_a_trusted_proxy() {
+    async fn page() -> Result<Html<String>, Error> {
+        flask::render_template_string(
+            "{{ request.url }} {{ request.scheme }} {{ request.is_secure }}",
+            (),
+        )
+    }
+    let behind_proxy = Flask::new("proxied")
+        .configure(|c| c.set("PROXY_FIX_X_PROTO", 1))
+        .route("/page", get(page))
+        .test_client();
+    let text = behind_proxy
+        .get("/page?a=1")
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .await
+        .text();
+    assert_eq!(text, "https://localhost/page?a=1 https True");
+    assert_eq!(
+        behind_proxy.get("/page").send().await.text(),
+        "http://localhost/page http False"
+    );
+    // Without PROXY_FIX_X_PROTO anyone can send the header: it is ignored.
+    let direct = Flask::new("direct").route("/page", get(page)).test_client();
+    let text = direct
+        .get("/page")
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .await
+        .text();
+    assert_eq!(text, "http://localhost/page http False");
+}

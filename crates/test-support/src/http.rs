@@ -7,6 +7,23 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// Serves `app` on a free port of 127.0.0.1 from this process, until the test ends;
+/// returns its base URL (`http://127.0.0.1:PORT`).
+///
+/// # Panics
+/// When no port can be bound.
+pub async fn serve(app: flask::App) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port on 127.0.0.1");
+    let addr = listener.local_addr().expect("the bound address");
+    tokio::spawn(async move {
+        app.serve_with_shutdown(listener, std::future::pending())
+            .await
+    });
+    format!("http://{addr}")
+}
+
 /// A response as it came over the wire.
 #[derive(Debug, Clone)]
 pub struct Response {

@@ -5,7 +5,8 @@
 //!   each test's own on a shared server;
 //! - [`browser`]: headless Chromium through chromedriver (WebDriver, with fantoccini), an
 //!   app served on a free port, the steps a scenario takes, and screenshots;
-//! - [`http`]: a small HTTP/1.1 client over a socket (what a real client sees, pipelining).
+//! - [`http`]: an app served on a free port, and a small HTTP/1.1 client over a socket
+//!   (what a real client sees, pipelining).
 //!
 //! With `FLASK_TEST_REQUIRE_SERVICES` set (`cargo xtask test-all --require-services`, and
 //! `cargo xtask e2e`), a missing database or browser fails the test instead of skipping it.

@@ -395,7 +395,7 @@ async fn both_variants_follow_the_benchmark_rules() {
             .build()
             .unwrap();
         app.startup().await.unwrap();
-        let ours = test_support::browser::serve(app).await;
+        let ours = test_support::http::serve(app).await;
         verify(&ours, &engine, &format!("ours on {backend}")).await;
 
         let db = techempower_axum::Db::connect(&sqlx_url, 5).await.unwrap();

@@ -337,24 +337,6 @@ impl FieldView {
         )
     }
 
-    fn label_html(&self, extra: &BTreeMap<String, Attr>, text: Option<&str>) -> String {
-        let mut attrs = BTreeMap::new();
-        attrs.insert("for".to_owned(), Attr::Text(self.id.clone()));
-        for (k, v) in extra {
-            let k = if k == "for_" {
-                "for".to_owned()
-            } else {
-                k.clone()
-            };
-            attrs.insert(k, v.clone());
-        }
-        format!(
-            "<label {}>{}</label>",
-            html_params(&attrs),
-            escape(text.unwrap_or(&self.spec.label))
-        )
-    }
-
     fn type_name(&self) -> &'static str {
         if self.csrf {
             return "CSRFTokenField";
@@ -426,7 +408,7 @@ impl Object for FieldView {
             "name" => Value::from(self.name.clone()),
             "short_name" => Value::from(self.spec.name),
             "id" => Value::from(self.id.clone()),
-            "label" => Value::from_object(LabelView(self.clone())),
+            "label" => label_value(&self.id, &self.spec.label),
             "errors" => Value::from(self.state.errors.clone()),
             "data" => Value::from_serialize(&self.state.data),
             "raw_data" => Value::from_serialize(&self.state.raw),
@@ -488,9 +470,37 @@ impl Object for FieldView {
     }
 }
 
-/// `form.field.label`.
+/// A field's label in templates (`form.field.label`): prints as `<label for=..>`, has
+/// `text` and `field_id`, and takes other text and attributes
+/// (`label("Other text", class_="x")`), as WTForms' `Label`. Nested forms and lists have one
+/// too.
 #[derive(Debug)]
-struct LabelView(Arc<FieldView>);
+struct LabelView {
+    field_id: String,
+    text: String,
+}
+
+/// `<label for="id" ...>text</label>`, attributes sorted as WTForms writes them.
+fn label_html(field_id: &str, text: &str, extra: &BTreeMap<String, Attr>) -> String {
+    let mut attrs = BTreeMap::new();
+    attrs.insert("for".to_owned(), Attr::Text(field_id.to_owned()));
+    for (k, v) in extra {
+        let k = if k == "for_" {
+            "for".to_owned()
+        } else {
+            k.clone()
+        };
+        attrs.insert(k, v.clone());
+    }
+    format!("<label {}>{}</label>", html_params(&attrs), escape(text))
+}
+
+fn label_value(field_id: &str, text: &str) -> Value {
+    Value::from_object(LabelView {
+        field_id: field_id.to_owned(),
+        text: text.to_owned(),
+    })
+}
 
 impl Object for LabelView {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
@@ -499,8 +509,8 @@ impl Object for LabelView {
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         match key.as_str()? {
-            "text" => Some(Value::from(self.0.spec.label.clone())),
-            "field_id" => Some(Value::from(self.0.id.clone())),
+            "text" => Some(Value::from(self.text.clone())),
+            "field_id" => Some(Value::from(self.field_id.clone())),
             _ => None,
         }
     }
@@ -509,9 +519,11 @@ impl Object for LabelView {
         // `label("Other text", class_="x")` or `label(class_="x")`.
         let text = args.first().and_then(Value::as_str).map(str::to_owned);
         let rest = if text.is_some() { &args[1..] } else { args };
-        Ok(html(
-            self.0.label_html(&kwargs_attrs(rest)?, text.as_deref()),
-        ))
+        Ok(html(label_html(
+            &self.field_id,
+            text.as_deref().unwrap_or(&self.text),
+            &kwargs_attrs(rest)?,
+        )))
     }
 
     fn call_method(
@@ -660,12 +672,8 @@ impl Object for FormView {
             }
             "type" if self.nested.is_some() => return Some(Value::from("FormField")),
             "label" => {
-                let (id, label) = self.nested.clone()?;
-                return Some(html(format!(
-                    "<label for=\"{}\">{}</label>",
-                    escape(&id),
-                    escape(&label)
-                )));
+                let (id, label) = self.nested.as_ref()?;
+                return Some(label_value(id, label));
             }
             _ => {}
         }
@@ -725,11 +733,7 @@ impl Object for ListView {
             "type" => Value::from("FieldList"),
             "entries" => Value::from(self.entries.clone()),
             "errors" => Value::from_serialize(&self.errors),
-            "label" => html(format!(
-                "<label for=\"{}\">{}</label>",
-                escape(&self.name),
-                escape(&self.label)
-            )),
+            "label" => label_value(&self.name, &self.label),
             _ => return None,
         })
     }

@@ -9,21 +9,29 @@ use crate::routing::PathValue;
 
 /// The current request as a template object: `request.path`, `request.method`,
 /// `request.endpoint`, `request.blueprint`, `request.args`, `request.view_args`,
-/// `request.url`, `request.host`, `request.query_string`.
+/// `request.url`, `request.host`, `request.scheme`, `request.is_secure`,
+/// `request.query_string`.
 #[derive(Debug)]
 pub(crate) struct RequestObject(pub(crate) RequestContext);
 
-const FIELDS: [&str; 9] = [
+const FIELDS: [&str; 12] = [
     "method",
     "path",
     "full_path",
     "url",
     "host",
+    "scheme",
+    "is_secure",
     "query_string",
     "endpoint",
     "blueprint",
     "args",
+    "view_args",
 ];
+
+fn scheme(ctx: &RequestContext) -> &'static str {
+    if ctx.is_secure() { "https" } else { "http" }
+}
 
 impl Object for RequestObject {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
@@ -36,12 +44,16 @@ impl Object for RequestObject {
                 ctx.path(),
                 ctx.uri().query().unwrap_or("")
             )),
+            // https when a trusted proxy says so (`PROXY_FIX_X_PROTO`), as Werkzeug's.
             "url" => Value::from(format!(
-                "http://{}{}",
+                "{}://{}{}",
+                scheme(ctx),
                 ctx.host().unwrap_or("localhost"),
                 ctx.uri().path_and_query().map_or("/", |p| p.as_str())
             )),
             "host" => Value::from(ctx.host().unwrap_or("")),
+            "scheme" => Value::from(scheme(ctx)),
+            "is_secure" => Value::from(ctx.is_secure()),
             "query_string" => Value::from(ctx.uri().query().unwrap_or("")),
             "endpoint" => ctx.endpoint().map_or(Value::from(()), Value::from),
             "blueprint" => ctx.blueprint().map_or(Value::from(()), Value::from),
