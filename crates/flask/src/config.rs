@@ -57,6 +57,11 @@ pub enum ConfigError {
 #[serde(transparent)]
 pub struct Config {
     values: BTreeMap<String, Value>,
+    /// Values an environment variable set whose text parsed as JSON, with that text: a key
+    /// read as a string still gets it (`FLASK_SECRET_KEY=123456` is that text, as the
+    /// variable said, though it parsed as a number).
+    #[serde(skip)]
+    env_text: BTreeMap<String, (String, Value)>,
 }
 
 impl Default for Config {
@@ -73,6 +78,7 @@ impl Config {
     pub fn new() -> Self {
         let mut c = Config {
             values: BTreeMap::new(),
+            env_text: BTreeMap::new(),
         };
         let defaults: [(&str, Value); 30] = [
             ("DEBUG", Value::Bool(false)),
@@ -136,20 +142,61 @@ impl Config {
         match self.get_value(key) {
             None | Some(Value::Null) => Ok(None),
             Some(v) => {
-                serde_json::from_value(v.clone())
-                    .map(Some)
-                    .map_err(|_| ConfigError::WrongType {
-                        key: key.to_owned(),
-                        expected: std::any::type_name::<T>().to_owned(),
-                        found: v.to_string(),
-                    })
+                if let Ok(value) = serde_json::from_value(v.clone()) {
+                    return Ok(Some(value));
+                }
+                // What a Flask app would still take: the variable's own text for a string,
+                // 1/0 and true/yes/on words for a flag.
+                for candidate in self.lenient(key, v) {
+                    if let Ok(value) = serde_json::from_value(candidate) {
+                        return Ok(Some(value));
+                    }
+                }
+                Err(ConfigError::WrongType {
+                    key: key.to_owned(),
+                    expected: std::any::type_name::<T>().to_owned(),
+                    found: v.to_string(),
+                })
             }
         }
     }
 
+    /// Other readings of `value` (of `key`) to try when it is not of the type asked for.
+    fn lenient(&self, key: &str, value: &Value) -> Vec<Value> {
+        let mut out = Vec::new();
+        if let Some((text, parsed)) = self.env_text.get(key)
+            && parsed == value
+        {
+            out.push(Value::String(text.clone()));
+        }
+        let flag = match value {
+            Value::Number(n) => match n.as_i64() {
+                Some(1) => Some(true),
+                Some(0) => Some(false),
+                _ => None,
+            },
+            Value::String(s) => match s.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Some(true),
+                "0" | "false" | "no" | "off" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        };
+        out.extend(flag.map(Value::Bool));
+        out
+    }
+
     /// `key` as a string, if it is one.
     pub fn get_str(&self, key: &str) -> Option<&str> {
-        self.get_value(key).and_then(Value::as_str)
+        match self.get_value(key)? {
+            Value::String(s) => Some(s),
+            // An environment variable's own text (`FLASK_SECRET_KEY=123456`).
+            other => self
+                .env_text
+                .get(key)
+                .filter(|(_, parsed)| parsed == other)
+                .map(|(text, _)| text.as_str()),
+        }
     }
 
     /// `key` as a flag: `true`, a non-zero number or one of "1", "true", "yes", "on".
@@ -243,10 +290,20 @@ impl Config {
             if key.is_empty() {
                 continue;
             }
-            let value = serde_json::from_str::<Value>(&raw).unwrap_or(Value::String(raw));
+            let parsed = serde_json::from_str::<Value>(&raw).ok();
             let mut path = key.split("__");
             let first = path.next().unwrap_or(key);
             let rest: Vec<&str> = path.collect();
+            let value = match parsed {
+                Some(value) => {
+                    if rest.is_empty() && !value.is_string() {
+                        self.env_text
+                            .insert(first.to_owned(), (raw.clone(), value.clone()));
+                    }
+                    value
+                }
+                None => Value::String(raw),
+            };
             if rest.is_empty() {
                 self.values.insert(first.to_owned(), value);
             } else {

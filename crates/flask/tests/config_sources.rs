@@ -70,6 +70,64 @@ fn prefixed_env() {
     assert_eq!(app.config().get::<u8>("LIMITS.per_page").unwrap(), Some(5));
 }
 
+#[test]
+fn env_values_are_read_as_a_flask_app_would() {
+    let vars = [
+        // Parses as a JSON number, but SECRET_KEY is text: the variable's own text.
+        ("CFGLENIENT_SECRET_KEY", "123456"),
+        ("CFGLENIENT_BIG", "12345678901234567890123"),
+        // Flags written 1/0 or as words.
+        ("CFGLENIENT_SESSION_COOKIE_SECURE", "1"),
+        ("CFGLENIENT_OFF", "0"),
+        ("CFGLENIENT_WORD", "yes"),
+        ("CFGLENIENT_PORT", "8080"),
+        ("CFGLENIENT_NAME", "not a flag"),
+    ];
+    let mut c = flask::Config::new();
+    c.from_prefixed_iter(
+        "CFGLENIENT",
+        vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    assert_eq!(
+        c.get::<String>("SECRET_KEY").unwrap().as_deref(),
+        Some("123456")
+    );
+    assert_eq!(c.get_str("SECRET_KEY"), Some("123456"));
+    // Still a number where a number is asked for.
+    assert_eq!(c.get::<u32>("SECRET_KEY").unwrap(), Some(123_456));
+    assert_eq!(
+        c.get::<String>("BIG").unwrap().as_deref(),
+        Some("12345678901234567890123")
+    );
+    assert_eq!(c.get::<bool>("SESSION_COOKIE_SECURE").unwrap(), Some(true));
+    assert_eq!(c.get::<bool>("OFF").unwrap(), Some(false));
+    assert_eq!(c.get::<bool>("WORD").unwrap(), Some(true));
+    assert_eq!(c.get::<u16>("PORT").unwrap(), Some(8080));
+    // What is no flag stays refused, naming the key.
+    let e = c.get::<bool>("NAME").unwrap_err();
+    assert!(e.to_string().contains("NAME"), "{e}");
+    let e = c.get::<bool>("PORT").unwrap_err();
+    assert!(e.to_string().contains("PORT"), "{e}");
+    // A value set in code afterwards is no longer the variable's.
+    c.set("SECRET_KEY", 7);
+    assert!(c.get::<String>("SECRET_KEY").is_err());
+    // A numeric key from the environment signs as the text it was.
+    let mut env = flask::Config::new();
+    env.from_prefixed_iter(
+        "CFGLENIENT",
+        [("CFGLENIENT_SECRET_KEY".to_owned(), "123456".to_owned())],
+    );
+    let mut text = flask::Config::new();
+    text.set("SECRET_KEY", "123456");
+    let from_env = flask::signing::Signer::from_config(&env, "salt")
+        .unwrap()
+        .unwrap();
+    let from_text = flask::signing::Signer::from_config(&text, "salt")
+        .unwrap()
+        .unwrap();
+    assert_eq!(from_env.sign("value"), from_text.sign("value"));
+}
+
 #[derive(Deserialize)]
 struct Upload {
     data: String,
