@@ -476,7 +476,7 @@ impl Flask {
             Some(store) => store,
             None => match crate::sessions::store::StoreKind::from_config(&self.config)? {
                 crate::sessions::store::StoreKind::Memory => {
-                    Arc::new(tower_sessions_memory_store::MemoryStore::default())
+                    Arc::new(crate::sessions::MemoryStore::default())
                 }
                 kind => {
                     let store = Arc::new(crate::sessions::store::ConnectedAtStartup::new(kind));

@@ -1,9 +1,9 @@
 //! Sessions and flash: round trips, cookie settings, tampered and expired cookies, key
 //! rotation, clearing, id cycling, flash order and categories.
 
+use flask::MemoryStore;
 use flask::routing::{get, post};
 use flask::{AppRoot, Error, Flask, Html, Session, TestClient, context, render_template};
-use tower_sessions_memory_store::MemoryStore;
 
 async fn set(session: Session, flask::Path(value): flask::Path<String>) -> &'static str {
     session.insert("value", value);
@@ -270,4 +270,50 @@ async fn templates_see_the_session_and_flashes() {
         "ada|[info:Welcome &lt;back&gt;][warning:Careful]|Welcome &lt;back&gt;"
     );
     assert_eq!(c.get("/page").send().await.text(), "ada||");
+}
+
+#[tokio::test]
+async fn a_logout_is_not_undone_by_a_request_that_was_running() {
+    use std::sync::Arc;
+    use tokio::sync::Notify;
+
+    // A request loads the session, waits while another request of the same browser clears
+    // it (a logout), then changes it and saves: the cleared session must stay gone.
+    let loaded = Arc::new(Notify::new());
+    let go_on = Arc::new(Notify::new());
+    let slow = {
+        let (loaded, go_on) = (loaded.clone(), go_on.clone());
+        move |session: Session| {
+            let (loaded, go_on) = (loaded.clone(), go_on.clone());
+            async move {
+                let value = session.get::<String>("value");
+                loaded.notify_one();
+                go_on.notified().await;
+                session.insert("seen", true);
+                format!("{value:?}")
+            }
+        }
+    };
+    let c = Flask::new("sessions")
+        .configure(|c| c.set("SECRET_KEY", "s3cret"))
+        .session_store(MemoryStore::default())
+        .route("/set/<value>", get(set))
+        .route("/show", get(show))
+        .route("/clear", get(clear))
+        .route("/slow", get(slow))
+        .test_client();
+    c.get("/set/ada").send().await;
+    let cookie = c.cookie("session").unwrap();
+    let running = tokio::spawn({
+        let c = c.clone();
+        async move { c.get("/slow").send().await.text() }
+    });
+    loaded.notified().await;
+    assert_eq!(c.get("/clear").send().await.text(), "cleared");
+    go_on.notify_one();
+    assert_eq!(running.await.unwrap(), "Some(\"ada\")");
+    // Neither the browser nor anyone holding the old cookie finds the session again.
+    assert_eq!(c.get("/show").send().await.text(), "-");
+    c.set_cookie("session", &cookie);
+    assert_eq!(c.get("/show").send().await.text(), "-");
 }

@@ -212,6 +212,39 @@ on_every_database!(shared);
 on_every_database!(expiry);
 on_every_database!(cycle);
 on_every_database!(tamper);
+on_every_database!(no_resurrection);
+
+/// `save` updates a session that exists and never makes one again: a request that loaded a
+/// session before a logout deleted it, and saves after, must not bring the login back.
+async fn no_resurrection(db: &Db) {
+    use tower_sessions_core::SessionStore;
+    use tower_sessions_core::session::Id;
+
+    let one = db.instance(|_| {});
+    one.get("/login/ada").follow_redirects().send().await;
+    let rows = db.rows().await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let id: Id = rows[0].0.parse().unwrap();
+    let store = flask::SqlStore::connect_with(&db.url, &db.table, None)
+        .await
+        .unwrap();
+    // What a request loads, changes and saves.
+    let mut record = store.load(&id).await.unwrap().unwrap();
+    record
+        .data
+        .insert("theme".to_owned(), serde_json::json!("dark"));
+    store.save(&record).await.unwrap();
+    let rows = db.rows().await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].1.contains("dark"), "{rows:?}");
+    // The logout, in another request.
+    one.get("/logout").send().await;
+    assert!(db.rows().await.is_empty());
+    // The request that was running saves what it loaded before.
+    store.save(&record).await.unwrap();
+    assert!(db.rows().await.is_empty());
+    assert!(store.load(&record.id).await.unwrap().is_none());
+}
 
 /// A session round trip, shared by a second instance; logging out removes the row.
 async fn shared(db: &Db) {

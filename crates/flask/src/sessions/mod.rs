@@ -8,6 +8,7 @@
 
 mod cookie_key;
 mod flash;
+mod memory_store;
 #[cfg(feature = "sql")]
 mod sql_store;
 pub(crate) mod store;
@@ -29,6 +30,7 @@ use tower_sessions_core::session::{Id, Record};
 
 pub use cookie_key::generate_secret_key;
 pub use flash::Flash;
+pub use memory_store::MemoryStore;
 #[cfg(feature = "sql")]
 pub use sql_store::SqlStore;
 

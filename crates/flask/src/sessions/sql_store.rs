@@ -9,7 +9,7 @@
 //! | `data` | text | the session's values as a JSON object |
 //! | `expiry_date` | 64-bit integer | when the record expires, in unix seconds |
 //!
-//! The same schema works on the three dialects; only the upsert and the placeholders differ.
+//! The same schema works on the three dialects; only the DDL and the placeholders differ.
 //! tower-sessions-sqlx-store is not used: it is built on sqlx 0.8, and the workspace is on 0.9.
 
 use std::fmt;
@@ -280,9 +280,9 @@ impl SessionStore for SqlStore {
         let data = encode(record)?;
         let id = record.id.to_string();
         let expiry = expiry_secs(record.expiry_date);
-        let sql = AssertSqlSafe(self.0.sql.upsert.clone());
+        let sql = AssertSqlSafe(self.0.sql.update.clone());
         on_pool!(&self.0.pool, pool => {
-            sqlx::query(sql).bind(&id).bind(&data).bind(expiry).execute(pool).await.map(drop)
+            sqlx::query(sql).bind(&data).bind(expiry).bind(&id).execute(pool).await.map(drop)
         })
         .map_err(|e| backend(&e))
     }
@@ -357,7 +357,7 @@ fn dialect(url: &str) -> Option<Dialect> {
 struct Statements {
     create: Vec<Arc<str>>,
     insert: Arc<str>,
-    upsert: Arc<str>,
+    update: Arc<str>,
     load: Arc<str>,
     delete: Arc<str>,
     delete_expired: Arc<str>,
@@ -400,19 +400,12 @@ impl Statements {
             )],
         };
         let insert = format!("INSERT INTO {t} (id, data, expiry_date) VALUES ({p1}, {p2}, {p3})");
-        let upsert = match dialect {
-            Dialect::MySql => format!(
-                "{insert} ON DUPLICATE KEY UPDATE data = VALUES(data), \
-                 expiry_date = VALUES(expiry_date)"
-            ),
-            _ => format!(
-                "{insert} ON CONFLICT (id) DO UPDATE SET data = excluded.data, \
-                 expiry_date = excluded.expiry_date"
-            ),
-        };
+        // Only a session that still exists is saved: one a logout deleted while another
+        // request of the same browser ran stays deleted.
+        let update = format!("UPDATE {t} SET data = {p1}, expiry_date = {p2} WHERE id = {p3}");
         Statements {
             create: create.into_iter().map(Arc::from).collect(),
-            upsert: upsert.into(),
+            update: update.into(),
             insert: insert.into(),
             load: format!(
                 "SELECT data, expiry_date FROM {t} WHERE id = {p1} AND expiry_date > {p2}"
@@ -481,18 +474,18 @@ mod tests {
     fn statements_bind_every_value() {
         let pg = Statements::new(Dialect::Postgres, "s");
         assert_eq!(
-            &*pg.upsert,
-            "INSERT INTO \"s\" (id, data, expiry_date) VALUES ($1, $2, $3) ON CONFLICT (id) \
-             DO UPDATE SET data = excluded.data, expiry_date = excluded.expiry_date"
+            &*pg.update,
+            "UPDATE \"s\" SET data = $1, expiry_date = $2 WHERE id = $3"
         );
         assert_eq!(
             &*pg.load,
             "SELECT data, expiry_date FROM \"s\" WHERE id = $1 AND expiry_date > $2"
         );
         let my = Statements::new(Dialect::MySql, "s");
-        assert!(my.upsert.ends_with(
-            "ON DUPLICATE KEY UPDATE data = VALUES(data), expiry_date = VALUES(expiry_date)"
-        ));
+        assert_eq!(
+            &*my.update,
+            "UPDATE `s` SET data = ?, expiry_date = ? WHERE id = ?"
+        );
         assert_eq!(&*my.delete, "DELETE FROM `s` WHERE id = ?");
     }
 

@@ -124,9 +124,10 @@ impl ConnectedAtStartup {
         self.store
             .get_or_try_init(|| async move {
                 match kind {
-                    StoreKind::Memory => Ok(Arc::new(
-                        tower_sessions_memory_store::MemoryStore::default(),
-                    ) as Arc<dyn SessionStore>),
+                    StoreKind::Memory => {
+                        Ok(Arc::new(crate::sessions::MemoryStore::default())
+                            as Arc<dyn SessionStore>)
+                    }
                     StoreKind::Redis(url) => redis(&url).await,
                     StoreKind::Sql(settings) => sql(&settings).await,
                 }
