@@ -119,7 +119,8 @@ impl Migrate {
     }
 
     /// Applies pending migrations when the app starts, before it serves (one instance at a
-    /// time when several start at once: PostgreSQL and MySQL take a lock).
+    /// time when several start at once: PostgreSQL and MySQL take a lock). CLI commands
+    /// (`db upgrade --sql`, `db current`, `routes`) do not apply them first.
     #[must_use]
     pub fn upgrade_on_start(mut self) -> Self {
         self.upgrade_on_start = true;
@@ -157,7 +158,9 @@ impl flask::Extension for Migrate {
                     "upgrade_on_start needs the app's migrations: add .migrator::<migrations::Migrator>()",
                 ));
             }
-            app.on_startup(|app| async move {
+            // Before serving only: `db upgrade --sql`, `db current` and the other commands
+            // see the database as it is.
+            app.on_serve(|app| async move {
                 let (ext, engine) = parts(&app)?;
                 let runner = ext.runner()?;
                 upgrade_locked(&engine, runner).await

@@ -453,3 +453,57 @@ async fn two_instances_upgrading_at_startup_apply_each_migration_once() {
         clean(&url).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrade_on_start_waits_for_serving_not_for_commands() {
+    let _serial = SERIAL.lock().await;
+    for url in backends() {
+        let url = if url.starts_with("sqlite") {
+            let file = std::env::temp_dir()
+                .join(format!("flask-migrate-on-serve-{}.db", std::process::id()));
+            let _ = std::fs::remove_file(&file);
+            format!("sqlite:///{}", file.display())
+        } else {
+            own_database(&url).await
+        };
+        clean(&url).await;
+        let dir = temp_dir("on-serve");
+        let app = Flask::new("migrating")
+            .configure({
+                let url = url.clone();
+                move |c| c.set("SQLALCHEMY_DATABASE_URI", url.as_str())
+            })
+            .extension(SQLAlchemy::new())
+            .extension(
+                Migrate::new()
+                    .migrator::<migrations::Migrator>()
+                    .directory(&dir)
+                    .upgrade_on_start(),
+            )
+            .build()
+            .unwrap();
+        let cli = app.test_cli_runner();
+        // Commands see the database as it is: the script to read first, nothing applied.
+        let out = cli.invoke(&["db", "upgrade", "--sql"]).await;
+        assert_eq!(out.code, 0, "{url}: {}", out.output);
+        assert!(
+            out.output
+                .contains(&format!("-- Running upgrade {FIRST} -> {SECOND}")),
+            "{url}: {}",
+            out.output
+        );
+        assert_eq!(
+            cli.invoke(&["db", "current"]).await.output.trim(),
+            "(base)",
+            "{url}: a command applied the migrations"
+        );
+        // Serving applies them.
+        app.startup().await.unwrap();
+        assert_eq!(
+            cli.invoke(&["db", "current"]).await.output.trim(),
+            format!("{SECOND} (head)"),
+            "{url}"
+        );
+        clean(&url).await;
+    }
+}

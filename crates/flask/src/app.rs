@@ -114,6 +114,7 @@ pub struct Flask {
     pub(crate) state: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     layers: Vec<LayerFn>,
     startup: Vec<StartupFn>,
+    serve: Vec<StartupFn>,
     shutdown: Vec<ShutdownFn>,
     errors: Vec<SetupError>,
     pub(crate) template_hooks: Vec<crate::templating::EnvHook>,
@@ -160,6 +161,7 @@ impl Flask {
             state: HashMap::new(),
             layers: Vec::new(),
             startup: Vec::new(),
+            serve: Vec::new(),
             shutdown: Vec::new(),
             errors: Vec::new(),
             template_hooks: Vec::new(),
@@ -346,6 +348,19 @@ impl Flask {
         self
     }
 
+    /// Runs `task` before the app serves (the server's first connection, a test client's
+    /// first request), after the startup tasks; unlike [`Flask::on_startup`], not before CLI
+    /// commands such as `routes` or `db upgrade --sql`. For work that changes things, such as
+    /// applying migrations or creating tables.
+    pub fn on_serve<F, Fut>(mut self, task: F) -> Self
+    where
+        F: FnOnce(App) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
+    {
+        self.push_serve("app", task);
+        self
+    }
+
     /// Runs `task` when the server has shut down.
     pub fn on_shutdown<F, Fut>(mut self, task: F) -> Self
     where
@@ -362,6 +377,20 @@ impl Flask {
         Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
     {
         self.startup.push(Box::new(move |app| {
+            Box::pin(async move {
+                task(app).await.map_err(|e| -> BoxError {
+                    format!("startup task of {owner} failed: {e}").into()
+                })
+            })
+        }));
+    }
+
+    pub(crate) fn push_serve<F, Fut>(&mut self, owner: &'static str, task: F)
+    where
+        F: FnOnce(App) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
+    {
+        self.serve.push(Box::new(move |app| {
             Box::pin(async move {
                 task(app).await.map_err(|e| -> BoxError {
                     format!("startup task of {owner} failed: {e}").into()
@@ -530,6 +559,7 @@ impl Flask {
                 ),
                 layered,
                 startup: Mutex::new(self.startup),
+                serve: Mutex::new(self.serve),
                 shutdown: Mutex::new(self.shutdown),
                 debug_panels: self.debug_panels,
             }
@@ -740,6 +770,8 @@ pub(crate) struct AppInner {
     pub(crate) commands: Vec<crate::cli::CustomCommand>,
     layered: Option<Route>,
     startup: Mutex<Vec<StartupFn>>,
+    /// Run after `startup` before serving, not before CLI commands.
+    serve: Mutex<Vec<StartupFn>>,
     shutdown: Mutex<Vec<ShutdownFn>>,
     pub(crate) debug_panels: Vec<(&'static str, crate::dev::panels::PanelFn)>,
 }
@@ -895,8 +927,22 @@ impl App {
         TestClient::new(self.clone())
     }
 
-    /// Runs the startup tasks of the app and its extensions, once; later calls do nothing.
+    /// Runs the startup tasks of the app and its extensions, then those that prepare it to
+    /// serve ([`Flask::on_serve`]), once; later calls do nothing. The server and the test
+    /// client call it; call it yourself before serving the app with your own `axum::serve`.
     pub async fn startup(&self) -> Result<(), BoxError> {
+        self.startup_for_commands().await?;
+        let tasks =
+            std::mem::take(&mut *self.inner.serve.lock().unwrap_or_else(|e| e.into_inner()));
+        for task in tasks {
+            task(self.clone()).await?;
+        }
+        Ok(())
+    }
+
+    /// The startup tasks alone (connect pools, check settings), once: what a CLI command
+    /// needs, without the tasks that prepare serving (migrations, creating tables).
+    pub(crate) async fn startup_for_commands(&self) -> Result<(), BoxError> {
         let tasks =
             std::mem::take(&mut *self.inner.startup.lock().unwrap_or_else(|e| e.into_inner()));
         for task in tasks {

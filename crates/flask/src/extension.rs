@@ -363,14 +363,27 @@ impl Setup<'_> {
         self
     }
 
-    /// Runs `task` before the server accepts its first connection (connect a pool, run
-    /// migrations). An error stops the app with a message naming the extension.
+    /// Runs `task` before the server accepts its first connection and before CLI commands
+    /// (connect a pool, check settings). An error stops the app with a message naming the
+    /// extension.
     pub fn on_startup<F, Fut>(&mut self, task: F) -> &mut Self
     where
         F: FnOnce(App) -> Fut + Send + 'static,
         Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
     {
         self.app.push_startup(self.owner, task);
+        self
+    }
+
+    /// Runs `task` before the app serves, after the startup tasks, but not before CLI
+    /// commands (see [`Flask::on_serve`](crate::Flask::on_serve)): apply migrations, create
+    /// tables; `db upgrade --sql` then prints SQL without running any first.
+    pub fn on_serve<F, Fut>(&mut self, task: F) -> &mut Self
+    where
+        F: FnOnce(App) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
+    {
+        self.app.push_serve(self.owner, task);
         self
     }
 

@@ -260,11 +260,6 @@ impl flask::Extension for SQLAlchemy {
                     .await?
                     .sharing_events(&ext.events)
                     .with_query_sink(queries::sink());
-                if create_all {
-                    engine
-                        .create_all(&ext.metadata.for_bind(target.bind.as_deref()))
-                        .await?;
-                }
                 match target.bind {
                     Some(key) => {
                         binds.insert(key, engine);
@@ -279,6 +274,27 @@ impl flask::Extension for SQLAlchemy {
             });
             Ok(())
         });
+        if create_all {
+            // Before serving, not before CLI commands (`db migrate` must compare the models
+            // with the database as it is).
+            app.on_serve(|app| async move {
+                let ext = app
+                    .extension::<SQLAlchemy>()
+                    .ok_or("the SQLAlchemy extension is not registered")?;
+                let engines = ext
+                    .engines
+                    .get()
+                    .ok_or("the databases were not connected")?;
+                engines
+                    .default
+                    .create_all(&ext.metadata.for_bind(None))
+                    .await?;
+                for (key, engine) in engines.binds.iter() {
+                    engine.create_all(&ext.metadata.for_bind(Some(key))).await?;
+                }
+                Ok(())
+            });
+        }
         app.debug_panel("SQL queries", move |ctx| queries::panel(ctx, recording));
         // In the `db` group, which flask-migrate adds its commands to.
         app.group_command(

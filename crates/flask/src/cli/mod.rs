@@ -359,7 +359,7 @@ impl Flask {
             Ok(m) => m,
             Err(e) => return clap_exit(&e),
         };
-        if let Err(e) = app.startup().await {
+        if let Err(e) = app.startup_for_commands().await {
             eprintln!("Error: {e}");
             return ExitCode::FAILURE;
         }
@@ -433,7 +433,7 @@ impl CliRunner {
             };
         }
         let buffer = Arc::new(Mutex::new(String::new()));
-        let result = match self.app.startup().await {
+        let result = match self.app.startup_for_commands().await {
             Ok(()) => dispatch(self.app.clone(), matches, Output::Buffer(buffer.clone())).await,
             Err(e) => Err(e),
         };
