@@ -361,7 +361,8 @@ async fn nested_forms_and_lists_have_labels_like_fields() {
         render_template_string(
             "{{ form.address.label.text }}|{{ form.address.label.field_id }}|\
              {{ form.address.label(class_='legend') }}|{{ form.emails.label('Addresses') }}|\
-             {{ form.emails.label.text }}|{{ form.name.label.text }}|{{ form.name.label }}",
+             {{ form.emails.label.text }}|{{ form.name.label.text }}|{{ form.name.label }}|\
+             {{ form.address.label|string }}",
             flask::context! { form => form },
         )
     }
@@ -372,6 +373,7 @@ async fn nested_forms_and_lists_have_labels_like_fields() {
     assert_eq!(
         client.get("/").send().await.text(),
         "Home address|address|<label class=\"legend\" for=\"address\">Home address</label>|\
-         <label for=\"emails\">Addresses</label>|Email|Name|<label for=\"name\">Name</label>"
+         <label for=\"emails\">Addresses</label>|Email|Name|<label for=\"name\">Name</label>|\
+         &lt;label for=&#34;address&#34;&gt;Home address&lt;/label&gt;"
     );
 }

@@ -425,6 +425,10 @@ impl Flask {
         let app_before = std::mem::take(&mut self.scope.before);
         let app_after = std::mem::take(&mut self.scope.after);
         let app_teardown = std::mem::take(&mut self.scope.teardown);
+        // The app's own startup and serve tasks run after the extensions' (and the session
+        // store's): a task seeding data finds the pool connected and the tables made.
+        let app_startup = std::mem::take(&mut self.startup);
+        let app_serve = std::mem::take(&mut self.serve);
         for (ext, ..) in &extensions {
             let mut setup = Setup {
                 app: &mut self,
@@ -515,6 +519,8 @@ impl Flask {
                 }
             },
         };
+        self.startup.extend(app_startup);
+        self.serve.extend(app_serve);
         let sessions =
             crate::sessions::SessionBackend::from_config(&self.config, store)?.map(Arc::new);
         if self.config.debug() {
@@ -558,8 +564,8 @@ impl Flask {
                     reload_templates,
                 ),
                 layered,
-                startup: Mutex::new(self.startup),
-                serve: Mutex::new(self.serve),
+                startup: tokio::sync::Mutex::new(self.startup),
+                serve: tokio::sync::Mutex::new(self.serve),
                 shutdown: Mutex::new(self.shutdown),
                 debug_panels: self.debug_panels,
             }
@@ -746,6 +752,16 @@ impl Flat {
     }
 }
 
+/// Runs the tasks of `list` and empties it, holding it meanwhile: a concurrent caller (a
+/// second test client, a CLI runner) waits for them instead of going on before they end.
+async fn run_once(list: &tokio::sync::Mutex<Vec<StartupFn>>, app: &App) -> Result<(), BoxError> {
+    let mut tasks = list.lock().await;
+    for task in std::mem::take(&mut *tasks) {
+        task(app.clone()).await?;
+    }
+    Ok(())
+}
+
 /// Everything the built app holds, shared by all requests.
 pub(crate) struct AppInner {
     pub(crate) name: String,
@@ -769,9 +785,10 @@ pub(crate) struct AppInner {
     pub(crate) sessions: Option<Arc<crate::sessions::SessionBackend>>,
     pub(crate) commands: Vec<crate::cli::CustomCommand>,
     layered: Option<Route>,
-    startup: Mutex<Vec<StartupFn>>,
+    /// Held while the tasks run, so a second caller waits for them to finish.
+    startup: tokio::sync::Mutex<Vec<StartupFn>>,
     /// Run after `startup` before serving, not before CLI commands.
-    serve: Mutex<Vec<StartupFn>>,
+    serve: tokio::sync::Mutex<Vec<StartupFn>>,
     shutdown: Mutex<Vec<ShutdownFn>>,
     pub(crate) debug_panels: Vec<(&'static str, crate::dev::panels::PanelFn)>,
 }
@@ -932,23 +949,13 @@ impl App {
     /// client call it; call it yourself before serving the app with your own `axum::serve`.
     pub async fn startup(&self) -> Result<(), BoxError> {
         self.startup_for_commands().await?;
-        let tasks =
-            std::mem::take(&mut *self.inner.serve.lock().unwrap_or_else(|e| e.into_inner()));
-        for task in tasks {
-            task(self.clone()).await?;
-        }
-        Ok(())
+        run_once(&self.inner.serve, self).await
     }
 
     /// The startup tasks alone (connect pools, check settings), once: what a CLI command
     /// needs, without the tasks that prepare serving (migrations, creating tables).
     pub(crate) async fn startup_for_commands(&self) -> Result<(), BoxError> {
-        let tasks =
-            std::mem::take(&mut *self.inner.startup.lock().unwrap_or_else(|e| e.into_inner()));
-        for task in tasks {
-            task(self.clone()).await?;
-        }
-        Ok(())
+        run_once(&self.inner.startup, self).await
     }
 
     /// Runs the shutdown tasks, once.

@@ -53,7 +53,7 @@ pub enum ConfigError {
 /// assert!(config.get_bool("DEBUG"));
 /// assert_eq!(config.get::<String>("DATABASE.url").unwrap().as_deref(), Some("sqlite://"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(transparent)]
 pub struct Config {
     values: BTreeMap<String, Value>,
@@ -62,6 +62,13 @@ pub struct Config {
     /// variable said, though it parsed as a number).
     #[serde(skip)]
     env_text: BTreeMap<String, (String, Value)>,
+}
+
+/// Equal when the values are: where a value came from does not matter.
+impl PartialEq for Config {
+    fn eq(&self, other: &Self) -> bool {
+        self.values == other.values
+    }
 }
 
 impl Default for Config {

@@ -259,3 +259,104 @@ async fn extension_hooks_wrap_the_apps_own_as_init_app_does_in_flask() {
         ]
     );
 }
+
+/// Records the order tasks ran in.
+#[derive(Clone, Default)]
+struct Ran(Arc<std::sync::Mutex<Vec<&'static str>>>);
+
+impl Ran {
+    fn push(&self, what: &'static str) {
+        self.0.lock().unwrap().push(what);
+    }
+    fn list(&self) -> Vec<&'static str> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+struct Tables(Ran);
+
+impl Extension for Tables {
+    fn name(&self) -> &'static str {
+        "tables"
+    }
+    fn init_app(&self, setup: &mut Setup<'_>) -> Result<(), SetupError> {
+        let (a, b) = (self.0.clone(), self.0.clone());
+        setup.on_startup(move |_| async move {
+            a.push("ext connects");
+            Ok(())
+        });
+        setup.on_serve(move |_| async move {
+            b.push("ext makes tables");
+            Ok(())
+        });
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_apps_own_tasks_run_after_the_extensions() {
+    let ran = Ran::default();
+    let (a, b) = (ran.clone(), ran.clone());
+    // Registered before the extension, run after it: a seeding task finds its tables.
+    let app = Flask::new("order")
+        .on_startup(move |_| async move {
+            a.push("app startup");
+            Ok(())
+        })
+        .on_serve(move |_| async move {
+            b.push("app seeds");
+            Ok(())
+        })
+        .extension(Tables(ran.clone()))
+        .build()
+        .unwrap();
+    // A CLI command runs the startup tasks only.
+    let out = app.test_cli_runner().invoke(&["routes"]).await;
+    assert_eq!(out.code, 0, "{}", out.output);
+    assert_eq!(ran.list(), ["ext connects", "app startup"]);
+    // Serving runs the serve tasks too, once.
+    app.startup().await.unwrap();
+    app.startup().await.unwrap();
+    assert_eq!(
+        ran.list(),
+        [
+            "ext connects",
+            "app startup",
+            "ext makes tables",
+            "app seeds"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_startup_waits_for_the_first() {
+    let release = Arc::new(tokio::sync::Notify::new());
+    let done = Arc::new(AtomicUsize::new(0));
+    let app = Flask::new("waits")
+        .on_serve({
+            let (release, done) = (release.clone(), done.clone());
+            move |_| async move {
+                release.notified().await;
+                done.store(1, Ordering::SeqCst);
+                Ok(())
+            }
+        })
+        .build()
+        .unwrap();
+    let first = tokio::spawn({
+        let app = app.clone();
+        async move { app.startup().await.unwrap() }
+    });
+    // The second caller returns only once the task has finished.
+    let second = tokio::spawn({
+        let (app, done) = (app.clone(), done.clone());
+        async move {
+            app.startup().await.unwrap();
+            done.load(Ordering::SeqCst)
+        }
+    });
+    tokio::task::yield_now().await;
+    release.notify_one();
+    first.await.unwrap();
+    assert_eq!(second.await.unwrap(), 1, "the second startup did not wait");
+}

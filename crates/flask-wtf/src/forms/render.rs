@@ -507,6 +507,14 @@ impl Object for LabelView {
         ObjectRepr::Plain
     }
 
+    /// As text (`~`, `|string`, `|striptags`): the same `<label>` as printed.
+    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result
+    where
+        Self: Sized + 'static,
+    {
+        f.write_str(&label_html(&self.field_id, &self.text, &BTreeMap::new()))
+    }
+
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         match key.as_str()? {
             "text" => Some(Value::from(self.text.clone())),
