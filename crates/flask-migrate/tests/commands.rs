@@ -419,6 +419,22 @@ async fn upgrade_sql_is_a_script_the_database_client_runs() {
     }
 }
 
+/// An app on `url` with the migrations in `dir`, applied when it starts serving.
+fn upgrading_at_start(url: &str, dir: &std::path::Path) -> flask::App {
+    let url = url.to_owned();
+    Flask::new("migrating")
+        .configure(move |c| c.set("SQLALCHEMY_DATABASE_URI", url.as_str()))
+        .extension(SQLAlchemy::new())
+        .extension(
+            Migrate::new()
+                .migrator::<migrations::Migrator>()
+                .directory(dir)
+                .upgrade_on_start(),
+        )
+        .build()
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_upgrading_at_startup_apply_each_migration_once() {
     let _serial = SERIAL.lock().await;
@@ -428,23 +444,10 @@ async fn two_instances_upgrading_at_startup_apply_each_migration_once() {
         }
         clean(&url).await;
         let dir = temp_dir("startup");
-        let build = || {
-            Flask::new("migrating")
-                .configure({
-                    let url = url.clone();
-                    move |c| c.set("SQLALCHEMY_DATABASE_URI", url.as_str())
-                })
-                .extension(SQLAlchemy::new())
-                .extension(
-                    Migrate::new()
-                        .migrator::<migrations::Migrator>()
-                        .directory(&dir)
-                        .upgrade_on_start(),
-                )
-                .build()
-                .unwrap()
-        };
-        let (a, b) = (build(), build());
+        let (a, b) = (
+            upgrading_at_start(&url, &dir),
+            upgrading_at_start(&url, &dir),
+        );
         let (ra, rb) = tokio::join!(a.startup(), b.startup());
         ra.unwrap();
         rb.unwrap();
@@ -468,20 +471,7 @@ async fn upgrade_on_start_waits_for_serving_not_for_commands() {
         };
         clean(&url).await;
         let dir = temp_dir("on-serve");
-        let app = Flask::new("migrating")
-            .configure({
-                let url = url.clone();
-                move |c| c.set("SQLALCHEMY_DATABASE_URI", url.as_str())
-            })
-            .extension(SQLAlchemy::new())
-            .extension(
-                Migrate::new()
-                    .migrator::<migrations::Migrator>()
-                    .directory(&dir)
-                    .upgrade_on_start(),
-            )
-            .build()
-            .unwrap();
+        let app = upgrading_at_start(&url, &dir);
         let cli = app.test_cli_runner();
         // Commands see the database as it is: the script to read first, nothing applied.
         let out = cli.invoke(&["db", "upgrade", "--sql"]).await;
