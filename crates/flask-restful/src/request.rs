@@ -381,7 +381,7 @@ impl ArgOptions {
     }
 
     /// Where `field` is read when not from the query or body: `("header", name)` or
-    /// `("cookie", name)` (for the OpenAPI document).
+    /// `("cookie", name)` (for parsing and for the OpenAPI document).
     pub(crate) fn location_of(&self, field: &str) -> Option<(&'static str, &str)> {
         fn find<'a>(list: &'a [(String, String)], field: &str) -> Option<&'a str> {
             list.iter()
@@ -563,12 +563,8 @@ impl ApiRequest {
             texts.extend(form_urlencoded::parse(&bytes).into_owned());
         }
         // Fields read from headers or cookies come from there only.
-        let elsewhere = |k: &str| {
-            options.headers.iter().any(|(f, _)| f == k)
-                || options.cookies.iter().any(|(f, _)| f == k)
-        };
-        sent.retain(|k, _| !elsewhere(k));
-        texts.retain(|(k, _)| !elsewhere(k));
+        sent.retain(|k, _| options.location_of(k).is_none());
+        texts.retain(|(k, _)| options.location_of(k).is_none());
         for (field, header) in &options.headers {
             for v in self.parts.headers.get_all(header.as_str()) {
                 if let Ok(v) = v.to_str() {
