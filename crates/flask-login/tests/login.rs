@@ -160,6 +160,16 @@ fn client() -> TestClient {
     .test_client()
 }
 
+/// The app with its sessions in a server-side store (`SESSION_TYPE = "memory"`), where a
+/// session is a record behind an id: what the id-cycling tests look at.
+fn store_client() -> TestClient {
+    app(
+        manager().login_view("login_form").refresh_view("reauth"),
+        |c| c.set("SESSION_TYPE", "memory"),
+    )
+    .test_client()
+}
+
 async fn log_in(client: &TestClient, id: &str, remember: bool) {
     let remember = if remember { "true" } else { "false" };
     let resp = client
@@ -209,7 +219,7 @@ async fn add_to_cart(session: Session) -> &'static str {
 
 #[tokio::test]
 async fn login_gives_the_session_a_new_id() {
-    let client = app(manager(), |_| {})
+    let client = app(manager(), |c| c.set("SESSION_TYPE", "memory"))
         .route("/cart", get(cart).post(add_to_cart))
         .test_client();
     // A session that exists before the login, holding something (an attacker may have
@@ -1176,7 +1186,7 @@ async fn without_the_manager_the_extractor_says_what_to_add() {
 
 #[tokio::test]
 async fn cookie_restores_and_reauthentication_give_the_session_a_new_id() {
-    let client = client();
+    let client = store_client();
     log_in(&client, "1", true).await;
     let token = client.cookie("remember_token").unwrap();
     // A browser holding a session planted by somebody else, and the victim's cookie.
@@ -1200,13 +1210,28 @@ async fn cookie_restores_and_reauthentication_give_the_session_a_new_id() {
 
 #[tokio::test]
 async fn the_session_cookie_of_before_a_logout_logs_nobody_in() {
-    let client = client();
+    let client = store_client();
     log_in(&client, "1", false).await;
     let before = client.cookie("session").unwrap();
     client.get("/logout").send().await;
     let old = client.app().test_client();
     old.set_cookie("session", &before);
     assert_eq!(old.get("/").send().await.text(), "hello stranger");
+}
+
+#[tokio::test]
+async fn with_cookie_sessions_a_copy_from_before_a_logout_still_logs_in_as_in_flask() {
+    // The data is in the cookie and nothing is kept on the server, so a logout cannot
+    // revoke a copy of the cookie (Flask's own trade-off): a store session, or an
+    // alternative id that changes at "log out everywhere", does (docs/sessions.md).
+    let client = client();
+    log_in(&client, "1", false).await;
+    let before = client.cookie("session").unwrap();
+    client.get("/logout").send().await;
+    assert_eq!(client.get("/").send().await.text(), "hello stranger");
+    let copy = client.app().test_client();
+    copy.set_cookie("session", &before);
+    assert_eq!(copy.get("/").send().await.text(), "hello ada");
 }
 
 #[tokio::test]

@@ -193,8 +193,9 @@ impl Flask {
         self
     }
 
-    /// Where sessions are stored: any tower-sessions store (memory by default; one that is
-    /// shared, such as Redis, for several app instances). Sessions need `SECRET_KEY`.
+    /// Keeps sessions in this tower-sessions store instead of in the signed cookie (Flask's
+    /// way and the default; `SESSION_TYPE` picks the memory, SQL or Redis store from the
+    /// config). Sessions need `SECRET_KEY`.
     pub fn session_store(mut self, store: impl tower_sessions_core::SessionStore) -> Self {
         self.session_store = Some(Arc::new(store));
         self
@@ -505,17 +506,21 @@ impl Flask {
             .get::<bool>("TEMPLATES_AUTO_RELOAD")?
             .unwrap_or_else(|| self.config.debug());
         let config_value = minijinja::Value::from_serialize(&self.config);
-        let store: Arc<dyn tower_sessions_core::SessionStore> = match self.session_store.take() {
-            Some(store) => store,
+        let store: Option<Arc<dyn tower_sessions_core::SessionStore>> = match self
+            .session_store
+            .take()
+        {
+            Some(store) => Some(store),
             None => match crate::sessions::store::StoreKind::from_config(&self.config)? {
+                crate::sessions::store::StoreKind::Cookie => None,
                 crate::sessions::store::StoreKind::Memory => {
-                    Arc::new(crate::sessions::MemoryStore::default())
+                    Some(Arc::new(crate::sessions::MemoryStore::default()))
                 }
                 kind => {
                     let store = Arc::new(crate::sessions::store::ConnectedAtStartup::new(kind));
                     let connect = store.clone();
                     self.push_startup("sessions", move |_| async move { connect.connect().await });
-                    store
+                    Some(store)
                 }
             },
         };

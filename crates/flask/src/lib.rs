@@ -37,6 +37,7 @@ pub mod embed;
 mod error;
 mod extension;
 mod hooks;
+pub mod python_json;
 mod request;
 mod response;
 pub mod routing;

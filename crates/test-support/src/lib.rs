@@ -6,7 +6,9 @@
 //! - [`browser`]: headless Chromium through chromedriver (WebDriver, with fantoccini), an
 //!   app served on a free port, the steps a scenario takes, and screenshots;
 //! - [`http`]: an app served on a free port, and a small HTTP/1.1 client over a socket
-//!   (what a real client sees, pipelining).
+//!   (what a real client sees, pipelining);
+//! - [`python`]: real Python Flask apps beside ours (`FLASK_TEST_PYTHON`), for the tests
+//!   that check both read each other's cookies and tokens.
 //!
 //! With `FLASK_TEST_REQUIRE_SERVICES` set (`cargo xtask test-all --require-services`, and
 //! `cargo xtask e2e`), a missing database or browser fails the test instead of skipping it.
@@ -14,6 +16,7 @@
 pub mod browser;
 pub mod databases;
 pub mod http;
+pub mod python;
 
 /// Whether a missing service fails the test (`FLASK_TEST_REQUIRE_SERVICES` is set) rather
 /// than skipping it.

@@ -19,9 +19,15 @@ impl Session {
     /// Flask's `flash(message, category)`: stores a message for the next request that
     /// calls [`Session::get_flashed_messages`] (or `get_flashed_messages()` in a template).
     pub fn flash(&self, message: impl Into<String>, category: &str) {
-        let mut list: Vec<(String, String)> = self.get(FLASHES).unwrap_or_default();
-        list.push((category.to_owned(), message.into()));
-        self.insert(FLASHES, list);
+        // Flask keeps a list of (category, message) tuples: written as tuples in its
+        // tagged JSON, so a Python app reading the same session sees what its own flash
+        // would have stored.
+        let mut list = match self.get_tagged(FLASHES) {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
+        };
+        list.push(serde_json::json!({" t": [category, message.into()]}));
+        self.insert_tagged(FLASHES, Value::Array(list));
     }
 
     /// Flask's `get_flashed_messages(category_filter=...)`: the flashed messages, in order,
@@ -37,7 +43,7 @@ impl Session {
                 }
                 s.accessed = true;
                 let list: Vec<(String, String)> = popped
-                    .and_then(|v: Value| serde_json::from_value(v).ok())
+                    .and_then(|v: Value| serde_json::from_value(super::tagged_json::untag(&v)).ok())
                     .unwrap_or_default();
                 s.flashes = Some(list);
             }

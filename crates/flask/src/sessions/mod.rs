@@ -1,6 +1,8 @@
-//! Sessions: a signed cookie holding a session id, the data in a store (memory by default,
-//! any tower-sessions store), loaded once per request and saved after it, with Flask's cookie
-//! settings; flash messages on top.
+//! Sessions: by default Flask's own, the data in a signed cookie in the exact format of
+//! Flask's `SecureCookieSessionInterface`; or a signed cookie holding a session id with the
+//! data in a store (memory, SQL, Redis, any tower-sessions store) when `SESSION_TYPE` asks.
+//! Loaded once per request and saved after it, with Flask's cookie settings; flash messages
+//! on top.
 //!
 //! Why not tower-sessions' own layer: its `Session` is async-only and cannot list its keys,
 //! while Flask code and templates read the session synchronously (`session.user_id`,
@@ -9,9 +11,11 @@
 mod cookie_key;
 mod flash;
 mod memory_store;
+mod secure_cookie;
 #[cfg(feature = "sql")]
 mod sql_store;
 pub(crate) mod store;
+mod tagged_json;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -38,18 +42,31 @@ use crate::config::Config;
 use crate::request::RequestContext;
 use crate::{Error, SetupError};
 
+/// Where the session's data lives.
+enum Persistence {
+    /// In the cookie itself, as Flask keeps it.
+    Cookie(secure_cookie::SecureCookie),
+    /// In a store, the cookie holding the signed id of its record.
+    Store {
+        store: Arc<dyn SessionStore>,
+        keys: cookie_key::Keys,
+    },
+}
+
 /// Session settings read from the config once, at startup.
 pub(crate) struct SessionBackend {
-    store: Arc<dyn SessionStore>,
-    keys: cookie_key::Keys,
+    persistence: Persistence,
     cookie_name: String,
     domain: Option<String>,
     path: String,
     http_only: bool,
     secure: bool,
     same_site: Option<cookie::SameSite>,
+    partitioned: bool,
     lifetime: Duration,
     refresh_each_request: bool,
+    /// Werkzeug's `MAX_COOKIE_SIZE`: a bigger cookie is logged as a warning (0: never).
+    max_cookie_size: usize,
 }
 
 impl fmt::Debug for SessionBackend {
@@ -61,10 +78,11 @@ impl fmt::Debug for SessionBackend {
 }
 
 impl SessionBackend {
-    /// `None` without `SECRET_KEY`: sessions are then unavailable, as in Flask.
+    /// `None` without `SECRET_KEY`: sessions are then unavailable, as in Flask. Without a
+    /// `store` the data goes in the cookie.
     pub(crate) fn from_config(
         config: &Config,
-        store: Arc<dyn SessionStore>,
+        store: Option<Arc<dyn SessionStore>>,
     ) -> Result<Option<Self>, SetupError> {
         let Some(secret) = config.get::<String>("SECRET_KEY")? else {
             return Ok(None);
@@ -90,9 +108,15 @@ impl SessionBackend {
         let lifetime_secs: i64 = config
             .get("PERMANENT_SESSION_LIFETIME")?
             .unwrap_or(31 * 24 * 3600);
+        let persistence = match store {
+            Some(store) => Persistence::Store {
+                store,
+                keys: cookie_key::Keys::new(&secret, &fallbacks),
+            },
+            None => Persistence::Cookie(secure_cookie::SecureCookie::new(&secret, &fallbacks)),
+        };
         Ok(Some(SessionBackend {
-            store,
-            keys: cookie_key::Keys::new(&secret, &fallbacks),
+            persistence,
             cookie_name: config
                 .get("SESSION_COOKIE_NAME")?
                 .unwrap_or_else(|| "session".to_owned()),
@@ -104,14 +128,16 @@ impl SessionBackend {
             http_only: config.get("SESSION_COOKIE_HTTPONLY")?.unwrap_or(true),
             secure: config.get("SESSION_COOKIE_SECURE")?.unwrap_or(false),
             same_site,
+            partitioned: config.get("SESSION_COOKIE_PARTITIONED")?.unwrap_or(false),
             lifetime: Duration::seconds(lifetime_secs),
             refresh_each_request: config.get("SESSION_REFRESH_EACH_REQUEST")?.unwrap_or(true),
+            max_cookie_size: config.get("MAX_COOKIE_SIZE")?.unwrap_or(4093),
         }))
     }
 
-    /// The session a request's cookie points to, loaded from the store; `None` when there
-    /// is no cookie, or it is tampered, unknown or expired (the request then gets an empty
-    /// session, made only if something asks for it).
+    /// The session of a request's cookie, read from it or loaded from the store; `None`
+    /// when there is no cookie, or it is malformed, tampered, unknown or expired (the
+    /// request then gets an empty session, made only if something asks for it).
     pub(crate) async fn load(self: &Arc<Self>, headers: &HeaderMap) -> Option<Session> {
         let values = || {
             headers
@@ -124,11 +150,23 @@ impl SessionBackend {
             return None;
         }
         let cookie = crate::Cookies::parse(values());
-        let id = self
-            .keys
-            .verify(&self.cookie_name, cookie.get(&self.cookie_name)?)?;
+        let raw = cookie.get(&self.cookie_name)?;
+        let (store, keys) = match &self.persistence {
+            Persistence::Cookie(secure) => {
+                let max_age = std::time::Duration::from_secs(
+                    u64::try_from(self.lifetime.whole_seconds()).unwrap_or(0),
+                );
+                let values = secure.loads(raw, max_age)?;
+                return Some(self.session(State {
+                    values,
+                    ..State::default()
+                }));
+            }
+            Persistence::Store { store, keys } => (store, keys),
+        };
+        let id = keys.verify(&self.cookie_name, raw)?;
         let id = id.parse::<Id>().ok()?;
-        match self.store.load(&id).await {
+        match store.load(&id).await {
             Ok(Some(record)) if record.expiry_date > OffsetDateTime::now_utc() => {
                 Some(self.session(State {
                     id: Some(id),
@@ -223,12 +261,34 @@ impl Session {
         s
     }
 
-    /// The value of `key` as a `T`; `None` if missing or of another type.
+    /// The value of `key` as a `T`; `None` if missing or of another type. A value a Python
+    /// Flask app stored in Flask's tagged JSON reads as its plain form: a tuple as an
+    /// array, a datetime as an RFC 3339 string, a UUID as its hyphenated string (see
+    /// docs/sessions.md).
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
         let s = self.read();
-        s.values
-            .get(key)
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
+        let value = s.values.get(key)?;
+        if tagged_json::is_plain(value) {
+            serde_json::from_value(value.clone()).ok()
+        } else {
+            serde_json::from_value(tagged_json::untag(value)).ok()
+        }
+    }
+
+    /// The value of `key` in Flask's tagged JSON, as the session cookie carries it (a
+    /// Python tuple as `{" t": [..]}`, a datetime as `{" d": "<HTTP date>"}`).
+    pub fn get_tagged(&self, key: &str) -> Option<Value> {
+        self.read().values.get(key).cloned()
+    }
+
+    /// Sets `key` to a value already in Flask's tagged JSON, for Python code that reads
+    /// the same session and expects one of its own types:
+    /// `session.insert_tagged("seen", json!({" d": "Mon, 07 Dec 2026 10:00:00 GMT"}))`
+    /// is a `datetime` there.
+    pub fn insert_tagged(&self, key: &str, tagged: Value) {
+        let mut s = self.read();
+        s.values.insert(key.to_owned(), tagged);
+        s.modified = true;
     }
 
     /// Whether `key` is set.
@@ -238,7 +298,7 @@ impl Session {
 
     /// Sets `key` (a value that cannot be serialized is stored as null).
     pub fn insert(&self, key: &str, value: impl Serialize) {
-        let value = serde_json::to_value(value).unwrap_or(Value::Null);
+        let value = tagged_json::escape(serde_json::to_value(value).unwrap_or(Value::Null));
         let mut s = self.read();
         s.values.insert(key.to_owned(), value);
         s.modified = true;
@@ -249,7 +309,7 @@ impl Session {
         let mut s = self.read();
         let old = s.values.remove(key)?;
         s.modified = true;
-        serde_json::from_value(old).ok()
+        serde_json::from_value(tagged_json::untag(&old)).ok()
     }
 
     /// Empties the session (its cookie is removed at the end of the request).
@@ -283,26 +343,35 @@ impl Session {
     }
 
     /// Gives the session a new id at the end of this request and deletes the old record,
-    /// keeping the data: do it on login, against session fixation.
+    /// keeping the data: do it on login, against session fixation. A cookie session has no
+    /// id (its data is the cookie), so this changes nothing there.
     pub fn cycle_id(&self) {
         let mut s = self.lock();
         s.cycle = true;
         s.modified = true;
     }
 
-    /// All values, for templates (`session` there).
+    /// All values in their plain form, for templates (`session` there).
     pub(crate) fn snapshot(&self) -> BTreeMap<String, Value> {
-        self.read().values.clone()
+        self.read()
+            .values
+            .iter()
+            .map(|(k, v)| (k.clone(), tagged_json::untag(v)))
+            .collect()
     }
 
-    /// Writes the session to the store and sets (or clears) the cookie, as Flask's
-    /// `save_session` does.
+    /// Writes the session to its cookie or its store and sets (or clears) the cookie, as
+    /// Flask's `save_session` does.
     pub(crate) async fn save(&self, resp: &mut Response) {
         let backend = &self.0.backend;
+        let (store, keys) = match &backend.persistence {
+            Persistence::Cookie(secure) => return self.save_to_cookie(secure, resp),
+            Persistence::Store { store, keys } => (store, keys),
+        };
         match self.plan_save(resp) {
             SaveAction::Nothing => {}
             SaveAction::Delete(id) => {
-                if let Err(e) = backend.store.delete(&id).await {
+                if let Err(e) = store.delete(&id).await {
                     tracing::error!("deleting session failed: {e}");
                 }
                 set_cookie(resp, &backend.removal_cookie());
@@ -314,27 +383,70 @@ impl Session {
                 new,
             } => {
                 if let Some(old) = old_id
-                    && let Err(e) = backend.store.delete(&old).await
+                    && let Err(e) = store.delete(&old).await
                 {
                     tracing::error!("deleting the old session failed: {e}");
                 }
                 // A new record goes through `create` (stores may pick another id on a
                 // collision, and some, like Redis, only update existing keys in `save`).
                 let result = if new {
-                    backend.store.create(&mut record).await
+                    store.create(&mut record).await
                 } else {
-                    backend.store.save(&record).await
+                    store.save(&record).await
                 };
                 if let Err(e) = result {
                     tracing::error!("saving session failed: {e}");
                     return;
                 }
                 self.lock().id = Some(record.id);
-                set_cookie(
-                    resp,
-                    &backend.session_cookie(&record.id.to_string(), permanent),
-                );
+                let signed = keys.sign(&backend.cookie_name, &record.id.to_string());
+                let mut cookie = backend.base_cookie(signed);
+                if permanent {
+                    cookie.set_max_age(backend.lifetime);
+                    cookie.set_expires(OffsetDateTime::now_utc() + backend.lifetime);
+                }
+                set_cookie(resp, &cookie);
             }
+        }
+    }
+
+    /// Flask's `SecureCookieSessionInterface.save_session`: the data signed into the
+    /// cookie when it changed (or on every request for a permanent session with
+    /// `SESSION_REFRESH_EACH_REQUEST`), the cookie removed when the session was emptied.
+    fn save_to_cookie(&self, secure: &secure_cookie::SecureCookie, resp: &mut Response) {
+        let backend = &self.0.backend;
+        let mut s = self.lock();
+        s.cycle = false;
+        let mut vary = s.accessed;
+        let cookie = if s.values.is_empty() {
+            s.modified.then(|| backend.removal_cookie())
+        } else {
+            let permanent = s
+                .values
+                .get(PERMANENT)
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            (s.modified || (permanent && backend.refresh_each_request)).then(|| {
+                let mut cookie = backend.base_cookie(secure.dumps(&s.values));
+                if permanent {
+                    // Werkzeug writes Expires alone, as Flask asks.
+                    cookie.set_expires(OffsetDateTime::now_utc() + backend.lifetime);
+                }
+                cookie
+            })
+        };
+        drop(s);
+        if let Some(cookie) = cookie {
+            let header = cookie.encoded().to_string();
+            backend.warn_if_too_large(&header, cookie.value().len());
+            if let Ok(v) = HeaderValue::from_str(&header) {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+            vary = true;
+        }
+        if vary {
+            resp.headers_mut()
+                .append(header::VARY, HeaderValue::from_static("Cookie"));
         }
     }
 
@@ -405,16 +517,25 @@ impl SessionBackend {
         c.set_http_only(self.http_only);
         c.set_secure(self.secure);
         c.set_same_site(self.same_site);
+        if self.partitioned {
+            c.set_partitioned(true);
+        }
         c
     }
 
-    fn session_cookie(&self, id: &str, permanent: bool) -> cookie::Cookie<'static> {
-        let mut c = self.base_cookie(self.keys.sign(&self.cookie_name, id));
-        if permanent {
-            c.set_max_age(self.lifetime);
-            c.set_expires(OffsetDateTime::now_utc() + self.lifetime);
+    /// Werkzeug's warning for a cookie browsers may drop (`MAX_COOKIE_SIZE`).
+    fn warn_if_too_large(&self, header: &str, value_size: usize) {
+        let size = header.len();
+        if self.max_cookie_size > 0 && size > self.max_cookie_size {
+            tracing::warn!(
+                "The {:?} cookie is too large: the value was {value_size} bytes but the header \
+                 required {} extra bytes. The final size was {size} bytes but the limit is {} \
+                 bytes. Browsers may silently ignore cookies larger than this.",
+                self.cookie_name,
+                size - value_size,
+                self.max_cookie_size,
+            );
         }
-        c
     }
 
     fn removal_cookie(&self) -> cookie::Cookie<'static> {

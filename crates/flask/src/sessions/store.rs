@@ -22,6 +22,8 @@ pub(crate) const DEFAULT_CLEANUP_INTERVAL: Duration = Duration::from_secs(300);
 /// What `SESSION_TYPE` asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum StoreKind {
+    /// No store: the data in the signed cookie, as Flask keeps it (the default).
+    Cookie,
     Memory,
     Redis(String),
     Sql(SqlSettings),
@@ -41,8 +43,9 @@ impl StoreKind {
     pub(crate) fn from_config(config: &Config) -> Result<Self, SetupError> {
         let kind: String = config
             .get("SESSION_TYPE")?
-            .unwrap_or_else(|| "memory".to_owned());
+            .unwrap_or_else(|| "cookie".to_owned());
         match kind.to_ascii_lowercase().as_str() {
+            "cookie" | "securecookie" => Ok(StoreKind::Cookie),
             "memory" | "null" => Ok(StoreKind::Memory),
             "redis" => match config.get::<String>("SESSION_URL")? {
                 Some(url) => Ok(StoreKind::Redis(url)),
@@ -76,7 +79,10 @@ impl StoreKind {
             }
             other => Err(SetupError::extension(
                 "sessions",
-                format!("SESSION_TYPE {other:?} is unknown; use \"memory\", \"redis\" or \"sql\""),
+                format!(
+                    "SESSION_TYPE {other:?} is unknown; use \"cookie\" (the default), \"memory\", \
+                     \"redis\" or \"sql\""
+                ),
             )),
         }
     }
@@ -124,7 +130,7 @@ impl ConnectedAtStartup {
         self.store
             .get_or_try_init(|| async move {
                 match kind {
-                    StoreKind::Memory => {
+                    StoreKind::Cookie | StoreKind::Memory => {
                         Ok(Arc::new(crate::sessions::MemoryStore::default())
                             as Arc<dyn SessionStore>)
                     }

@@ -11,6 +11,8 @@ use sha2::{Digest, Sha256};
 
 use crate::{Config, ConfigError};
 
+pub mod itsdangerous;
+
 type HmacSha256 = Hmac<Sha256>;
 
 /// Why a signed value was refused.
