@@ -1,14 +1,88 @@
-//! Serving the app: `run` on a host and port, and graceful shutdown.
+//! Serving the app: `run` on a host and port, our own accept loop over hyper's HTTP/1
+//! connections: a header-read timeout, an idle keep-alive timeout, a cap on open
+//! connections, `TCP_NODELAY`, pipelined responses flushed together, and a graceful
+//! shutdown that finishes the requests in flight.
 
 use std::net::SocketAddr;
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
-use tokio::net::TcpListener;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio_util::task::TaskTracker;
+use tower::ServiceExt as _;
 
 use crate::app::{App, BoxError};
+use crate::config::Config;
+
+/// The server's limits, from the config (`SERVER_*` keys, docs/deployment.md).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ServerLimits {
+    /// `SERVER_HEADER_TIMEOUT`: how long a client may take to send a request's headers,
+    /// from when the connection is ready for it (opened, or the previous response sent).
+    pub(crate) header_timeout: Duration,
+    /// `SERVER_KEEPALIVE_TIMEOUT`: how long a connection may sit idle between requests.
+    pub(crate) keepalive_timeout: Duration,
+    /// `SERVER_MAX_CONNECTIONS`: open connections at most; past it the server stops
+    /// accepting (clients wait in the listen queue) until one closes.
+    pub(crate) max_connections: usize,
+    /// `SERVER_MAX_HEADER_SIZE`: the bytes a request's head (request line and headers) may
+    /// take; past it the connection is closed without reading more.
+    pub(crate) max_header_size: usize,
+    /// `SERVER_SHUTDOWN_TIMEOUT`: how long a shutdown waits for requests in flight.
+    pub(crate) shutdown_timeout: Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits {
+            header_timeout: Duration::from_secs(10),
+            keepalive_timeout: Duration::from_secs(5),
+            max_connections: 4096,
+            max_header_size: 64 * 1024,
+            shutdown_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl ServerLimits {
+    /// The limits the config sets, the defaults for the rest; a zero timeout or count, or
+    /// a head limit under 1 KiB, is refused naming the key.
+    pub(crate) fn from_config(config: &Config) -> Result<Self, BoxError> {
+        let d = ServerLimits::default();
+        let secs = |key: &str, default: Duration| -> Result<Duration, BoxError> {
+            match config.get::<f64>(key)? {
+                None => Ok(default),
+                Some(s) if s.is_finite() && s > 0.0 => Ok(Duration::from_secs_f64(s)),
+                Some(s) => Err(format!("{key} is {s}; give a number of seconds above 0").into()),
+            }
+        };
+        let count = |key: &str, default: usize, least: usize| -> Result<usize, BoxError> {
+            match config.get::<usize>(key)? {
+                None => Ok(default),
+                Some(n) if n >= least => Ok(n),
+                Some(n) => Err(format!("{key} is {n}; it must be at least {least}").into()),
+            }
+        };
+        Ok(ServerLimits {
+            header_timeout: secs("SERVER_HEADER_TIMEOUT", d.header_timeout)?,
+            keepalive_timeout: secs("SERVER_KEEPALIVE_TIMEOUT", d.keepalive_timeout)?,
+            max_connections: count("SERVER_MAX_CONNECTIONS", d.max_connections, 1)?,
+            max_header_size: count("SERVER_MAX_HEADER_SIZE", d.max_header_size, 1024)?,
+            shutdown_timeout: secs("SERVER_SHUTDOWN_TIMEOUT", d.shutdown_timeout)?,
+        })
+    }
+}
 
 impl App {
     /// Serves the app on `listener` until SIGINT or SIGTERM, then finishes the requests in
-    /// flight and runs the shutdown tasks. Startup tasks run before the first accept.
+    /// flight (for up to `SERVER_SHUTDOWN_TIMEOUT`) and runs the shutdown tasks. Startup
+    /// tasks run before the first accept.
     pub async fn serve(self, listener: TcpListener) -> Result<(), BoxError> {
         self.serve_with_shutdown(listener, shutdown_signal()).await
     }
@@ -19,14 +93,59 @@ impl App {
         listener: TcpListener,
         signal: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), BoxError> {
+        let limits = ServerLimits::from_config(self.config())?;
         self.startup().await?;
-        let connections = Connections {
-            app: self.clone(),
-            access_log: self.access_log(),
-        };
-        axum::serve(listener, connections)
-            .with_graceful_shutdown(signal)
-            .await?;
+        let access_log = self.access_log();
+        let permits = Arc::new(Semaphore::new(limits.max_connections));
+        let connections = TaskTracker::new();
+        let (stop, stopping) = watch::channel(());
+        let mut signal = pin!(signal);
+        loop {
+            let permit = tokio::select! {
+                permit = permits.clone().acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break,
+                },
+                () = &mut signal => break,
+            };
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        accept_failed(&e).await;
+                        continue;
+                    }
+                },
+                () = &mut signal => break,
+            };
+            let connection = Connection {
+                app: self.clone(),
+                peer,
+                access_log,
+                activity: Arc::new(Activity::default()),
+            };
+            connections.spawn(serve_connection(
+                stream,
+                connection,
+                limits,
+                stopping.clone(),
+                permit,
+            ));
+        }
+        // No new connections; the open ones finish the request they are on and close.
+        drop(listener);
+        drop(stop);
+        connections.close();
+        if tokio::time::timeout(limits.shutdown_timeout, connections.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "{} connections still busy after SERVER_SHUTDOWN_TIMEOUT ({:?}); stopping anyway",
+                connections.len(),
+                limits.shutdown_timeout
+            );
+        }
         self.shutdown().await;
         Ok(())
     }
@@ -45,6 +164,106 @@ impl App {
     }
 }
 
+/// An accept error: a connection that failed before we took it is the client's business;
+/// anything else (out of file descriptors) is logged, with a pause so the loop does not
+/// spin while it lasts.
+async fn accept_failed(e: &std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!("accepting a connection failed: {e}");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}
+
+/// One connection, served until the client closes it, it times out, or the server stops.
+async fn serve_connection(
+    stream: TcpStream,
+    connection: Connection,
+    limits: ServerLimits,
+    mut stopping: watch::Receiver<()>,
+    _permit: OwnedSemaphorePermit,
+) {
+    // Small responses go out at once instead of waiting on Nagle's algorithm for the
+    // client's delayed ACK (40 ms per pipelined request otherwise).
+    let _ = stream.set_nodelay(true);
+    let activity = connection.activity.clone();
+    let peer = connection.peer;
+    let service = TowerToHyperService::new(
+        connection.map_request(|req: http::Request<Incoming>| req.map(axum::body::Body::new)),
+    );
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_header_size(limits.max_header_size)
+        // Responses to pipelined requests are written together.
+        .pipeline_flush(true);
+    let mut conn = pin!(
+        builder
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades()
+    );
+    // The idle check looks a few times per keep-alive period, so an idle connection
+    // closes between 1 and 1.25 periods after its last response.
+    let tick = limits.keepalive_timeout / 4;
+    let mut last_seen = activity.snapshot();
+    let mut idle_ticks = 0;
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(e) = result {
+                    tracing::debug!("connection from {peer} ended: {e}");
+                }
+                break;
+            }
+            _ = stopping.changed(), if !closing => {
+                conn.as_mut().graceful_shutdown();
+                closing = true;
+            }
+            () = tokio::time::sleep(tick), if !closing => {
+                let now = activity.snapshot();
+                if now.started != now.finished || now != last_seen {
+                    idle_ticks = 0;
+                    last_seen = now;
+                } else {
+                    idle_ticks += 1;
+                    if idle_ticks >= 4 {
+                        conn.as_mut().graceful_shutdown();
+                        closing = true;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Requests started and answered on one connection, for the idle check.
+#[derive(Debug, Default)]
+struct Activity {
+    started: AtomicU64,
+    finished: AtomicU64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Counts {
+    started: u64,
+    finished: u64,
+}
+
+impl Activity {
+    fn snapshot(&self) -> Counts {
+        Counts {
+            started: self.started.load(Ordering::Relaxed),
+            finished: self.finished.load(Ordering::Relaxed),
+        }
+    }
+}
+
 impl App {
     /// Whether the server logs one line per request: `ACCESS_LOG` in the config, on by
     /// default in debug mode (a production server usually sits behind a proxy that logs).
@@ -54,34 +273,6 @@ impl App {
             .ok()
             .flatten()
             .unwrap_or_else(|| self.debug())
-    }
-}
-
-/// Makes, for each connection the server accepts, the service that answers its requests.
-#[derive(Clone)]
-struct Connections {
-    app: App,
-    access_log: bool,
-}
-
-impl<'a> tower::Service<axum::serve::IncomingStream<'a, TcpListener>> for Connections {
-    type Response = Connection;
-    type Error = std::convert::Infallible;
-    type Future = std::future::Ready<Result<Connection, std::convert::Infallible>>;
-
-    fn poll_ready(
-        &mut self,
-        _cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), Self::Error>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, stream: axum::serve::IncomingStream<'a, TcpListener>) -> Self::Future {
-        std::future::ready(Ok(Connection {
-            app: self.app.clone(),
-            peer: *stream.remote_addr(),
-            access_log: self.access_log,
-        }))
     }
 }
 
@@ -96,6 +287,7 @@ struct Connection {
     /// One line per request (target `flask::access`, level info): method, path, status and
     /// duration, as Werkzeug's development server logs.
     access_log: bool,
+    activity: Arc<Activity>,
 }
 
 impl tower::Service<axum::extract::Request> for Connection {
@@ -113,8 +305,14 @@ impl tower::Service<axum::extract::Request> for Connection {
     fn call(&mut self, req: axum::extract::Request) -> Self::Future {
         let app = self.app.inner.clone();
         let peer = Some(self.peer);
+        let activity = self.activity.clone();
+        activity.started.fetch_add(1, Ordering::Relaxed);
         if !self.access_log {
-            return Box::pin(crate::app::respond(app, req, peer));
+            return Box::pin(async move {
+                let resp = crate::app::respond(app, req, peer).await;
+                activity.finished.fetch_add(1, Ordering::Relaxed);
+                resp
+            });
         }
         Box::pin(async move {
             let start = std::time::Instant::now();
@@ -124,6 +322,7 @@ impl tower::Service<axum::extract::Request> for Connection {
                 .path_and_query()
                 .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
             let Ok(resp) = crate::app::respond(app, req, peer).await;
+            activity.finished.fetch_add(1, Ordering::Relaxed);
             tracing::info!(target: "flask::access", "{}", access_line(&method, &path, resp.status(), start.elapsed()));
             Ok(resp)
         })

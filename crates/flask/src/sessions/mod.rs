@@ -518,7 +518,9 @@ impl SessionBackend {
         c.set_secure(self.secure);
         c.set_same_site(self.same_site);
         if self.partitioned {
+            // A partitioned cookie must be Secure (Werkzeug sets it too).
             c.set_partitioned(true);
+            c.set_secure(true);
         }
         c
     }
