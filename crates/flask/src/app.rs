@@ -193,6 +193,21 @@ impl Flask {
         self
     }
 
+    /// Without a `SECRET_KEY` in the config, reads it from `file` in the instance folder,
+    /// making the file with a fresh random key (readable by its owner only) the first time:
+    /// the app starts on a fresh machine and keeps its sessions across restarts, as Flask's
+    /// tutorial does with `instance/config.py`. This sets `SECRET_KEY_FILE`'s default, so
+    /// `FLASK_SECRET_KEY_FILE` can point elsewhere. Several instances need one key:
+    /// set `FLASK_SECRET_KEY` for them instead.
+    ///
+    /// ```
+    /// let app = flask::Flask::new("demo").secret_key_file("secret_key");
+    /// # let _ = app;
+    /// ```
+    pub fn secret_key_file(self, file: &str) -> Self {
+        self.configure(|c| c.set_default("SECRET_KEY_FILE", file))
+    }
+
     /// Keeps sessions in this tower-sessions store instead of in the signed cookie (Flask's
     /// way and the default; `SESSION_TYPE` picks the memory, SQL or Redis store from the
     /// config). Sessions need `SECRET_KEY`.
@@ -414,6 +429,8 @@ impl Flask {
         if let Some(e) = self.errors.drain(..).next() {
             return Err(e);
         }
+        // Before the extensions read it.
+        crate::secret_key::load_from_file(&mut self.config, &self.root_path.join("instance"))?;
         let extensions = std::mem::take(&mut self.extensions);
         let registry: Registry = extensions
             .iter()
@@ -473,6 +490,7 @@ impl Flask {
                 .get("PREFERRED_URL_SCHEME")?
                 .unwrap_or_else(|| "http".to_owned()),
         };
+        let trusted_hosts = crate::request::trusted_hosts::TrustedHosts::from_config(&self.config)?;
         let proxy_x_for: usize = self.config.get("PROXY_FIX_X_FOR")?.unwrap_or(0);
         let proxy_x_proto: usize = self.config.get("PROXY_FIX_X_PROTO")?.unwrap_or(0);
         let automatic_options = self
@@ -560,6 +578,7 @@ impl Flask {
                 body_limit,
                 proxy_x_for,
                 proxy_x_proto,
+                trusted_hosts,
                 commands: flat.commands,
                 sessions,
                 templates: crate::templating::Templates::new(
@@ -786,6 +805,8 @@ pub(crate) struct AppInner {
     pub(crate) proxy_x_for: usize,
     /// `PROXY_FIX_X_PROTO`: how many proxies in front set `X-Forwarded-Proto`.
     pub(crate) proxy_x_proto: usize,
+    /// `TRUSTED_HOSTS`: the hosts a request may name (any when `None`).
+    pub(crate) trusted_hosts: Option<crate::request::trusted_hosts::TrustedHosts>,
     pub(crate) templates: crate::templating::Templates,
     pub(crate) sessions: Option<Arc<crate::sessions::SessionBackend>>,
     pub(crate) commands: Vec<crate::cli::CustomCommand>,

@@ -38,19 +38,10 @@ fn allow_header(methods: &[Method]) -> HeaderValue {
     HeaderValue::from_str(&joined).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// Handles one request from routing to teardown.
-///
-/// `peer` is the connection's peer when the server passed it; else `ctx.remote_addr()`
-/// reads axum's `ConnectInfo` extension (the test client, an app served by the user's own
-/// `axum::serve`, an app with tower layers).
-pub(crate) async fn dispatch(
-    app: Arc<AppInner>,
-    req: Request,
-    peer: Option<std::net::SocketAddr>,
-) -> Response {
-    let (mut parts, body) = req.into_parts();
-    let is_head = parts.method == Method::HEAD;
-    let (matched, early) = match app.url_map.match_path(&parts.method, parts.uri.path()) {
+/// The router's decision for a request: the rule and its values, or what to answer
+/// without calling a view.
+fn route(app: &AppInner, parts: &http::request::Parts) -> (Option<Matched>, Option<Early>) {
+    match app.url_map.match_path(&parts.method, parts.uri.path()) {
         Match::Found { rule, values } => (Some(Matched { rule, values }), None),
         Match::Redirect(path) => {
             let location = match parts.uri.query() {
@@ -73,6 +64,29 @@ pub(crate) async fn dispatch(
         }
         Match::Options(allowed) => (None, Some(Early::Options(allowed))),
         Match::NotFound => (None, Some(Early::Error(Error::new(StatusCode::NOT_FOUND)))),
+    }
+}
+
+/// Handles one request from routing to teardown.
+///
+/// `peer` is the connection's peer when the server passed it; else `ctx.remote_addr()`
+/// reads axum's `ConnectInfo` extension (the test client, an app served by the user's own
+/// `axum::serve`, an app with tower layers).
+pub(crate) async fn dispatch(
+    app: Arc<AppInner>,
+    req: Request,
+    peer: Option<std::net::SocketAddr>,
+) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let is_head = parts.method == Method::HEAD;
+    let untrusted = match &app.trusted_hosts {
+        Some(trusted) => trusted.check(&parts).err(),
+        None => None,
+    };
+    // As in Flask, before routing: an unknown path on an untrusted host is a 400 too.
+    let (matched, early) = match untrusted {
+        Some(error) => (None, Some(Early::Error(error))),
+        None => route(&app, &parts),
     };
     let rule = matched.as_ref().map(|m| &app.url_map.rules[m.rule]);
     let scope = rule.map_or(0, |r| r.scope);

@@ -41,6 +41,7 @@ pub mod python_json;
 mod request;
 mod response;
 pub mod routing;
+mod secret_key;
 mod server;
 mod sessions;
 pub mod signing;

@@ -3,6 +3,7 @@
 //! connections, `TCP_NODELAY`, pipelined responses flushed together, and a graceful
 //! shutdown that finishes the requests in flight.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
@@ -375,5 +376,10 @@ pub(crate) async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    println!(" * Shutting down: finishing requests in flight");
+    // Not `println!`: with standard output closed (a pipe whose reader went away) it would
+    // panic, and the shutdown would end in a crash instead of finishing the requests.
+    let _ = writeln!(
+        std::io::stdout(),
+        " * Shutting down: finishing requests in flight"
+    );
 }

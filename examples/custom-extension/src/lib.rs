@@ -128,14 +128,14 @@ async fn timing_stats(timing: Ext<Timing>) -> Json<TimingStats> {
 }
 
 /// The demo app of the `custom-extension` binary. It keeps no sessions, so without
-/// `FLASK_SECRET_KEY` a random key made at each start is enough.
+/// `FLASK_SECRET_KEY` a key made once and kept in `instance/secret_key` signs the cookies.
 pub fn app() -> Flask {
     async fn index() -> &'static str {
         "Every response of this app says how long it took: see the X-Response-Time header."
     }
     Flask::new(flask::app_root!())
         .config_from_prefixed_env("FLASK")
-        .configure(|c| c.set_default("SECRET_KEY", flask::generate_secret_key()))
+        .secret_key_file("secret_key")
         .extension(Timing::new())
         .route("/", get(index))
 }

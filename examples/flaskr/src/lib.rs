@@ -131,14 +131,15 @@ pub async fn init_db(ctx: CliContext) -> Result<(), flask::BoxError> {
 ///
 /// Config: `SQLALCHEMY_DATABASE_URI` defaults to `sqlite:///flaskr.db` (in the instance
 /// folder); `FLASK_*` environment variables (and `.env`) override any key. Without
-/// `FLASK_SECRET_KEY` a key made up at each start signs the session cookie, so everyone is
-/// logged out when the server restarts: set one in production.
+/// `FLASK_SECRET_KEY` a key made on the first start and kept in `instance/secret_key` signs
+/// the session cookie, so users stay logged in across restarts; several instances share one
+/// `FLASK_SECRET_KEY` instead.
 pub fn app() -> Flask {
     let db = SQLAlchemy::new().model::<User>().model::<Post>();
     Flask::new(flask::app_root!())
         .configure(|c| c.set("SQLALCHEMY_DATABASE_URI", "sqlite:///flaskr.db"))
         .config_from_prefixed_env("FLASK")
-        .configure(|c| c.set_default("SECRET_KEY", flask::generate_secret_key()))
+        .secret_key_file("secret_key")
         .embedded_templates::<Templates>()
         .embedded_static::<Static>()
         .extension(db)

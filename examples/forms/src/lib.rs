@@ -367,13 +367,12 @@ impl Users {
 /// The app.
 ///
 /// Config: `FLASK_*` environment variables (and `.env`) override any key. Without
-/// `FLASK_SECRET_KEY` a key made up at each start signs the session cookie and the CSRF
-/// tokens, so a form opened before a restart is refused after it ("The CSRF token is
-/// invalid."): set one in production.
+/// `FLASK_SECRET_KEY` a key made on the first start and kept in `instance/secret_key` signs
+/// the session cookie and the CSRF tokens, so a form opened before a restart still posts.
 pub fn app() -> Flask {
     Flask::new(flask::app_root!())
         .config_from_prefixed_env("FLASK")
-        .configure(|c| c.set_default("SECRET_KEY", flask::generate_secret_key()))
+        .secret_key_file("secret_key")
         .extension(CsrfProtect::new())
         .state(Users::default())
         .route("/", get(signup).post(signup).endpoint("signup"))

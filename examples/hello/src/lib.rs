@@ -152,12 +152,13 @@ pub struct Templates;
 
 /// The app, for `main` and for the tests.
 ///
-/// Without `FLASK_SECRET_KEY` it makes up a random key at each start (so the login's
-/// flash works out of the box; sessions end when the server restarts).
+/// Without `FLASK_SECRET_KEY` it makes a key on the first start and keeps it in
+/// `instance/secret_key` (so the login's flash works out of the box and sessions survive a
+/// restart).
 pub fn app() -> Flask {
     Flask::new(flask::app_root!())
         .config_from_prefixed_env("FLASK")
-        .configure(|c| c.set_default("SECRET_KEY", flask::generate_secret_key()))
+        .secret_key_file("secret_key")
         .embedded_templates::<Templates>()
         .route("/", get(hello_world))
         .route("/user/<username>", get(show_user_profile))

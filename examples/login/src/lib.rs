@@ -105,14 +105,14 @@ pub fn login_manager() -> LoginManager<User> {
 ///
 /// Config: `SQLALCHEMY_DATABASE_URI` defaults to `sqlite:///login.db` (in the instance
 /// folder); `FLASK_*` environment variables (and `.env`) override any key. Without
-/// `FLASK_SECRET_KEY` a key made up at each start signs the cookies, so everyone is logged
-/// out (remember-me included) when the server restarts: set one in production, and the
-/// same one on every instance.
+/// `FLASK_SECRET_KEY` a key made on the first start and kept in `instance/secret_key` signs
+/// the cookies, so logins (remember-me included) survive a restart; several instances need
+/// the same `FLASK_SECRET_KEY`.
 pub fn app() -> Flask {
     Flask::new(flask::app_root!())
         .configure(|c| c.set("SQLALCHEMY_DATABASE_URI", "sqlite:///login.db"))
         .config_from_prefixed_env("FLASK")
-        .configure(|c| c.set_default("SECRET_KEY", flask::generate_secret_key()))
+        .secret_key_file("secret_key")
         // One table: `create_all` makes it at startup when it is missing (an app whose
         // schema changes uses flask-migrate instead, as examples/flaskr does).
         .extension(SQLAlchemy::new().model::<User>().create_all_on_startup())

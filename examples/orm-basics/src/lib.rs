@@ -387,7 +387,7 @@ pub fn app() -> Flask {
     Flask::new(flask::app_root!())
         .configure(|c| c.set("SQLALCHEMY_DATABASE_URI", "sqlite:///orm-basics.db"))
         .config_from_prefixed_env("FLASK")
-        .configure(|c| c.set_default("SECRET_KEY", flask::generate_secret_key()))
+        .secret_key_file("secret_key")
         .extension(db)
         // The schema is the migrations' (src/migrations/, written by `db migrate`), applied
         // when the app starts.

@@ -674,8 +674,8 @@ pub fn app() -> Flask {
     Flask::new(flask::app_root!())
         .configure(|c| c.set("SQLALCHEMY_DATABASE_URI", "sqlite:///rest-orm.db"))
         .config_from_prefixed_env("FLASK")
-        // It keeps no sessions, so without `FLASK_SECRET_KEY` a key made at each start does.
-        .configure(|c| c.set_default("SECRET_KEY", flask::generate_secret_key()))
+        // It keeps no sessions; `run` still wants a key, kept in the instance folder.
+        .secret_key_file("secret_key")
         .extension(SQLAlchemy::new().model::<Book>().create_all_on_startup())
         .extension(api())
         .errorhandler(404, json_error)

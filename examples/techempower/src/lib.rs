@@ -240,8 +240,8 @@ pub fn app() -> Flask {
     Flask::new(flask::app_root!())
         .configure(|c| c.set("SQLALCHEMY_DATABASE_URI", "sqlite:///hello_world.db"))
         .config_from_prefixed_env("FLASK")
-        // No session here: a key made up at start satisfies `run`.
-        .configure(|c| c.set_default("SECRET_KEY", flask::generate_secret_key()))
+        // No session here; `run` still wants a key, kept in the instance folder.
+        .secret_key_file("secret_key")
         .extension(SQLAlchemy::new().model::<World>().model::<Fortune>())
         .command(
             Command::new("init-db").about("Create and fill the world and fortune tables."),

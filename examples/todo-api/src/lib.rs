@@ -194,9 +194,9 @@ pub fn app() -> Flask {
     let todos = Arc::new(Todos::example());
     Flask::new(flask::app_root!())
         .config_from_prefixed_env("FLASK")
-        // The API keeps no session, so a key made up at each start is enough (`run` refuses
-        // to start without one); FLASK_SECRET_KEY still wins.
-        .configure(|c| c.set_default("SECRET_KEY", flask::generate_secret_key()))
+        // The API keeps no session; `run` still wants a key (it refuses to start without
+        // one), kept in the instance folder; FLASK_SECRET_KEY still wins.
+        .secret_key_file("secret_key")
         .extension(
             Api::new()
                 .add_resource(TodoList(todos.clone()), &["/todos"])

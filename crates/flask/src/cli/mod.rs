@@ -175,8 +175,15 @@ fn is_loopback(host: &str) -> bool {
 /// messages, remember-me and CSRF tokens could not be signed.
 fn check_secret_key(app: &App) -> Result<(), String> {
     let config = app.config();
-    let has_key = config.get_str("SECRET_KEY").is_some_and(|k| !k.is_empty());
-    if has_key || app.debug() || config.testing() {
+    let key_len = config.get_str("SECRET_KEY").map_or(0, str::len);
+    if (1..32).contains(&key_len) {
+        eprintln!(
+            " * Warning: SECRET_KEY is {key_len} bytes long; anyone who guesses it can sign \
+             sessions. Use at least 32 random bytes, for example FLASK_SECRET_KEY={}",
+            crate::generate_secret_key()
+        );
+    }
+    if key_len > 0 || app.debug() || config.testing() {
         return Ok(());
     }
     Err(format!(

@@ -8,6 +8,7 @@ mod json;
 mod multidict;
 mod path;
 mod state;
+pub(crate) mod trusted_hosts;
 
 pub use body::{Form, FormData};
 pub use context::RequestContext;
