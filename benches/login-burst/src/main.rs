@@ -67,7 +67,8 @@ fn app(hash: Arc<str>) -> Flask {
                 move |current: CurrentUser<User>, Form(f): Form<Credentials>| {
                     let user = for_login.clone();
                     async move {
-                        if flask_login::verify_password(&user.hash, &f.password).await {
+                        let checked = flask_login::verify_password(&user.hash, &f.password).await;
+                        if matches!(checked, Ok(true)) {
                             current.login_user(user, LoginOptions::new());
                             StatusCode::NO_CONTENT
                         } else {

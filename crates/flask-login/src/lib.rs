@@ -92,7 +92,8 @@ pub use loader::{LoaderOutput, RequestLoader, UserLoader};
 pub use manager::{LoginEvent, LoginManager, SessionProtection};
 pub use next::safe_next;
 pub use passwords::{
-    PasswordError, check_password_hash, generate_password_hash, hash_password, needs_rehash,
-    verify_password,
+    DEFAULT_HASH_QUEUE_LIMIT, HashQueueFull, PasswordError, check_password_hash,
+    generate_password_hash, hash_password, needs_rehash, set_hash_queue_limit, verify_password,
+    verify_password_or_dummy,
 };
 pub use user::UserMixin;

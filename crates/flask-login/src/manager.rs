@@ -366,6 +366,24 @@ impl<U: UserMixin> Extension for LoginManager<U> {
         config.set_default("REMEMBER_COOKIE_REFRESH_EACH_REQUEST", false);
         config.set_default("LOGIN_DISABLED", false);
         config.set_default("USE_SESSION_FOR_NEXT", false);
+        config.set_default(
+            "PASSWORD_HASH_QUEUE_LIMIT",
+            crate::passwords::DEFAULT_HASH_QUEUE_LIMIT,
+        );
+        let limit: usize = setup
+            .config()
+            .get("PASSWORD_HASH_QUEUE_LIMIT")?
+            .unwrap_or(crate::passwords::DEFAULT_HASH_QUEUE_LIMIT);
+        if limit == 0 {
+            return Err(SetupError::extension(
+                "flask-login",
+                "PASSWORD_HASH_QUEUE_LIMIT is 0: no password could ever be checked; give the \
+                 number of hashes that may wait (32 by default)",
+            ));
+        }
+        crate::passwords::set_hash_queue_limit(limit);
+        // A full hash queue is a 503 with Retry-After, not a 500 (nor "wrong password").
+        setup.errorhandler_for::<crate::passwords::HashQueueFull, _, _>(hash_queue_full);
         let settings = self.read_settings(setup)?;
         // A second init_app of the same manager (another app) keeps the first's settings.
         let _ = self.settings.set(settings);
@@ -406,4 +424,17 @@ struct OneManager(&'static str);
 /// A login view given as a path or URL rather than an endpoint.
 pub(crate) fn is_url(view: &str) -> bool {
     view.starts_with('/') || view.starts_with("http://") || view.starts_with("https://")
+}
+
+/// The answer to a request whose password could not be checked because the hash queue is
+/// full: 503, and when to try again.
+async fn hash_queue_full() -> Result<(), flask::Error> {
+    Err(flask::Error::with_description(
+        http::StatusCode::SERVICE_UNAVAILABLE,
+        "Too many passwords are being checked right now. Please try again in a moment.",
+    )
+    .with_header(
+        http::header::RETRY_AFTER,
+        http::HeaderValue::from_static("1"),
+    ))
 }

@@ -6,6 +6,7 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 
 use subtle::ConstantTimeEq;
@@ -25,6 +26,37 @@ pub enum PasswordError {
     /// No hashing thread could take the job (none could be started), or the job panicked.
     #[error("the password could not be hashed: {0}")]
     Task(String),
+    /// Too many hashes are waiting (`PASSWORD_HASH_QUEUE_LIMIT`): the request is refused
+    /// at once rather than queued for minutes. The `LoginManager` answers it with a 503
+    /// and `Retry-After`.
+    #[error("the password was not checked")]
+    Busy(#[source] HashQueueFull),
+}
+
+/// The password-hash queue is full: a 503 with `Retry-After` (the `LoginManager` registers
+/// the error handler), so a flood of sign-ups or guesses cannot delay real logins for
+/// minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{waiting} password hashes are waiting already (PASSWORD_HASH_QUEUE_LIMIT); try again in a moment"
+)]
+pub struct HashQueueFull {
+    /// The hashes that were waiting.
+    pub waiting: usize,
+}
+
+/// The most hashes that may wait for a hashing thread, unless `PASSWORD_HASH_QUEUE_LIMIT`
+/// says otherwise: with about 30 ms a hash, a second or so of work on one core.
+pub const DEFAULT_HASH_QUEUE_LIMIT: usize = 32;
+
+static HASH_QUEUE_LIMIT: AtomicUsize = AtomicUsize::new(DEFAULT_HASH_QUEUE_LIMIT);
+static HASHES_WAITING: AtomicUsize = AtomicUsize::new(0);
+
+/// Sets how many hashes may wait for a hashing thread (the threads are the process's, so
+/// the limit is too: the last app to set it wins). The `LoginManager` sets it from
+/// `PASSWORD_HASH_QUEUE_LIMIT`.
+pub fn set_hash_queue_limit(limit: usize) {
+    HASH_QUEUE_LIMIT.store(limit.max(1), Ordering::Relaxed);
 }
 
 fn argon2() -> Argon2<'static> {
@@ -185,8 +217,14 @@ fn hash_threads() -> &'static HashThreads {
 async fn off_the_runtime<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, PasswordError> {
+    let waiting = HASHES_WAITING.fetch_add(1, Ordering::AcqRel);
+    if waiting >= HASH_QUEUE_LIMIT.load(Ordering::Relaxed) {
+        HASHES_WAITING.fetch_sub(1, Ordering::AcqRel);
+        return Err(PasswordError::Busy(HashQueueFull { waiting }));
+    }
     let (tx, rx) = tokio::sync::oneshot::channel();
     let job: Job = Box::new(move || {
+        HASHES_WAITING.fetch_sub(1, Ordering::AcqRel);
         // Nobody waits any more (the client went away): skip the work.
         if !tx.is_closed() {
             let _ = tx.send(work());
@@ -196,7 +234,12 @@ async fn off_the_runtime<T: Send + 'static>(
         Ok(jobs) => jobs.send(job),
         Err(poisoned) => poisoned.into_inner().send(job),
     };
-    sent.map_err(|_| PasswordError::Task("no password hashing thread is running".to_owned()))?;
+    if sent.is_err() {
+        HASHES_WAITING.fetch_sub(1, Ordering::AcqRel);
+        return Err(PasswordError::Task(
+            "no password hashing thread is running".to_owned(),
+        ));
+    }
     rx.await
         .map_err(|_| PasswordError::Task("the hashing thread dropped the job".to_owned()))
 }
@@ -210,15 +253,43 @@ pub async fn hash_password(password: &str) -> Result<String, PasswordError> {
 }
 
 /// [`check_password_hash`] off the async runtime, so a burst of logins does not stall
-/// other requests (as [`hash_password`]: a core always stays free for them). A check that
-/// did not finish does not match.
-pub async fn verify_password(hash: &str, password: &str) -> bool {
+/// other requests (as [`hash_password`]: a core always stays free for them).
+///
+/// # Errors
+/// [`PasswordError::Busy`] when `PASSWORD_HASH_QUEUE_LIMIT` hashes are waiting already
+/// (with `?` in a view, the `LoginManager` answers it with a 503 and `Retry-After`), or
+/// [`PasswordError::Task`] when no hashing thread runs.
+pub async fn verify_password(hash: &str, password: &str) -> Result<bool, PasswordError> {
     let (hash, password) = (hash.to_owned(), password.to_owned());
-    match off_the_runtime(move || check_password_hash(&hash, &password)).await {
-        Ok(matches) => matches,
-        Err(e) => {
-            tracing::error!("flask-login: a password could not be checked: {e}");
-            false
+    off_the_runtime(move || check_password_hash(&hash, &password)).await
+}
+
+/// [`verify_password`] against the user's hash, or, for a user that does not exist (`None`),
+/// against a hash made once for nobody's password: an unknown user takes as long to refuse
+/// as a wrong password, so nobody learns who has an account by timing the login form.
+/// `Ok(false)` for an unknown user.
+///
+/// ```no_run
+/// # async fn demo(stored: Option<String>) -> Result<(), flask_login::PasswordError> {
+/// let ok = flask_login::verify_password_or_dummy(stored.as_deref(), "hunter2").await?;
+/// # let _ = ok; Ok(()) }
+/// ```
+///
+/// # Errors
+/// As [`verify_password`].
+pub async fn verify_password_or_dummy(
+    hash: Option<&str>,
+    password: &str,
+) -> Result<bool, PasswordError> {
+    static NOBODY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    match hash {
+        Some(hash) => verify_password(hash, password).await,
+        None => {
+            let dummy = NOBODY
+                .get_or_try_init(|| hash_password("the password of nobody"))
+                .await?;
+            verify_password(dummy, password).await?;
+            Ok(false)
         }
     }
 }

@@ -9,7 +9,7 @@ use flask::{Extension, RequestContext, Setup, SetupError};
 use serde_json::Value;
 
 use crate::negotiate::{RepresentationFn, choose, output_json};
-use crate::{ApiError, ApiRequest, ApiResult, Resource};
+use crate::{ApiError, ApiRequest, ApiResult, Reply, Resource};
 
 /// An entry of the error table: which errors, and the status and message they become.
 struct ErrorEntry {
@@ -476,6 +476,13 @@ fn not_allowed(shared: &Shared, req: &Request) -> Response {
 /// The response of a result, in the negotiated representation.
 fn render(shared: &Shared, accept: Option<&str>, debug: bool, result: ApiResult) -> Response {
     let (data, status, headers) = match result {
+        Ok(Reply {
+            fault: Some(cause), ..
+        }) => {
+            tracing::error!("an API resource's reply cannot be sent: {cause}");
+            let e = apply_table(shared, ApiError::new(500));
+            (Value::Object(e.body), e.status, e.headers)
+        }
         Ok(reply) => (reply.data, reply.status, reply.headers),
         Err(e) => {
             if e.status.is_server_error()

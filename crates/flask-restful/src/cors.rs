@@ -23,7 +23,7 @@ use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 /// | `CORS_METHODS` | GET, HEAD, POST, OPTIONS, PUT, PATCH, DELETE | |
 /// | `CORS_ALLOW_HEADERS` | `"*"` | or a list |
 /// | `CORS_EXPOSE_HEADERS` | none | a list |
-/// | `CORS_SUPPORTS_CREDENTIALS` | `false` | cookies; the origin is then echoed, never `*` |
+/// | `CORS_SUPPORTS_CREDENTIALS` | `false` | cookies: the listed origins only (with `*` the app does not start) |
 /// | `CORS_MAX_AGE` | none | seconds a browser keeps a preflight's answer |
 ///
 /// Preflight requests (`OPTIONS` with `Access-Control-Request-Method`) are answered before
@@ -88,11 +88,17 @@ pub(crate) fn layer_from_config(config: &Config) -> Result<CorsLayer, SetupError
     let origins = strings(config, "CORS_ORIGINS")?.unwrap_or_else(|| vec!["*".to_owned()]);
     let origin = if origins.iter().any(|o| o == "*") {
         if credentials {
-            // With cookies a browser refuses `*`: the request's origin is echoed.
-            AllowOrigin::mirror_request()
-        } else {
-            AllowOrigin::any()
+            // Echoing any origin with credentials lets every site on the web make requests
+            // with the user's cookies and read the answers.
+            return Err(SetupError::extension(
+                "flask-restful cors",
+                "CORS_SUPPORTS_CREDENTIALS is true while CORS_ORIGINS allows any origin (\"*\", \
+                 the default): any website could then call the API with its users' cookies and \
+                 read the answers. List the origins that may: \
+                 CORS_ORIGINS = [\"https://app.example\"]",
+            ));
         }
+        AllowOrigin::any()
     } else {
         let list = origins
             .iter()

@@ -108,16 +108,13 @@ impl ApiError {
         self
     }
 
-    /// A header of the response (`WWW-Authenticate` on a 401, say).
-    ///
-    /// # Panics
-    /// If the name or value is not valid in a header.
+    /// A header of the response (`WWW-Authenticate` on a 401, say). A name or value that
+    /// is not valid in a header is left out and logged; the error is still answered.
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        let name = http::HeaderName::from_bytes(name.as_bytes())
-            .unwrap_or_else(|e| panic!("bad header name {name:?}: {e}"));
-        let value = http::HeaderValue::from_str(value)
-            .unwrap_or_else(|e| panic!("bad header value {value:?}: {e}"));
-        self.headers.push((name, value));
+        match crate::reply::checked_header(name, value) {
+            Ok(header) => self.headers.push(header),
+            Err(cause) => tracing::error!("a header of an API error is left out: {cause}"),
+        }
         self
     }
 

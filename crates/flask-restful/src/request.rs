@@ -94,6 +94,12 @@ impl ApiRequest {
         Ok(bytes)
     }
 
+    /// `MAX_FORM_MEMORY_SIZE`, `MAX_FORM_PARTS` and `MAX_JSON_PARTS`: what a body may turn
+    /// into once parsed (a 413 beyond).
+    fn limits(&self) -> flask::BodyLimits {
+        flask::BodyLimits::from_config(self.ctx.config())
+    }
+
     fn content_type(&self) -> Option<String> {
         self.parts
             .headers
@@ -106,6 +112,7 @@ impl ApiRequest {
     /// The JSON body as a `T` (`request.get_json()`); a malformed one is a 400 saying why.
     pub async fn json<T: DeserializeOwned>(&mut self) -> Result<T, ApiError> {
         let bytes = self.bytes().await?;
+        self.limits().check_json(&bytes)?;
         serde_json::from_slice(&bytes)
             .map_err(|e| ApiError::new(400).message(format!("Failed to decode JSON object: {e}")))
     }
@@ -127,6 +134,7 @@ impl ApiRequest {
         let bytes = self.bytes().await?;
         let mut errors = Map::new();
         if is_json && !bytes.is_empty() {
+            self.limits().check_json(&bytes)?;
             let mut map = json_object(&bytes)?;
             // Arguments not in the body may come from the query string ("values").
             for (k, v) in form_urlencoded::parse(query.as_bytes()) {
@@ -142,6 +150,7 @@ impl ApiRequest {
             .content_type()
             .is_none_or(|ct| ct == "application/x-www-form-urlencoded");
         if is_form {
+            self.limits().check_form(&bytes)?;
             pairs.extend(form_urlencoded::parse(&bytes).into_owned());
         }
         bundled(&mut errors, |dropped| {
@@ -558,8 +567,10 @@ impl ApiRequest {
             .into_owned()
             .collect();
         if is_json && !bytes.is_empty() {
+            self.limits().check_json(&bytes)?;
             sent = json_object(&bytes)?;
         } else if is_form {
+            self.limits().check_form(&bytes)?;
             texts.extend(form_urlencoded::parse(&bytes).into_owned());
         }
         // Fields read from headers or cookies come from there only.

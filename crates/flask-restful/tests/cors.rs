@@ -97,9 +97,12 @@ async fn preflights_are_answered() {
 }
 
 #[tokio::test]
-async fn credentials_echo_the_origin() {
+async fn credentials_are_for_listed_origins_only() {
     let c = app(
-        |c| c.set("CORS_SUPPORTS_CREDENTIALS", true),
+        |c| {
+            c.set("CORS_SUPPORTS_CREDENTIALS", true);
+            c.set("CORS_ORIGINS", ["https://spa.example"]);
+        },
         Api::new().prefix("/api").cors(),
     );
     let resp = c
@@ -114,6 +117,32 @@ async fn credentials_echo_the_origin() {
     assert_eq!(
         resp.header("access-control-allow-credentials"),
         Some("true")
+    );
+    let resp = c
+        .get("/api/items")
+        .header("Origin", "https://evil.example")
+        .send()
+        .await;
+    assert_eq!(resp.header("access-control-allow-origin"), None);
+}
+
+#[test]
+fn credentials_with_any_origin_do_not_start() {
+    let err = Flask::new("cors")
+        .configure(|c| c.set("CORS_SUPPORTS_CREDENTIALS", true))
+        .extension(
+            Api::new()
+                .prefix("/api")
+                .cors()
+                .add_resource(Items, &["/items"]),
+        )
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("CORS_SUPPORTS_CREDENTIALS"), "{err}");
+    assert!(
+        err.contains("CORS_ORIGINS = [\"https://app.example\"]"),
+        "{err}"
     );
 }
 

@@ -87,7 +87,7 @@ impl Config {
             values: BTreeMap::new(),
             env_text: BTreeMap::new(),
         };
-        let defaults: [(&str, Value); 30] = [
+        let defaults: [(&str, Value); 31] = [
             ("DEBUG", Value::Bool(false)),
             ("TESTING", Value::Bool(false)),
             ("PROPAGATE_EXCEPTIONS", Value::Null),
@@ -114,6 +114,10 @@ impl Config {
             ("PROXY_FIX_X_FOR", Value::from(0)),
             ("PROXY_FIX_X_PROTO", Value::from(0)),
             ("MAX_FORM_PARTS", Value::from(1_000)),
+            (
+                "MAX_JSON_PARTS",
+                Value::from(crate::request::DEFAULT_MAX_JSON_PARTS),
+            ),
             ("SEND_FILE_MAX_AGE_DEFAULT", Value::Null),
             ("TRAP_BAD_REQUEST_ERRORS", Value::Null),
             ("TRAP_HTTP_EXCEPTIONS", Value::Bool(false)),

@@ -56,7 +56,8 @@ pub use error::{Error, abort, abort_with, escape};
 pub use extension::{Extension, Setup, SetupError};
 pub use hooks::{BeforeRequestHook, HookOutcome};
 pub use request::{
-    Args, Cookies, Ext, Form, FormData, G, Json, MultiDict, Path, Query, RequestContext, State,
+    Args, BodyLimits, Cookies, DEFAULT_MAX_JSON_PARTS, Ext, Form, FormData, G, Json, MultiDict,
+    Path, Query, RequestContext, State,
 };
 pub use response::{FlaskTuple, Redirect, jsonify, make_response, redirect, redirect_with};
 pub use routing::Blueprint;

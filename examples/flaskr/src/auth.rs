@@ -9,7 +9,7 @@ use flask::{
     render_template,
 };
 use flask_login::{
-    CurrentUser, LoginManager, LoginOptions, UserMixin, hash_password, verify_password,
+    CurrentUser, LoginManager, LoginOptions, UserMixin, hash_password, verify_password_or_dummy,
 };
 use flask_sqlalchemy::{Db, DbSession};
 use flask_wtf::{FlaskForm, Form};
@@ -145,10 +145,14 @@ pub async fn login(
             .filter(User::username.eq(username.as_str()))
             .first()
             .await?;
+        // An unknown user is checked against a dummy hash too: it takes as long as a wrong
+        // password, so the time of the answer does not tell who has an account.
+        let hash = user.as_ref().map(|u| u.password.as_str());
+        let verified = verify_password_or_dummy(hash, password).await?;
         let error = match user {
             None => "Incorrect username.",
             Some(user) => {
-                if verify_password(&user.password, password).await {
+                if verified {
                     // The tutorial's session.clear(); login_user also gives the session a
                     // new id, against session fixation.
                     session.clear();

@@ -185,9 +185,11 @@ async fn divide_by_zero_is_a_plain_500_outside_debug() {
 
 #[test]
 fn production_without_a_secret_key_does_not_start() {
+    // No key, and no instance file to keep one in (the app's `secret_key_file` turned off).
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_hello"))
         .args(["run", "--port", "0"])
         .env("FLASK_SECRET_KEY", "")
+        .env("FLASK_SECRET_KEY_FILE", "")
         .env("FLASK_SKIP_DOTENV", "1")
         .output()
         .unwrap();

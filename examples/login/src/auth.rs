@@ -8,10 +8,10 @@ use flask::{
 };
 use flask_login::{
     CurrentUser, LoginOptions, LoginRequired, Next, hash_password, needs_rehash, verify_password,
+    verify_password_or_dummy,
 };
 use flask_sqlalchemy::{Db, DbSession};
 use serde::Deserialize;
-use tokio::sync::OnceCell;
 
 use crate::{EMAIL_LENGTH, User};
 
@@ -119,10 +119,6 @@ pub async fn login_form() -> Result<Html<String>, Error> {
     render_template("auth/login.html", context! {})
 }
 
-/// A hash to check the password against when the email is unknown, so that a wrong email
-/// takes as long to refuse as a wrong password (no guessing who is registered by timing).
-static NOBODY: OnceCell<String> = OnceCell::const_new();
-
 /// `POST /auth/login`: checks the password and logs the user in (remembered when "Remember
 /// me" was ticked), then redirects to `?next=` if it is a path on this site, else to the
 /// index. "Incorrect email or password." (or "This account is disabled.") shows the form
@@ -140,15 +136,10 @@ pub async fn login(
         .filter(User::email.eq(normalize_email(&form.email)))
         .first()
         .await?;
-    let hash = match &user {
-        Some(user) => user.password.as_str(),
-        None => {
-            NOBODY
-                .get_or_try_init(|| hash_password("nobody has this password"))
-                .await?
-        }
-    };
-    let verified = verify_password(hash, &form.password).await;
+    // An unknown email is checked against a dummy hash, so it takes as long to refuse as a
+    // wrong password (nobody learns who is registered by timing the form).
+    let hash = user.as_ref().map(|u| u.password.as_str());
+    let verified = verify_password_or_dummy(hash, &form.password).await?;
     let error = match user {
         Some(mut user) if verified => {
             // A hash made with older settings (or Werkzeug's, for users moved from a Flask
@@ -201,7 +192,7 @@ pub async fn reauth(
     session: Session,
     Form(form): Form<Password>,
 ) -> Result<Response, Error> {
-    if verify_password(&user.password, &form.password).await {
+    if verify_password(&user.password, &form.password).await? {
         current.confirm_login();
         let index = ctx.url_for("index").build()?;
         return Ok(redirect(next.or(index)).into_response());

@@ -77,26 +77,12 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
 async fn read_form<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Error> {
     require_form(&req)?;
     let ctx = RequestContext::current(req.extensions());
-    let limits = ctx.as_ref().map(|ctx| {
-        let c = ctx.config();
-        (
-            c.get::<usize>("MAX_FORM_MEMORY_SIZE").ok().flatten(),
-            c.get::<usize>("MAX_FORM_PARTS").ok().flatten(),
-        )
-    });
+    let limits = ctx
+        .as_ref()
+        .map(|ctx| super::BodyLimits::from_config(ctx.config()));
     let body = read_body(req, state).await?;
-    let (max_size, max_parts) = limits.unwrap_or((None, None));
-    if max_size.is_some_and(|m| body.len() > m) {
-        return Err(Error::with_description(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "The form data is larger than MAX_FORM_MEMORY_SIZE allows.",
-        ));
-    }
-    if max_parts.is_some_and(|m| body.split(|b| *b == b'&').filter(|p| !p.is_empty()).count() > m) {
-        return Err(Error::with_description(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "The form has more fields than MAX_FORM_PARTS allows.",
-        ));
+    if let Some(limits) = limits {
+        limits.check_form(&body)?;
     }
     if let Some(ctx) = ctx {
         ctx.record_form(&body);

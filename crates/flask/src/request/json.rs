@@ -16,7 +16,8 @@ use crate::Error;
 ///
 /// Errors say what was wrong: 415 without a JSON content type, 400 `Failed to decode JSON
 /// object: ...` for malformed JSON, 400 `Invalid JSON: field: ...` for a missing field or a
-/// wrong type, 413 over `MAX_CONTENT_LENGTH`.
+/// wrong type, 413 over `MAX_CONTENT_LENGTH` or with more keys and items than
+/// `MAX_JSON_PARTS` (10 000).
 ///
 /// ```
 /// use flask::Json;
@@ -62,7 +63,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
                 "Did not attempt to load JSON data because the request Content-Type was not 'application/json'.",
             ));
         }
+        let limits = crate::RequestContext::current(req.extensions())
+            .map(|ctx| super::BodyLimits::from_config(ctx.config()));
         let body = read_body(req, state).await?;
+        if let Some(limits) = limits {
+            limits.check_json(&body)?;
+        }
         let mut de = serde_json::Deserializer::from_slice(&body);
         let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let inner = e.inner();
