@@ -104,6 +104,19 @@ async fn queries_on_every_backend() {
             .await
             .unwrap();
         assert_eq!(titles(&r), ["SQL joins"], "{url}");
+        // contains / startswith / endswith take text, not a pattern: `%` and `_` in it
+        // match themselves (escaped, with ESCAPE '/'), where `like` would take them as
+        // wildcards.
+        assert_eq!(count(&db, Article::title.like("%")).await, 5, "{url}");
+        assert_eq!(count(&db, Article::title.contains("%")).await, 0, "{url}");
+        assert!(count(&db, Article::title.like("%s_%")).await >= 3, "{url}");
+        assert_eq!(count(&db, Article::title.contains("s_")).await, 0, "{url}");
+        assert_eq!(count(&db, Article::title.contains("/")).await, 0, "{url}");
+        assert_eq!(count(&db, Article::title.contains("'1'='1")).await, 1, "{url}");
+        assert_eq!(count(&db, Article::title.icontains("RUST")).await, 2, "{url}");
+        assert_eq!(count(&db, Article::title.startswith("Go ")).await, 1, "{url}");
+        assert_eq!(count(&db, Article::title.endswith("joins")).await, 1, "{url}");
+        assert_eq!(count(&db, Article::title.endswith("join_")).await, 0, "{url}");
 
         // and / or / not.
         let r = q()

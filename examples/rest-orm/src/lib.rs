@@ -507,14 +507,10 @@ impl Resource for BookList {
         if let Some(max) = args.year_max {
             query = query.filter(Book::year.le(max));
         }
-        // `LIKE` has no escape here (the ORM's `like` takes no ESCAPE clause, and the
-        // databases' default escapes differ), so `%`, `_` and `\` in `q` become `_` (any one
-        // character), and the titles that matches are checked for the text itself below.
-        let wildcards = ['%', '_', '\\'];
-        let q = args.q.filter(|q| !q.is_empty());
-        if let Some(q) = &q {
-            let pattern = q.replace(wildcards, "_");
-            query = query.filter(Book::title.ilike(&format!("%{pattern}%")));
+        // The title holds the text as typed: `%` and `_` in it are matched as themselves
+        // (escaped, as SQLAlchemy's `contains(q, autoescape=True)`).
+        if let Some(q) = args.q.filter(|q| !q.is_empty()) {
+            query = query.filter(Book::title.icontains(&q));
         }
         query = match args.sort {
             Sort::Id => query.order_by(Book::id.asc()),
@@ -523,29 +519,8 @@ impl Resource for BookList {
                 .order_by(Book::year.asc().nulls_last())
                 .order_by(Book::id.asc()),
         };
-        match q.filter(|q| q.contains(wildcards)) {
-            None => {
-                let pagination = query.paginate(page, per_page).await.map_err(db_error)?;
-                Ok(Page::from(pagination).reply(&req))
-            }
-            Some(q) => {
-                // The rows `LIKE` found, kept when their title has the text; then the page.
-                let needle = q.to_lowercase();
-                let found: Vec<Book> = query
-                    .all()
-                    .await
-                    .map_err(db_error)?
-                    .into_iter()
-                    .filter(|book| book.title.to_lowercase().contains(&needle))
-                    .collect();
-                let total = found.len() as u64;
-                let skip =
-                    usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX);
-                let take = usize::try_from(per_page).unwrap_or(usize::MAX);
-                let items = found.into_iter().skip(skip).take(take).collect();
-                Ok(Page::new(items, page, per_page, total).reply(&req))
-            }
-        }
+        let pagination = query.paginate(page, per_page).await.map_err(db_error)?;
+        Ok(Page::from(pagination).reply(&req))
     }
 
     async fn post(&self, mut req: ApiRequest) -> ApiResult {

@@ -3,7 +3,8 @@
 use std::marker::PhantomData;
 
 use sea_query::{
-    Asterisk, Expr, ExprTrait, Func, JoinType, NullOrdering, Order, Query, SelectStatement,
+    Asterisk, Expr, ExprTrait, Func, JoinType, LikeExpr, NullOrdering, Order, Query,
+    SelectStatement,
 };
 use sqlx::Row as _;
 
@@ -153,6 +154,59 @@ impl<M: Model, T: FieldType + Textual> Col<M, T> {
     pub fn ilike(self, pattern: &str) -> Filter {
         Filter(Expr::expr(Func::lower(self.expr())).like(pattern.to_lowercase()))
     }
+
+    /// SQLAlchemy's `contains(text, autoescape=True)`: the column holds `text`, where `%`,
+    /// `_` and `/` are matched as themselves (`LIKE '%' || escaped || '%' ESCAPE '/'`). Use
+    /// it for text a user typed into a search box: with [`like`](Self::like) their `%`
+    /// would match anything.
+    pub fn contains(self, text: &str) -> Filter {
+        self.escaped_like(&format!("%{}%", escape_like(text)), false)
+    }
+
+    /// [`contains`](Self::contains), case-insensitive (SQLAlchemy 2's `icontains`).
+    pub fn icontains(self, text: &str) -> Filter {
+        self.escaped_like(&format!("%{}%", escape_like(text)), true)
+    }
+
+    /// SQLAlchemy's `startswith(text, autoescape=True)`.
+    pub fn startswith(self, text: &str) -> Filter {
+        self.escaped_like(&format!("{}%", escape_like(text)), false)
+    }
+
+    /// SQLAlchemy's `endswith(text, autoescape=True)`.
+    pub fn endswith(self, text: &str) -> Filter {
+        self.escaped_like(&format!("%{}", escape_like(text)), false)
+    }
+
+    fn escaped_like(self, pattern: &str, lower: bool) -> Filter {
+        if lower {
+            let like = LikeExpr::new(pattern.to_lowercase()).escape(LIKE_ESCAPE);
+            Filter(Expr::expr(Func::lower(self.expr())).like(like))
+        } else {
+            Filter(self.expr().like(LikeExpr::new(pattern).escape(LIKE_ESCAPE)))
+        }
+    }
+}
+
+/// The escape character of [`escape_like`] (SQLAlchemy's `autoescape` uses `/` too): not
+/// special in any of the three dialects' string literals, unlike `\` in MySQL.
+pub const LIKE_ESCAPE: char = '/';
+
+/// `text` with `%`, `_` and `/` escaped by `/`, to put into a `LIKE` pattern with
+/// `ESCAPE '/'` so that they match themselves (`Col::contains` and friends do it).
+///
+/// ```
+/// assert_eq!(flask_sqlalchemy::escape_like("100%_a/b"), "100/%/_a//b");
+/// ```
+pub fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | LIKE_ESCAPE) {
+            out.push(LIKE_ESCAPE);
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A condition for [`Select::filter`]; combine with [`and`](Filter::and),
