@@ -112,11 +112,31 @@ async fn queries_on_every_backend() {
         assert!(count(&db, Article::title.like("%s_%")).await >= 3, "{url}");
         assert_eq!(count(&db, Article::title.contains("s_")).await, 0, "{url}");
         assert_eq!(count(&db, Article::title.contains("/")).await, 0, "{url}");
-        assert_eq!(count(&db, Article::title.contains("'1'='1")).await, 1, "{url}");
-        assert_eq!(count(&db, Article::title.icontains("RUST")).await, 2, "{url}");
-        assert_eq!(count(&db, Article::title.startswith("Go ")).await, 1, "{url}");
-        assert_eq!(count(&db, Article::title.endswith("joins")).await, 1, "{url}");
-        assert_eq!(count(&db, Article::title.endswith("join_")).await, 0, "{url}");
+        assert_eq!(
+            count(&db, Article::title.contains("'1'='1")).await,
+            1,
+            "{url}"
+        );
+        assert_eq!(
+            count(&db, Article::title.icontains("RUST")).await,
+            2,
+            "{url}"
+        );
+        assert_eq!(
+            count(&db, Article::title.startswith("Go ")).await,
+            1,
+            "{url}"
+        );
+        assert_eq!(
+            count(&db, Article::title.endswith("joins")).await,
+            1,
+            "{url}"
+        );
+        assert_eq!(
+            count(&db, Article::title.endswith("join_")).await,
+            0,
+            "{url}"
+        );
 
         // and / or / not.
         let r = q()

@@ -35,6 +35,7 @@ use flask::Flask;
 use flask::cli::{CliContext, Command};
 use flask_migrate::Migrate;
 use flask_sqlalchemy::{Model, SQLAlchemy};
+use flask_talisman::Talisman;
 use flask_wtf::CsrfProtect;
 use serde::Serialize;
 
@@ -126,6 +127,12 @@ pub async fn init_db(ctx: CliContext) -> Result<(), flask::BoxError> {
 }
 // ANCHOR_END: init_db
 
+/// The Content-Security-Policy: scripts, styles and images from the app itself only, no
+/// framing by other sites, and the one inline script the tutorial has, the Delete button's
+/// `onclick="return confirm('Are you sure?');"`, allowed by its hash.
+pub const CSP: &str = "default-src 'self'; frame-ancestors 'self'; \
+    script-src 'self' 'unsafe-hashes' 'sha256-C9/F8pTP2YiSXtE0pEo6AQcC3rRR5IJB9olGGnyH5HU='";
+
 // ANCHOR: app
 /// The app (the tutorial's `create_app()`).
 ///
@@ -156,6 +163,9 @@ pub fn app() -> Flask {
         )
         // Every POST carries the session's CSRF token (`form.hidden_tag()` in the forms).
         .extension(CsrfProtect::new())
+        // Security headers (Flask-Talisman): nosniff, same-origin framing, a referrer policy,
+        // and a CSP that allows the app's own files and the Delete button's confirm().
+        .extension(Talisman::new().content_security_policy(CSP))
         .template_filter("date", format_date)
         // The tutorial's `load_logged_in_user` and `login_required`.
         .extension(auth::login_manager())
