@@ -76,6 +76,7 @@
 mod extract;
 mod guard;
 mod hooks;
+mod identifier;
 mod loader;
 mod manager;
 mod next;

@@ -1,6 +1,10 @@
-//! The remember-me cookie: a signed user id with its expiry, set at a remembered login,
-//! read when the session has no user, cleared at logout.
+//! The remember-me cookie: a signed user id, set at a remembered login, read when the
+//! session has no user, cleared at logout. Written in Flask-Login's format by default
+//! (`id|hex(HMAC-SHA512(SECRET_KEY, id))`), so a Python Flask-Login app with the same key
+//! reads it and the other way round; `REMEMBER_COOKIE_FORMAT = "timed"` signs the expiry
+//! in too, at the cost of that.
 
+use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::response::Response;
@@ -22,6 +26,30 @@ pub(crate) struct CookieSettings {
     http_only: bool,
     same_site: Option<cookie::SameSite>,
     refresh_each_request: bool,
+    format: Format,
+    /// `SECRET_KEY` and then `SECRET_KEY_FALLBACKS`, as Flask-Login's HMAC keys.
+    keys: Vec<Vec<u8>>,
+}
+
+/// `REMEMBER_COOKIE_FORMAT`: how the cookie's value is written (both are read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// Flask-Login's own: `id|hex(HMAC-SHA512(SECRET_KEY, id))`. A copy of the cookie works
+    /// until the key changes (or, with an alternative id, until the id changes).
+    FlaskLogin,
+    /// `id|expiry`, signed with flask's `Signer`: a copy stops working when it expires,
+    /// even if a browser keeps it; a Python app cannot read it.
+    Timed,
+}
+
+/// Flask-Login's `_secret_key()`: the key's text as Latin-1 bytes (UTF-8 for a key with
+/// characters beyond it, which Flask-Login itself cannot encode).
+fn key_bytes(secret: &str) -> Vec<u8> {
+    secret
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect::<Option<Vec<u8>>>()
+        .unwrap_or_else(|| secret.as_bytes().to_vec())
 }
 
 impl CookieSettings {
@@ -39,7 +67,26 @@ impl CookieSettings {
                 });
             }
         };
+        let format = match config.get::<String>("REMEMBER_COOKIE_FORMAT")?.as_deref() {
+            None | Some("flask-login") => Format::FlaskLogin,
+            Some("timed") => Format::Timed,
+            Some(other) => {
+                return Err(ConfigError::WrongType {
+                    key: "REMEMBER_COOKIE_FORMAT".to_owned(),
+                    expected: "\"flask-login\" (the default) or \"timed\"".to_owned(),
+                    found: other.to_owned(),
+                });
+            }
+        };
+        let secret: String = config.get("SECRET_KEY")?.unwrap_or_default();
+        let fallbacks: Vec<String> = config.get("SECRET_KEY_FALLBACKS")?.unwrap_or_default();
+        let keys = std::iter::once(&secret)
+            .chain(&fallbacks)
+            .map(|k| key_bytes(k))
+            .collect();
         Ok(CookieSettings {
+            format,
+            keys,
             name: config
                 .get("REMEMBER_COOKIE_NAME")?
                 .unwrap_or_else(|| "remember_token".to_owned()),
@@ -85,15 +132,44 @@ fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// The cookie's value: `id|expiry` signed, so a copy stops working when it expires even if
-/// the browser keeps it.
-pub(crate) fn encode(settings: &Settings, user_id: &str, lifetime: Duration) -> String {
-    let expires = unix_now().saturating_add(lifetime.as_secs());
-    settings.signer.sign(&format!("{user_id}|{expires}"))
+/// Flask-Login's `_cookie_digest`: `hex(HMAC-SHA512(key, id))`.
+fn digest(key: &[u8], user_id: &str) -> String {
+    use hmac::Mac as _;
+    let mut mac = hmac::Hmac::<sha2::Sha512>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(user_id.as_bytes());
+    let mut hex = String::with_capacity(128);
+    for b in mac.finalize().into_bytes() {
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex
 }
 
-/// The user id in a cookie value, if the signature holds and it has not expired.
+/// The cookie's value for `user_id`, in the configured format.
+pub(crate) fn encode(settings: &Settings, user_id: &str, lifetime: Duration) -> String {
+    match settings.cookie.format {
+        Format::FlaskLogin => {
+            let key = settings.cookie.keys.first().map_or(&[][..], Vec::as_slice);
+            format!("{user_id}|{}", digest(key, user_id))
+        }
+        Format::Timed => {
+            let expires = unix_now().saturating_add(lifetime.as_secs());
+            settings.signer.sign(&format!("{user_id}|{expires}"))
+        }
+    }
+}
+
+/// The user id in a cookie value of either format, if its signature holds (and, timed, it
+/// has not expired).
 pub(crate) fn decode(settings: &Settings, value: &str) -> Option<String> {
+    if let Some((id, hex)) = value.rsplit_once('|')
+        && hex.len() == 128
+    {
+        let matches = settings.cookie.keys.iter().any(|key| {
+            subtle::ConstantTimeEq::ct_eq(digest(key, id).as_bytes(), hex.as_bytes()).into()
+        });
+        return matches.then(|| id.to_owned());
+    }
     let payload = settings.signer.unsign(value).ok()?;
     let (id, expires) = payload.rsplit_once('|')?;
     let expires: u64 = expires.parse().ok()?;
@@ -116,8 +192,20 @@ pub(crate) fn read_cookie(headers: &HeaderMap, settings: &Settings) -> Option<St
     decode(settings, cookies.get(name)?)
 }
 
+/// Sets the cookie, its value as written when every byte of it may stand in a cookie
+/// (RFC 6265's cookie-octet, which `|` is: Flask-Login's `id|digest` goes out as Werkzeug
+/// writes it, and Python reads it), percent-encoded otherwise.
 fn append(resp: &mut Response, c: &cookie::Cookie<'static>) {
-    if let Ok(v) = HeaderValue::from_str(&c.encoded().to_string()) {
+    let plain = c
+        .value()
+        .bytes()
+        .all(|b| matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E));
+    let text = if plain {
+        c.to_string()
+    } else {
+        c.encoded().to_string()
+    };
+    if let Ok(v) = HeaderValue::from_str(&text) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
 }
@@ -167,4 +255,20 @@ pub(crate) fn after_request<U: UserMixin>(ctx: &RequestContext, mut resp: Respon
     c.set_expires(OffsetDateTime::now_utc() + cookie::time::Duration::seconds(secs));
     append(&mut resp, &c);
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_are_flask_logins() {
+        // Flask-Login 0.6.3's encode_cookie("42") with SECRET_KEY "test-secret".
+        assert_eq!(
+            format!("42|{}", digest(&key_bytes("test-secret"), "42")),
+            "42|dd4d1da6d01498d3105b0d9811c6fdff12537f7a6bec80103bee15b6908003c01aac57fa3a105587a0579ac4065acb94990b95c43d7a9fcaa2223b70accc63d4"
+        );
+        assert_eq!(key_bytes("caf\u{e9}"), b"caf\xe9");
+        assert_eq!(key_bytes("\u{2713}"), "\u{2713}".as_bytes());
+    }
 }

@@ -1,15 +1,12 @@
 //! The login state of one request: who is logged in, loaded once (from the session, the
 //! remember-me cookie or the request loader) and kept in `g`.
 
-use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
 use flask::{Error, RequestContext, Session};
-use http::header;
 use http::request::Parts;
-use sha2::{Digest, Sha512};
 
 use crate::manager::{LoginEvent, LoginManager, SessionProtection};
 use crate::{UserMixin, remember};
@@ -32,7 +29,7 @@ pub(crate) struct RequestLogin<U: UserMixin> {
     pub(crate) manager: Arc<LoginManager<U>>,
     user: Mutex<Option<U>>,
     /// The client's address and User-Agent, for its session identifier.
-    client: (Option<std::net::IpAddr>, Option<String>),
+    client: crate::identifier::Client,
     /// Flask-Login's session identifier of this client, made when first needed.
     ident: std::sync::OnceLock<String>,
     /// The id in a valid remember-me cookie the request carried.
@@ -47,8 +44,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl<U: UserMixin> RequestLogin<U> {
     /// Flask-Login's session identifier of this client (its address and User-Agent, hashed).
     pub(crate) fn ident(&self) -> &str {
-        self.ident
-            .get_or_init(|| identifier(self.client.0, self.client.1.as_deref()))
+        self.ident.get_or_init(|| self.client.identifier())
     }
 
     pub(crate) fn user(&self) -> Option<U> {
@@ -74,20 +70,6 @@ impl<U: UserMixin> RequestLogin<U> {
     pub(crate) fn remember_op(&self) -> Option<RememberOp> {
         *lock(&self.remember_op)
     }
-}
-
-/// Flask-Login's `_create_identifier`: SHA-512 of the client's address and its User-Agent.
-/// The address is `ctx.remote_addr()`: the peer's, or with `PROXY_FIX_X_FOR` the one the
-/// trusted proxies report (Flask-Login reads `X-Forwarded-For` as the client sent it, which
-/// lets a thief who knows the victim's address pass strong protection).
-pub(crate) fn identifier(addr: Option<std::net::IpAddr>, agent: Option<&str>) -> String {
-    let addr = addr.map_or_else(|| "None".to_owned(), |a| a.to_string());
-    let digest = Sha512::digest(format!("{addr}|{}", agent.unwrap_or("None")).as_bytes());
-    let mut hex = String::with_capacity(128);
-    for b in digest {
-        let _ = write!(hex, "{b:02x}");
-    }
-    hex
 }
 
 pub(crate) fn missing_manager<U>() -> Error {
@@ -122,13 +104,8 @@ pub(crate) async fn ensure_loaded<U: UserMixin>(
     let settings = manager.settings();
     let session = session_of(&ctx).map_err(IntoResponse::into_response)?;
     let remembered_id = remember::read_cookie(&parts.headers, settings);
-    let agent = parts
-        .headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
     let state = Arc::new(RequestLogin {
-        client: (ctx.remote_addr(), agent),
+        client: crate::identifier::Client::of_request(&parts.headers, ctx.remote_addr()),
         ident: std::sync::OnceLock::new(),
         remembered_id,
         manager: manager.clone(),

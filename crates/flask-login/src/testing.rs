@@ -4,7 +4,7 @@
 use flask::TestClient;
 
 use crate::UserMixin;
-use crate::state::{FRESH, IDENTIFIER, USER_ID, forget_login, identifier};
+use crate::state::{FRESH, IDENTIFIER, USER_ID, forget_login};
 
 /// Logging a [`TestClient`] in and out directly.
 ///
@@ -40,10 +40,8 @@ fn login<U: UserMixin>(
     let id = user.get_id();
     let client = client.clone();
     async move {
-        let ident = identifier(
-            Some(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)),
-            None,
-        );
+        // The test client's peer, without a User-Agent.
+        let ident = crate::identifier::of(Some(b"127.0.0.1"), None);
         client
             .session_transaction(move |session| {
                 session.cycle_id();

@@ -55,7 +55,7 @@ impl CsrfClient for TestClient {
                     }
                 })
                 .await;
-            settings.signer.sign_timed(&raw)
+            crate::csrf::token::sign(&settings, &raw)
         }
     }
 }

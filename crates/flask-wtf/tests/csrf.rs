@@ -3,7 +3,7 @@
 //! handler that renders the failure.
 
 use flask::routing::{get, post};
-use flask::signing::Signer;
+use flask::signing::itsdangerous::{KeyDerivation, TimestampSigner, UrlSafeTimedSerializer};
 use flask::{Blueprint, Error, Flask, Html, TestClient, render_template_string};
 use flask_wtf::{CsrfError, CsrfProtect};
 
@@ -137,6 +137,16 @@ async fn tokens_of_another_session_do_not_match() {
     .await;
 }
 
+/// A token for `raw` in Flask-WTF's format with another secret or salt.
+fn foreign(secret: &str, salt: &str, raw: &str) -> String {
+    UrlSafeTimedSerializer::new(TimestampSigner::new(
+        &[secret],
+        salt,
+        KeyDerivation::DjangoConcat,
+    ))
+    .dumps(format!("\"{raw}\"").as_bytes())
+}
+
 #[tokio::test]
 async fn tampered_and_foreign_tokens_are_invalid() {
     let client = client();
@@ -151,8 +161,8 @@ async fn tampered_and_foreign_tokens_are_invalid() {
         cut,
         format!("x{token}"),
         "garbage".to_owned(),
-        Signer::new("another secret", "wtf-csrf-token").sign_timed(&raw),
-        Signer::new("test secret", "another salt").sign_timed(&raw),
+        foreign("another secret", "wtf-csrf-token", &raw),
+        foreign("test secret", "another salt", &raw),
     ] {
         failure(
             client.post("/").form(&[("csrf_token", &bad)]).send().await,
@@ -174,14 +184,20 @@ async fn expired_tokens() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let signer = Signer::new("test secret", "wtf-csrf-token");
-    let old = signer.sign(&format!("{raw}.{}", now - 120));
+    // Tokens as Flask-WTF makes them, stamped in the past.
+    let signer = UrlSafeTimedSerializer::new(TimestampSigner::new(
+        &["test secret"],
+        "wtf-csrf-token",
+        KeyDerivation::DjangoConcat,
+    ));
+    let token_at = |raw: &str, at: u64| signer.dumps_at(format!("\"{raw}\"").as_bytes(), at);
+    let old = token_at(&raw, now - 120);
     failure(
         client.post("/").form(&[("csrf_token", &old)]).send().await,
         "The CSRF token has expired.",
     )
     .await;
-    let recent = signer.sign(&format!("{raw}.{}", now - 30));
+    let recent = token_at(&raw, now - 30);
     let resp = client
         .post("/")
         .form(&[("csrf_token", &recent)])
@@ -198,7 +214,7 @@ async fn expired_tokens() {
         .session_transaction(|s| s.get("csrf_token"))
         .await
         .unwrap();
-    let ancient = signer.sign(&format!("{raw}.1000"));
+    let ancient = token_at(&raw, 1000);
     let resp = client
         .post("/")
         .form(&[("csrf_token", &ancient)])

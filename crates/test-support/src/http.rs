@@ -56,6 +56,47 @@ pub async fn get(base: &str, path: &str, headers: &[(&str, &str)]) -> Result<Res
     responses.pop().ok_or_else(|| "no response".to_owned())
 }
 
+/// One request on a connection of its own: `method path` with `headers` and `body` (a
+/// `Content-Length` is added when there is a body).
+///
+/// # Errors
+/// When the server cannot be reached or its answer is not HTTP.
+pub async fn send(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<Response, String> {
+    let host = host_of(base)?;
+    let mut stream = TcpStream::connect(host)
+        .await
+        .map_err(|e| format!("connecting to {host}: {e}"))?;
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !body.is_empty() {
+        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    request.push_str("\r\n");
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(body);
+    stream
+        .write_all(&bytes)
+        .await
+        .map_err(|e| format!("writing to {host}: {e}"))?;
+    let mut responses = read_responses(&mut stream, host, path, 1).await?;
+    responses.pop().ok_or_else(|| "no response".to_owned())
+}
+
+fn host_of(base: &str) -> Result<&str, String> {
+    Ok(base
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("{base} is not http://HOST:PORT"))?
+        .trim_end_matches('/'))
+}
+
 /// `n` requests `GET path` written at once on one connection (HTTP pipelining), and the `n`
 /// responses read back in order.
 ///
@@ -67,10 +108,7 @@ pub async fn pipelined(
     headers: &[(&str, &str)],
     n: usize,
 ) -> Result<Vec<Response>, String> {
-    let host = base
-        .strip_prefix("http://")
-        .ok_or_else(|| format!("{base} is not http://HOST:PORT"))?
-        .trim_end_matches('/');
+    let host = host_of(base)?;
     let mut stream = TcpStream::connect(host)
         .await
         .map_err(|e| format!("connecting to {host}: {e}"))?;
@@ -83,6 +121,16 @@ pub async fn pipelined(
         .write_all(request.repeat(n).as_bytes())
         .await
         .map_err(|e| format!("writing to {host}: {e}"))?;
+    read_responses(&mut stream, host, path, n).await
+}
+
+/// Reads `n` responses from `stream`.
+async fn read_responses(
+    stream: &mut TcpStream,
+    host: &str,
+    path: &str,
+    n: usize,
+) -> Result<Vec<Response>, String> {
     let mut buf = Vec::new();
     let mut out = Vec::with_capacity(n);
     let mut chunk = [0u8; 16 * 1024];

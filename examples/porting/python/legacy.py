@@ -11,14 +11,34 @@ free one, as the tests do).
 
 import argparse
 import json
+import logging
 import os
 import sys
 import uuid
 from datetime import datetime, timezone
 
-from flask import Flask, flash, get_flashed_messages, jsonify, session
+from flask import Flask, flash, get_flashed_messages, jsonify, request, session
+from flask_login import (
+    LoginManager,
+    UserMixin,
+    current_user,
+    login_fresh,
+    login_user,
+    logout_user,
+)
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 from markupsafe import Markup
 from werkzeug.serving import make_server
+
+# The users both halves know (in a real port, the shared database's table).
+USERS = {"1": "ada", "2": "bob"}
+PASSWORDS = {"ada": "ada-password", "bob": "bob-password"}
+
+
+class User(UserMixin):
+    def __init__(self, user_id):
+        self.id = user_id
+        self.name = USERS[user_id]
 
 
 def create_app():
@@ -30,6 +50,44 @@ def create_app():
     lifetime = os.environ.get("FLASK_PERMANENT_SESSION_LIFETIME")
     if lifetime:
         app.config["PERMANENT_SESSION_LIFETIME"] = int(lifetime)
+
+    login_manager = LoginManager(app)
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        return User(user_id) if user_id in USERS else None
+
+    CSRFProtect(app)
+
+    @app.post("/py/login")
+    def login():
+        """Flask-Login's login_user, after Flask-WTF's CSRF check (CSRFProtect)."""
+        name = request.form.get("name", "")
+        ids = {v: k for k, v in USERS.items()}
+        if name not in ids or PASSWORDS[name] != request.form.get("password"):
+            return "wrong", 401
+        login_user(User(ids[name]), remember=request.form.get("remember") == "yes")
+        return "logged in"
+
+    @app.get("/py/whoami")
+    def whoami():
+        if not current_user.is_authenticated:
+            return "anonymous"
+        return f"{current_user.name} fresh={login_fresh()}"
+
+    @app.get("/py/logout-user")
+    def logout_user_view():
+        logout_user()
+        return "logged out"
+
+    @app.get("/py/csrf")
+    def csrf():
+        """The CSRF token a form of this side would carry."""
+        return generate_csrf()
+
+    @app.post("/py/form")
+    def form():
+        return "posted"
 
     @app.get("/py/remember")
     def remember():
@@ -75,6 +133,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=5000)
     args = parser.parse_args()
+    # One line per request is noise in the tests; errors still show.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", args.port, create_app(), threaded=True)
     print(f"listening on http://127.0.0.1:{server.server_port}", flush=True)
     server.serve_forever()

@@ -1,4 +1,5 @@
-//! Porting a live Python Flask app to Rust one piece at a time.
+//! Porting a live Python Flask app to Rust one piece at a time: sessions, Flask-Login's
+//! logins and remember-me cookies, and Flask-WTF's CSRF tokens cross between the two.
 //!
 //! `python/legacy.py` is the app as it runs today; this crate serves the paths already
 //! ported (`/rs/...`). A reverse proxy in front sends those paths here and the rest to
@@ -12,9 +13,96 @@
 //! FLASK_SECRET_KEY=change-me cargo run -p porting -- run --port 5001
 //! ```
 
-use flask::routing::get;
-use flask::{Flask, Json, Path, Session, Uuid};
+use flask::routing::{get, post};
+use flask::{Error, Flask, Form, Json, Path, RequestContext, Session, StatusCode, Uuid};
+use flask_login::{CurrentUser, LoginManager, LoginOptions, UserMixin};
+use flask_wtf::{CsrfProtect, generate_csrf};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+
+/// A user both halves know (in a real port, a row of the shared database).
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    /// The id Flask-Login keeps in the session and the remember-me cookie.
+    pub id: String,
+    /// The name shown.
+    pub name: String,
+}
+
+impl UserMixin for User {
+    fn get_id(&self) -> String {
+        self.id.clone()
+    }
+}
+
+/// The users of `python/legacy.py`: id, name, password.
+const USERS: [(&str, &str, &str); 2] = [("1", "ada", "ada-password"), ("2", "bob", "bob-password")];
+
+fn user(id: &str) -> Option<User> {
+    USERS
+        .iter()
+        .find(|(i, ..)| *i == id)
+        .map(|(id, name, _)| User {
+            id: (*id).to_owned(),
+            name: (*name).to_owned(),
+        })
+}
+
+/// The login form of either half.
+#[derive(Debug, Deserialize)]
+pub struct Credentials {
+    name: String,
+    password: String,
+    #[serde(default)]
+    remember: Option<String>,
+}
+
+/// `POST /rs/login`: logs in as Flask-Login does (after the CSRF check); the session and
+/// remember-me cookie it writes log the user in on the Python half too.
+pub async fn login(
+    current: CurrentUser<User>,
+    Form(form): Form<Credentials>,
+) -> (StatusCode, &'static str) {
+    let found = USERS
+        .iter()
+        .find(|(_, name, password)| *name == form.name && *password == form.password);
+    match found.and_then(|(id, ..)| user(id)) {
+        Some(user) => {
+            let remember = form.remember.as_deref() == Some("yes");
+            current.login_user(user, LoginOptions::new().remember(remember));
+            (StatusCode::OK, "logged in")
+        }
+        None => (StatusCode::UNAUTHORIZED, "wrong"),
+    }
+}
+
+/// `GET /rs/whoami`: who is logged in, and whether the login is fresh.
+pub async fn whoami(current: CurrentUser<User>) -> String {
+    match current.user() {
+        Some(user) => format!("{} fresh={}", user.name, python_bool(current.login_fresh())),
+        None => "anonymous".to_owned(),
+    }
+}
+
+fn python_bool(b: bool) -> &'static str {
+    if b { "True" } else { "False" }
+}
+
+/// `GET /rs/logout-user`: Flask-Login's `logout_user`.
+pub async fn logout_user(current: CurrentUser<User>) -> &'static str {
+    current.logout_user();
+    "logged out"
+}
+
+/// `GET /rs/csrf`: the CSRF token a form of this side would carry.
+pub async fn csrf(ctx: RequestContext) -> Result<String, Error> {
+    generate_csrf(&ctx)
+}
+
+/// `POST /rs/form`: reached only with a valid CSRF token, whichever side made it.
+pub async fn form() -> &'static str {
+    "posted"
+}
 
 /// `GET /rs/session`: what this side reads of the session, typed as a port would read it.
 pub async fn show(session: Session) -> Json<Value> {
@@ -66,4 +154,11 @@ pub fn app() -> Flask {
         .route("/rs/cart/add/<item>", get(add_to_cart))
         .route("/rs/flashes", get(flashes))
         .route("/rs/logout", get(logout))
+        .extension(LoginManager::<User>::new().user_loader(|id: String| async move { user(&id) }))
+        .extension(CsrfProtect::new())
+        .route("/rs/login", post(login))
+        .route("/rs/whoami", get(whoami))
+        .route("/rs/logout-user", get(logout_user))
+        .route("/rs/csrf", get(csrf))
+        .route("/rs/form", post(form))
 }

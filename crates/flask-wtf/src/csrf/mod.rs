@@ -2,7 +2,7 @@
 //! tokens it checks.
 
 mod body;
-mod token;
+pub(crate) mod token;
 
 use std::collections::HashSet;
 use std::future::Future;

@@ -1,11 +1,15 @@
 //! CSRF tokens: a random secret in the session, handed to forms signed and timestamped, and
 //! checked against the session when they come back (Flask-WTF's `generate_csrf` and
-//! `validate_csrf`).
+//! `validate_csrf`), in Flask-WTF's own format: the secret in the session under
+//! `csrf_token`, the token itsdangerous' `URLSafeTimedSerializer` with the salt
+//! `wtf-csrf-token`, so a form rendered by a Python Flask-WTF app posts here and the other
+//! way round.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use flask::signing::{BadSignature, Signer};
+use flask::signing::BadSignature;
+use flask::signing::itsdangerous::{KeyDerivation, TimestampSigner, UrlSafeTimedSerializer};
 use flask::{Config, Error, Method, RequestContext, SetupError};
 use http::HeaderName;
 use subtle::ConstantTimeEq;
@@ -54,7 +58,7 @@ impl CsrfError {
 pub(crate) struct CsrfSettings {
     pub(crate) enabled: bool,
     pub(crate) check_default: bool,
-    pub(crate) signer: Signer,
+    pub(crate) signer: UrlSafeTimedSerializer,
     pub(crate) methods: Vec<Method>,
     pub(crate) field_name: String,
     pub(crate) headers: Vec<HeaderName>,
@@ -68,16 +72,31 @@ const SALT: &str = "wtf-csrf-token";
 impl CsrfSettings {
     pub(crate) fn from_config(config: &Config) -> Result<Self, SetupError> {
         let wtf = |msg: String| SetupError::extension("flask-wtf", msg);
-        let signer = match config.get::<String>("WTF_CSRF_SECRET_KEY")? {
-            Some(secret) if !secret.is_empty() => Signer::new(&secret, SALT),
-            _ => Signer::from_config(config, SALT)?.ok_or_else(|| {
-                wtf(
-                    "CSRF protection needs a secret key: set SECRET_KEY (or WTF_CSRF_SECRET_KEY) \
-                     in the config"
-                        .to_owned(),
-                )
-            })?,
+        // Flask-WTF signs with WTF_CSRF_SECRET_KEY, else SECRET_KEY; SECRET_KEY_FALLBACKS
+        // also verify here, for rotating the key.
+        let secrets: Vec<String> = match config.get::<String>("WTF_CSRF_SECRET_KEY")? {
+            Some(secret) if !secret.is_empty() => vec![secret],
+            _ => {
+                let secret = config
+                    .get::<String>("SECRET_KEY")?
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| {
+                        wtf("CSRF protection needs a secret key: set SECRET_KEY (or \
+                             WTF_CSRF_SECRET_KEY) in the config"
+                            .to_owned())
+                    })?;
+                let fallbacks: Vec<String> =
+                    config.get("SECRET_KEY_FALLBACKS")?.unwrap_or_default();
+                std::iter::once(secret).chain(fallbacks).collect()
+            }
         };
+        let signer = UrlSafeTimedSerializer::new(TimestampSigner::new(
+            &secrets,
+            SALT,
+            KeyDerivation::DjangoConcat,
+        ))
+        // A token is a short JSON string; nothing bigger is read.
+        .max_payload(4096);
         let methods: Vec<String> = config.get("WTF_CSRF_METHODS")?.unwrap_or_else(|| {
             ["POST", "PUT", "PATCH", "DELETE"]
                 .map(str::to_owned)
@@ -160,9 +179,16 @@ pub fn generate_csrf(ctx: &RequestContext) -> Result<String, Error> {
             raw
         }
     };
-    let token = settings.signer.sign_timed(&raw);
+    let token = sign(&settings, &raw);
     g.insert(Generated(token.clone()));
     Ok(token)
+}
+
+/// The token for the session's secret `raw`: itsdangerous' `dumps` of it as a JSON string,
+/// as Flask-WTF writes it.
+pub(crate) fn sign(settings: &CsrfSettings, raw: &str) -> String {
+    let json = serde_json::Value::String(raw.to_owned()).to_string();
+    settings.signer.dumps(json.as_bytes())
 }
 
 /// Flask-WTF's `validate_csrf(data)`: whether `token` was made by [`generate_csrf`] for this
@@ -178,8 +204,8 @@ pub fn validate_csrf(ctx: &RequestContext, token: Option<&str>) -> Result<(), Cs
     else {
         return Err(CsrfError::SessionMissing);
     };
-    let signed = match settings.signer.unsign_timed(token, settings.time_limit) {
-        Ok((value, _)) => value,
+    let signed: String = match settings.signer.loads(token, settings.time_limit) {
+        Ok(json) => serde_json::from_slice(&json).map_err(|_| CsrfError::Invalid)?,
         Err(BadSignature::Expired { .. }) => return Err(CsrfError::Expired),
         Err(_) => return Err(CsrfError::Invalid),
     };
