@@ -25,6 +25,10 @@ pub fn blueprint() -> Blueprint {
         )
         .route("/login", get(login_form).post(login).endpoint("login"))
         .route("/logout", route(&["GET", "POST"], logout))
+        .route(
+            "/logout-everywhere",
+            flask::routing::post(logout_everywhere).endpoint("logout_everywhere"),
+        )
         .route("/reauth", get(reauth_form).post(reauth).endpoint("reauth"))
 }
 
@@ -95,6 +99,7 @@ pub async fn register(
             email,
             password,
             active: true,
+            session_token: User::new_session_token(),
         };
         // The unique index decides: no window between a check and the insert.
         match db.add(&mut user).await {
@@ -172,6 +177,24 @@ pub async fn logout(
         current.logout_user();
         session.flash("You have been logged out.", "info");
     }
+    Ok(redirect(ctx.url_for("index").build()?).into_response())
+}
+
+/// `POST /auth/logout-everywhere`: ends every login of this user, in every browser, with
+/// every remember-me cookie: the user gets a new alternative token, so what the old
+/// session cookies and remember-me cookies hold loads nobody. Then logs this browser out.
+pub async fn logout_everywhere(
+    LoginRequired(mut user): LoginRequired<User>,
+    ctx: RequestContext,
+    current: CurrentUser<User>,
+    session: Session,
+    db: DbSession,
+) -> Result<Response, Error> {
+    user.session_token = User::new_session_token();
+    db.add(&mut user).await?;
+    db.commit().await?;
+    current.logout_user();
+    session.flash("You have been logged out everywhere.", "info");
     Ok(redirect(ctx.url_for("index").build()?).into_response())
 }
 

@@ -45,7 +45,8 @@ use flask::{
     render_template,
 };
 use flask_login::{
-    CurrentUser, FreshLoginRequired, LoginManager, LoginRequired, UserMixin, hash_password,
+    CurrentUser, FreshLoginRequired, LoginManager, LoginOptions, LoginRequired, UserMixin,
+    hash_password,
 };
 use flask_sqlalchemy::{Db, DbSession, Model, SQLAlchemy};
 use serde::{Deserialize, Serialize};
@@ -70,11 +71,27 @@ pub struct User {
     /// A disabled account (`false`) cannot log in (Flask-Login's `is_active`).
     #[model(default = true)]
     pub active: bool,
+    /// Flask-Login's "alternative token": what the session and the remember-me cookie hold
+    /// instead of the id. A new one, made at "Log out everywhere" and when the password
+    /// changes, turns every copy of the old session and remember-me cookies into nobody's:
+    /// with cookie sessions, nothing on the server could be deleted instead.
+    #[serde(skip_serializing)]
+    #[model(max_length = 64, unique)]
+    pub session_token: String,
+}
+
+impl User {
+    /// A new alternative token (64 random hex digits).
+    pub fn new_session_token() -> String {
+        flask::generate_secret_key()
+    }
 }
 
 impl UserMixin for User {
+    /// The alternative token, not the id (Flask-Login's `get_id` returning
+    /// `alternative_id`): the user loader looks the user up by it.
     fn get_id(&self) -> String {
-        self.id.to_string()
+        self.session_token.clone()
     }
 
     fn is_active(&self) -> bool {
@@ -88,12 +105,13 @@ impl UserMixin for User {
 pub fn login_manager() -> LoginManager<User> {
     LoginManager::<User>::new()
         // Flask-Login's `@login_manager.user_loader`; its other arguments are extractors.
-        // A deleted user (or an id that is no number) is nobody: `Ok(None)`.
-        .user_loader(|id: String, db: Db| async move {
-            match id.parse::<i64>() {
-                Ok(id) => db.get::<User>(id).await,
-                Err(_) => Ok(None),
-            }
+        // The session holds the user's alternative token: a token no user has any more
+        // (logged out everywhere, password changed, user deleted) is nobody: `Ok(None)`.
+        .user_loader(|token: String, db: Db| async move {
+            db.select::<User>()
+                .filter(User::session_token.eq(token))
+                .first()
+                .await
         })
         .login_view("auth.login")
         .login_message_category("info")
@@ -168,6 +186,7 @@ pub struct NewPassword {
 /// to the profile with "Password changed."; "Password is required." for an empty one.
 pub async fn change_password(
     FreshLoginRequired(mut user): FreshLoginRequired<User>,
+    current: CurrentUser<User>,
     ctx: RequestContext,
     session: Session,
     db: DbSession,
@@ -178,8 +197,15 @@ pub async fn change_password(
         return Ok(render_template("settings.html", context! { user => user })?.into_response());
     }
     user.password = hash_password(&form.password).await?;
+    // Every other session and remember-me cookie of this user ends with the old password;
+    // this browser logs in again under the new token (still fresh).
+    user.session_token = User::new_session_token();
     db.add(&mut user).await?;
     db.commit().await?;
+    current.login_user(
+        user,
+        LoginOptions::new().remember(current.login_remembered()),
+    );
     session.flash("Password changed.", "info");
     Ok(redirect(ctx.url_for("profile").build()?).into_response())
 }

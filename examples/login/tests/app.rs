@@ -417,9 +417,11 @@ async fn remember_me_then_reauthenticate() {
             .await
             .unwrap();
         let forged = c.app().test_client();
-        let rest = token.trim_start_matches(|c: char| c.is_ascii_digit());
-        assert_ne!(rest, token, "{url}: the cookie starts with the user id");
-        forged.set_cookie("remember_token", &format!("{}{rest}", bob.id));
+        let (_, digest) = token.rsplit_once('|').unwrap();
+        forged.set_cookie(
+            "remember_token",
+            &format!("{}|{digest}", bob.session_token),
+        );
         assert_eq!(forged.get("/profile").send().await.status(), 302, "{url}");
     }
 }
@@ -490,5 +492,62 @@ async fn login_as_from_the_testing_module() {
         // A user deleted since is nobody.
         engine(&c).delete(&ada).await.unwrap();
         assert_eq!(stale.get("/profile").send().await.status(), 302, "{url}");
+    }
+}
+
+/// With cookie sessions a logout cannot delete anything on the server; the alternative
+/// token (what the session and the remember-me cookie hold instead of the id) can change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_out_everywhere_and_a_new_password_end_every_copy_of_the_cookies() {
+    for url in backends() {
+        let (laptop, ada) = app(&url, "login_everywhere").await;
+        // The phone logs in with "Remember me"; a copy of its cookies is taken.
+        let phone = laptop.app().test_client();
+        login_at(&phone, "/auth/login", "ada@example.com", PASSWORD, true).await;
+        let remember = phone.cookie("remember_token").unwrap();
+        let session = phone.cookie("session").unwrap();
+        assert!(
+            !remember.starts_with(&format!("{}|", ada.id)),
+            "{url}: the cookie holds the alternative token, not the id: {remember}"
+        );
+        login(&laptop, "ada@example.com", PASSWORD).await;
+        assert_eq!(laptop.get("/profile").send().await.status(), 200, "{url}");
+
+        let r = laptop.post("/auth/logout-everywhere").send().await;
+        assert_eq!(r.header("location"), Some("/"), "{url}");
+        let page = laptop.get("/").send().await.text();
+        assert!(
+            page.contains(&flash("info", "You have been logged out everywhere.")),
+            "{url}: {page}"
+        );
+        assert_eq!(laptop.get("/profile").send().await.status(), 302, "{url}");
+        // The phone's session, its remember-me cookie, and copies of either: nobody.
+        assert_eq!(phone.get("/profile").send().await.status(), 302, "{url}");
+        for (name, value) in [("session", &session), ("remember_token", &remember)] {
+            let copy = laptop.app().test_client();
+            copy.set_cookie(name, value);
+            assert_eq!(
+                copy.get("/profile").send().await.status(),
+                302,
+                "{url}: a copy of the {name} cookie"
+            );
+        }
+
+        // A new password does the same for every other browser, and keeps this one in.
+        login(&laptop, "ada@example.com", PASSWORD).await;
+        login(&phone, "ada@example.com", PASSWORD).await;
+        let r = laptop
+            .post("/settings")
+            .form(&[("password", "a new one")])
+            .send()
+            .await;
+        assert_eq!(
+            r.header("location"),
+            Some("/profile"),
+            "{url}: {}",
+            r.text()
+        );
+        assert_eq!(laptop.get("/profile").send().await.status(), 200, "{url}");
+        assert_eq!(phone.get("/profile").send().await.status(), 302, "{url}");
     }
 }

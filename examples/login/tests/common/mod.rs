@@ -52,6 +52,7 @@ pub(crate) async fn app(url: &str, name: &str) -> (TestClient, User) {
             email: email.to_owned(),
             password: flask_login::generate_password_hash(PASSWORD).unwrap(),
             active,
+            session_token: User::new_session_token(),
         };
         db.insert(&mut user).await.unwrap();
         users.push(user);
