@@ -30,6 +30,11 @@ Commands:
       examples/flaskr in release under browser-like load (reads, logins, posts with
       CSRF) for N minutes (default 5) on PostgreSQL: no failed request, no lost post,
       flat RSS after warm-up. Not part of test-all.
+  attack [--loads N]
+      hostile traffic against release builds of flaskr and rest-orm: N cookieless page
+      loads (default 50000) leave RSS flat, a connection that never finishes its headers
+      is closed, SIGTERM answers the logins in flight, a 16 MiB form of empty fields is a
+      413 with peak RSS growth under 100 MiB. Writes docs/performance.md. Not in test-all.
   e2e
       the browser tests alone (flaskr, forms, hello) in headless Chromium through
       chromedriver; screenshots in target/tmp/. test-all runs them too.
@@ -53,6 +58,7 @@ fn main() -> ExitCode {
         Some("snippets") => snippets::run(&rest),
         Some("fuzz-api") => fuzz_api::run(rest),
         Some("soak") => bench::flaskr::soak_run(rest),
+        Some("attack") => bench::attack::attack_run(rest),
         None | Some("help" | "--help" | "-h") => {
             println!("{HELP}");
             ExitCode::SUCCESS

@@ -418,10 +418,7 @@ async fn remember_me_then_reauthenticate() {
             .unwrap();
         let forged = c.app().test_client();
         let (_, digest) = token.rsplit_once('|').unwrap();
-        forged.set_cookie(
-            "remember_token",
-            &format!("{}|{digest}", bob.session_token),
-        );
+        forged.set_cookie("remember_token", &format!("{}|{digest}", bob.session_token));
         assert_eq!(forged.get("/profile").send().await.status(), 302, "{url}");
     }
 }

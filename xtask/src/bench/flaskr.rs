@@ -319,7 +319,7 @@ pub(super) struct RssTrend {
 }
 
 impl RssTrend {
-    fn from_samples(samples: &[(f64, u64)], warm_up_secs: f64) -> Option<Self> {
+    pub(super) fn from_samples(samples: &[(f64, u64)], warm_up_secs: f64) -> Option<Self> {
         let after: Vec<f64> = samples
             .iter()
             .filter(|(t, _)| *t >= warm_up_secs)

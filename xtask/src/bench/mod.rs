@@ -8,6 +8,7 @@
 //! measure the scheduler. Runs alternate axum, ours, axum, ours, so drift (thermal, other
 //! load) hits both sides; each side keeps its best run.
 
+pub(crate) mod attack;
 mod client;
 mod compile;
 mod docs_section;

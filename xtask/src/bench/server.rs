@@ -110,6 +110,26 @@ impl Server {
         self.child.id()
     }
 
+    /// Waits up to `limit` for the process to exit by itself; its exit code (-1 when a
+    /// signal ended it).
+    pub(super) fn wait_exit(&mut self, limit: Duration) -> Result<i32, String> {
+        let started = Instant::now();
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => return Ok(status.code().unwrap_or(-1)),
+                Ok(None) if started.elapsed() < limit => thread::sleep(Duration::from_millis(20)),
+                Ok(None) => {
+                    return Err(format!(
+                        "{} still runs {}s after it was asked to stop",
+                        self.name,
+                        limit.as_secs()
+                    ));
+                }
+                Err(e) => return Err(format!("waiting for {}: {e}", self.name)),
+            }
+        }
+    }
+
     /// The server's CPU time so far (user + system, all threads), in clock ticks, from
     /// `/proc/<pid>/stat`; `None` where that file does not exist.
     pub(super) fn cpu_ticks(&self) -> Option<u64> {
