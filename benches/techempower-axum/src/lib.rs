@@ -260,5 +260,11 @@ pub fn router(db: Db) -> Router {
 /// # Errors
 /// When the listener fails.
 pub async fn serve(listener: tokio::net::TcpListener, db: Db) -> std::io::Result<()> {
+    use axum::serve::ListenerExt as _;
+    // TCP_NODELAY, as axum's documentation has it: without it, pipelined responses wait on
+    // Nagle's algorithm for the client's delayed ACK (40 ms each).
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, router(db)).await
 }

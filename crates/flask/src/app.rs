@@ -532,7 +532,13 @@ impl Flask {
             None => match crate::sessions::store::StoreKind::from_config(&self.config)? {
                 crate::sessions::store::StoreKind::Cookie => None,
                 crate::sessions::store::StoreKind::Memory => {
-                    Some(Arc::new(crate::sessions::MemoryStore::default()))
+                    let capacity = self
+                        .config
+                        .get::<usize>("SESSION_MEMORY_CAPACITY")?
+                        .unwrap_or(crate::sessions::DEFAULT_MEMORY_CAPACITY);
+                    Some(Arc::new(crate::sessions::MemoryStore::with_capacity(
+                        capacity,
+                    )))
                 }
                 kind => {
                     let store = Arc::new(crate::sessions::store::ConnectedAtStartup::new(kind));

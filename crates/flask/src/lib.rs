@@ -63,7 +63,7 @@ pub use response::{FlaskTuple, Redirect, jsonify, make_response, redirect, redir
 pub use routing::Blueprint;
 #[cfg(feature = "sql")]
 pub use sessions::SqlStore;
-pub use sessions::{Flash, MemoryStore, Session, generate_secret_key};
+pub use sessions::{DEFAULT_MEMORY_CAPACITY, Flash, MemoryStore, Session, generate_secret_key};
 pub use static_files::{SendFileOptions, send_file, send_from_directory};
 pub use templating::{
     TemplateError, render_template, render_template_string, stream_template, stream_template_string,

@@ -1,7 +1,8 @@
 //! `cargo xtask attack`: hostile traffic against release builds, bounded in count and time,
 //! on 127.0.0.1 only. It passes when
 //! - 50 000 cookieless loads of flaskr's login page (a form, so a CSRF secret in a new
-//!   session each time) leave flaskr's RSS flat: cookie sessions keep nothing per visitor;
+//!   session each time) leave flaskr's RSS flat: cookie sessions keep nothing per visitor,
+//!   and the memory store keeps at most `SESSION_MEMORY_CAPACITY` records;
 //! - a connection that never finishes its headers is closed (`SERVER_HEADER_TIMEOUT`);
 //! - logins in flight when SIGTERM arrives are all answered in full, and flaskr exits 0;
 //! - a 16 MiB form of empty fields to rest-orm is a 413, with peak RSS growth under 100 MiB.
@@ -109,9 +110,26 @@ fn attack(loads: u32) -> Result<bool, String> {
     ];
     let mut flaskr = start(&release.join("flaskr"), "flaskr", &flaskr_env, &dir)?;
     let addr = format!("{HOST}:{}", flaskr.port);
-    checks.push(cookieless_loads(&flaskr, &addr, loads)?);
+    checks.push(cookieless_loads(&flaskr, &addr, loads, "cookie sessions")?);
     checks.push(unfinished_headers(&addr));
     checks.push(sigterm_in_flight(&mut flaskr, &addr)?);
+    drop(flaskr);
+
+    // The same loads with a server-side store: a record per visitor, up to its capacity.
+    let mut memory_env = flaskr_env.clone();
+    memory_env.push(("FLASK_SESSION_TYPE".to_owned(), "memory".to_owned()));
+    memory_env.push((
+        "FLASK_SESSION_MEMORY_CAPACITY".to_owned(),
+        "5000".to_owned(),
+    ));
+    let flaskr = start(&release.join("flaskr"), "flaskr", &memory_env, &dir)?;
+    let addr = format!("{HOST}:{}", flaskr.port);
+    checks.push(cookieless_loads(
+        &flaskr,
+        &addr,
+        loads,
+        "SESSION_TYPE = memory, SESSION_MEMORY_CAPACITY = 5000",
+    )?);
     drop(flaskr);
 
     let rest_env = vec![
@@ -191,7 +209,12 @@ fn get_without_cookies(conn: &mut BufReader<TcpStream>, path: &str) -> Result<u1
 }
 
 /// Many visitors without cookies load a page with a form; RSS must stay flat.
-fn cookieless_loads(server: &Server, addr: &str, loads: u32) -> Result<Check, String> {
+fn cookieless_loads(
+    server: &Server,
+    addr: &str,
+    loads: u32,
+    sessions: &str,
+) -> Result<Check, String> {
     let pid = server.pid();
     let idle = rss_kib(pid).unwrap_or(0);
     let stop = Arc::new(AtomicBool::new(false));
@@ -250,7 +273,7 @@ fn cookieless_loads(server: &Server, addr: &str, loads: u32) -> Result<Check, St
     let done = (loads / threads) * threads;
     Ok(Check {
         what: format!(
-            "{done} cookieless `GET /auth/login` (a form: a CSRF secret in a new session each)"
+            "{done} cookieless `GET /auth/login` (a form: a CSRF secret in a new session each), {sessions}"
         ),
         seen: format!(
             "{failed} failed, {:.0}/s; RSS idle {:.1} MiB, after warm-up {:.1} -> {:.1} MiB (growth {:+.1} MiB)",

@@ -34,7 +34,7 @@ use tower_sessions_core::session::{Id, Record};
 
 pub use cookie_key::generate_secret_key;
 pub use flash::Flash;
-pub use memory_store::MemoryStore;
+pub use memory_store::{DEFAULT_MEMORY_CAPACITY, MemoryStore};
 #[cfg(feature = "sql")]
 pub use sql_store::SqlStore;
 
