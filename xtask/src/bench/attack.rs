@@ -143,8 +143,8 @@ fn attack(loads: u32) -> Result<bool, String> {
     checks.push(huge_form(&rest)?);
     drop(rest);
 
-    let mut table = format!(
-        "#### Attack: release builds on 127.0.0.1, SQLite\n\n| check | result | |\n|---|---|---|\n"
+    let mut table = String::from(
+        "#### Attack: release builds on 127.0.0.1, SQLite\n\n| check | result | |\n|---|---|---|\n",
     );
     for c in &checks {
         let verdict = if c.ok { "ok" } else { "FAILED" };
