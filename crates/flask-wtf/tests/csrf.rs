@@ -420,6 +420,29 @@ async fn big_forms_are_413_and_the_body_reaches_the_view() {
 }
 
 #[tokio::test]
+async fn without_a_form_limit_the_token_layer_reads_no_more_than_max_content_length() {
+    let client = app(CsrfProtect::new(), |c| {
+        c.set("MAX_FORM_MEMORY_SIZE", serde_json::Value::Null);
+        c.set("MAX_CONTENT_LENGTH", 1000);
+    })
+    .test_client();
+    let token = token(&client).await;
+    let big = "x".repeat(2000);
+    let resp = client
+        .post("/")
+        .form(&[("csrf_token", token.as_str()), ("text", big.as_str())])
+        .send()
+        .await;
+    assert_eq!(resp.status(), 413);
+    assert!(
+        resp.text()
+            .contains("The form data is larger than MAX_CONTENT_LENGTH allows."),
+        "{}",
+        resp.text()
+    );
+}
+
+#[tokio::test]
 async fn tests_can_ask_for_a_token() {
     use flask_wtf::testing::CsrfClient;
     let client = client();

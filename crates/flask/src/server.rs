@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
@@ -24,10 +24,11 @@ use crate::config::Config;
 /// The server's limits, from the config (`SERVER_*` keys, docs/deployment.md).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct ServerLimits {
-    /// `SERVER_HEADER_TIMEOUT`: how long a client may take to send a request's headers,
-    /// from when the connection is ready for it (opened, or the previous response sent).
+    /// `SERVER_HEADER_TIMEOUT`: how long a new connection may take to send its first
+    /// request's headers.
     pub(crate) header_timeout: Duration,
-    /// `SERVER_KEEPALIVE_TIMEOUT`: how long a connection may sit idle between requests.
+    /// `SERVER_KEEPALIVE_TIMEOUT`: how long a connection may wait between a response and
+    /// the next request's headers.
     pub(crate) keepalive_timeout: Duration,
     /// `SERVER_MAX_CONNECTIONS`: open connections at most; past it the server stops
     /// accepting (clients wait in the listen queue) until one closes.
@@ -198,21 +199,27 @@ async fn serve_connection(
     );
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout)
         .max_header_size(limits.max_header_size)
         // Responses to pipelined requests are written together.
         .pipeline_flush(true);
+    let io = Counted {
+        io: stream,
+        activity: activity.clone(),
+    };
     let mut conn = pin!(
         builder
-            .serve_connection(TokioIo::new(stream), service)
+            .serve_connection(TokioIo::new(io), service)
             .with_upgrades()
     );
-    // The idle check looks a few times per keep-alive period, so an idle connection
-    // closes between 1 and 1.25 periods after its last response.
-    let tick = limits.keepalive_timeout / 4;
+    // The timeouts are checked here, a few times a period, rather than by hyper's header
+    // timer, which arms a timer for every request (a tenth of a plaintext request's
+    // instructions). A connection with no request in flight that writes nothing (its last
+    // response sent, or none yet) is closed once it has waited the header timeout (for its
+    // first request) or the keep-alive timeout (for the next ones), give or take a quarter:
+    // an idle client, or one that sends its headers too slowly, is dropped.
+    let tick = limits.header_timeout.min(limits.keepalive_timeout) / 4;
     let mut last_seen = activity.snapshot();
-    let mut idle_ticks = 0;
+    let mut waiting_since = std::time::Instant::now();
     let mut closing = false;
     loop {
         tokio::select! {
@@ -229,13 +236,21 @@ async fn serve_connection(
             () = tokio::time::sleep(tick), if !closing => {
                 let now = activity.snapshot();
                 if now.started != now.finished || now != last_seen {
-                    idle_ticks = 0;
+                    // Busy, or a request came and went since the last look.
+                    waiting_since = std::time::Instant::now();
                     last_seen = now;
                 } else {
-                    idle_ticks += 1;
-                    if idle_ticks >= 4 {
-                        conn.as_mut().graceful_shutdown();
-                        closing = true;
+                    let limit = if now.finished == 0 {
+                        limits.header_timeout
+                    } else {
+                        limits.keepalive_timeout
+                    };
+                    if waiting_since.elapsed() >= limit {
+                        // Nothing in flight, nothing written for the whole limit: closing
+                        // the socket loses no answer (hyper's graceful shutdown would wait
+                        // for the rest of a head that may never come).
+                        tracing::debug!("closing the connection from {peer}: no request for {limit:?}");
+                        break;
                     }
                 }
             }
@@ -243,17 +258,20 @@ async fn serve_connection(
     }
 }
 
-/// Requests started and answered on one connection, for the idle check.
+/// Requests started and answered on one connection, and bytes written to it, for the
+/// idle check.
 #[derive(Debug, Default)]
 struct Activity {
     started: AtomicU64,
     finished: AtomicU64,
+    written: AtomicU64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Counts {
     started: u64,
     finished: u64,
+    written: u64,
 }
 
 impl Activity {
@@ -261,7 +279,73 @@ impl Activity {
         Counts {
             started: self.started.load(Ordering::Relaxed),
             finished: self.finished.load(Ordering::Relaxed),
+            written: self.written.load(Ordering::Relaxed),
         }
+    }
+}
+
+/// The connection's socket, counting the bytes written: a response body still going out
+/// (a download, a stream) keeps the connection from counting as idle.
+struct Counted {
+    io: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl tokio::io::AsyncRead for Counted {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for Counted {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.io).poll_write(cx, buf);
+        if let std::task::Poll::Ready(Ok(n)) = &polled {
+            self.activity
+                .written
+                .fetch_add(*n as u64, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        if let std::task::Poll::Ready(Ok(n)) = &polled {
+            self.activity
+                .written
+                .fetch_add(*n as u64, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_shutdown(cx)
     }
 }
 

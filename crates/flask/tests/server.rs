@@ -238,6 +238,31 @@ async fn an_idle_keep_alive_connection_is_closed_and_a_busy_one_is_not() {
 }
 
 #[tokio::test]
+async fn a_response_streamed_for_longer_than_the_keep_alive_timeout_is_not_cut() {
+    async fn ticks() -> flask::Response {
+        let chunks = futures_util::stream::unfold(0u32, |n| async move {
+            if n == 8 {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Some((Ok::<_, std::io::Error>(format!("tick {n}\n")), n + 1))
+        });
+        flask::Response::new(axum::body::Body::from_stream(chunks))
+    }
+    let addr = serve_with(
+        &[("SERVER_KEEPALIVE_TIMEOUT", serde_json::json!(0.2))],
+        Flask::new("stream").route("/ticks", get(ticks)),
+    )
+    .await;
+    let mut conn = TcpStream::connect(addr).await.unwrap();
+    conn.write_all(b"GET /ticks HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let out = read_until_closed(&mut conn).await;
+    assert!(out.contains("tick 7\n"), "{out}");
+}
+
+#[tokio::test]
 async fn past_max_connections_the_server_waits_for_one_to_close() {
     let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = seen.clone();

@@ -317,3 +317,71 @@ async fn a_logout_is_not_undone_by_a_request_that_was_running() {
     c.set_cookie("session", &cookie);
     assert_eq!(c.get("/show").send().await.text(), "-");
 }
+
+/// Collects what the fmt subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+async fn big(session: Session) -> &'static str {
+    // Random hex that zlib cannot shrink below the limit.
+    let text: String = (0..320)
+        .map(|_| flask::Uuid::new_v4().simple().to_string())
+        .collect();
+    session.insert("big", text);
+    "stored"
+}
+
+#[tokio::test]
+async fn a_cookie_session_too_large_for_browsers_is_sent_with_werkzeugs_warning() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let client = Flask::new("big")
+        .configure(|c| c.set("SECRET_KEY", "k"))
+        .route("/big", get(big))
+        .route("/", get(|| async { "small" }))
+        .test_client();
+    let resp = client.get("/big").send().await;
+    assert_eq!(resp.text(), "stored");
+    let cookie = client.cookie("session").expect("still sent");
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        log.contains(&format!(
+            "The 'session' cookie is too large: the value was {} bytes but the header required",
+            cookie.len()
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains(
+            "but the limit is 4093 bytes. Browsers may silently ignore cookies larger than this."
+        ),
+        "{log}"
+    );
+    // MAX_COOKIE_SIZE = 0 turns it off.
+    captured.0.lock().unwrap().clear();
+    let quiet = Flask::new("big")
+        .configure(|c| {
+            c.set("SECRET_KEY", "k");
+            c.set("MAX_COOKIE_SIZE", 0);
+        })
+        .route("/big", get(big))
+        .test_client();
+    quiet.get("/big").send().await;
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(!log.contains("too large"), "{log}");
+}

@@ -213,6 +213,32 @@ on_every_database!(expiry);
 on_every_database!(cycle);
 on_every_database!(tamper);
 on_every_database!(no_resurrection);
+on_every_database!(anonymous);
+
+/// A session holding only what any visitor gets (a flash, a CSRF secret) is kept for
+/// SESSION_ANONYMOUS_LIFETIME (an hour), so cookieless visitors cannot fill the table for a
+/// month; a login makes the record last the whole lifetime.
+async fn anonymous(db: &Db) {
+    let c = db
+        .app(|_| {})
+        .route(
+            "/flash-only",
+            flask::routing::get(|session: flask::Session| async move {
+                session.flash("Welcome", "info");
+                "ok"
+            }),
+        )
+        .test_client();
+    c.get("/flash-only").send().await;
+    let rows = db.rows().await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!((rows[0].2 - now() - 3600).abs() < 60, "{rows:?}");
+    // The same browser logs in: a new id (the old row goes), kept for 31 days.
+    c.get("/login/ada").send().await;
+    let rows = db.rows().await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!((rows[0].2 - now() - 31 * 24 * 3600).abs() < 60, "{rows:?}");
+}
 
 /// `save` updates a session that exists and never makes one again: a request that loaded a
 /// session before a logout deleted it, and saves after, must not bring the login back.

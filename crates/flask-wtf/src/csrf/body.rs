@@ -18,12 +18,12 @@ use flask::{Method, Route};
 use http::header;
 use http_body_util::BodyExt;
 
-/// The token found in the request's form body, if any (in the request's extensions), and
-/// whether the body was too large to look into (`MAX_FORM_MEMORY_SIZE`).
+/// The token found in the request's form body, if any (in the request's extensions), and,
+/// when the body was too large to look into, the config key whose limit it passed.
 #[derive(Debug, Clone)]
 pub(crate) struct BodyToken {
     pub(crate) token: Option<String>,
-    pub(crate) too_large: bool,
+    pub(crate) too_large: Option<&'static str>,
 }
 
 /// The layer: which methods carry a body to look into, the field's name, the size limit.
@@ -31,8 +31,10 @@ pub(crate) struct BodyToken {
 pub(crate) struct TokenFromBody {
     pub(crate) methods: Vec<Method>,
     pub(crate) field_name: String,
-    /// `MAX_FORM_MEMORY_SIZE` (none: no limit).
+    /// `MAX_FORM_MEMORY_SIZE`, else `MAX_CONTENT_LENGTH` (none: no limit).
     pub(crate) limit: Option<usize>,
+    /// Which of the two the limit is.
+    pub(crate) limit_key: &'static str,
 }
 
 impl tower::Layer<Route> for TokenFromBody {
@@ -254,7 +256,7 @@ impl tower::Service<Request> for TokenFromBodyService {
                 let (mut req, token) = token_from_multipart(req, &field).await;
                 req.extensions_mut().insert(BodyToken {
                     token,
-                    too_large: false,
+                    too_large: None,
                 });
                 inner.call(req).await
             });
@@ -264,6 +266,7 @@ impl tower::Service<Request> for TokenFromBodyService {
         }
         let field = self.config.field_name.clone();
         let limit = self.config.limit;
+        let limit_key = self.config.limit_key;
         Box::pin(async move {
             let (mut parts, mut body) = req.into_parts();
             // Read within the form limit; a bigger body is passed on as it came, without a
@@ -304,7 +307,7 @@ impl tower::Service<Request> for TokenFromBodyService {
             };
             parts.extensions.insert(BodyToken {
                 token,
-                too_large: over,
+                too_large: over.then_some(limit_key),
             });
             inner.call(Request::from_parts(parts, body)).await
         })

@@ -106,13 +106,22 @@ impl Extension for CsrfProtect {
         config.set_default("WTF_CSRF_HEADERS", ["X-CSRFToken", "X-CSRF-Token"]);
         config.set_default("WTF_CSRF_SSL_STRICT", true);
         let settings = CsrfSettings::from_config(setup.config())?;
-        // Null: no limit, as for the form extractors.
-        let limit: Option<usize> = setup.config().get("MAX_FORM_MEMORY_SIZE")?;
+        // The layer reads the body before the app's body limit does: MAX_FORM_MEMORY_SIZE,
+        // else (null) MAX_CONTENT_LENGTH, so it never buffers more than the app would
+        // accept; with both null, no limit.
+        let (limit, limit_key) = match setup.config().get("MAX_FORM_MEMORY_SIZE")? {
+            Some(limit) => (Some(limit), "MAX_FORM_MEMORY_SIZE"),
+            None => (
+                setup.config().get("MAX_CONTENT_LENGTH")?,
+                "MAX_CONTENT_LENGTH",
+            ),
+        };
         if settings.enabled && settings.check_default {
             setup.layer(body::TokenFromBody {
                 methods: settings.methods.clone(),
                 field_name: settings.field_name.clone(),
                 limit,
+                limit_key,
             });
             setup.before_request(Protect {
                 exempt: Arc::new(self.clone()),
@@ -188,10 +197,10 @@ impl BeforeRequestHook<CsrfHook> for Protect {
                     tracing::info!("CSRF check failed for {} {}: {e}", parts.method, parts.uri);
                     Some(e.into_http_error().into_response())
                 }
-                Err(Failure::TooLarge) => Some(
+                Err(Failure::TooLarge(key)) => Some(
                     flask::Error::with_description(
                         http::StatusCode::PAYLOAD_TOO_LARGE,
-                        "The form data is larger than MAX_FORM_MEMORY_SIZE allows.",
+                        format!("The form data is larger than {key} allows."),
                     )
                     .into_response(),
                 ),
@@ -204,7 +213,7 @@ impl BeforeRequestHook<CsrfHook> for Protect {
 enum Failure {
     Csrf(CsrfError),
     /// The form was too large to find the token in: the 413 the form would give.
-    TooLarge,
+    TooLarge(&'static str),
 }
 
 impl From<CsrfError> for Failure {
@@ -226,8 +235,10 @@ fn protect(ctx: &RequestContext, settings: &CsrfSettings, parts: &Parts) -> Resu
                 .filter(|v| !v.is_empty())
         })
     });
-    if token.is_none() && body.is_some_and(|b| b.too_large) {
-        return Err(Failure::TooLarge);
+    if token.is_none()
+        && let Some(key) = body.and_then(|b| b.too_large)
+    {
+        return Err(Failure::TooLarge(key));
     }
     validate_csrf(ctx, token)?;
     if ctx.is_secure() && settings.ssl_strict {

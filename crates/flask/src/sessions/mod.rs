@@ -67,6 +67,11 @@ pub(crate) struct SessionBackend {
     refresh_each_request: bool,
     /// Werkzeug's `MAX_COOKIE_SIZE`: a bigger cookie is logged as a warning (0: never).
     max_cookie_size: usize,
+    /// `SESSION_ANONYMOUS_LIFETIME`: how long a store keeps the record of a session that
+    /// holds nothing but what any visitor gets (a CSRF secret, flashes).
+    anonymous_lifetime: Duration,
+    /// The keys such a session may hold and still count as anonymous.
+    anonymous_keys: Vec<String>,
 }
 
 impl fmt::Debug for SessionBackend {
@@ -132,6 +137,22 @@ impl SessionBackend {
             lifetime: Duration::seconds(lifetime_secs),
             refresh_each_request: config.get("SESSION_REFRESH_EACH_REQUEST")?.unwrap_or(true),
             max_cookie_size: config.get("MAX_COOKIE_SIZE")?.unwrap_or(4093),
+            anonymous_lifetime: Duration::seconds(
+                config
+                    .get::<i64>("SESSION_ANONYMOUS_LIFETIME")?
+                    .unwrap_or(3600)
+                    .min(lifetime_secs),
+            ),
+            anonymous_keys: [
+                PERMANENT.to_owned(),
+                "_flashes".to_owned(),
+                // flask-login's USE_SESSION_FOR_NEXT
+                "next".to_owned(),
+                config
+                    .get::<String>("WTF_CSRF_FIELD_NAME")?
+                    .unwrap_or_else(|| "csrf_token".to_owned()),
+            ]
+            .into(),
         }))
     }
 
@@ -476,11 +497,23 @@ impl Session {
         s.cycle = false;
         let new = s.id.is_none();
         let id = *s.id.get_or_insert_with(Id::default);
+        // A session holding only what every visitor of a form gets is kept for a short
+        // while (a flood of cookieless visitors cannot fill the store for a month); one
+        // that holds more (a login) for the whole lifetime, from its next save on.
+        let anonymous = s
+            .values
+            .keys()
+            .all(|k| backend.anonymous_keys.iter().any(|a| a == k));
+        let lifetime = if anonymous {
+            backend.anonymous_lifetime
+        } else {
+            backend.lifetime
+        };
         SaveAction::Save {
             record: Record {
                 id,
                 data: s.values.clone().into_iter().collect(),
-                expiry_date: OffsetDateTime::now_utc() + backend.lifetime,
+                expiry_date: OffsetDateTime::now_utc() + lifetime,
             },
             old_id,
             permanent,
@@ -530,7 +563,7 @@ impl SessionBackend {
         let size = header.len();
         if self.max_cookie_size > 0 && size > self.max_cookie_size {
             tracing::warn!(
-                "The {:?} cookie is too large: the value was {value_size} bytes but the header \
+                "The '{}' cookie is too large: the value was {value_size} bytes but the header \
                  required {} extra bytes. The final size was {size} bytes but the limit is {} \
                  bytes. Browsers may silently ignore cookies larger than this.",
                 self.cookie_name,
