@@ -157,3 +157,19 @@ impl axum::response::IntoResponse for ApiError {
         resp
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ApiError;
+
+    #[test]
+    fn a_bad_header_is_left_out_not_a_panic() {
+        let e = ApiError::new(401)
+            .header("WWW-Authenticate", "Bearer")
+            .header("X-Bad", "line\r\nbreak")
+            .header("bad name", "v");
+        assert_eq!(e.status().as_u16(), 401);
+        let names: Vec<&str> = e.headers.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["www-authenticate"]);
+    }
+}

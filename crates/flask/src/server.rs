@@ -158,10 +158,17 @@ impl App {
             .await
             .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
         let addr: SocketAddr = listener.local_addr()?;
-        println!(" * Serving Flask app '{}'", self.name());
-        println!(" * Debug mode: {}", if self.debug() { "on" } else { "off" });
-        println!(" * Running on http://{addr}");
-        println!("Press CTRL+C to quit");
+        // Not `println!`: a server whose standard output is closed (a pipe whose reader
+        // went away after the first line, a detached terminal) must keep serving, where
+        // `println!` would panic.
+        let banner = format!(
+            " * Serving Flask app '{}'\n * Debug mode: {}\n * Running on http://{addr}\nPress CTRL+C to quit\n",
+            self.name(),
+            if self.debug() { "on" } else { "off" }
+        );
+        let mut stdout = std::io::stdout();
+        let _ = stdout.write_all(banner.as_bytes());
+        let _ = stdout.flush();
         self.serve(listener).await
     }
 }

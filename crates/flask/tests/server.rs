@@ -1,5 +1,8 @@
 //! A real server on a loopback port: requests in flight finish on shutdown.
 
+#[path = "common/logs.rs"]
+mod logs;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -53,20 +56,6 @@ async fn graceful_shutdown_finishes_requests_in_flight() {
     );
 }
 
-/// Collects what the fmt subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 async fn request(addr: std::net::SocketAddr, path: &str) -> String {
     let mut conn = TcpStream::connect(addr).await.unwrap();
     conn.write_all(
@@ -81,19 +70,13 @@ async fn request(addr: std::net::SocketAddr, path: &str) -> String {
 
 #[tokio::test]
 async fn debug_servers_log_one_line_per_request() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = logs::capture();
 
     async fn ok() -> &'static str {
         "ok"
     }
     for (debug, expect_lines) in [(true, true), (false, false)] {
-        captured.0.lock().unwrap().clear();
+        captured.clear();
         let app = Flask::new("log")
             .configure(|c| c.set("DEBUG", debug))
             .route("/ok", get(ok))
@@ -109,7 +92,7 @@ async fn debug_servers_log_one_line_per_request() {
         assert!(request(addr, "/missing").await.starts_with("HTTP/1.1 404"));
         tx.send(()).unwrap();
         server.await.unwrap().unwrap();
-        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let log = captured.text();
         assert_eq!(log.contains("GET /ok?x=1 200 "), expect_lines, "{log}");
         assert_eq!(log.contains("GET /missing 404 "), expect_lines, "{log}");
     }

@@ -1,6 +1,9 @@
 //! Sessions and flash: round trips, cookie settings, tampered and expired cookies, key
 //! rotation, clearing, id cycling, flash order and categories.
 
+#[path = "common/logs.rs"]
+mod logs;
+
 use flask::MemoryStore;
 use flask::routing::{get, post};
 use flask::{AppRoot, Error, Flask, Html, Session, TestClient, context, render_template};
@@ -318,20 +321,6 @@ async fn a_logout_is_not_undone_by_a_request_that_was_running() {
     assert_eq!(c.get("/show").send().await.text(), "-");
 }
 
-/// Collects what the fmt subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 async fn big(session: Session) -> &'static str {
     // Random hex that zlib cannot shrink below the limit.
     let text: String = (0..320)
@@ -343,13 +332,7 @@ async fn big(session: Session) -> &'static str {
 
 #[tokio::test]
 async fn a_cookie_session_too_large_for_browsers_is_sent_with_werkzeugs_warning() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = logs::capture();
     let client = Flask::new("big")
         .configure(|c| c.set("SECRET_KEY", "k"))
         .route("/big", get(big))
@@ -358,7 +341,7 @@ async fn a_cookie_session_too_large_for_browsers_is_sent_with_werkzeugs_warning(
     let resp = client.get("/big").send().await;
     assert_eq!(resp.text(), "stored");
     let cookie = client.cookie("session").expect("still sent");
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     assert!(
         log.contains(&format!(
             "The 'session' cookie is too large: the value was {} bytes but the header required",
@@ -373,7 +356,7 @@ async fn a_cookie_session_too_large_for_browsers_is_sent_with_werkzeugs_warning(
         "{log}"
     );
     // MAX_COOKIE_SIZE = 0 turns it off.
-    captured.0.lock().unwrap().clear();
+    captured.clear();
     let quiet = Flask::new("big")
         .configure(|c| {
             c.set("SECRET_KEY", "k");
@@ -382,6 +365,6 @@ async fn a_cookie_session_too_large_for_browsers_is_sent_with_werkzeugs_warning(
         .route("/big", get(big))
         .test_client();
     quiet.get("/big").send().await;
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     assert!(!log.contains("too large"), "{log}");
 }

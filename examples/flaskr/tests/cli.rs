@@ -2,25 +2,16 @@
 //! its templates and stylesheet from inside the binary; `init-db` (the tutorial's
 //! `flask --app flaskr init-db`) starts over with empty tables, on every backend.
 
+#[path = "common/binary.rs"]
+mod binary;
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{app, backends, engine};
 use flaskr::{Post, User};
-
-/// Kills the server when the test ends, passed or not.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// `GET path` on 127.0.0.1:`port`: the status and the body.
 fn get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
@@ -47,39 +38,13 @@ fn run_on_a_fresh_machine_makes_the_database() {
     let dir = std::env::temp_dir().join(format!("flaskr-fresh-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let db_file = dir.join("instance").join("flaskr.db");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flaskr"))
-        .args(["run", "--port", &port.to_string()])
-        .env(
+    let (_server, port) = binary::start(&[
+        (
             "FLASK_SQLALCHEMY_DATABASE_URI",
             format!("sqlite:///{}", db_file.display()),
-        )
-        .env("FLASK_SECRET_KEY", "cli-test")
-        .env("FLASK_SKIP_DOTENV", "1")
-        .env_remove("FLASK_DEBUG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _server = Server(child);
-    // It says where it runs (requests wait for the startup: the database and migrations).
-    let mut lines = BufReader::new(stdout).lines();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let line = lines
-            .next()
-            .expect("flaskr run stopped before serving")
-            .unwrap();
-        if line.contains(&format!("Running on http://127.0.0.1:{port}")) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "flaskr run never served");
-    }
+        ),
+        ("FLASK_SECRET_KEY", "cli-test".to_owned()),
+    ]);
     let (status, page) = get(port, "/").unwrap();
     assert_eq!(status, 200, "{page}");
     assert!(db_file.is_file(), "no database at {}", db_file.display());

@@ -2,59 +2,29 @@
 //! signed cookie, and without `FLASK_SECRET_KEY` the key made on the first start is kept in
 //! the instance folder. The restart is a real SIGTERM, which finishes and exits cleanly.
 
-use std::io::{BufRead, BufReader, Read, Write};
+#[path = "common/binary.rs"]
+mod binary;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-/// Kills the server when the test ends, passed or not.
-struct Server(Child);
+use binary::Server;
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `flaskr run` on a free port, its database and key file in `dir`, no `FLASK_SECRET_KEY`;
-/// returns once it says where it runs.
+/// `flaskr run` with its database and key file in `dir`, and no `FLASK_SECRET_KEY`.
 fn start(dir: &Path) -> (Server, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flaskr"))
-        .args(["run", "--port", &port.to_string()])
-        .env(
+    binary::start(&[
+        (
             "FLASK_SQLALCHEMY_DATABASE_URI",
             format!("sqlite:///{}", dir.join("flaskr.db").display()),
-        )
-        .env("FLASK_SECRET_KEY_FILE", dir.join("secret_key"))
-        .env_remove("FLASK_SECRET_KEY")
-        .env("FLASK_SKIP_DOTENV", "1")
-        .env_remove("FLASK_DEBUG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let server = Server(child);
-    let mut lines = BufReader::new(stdout).lines();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let line = lines
-            .next()
-            .expect("flaskr run stopped before serving")
-            .unwrap();
-        if line.contains(&format!("Running on http://127.0.0.1:{port}")) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "flaskr run never served");
-    }
-    (server, port)
+        ),
+        (
+            "FLASK_SECRET_KEY_FILE",
+            dir.join("secret_key").display().to_string(),
+        ),
+    ])
 }
 
 struct Answer {

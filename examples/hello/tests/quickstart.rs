@@ -200,6 +200,67 @@ fn production_without_a_secret_key_does_not_start() {
 }
 
 #[test]
+fn a_server_whose_standard_output_is_closed_keeps_serving() {
+    // The pipe's reader goes away before the server prints its banner (a supervisor that
+    // stopped reading, a closed terminal): printing must not bring the server down.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hello"))
+        .args(["run", "--port", &port.to_string()])
+        .env("FLASK_SECRET_KEY", "a-secret-key-of-thirty-two-bytes")
+        .env("FLASK_SKIP_DOTENV", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let answer = loop {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::{Read, Write};
+            s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            let mut out = String::new();
+            let _ = s.read_to_string(&mut out);
+            break out;
+        }
+        assert!(std::time::Instant::now() < deadline, "hello never served");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let alive = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(alive, "the server died");
+}
+
+#[test]
+fn run_warns_about_a_short_secret_key() {
+    // Refused afterwards for another reason (debug mode on a public address), so nothing
+    // is left serving; the key is checked first.
+    let run = |key: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hello"))
+            .args(["run", "--debug", "--host", "0.0.0.0", "--port", "0"])
+            .env("FLASK_SECRET_KEY", key)
+            .env("FLASK_SKIP_DOTENV", "1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = run("dev");
+    assert!(
+        err.contains("SECRET_KEY is 3 bytes long") && err.contains("at least 32 random bytes"),
+        "{err}"
+    );
+    let err = run("a-secret-key-of-thirty-two-bytes");
+    assert!(!err.contains("bytes long"), "{err}");
+}
+
+#[test]
 fn debug_mode_on_a_public_address_does_not_start() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_hello"))
         .args(["run", "--debug", "--host", "0.0.0.0", "--port", "0"])

@@ -50,7 +50,11 @@ enum Output {
 impl Output {
     fn line(&self, line: &str) {
         match self {
-            Output::Stdout => println!("{line}"),
+            // A closed standard output is no reason for a command to panic.
+            Output::Stdout => {
+                use std::io::Write as _;
+                let _ = writeln!(std::io::stdout(), "{line}");
+            }
             Output::Buffer(buf) => {
                 let mut b = buf.lock().unwrap_or_else(|e| e.into_inner());
                 b.push_str(line);
