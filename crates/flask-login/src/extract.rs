@@ -156,7 +156,8 @@ impl<U: UserMixin> CurrentUser<U> {
         if options.remember {
             self.state.set_remember(RememberOp::Set);
             match options.duration {
-                Some(d) => session.insert(REMEMBER_SECONDS, d.as_secs()),
+                // A float, as Flask-Login stores it.
+                Some(d) => session.insert(REMEMBER_SECONDS, d.as_secs_f64()),
                 None => {
                     session.remove::<u64>(REMEMBER_SECONDS);
                 }

@@ -244,9 +244,11 @@ pub(crate) fn after_request<U: UserMixin>(ctx: &RequestContext, mut resp: Respon
     if refresh && state.remembered_id.as_deref() != Some(user_id.as_str()) {
         return resp;
     }
+    // Flask-Login stores it as a float (`timedelta.total_seconds()`).
     let lifetime = session
-        .get::<u64>(REMEMBER_SECONDS)
-        .map_or(cookie.duration, Duration::from_secs);
+        .get::<f64>(REMEMBER_SECONDS)
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map_or(cookie.duration, Duration::from_secs_f64);
     let mut c = cookie.base(encode(settings, &user_id, lifetime));
     // Capped at ten years so that no setting overflows the date (browsers keep a cookie at
     // most 400 days anyway).

@@ -83,7 +83,10 @@ pub(crate) async fn dispatch(
         Some(trusted) => trusted.check(&parts).err(),
         None => None,
     };
-    // As in Flask, before routing: an unknown path on an untrusted host is a 400 too.
+    // Before routing: an unknown path on an untrusted host is a 400 too. Nor do the
+    // session or the before_request hooks see the request: nothing (a redirect built with
+    // `url_for(..).external()`, a login) is made from a host a client made up.
+    let trusted = untrusted.is_none();
     let (matched, early) = match untrusted {
         Some(error) => (None, Some(Early::Error(error))),
         None => route(&app, &parts),
@@ -92,8 +95,8 @@ pub(crate) async fn dispatch(
     let scope = rule.map_or(0, |r| r.scope);
     let handlers = rule.map(|r| &app.handlers[r.handler]);
     let session = match &app.sessions {
-        Some(backend) => backend.load(&parts.headers).await,
-        None => None,
+        Some(backend) if trusted => backend.load(&parts.headers).await,
+        _ => None,
     };
     let ctx = RequestContext::new(app.clone(), &parts, matched, session, peer);
     // The context reaches extractors through a task-local rather than the request's
@@ -104,7 +107,8 @@ pub(crate) async fn dispatch(
 
             // before_request: the app's hooks first, then each blueprint's, outer to inner.
             let mut answered = None;
-            'hooks: for &s in chain {
+            let hooks: &[usize] = if trusted { chain } else { &[] };
+            'hooks: for &s in hooks {
                 for hook in &app.scopes[s].before {
                     if let Some(resp) = catch_unwind(hook.call(&mut parts))
                         .await

@@ -224,7 +224,8 @@ async fn serve_connection(
     // response sent, or none yet) is closed once it has waited the header timeout (for its
     // first request) or the keep-alive timeout (for the next ones), give or take a quarter:
     // an idle client, or one that sends its headers too slowly, is dropped.
-    let tick = limits.header_timeout.min(limits.keepalive_timeout) / 4;
+    let tick = (limits.header_timeout.min(limits.keepalive_timeout) / 4)
+        .max(std::time::Duration::from_millis(10));
     let mut last_seen = activity.snapshot();
     let mut waiting_since = std::time::Instant::now();
     let mut closing = false;
@@ -240,8 +241,14 @@ async fn serve_connection(
                 conn.as_mut().graceful_shutdown();
                 closing = true;
             }
-            () = tokio::time::sleep(tick), if !closing => {
+            () = tokio::time::sleep(tick) => {
                 let now = activity.snapshot();
+                if closing && now.started == now.finished && now == last_seen {
+                    // Shutting down, and nothing in flight or written for a tick: a client
+                    // halfway through a head would otherwise hold the shutdown for
+                    // SERVER_SHUTDOWN_TIMEOUT (hyper waits for the rest of it).
+                    break;
+                }
                 if now.started != now.finished || now != last_seen {
                     // Busy, or a request came and went since the last look.
                     waiting_since = std::time::Instant::now();
@@ -401,9 +408,8 @@ impl tower::Service<axum::extract::Request> for Connection {
         activity.started.fetch_add(1, Ordering::Relaxed);
         if !self.access_log {
             return Box::pin(async move {
-                let resp = crate::app::respond(app, req, peer).await;
-                activity.finished.fetch_add(1, Ordering::Relaxed);
-                resp
+                let Ok(resp) = crate::app::respond(app, req, peer).await;
+                Ok(finish_when_sent(resp, activity))
             });
         }
         Box::pin(async move {
@@ -414,10 +420,65 @@ impl tower::Service<axum::extract::Request> for Connection {
                 .path_and_query()
                 .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
             let Ok(resp) = crate::app::respond(app, req, peer).await;
-            activity.finished.fetch_add(1, Ordering::Relaxed);
             tracing::info!(target: "flask::access", "{}", access_line(&method, &path, resp.status(), start.elapsed()));
-            Ok(resp)
+            Ok(finish_when_sent(resp, activity))
         })
+    }
+}
+
+/// Counts the request as answered: at once for a body of known length (hyper writes it in
+/// one go), else when the body has been sent or dropped, so a stream that pauses longer
+/// than the keep-alive timeout (server-sent events, a download to a slow client) is not
+/// taken for an idle connection.
+fn finish_when_sent(
+    resp: axum::response::Response,
+    activity: Arc<Activity>,
+) -> axum::response::Response {
+    use http_body::Body as _;
+    if resp.body().size_hint().exact().is_some() {
+        activity.finished.fetch_add(1, Ordering::Relaxed);
+        return resp;
+    }
+    resp.map(|body| {
+        axum::body::Body::new(Sent {
+            body,
+            _finish: Finish(activity),
+        })
+    })
+}
+
+/// Counts its request as answered when dropped.
+struct Finish(Arc<Activity>);
+
+impl Drop for Finish {
+    fn drop(&mut self) {
+        self.0.finished.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A streamed body, and the count it makes when it ends.
+struct Sent {
+    body: axum::body::Body,
+    _finish: Finish,
+}
+
+impl http_body::Body for Sent {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
     }
 }
 

@@ -190,6 +190,30 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
 }
 
 #[tokio::test]
+async fn a_half_sent_head_does_not_hold_up_a_shutdown() {
+    let app = Flask::new("half").route("/", get(ok)).build().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.serve_with_shutdown(listener, async {
+        let _ = rx.await;
+    }));
+    let mut stalled = TcpStream::connect(addr).await.unwrap();
+    stalled
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    tx.send(()).unwrap();
+    // Well before SERVER_SHUTDOWN_TIMEOUT (30 s): the idle connection is closed.
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("the server stopped")
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
 async fn an_idle_keep_alive_connection_is_closed_and_a_busy_one_is_not() {
     async fn slow_ok() -> &'static str {
         tokio::time::sleep(Duration::from_millis(800)).await;
@@ -224,10 +248,11 @@ async fn an_idle_keep_alive_connection_is_closed_and_a_busy_one_is_not() {
 async fn a_response_streamed_for_longer_than_the_keep_alive_timeout_is_not_cut() {
     async fn ticks() -> flask::Response {
         let chunks = futures_util::stream::unfold(0u32, |n| async move {
-            if n == 8 {
+            if n == 4 {
                 return None;
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            // Pauses longer than the keep-alive timeout (server-sent events' heartbeats).
+            tokio::time::sleep(Duration::from_millis(400)).await;
             Some((Ok::<_, std::io::Error>(format!("tick {n}\n")), n + 1))
         });
         flask::Response::new(axum::body::Body::from_stream(chunks))
@@ -242,7 +267,7 @@ async fn a_response_streamed_for_longer_than_the_keep_alive_timeout_is_not_cut()
         .await
         .unwrap();
     let out = read_until_closed(&mut conn).await;
-    assert!(out.contains("tick 7\n"), "{out}");
+    assert!(out.contains("tick 3\n"), "{out}");
 }
 
 #[tokio::test]

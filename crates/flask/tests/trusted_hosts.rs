@@ -90,6 +90,29 @@ async fn only_listed_hosts_and_subdomains_are_served() {
     assert!(body.contains("Host &#39;&#39; is not trusted."), "{body}");
 }
 
+/// An app-wide hook that sends everyone to a login page on the request's own host, built
+/// with `url_for(..).external()`: the kind of link a forged host must never reach.
+async fn to_login(ctx: RequestContext) -> Option<flask::Redirect> {
+    let url = ctx.url_for("external").external().build().ok()?;
+    Some(flask::redirect(format!("{url}login")))
+}
+
+#[tokio::test]
+async fn an_untrusted_host_reaches_no_hook() {
+    let addr = serve(
+        Flask::new("trusted-hooks")
+            .configure(|c| c.set("TRUSTED_HOSTS", ["example.com"]))
+            .before_request(to_login)
+            .route("/", get(external).endpoint("external")),
+    )
+    .await;
+    let (status, body) = get_with_host(addr, "/", Some("evil.com")).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(!body.contains("evil.com/login"), "{body}");
+    // A trusted host goes through the hook as usual.
+    assert_eq!(get_with_host(addr, "/", Some("example.com")).await.0, 302);
+}
+
 #[tokio::test]
 async fn without_trusted_hosts_any_host_is_served() {
     let addr = serve(Flask::new("open").route("/", get(external).endpoint("external"))).await;

@@ -59,10 +59,17 @@ impl TrustedHosts {
     }
 }
 
-/// `example.com:8080` -> `example.com`; `[::1]:80` -> `[::1]`.
+/// `example.com:8080` -> `example.com`; `[::1]:80` -> `[::1]`; an IPv6 address without
+/// brackets (`::1`, as one may write it in the list) is left whole.
 fn strip_port(host: &str) -> &str {
-    match host.rsplit_once(':') {
-        Some((name, port)) if !name.is_empty() && !port.contains(']') => name,
+    if host.starts_with('[') {
+        return match host.find(']') {
+            Some(end) => &host[..=end],
+            None => host,
+        };
+    }
+    match host.split_once(':') {
+        Some((name, port)) if !port.contains(':') => name,
         _ => host,
     }
 }
@@ -106,5 +113,10 @@ mod tests {
         assert_eq!(python_repr("evil.com"), "'evil.com'");
         assert_eq!(strip_port("[::1]:80"), "[::1]");
         assert_eq!(strip_port("[::1]"), "[::1]");
+        assert_eq!(strip_port("::1"), "::1");
+        assert_eq!(strip_port("example.com:80"), "example.com");
+        let v6 = TrustedHosts(["[::1]".to_owned()].into());
+        assert!(v6.allows("[::1]:8080"));
+        assert!(!v6.allows("::5"));
     }
 }

@@ -53,6 +53,11 @@ enum Persistence {
     },
 }
 
+/// `SESSION_ANONYMOUS_LIFETIME` unless the config says otherwise: a day. Such a record is
+/// written when the session changes, not each time it is read, so it must outlast the
+/// forms a visitor keeps open (a CSRF token is good for an hour after its page is made).
+const DEFAULT_ANONYMOUS_LIFETIME: i64 = 24 * 3600;
+
 /// Session settings read from the config once, at startup.
 pub(crate) struct SessionBackend {
     persistence: Persistence,
@@ -113,6 +118,19 @@ impl SessionBackend {
         let lifetime_secs: i64 = config
             .get("PERMANENT_SESSION_LIFETIME")?
             .unwrap_or(31 * 24 * 3600);
+        let anonymous_secs: i64 = config
+            .get("SESSION_ANONYMOUS_LIFETIME")?
+            .unwrap_or(DEFAULT_ANONYMOUS_LIFETIME);
+        if anonymous_secs <= 0 {
+            return Err(SetupError::extension(
+                "sessions",
+                format!(
+                    "SESSION_ANONYMOUS_LIFETIME is {anonymous_secs}: every new session would be \
+                     expired at once; give the seconds a store keeps a session holding only a \
+                     CSRF secret or flashes ({DEFAULT_ANONYMOUS_LIFETIME} by default)"
+                ),
+            ));
+        }
         let persistence = match store {
             Some(store) => Persistence::Store {
                 store,
@@ -137,12 +155,7 @@ impl SessionBackend {
             lifetime: Duration::seconds(lifetime_secs),
             refresh_each_request: config.get("SESSION_REFRESH_EACH_REQUEST")?.unwrap_or(true),
             max_cookie_size: config.get("MAX_COOKIE_SIZE")?.unwrap_or(4093),
-            anonymous_lifetime: Duration::seconds(
-                config
-                    .get::<i64>("SESSION_ANONYMOUS_LIFETIME")?
-                    .unwrap_or(3600)
-                    .min(lifetime_secs),
-            ),
+            anonymous_lifetime: Duration::seconds(anonymous_secs.min(lifetime_secs)),
             anonymous_keys: [
                 PERMANENT.to_owned(),
                 "_flashes".to_owned(),
