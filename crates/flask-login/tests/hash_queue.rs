@@ -1,7 +1,7 @@
 //! The password-hash queue is bounded: past `PASSWORD_HASH_QUEUE_LIMIT` waiting hashes a
 //! login is a 503 with `Retry-After` (never "wrong password"), and logins work again once
-//! the burst is over. In a test binary of its own: the hashing threads and the limit are the
-//! process's.
+//! the burst is over; over real sockets. In a test binary of its own: the hashing threads
+//! and the limit are the process's.
 
 use flask::routing::post;
 use flask::{Error, Flask, Form};
@@ -23,7 +23,7 @@ struct Credentials {
     password: String,
 }
 
-fn app(hash: String) -> flask::TestClient {
+fn app(hash: String) -> Flask {
     Flask::new("hash-queue")
         .configure(|c| {
             c.set("SECRET_KEY", "k");
@@ -41,24 +41,30 @@ fn app(hash: String) -> flask::TestClient {
                 }
             }),
         )
-        .test_client()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_queue_is_a_503_with_retry_after_and_logins_work_after_it() {
-    let client = app(generate_password_hash("pw").unwrap());
+    let base =
+        test_support::http::serve(app(generate_password_hash("pw").unwrap()).build().unwrap())
+            .await;
     let attempt = |name: &'static str, password: &'static str| {
-        let client = client.clone();
+        let base = base.clone();
         async move {
-            let resp = client
-                .post("/login")
-                .form(&[("name", name), ("password", password)])
-                .send()
-                .await;
+            let body = format!("name={name}&password={password}");
+            let resp = test_support::http::send(
+                &base,
+                "POST",
+                "/login",
+                &[("Content-Type", "application/x-www-form-urlencoded")],
+                body.as_bytes(),
+            )
+            .await
+            .unwrap();
             (
-                resp.status().as_u16(),
+                resp.status,
                 resp.header("retry-after").map(str::to_owned),
-                resp.text(),
+                resp.body,
             )
         }
     };
