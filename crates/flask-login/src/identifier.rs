@@ -45,8 +45,13 @@ pub(crate) fn of(addr: Option<&[u8]>, agent: Option<&[u8]>) -> String {
         addr.map_or_else(|| "None".to_owned(), python_bytes_repr),
         agent.map_or_else(|| "None".to_owned(), python_bytes_repr)
     );
-    let mut hex = String::with_capacity(128);
-    for b in Sha512::digest(base.as_bytes()) {
+    lower_hex(&Sha512::digest(base.as_bytes()))
+}
+
+/// Python's `hexdigest()`: two lowercase hex digits a byte.
+pub(crate) fn lower_hex(bytes: &[u8]) -> String {
+    let mut hex = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
         let _ = write!(hex, "{b:02x}");
     }
     hex

@@ -4,7 +4,6 @@
 //! reads it and the other way round; `REMEMBER_COOKIE_FORMAT = "timed"` signs the expiry
 //! in too, at the cost of that.
 
-use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::response::Response;
@@ -138,11 +137,7 @@ fn digest(key: &[u8], user_id: &str) -> String {
     let mut mac = hmac::Hmac::<sha2::Sha512>::new_from_slice(key)
         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
     mac.update(user_id.as_bytes());
-    let mut hex = String::with_capacity(128);
-    for b in mac.finalize().into_bytes() {
-        let _ = write!(hex, "{b:02x}");
-    }
-    hex
+    crate::identifier::lower_hex(&mac.finalize().into_bytes())
 }
 
 /// The cookie's value for `user_id`, in the configured format.
