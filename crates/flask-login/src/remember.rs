@@ -7,9 +7,9 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::response::Response;
-use cookie::time::OffsetDateTime;
+use flask::SetCookie;
 use flask::{Config, ConfigError, RequestContext};
-use http::{HeaderMap, HeaderValue, header};
+use http::{HeaderMap, header};
 
 use crate::UserMixin;
 use crate::manager::Settings;
@@ -23,7 +23,7 @@ pub(crate) struct CookieSettings {
     path: String,
     secure: bool,
     http_only: bool,
-    same_site: Option<cookie::SameSite>,
+    same_site: Option<&'static str>,
     refresh_each_request: bool,
     format: Format,
     /// `SECRET_KEY` and then `SECRET_KEY_FALLBACKS`, as Flask-Login's HMAC keys.
@@ -55,9 +55,9 @@ impl CookieSettings {
     pub(crate) fn from_config(config: &Config) -> Result<Self, ConfigError> {
         let same_site = match config.get::<String>("REMEMBER_COOKIE_SAMESITE")? {
             None => None,
-            Some(s) if s.eq_ignore_ascii_case("lax") => Some(cookie::SameSite::Lax),
-            Some(s) if s.eq_ignore_ascii_case("strict") => Some(cookie::SameSite::Strict),
-            Some(s) if s.eq_ignore_ascii_case("none") => Some(cookie::SameSite::None),
+            Some(s) if s.eq_ignore_ascii_case("lax") => Some("Lax"),
+            Some(s) if s.eq_ignore_ascii_case("strict") => Some("Strict"),
+            Some(s) if s.eq_ignore_ascii_case("none") => Some("None"),
             Some(other) => {
                 return Err(ConfigError::WrongType {
                     key: "REMEMBER_COOKIE_SAMESITE".to_owned(),
@@ -112,15 +112,19 @@ impl CookieSettings {
         &self.name
     }
 
-    fn base(&self, value: String) -> cookie::Cookie<'static> {
-        let mut c = cookie::Cookie::new(self.name.clone(), value);
-        c.set_path(self.path.clone());
+    /// The cookie with the `REMEMBER_COOKIE_*` attributes, written as Werkzeug's
+    /// `set_cookie` writes it.
+    fn base(&self, value: String) -> SetCookie {
+        let mut c = SetCookie::new(self.name.clone(), value)
+            .path(Some(&self.path))
+            .http_only(self.http_only)
+            .secure(self.secure);
         if let Some(d) = &self.domain {
-            c.set_domain(d.clone());
+            c = c.domain(d);
         }
-        c.set_http_only(self.http_only);
-        c.set_secure(self.secure);
-        c.set_same_site(self.same_site);
+        if let Some(s) = self.same_site {
+            c = c.same_site(s);
+        }
         c
     }
 }
@@ -187,20 +191,8 @@ pub(crate) fn read_cookie(headers: &HeaderMap, settings: &Settings) -> Option<St
     decode(settings, cookies.get(name)?)
 }
 
-/// Sets the cookie, its value as written when every byte of it may stand in a cookie
-/// (RFC 6265's cookie-octet, which `|` is: Flask-Login's `id|digest` goes out as Werkzeug
-/// writes it, and Python reads it), percent-encoded otherwise.
-fn append(resp: &mut Response, c: &cookie::Cookie<'static>) {
-    let plain = c
-        .value()
-        .bytes()
-        .all(|b| matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E));
-    let text = if plain {
-        c.to_string()
-    } else {
-        c.encoded().to_string()
-    };
-    if let Ok(v) = HeaderValue::from_str(&text) {
+fn append(resp: &mut Response, c: &SetCookie) {
+    if let Ok(v) = c.header_value() {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
 }
@@ -216,9 +208,10 @@ pub(crate) fn after_request<U: UserMixin>(ctx: &RequestContext, mut resp: Respon
     let cookie = &settings.cookie;
     let set = match state.remember_op() {
         Some(RememberOp::Clear) => {
-            let mut c = cookie.base(String::new());
-            c.set_max_age(cookie::time::Duration::ZERO);
-            c.set_expires(OffsetDateTime::UNIX_EPOCH);
+            let c = cookie
+                .base(String::new())
+                .max_age(Duration::ZERO)
+                .expires(UNIX_EPOCH);
             append(&mut resp, &c);
             return resp;
         }
@@ -244,12 +237,12 @@ pub(crate) fn after_request<U: UserMixin>(ctx: &RequestContext, mut resp: Respon
         .get::<f64>(REMEMBER_SECONDS)
         .filter(|s| s.is_finite() && *s >= 0.0)
         .map_or(cookie.duration, Duration::from_secs_f64);
-    let mut c = cookie.base(encode(settings, &user_id, lifetime));
     // Capped at ten years so that no setting overflows the date (browsers keep a cookie at
     // most 400 days anyway).
-    let secs = i64::try_from(lifetime.as_secs().min(10 * 365 * 24 * 3600)).unwrap_or(0);
-    c.set_max_age(cookie::time::Duration::seconds(secs));
-    c.set_expires(OffsetDateTime::now_utc() + cookie::time::Duration::seconds(secs));
+    let secs = lifetime.as_secs().min(10 * 365 * 24 * 3600);
+    let c = cookie
+        .base(encode(settings, &user_id, lifetime))
+        .max_age(Duration::from_secs(secs));
     append(&mut resp, &c);
     resp
 }

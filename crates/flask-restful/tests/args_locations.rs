@@ -141,7 +141,15 @@ async fn send(location: Location, args: &Value) -> TestResponse {
         Location::Cookies => {
             let cookie: Vec<String> = pairs
                 .iter()
-                .map(|(name, value)| format!("{name}={}", value.replace(' ', "%20")))
+                // A value with spaces is quoted, as a browser sends what Werkzeug's
+                // `set_cookie` wrote (cookies are never percent-decoded).
+                .map(|(name, value)| {
+                    if value.contains(' ') {
+                        format!("{name}=\"{value}\"")
+                    } else {
+                        format!("{name}={value}")
+                    }
+                })
                 .collect();
             let mut req = c.get("/cookies");
             if !cookie.is_empty() {

@@ -48,6 +48,7 @@ pub mod signing;
 mod static_files;
 mod templating;
 mod testing;
+mod urls;
 
 pub use app::{App, AppRoot, BoxError, Flask, Route, RuleInfo};
 pub use config::{Config, ConfigError, DEFAULT_MAX_CONTENT_LENGTH};
@@ -59,12 +60,14 @@ pub use request::{
     Args, BodyLimits, Cookies, DEFAULT_MAX_JSON_PARTS, Ext, Form, FormData, G, Json, MultiDict,
     Path, Query, RequestContext, State,
 };
-pub use response::{FlaskTuple, Redirect, jsonify, make_response, redirect, redirect_with};
+pub use response::{
+    FlaskTuple, Redirect, ResponseExt, SetCookie, jsonify, make_response, redirect, redirect_with,
+};
 pub use routing::Blueprint;
 #[cfg(feature = "sql")]
 pub use sessions::SqlStore;
 pub use sessions::{DEFAULT_MEMORY_CAPACITY, Flash, MemoryStore, Session, generate_secret_key};
-pub use static_files::{SendFileOptions, send_file, send_from_directory};
+pub use static_files::{SendFileOptions, send_bytes, send_file, send_from_directory};
 pub use templating::{
     TemplateError, render_template, render_template_string, stream_template, stream_template_string,
 };

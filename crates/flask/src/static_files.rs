@@ -30,14 +30,15 @@ pub struct SendFileOptions {
 /// Modified` for a matching `If-None-Match` / `If-Modified-Since`, and single byte ranges
 /// (`206`, `416`). `headers` are the request's (take them with the `HeaderMap` extractor).
 ///
-/// A missing file is a 404. Only pass paths you trust; for a name from the URL, use
-/// [`send_from_directory`].
+/// As in Flask, a relative `path` is taken from the app's root folder (in a request; outside
+/// one, from the working directory). A missing file is a 404. Only pass paths you trust;
+/// for a name from the URL, use [`send_from_directory`].
 pub async fn send_file(
     headers: &HeaderMap,
     path: impl AsRef<Path>,
     options: &SendFileOptions,
 ) -> Result<Response, Error> {
-    let path = path.as_ref();
+    let path = &from_root(path.as_ref());
     let file = match tokio::fs::File::open(path).await {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -58,9 +59,69 @@ pub async fn send_file(
         content: Content::File(file),
         size,
         modified,
-        etag: format!("\"{mtime:x}-{size:x}\""),
+        etag: Some(format!("\"{mtime:x}-{size:x}\"")),
     };
     respond(headers, entity, path, options).await
+}
+
+/// A relative path joined to the app's root, as Flask's `send_file` does with
+/// `current_app.root_path`.
+fn from_root(path: &Path) -> PathBuf {
+    if path.is_relative()
+        && let Some(ctx) = crate::RequestContext::try_current()
+    {
+        return ctx.app().root_path().join(path);
+    }
+    path.to_path_buf()
+}
+
+/// Flask's `send_file(io.BytesIO(data), ...)`: bytes made in the handler (a generated CSV, an
+/// image), with the download name, attachment and caching of `options`, and single byte
+/// ranges. The content type is `options.mimetype`, or guessed from `download_name`; with
+/// neither, a 500 says to set one (Flask raises the same). No `ETag` is sent, as in Flask
+/// for a file object.
+///
+/// ```
+/// use flask::{HeaderMap, Response, SendFileOptions, send_bytes};
+/// async fn export(headers: HeaderMap) -> Result<Response, flask::Error> {
+///     let csv = "id,title\n1,Hello\n";
+///     let options = SendFileOptions {
+///         download_name: Some("posts.csv".to_owned()),
+///         as_attachment: true,
+///         ..Default::default()
+///     };
+///     send_bytes(&headers, csv, &options).await
+/// }
+/// ```
+pub async fn send_bytes(
+    headers: &HeaderMap,
+    data: impl Into<bytes::Bytes>,
+    options: &SendFileOptions,
+) -> Result<Response, Error> {
+    let Some(name) = options.download_name.clone() else {
+        if options.mimetype.is_none() {
+            return Err(Error::internal(
+                "Unable to detect the MIME type because a file name is not available. Either set 'download_name' or set 'mimetype' in SendFileOptions.",
+            ));
+        }
+        return respond_now(headers, data.into(), Path::new(""), options).await;
+    };
+    respond_now(headers, data.into(), Path::new(&name), options).await
+}
+
+async fn respond_now(
+    headers: &HeaderMap,
+    data: bytes::Bytes,
+    name: &Path,
+    options: &SendFileOptions,
+) -> Result<Response, Error> {
+    let entity = Entity {
+        size: data.len() as u64,
+        content: Content::Memory(data),
+        modified: None,
+        etag: None,
+    };
+    respond(headers, entity, name, options).await
 }
 
 /// What is sent: an open file or bytes in memory (an embedded file).
@@ -74,7 +135,8 @@ struct Entity {
     content: Content,
     size: u64,
     modified: Option<SystemTime>,
-    etag: String,
+    /// `None` for bytes made in the handler, which have no stable validator.
+    etag: Option<String>,
 }
 
 /// Answers for `entity` with Werkzeug's headers, conditional requests and ranges. `name`
@@ -103,7 +165,9 @@ async fn respond(
         }
     });
     insert(&mut resp_headers, header::CONTENT_TYPE, &mime);
-    insert(&mut resp_headers, header::ETAG, &etag);
+    if let Some(etag) = &etag {
+        insert(&mut resp_headers, header::ETAG, etag);
+    }
     insert(&mut resp_headers, header::ACCEPT_RANGES, "bytes");
     if let Some(m) = modified {
         insert(
@@ -147,7 +211,7 @@ async fn respond(
         );
     }
 
-    if not_modified(headers, &etag, modified) {
+    if not_modified(headers, etag.as_deref(), modified) {
         let mut resp = StatusCode::NOT_MODIFIED.into_response();
         for key in [header::ETAG, header::LAST_MODIFIED, header::CACHE_CONTROL] {
             if let Some(v) = resp_headers.remove(&key) {
@@ -160,7 +224,7 @@ async fn respond(
     let range = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
-        .filter(|_| if_range_matches(headers, &etag));
+        .filter(|_| if_range_matches(headers, etag.as_deref()));
     let (status, start, len) = match range.map(|r| parse_range(r, size)) {
         None | Some(RangeRequest::Ignore) => (StatusCode::OK, 0, size),
         Some(RangeRequest::Unsatisfiable) => {
@@ -211,15 +275,16 @@ fn insert(headers: &mut HeaderMap, name: header::HeaderName, value: &str) {
 
 /// Whether the client's cached copy is current (`If-None-Match` wins over
 /// `If-Modified-Since`, as in RFC 9110).
-fn not_modified(headers: &HeaderMap, etag: &str, modified: Option<SystemTime>) -> bool {
+fn not_modified(headers: &HeaderMap, etag: Option<&str>, modified: Option<SystemTime>) -> bool {
     if let Some(inm) = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
     {
-        return inm
-            .split(',')
-            .map(str::trim)
-            .any(|t| t == "*" || t.trim_start_matches("W/") == etag);
+        return etag.is_some_and(|etag| {
+            inm.split(',')
+                .map(str::trim)
+                .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+        });
     }
     let since = headers
         .get(header::IF_MODIFIED_SINCE)
@@ -238,10 +303,10 @@ fn not_modified(headers: &HeaderMap, etag: &str, modified: Option<SystemTime>) -
     }
 }
 
-fn if_range_matches(headers: &HeaderMap, etag: &str) -> bool {
+fn if_range_matches(headers: &HeaderMap, etag: Option<&str>) -> bool {
     match headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()) {
         None => true,
-        Some(v) => v.trim() == etag,
+        Some(v) => etag.is_some_and(|etag| v.trim() == etag),
     }
 }
 
@@ -336,7 +401,7 @@ pub(crate) async fn send_embedded(
         modified: asset
             .last_modified
             .map(|secs| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs)),
-        etag: format!("\"e-{hash}\""),
+        etag: Some(format!("\"e-{hash}\"")),
         content: Content::Memory(data),
     };
     respond(headers, entity, Path::new(name), options).await

@@ -91,6 +91,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
 
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
-        crate::jsonify(self.0)
+        crate::response::json_response(&self.0)
     }
 }

@@ -156,9 +156,9 @@ impl Converter {
                 ..
             } => {
                 let digits = if *fixed_digits > 0 {
-                    format!(r"\d{{{fixed_digits}}}")
+                    format!("[0-9]{{{fixed_digits}}}")
                 } else {
-                    r"\d+".to_owned()
+                    "[0-9]+".to_owned()
                 };
                 if *signed {
                     format!("-?{digits}")
@@ -168,9 +168,9 @@ impl Converter {
             }
             Converter::Float { signed, .. } => {
                 if *signed {
-                    r"-?\d+\.\d+".to_owned()
+                    "-?[0-9]+\\.[0-9]+".to_owned()
                 } else {
-                    r"\d+\.\d+".to_owned()
+                    "[0-9]+\\.[0-9]+".to_owned()
                 }
             }
             Converter::Path => "[^/].*?".to_owned(),
@@ -467,14 +467,14 @@ mod tests {
         assert_eq!(c.to_value("5".into()), Some(PathValue::Int(5)));
         assert_eq!(c.to_value("0".into()), None);
         assert_eq!(c.to_value("11".into()), None);
-        assert_eq!(c.regex(), r"\d+");
+        assert_eq!(c.regex(), "[0-9]+");
         let s = conv("int", &[(Some("signed"), Arg::Bool(true))]);
-        assert_eq!(s.regex(), r"-?\d+");
+        assert_eq!(s.regex(), "-?[0-9]+");
         assert_eq!(s.to_url("-3").unwrap(), "-3");
         assert!(conv("int", &[]).to_url("-3").is_err());
         let f = conv("int", &[(Some("fixed_digits"), Arg::Int(4))]);
         assert_eq!(f.to_url("42").unwrap(), "0042");
-        assert_eq!(f.regex(), r"\d{4}");
+        assert_eq!(f.regex(), "[0-9]{4}");
     }
 
     #[test]

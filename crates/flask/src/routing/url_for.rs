@@ -134,6 +134,21 @@ impl<'a> UrlFor<'a> {
         self
     }
 
+    /// Sets several values for one name: `.value_list("tag", ["a", "b"])` gives
+    /// `?tag=a&tag=b`, as Flask's `url_for(.., tag=["a", "b"])`. A rule variable takes the
+    /// first.
+    pub fn value_list<I>(mut self, name: &str, values: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Display,
+    {
+        self.values.retain(|(k, _)| k != name);
+        for v in values {
+            self.values.push((name.to_owned(), v.to_string()));
+        }
+        self
+    }
+
     /// Builds an absolute URL with scheme and host.
     pub fn external(mut self) -> Self {
         self.external = Some(true);

@@ -85,8 +85,35 @@ impl UrlMap {
         }
     }
 
-    /// Matches a raw (percent-encoded) request path.
+    /// Matches a raw (percent-encoded) request path, as Werkzeug's `MapAdapter.match` does:
+    /// leading slashes are ignored (`//about` is `/about`); a path with repeated slashes
+    /// that matches once they are merged is redirected to the merged path (a method the
+    /// merged path does not take gets its 405); a rule ending in `/` redirects the path
+    /// without it, only for a method that rule takes (else 404).
     pub(crate) fn match_path(&self, method: &Method, raw_path: &str) -> Match {
+        let raw = strip_leading_slashes(raw_path);
+        if !raw.contains("//") {
+            return self.match_unmerged(method, raw);
+        }
+        match self.match_unmerged(method, raw) {
+            Match::NotFound => {}
+            other => return other,
+        }
+        let mut merged = String::with_capacity(raw.len());
+        for c in raw.chars() {
+            if !(c == '/' && merged.ends_with('/')) {
+                merged.push(c);
+            }
+        }
+        match self.match_unmerged(method, &merged) {
+            Match::Found { .. } | Match::Options(_) => Match::Redirect(merged),
+            other => other,
+        }
+    }
+
+    /// [`UrlMap::match_path`] without merging slashes: the rules, then the strict-slash
+    /// redirect.
+    fn match_unmerged(&self, method: &Method, raw_path: &str) -> Match {
         let Some(path) = normalize(raw_path) else {
             return Match::NotFound;
         };
@@ -111,32 +138,22 @@ impl UrlMap {
             }
             return Match::MethodNotAllowed(sorted(allowed), first);
         }
-        // Werkzeug merges repeated slashes by redirecting.
-        if raw_path.contains("//") {
-            let mut merged = String::with_capacity(raw_path.len());
-            for c in raw_path.chars() {
-                if !(c == '/' && merged.ends_with('/')) {
-                    merged.push(c);
-                }
-            }
-            if !matches!(self.match_path(method, &merged), Match::NotFound) {
-                return Match::Redirect(merged);
-            }
-        }
-        // A rule ending in `/` redirects the URL without it.
+        // A rule ending in `/` redirects the URL without it, if the rule takes the method
+        // (Werkzeug answers 404 otherwise). Automatic OPTIONS counts as taken.
         if !path.ends_with('/') {
             let slashed = format!("{path}/");
-            let mut ignored = Vec::new();
-            let mut ignored_opts = false;
-            let mut ignored_first = None;
+            let mut allowed = Vec::new();
+            let mut explicit_options = false;
+            let mut first = None;
             let hit = self.match_normalized(
                 method,
                 &slashed,
-                &mut ignored,
-                &mut ignored_opts,
-                &mut ignored_first,
+                &mut allowed,
+                &mut explicit_options,
+                &mut first,
             );
-            if hit.is_some() || !ignored.is_empty() {
+            let options = *method == Method::OPTIONS && self.automatic_options && first.is_some();
+            if hit.is_some() || options {
                 return Match::Redirect(format!("{raw_path}/"));
             }
         }
@@ -267,6 +284,16 @@ impl UrlMap {
             .filter(|(d, k)| *d <= 3.max(k.len() / 3))
             .min()
             .map(|(_, k)| k.clone())
+    }
+}
+
+/// The path with one leading slash, however many it came with (Werkzeug strips them).
+fn strip_leading_slashes(path: &str) -> &str {
+    let rest = path.trim_start_matches('/');
+    if rest.len() + 1 >= path.len() {
+        path
+    } else {
+        &path[path.len() - rest.len() - 1..]
     }
 }
 
@@ -454,9 +481,18 @@ mod tests {
             m.match_path(&Method::GET, "/about/"),
             Match::NotFound
         ));
+        assert_eq!(found(m.match_path(&Method::GET, "//about")).0, 1);
+        assert!(matches!(
+            m.match_path(&Method::GET, "/about//"),
+            Match::NotFound
+        ));
         assert!(
-            matches!(m.match_path(&Method::GET, "//about"), Match::Redirect(ref p) if p == "/about")
+            matches!(m.match_path(&Method::GET, "/projects//"), Match::Redirect(ref p) if p == "/projects/")
         );
+        assert!(matches!(
+            m.match_path(&Method::POST, "/projects"),
+            Match::NotFound
+        ));
     }
 
     #[test]

@@ -24,6 +24,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::extract::FromRequestParts;
 use axum::response::Response;
 use cookie::time::{Duration, OffsetDateTime};
+
+use crate::response::SetCookie;
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, header};
 use serde::Serialize;
@@ -66,7 +68,7 @@ pub(crate) struct SessionBackend {
     path: String,
     http_only: bool,
     secure: bool,
-    same_site: Option<cookie::SameSite>,
+    same_site: Option<&'static str>,
     partitioned: bool,
     lifetime: Duration,
     refresh_each_request: bool,
@@ -103,9 +105,9 @@ impl SessionBackend {
         let fallbacks: Vec<String> = config.get("SECRET_KEY_FALLBACKS")?.unwrap_or_default();
         let same_site = match config.get::<String>("SESSION_COOKIE_SAMESITE")?.as_deref() {
             None => None,
-            Some(s) if s.eq_ignore_ascii_case("lax") => Some(cookie::SameSite::Lax),
-            Some(s) if s.eq_ignore_ascii_case("strict") => Some(cookie::SameSite::Strict),
-            Some(s) if s.eq_ignore_ascii_case("none") => Some(cookie::SameSite::None),
+            Some(s) if s.eq_ignore_ascii_case("lax") => Some("Lax"),
+            Some(s) if s.eq_ignore_ascii_case("strict") => Some("Strict"),
+            Some(s) if s.eq_ignore_ascii_case("none") => Some("None"),
             Some(other) => {
                 return Err(SetupError::extension(
                     "sessions",
@@ -198,7 +200,12 @@ impl SessionBackend {
             }
             Persistence::Store { store, keys } => (store, keys),
         };
-        let id = keys.verify(&self.cookie_name, raw)?;
+        // Cookies written before the ids went out as Werkzeug writes them were
+        // percent-encoded (`%3D`); a signed id holds no `%` otherwise.
+        let decoded = percent_encoding::percent_decode_str(raw)
+            .decode_utf8()
+            .ok()?;
+        let id = keys.verify(&self.cookie_name, &decoded)?;
         let id = id.parse::<Id>().ok()?;
         match store.load(&id).await {
             Ok(Some(record)) if record.expiry_date > OffsetDateTime::now_utc() => {
@@ -436,8 +443,7 @@ impl Session {
                 let signed = keys.sign(&backend.cookie_name, &record.id.to_string());
                 let mut cookie = backend.base_cookie(signed);
                 if permanent {
-                    cookie.set_max_age(backend.lifetime);
-                    cookie.set_expires(OffsetDateTime::now_utc() + backend.lifetime);
+                    cookie = cookie.max_age(backend.lifetime.unsigned_abs());
                 }
                 set_cookie(resp, &cookie);
             }
@@ -464,14 +470,15 @@ impl Session {
                 let mut cookie = backend.base_cookie(secure.dumps(&s.values));
                 if permanent {
                     // Werkzeug writes Expires alone, as Flask asks.
-                    cookie.set_expires(OffsetDateTime::now_utc() + backend.lifetime);
+                    cookie = cookie
+                        .expires(std::time::SystemTime::now() + backend.lifetime.unsigned_abs());
                 }
                 cookie
             })
         };
         drop(s);
         if let Some(cookie) = cookie {
-            let header = cookie.encoded().to_string();
+            let header = cookie.to_string();
             backend.warn_if_too_large(&header, cookie.value().len());
             if let Ok(v) = HeaderValue::from_str(&header) {
                 resp.headers_mut().append(header::SET_COOKIE, v);
@@ -547,26 +554,27 @@ enum SaveAction {
     },
 }
 
-fn set_cookie(resp: &mut Response, cookie: &cookie::Cookie<'static>) {
-    if let Ok(v) = HeaderValue::from_str(&cookie.encoded().to_string()) {
+fn set_cookie(resp: &mut Response, cookie: &SetCookie) {
+    if let Ok(v) = cookie.header_value() {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
 }
 
 impl SessionBackend {
-    fn base_cookie(&self, value: String) -> cookie::Cookie<'static> {
-        let mut c = cookie::Cookie::new(self.cookie_name.clone(), value);
-        c.set_path(self.path.clone());
+    /// The session cookie with the `SESSION_COOKIE_*` attributes, written as Flask's
+    /// `response.set_cookie` writes it.
+    fn base_cookie(&self, value: String) -> SetCookie {
+        let mut c = SetCookie::new(self.cookie_name.clone(), value)
+            .path(Some(&self.path))
+            .http_only(self.http_only)
+            .secure(self.secure)
+            // A partitioned cookie is Secure too (Werkzeug sets it).
+            .partitioned(self.partitioned);
         if let Some(d) = &self.domain {
-            c.set_domain(d.clone());
+            c = c.domain(d);
         }
-        c.set_http_only(self.http_only);
-        c.set_secure(self.secure);
-        c.set_same_site(self.same_site);
-        if self.partitioned {
-            // A partitioned cookie must be Secure (Werkzeug sets it too).
-            c.set_partitioned(true);
-            c.set_secure(true);
+        if let Some(s) = self.same_site {
+            c = c.same_site(s);
         }
         c
     }
@@ -586,11 +594,11 @@ impl SessionBackend {
         }
     }
 
-    fn removal_cookie(&self) -> cookie::Cookie<'static> {
-        let mut c = self.base_cookie(String::new());
-        c.set_max_age(Duration::ZERO);
-        c.set_expires(OffsetDateTime::UNIX_EPOCH);
-        c
+    /// Flask's `delete_cookie` for the session cookie.
+    fn removal_cookie(&self) -> SetCookie {
+        self.base_cookie(String::new())
+            .max_age(std::time::Duration::ZERO)
+            .expires(std::time::SystemTime::UNIX_EPOCH)
     }
 }
 

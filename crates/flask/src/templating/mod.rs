@@ -325,7 +325,14 @@ fn url_for(
     let build = |mut builder: crate::routing::UrlFor<'_>| -> Result<String, minijinja::Error> {
         for key in kwargs.args() {
             let value: Value = kwargs.get(key)?;
-            builder = builder.value(key, value);
+            // As Werkzeug: a list is one query argument per item, `none` is left out.
+            builder = if value.is_none() || value.is_undefined() {
+                builder
+            } else if value.kind() == minijinja::value::ValueKind::Seq {
+                builder.value_list(key, value.try_iter()?)
+            } else {
+                builder.value(key, value)
+            };
         }
         builder.build().map_err(|e| {
             minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())

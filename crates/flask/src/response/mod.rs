@@ -7,7 +7,13 @@ use serde::Serialize;
 
 use crate::error::{Error, escape_html};
 
+mod cookie;
+pub use cookie::{ResponseExt, SetCookie};
+
 /// A redirect response (302 by default), with Werkzeug's small HTML body.
+///
+/// As in Flask, the location is sent through Werkzeug's `iri_to_uri`: non-ASCII characters
+/// and spaces are percent-encoded, an international host name is sent in Punycode.
 ///
 /// ```
 /// use flask::redirect;
@@ -15,48 +21,55 @@ use crate::error::{Error, escape_html};
 /// let resp = redirect("/login").into_response();
 /// assert_eq!(resp.status(), 302);
 /// assert_eq!(resp.headers()["location"], "/login");
+/// let resp = redirect("/user/Jörg?q=a b").into_response();
+/// assert_eq!(resp.headers()["location"], "/user/J%C3%B6rg?q=a%20b");
 /// ```
 #[derive(Debug, Clone)]
 #[must_use = "return the redirect from the handler"]
 pub struct Redirect {
     location: String,
-    status: StatusCode,
+    code: u16,
 }
 
 /// Redirects to `location` with a 302, like Flask's `redirect(location)`.
 pub fn redirect(location: impl Into<String>) -> Redirect {
     Redirect {
         location: location.into(),
-        status: StatusCode::FOUND,
+        code: 302,
     }
 }
 
-/// Redirects with another status: 301, 302, 303, 307 or 308, like `redirect(location, code)`.
-///
-/// Any other code gives a 302.
+/// Redirects with another status, like `redirect(location, code)`: 301, 302, 303, 305, 307
+/// and 308 are the redirects; as in Werkzeug any other status is sent as it is given (300
+/// included). A number that is no HTTP status is a 500 naming it.
 pub fn redirect_with(location: impl Into<String>, code: u16) -> Redirect {
-    let status = match code {
-        301 | 302 | 303 | 307 | 308 => StatusCode::from_u16(code).unwrap_or(StatusCode::FOUND),
-        _ => StatusCode::FOUND,
-    };
     Redirect {
         location: location.into(),
-        status,
+        code,
     }
 }
 
 impl Redirect {
-    /// The target.
+    /// The target, as given.
     pub fn location(&self) -> &str {
         &self.location
+    }
+
+    /// The status code.
+    pub fn code(&self) -> u16 {
+        self.code
     }
 }
 
 impl IntoResponse for Redirect {
     fn into_response(self) -> Response {
-        let Ok(location) = HeaderValue::from_str(&self.location) else {
+        let status = match status_of(self.code) {
+            Ok(s) => s,
+            Err(e) => return e.into_response(),
+        };
+        let Ok(location) = HeaderValue::from_str(&crate::urls::iri_to_uri(&self.location)) else {
             return Error::internal(format!(
-                "cannot redirect to {:?}: not a valid header value (percent-encode it, e.g. with url_for)",
+                "cannot redirect to {:?}: not a valid header value",
                 self.location
             ))
             .into_response();
@@ -66,7 +79,7 @@ impl IntoResponse for Redirect {
             "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n<h1>Redirecting...</h1>\n<p>You should be redirected automatically to the target URL: <a href=\"{escaped}\">{escaped}</a>. If not, click the link.\n"
         );
         (
-            self.status,
+            status,
             [
                 (header::LOCATION, location),
                 (
@@ -80,19 +93,49 @@ impl IntoResponse for Redirect {
     }
 }
 
-/// Serializes `value` to a JSON response (`application/json`), like Flask's `jsonify`.
+/// Flask's `jsonify`: `value` as the JSON Flask's default provider writes, byte for byte:
+/// keys sorted, non-ASCII characters as `\uXXXX` (`ensure_ascii`), floats as Python writes
+/// them, compact (`{"a":1}`), or indented by 2 in debug mode, and a final newline; the
+/// content type `application/json`.
 ///
-/// A value that cannot be serialized gives a 500 naming the cause.
+/// A value that cannot be serialized gives a 500 naming the cause. [`Json`](crate::Json)
+/// writes the value as serde does instead (struct fields in order, UTF-8, no newline), which
+/// is faster; either is valid JSON.
 ///
 /// ```
 /// use flask::jsonify;
 /// use serde_json::json;
-/// let resp = jsonify(json!({"username": "admin"}));
+/// let resp = jsonify(json!({"username": "admin", "id": 1, "name": "Jörg"}));
 /// assert_eq!(resp.headers()["content-type"], "application/json");
+/// // The body is `{"id":1,"name":"J\u00f6rg","username":"admin"}` and a newline.
 /// ```
 pub fn jsonify<T: Serialize>(value: T) -> Response {
+    let value = match serde_json::to_value(value) {
+        Ok(v) => v,
+        Err(e) => return Error::internal(e).into_response(),
+    };
+    let debug = crate::RequestContext::try_current().is_some_and(|ctx| ctx.app().debug());
+    let options = crate::python_json::DumpOptions {
+        indent: debug.then_some(2),
+        compact: !debug,
+        sort_keys: true,
+    };
+    let mut text = crate::python_json::dumps(&value, options);
+    text.push('\n');
+    let mut resp = Response::new(Body::from(text));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// `value` as serde writes it, in an `application/json` response (what [`Json`] sends).
+///
+/// [`Json`]: crate::Json
+pub(crate) fn json_response<T: Serialize>(value: &T) -> Response {
     let mut buf = Vec::with_capacity(128);
-    match serde_json::to_writer(&mut buf, &value) {
+    match serde_json::to_writer(&mut buf, value) {
         Ok(()) => {
             let mut resp = Response::new(Body::from(buf));
             resp.headers_mut().insert(
@@ -105,8 +148,9 @@ pub fn jsonify<T: Serialize>(value: T) -> Response {
     }
 }
 
-/// The tuples Flask views return, in Flask's order: `(body, status)` and
-/// `(body, status, headers)`, with the status as a number or a [`StatusCode`].
+/// The tuples Flask views return, in Flask's order: `(body, status)`, `(body, headers)` and
+/// `(body, status, headers)`, with the status as a number or a [`StatusCode`] and the
+/// headers as an array of pairs or a [`HeaderMap`](http::HeaderMap).
 ///
 /// Handlers can return axum's tuples directly, but those put the status first
 /// (`(StatusCode::CREATED, body)`); [`make_response`] takes Flask's order.
@@ -135,6 +179,21 @@ impl<B: IntoResponse> FlaskTuple for (B, u16) {
     }
 }
 
+impl<B: IntoResponse, K, V, const N: usize> FlaskTuple for (B, [(K, V); N])
+where
+    [(K, V); N]: IntoResponseParts,
+{
+    fn into_flask_response(self) -> Response {
+        (self.1, self.0).into_response()
+    }
+}
+
+impl<B: IntoResponse> FlaskTuple for (B, http::HeaderMap) {
+    fn into_flask_response(self) -> Response {
+        (self.1, self.0).into_response()
+    }
+}
+
 impl<B: IntoResponse, H: IntoResponseParts> FlaskTuple for (B, StatusCode, H) {
     fn into_flask_response(self) -> Response {
         (self.1, self.2, self.0).into_response()
@@ -159,15 +218,24 @@ impl<B: IntoResponse, H: IntoResponseParts> FlaskTuple for (B, u16, H) {
 /// }
 /// let resp = make_response(("Not here", 404));
 /// assert_eq!(resp.status(), 404);
+/// let resp = make_response(("body", [("X-A", "1")]));
+/// assert_eq!(resp.headers()["x-a"], "1");
 /// ```
 pub fn make_response(tuple: impl FlaskTuple) -> Response {
     tuple.into_flask_response()
 }
 
 /// For HEAD: the GET response's headers, without its body.
+///
+/// A 304, a 204 and a 1xx have no body whatever the method, so they get no
+/// `Content-Length` either (Werkzeug sends none).
 pub(crate) fn strip_body(resp: Response) -> Response {
     let (mut parts, body) = resp.into_parts();
-    if !parts.headers.contains_key(header::CONTENT_LENGTH)
+    let bodiless = parts.status == StatusCode::NOT_MODIFIED
+        || parts.status == StatusCode::NO_CONTENT
+        || parts.status.is_informational();
+    if !bodiless
+        && !parts.headers.contains_key(header::CONTENT_LENGTH)
         && let Some(n) = http_body::Body::size_hint(&body).exact()
     {
         parts
