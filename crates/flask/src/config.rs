@@ -29,6 +29,14 @@ pub enum ConfigError {
         /// What the parser said, with line and column.
         message: String,
     },
+    /// `from_envvar` was given a variable that is not set.
+    #[error(
+        "the environment variable {name:?} is not set and as such configuration could not be loaded: set it to the path of a TOML config file"
+    )]
+    EnvVarNotSet {
+        /// The variable.
+        name: String,
+    },
     /// A value has the wrong type for how it is read.
     #[error("config key {key} is {found}, which is not {expected}; fix it in your config")]
     WrongType {
@@ -349,6 +357,26 @@ impl Config {
             source,
         })?;
         self.from_toml_str(&text, path)
+    }
+
+    /// Loads the TOML file an environment variable names (Flask's `from_envvar`):
+    /// `YOURAPPLICATION_SETTINGS=/etc/app/production.toml`. Unset (or empty), it is
+    /// [`ConfigError::EnvVarNotSet`], unless `silent`, which returns `Ok(false)`; `Ok(true)`
+    /// when the file was loaded.
+    ///
+    /// ```
+    /// let mut config = flask::Config::new();
+    /// assert!(!config.from_envvar("DOCTEST_SETTINGS_UNSET", true).unwrap());
+    /// assert!(config.from_envvar("DOCTEST_SETTINGS_UNSET", false).is_err());
+    /// ```
+    pub fn from_envvar(&mut self, name: &str, silent: bool) -> Result<bool, ConfigError> {
+        match std::env::var_os(name) {
+            Some(path) if !path.is_empty() => self.from_file(path).map(|()| true),
+            _ if silent => Ok(false),
+            _ => Err(ConfigError::EnvVarNotSet {
+                name: name.to_owned(),
+            }),
+        }
     }
 
     /// Loads TOML text; `origin` names it in errors.

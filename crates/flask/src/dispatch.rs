@@ -105,11 +105,17 @@ pub(crate) async fn dispatch(
         .scope(ctx.clone(), async {
             let chain = &app.scopes[scope].chain;
 
-            // before_request: the app's hooks first, then each blueprint's, outer to inner.
-            let mut answered = None;
+            // url_value_preprocessor, then before_request: the app's first, then each
+            // blueprint's, outer to inner.
             let hooks: &[usize] = if trusted { chain } else { &[] };
+            if !hooks.is_empty() {
+                let scopes: Vec<&crate::app::Scope> =
+                    hooks.iter().map(|&s| &app.scopes[s]).collect();
+                ctx.preprocess_url_values(&scopes);
+            }
+            let mut answered = None;
             'hooks: for &s in hooks {
-                for hook in &app.scopes[s].before {
+                for hook in &app.scopes[s].hooks.before {
                     if let Some(resp) = catch_unwind(hook.call(&mut parts))
                         .await
                         .unwrap_or_else(|p| Some(panic_response(p)))
@@ -175,7 +181,7 @@ pub(crate) async fn dispatch(
 
             // after_request: inner blueprints first, each scope's hooks in reverse order, app last.
             for &s in chain.iter().rev() {
-                for hook in app.scopes[s].after.iter().rev() {
+                for hook in app.scopes[s].hooks.after.iter().rev() {
                     resp = match catch_unwind(hook(ctx.clone(), resp)).await {
                         Ok(r) => r,
                         Err(p) => p.into_error().to_response(app.debug),
@@ -192,7 +198,7 @@ pub(crate) async fn dispatch(
                 }
             }
             for &s in chain.iter().rev() {
-                for hook in app.scopes[s].teardown.iter().rev() {
+                for hook in app.scopes[s].hooks.teardown.iter().rev() {
                     if let Err(p) = catch_unwind(hook(ctx.clone(), error.clone())).await {
                         tracing::error!("teardown_request hook panicked: {p}");
                     }
@@ -227,14 +233,27 @@ async fn handle_error(
             "{err}"
         );
     }
+    // Flask looks a failure up by its type (the most specific first, so a handler for its
+    // type anywhere beats `errorhandler(Exception)`), an HTTP error by its status, then by
+    // class: `HTTPException`, then `Exception`, scope by scope from the innermost.
     let by_type = if err.source().is_some() {
-        chain.iter().rev().find_map(|&s| {
-            app.scopes[s]
-                .err_type
-                .iter()
-                .find(|(matches, _, _)| matches(&err))
-                .map(|(_, _, h)| h)
-        })
+        chain
+            .iter()
+            .rev()
+            .find_map(|&s| {
+                app.scopes[s]
+                    .hooks
+                    .err_type
+                    .iter()
+                    .find(|(matches, _, _)| matches(&err))
+                    .map(|(_, _, h)| h)
+            })
+            .or_else(|| {
+                chain
+                    .iter()
+                    .rev()
+                    .find_map(|&s| app.scopes[s].hooks.err_any.as_ref())
+            })
     } else {
         None
     };
@@ -244,15 +263,26 @@ async fn handle_error(
     if app.debug && unhandled.is_some() {
         return (err.to_response(true), unhandled);
     }
-    let handler = by_type.or_else(|| {
-        chain.iter().rev().find_map(|&s| {
-            app.scopes[s]
-                .err_code
-                .iter()
-                .find(|(code, _)| *code == err.status())
-                .map(|(_, h)| h)
+    let handler = by_type
+        .or_else(|| {
+            chain.iter().rev().find_map(|&s| {
+                app.scopes[s]
+                    .hooks
+                    .err_code
+                    .iter()
+                    .find(|(code, _)| *code == err.code())
+                    .map(|(_, h)| h)
+            })
         })
-    });
+        .or_else(|| {
+            chain.iter().rev().find_map(|&s| {
+                let scope = &app.scopes[s].hooks;
+                scope.err_http.as_ref().or_else(|| {
+                    // An HTTP error is an `Exception` too; a failure reaches here as a 500.
+                    err.source().is_none().then_some(scope.err_any.as_ref())?
+                })
+            })
+        });
     let Some(handler) = handler else {
         if app.debug && err.source().is_some() {
             resp = err.to_response(true);

@@ -2,14 +2,12 @@
 
 use std::any::{Any, TypeId, type_name};
 use std::collections::HashMap;
-use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::Config;
 use crate::app::{BoxError, Flask};
-use crate::hooks::BeforeRequestHook;
-use crate::routing::MethodHandlers;
-use crate::{App, Blueprint, Config, Error, RequestContext};
+use crate::registrar::{ScopeDef, app_methods, hook_methods, scope_methods, template_methods};
 
 /// An extension: plugs into the app once, at startup, like Flask's `ext.init_app(app)`.
 ///
@@ -172,230 +170,27 @@ impl Setup<'_> {
             .and_then(|v| v.downcast_ref::<T>())
     }
 
-    /// Stores a value handlers reach with [`State<T>`](crate::State).
-    pub fn state<T: Send + Sync + 'static>(&mut self, value: T) -> &mut Self {
-        self.app.insert_state(value);
-        self
+    fn registrar(&mut self) -> &mut ScopeDef {
+        &mut self.app.scope
     }
 
-    /// Adds a rule; `flask routes` shows the extension as its owner.
-    pub fn route(&mut self, rule: &str, mut handlers: MethodHandlers) -> &mut Self {
-        handlers.owner = Some(self.owner.to_owned());
-        self.app.scope.routes.push((rule.to_owned(), handlers));
-        self
-    }
-
-    /// Registers a blueprint owned by the extension.
-    pub fn blueprint(&mut self, mut blueprint: Blueprint) -> &mut Self {
-        blueprint.set_owner(self.owner);
-        self.app.scope.blueprints.push(blueprint);
-        self
-    }
-
-    /// Adds an app-wide `before_request` hook.
-    pub fn before_request<H: BeforeRequestHook<T>, T: 'static>(&mut self, hook: H) -> &mut Self {
-        self.app.scope.before.push(crate::hooks::before(hook));
-        self
-    }
-
-    /// Adds an app-wide `after_request` hook.
-    pub fn after_request<F, Fut>(&mut self, hook: F) -> &mut Self
-    where
-        F: Fn(RequestContext, axum::response::Response) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = axum::response::Response> + Send + 'static,
-    {
-        self.app.scope.after.push(crate::hooks::after(hook));
-        self
-    }
-
-    /// Adds an app-wide `teardown_request` hook.
-    pub fn teardown_request<F, Fut>(&mut self, hook: F) -> &mut Self
-    where
-        F: Fn(RequestContext, Option<Error>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        self.app.scope.teardown.push(crate::hooks::teardown(hook));
-        self
-    }
-
-    /// Adds an app-wide error handler for a status (see [`Flask::errorhandler`]).
-    pub fn errorhandler<H: axum::handler::Handler<T, ()>, T: 'static>(
-        &mut self,
-        code: u16,
-        handler: H,
-    ) -> &mut Self {
-        self.app.scope.add_errorhandler(code, handler);
-        self
-    }
-
-    /// Adds an app-wide error handler for errors caused by an `E` (see
-    /// [`Flask::errorhandler_for`]).
-    pub fn errorhandler_for<E, H, T>(&mut self, handler: H) -> &mut Self
-    where
-        E: std::error::Error + 'static,
-        H: axum::handler::Handler<T, ()>,
-        T: 'static,
-    {
-        self.app.scope.add_errorhandler_for::<E, H, T>(handler);
-        self
-    }
-
-    /// Adds a template filter for every template (see [`Flask::template_filter`]).
-    pub fn template_filter<F, Rv, Args>(&mut self, name: &'static str, f: F) -> &mut Self
-    where
-        F: minijinja::functions::Function<Rv, Args> + Clone,
-        Rv: minijinja::value::FunctionResult,
-        Args: for<'a> minijinja::value::FunctionArgs<'a>,
-    {
-        self.app.template_hooks.push(crate::templating::env_hook(
-            crate::templating::HookKind::Filter,
-            name,
-            f,
-        ));
-        self
-    }
-
-    /// Adds a function callable from every template (see [`Flask::template_global`]), such
-    /// as a `csrf_token()`.
-    pub fn template_global<F, Rv, Args>(&mut self, name: &'static str, f: F) -> &mut Self
-    where
-        F: minijinja::functions::Function<Rv, Args> + Clone,
-        Rv: minijinja::value::FunctionResult,
-        Args: for<'a> minijinja::value::FunctionArgs<'a>,
-    {
-        self.app.template_hooks.push(crate::templating::env_hook(
-            crate::templating::HookKind::Global,
-            name,
-            f,
-        ));
-        self
-    }
-
-    /// Runs `f` in the request before a template is streamed ([`stream_template`]), while
-    /// the session can still be saved: a template global that keeps something in the
-    /// session (a CSRF secret) puts it there here, since the session is saved before a
-    /// streamed body renders. An error is the request's error.
-    ///
-    /// [`stream_template`]: crate::stream_template
-    pub fn before_template_stream<F>(&mut self, f: F) -> &mut Self
-    where
-        F: Fn(&RequestContext) -> Result<(), crate::Error> + Send + Sync + 'static,
-    {
-        self.app.template_stream_hooks.push(Arc::new(f));
-        self
-    }
-
-    /// Adds variables to every template rendered in a request, such as `current_user`
-    /// (see [`Flask::context_processor`]).
-    pub fn context_processor<F, V>(&mut self, f: F) -> &mut Self
-    where
-        F: Fn(&RequestContext) -> V + Send + Sync + 'static,
-        V: serde::Serialize,
-    {
+    fn builder(&mut self) -> &mut Flask {
         self.app
-            .scope
-            .context_processors
-            .push(crate::templating::context_processor(f));
-        self
     }
 
-    /// Adds a command to the app's command line, such as a `db` group (see
-    /// [`Flask::command`]).
-    pub fn command<F, Fut>(&mut self, command: clap::Command, handler: F) -> &mut Self
-    where
-        F: Fn(crate::cli::CliContext) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
-    {
-        self.app
-            .scope
-            .commands
-            .push((None, command, crate::cli::command_fn(handler)));
-        self
+    fn task_owner(&self) -> &'static str {
+        self.owner
     }
 
-    /// Adds a command to a group of commands that several extensions can add to: with
-    /// flask-sqlalchemy's `create-all` and flask-migrate's `upgrade` both in `db`, the app
-    /// has `myapp db create-all` and `myapp db upgrade`.
-    pub fn group_command<F, Fut>(
-        &mut self,
-        group: &str,
-        command: clap::Command,
-        handler: F,
-    ) -> &mut Self
-    where
-        F: Fn(crate::cli::CliContext) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
-    {
-        self.app.scope.commands.push((
-            Some(group.to_owned()),
-            command,
-            crate::cli::command_fn(handler),
-        ));
-        self
-    }
-
-    /// Wraps the app in a tower layer (see [`Flask::layer`]).
-    pub fn layer<L>(&mut self, layer: L) -> &mut Self
-    where
-        L: tower::Layer<crate::app::Route> + Send + 'static,
-        L::Service: tower::Service<axum::extract::Request, Error = std::convert::Infallible>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        <L::Service as tower::Service<axum::extract::Request>>::Response:
-            axum::response::IntoResponse + 'static,
-        <L::Service as tower::Service<axum::extract::Request>>::Future: Send + 'static,
-    {
-        self.app.push_layer(layer);
-        self
-    }
-
-    /// Adds a section to the debug page (shown only in debug mode, for a failing request):
-    /// `panel` makes its table from the request, when the page is rendered.
-    pub fn debug_panel<F>(&mut self, title: &'static str, panel: F) -> &mut Self
-    where
-        F: Fn(&crate::RequestContext) -> crate::DebugPanel + Send + Sync + 'static,
-    {
-        self.app
-            .debug_panels
-            .push((title, std::sync::Arc::new(panel)));
-        self
-    }
-
-    /// Runs `task` before the server accepts its first connection and before CLI commands
-    /// (connect a pool, check settings). An error stops the app with a message naming the
-    /// extension.
-    pub fn on_startup<F, Fut>(&mut self, task: F) -> &mut Self
-    where
-        F: FnOnce(App) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
-    {
-        self.app.push_startup(self.owner, task);
-        self
-    }
-
-    /// Runs `task` before the app serves, after the startup tasks, but not before CLI
-    /// commands (see [`Flask::on_serve`](crate::Flask::on_serve)): apply migrations, create
-    /// tables; `db upgrade --sql` then prints SQL without running any first.
-    pub fn on_serve<F, Fut>(&mut self, task: F) -> &mut Self
-    where
-        F: FnOnce(App) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
-    {
-        self.app.push_serve(self.owner, task);
-        self
-    }
-
-    /// Runs `task` after the server stopped accepting requests and finished those in flight.
-    pub fn on_shutdown<F, Fut>(&mut self, task: F) -> &mut Self
-    where
-        F: FnOnce(App) -> Fut + Send + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        self.app.push_shutdown(task);
-        self
-    }
+    scope_methods!([&mut] &mut Self);
+    hook_methods!(
+        [&mut] &mut Self, app_wide: false, scope: "the app's requests",
+        before_request, after_request, teardown_request, errorhandler, errorhandler_for,
+        errorhandler_any, errorhandler_http, context_processor, url_value_preprocessor,
+        url_defaults
+    );
+    template_methods!([&mut] &mut Self, template_filter, template_test, template_global);
+    app_methods!([&mut] &mut Self);
 
     /// Another registered extension, by type.
     pub fn extension<E: Send + Sync + 'static>(&self) -> Option<Arc<E>> {

@@ -38,6 +38,7 @@ mod error;
 mod extension;
 mod hooks;
 pub mod python_json;
+mod registrar;
 mod request;
 mod response;
 pub mod routing;

@@ -51,6 +51,8 @@ struct Inner {
     remote_addr: Option<std::net::IpAddr>,
     secure: bool,
     matched: Option<Matched>,
+    /// The URL's values after `url_value_preprocessor` functions changed them.
+    view_args: std::sync::OnceLock<crate::routing::ViewArgs>,
     pub(super) g: Mutex<super::g::GMap>,
     /// Values set on `g` by name, which templates see as `g.name`.
     /// Made on first use: most requests set nothing by name, and dropping an empty map
@@ -110,6 +112,7 @@ impl RequestContext {
                 secure: forwarded(parts, "x-forwarded-proto", app.proxy_x_proto)
                     .is_some_and(|p| p.eq_ignore_ascii_case("https")),
                 matched,
+                view_args: std::sync::OnceLock::new(),
                 g: Mutex::new(super::g::GMap::default()),
                 g_named: std::sync::OnceLock::new(),
                 this_teardown: std::sync::OnceLock::new(),
@@ -285,8 +288,12 @@ impl RequestContext {
         self.inner.app.scopes[scope].name.as_deref()
     }
 
-    /// The values taken from the URL, by variable name (Flask's `request.view_args`).
+    /// The values taken from the URL, by variable name (Flask's `request.view_args`), less
+    /// those a `url_value_preprocessor` took out.
     pub fn view_args(&self) -> Vec<(&str, &PathValue)> {
+        if let Some(args) = self.inner.view_args.get() {
+            return args.iter().collect();
+        }
         match &self.inner.matched {
             None => Vec::new(),
             Some(m) => self.inner.app.url_map.rules[m.rule]
@@ -313,6 +320,29 @@ impl RequestContext {
 }
 
 impl RequestContext {
+    /// Runs the `url_value_preprocessor` functions of `scopes` (app first) on the URL's
+    /// values; what they leave is what `view_args` and `Path<T>` see from then on.
+    pub(crate) fn preprocess_url_values(&self, scopes: &[&crate::app::Scope]) {
+        let mut functions = scopes
+            .iter()
+            .flat_map(|s| s.hooks.url_value_preprocessors.iter())
+            .peekable();
+        if functions.peek().is_none() {
+            return;
+        }
+        let mut args = crate::routing::ViewArgs {
+            values: self
+                .view_args()
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.clone()))
+                .collect(),
+        };
+        for f in functions {
+            f(self, &mut args);
+        }
+        let _ = self.inner.view_args.set(args);
+    }
+
     /// The context of the request being handled on this task, if any (Flask's
     /// `has_request_context()` and `request`): for code that runs under a handler without
     /// being handed the context, such as a database layer recording its queries per request.

@@ -1,186 +1,6 @@
-//! Blueprints, and the registration methods they share with the app.
+//! Blueprints: a name, a URL prefix, their own rules, hooks and error handlers.
 
-use std::error::Error as StdError;
-use std::fmt;
-
-use crate::Error;
-use crate::hooks::{AfterFn, BeforeFn, TeardownFn};
-use crate::routing::method_routing::{BoxedHandler, MethodHandlers, boxed};
-use axum::handler::Handler;
-
-/// Checks whether an error's cause is of one type (for `errorhandler_for`).
-pub(crate) type ErrorMatcher = fn(&Error) -> bool;
-
-pub(crate) fn matcher<E: StdError + 'static>(e: &Error) -> bool {
-    e.downcast_ref::<E>().is_some()
-}
-
-/// What the app and each blueprint hold: routes, hooks, error handlers, child blueprints.
-#[derive(Default)]
-pub(crate) struct ScopeDef {
-    pub(crate) routes: Vec<(String, MethodHandlers)>,
-    pub(crate) before: Vec<BeforeFn>,
-    pub(crate) after: Vec<AfterFn>,
-    pub(crate) teardown: Vec<TeardownFn>,
-    pub(crate) err_code: Vec<(u16, BoxedHandler)>,
-    pub(crate) err_type: Vec<(ErrorMatcher, &'static str, BoxedHandler)>,
-    pub(crate) blueprints: Vec<Blueprint>,
-    pub(crate) context_processors: Vec<crate::templating::ContextProcessor>,
-    /// Commands, each with the group it goes in when not the scope's own.
-    pub(crate) commands: Vec<(Option<String>, clap::Command, crate::cli::CommandFn)>,
-}
-
-impl ScopeDef {
-    /// Adds a handler for errors with status `code` (checked when the app is built).
-    pub(crate) fn add_errorhandler<H: Handler<T, ()>, T: 'static>(
-        &mut self,
-        code: u16,
-        handler: H,
-    ) {
-        self.err_code.push((code, boxed(handler)));
-    }
-
-    /// Adds a handler for errors caused by an `E`.
-    pub(crate) fn add_errorhandler_for<E: StdError + 'static, H: Handler<T, ()>, T: 'static>(
-        &mut self,
-        handler: H,
-    ) {
-        self.err_type
-            .push((matcher::<E>, std::any::type_name::<E>(), boxed(handler)));
-    }
-}
-
-impl fmt::Debug for ScopeDef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Scope")
-            .field(
-                "routes",
-                &self.routes.iter().map(|(r, _)| r).collect::<Vec<_>>(),
-            )
-            .field("before_request", &self.before.len())
-            .field("after_request", &self.after.len())
-            .field("teardown_request", &self.teardown.len())
-            .field(
-                "errorhandlers",
-                &self.err_code.iter().map(|(c, _)| c).collect::<Vec<_>>(),
-            )
-            .field("blueprints", &self.blueprints)
-            .finish()
-    }
-}
-
-/// The registration methods shared by [`Flask`](crate::Flask) and [`Blueprint`].
-macro_rules! scope_methods {
-    () => {
-        /// Adds a rule with its handlers: `.route("/post/<int:post_id>", get(show_post))`.
-        ///
-        /// Rule syntax, converters and endpoint names are Flask's; see the
-        /// [routing guide](crate::routing). Mistakes in the rule are reported by `build`.
-        pub fn route(mut self, rule: &str, handlers: $crate::routing::MethodHandlers) -> Self {
-            self.scope_mut().routes.push((rule.to_owned(), handlers));
-            self
-        }
-
-        /// Runs `hook` before each request of this scope, in registration order (the app's
-        /// hooks first, then the blueprints' from outer to inner). A hook that returns a
-        /// response answers the request: the view is skipped, `after_request` hooks still run.
-        pub fn before_request<H, T>(mut self, hook: H) -> Self
-        where
-            H: $crate::hooks::BeforeRequestHook<T>,
-            T: 'static,
-        {
-            self.scope_mut().before.push($crate::hooks::before(hook));
-            self
-        }
-
-        /// Runs `hook` on each response of this scope; it returns the (possibly changed)
-        /// response. Hooks run in reverse registration order, inner blueprints first, the
-        /// app's last, as in Flask.
-        pub fn after_request<F, Fut>(mut self, hook: F) -> Self
-        where
-            F: Fn($crate::RequestContext, axum::response::Response) -> Fut + Send + Sync + 'static,
-            Fut: std::future::Future<Output = axum::response::Response> + Send + 'static,
-        {
-            self.scope_mut().after.push($crate::hooks::after(hook));
-            self
-        }
-
-        /// Runs `hook` at the end of each request of this scope, error or not; it gets the
-        /// error the request ended with, if any. Same order as `after_request`.
-        pub fn teardown_request<F, Fut>(mut self, hook: F) -> Self
-        where
-            F: Fn($crate::RequestContext, Option<$crate::Error>) -> Fut + Send + Sync + 'static,
-            Fut: std::future::Future<Output = ()> + Send + 'static,
-        {
-            self.scope_mut()
-                .teardown
-                .push($crate::hooks::teardown(hook));
-            self
-        }
-
-        /// Answers errors with this status (`abort(404)`, a router 404/405, a 500...) with
-        /// `handler`, an ordinary handler that can extract the [`Error`]($crate::Error) and
-        /// the [`RequestContext`]($crate::RequestContext). Its response is sent as it is:
-        /// set the status yourself, as in Flask (`(StatusCode::NOT_FOUND, Html(..))`).
-        pub fn errorhandler<H, T>(mut self, code: u16, handler: H) -> Self
-        where
-            H: axum::handler::Handler<T, ()>,
-            T: 'static,
-        {
-            self.scope_mut().add_errorhandler(code, handler);
-            self
-        }
-
-        /// Answers errors caused by an `E` (anywhere in the cause chain) with `handler`.
-        /// Type handlers are tried before status handlers.
-        pub fn errorhandler_for<E, H, T>(mut self, handler: H) -> Self
-        where
-            E: std::error::Error + 'static,
-            H: axum::handler::Handler<T, ()>,
-            T: 'static,
-        {
-            self.scope_mut().add_errorhandler_for::<E, H, T>(handler);
-            self
-        }
-
-        /// Adds variables to every template rendered in this scope's requests (Flask's
-        /// `context_processor`): `f` returns a map, such as `context! { year => 2026 }`.
-        /// The render call's own context wins on a name clash.
-        pub fn context_processor<F, V>(mut self, f: F) -> Self
-        where
-            F: Fn(&$crate::RequestContext) -> V + Send + Sync + 'static,
-            V: serde::Serialize,
-        {
-            self.scope_mut()
-                .context_processors
-                .push($crate::templating::context_processor(f));
-            self
-        }
-
-        /// Adds a command to the app's command line (Flask's `@app.cli.command()`); a
-        /// blueprint's commands are grouped under its name (`myapp admin create-user`).
-        /// The handler gets a [`CliContext`]($crate::cli::CliContext) with the built app
-        /// and the parsed arguments.
-        pub fn command<F, Fut>(mut self, command: clap::Command, handler: F) -> Self
-        where
-            F: Fn($crate::cli::CliContext) -> Fut + Send + Sync + 'static,
-            Fut: std::future::Future<Output = Result<(), $crate::BoxError>> + Send + 'static,
-        {
-            self.scope_mut()
-                .commands
-                .push((None, command, $crate::cli::command_fn(handler)));
-            self
-        }
-
-        /// Registers a (nested) blueprint: its rules get its `url_prefix` after this
-        /// scope's, its endpoints its name after this scope's (`parent.child.view`).
-        pub fn blueprint(mut self, blueprint: $crate::Blueprint) -> Self {
-            self.scope_mut().blueprints.push(blueprint);
-            self
-        }
-    };
-}
-pub(crate) use scope_methods;
+use crate::registrar::{ScopeDef, hook_methods, scope_methods, template_methods};
 
 /// A group of routes with a name, an optional URL prefix, and its own hooks and error
 /// handlers, like Flask's `Blueprint`. Register it with [`Flask::blueprint`](crate::Flask::blueprint)
@@ -202,7 +22,7 @@ pub(crate) use scope_methods;
 /// let app = Flask::new("demo").blueprint(auth).build().unwrap();
 /// assert_eq!(app.url_for("auth.login").relative().build().unwrap(), "/auth/login");
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[must_use = "register it with .blueprint(..)"]
 pub struct Blueprint {
     pub(crate) name: String,
@@ -269,15 +89,54 @@ impl Blueprint {
         &self.name
     }
 
+    /// Registers the blueprint under another name, Flask's
+    /// `register_blueprint(bp, name=...)`: its endpoints become `name.view`. With a clone,
+    /// one blueprint serves twice under two prefixes:
+    ///
+    /// ```
+    /// use flask::{Blueprint, Flask, routing::get};
+    /// async fn index() -> &'static str { "api" }
+    /// let api = Blueprint::new("api").route("/", get(index));
+    /// let app = Flask::new("demo")
+    ///     .blueprint(api.clone().url_prefix("/v1"))
+    ///     .blueprint(api.registered_as("v2").url_prefix("/v2"))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(app.url_for("v2.index").relative().build().unwrap(), "/v2/");
+    /// ```
+    pub fn registered_as(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
     pub(crate) fn set_owner(&mut self, owner: &str) {
         self.owner = Some(owner.to_owned());
     }
 
-    fn scope_mut(&mut self) -> &mut ScopeDef {
+    fn registrar(&mut self) -> &mut ScopeDef {
         &mut self.scope
     }
 
-    scope_methods!();
+    scope_methods!([mut] Self);
+    hook_methods!(
+        [mut] Self, app_wide: false, scope: "this blueprint's requests",
+        before_request, after_request, teardown_request, errorhandler, errorhandler_for,
+        errorhandler_any, errorhandler_http, context_processor, url_value_preprocessor,
+        url_defaults
+    );
+    hook_methods!(
+        [mut] Self, app_wide: true,
+        scope: "the app's requests, whatever their blueprint (Flask's `app_` methods of a blueprint)",
+        before_app_request, after_app_request, teardown_app_request, app_errorhandler,
+        app_errorhandler_for, app_errorhandler_any, app_errorhandler_http,
+        app_context_processor, app_url_value_preprocessor, app_url_defaults
+    );
+    template_methods!(
+        [mut] Self,
+        app_template_filter,
+        app_template_test,
+        app_template_global
+    );
 }
 
 /// Joins a prefix and a rule the way Flask does.

@@ -37,6 +37,7 @@ pub(crate) fn boxed<H: Handler<T, ()>, T: 'static>(h: H) -> BoxedHandler {
 /// endpoint name defaults to the first handler's function name (`show`); a closure has
 /// no name, so its endpoint is the rule itself unless you call [`MethodHandlers::endpoint`].
 #[must_use = "pass it to .route(rule, ...)"]
+#[derive(Clone)]
 pub struct MethodHandlers {
     pub(crate) handlers: Vec<(Method, BoxedHandler)>,
     pub(crate) endpoint: Option<String>,

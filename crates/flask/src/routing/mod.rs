@@ -8,8 +8,10 @@ pub(crate) mod method_routing;
 pub(crate) mod rule;
 pub(crate) mod url_for;
 pub(crate) mod url_map;
+mod values;
 
 pub use blueprint::Blueprint;
 pub use converters::PathValue;
 pub use method_routing::{MethodHandlers, delete, get, patch, post, put, route};
 pub use url_for::{BuildError, UrlFor};
+pub use values::{UrlValues, ViewArgs};

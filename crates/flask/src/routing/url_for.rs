@@ -183,7 +183,9 @@ impl<'a> UrlFor<'a> {
             },
             None => self.endpoint,
         };
-        let mut path = self.map.build(&endpoint, &self.values)?;
+        let mut values = self.values;
+        self.map.inject_defaults(&endpoint, &mut values);
+        let mut path = self.map.build(&endpoint, &values)?;
         if let Some(anchor) = &self.anchor {
             path.push('#');
             path.extend(percent_encoding::utf8_percent_encode(anchor, ANCHOR));

@@ -54,11 +54,27 @@ pub(crate) struct UrlMap {
     by_endpoint: HashMap<String, Vec<usize>>,
     /// `PROVIDE_AUTOMATIC_OPTIONS`: answer OPTIONS for every rule.
     automatic_options: bool,
+    /// `url_defaults` functions by blueprint name (`""` for the app's).
+    url_defaults: UrlDefaults,
+}
+
+/// `url_defaults` functions by blueprint name (`""` for the app's).
+#[derive(Default)]
+pub(crate) struct UrlDefaults(pub(crate) HashMap<String, Vec<crate::registrar::UrlDefaultsFn>>);
+
+impl std::fmt::Debug for UrlDefaults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
 }
 
 impl UrlMap {
     /// Builds the lookup tables once all rules are in.
-    pub(crate) fn new(rules: Vec<RuleEntry>, automatic_options: bool) -> Self {
+    pub(crate) fn new(
+        rules: Vec<RuleEntry>,
+        automatic_options: bool,
+        url_defaults: UrlDefaults,
+    ) -> Self {
         let mut statics: FxHashMap<String, Vec<usize>> = FxHashMap::default();
         let mut dynamic = Vec::new();
         let mut by_endpoint: HashMap<String, Vec<usize>> = HashMap::new();
@@ -82,6 +98,29 @@ impl UrlMap {
             dynamic,
             by_endpoint,
             automatic_options,
+            url_defaults,
+        }
+    }
+
+    /// Runs the `url_defaults` functions for `endpoint`: the app's, then those of each
+    /// blueprint in its name, outer to inner (Flask's `inject_url_defaults`).
+    pub(crate) fn inject_defaults(&self, endpoint: &str, values: &mut Vec<(String, String)>) {
+        if self.url_defaults.0.is_empty() {
+            return;
+        }
+        let mut names = vec![""];
+        if let Some((blueprints, _)) = endpoint.rsplit_once('.') {
+            names.extend(
+                blueprints
+                    .match_indices('.')
+                    .map(|(i, _)| &blueprints[..i])
+                    .chain([blueprints]),
+            );
+        }
+        for name in names {
+            for f in self.url_defaults.0.get(name).into_iter().flatten() {
+                f(endpoint, &mut super::UrlValues { values });
+            }
         }
     }
 
@@ -411,6 +450,7 @@ mod tests {
                 })
                 .collect(),
             true,
+            UrlDefaults::default(),
         )
     }
 

@@ -384,7 +384,7 @@ fn request_values(ctx: &RequestContext) -> Value {
     // inner).
     let mut maps = Vec::new();
     for &scope in ctx.scope_chain() {
-        for processor in &app.scopes[scope].context_processors {
+        for processor in &app.scopes[scope].hooks.context_processors {
             if maps.is_empty() {
                 maps.push(globals.clone());
             }
