@@ -19,6 +19,7 @@ use crate::error::{Error, ErrorMarker};
 use crate::request::{CURRENT, Matched, RequestContext};
 use crate::response::strip_body;
 use crate::routing::url_map::Match;
+use crate::signals::Signal;
 
 /// What the router decided when no view is to be called.
 enum Early {
@@ -67,6 +68,20 @@ fn route(app: &AppInner, parts: &http::request::Parts) -> (Option<Matched>, Opti
     }
 }
 
+/// A request's context without handling the request (`App::test_request_context`): the
+/// URL matched, the session read; no hook runs.
+pub(crate) async fn context_for(
+    app: Arc<AppInner>,
+    parts: &http::request::Parts,
+) -> RequestContext {
+    let (matched, _) = route(&app, parts);
+    let session = match &app.sessions {
+        Some(backend) => backend.load(&parts.headers).await,
+        None => None,
+    };
+    RequestContext::new(app, parts, matched, session, None)
+}
+
 /// Handles one request from routing to teardown.
 ///
 /// `peer` is the connection's peer when the server passed it; else `ctx.remote_addr()`
@@ -105,14 +120,11 @@ pub(crate) async fn dispatch(
         .scope(ctx.clone(), async {
             let chain = &app.scopes[scope].chain;
 
+            app.signals.send(&Signal::RequestStarted);
             // url_value_preprocessor, then before_request: the app's first, then each
             // blueprint's, outer to inner.
             let hooks: &[usize] = if trusted { chain } else { &[] };
-            if !hooks.is_empty() {
-                let scopes: Vec<&crate::app::Scope> =
-                    hooks.iter().map(|&s| &app.scopes[s]).collect();
-                ctx.preprocess_url_values(&scopes);
-            }
+            ctx.preprocess_url_values(hooks);
             let mut answered = None;
             'hooks: for &s in hooks {
                 for hook in &app.scopes[s].hooks.before {
@@ -197,12 +209,22 @@ pub(crate) async fn dispatch(
                     tracing::error!("a teardown_this_request function panicked: {p}");
                 }
             }
+            if !app.signals.is_empty() {
+                app.signals
+                    .send(&Signal::RequestFinished { response: &resp });
+            }
             for &s in chain.iter().rev() {
                 for hook in app.scopes[s].hooks.teardown.iter().rev() {
                     if let Err(p) = catch_unwind(hook(ctx.clone(), error.clone())).await {
                         tracing::error!("teardown_request hook panicked: {p}");
                     }
                 }
+            }
+            if !app.signals.is_empty() || !app.appcontext_teardown.is_empty() {
+                app.signals.send(&Signal::RequestTearingDown {
+                    error: error.as_ref(),
+                });
+                ctx.app().teardown_appcontext(error.as_ref()).await;
             }
             resp
         })
@@ -258,6 +280,9 @@ async fn handle_error(
         None
     };
     let unhandled = (err.source().is_some() && by_type.is_none()).then(|| err.clone());
+    if let Some(error) = &unhandled {
+        app.signals.send(&Signal::GotRequestException { error });
+    }
     // In debug mode a failure no type handler took goes to the debug page, not to a 500
     // handler: Flask propagates it to Werkzeug's debugger the same way.
     if app.debug && unhandled.is_some() {

@@ -45,6 +45,7 @@ pub mod routing;
 mod secret_key;
 mod server;
 mod sessions;
+pub mod signals;
 pub mod signing;
 mod static_files;
 mod templating;

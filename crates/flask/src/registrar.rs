@@ -459,6 +459,32 @@ macro_rules! app_methods {
             self
         }
 
+        /// Connects `receiver` to the app's signals (Flask's `request_started.connect(..)`
+        /// and the others): it is called, synchronously, with each
+        /// [`Signal`]($crate::signals::Signal). Match the ones you want.
+        pub fn connect<F>($($recv)* self, receiver: F) -> $ret
+        where
+            F: Fn(&$crate::signals::Signal<'_>) + Send + Sync + 'static,
+        {
+            self.builder().signals.0.push(std::sync::Arc::new(receiver));
+            self
+        }
+
+        /// Runs `f` when an app context ends (Flask's `teardown_appcontext`): at the end of
+        /// each request, after the `teardown_request` hooks, and at the end of
+        /// [`App::app_context`]($crate::App::app_context) and of each CLI command. It gets the
+        /// failure the request ended with, as `teardown_request` hooks do. Latest first.
+        pub fn teardown_appcontext<F, Fut>($($recv)* self, f: F) -> $ret
+        where
+            F: Fn($crate::App, Option<$crate::Error>) -> Fut + Send + Sync + 'static,
+            Fut: std::future::Future<Output = ()> + Send + 'static,
+        {
+            self.builder()
+                .appcontext_teardown
+                .push(std::sync::Arc::new(move |app, err| Box::pin(f(app, err))));
+            self
+        }
+
         /// Adds a section to the debug page (shown only in debug mode, for a failing
         /// request): `panel` makes its table from the request, when the page is rendered.
         pub fn debug_panel<F>($($recv)* self, title: &'static str, panel: F) -> $ret

@@ -203,6 +203,8 @@ impl Flask {
                 serve: tokio::sync::Mutex::new(self.serve),
                 shutdown: Mutex::new(self.shutdown),
                 debug_panels: self.debug_panels,
+                signals: self.signals,
+                appcontext_teardown: self.appcontext_teardown,
             }
         });
         Ok(App { inner })

@@ -47,6 +47,9 @@ type Registered = (
 );
 pub(crate) type StartupFn = Box<dyn FnOnce(App) -> BoxFuture<'static, Result<(), BoxError>> + Send>;
 pub(crate) type ShutdownFn = Box<dyn FnOnce(App) -> BoxFuture<'static, ()> + Send>;
+/// A `teardown_appcontext` function.
+pub(crate) type AppTeardownFn =
+    Arc<dyn Fn(App, Option<crate::Error>) -> BoxFuture<'static, ()> + Send + Sync>;
 
 /// A startup or serve task whose error names who registered it.
 fn startup_task<F, Fut>(owner: &'static str, task: F) -> StartupFn
@@ -145,6 +148,8 @@ pub struct Flask {
     session_store: Option<Arc<dyn tower_sessions_core::SessionStore>>,
     /// Sections extensions add to the debug page.
     pub(crate) debug_panels: Vec<(&'static str, crate::dev::panels::PanelFn)>,
+    pub(crate) signals: crate::signals::Signals,
+    pub(crate) appcontext_teardown: Vec<AppTeardownFn>,
 }
 
 impl fmt::Debug for Flask {
@@ -186,6 +191,8 @@ impl Flask {
             embedded_templates: None,
             embedded_static: None,
             debug_panels: Vec::new(),
+            signals: crate::signals::Signals::default(),
+            appcontext_teardown: Vec::new(),
             session_store: None,
         }
     }

@@ -66,6 +66,8 @@ pub(crate) struct AppInner {
     pub(super) serve: tokio::sync::Mutex<Vec<StartupFn>>,
     pub(super) shutdown: Mutex<Vec<ShutdownFn>>,
     pub(crate) debug_panels: Vec<(&'static str, crate::dev::panels::PanelFn)>,
+    pub(crate) signals: crate::signals::Signals,
+    pub(crate) appcontext_teardown: Vec<super::AppTeardownFn>,
 }
 
 /// The innermost service under user layers; weak so the app does not own itself.
@@ -245,6 +247,60 @@ impl App {
         for task in tasks {
             task(self.clone()).await;
         }
+    }
+
+    /// Runs `f` in an app context (Flask's `with app.app_context():`): when it ends, the
+    /// `teardown_appcontext` functions run (closing what a script opened), then the
+    /// `appcontext_tearing_down` signal is sent. App methods work without it
+    /// (`app.url_for`, `app.config()`); a request has its own. CLI commands run in one.
+    pub async fn app_context<F: std::future::Future>(&self, f: F) -> F::Output {
+        let out = f.await;
+        self.teardown_appcontext(None).await;
+        out
+    }
+
+    /// The `teardown_appcontext` functions, latest first, then the signal.
+    pub(crate) async fn teardown_appcontext(&self, error: Option<&crate::Error>) {
+        for f in self.inner.appcontext_teardown.iter().rev() {
+            if let Err(p) = catch_unwind(f(self.clone(), error.cloned())).await {
+                tracing::error!("a teardown_appcontext function panicked: {p}");
+            }
+        }
+        self.inner
+            .signals
+            .send(&crate::signals::Signal::AppcontextTearingDown { error });
+    }
+
+    /// The context of a request to `uri` (a GET), without handling it: Flask's
+    /// `app.test_request_context("/path?x=1")`. The URL is matched (`endpoint()`,
+    /// `view_args()`, `url_for(".name")` work) and a session cookie in `headers` is read;
+    /// no hook runs. Run code as if in that request with
+    /// [`RequestContext::scope`](crate::RequestContext::scope).
+    ///
+    /// ```
+    /// # use flask::{Flask, routing::get};
+    /// # async fn show_post() -> &'static str { "" }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = Flask::new("blog").route("/post/<int:id>", get(show_post)).build().unwrap();
+    /// let ctx = app.test_request_context("/post/7?page=2").await;
+    /// assert_eq!(ctx.endpoint(), Some("show_post"));
+    /// assert_eq!(ctx.url_for("show_post").value("id", 8).build().unwrap(), "/post/8");
+    /// # }
+    /// ```
+    pub async fn test_request_context(&self, uri: &str) -> crate::RequestContext {
+        let mut req = http::Request::new(());
+        match uri.parse() {
+            Ok(uri) => *req.uri_mut() = uri,
+            Err(e) => tracing::warn!("test_request_context({uri:?}): not a URI ({e}); using /"),
+        }
+        self.request_context(req).await
+    }
+
+    /// The context of `request` (its method, URI and headers), without handling it; see
+    /// [`App::test_request_context`].
+    pub async fn request_context(&self, request: http::Request<()>) -> crate::RequestContext {
+        let (parts, ()) = request.into_parts();
+        crate::dispatch::context_for(self.inner.clone(), &parts).await
     }
 
     /// Handles one request (what the server and the test client call).

@@ -279,11 +279,12 @@ async fn dispatch(app: App, matches: ArgMatches, out: Output) -> Result<(), BoxE
         .find(|c| c.group.as_deref() == group && c.command.get_name() == name)
         .map(|c| c.handler.clone())
         .ok_or_else(|| format!("unknown command {name}"))?;
-    handler(CliContext {
+    // Flask runs commands in an app context: `teardown_appcontext` functions run after.
+    app.app_context(handler(CliContext {
         app: app.clone(),
         matches: sub.clone(),
         out,
-    })
+    }))
     .await
 }
 

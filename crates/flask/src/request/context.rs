@@ -320,12 +320,13 @@ impl RequestContext {
 }
 
 impl RequestContext {
-    /// Runs the `url_value_preprocessor` functions of `scopes` (app first) on the URL's
-    /// values; what they leave is what `view_args` and `Path<T>` see from then on.
-    pub(crate) fn preprocess_url_values(&self, scopes: &[&crate::app::Scope]) {
-        let mut functions = scopes
+    /// Runs the `url_value_preprocessor` functions of the scopes of `chain` (app first) on
+    /// the URL's values; what they leave is what `view_args` and `Path<T>` see from then on.
+    pub(crate) fn preprocess_url_values(&self, chain: &[usize]) {
+        let scopes = &self.inner.app.scopes;
+        let mut functions = chain
             .iter()
-            .flat_map(|s| s.hooks.url_value_preprocessors.iter())
+            .flat_map(|&s| scopes[s].hooks.url_value_preprocessors.iter())
             .peekable();
         if functions.peek().is_none() {
             return;
@@ -341,6 +342,14 @@ impl RequestContext {
             f(self, &mut args);
         }
         let _ = self.inner.view_args.set(args);
+    }
+
+    /// Runs `f` as if inside this request: `RequestContext::try_current()`,
+    /// `render_template`, the `Session`... see this context (Flask's
+    /// `with app.test_request_context():` block). For a context from
+    /// [`App::test_request_context`](crate::App::test_request_context).
+    pub async fn scope<F: std::future::Future>(&self, f: F) -> F::Output {
+        CURRENT.scope(self.clone(), f).await
     }
 
     /// The context of the request being handled on this task, if any (Flask's

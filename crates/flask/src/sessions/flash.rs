@@ -18,7 +18,17 @@ pub struct Flash {
 impl Session {
     /// Flask's `flash(message, category)`: stores a message for the next request that
     /// calls [`Session::get_flashed_messages`] (or `get_flashed_messages()` in a template).
+    /// Sends the `message_flashed` signal (see [`Signal`](crate::signals::Signal)).
     pub fn flash(&self, message: impl Into<String>, category: &str) {
+        let message = message.into();
+        if let Some(ctx) = crate::RequestContext::try_current() {
+            ctx.app_inner()
+                .signals
+                .send(&crate::signals::Signal::MessageFlashed {
+                    message: &message,
+                    category,
+                });
+        }
         // Flask keeps a list of (category, message) tuples: written as tuples in its
         // tagged JSON, so a Python app reading the same session sees what its own flash
         // would have stored.
@@ -26,7 +36,7 @@ impl Session {
             Some(Value::Array(items)) => items,
             _ => Vec::new(),
         };
-        list.push(serde_json::json!({" t": [category, message.into()]}));
+        list.push(serde_json::json!({" t": [category, message]}));
         self.insert_tagged(FLASHES, Value::Array(list));
     }
 

@@ -287,21 +287,32 @@ impl Templates {
         source: Option<&str>,
         context: Value,
         extra: Value,
+        signals: &crate::signals::Signals,
     ) -> Result<String, Error> {
         let env = self.env()?;
         // Later maps win: the caller's context over processors and builtins.
         let ctx = merge_maps([extra, context]);
+        signals.send(&crate::signals::Signal::BeforeRenderTemplate {
+            template: name,
+            context: &ctx,
+        });
         // A panicking filter or global must not unwind through the reloader's lock: a
         // poisoned lock would fail every later render of the app. The panic goes on once
         // the lock is released (and the request answers a 500).
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match (name, source) {
-            (Some(name), _) => env.get_template(name).and_then(|t| t.render(ctx)),
-            (None, Some(source)) => env.render_str(source, ctx),
+            (Some(name), _) => env.get_template(name).and_then(|t| t.render(&ctx)),
+            (None, Some(source)) => env.render_str(source, &ctx),
             (None, None) => unreachable_render(),
         }));
         drop(env);
-        out.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            .map_err(template_error)
+        let out = out
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .map_err(template_error)?;
+        signals.send(&crate::signals::Signal::TemplateRendered {
+            template: name,
+            context: &ctx,
+        });
+        Ok(out)
     }
 }
 
@@ -447,7 +458,13 @@ fn render(
     let extra = request_values(&ctx);
     let app = ctx.app_inner();
     app.templates
-        .render(name, source, Value::from_serialize(&context), extra)
+        .render(
+            name,
+            source,
+            Value::from_serialize(&context),
+            extra,
+            &app.signals,
+        )
         .map(Html)
 }
 
@@ -460,6 +477,7 @@ impl crate::App {
             None,
             Value::from_serialize(&context),
             Value::from(()),
+            &self.inner.signals,
         )
     }
 }
