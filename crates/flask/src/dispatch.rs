@@ -191,7 +191,14 @@ pub(crate) async fn dispatch(
                 resp.headers_mut().insert(header::ALLOW, allow);
             }
 
-            // after_request: inner blueprints first, each scope's hooks in reverse order, app last.
+            // after_this_request functions, then after_request: inner blueprints first, each
+            // scope's hooks in reverse order, app last.
+            for f in ctx.take_this_after() {
+                resp = match catch_unwind(f(resp)).await {
+                    Ok(r) => r,
+                    Err(p) => p.into_error().to_response(app.debug),
+                };
+            }
             for &s in chain.iter().rev() {
                 for hook in app.scopes[s].hooks.after.iter().rev() {
                     resp = match catch_unwind(hook(ctx.clone(), resp)).await {

@@ -51,6 +51,7 @@ mod static_files;
 mod templating;
 mod testing;
 mod urls;
+pub mod views;
 
 pub use app::{App, AppRoot, BoxError, Flask, Route, RuleInfo};
 pub use config::{Config, ConfigError, DEFAULT_MAX_CONTENT_LENGTH};

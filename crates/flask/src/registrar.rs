@@ -155,13 +155,18 @@ impl fmt::Debug for ScopeDef {
 /// `fn registrar(&mut self) -> &mut ScopeDef`.
 macro_rules! scope_methods {
     ([$($recv:tt)*] $ret:ty) => {
-        /// Adds a rule with its handlers: `.route("/post/<int:post_id>", get(show_post))`.
+        /// Adds a rule with its handlers: `.route("/post/<int:post_id>", get(show_post))`, or
+        /// a class-based view ([`MethodView`]($crate::views::MethodView)).
         ///
         /// Rule syntax, converters and endpoint names are Flask's; see the
         /// [routing guide](crate::routing). Mistakes in the rule are reported by `build`.
         /// `flask routes` shows who added it: the app, a blueprint or an extension.
-        pub fn route($($recv)* self, rule: &str, handlers: $crate::routing::MethodHandlers) -> $ret {
-            self.registrar().add_route(rule, handlers);
+        pub fn route(
+            $($recv)* self,
+            rule: &str,
+            handlers: impl Into<$crate::routing::MethodHandlers>,
+        ) -> $ret {
+            self.registrar().add_route(rule, handlers.into());
             self
         }
 
@@ -456,6 +461,27 @@ macro_rules! app_methods {
             self.builder()
                 .template_stream_hooks
                 .push(std::sync::Arc::new(f));
+            self
+        }
+
+        /// Adds a URL converter (Flask's `app.url_map.converters[name] = ..`): rules then
+        /// use `<name:var>` or `<name(args):var>`. `factory` makes one from the arguments
+        /// written in the rule, or says what is wrong with them (a build error naming the
+        /// rule). A name of a built-in converter replaces it, as in Werkzeug. See
+        /// [`UrlConverter`]($crate::routing::UrlConverter).
+        pub fn converter<F, C>($($recv)* self, name: &str, factory: F) -> $ret
+        where
+            F: Fn(&$crate::routing::ConverterArgs) -> Result<C, String> + Send + Sync + 'static,
+            C: $crate::routing::UrlConverter,
+        {
+            self.builder().converters.insert(
+                name.to_owned(),
+                std::sync::Arc::new(move |args| {
+                    factory(args).map(|c| {
+                        std::sync::Arc::new(c) as std::sync::Arc<dyn $crate::routing::UrlConverter>
+                    })
+                }),
+            );
             self
         }
 

@@ -280,3 +280,46 @@ async fn teardown_this_request_runs_once_for_its_request_before_the_hooks() {
     assert_eq!(c.get("/fails").send().await.status(), 500);
     assert_eq!(*log.lock().unwrap(), ["this fails 500", "teardown app 500"]);
 }
+
+#[tokio::test]
+async fn after_this_request_runs_before_the_after_request_hooks() {
+    async fn index(ctx: flask::RequestContext) -> &'static str {
+        for name in ["first", "second"] {
+            ctx.after_this_request(move |mut resp: flask::Response| async move {
+                let order = resp
+                    .headers()
+                    .get("x-order")
+                    .map(|v| v.to_str().unwrap_or("").to_owned())
+                    .unwrap_or_default();
+                resp.headers_mut().insert(
+                    "x-order",
+                    flask::HeaderValue::from_str(&format!("{order}{name},")).unwrap(),
+                );
+                resp
+            });
+        }
+        "index"
+    }
+    let c = Flask::new("after")
+        .route("/", get(index))
+        .route("/plain", get(|| async { "plain" }))
+        .after_request(|_ctx, mut resp: flask::Response| async move {
+            let order = resp
+                .headers()
+                .get("x-order")
+                .map(|v| v.to_str().unwrap_or("").to_owned())
+                .unwrap_or_default();
+            resp.headers_mut().insert(
+                "x-order",
+                flask::HeaderValue::from_str(&format!("{order}app")).unwrap(),
+            );
+            resp
+        })
+        .test_client();
+    assert_eq!(
+        c.get("/").send().await.header("x-order"),
+        Some("first,second,app")
+    );
+    // Only the request that registered them.
+    assert_eq!(c.get("/plain").send().await.header("x-order"), Some("app"));
+}

@@ -346,3 +346,82 @@ async fn a_value_the_handler_type_refuses_is_a_404() {
         "uuid 550e8400-e29b-41d4-a716-446655440000"
     );
 }
+
+/// Werkzeug's documented example of a converter with arguments: a regex given in the rule.
+struct RegexConverter(String);
+
+impl flask::routing::UrlConverter for RegexConverter {
+    fn regex(&self) -> String {
+        self.0.clone()
+    }
+    fn to_value(&self, text: &str) -> Option<flask::routing::PathValue> {
+        Some(flask::routing::PathValue::Str(text.to_owned()))
+    }
+}
+
+/// A converter of lower-case words that `url_for` writes in lower case, tried before
+/// `string` (weight 10).
+struct Lower;
+
+impl flask::routing::UrlConverter for Lower {
+    fn regex(&self) -> String {
+        "[a-z]+".to_owned()
+    }
+    fn weight(&self) -> u32 {
+        10
+    }
+    fn to_value(&self, text: &str) -> Option<flask::routing::PathValue> {
+        Some(flask::routing::PathValue::Str(format!("lower:{text}")))
+    }
+    fn to_url(&self, value: &str) -> Result<String, String> {
+        if value.chars().all(|c| c.is_ascii_alphabetic()) {
+            Ok(value.to_ascii_lowercase())
+        } else {
+            Err("must be letters".to_owned())
+        }
+    }
+}
+
+#[tokio::test]
+async fn custom_converters_match_convert_and_build() {
+    let app = Flask::new("converters")
+        .converter("regex", |args: &flask::routing::ConverterArgs| {
+            let pattern = args.get(0, "pattern").ok_or("needs a pattern")?;
+            Ok(RegexConverter(pattern.to_owned()))
+        })
+        .converter("lower", |_: &flask::routing::ConverterArgs| Ok(Lower))
+        .route(
+            "/code/<regex(\"[A-Z]{2}[0-9]\"):code>",
+            get(str_view).endpoint("code"),
+        )
+        .route("/w/<lower:word>", get(str_view).endpoint("lower"))
+        .route("/w/<word>", get(str_view).endpoint("any_word"))
+        .build()
+        .unwrap();
+    let c = app.test_client();
+    assert_eq!(c.get("/code/AB1").send().await.text(), "str AB1");
+    assert_eq!(c.get("/code/ab1").send().await.status(), 404);
+    // Weight 10 beats `string` (100); what it refuses goes to the next rule.
+    assert_eq!(c.get("/w/hello").send().await.text(), "str lower:hello");
+    assert_eq!(c.get("/w/Hello").send().await.text(), "str Hello");
+    let url = |endpoint: &str, name: &str, v: &str| {
+        app.url_for(endpoint).value(name, v).relative().build()
+    };
+    assert_eq!(url("lower", "word", "HeLLo").unwrap(), "/w/hello");
+    let err = url("lower", "word", "h1").unwrap_err();
+    assert!(err.to_string().contains("must be letters"), "{err}");
+    // The factory's refusal fails the build, naming the rule.
+    let err = Flask::new("bad")
+        .converter("regex", |args: &flask::routing::ConverterArgs| {
+            let pattern = args.get(0, "pattern").ok_or("needs a pattern")?;
+            Ok(RegexConverter(pattern.to_owned()))
+        })
+        .route("/x/<regex:code>", get(str_view))
+        .build()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("converter `regex`: needs a pattern"),
+        "{err}"
+    );
+}

@@ -74,6 +74,7 @@ impl Flask {
         let mut flat = Flat {
             root: self.root_path.clone(),
             max_age,
+            converters: std::mem::take(&mut self.converters),
             ..Flat::default()
         };
         let scope = std::mem::take(&mut self.scope);
@@ -254,6 +255,8 @@ struct Flat {
     template_hooks: Vec<crate::templating::EnvHook>,
     /// `url_defaults` functions by blueprint name (`""` for the app's).
     url_defaults: crate::routing::url_map::UrlDefaults,
+    /// The app's own URL converters.
+    converters: crate::routing::converters::CustomConverters,
 }
 
 impl Flat {
@@ -290,10 +293,11 @@ impl Flat {
         self.scopes.push(Scope::new(name, chain, hooks)?);
         for (rule_text, mut mh) in scope.routes {
             let full = join_rule(prefix, &rule_text);
-            let rule = Rule::parse(&full).map_err(|e| SetupError::InvalidRule {
-                rule: full.clone(),
-                reason: e.to_string(),
-            })?;
+            let rule =
+                Rule::parse_with(&full, &self.converters).map_err(|e| SetupError::InvalidRule {
+                    rule: full.clone(),
+                    reason: e.to_string(),
+                })?;
             if let Some(bad) = mh.invalid_methods.first() {
                 return Err(SetupError::InvalidRule {
                     rule: full,

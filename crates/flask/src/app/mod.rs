@@ -150,6 +150,7 @@ pub struct Flask {
     pub(crate) debug_panels: Vec<(&'static str, crate::dev::panels::PanelFn)>,
     pub(crate) signals: crate::signals::Signals,
     pub(crate) appcontext_teardown: Vec<AppTeardownFn>,
+    pub(crate) converters: crate::routing::converters::CustomConverters,
 }
 
 impl fmt::Debug for Flask {
@@ -193,6 +194,7 @@ impl Flask {
             debug_panels: Vec::new(),
             signals: crate::signals::Signals::default(),
             appcontext_teardown: Vec::new(),
+            converters: Default::default(),
             session_store: None,
         }
     }

@@ -39,6 +39,14 @@ pub struct RequestContext {
     inner: Arc<Inner>,
 }
 
+/// A function `after_this_request` registered.
+pub(crate) type ThisAfter = Box<
+    dyn FnOnce(
+            axum::response::Response,
+        ) -> crate::hooks::BoxFuture<'static, axum::response::Response>
+        + Send,
+>;
+
 /// A function `teardown_this_request` registered.
 pub(crate) type ThisTeardown =
     Box<dyn FnOnce(Option<Error>) -> crate::hooks::BoxFuture<'static, ()> + Send>;
@@ -61,6 +69,8 @@ struct Inner {
     /// What `teardown_this_request` registered, run (and emptied) at the end of the request.
     /// Made on first use, so a request without any checks one atomic at its end.
     this_teardown: std::sync::OnceLock<Mutex<Vec<ThisTeardown>>>,
+    /// What `after_this_request` registered, made on first use.
+    this_after: std::sync::OnceLock<Mutex<Vec<ThisAfter>>>,
     /// Made on first use (or when a cookie brought one), so requests that never touch the
     /// session pay nothing for it.
     session: std::sync::OnceLock<crate::sessions::Session>,
@@ -116,6 +126,7 @@ impl RequestContext {
                 g: Mutex::new(super::g::GMap::default()),
                 g_named: std::sync::OnceLock::new(),
                 this_teardown: std::sync::OnceLock::new(),
+                this_after: std::sync::OnceLock::new(),
                 debug: app.debug.then(|| {
                     Box::new(DebugRequest {
                         headers: parts.headers.clone(),
@@ -203,6 +214,45 @@ impl RequestContext {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(Box::new(move |error| Box::pin(f(error))));
+    }
+
+    /// Flask's `after_this_request(f)`: runs `f` on this request's response, before the
+    /// `after_request` hooks (functions registered several times run in registration order).
+    /// It returns the response, changed or not, as an `after_request` hook does: set a cookie
+    /// from a view that returns a template.
+    ///
+    /// ```
+    /// use flask::{Flask, RequestContext, ResponseExt, SetCookie, routing::get};
+    ///
+    /// async fn index(ctx: RequestContext) -> &'static str {
+    ///     ctx.after_this_request(|mut resp| async move {
+    ///         resp.set_cookie(SetCookie::new("visited", "yes"));
+    ///         resp
+    ///     });
+    ///     "hello"
+    /// }
+    /// let app = Flask::new("demo").route("/", get(index));
+    /// # let _ = app;
+    /// ```
+    pub fn after_this_request<F, Fut>(&self, f: F)
+    where
+        F: FnOnce(axum::response::Response) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = axum::response::Response> + Send + 'static,
+    {
+        self.inner
+            .this_after
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Box::new(move |resp| Box::pin(f(resp))));
+    }
+
+    /// Takes what `after_this_request` registered, in registration order.
+    pub(crate) fn take_this_after(&self) -> Vec<ThisAfter> {
+        match self.inner.this_after.get() {
+            Some(list) => std::mem::take(&mut *list.lock().unwrap_or_else(|e| e.into_inner())),
+            None => Vec::new(),
+        }
     }
 
     /// Takes what `teardown_this_request` registered, latest first.

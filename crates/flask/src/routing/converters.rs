@@ -54,6 +54,116 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'@');
 const PATH: &AsciiSet = &SEGMENT.remove(b'/');
 
+/// A URL converter of your own, Werkzeug's `BaseConverter`: what a variable matches, the
+/// value handlers get, and how `url_for` writes a value back. Register it with
+/// [`Flask::converter`](crate::Flask::converter) and use it in rules by name
+/// (`<slug:name>`, `<regex("[a-z]{3}"):code>`).
+///
+/// ```
+/// use flask::routing::{ConverterArgs, PathValue, UrlConverter, get};
+/// use flask::{Flask, Path};
+///
+/// /// Matches what the regex given in the rule matches (`<regex("[a-z]{3}"):code>`).
+/// struct Regex(String);
+///
+/// impl UrlConverter for Regex {
+///     fn regex(&self) -> String { self.0.clone() }
+///     fn to_value(&self, text: &str) -> Option<PathValue> { Some(PathValue::Str(text.to_owned())) }
+/// }
+///
+/// async fn country(Path(code): Path<String>) -> String { code }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = Flask::new("demo")
+///     .converter("regex", |args: &ConverterArgs| {
+///         let pattern = args.get(0, "pattern").ok_or("regex needs a pattern")?;
+///         Ok(Regex(pattern.to_owned()))
+///     })
+///     .route("/country/<regex(\"[a-z]{3}\"):code>", get(country))
+///     .test_client();
+/// assert_eq!(client.get("/country/fra").send().await.text(), "fra");
+/// assert_eq!(client.get("/country/france").send().await.status(), 404);
+/// # }
+/// ```
+pub trait UrlConverter: Send + Sync + 'static {
+    /// The regex a value matches in the (percent-decoded) path, without capture groups:
+    /// Werkzeug's `regex`. Without `/` in it, a value stays within one path segment.
+    fn regex(&self) -> String;
+
+    /// Werkzeug's `weight`: where rules with this converter are tried among others that
+    /// could match (`int` is 50, `string` 100, `path` 200; lower first).
+    fn weight(&self) -> u32 {
+        100
+    }
+
+    /// Werkzeug's `to_python`: the matched text (decoded) as the value handlers get;
+    /// `None` if it does not convert, and the next rule is tried (a 404 when none matches).
+    fn to_value(&self, text: &str) -> Option<PathValue>;
+
+    /// Werkzeug's `to_url`: a value given to `url_for` as URL text, or why it does not fit.
+    /// The default percent-encodes it as Werkzeug's `BaseConverter` does (`/` kept).
+    fn to_url(&self, value: &str) -> Result<String, String> {
+        Ok(crate::urls::quote(value, "!$&'()*+,/:;=@"))
+    }
+}
+
+/// The arguments written after a converter's name in a rule (`<regex("[a-z]+", flags=i):x>`),
+/// for the factory given to [`Flask::converter`](crate::Flask::converter). Strings lose their
+/// quotes; numbers and `True`/`False`/`None` are given as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConverterArgs {
+    positional: Vec<String>,
+    keyword: Vec<(String, String)>,
+}
+
+impl ConverterArgs {
+    /// The positional arguments, in order.
+    pub fn positional(&self) -> &[String] {
+        &self.positional
+    }
+
+    /// The keyword argument `name`.
+    pub fn keyword(&self, name: &str) -> Option<&str> {
+        self.keyword
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The argument given as `name=` or, failing that, at position `index` (as Python
+    /// binds a parameter).
+    pub fn get(&self, index: usize, name: &str) -> Option<&str> {
+        self.keyword(name)
+            .or_else(|| self.positional.get(index).map(String::as_str))
+    }
+}
+
+/// Makes a converter from a rule's arguments.
+pub(crate) type ConverterFactory = std::sync::Arc<
+    dyn Fn(&ConverterArgs) -> Result<std::sync::Arc<dyn UrlConverter>, String> + Send + Sync,
+>;
+
+/// The app's own converters, by name.
+pub(crate) type CustomConverters = std::collections::HashMap<String, ConverterFactory>;
+
+/// A converter of the app's, in a rule.
+#[derive(Clone)]
+pub(crate) struct Custom {
+    name: String,
+    conv: std::sync::Arc<dyn UrlConverter>,
+}
+
+impl fmt::Debug for Custom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Custom({})", self.name)
+    }
+}
+
+impl PartialEq for Custom {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.conv, &other.conv)
+    }
+}
+
 /// A converter with its arguments, as written in a rule (`<int(min=1):id>`).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Converter {
@@ -75,6 +185,7 @@ pub(crate) enum Converter {
     Path,
     Uuid,
     Any(Vec<String>),
+    Custom(Custom),
 }
 
 /// One argument of a converter: `min=1` or a positional `'a'`.
@@ -87,9 +198,45 @@ pub(crate) enum Arg {
     Str(String),
 }
 
+impl Arg {
+    /// The argument as text: a string without its quotes, anything else as written.
+    fn text(self) -> String {
+        match self {
+            Arg::Str(s) => s,
+            Arg::Int(i) => i.to_string(),
+            Arg::Float(f) => f.to_string(),
+            Arg::Bool(b) => if b { "True" } else { "False" }.to_owned(),
+            Arg::None => "None".to_owned(),
+        }
+    }
+}
+
 impl Converter {
-    /// Builds a converter from its name and parsed arguments.
-    pub(crate) fn new(name: &str, args: Vec<(Option<String>, Arg)>) -> Result<Self, RuleError> {
+    /// Builds a converter from its name and parsed arguments; the app's own converters
+    /// (which may replace a built-in one, as in Werkzeug) first.
+    pub(crate) fn new(
+        name: &str,
+        args: Vec<(Option<String>, Arg)>,
+        custom: &CustomConverters,
+    ) -> Result<Self, RuleError> {
+        if let Some(factory) = custom.get(name) {
+            let mut given = ConverterArgs::default();
+            for (k, v) in args {
+                let text = v.text();
+                match k {
+                    Some(k) => given.keyword.push((k, text)),
+                    None => given.positional.push(text),
+                }
+            }
+            return factory(&given)
+                .map(|conv| {
+                    Converter::Custom(Custom {
+                        name: name.to_owned(),
+                        conv,
+                    })
+                })
+                .map_err(|e| RuleError::new(format!("converter `{name}`: {e}")));
+        }
         let mut a = Args::new(name, args);
         let conv = match name {
             "default" | "string" => {
@@ -182,6 +329,7 @@ impl Converter {
                 let alts: Vec<String> = items.iter().map(|i| regex::escape(i)).collect();
                 format!("(?:{})", alts.join("|"))
             }
+            Converter::Custom(c) => format!("(?:{})", c.conv.regex()),
         }
     }
 
@@ -190,13 +338,19 @@ impl Converter {
         match self {
             Converter::Int { .. } | Converter::Float { .. } => 50,
             Converter::Path => 200,
+            Converter::Custom(c) => c.conv.weight(),
             _ => 100,
         }
     }
 
     /// Whether this converter can match across `/`.
     pub(crate) fn spans_segments(&self) -> bool {
-        matches!(self, Converter::Path)
+        match self {
+            Converter::Path => true,
+            // Werkzeug's `part_isolating`: a regex with a `/` can cross segments.
+            Converter::Custom(c) => c.conv.regex().contains('/'),
+            _ => false,
+        }
     }
 
     /// Turns a matched (already decoded) string into a typed value; `None` means the
@@ -223,6 +377,7 @@ impl Converter {
                 Some(PathValue::Float(v))
             }
             Converter::Uuid => Uuid::parse_str(&s).ok().map(PathValue::Uuid),
+            Converter::Custom(c) => c.conv.to_value(&s),
         }
     }
 
@@ -303,6 +458,7 @@ impl Converter {
             Converter::Uuid => Uuid::parse_str(raw.trim())
                 .map(|u| u.to_string())
                 .map_err(|_| "must be a UUID".to_owned()),
+            Converter::Custom(c) => c.conv.to_url(raw),
         }
     }
 }
@@ -389,17 +545,7 @@ impl<'a> Args<'a> {
     }
 
     fn rest_strings(&mut self) -> Result<Vec<String>, RuleError> {
-        let mut out = Vec::new();
-        for v in self.positional.drain(..).flatten() {
-            out.push(match v {
-                Arg::Str(s) => s,
-                Arg::Int(i) => i.to_string(),
-                Arg::Float(f) => f.to_string(),
-                Arg::Bool(b) => if b { "True" } else { "False" }.to_owned(),
-                Arg::None => "None".to_owned(),
-            });
-        }
-        Ok(out)
+        Ok(self.positional.drain(..).flatten().map(Arg::text).collect())
     }
 
     fn finish(self) -> Result<(), RuleError> {
@@ -429,6 +575,7 @@ mod tests {
             args.iter()
                 .map(|(k, v)| (k.map(str::to_owned), v.clone()))
                 .collect(),
+            &CustomConverters::new(),
         )
         .unwrap()
     }
@@ -493,9 +640,16 @@ mod tests {
         );
         assert_eq!(c.to_url("b c").unwrap(), "b%20c");
         assert!(c.to_url("d").is_err());
-        assert!(Converter::new("nope", vec![]).is_err());
-        assert!(Converter::new("int", vec![(Some("bogus".into()), Arg::Int(1))]).is_err());
-        assert!(Converter::new("any", vec![]).is_err());
+        assert!(Converter::new("nope", vec![], &CustomConverters::new()).is_err());
+        assert!(
+            Converter::new(
+                "int",
+                vec![(Some("bogus".into()), Arg::Int(1))],
+                &CustomConverters::new()
+            )
+            .is_err()
+        );
+        assert!(Converter::new("any", vec![], &CustomConverters::new()).is_err());
     }
 
     #[test]

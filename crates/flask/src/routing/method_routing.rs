@@ -91,14 +91,32 @@ impl MethodHandlers {
         }
     }
 
+    /// No handler yet, with the endpoint `name` (a class-based view's).
+    pub(crate) fn named(name: &str) -> Self {
+        let mut mh = MethodHandlers::empty();
+        mh.endpoint = Some(name.to_owned());
+        mh
+    }
+
     /// Adds `handler` for `method` (replacing an earlier one for the same method).
     pub fn on<H: Handler<T, ()>, T: 'static>(mut self, method: Method, handler: H) -> Self {
         if self.handler_id.is_none() {
             self.handler_id = Some(TypeId::of::<H>());
             self.fn_name = fn_name::<H>();
         }
+        self.on_boxed(method, boxed(handler))
+    }
+
+    /// Adds a handler already boxed for `method`.
+    pub(crate) fn on_boxed(mut self, method: Method, handler: BoxedHandler) -> Self {
         self.handlers.retain(|(m, _)| *m != method);
-        self.handlers.push((method, boxed(handler)));
+        self.handlers.push((method, handler));
+        self
+    }
+
+    /// Records a method name that is not an HTTP method, for `build` to report.
+    pub(crate) fn invalid_method(mut self, name: &str) -> Self {
+        self.invalid_methods.push(name.to_owned());
         self
     }
 

@@ -3,7 +3,7 @@
 #![doc = include_str!("../../docs/routing.md")]
 
 pub(crate) mod blueprint;
-mod converters;
+pub(crate) mod converters;
 pub(crate) mod method_routing;
 pub(crate) mod rule;
 pub(crate) mod url_for;
@@ -11,7 +11,7 @@ pub(crate) mod url_map;
 mod values;
 
 pub use blueprint::Blueprint;
-pub use converters::PathValue;
+pub use converters::{ConverterArgs, PathValue, UrlConverter};
 pub use method_routing::{MethodHandlers, delete, get, patch, post, put, route};
 pub use url_for::{BuildError, UrlFor};
 pub use values::{UrlValues, ViewArgs};

@@ -5,7 +5,7 @@ use std::fmt;
 
 use regex::Regex;
 
-use super::converters::{Arg, Converter};
+use super::converters::{Arg, Converter, CustomConverters};
 
 /// Why a rule could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,12 +49,18 @@ pub(crate) struct Rule {
 }
 
 impl Rule {
-    /// Parses `text`; `Err` names what is wrong with it.
+    /// Parses `text` with the built-in converters; `Err` names what is wrong with it.
+    #[cfg(test)]
     pub(crate) fn parse(text: &str) -> Result<Rule, RuleError> {
+        Rule::parse_with(text, &CustomConverters::new())
+    }
+
+    /// Parses `text`, with the app's own converters too.
+    pub(crate) fn parse_with(text: &str, custom: &CustomConverters) -> Result<Rule, RuleError> {
         if !text.starts_with('/') {
             return Err(RuleError::new("a rule must start with `/`"));
         }
-        let parts = parse_parts(text)?;
+        let parts = parse_parts(text, custom)?;
         let mut names: Vec<&str> = Vec::new();
         for p in &parts {
             if let Part::Var { name, .. } = p {
@@ -159,7 +165,7 @@ fn is_ident(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn parse_parts(text: &str) -> Result<Vec<Part>, RuleError> {
+fn parse_parts(text: &str, custom: &CustomConverters) -> Result<Vec<Part>, RuleError> {
     let mut parts = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find('<') {
@@ -174,7 +180,7 @@ fn parse_parts(text: &str) -> Result<Vec<Part>, RuleError> {
             ))
         })?;
         let inner = &after[..end];
-        parts.push(parse_var(inner)?);
+        parts.push(parse_var(inner, custom)?);
         rest = &after[end + 1..];
     }
     if rest.contains('>') {
@@ -202,7 +208,7 @@ fn find_close(s: &str) -> Option<usize> {
     None
 }
 
-fn parse_var(inner: &str) -> Result<Part, RuleError> {
+fn parse_var(inner: &str, custom: &CustomConverters) -> Result<Part, RuleError> {
     let (conv_part, name) = match inner.rfind(':') {
         Some(i) if !inner[i..].contains(')') => (Some(&inner[..i]), &inner[i + 1..]),
         _ => (None, inner),
@@ -214,7 +220,7 @@ fn parse_var(inner: &str) -> Result<Part, RuleError> {
         )));
     }
     let conv = match conv_part {
-        None => Converter::new("default", Vec::new()),
+        None => Converter::new("default", Vec::new(), custom),
         Some(c) => {
             let c = c.trim();
             let (cname, args) = match c.find('(') {
@@ -237,7 +243,7 @@ fn parse_var(inner: &str) -> Result<Part, RuleError> {
                     "`<{inner}>`: `{cname}` is not a converter name"
                 )));
             }
-            Converter::new(cname, args)
+            Converter::new(cname, args, custom)
         }
     }
     .map_err(|e| RuleError::new(format!("`<{inner}>`: {e}")))?;
