@@ -60,8 +60,8 @@ pub use error::{Error, abort, abort_with, escape};
 pub use extension::{Extension, Setup, SetupError};
 pub use hooks::{BeforeRequestHook, HookOutcome};
 pub use request::{
-    Args, BodyLimits, Cookies, DEFAULT_MAX_JSON_PARTS, Ext, Form, FormData, G, Json, MultiDict,
-    Path, Query, RequestContext, State,
+    Args, BodyLimits, Cookies, DEFAULT_MAX_JSON_PARTS, Ext, FileStorage, Files, Form, FormData, G,
+    Json, MultiDict, Path, Query, RequestContext, State, secure_filename,
 };
 pub use response::{
     FlaskTuple, Redirect, ResponseExt, SetCookie, jsonify, make_response, redirect, redirect_with,

@@ -338,3 +338,84 @@ async fn remote_addr_is_the_peer_or_what_trusted_proxies_report() {
         .await;
     assert_eq!(resp.text(), "127.0.0.1");
 }
+
+#[tokio::test]
+async fn multipart_bodies_fill_request_form_and_request_files() {
+    #[derive(serde::Deserialize)]
+    struct Title {
+        title: String,
+    }
+    async fn upload(form: flask::FormData) -> String {
+        let files: Vec<String> = form
+            .files()
+            .iter()
+            .map(|(field, f)| {
+                format!(
+                    "{field}={}:{}:{}",
+                    f.filename().unwrap_or("-"),
+                    f.content_type().unwrap_or("-"),
+                    f.len()
+                )
+            })
+            .collect();
+        format!("{} {:?}", form.get("title").unwrap_or("-"), files)
+    }
+    async fn only_files(files: flask::Files) -> Result<String, flask::Error> {
+        let photo = files.get("photo").ok_or_else(|| flask::abort(400))?;
+        let bytes = photo.read().await.map_err(flask::Error::internal)?;
+        Ok(format!("{} {}", photo.secure_filename(), bytes.len()))
+    }
+    async fn typed(flask::Form(t): flask::Form<Title>) -> String {
+        t.title
+    }
+    let c = Flask::new("multipart")
+        .route("/upload", flask::routing::post(upload))
+        .route("/files", flask::routing::post(only_files))
+        .route("/typed", flask::routing::post(typed))
+        .configure(|c| c.set("MAX_FORM_PARTS", 3))
+        .test_client();
+    let form = || {
+        flask::MultipartForm::new().text("title", "Holidays").file(
+            "photo",
+            "../beach photo.jpg",
+            "image/jpeg",
+            vec![7; 1000],
+        )
+    };
+    assert_eq!(
+        c.post("/upload").multipart(form()).send().await.text(),
+        "Holidays [\"photo=../beach photo.jpg:image/jpeg:1000\"]"
+    );
+    assert_eq!(
+        c.post("/files").multipart(form()).send().await.text(),
+        "beach_photo.jpg 1000"
+    );
+    assert_eq!(
+        c.post("/typed").multipart(form()).send().await.text(),
+        "Holidays"
+    );
+    // A urlencoded body has no files; another type is a 415 naming both form types.
+    assert_eq!(
+        c.post("/upload")
+            .form(&[("title", "x")])
+            .send()
+            .await
+            .text(),
+        "x []"
+    );
+    let r = c
+        .post("/upload")
+        .body("x")
+        .header("content-type", "text/plain")
+        .send()
+        .await;
+    assert_eq!(r.status(), 415);
+    assert!(r.text().contains("multipart/form-data"), "{}", r.text());
+    // The form limits hold for multipart too.
+    let many = (0..4).fold(flask::MultipartForm::new(), |f, i| {
+        f.text(&format!("f{i}"), "x")
+    });
+    let r = c.post("/upload").multipart(many).send().await;
+    assert_eq!(r.status(), 413);
+    assert!(r.text().contains("MAX_FORM_PARTS"), "{}", r.text());
+}

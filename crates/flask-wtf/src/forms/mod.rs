@@ -6,7 +6,6 @@ mod layout;
 mod process;
 mod render;
 mod schema;
-mod uploads;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,8 +19,8 @@ use http::header;
 use http_body_util::{BodyExt, Limited};
 use serde_json::Value;
 
+pub use flask::{FileStorage, secure_filename};
 pub use schema::{CustomCheck, FieldKind, FieldSpec, Form, FormSchema, Validator};
-pub use uploads::{FileStorage, secure_filename};
 
 use process::FieldState;
 use render::{FieldView, FormView};
@@ -660,145 +659,22 @@ async fn read_formdata(req: Request, limits: Limits) -> Result<Submitted, Error>
     Ok(data)
 }
 
-/// A multipart error as the client's fault: 413 over `MAX_CONTENT_LENGTH`, else 400.
-fn multipart_error(e: &axum::extract::multipart::MultipartError) -> Error {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        too_large("The request body is larger than MAX_CONTENT_LENGTH allows.")
-    } else {
-        Error::with_description(
-            StatusCode::BAD_REQUEST,
-            format!("The multipart body is malformed: {}", e.body_text()),
-        )
-    }
-}
-
-/// A body that pauses (yields to the runtime) after every few chunks in a row.
-struct Paced {
-    inner: axum::body::Body,
-    burst: usize,
-}
-
-/// Chunks read in a row before a pause.
-const BURST: usize = 16;
-
-impl http_body::Body for Paced {
-    type Data = Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        use std::task::Poll;
-        if self.burst >= BURST {
-            self.burst = 0;
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
-        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
-        match &polled {
-            Poll::Ready(Some(_)) => self.burst += 1,
-            Poll::Pending => self.burst = 0,
-            Poll::Ready(None) => {}
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
-    }
-}
-
-/// A multipart body: text fields within the limits, each file streamed to a temporary
-/// file as it arrives (a 100 MB upload never sits in memory).
+/// A multipart body, read by the core (text within the form limits, files streamed to
+/// temporary files), keeping only the files of the form's file fields.
 async fn read_multipart(req: Request, limits: Limits) -> Result<Submitted, Error> {
-    use tokio::io::AsyncWriteExt;
-
-    // multer reads ahead for as long as the body has data ready; paced, it reads a few
-    // chunks at a time, so the buffer stays small however fast the client sends.
-    let (head, body) = req.into_parts();
-    let req = Request::from_parts(
-        head,
-        axum::body::Body::new(Paced {
-            inner: body,
-            burst: 0,
-        }),
-    );
-    let mut multipart = axum::extract::Multipart::from_request(req, &())
-        .await
-        .map_err(|e| Error::with_description(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let keep = limits.file_field;
+    let (text, files) = flask::FormData::read_multipart(req, &keep)
+        .await?
+        .into_parts();
     let mut data = Submitted::default();
-    let (mut parts, mut memory) = (0usize, 0usize);
-    let io = |e: std::io::Error| Error::internal(format!("cannot store an upload: {e}"));
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| multipart_error(&e))?
-    {
-        parts += 1;
-        if parts > limits.parts {
-            return Err(too_large(
-                "The form has more fields than MAX_FORM_PARTS allows.",
-            ));
-        }
-        let name = field.name().unwrap_or("").to_owned();
-        if let Some(filename) = field.file_name().map(str::to_owned) {
-            if !(limits.file_field)(&name) {
-                // No file field of the form: read past it, store nothing.
-                while field
-                    .chunk()
-                    .await
-                    .map_err(|e| multipart_error(&e))?
-                    .is_some()
-                {}
-                continue;
-            }
-            let content_type = field.content_type().map(str::to_owned);
-            let (id, upload, std_file) = tokio::task::spawn_blocking(uploads::TempUpload::create)
-                .await
-                .map_err(|e| Error::internal(format!("cannot store an upload: {e}")))?
-                .map_err(io)?;
-            let mut file = tokio::fs::File::from_std(std_file);
-            let mut size = 0u64;
-            while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e))? {
-                size += chunk.len() as u64;
-                file.write_all(&chunk).await.map_err(io)?;
-            }
-            file.flush().await.map_err(io)?;
-            // A file input left empty sends a part with no name and no bytes.
-            if filename.is_empty() && size == 0 {
-                continue;
-            }
-            data.files.entry(name).or_default().push(FileStorage::new(
-                id,
-                upload,
-                Some(filename),
-                content_type,
-                size,
-            ));
-        } else {
-            let mut text = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e))? {
-                memory += chunk.len();
-                if memory > limits.memory {
-                    return Err(too_large(
-                        "The form data is larger than MAX_FORM_MEMORY_SIZE allows.",
-                    ));
-                }
-                text.extend_from_slice(&chunk);
-            }
-            let text = String::from_utf8(text).map_err(|_| {
-                Error::with_description(
-                    StatusCode::BAD_REQUEST,
-                    format!("The form field {name:?} is not UTF-8 text."),
-                )
-            })?;
-            data.text.entry(name).or_default().push(text);
-        }
+    for (k, v) in text.iter() {
+        data.text
+            .entry(k.to_owned())
+            .or_default()
+            .push(v.to_owned());
+    }
+    for (k, f) in files.iter() {
+        data.files.entry(k.to_owned()).or_default().push(f.clone());
     }
     Ok(data)
 }

@@ -24,6 +24,11 @@ impl MultiDict {
         }
     }
 
+    /// Pairs in the order received.
+    pub(crate) fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        MultiDict { pairs }
+    }
+
     /// The first value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.pairs

@@ -35,7 +35,7 @@ impl TempUpload {
     /// handle come into being together, so a cancelled request leaves nothing behind.
     pub(crate) fn create() -> std::io::Result<(String, Arc<Self>, std::fs::File)> {
         let id = uuid::Uuid::new_v4().simple().to_string();
-        let path = std::env::temp_dir().join(format!("flask-wtf-upload-{id}"));
+        let path = std::env::temp_dir().join(format!("flask-upload-{id}"));
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -211,7 +211,7 @@ const WINDOWS_DEVICES: [&str; 24] = [
 /// `_`, `.` and `-` only, no path. It may be empty: have a fallback.
 ///
 /// ```
-/// use flask_wtf::secure_filename;
+/// use flask::secure_filename;
 /// assert_eq!(secure_filename("My cool movie.mov"), "My_cool_movie.mov");
 /// assert_eq!(secure_filename("../../../etc/passwd"), "etc_passwd");
 /// assert_eq!(secure_filename("i contain cool \u{fc}ml\u{e4}uts.txt"), "i_contain_cool_umlauts.txt");
