@@ -42,7 +42,21 @@ fn allow_header(methods: &[Method]) -> HeaderValue {
 /// The router's decision for a request: the rule and its values, or what to answer
 /// without calling a view.
 fn route(app: &AppInner, parts: &http::request::Parts) -> (Option<Matched>, Option<Early>) {
-    match app.url_map.match_path(&parts.method, parts.uri.path()) {
+    // The host only matters with subdomain or host matching: no header lookup otherwise.
+    let host = if app.url_map.domain_mode == crate::routing::url_map::DomainMode::Off {
+        ""
+    } else {
+        parts
+            .headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| parts.uri.authority().map(http::uri::Authority::as_str))
+            .unwrap_or("")
+    };
+    match app
+        .url_map
+        .match_path(&parts.method, host, parts.uri.path())
+    {
         Match::Found { rule, values } => (Some(Matched { rule, values }), None),
         Match::Redirect(path) => {
             let location = match parts.uri.query() {

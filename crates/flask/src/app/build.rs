@@ -17,7 +17,7 @@ use crate::routing::blueprint::join_rule;
 use crate::routing::method_routing::MethodHandlers;
 use crate::routing::rule::Rule;
 use crate::routing::url_for::UrlSettings;
-use crate::routing::url_map::{RuleEntry, UrlMap};
+use crate::routing::url_map::{DomainMode, RuleEntry, UrlMap};
 
 impl Flask {
     /// Builds the app: runs the extensions' `init_app`, compiles every rule, and checks
@@ -66,15 +66,35 @@ impl Flask {
                 Some(files) => crate::static_files::StaticSource::Embedded(files),
                 None => crate::static_files::StaticSource::Folder(self.root_path.join(folder)),
             };
-            let route = crate::static_files::static_route(source, max_age);
+            let route = self
+                .domain
+                .static_host(crate::static_files::static_route(source, max_age));
             self.scope
                 .routes
                 .insert(0, (format!("{url}/<path:filename>"), route));
         }
+        let domain_mode = match &self.domain {
+            super::Domain::Off => DomainMode::Off,
+            super::Domain::Host { .. } => DomainMode::Host,
+            super::Domain::Subdomain => match self.config.get::<String>("SERVER_NAME")? {
+                Some(name) if !name.is_empty() => DomainMode::Subdomain {
+                    server_name: name.to_ascii_lowercase(),
+                },
+                _ => {
+                    return Err(SetupError::InvalidRule {
+                        rule: "(every rule)".to_owned(),
+                        reason: "subdomain_matching needs SERVER_NAME, the domain subdomains are \
+                                 of: set it in the config (\"example.com\")"
+                            .to_owned(),
+                    });
+                }
+            },
+        };
         let mut flat = Flat {
             root: self.root_path.clone(),
             max_age,
             converters: std::mem::take(&mut self.converters),
+            domain: self.domain.clone(),
             ..Flat::default()
         };
         let scope = std::mem::take(&mut self.scope);
@@ -83,7 +103,7 @@ impl Flask {
         let mut app_wide = Hooks::default();
         collect_app_wide(&mut scope.blueprints, &mut app_wide);
         scope.local.extend(app_wide);
-        flat.add_scope(scope, None, "", None, None)?;
+        flat.add_scope(scope, None, "", None, None, None)?;
 
         let url_settings = UrlSettings {
             server_name: self.config.get("SERVER_NAME")?,
@@ -180,7 +200,12 @@ impl Flask {
                 root_path: self.root_path,
                 debug: self.config.debug(),
                 config: self.config,
-                url_map: UrlMap::new(flat.rules, automatic_options, flat.url_defaults),
+                url_map: UrlMap::new(
+                    flat.rules,
+                    automatic_options,
+                    flat.url_defaults,
+                    domain_mode,
+                ),
                 url_settings,
                 handlers: flat.handlers,
                 scopes: flat.scopes,
@@ -257,6 +282,8 @@ struct Flat {
     url_defaults: crate::routing::url_map::UrlDefaults,
     /// The app's own URL converters.
     converters: crate::routing::converters::CustomConverters,
+    /// How rules match the host.
+    domain: super::Domain,
 }
 
 impl Flat {
@@ -267,6 +294,7 @@ impl Flat {
         prefix: &str,
         parent: Option<usize>,
         owner: Option<&str>,
+        subdomain: Option<&str>,
     ) -> Result<(), SetupError> {
         let id = self.scopes.len();
         let mut chain = parent
@@ -333,6 +361,7 @@ impl Flat {
                         .insert(endpoint.clone(), (mh.handler_id, full.clone()));
                 }
             }
+            let domain = self.domain_of(&full, &mh, subdomain)?;
             let rule_owner = mh
                 .owner
                 .take()
@@ -346,6 +375,7 @@ impl Flat {
                 handler: self.handlers.len(),
                 scope: id,
                 owner: rule_owner,
+                domain,
             });
             self.handlers.push(mh);
         }
@@ -379,17 +409,76 @@ impl Flat {
                 self.template_folders.push(folder.clone());
             }
             if let Some((folder, url)) = bp.static_files.take() {
-                let route = crate::static_files::static_route(
+                let route = self.domain.static_host(crate::static_files::static_route(
                     crate::static_files::StaticSource::Folder(self.root.join(folder)),
                     self.max_age,
-                );
+                ));
                 bp.scope
                     .routes
                     .insert(0, (format!("{url}/<path:filename>"), route));
             }
-            self.add_scope(bp.scope, Some(&full_name), &bp_prefix, Some(id), bp_owner)?;
+            // Flask joins a nested blueprint's subdomain before its parent's.
+            let bp_subdomain = match (bp.subdomain.as_deref(), subdomain) {
+                (Some(child), Some(parent)) => Some(format!("{child}.{parent}")),
+                (Some(child), None) => Some(child.to_owned()),
+                (None, parent) => parent.map(str::to_owned),
+            };
+            self.add_scope(
+                bp.scope,
+                Some(&full_name),
+                &bp_prefix,
+                Some(id),
+                bp_owner,
+                bp_subdomain.as_deref(),
+            )?;
         }
         Ok(())
+    }
+
+    /// The subdomain or host pattern of a rule, checked against how the app matches hosts.
+    fn domain_of(
+        &self,
+        rule: &str,
+        mh: &MethodHandlers,
+        subdomain: Option<&str>,
+    ) -> Result<Option<Rule>, SetupError> {
+        let invalid = |reason: String| SetupError::InvalidRule {
+            rule: rule.to_owned(),
+            reason,
+        };
+        let text = match &self.domain {
+            super::Domain::Off => {
+                if mh.subdomain.is_some() || subdomain.is_some() {
+                    return Err(invalid(
+                        "it has a subdomain, which only matches with .subdomain_matching() on the app"
+                            .to_owned(),
+                    ));
+                }
+                if mh.host.is_some() {
+                    return Err(invalid(
+                        "it has a host, which only matches with .host_matching(..) on the app"
+                            .to_owned(),
+                    ));
+                }
+                return Ok(None);
+            }
+            super::Domain::Subdomain => mh
+                .subdomain
+                .clone()
+                .or_else(|| subdomain.map(str::to_owned))
+                .filter(|s| !s.is_empty()),
+            super::Domain::Host { .. } => match &mh.host {
+                Some(host) => Some(host.clone()),
+                None => {
+                    return Err(invalid(
+                        "host_matching is on: give the rule the host it answers with .host(\"example.com\")"
+                            .to_owned(),
+                    ));
+                }
+            },
+        };
+        text.map(|t| Rule::parse_domain(&t, &self.converters).map_err(|e| invalid(e.to_string())))
+            .transpose()
     }
 }
 

@@ -151,6 +151,32 @@ pub struct Flask {
     pub(crate) signals: crate::signals::Signals,
     pub(crate) appcontext_teardown: Vec<AppTeardownFn>,
     pub(crate) converters: crate::routing::converters::CustomConverters,
+    /// `Flask(subdomain_matching=True)` / `Flask(host_matching=True, static_host=..)`.
+    pub(crate) domain: Domain,
+}
+
+/// How rules match the request's host.
+#[derive(Debug, Default, Clone)]
+pub(crate) enum Domain {
+    #[default]
+    Off,
+    Subdomain,
+    Host {
+        static_host: String,
+    },
+}
+
+impl Domain {
+    /// A static route, with the static host when hosts are matched.
+    pub(crate) fn static_host(
+        &self,
+        route: crate::routing::MethodHandlers,
+    ) -> crate::routing::MethodHandlers {
+        match self {
+            Domain::Host { static_host } => route.host(static_host),
+            _ => route,
+        }
+    }
 }
 
 impl fmt::Debug for Flask {
@@ -195,6 +221,7 @@ impl Flask {
             signals: crate::signals::Signals::default(),
             appcontext_teardown: Vec::new(),
             converters: Default::default(),
+            domain: Domain::Off,
             session_store: None,
         }
     }
@@ -293,6 +320,42 @@ impl Flask {
         if let Err(e) = self.config.from_file(path) {
             self.errors.push(e.into());
         }
+        self
+    }
+
+    /// Flask's `Flask(__name__, subdomain_matching=True)`: rules match the subdomain of
+    /// `SERVER_NAME` the request names. A rule or blueprint with `.subdomain("api")` answers
+    /// `api.example.com` only, one without answers `example.com` only, and a host outside
+    /// `SERVER_NAME` matches nothing (a 404). `url_for` builds an external URL for a rule of
+    /// another subdomain. Needs `SERVER_NAME` (`build` says so).
+    ///
+    /// ```
+    /// use flask::{Flask, routing::get};
+    /// async fn index() -> &'static str { "site" }
+    /// async fn api() -> &'static str { "api" }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = Flask::new("demo")
+    ///     .configure(|c| c.set("SERVER_NAME", "example.com"))
+    ///     .subdomain_matching()
+    ///     .route("/", get(index))
+    ///     .route("/", get(api).subdomain("api"))
+    ///     .test_client();
+    /// assert_eq!(client.get("/").header("host", "api.example.com").send().await.text(), "api");
+    /// assert_eq!(client.get("/").header("host", "example.com").send().await.text(), "site");
+    /// # }
+    /// ```
+    pub fn subdomain_matching(mut self) -> Self {
+        self.domain = Domain::Subdomain;
+        self
+    }
+
+    /// Flask's `Flask(__name__, host_matching=True, static_host=..)`: every rule names the
+    /// host it answers (`.host("example.com")`, `.host("<user>.example.com")`), and the static
+    /// route answers `static_host`. A rule without a host fails the build.
+    pub fn host_matching(mut self, static_host: &str) -> Self {
+        self.domain = Domain::Host {
+            static_host: static_host.to_owned(),
+        };
         self
     }
 

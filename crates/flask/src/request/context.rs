@@ -347,7 +347,6 @@ impl RequestContext {
         match &self.inner.matched {
             None => Vec::new(),
             Some(m) => self.inner.app.url_map.rules[m.rule]
-                .rule
                 .vars()
                 .map(|(n, _)| n)
                 .zip(&m.values)

@@ -34,6 +34,8 @@ pub struct Blueprint {
     pub(crate) template_folder: Option<std::path::PathBuf>,
     /// Its static folder and URL path (under the blueprint's prefix).
     pub(crate) static_files: Option<(std::path::PathBuf, String)>,
+    /// Flask's `Blueprint(subdomain=...)`.
+    pub(crate) subdomain: Option<String>,
 }
 
 impl Blueprint {
@@ -47,7 +49,17 @@ impl Blueprint {
             owner: None,
             template_folder: None,
             static_files: None,
+            subdomain: None,
         }
+    }
+
+    /// Flask's `Blueprint(subdomain="api")`: with
+    /// [`Flask::subdomain_matching`](crate::Flask::subdomain_matching), its rules answer this
+    /// subdomain of `SERVER_NAME` (a rule's own `.subdomain(..)` wins). A nested blueprint's
+    /// subdomain comes before its parent's (`child.parent`), as in Flask.
+    pub fn subdomain(mut self, subdomain: &str) -> Self {
+        self.subdomain = Some(subdomain.to_owned());
+        self
     }
 
     /// Serves the files of `folder` (relative to the app's root) at

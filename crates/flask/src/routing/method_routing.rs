@@ -50,6 +50,10 @@ pub struct MethodHandlers {
     pub(crate) owner: Option<String>,
     /// Answers a request for this rule's path with a method it has no handler for.
     pub(crate) not_allowed: Option<BoxedHandler>,
+    /// Flask's `subdomain=` (with subdomain matching).
+    pub(crate) subdomain: Option<String>,
+    /// Flask's `host=` (with host matching).
+    pub(crate) host: Option<String>,
 }
 
 impl fmt::Debug for MethodHandlers {
@@ -88,6 +92,8 @@ impl MethodHandlers {
             invalid_methods: Vec::new(),
             owner: None,
             not_allowed: None,
+            subdomain: None,
+            host: None,
         }
     }
 
@@ -169,6 +175,22 @@ impl MethodHandlers {
     /// ```
     pub fn method_not_allowed<H: Handler<T, ()>, T: 'static>(mut self, handler: H) -> Self {
         self.not_allowed = Some(boxed(handler));
+        self
+    }
+
+    /// Flask's `subdomain=`: with [`Flask::subdomain_matching`](crate::Flask::subdomain_matching),
+    /// the rule answers requests for this subdomain of `SERVER_NAME` only (`"api"` for
+    /// `api.example.com`; `"<user>"` gives the view a `user` value). Without it, a rule
+    /// answers the bare `SERVER_NAME`.
+    pub fn subdomain(mut self, subdomain: &str) -> Self {
+        self.subdomain = Some(subdomain.to_owned());
+        self
+    }
+
+    /// Flask's `host=`: with [`Flask::host_matching`](crate::Flask::host_matching), the rule
+    /// answers requests for this host only (`"example.com"`, `"<user>.example.com"`).
+    pub fn host(mut self, host: &str) -> Self {
+        self.host = Some(host.to_owned());
         self
     }
 

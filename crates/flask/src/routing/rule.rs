@@ -60,6 +60,21 @@ impl Rule {
         if !text.starts_with('/') {
             return Err(RuleError::new("a rule must start with `/`"));
         }
+        Rule::compile(text, custom)
+    }
+
+    /// Parses a subdomain (`<user>`, `api`) or host (`<user>.example.com`) pattern, matched
+    /// against the lower-cased host.
+    pub(crate) fn parse_domain(text: &str, custom: &CustomConverters) -> Result<Rule, RuleError> {
+        if text.contains('/') {
+            return Err(RuleError::new(format!(
+                "the subdomain or host {text:?} must not contain `/`"
+            )));
+        }
+        Rule::compile(&text.to_ascii_lowercase(), custom)
+    }
+
+    fn compile(text: &str, custom: &CustomConverters) -> Result<Rule, RuleError> {
         let parts = parse_parts(text, custom)?;
         let mut names: Vec<&str> = Vec::new();
         for p in &parts {

@@ -185,14 +185,25 @@ impl<'a> UrlFor<'a> {
         };
         let mut values = self.values;
         self.map.inject_defaults(&endpoint, &mut values);
-        let mut path = self.map.build(&endpoint, &values)?;
+        let (domain, mut path) = self.map.build(&endpoint, &values)?;
         if let Some(anchor) = &self.anchor {
             path.push('#');
             path.extend(percent_encoding::utf8_percent_encode(anchor, ANCHOR));
         }
         let in_request = self.host.is_some();
+        // With subdomain or host matching, a rule of another subdomain or host than the
+        // request's is reached by an external URL, as Werkzeug builds it.
+        let target_host = domain.and_then(|d| {
+            // Outside a request, the default subdomain is the current one.
+            let current = match self.host {
+                Some(h) => self.map.domain_key(h),
+                None => Some(std::borrow::Cow::Borrowed("")),
+            };
+            (current.as_deref() != Some(d.as_str())).then(|| self.map.host_of(&d))
+        });
         // Outside a request there is nothing to be relative to: Flask builds external URLs.
-        let external = self.external.unwrap_or(!in_request) || self.scheme.is_some();
+        let external =
+            self.external.unwrap_or(!in_request) || self.scheme.is_some() || target_host.is_some();
         if !external {
             return Ok(path);
         }
@@ -203,18 +214,21 @@ impl<'a> UrlFor<'a> {
                 self.settings.preferred_scheme.clone()
             }
         });
-        let (host, root) = match self.host {
-            Some(h) if !h.is_empty() => (h.to_owned(), ""),
-            Some(_) => match &self.settings.server_name {
-                Some(s) => (s.clone(), ""),
-                None => ("localhost".to_owned(), ""),
-            },
-            None => match &self.settings.server_name {
-                Some(s) => (
-                    s.clone(),
-                    self.settings.application_root.trim_end_matches('/'),
-                ),
-                None => return Err(BuildError::NoServerName),
+        let (host, root) = match (target_host, self.host) {
+            (Some(host), _) => (host, ""),
+            (None, host) => match host {
+                Some(h) if !h.is_empty() => (h.to_owned(), ""),
+                Some(_) => match &self.settings.server_name {
+                    Some(s) => (s.clone(), ""),
+                    None => ("localhost".to_owned(), ""),
+                },
+                None => match &self.settings.server_name {
+                    Some(s) => (
+                        s.clone(),
+                        self.settings.application_root.trim_end_matches('/'),
+                    ),
+                    None => return Err(BuildError::NoServerName),
+                },
             },
         };
         Ok(format!("{scheme}://{host}{root}{path}"))

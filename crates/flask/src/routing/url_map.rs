@@ -25,6 +25,32 @@ pub(crate) struct RuleEntry {
     pub(crate) scope: usize,
     /// Who added the rule: "app", a blueprint name, or an extension name.
     pub(crate) owner: String,
+    /// Its subdomain (with subdomain matching) or host (with host matching) pattern;
+    /// `None` is the default subdomain, `""`.
+    pub(crate) domain: Option<Rule>,
+}
+
+impl RuleEntry {
+    /// The rule's variables: those of its subdomain or host first, then its path's.
+    pub(crate) fn vars(&self) -> impl Iterator<Item = (&str, &super::converters::Converter)> {
+        self.domain
+            .iter()
+            .flat_map(Rule::vars)
+            .chain(self.rule.vars())
+    }
+}
+
+/// How the request's host takes part in matching: Flask's `subdomain_matching` (relative
+/// to `SERVER_NAME`) and `host_matching`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum DomainMode {
+    /// The host plays no part (Flask's default).
+    #[default]
+    Off,
+    /// Rules match the subdomain of `SERVER_NAME` the request names (`""` for none).
+    Subdomain { server_name: String },
+    /// Rules match the request's whole host.
+    Host,
 }
 
 /// The outcome of matching one request.
@@ -56,6 +82,8 @@ pub(crate) struct UrlMap {
     automatic_options: bool,
     /// `url_defaults` functions by blueprint name (`""` for the app's).
     url_defaults: UrlDefaults,
+    /// Whether and how the host is matched.
+    pub(crate) domain_mode: DomainMode,
 }
 
 /// `url_defaults` functions by blueprint name (`""` for the app's).
@@ -74,6 +102,7 @@ impl UrlMap {
         rules: Vec<RuleEntry>,
         automatic_options: bool,
         url_defaults: UrlDefaults,
+        domain_mode: DomainMode,
     ) -> Self {
         let mut statics: FxHashMap<String, Vec<usize>> = FxHashMap::default();
         let mut dynamic = Vec::new();
@@ -90,7 +119,7 @@ impl UrlMap {
         dynamic.sort_by(|a, b| rules[*a].rule.sort_key.cmp(&rules[*b].rule.sort_key));
         // Werkzeug builds with the rule using the most arguments first.
         for list in by_endpoint.values_mut() {
-            list.sort_by_key(|i| std::cmp::Reverse(rules[*i].rule.vars().count()));
+            list.sort_by_key(|i| std::cmp::Reverse(rules[*i].vars().count()));
         }
         UrlMap {
             rules,
@@ -99,7 +128,63 @@ impl UrlMap {
             by_endpoint,
             automatic_options,
             url_defaults,
+            domain_mode,
         }
+    }
+
+    /// What of `host` the rules match: `None` without subdomain or host matching; the
+    /// subdomain of `SERVER_NAME` (`""` for none, `None`-like `"<invalid>"` for a host
+    /// outside it, which no rule matches); or the whole host, lower-cased.
+    pub(crate) fn domain_key<'h>(&self, host: &'h str) -> Option<Cow<'h, str>> {
+        // Werkzeug leaves out the scheme's default port.
+        let host = host
+            .strip_suffix(":80")
+            .or_else(|| host.strip_suffix(":443"))
+            .unwrap_or(host);
+        match &self.domain_mode {
+            DomainMode::Off => None,
+            DomainMode::Subdomain { server_name } => {
+                let host = host.to_ascii_lowercase();
+                if host == *server_name {
+                    Some(Cow::Borrowed(""))
+                } else {
+                    match host.strip_suffix(server_name.as_str()) {
+                        Some(sub) if sub.ends_with('.') && sub.len() > 1 => {
+                            Some(Cow::Owned(sub[..sub.len() - 1].to_owned()))
+                        }
+                        _ => Some(Cow::Borrowed("<invalid>")),
+                    }
+                }
+            }
+            DomainMode::Host => Some(Cow::Owned(host.to_ascii_lowercase())),
+        }
+    }
+
+    /// The host a subdomain (or, with host matching, a host) of the map stands for.
+    pub(crate) fn host_of(&self, domain: &str) -> String {
+        match &self.domain_mode {
+            DomainMode::Subdomain { server_name } if domain.is_empty() => server_name.clone(),
+            DomainMode::Subdomain { server_name } => format!("{domain}.{server_name}"),
+            _ => domain.to_owned(),
+        }
+    }
+
+    /// The values of `entry`'s subdomain or host taken from `key`, or `None` if it does not
+    /// match.
+    fn match_domain(&self, entry: &RuleEntry, key: &str) -> Option<Vec<PathValue>> {
+        let Some(domain) = &entry.domain else {
+            // The default subdomain; with host matching every rule has a host.
+            return key.is_empty().then(Vec::new);
+        };
+        let Some(re) = &domain.regex else {
+            return (domain.text == key).then(Vec::new);
+        };
+        let caps = re.captures(key)?;
+        domain
+            .vars()
+            .zip(caps.iter().skip(1))
+            .map(|((_, conv), cap)| conv.to_value(cap.map_or("", |m| m.as_str()).to_owned()))
+            .collect()
     }
 
     /// Runs the `url_defaults` functions for `endpoint`: the app's, then those of each
@@ -129,12 +214,16 @@ impl UrlMap {
     /// that matches once they are merged is redirected to the merged path (a method the
     /// merged path does not take gets its 405); a rule ending in `/` redirects the path
     /// without it, only for a method that rule takes (else 404).
-    pub(crate) fn match_path(&self, method: &Method, raw_path: &str) -> Match {
+    ///
+    /// `host` is the request's host, which rules match with subdomain or host matching.
+    pub(crate) fn match_path(&self, method: &Method, host: &str, raw_path: &str) -> Match {
+        let domain = self.domain_key(host);
+        let domain = domain.as_deref();
         let raw = strip_leading_slashes(raw_path);
         if !raw.contains("//") {
-            return self.match_unmerged(method, raw);
+            return self.match_unmerged(method, domain, raw);
         }
-        match self.match_unmerged(method, raw) {
+        match self.match_unmerged(method, domain, raw) {
             Match::NotFound => {}
             other => return other,
         }
@@ -144,7 +233,7 @@ impl UrlMap {
                 merged.push(c);
             }
         }
-        match self.match_unmerged(method, &merged) {
+        match self.match_unmerged(method, domain, &merged) {
             Match::Found { .. } | Match::Options(_) => Match::Redirect(merged),
             other => other,
         }
@@ -152,7 +241,7 @@ impl UrlMap {
 
     /// [`UrlMap::match_path`] without merging slashes: the rules, then the strict-slash
     /// redirect.
-    fn match_unmerged(&self, method: &Method, raw_path: &str) -> Match {
+    fn match_unmerged(&self, method: &Method, domain: Option<&str>, raw_path: &str) -> Match {
         let Some(path) = normalize(raw_path) else {
             return Match::NotFound;
         };
@@ -161,6 +250,7 @@ impl UrlMap {
         let mut first = None;
         if let Some(found) = self.match_normalized(
             method,
+            domain,
             &path,
             &mut allowed,
             &mut explicit_options,
@@ -186,6 +276,7 @@ impl UrlMap {
             let mut first = None;
             let hit = self.match_normalized(
                 method,
+                domain,
                 &slashed,
                 &mut allowed,
                 &mut explicit_options,
@@ -202,13 +293,22 @@ impl UrlMap {
     fn match_normalized(
         &self,
         method: &Method,
+        domain: Option<&str>,
         path: &str,
         allowed: &mut Vec<Method>,
         explicit_options: &mut bool,
         first: &mut Option<usize>,
     ) -> Option<Match> {
-        let mut check = |i: usize, values: Vec<PathValue>| -> Option<Match> {
+        let mut check = |i: usize, mut values: Vec<PathValue>| -> Option<Match> {
             let entry = &self.rules[i];
+            if let Some(key) = domain {
+                // A rule of another subdomain or host is not there for this request.
+                let mut from_domain = self.match_domain(entry, key)?;
+                if !from_domain.is_empty() {
+                    from_domain.append(&mut values);
+                    values = from_domain;
+                }
+            }
             if entry.methods.contains(method) {
                 return Some(Match::Found { rule: i, values });
             }
@@ -252,12 +352,13 @@ impl UrlMap {
         None
     }
 
-    /// Builds the path (and query string) of `endpoint` from `values`.
+    /// Builds the path (and query string) of `endpoint` from `values`, with the subdomain
+    /// or host of its rule when the map matches them.
     pub(crate) fn build(
         &self,
         endpoint: &str,
         values: &[(String, String)],
-    ) -> Result<String, BuildError> {
+    ) -> Result<(Option<String>, String), BuildError> {
         let Some(candidates) = self.by_endpoint.get(endpoint) else {
             return Err(BuildError::UnknownEndpoint {
                 endpoint: endpoint.to_owned(),
@@ -267,7 +368,8 @@ impl UrlMap {
         let mut missing_for_first: Option<Vec<String>> = None;
         for &i in candidates {
             let rule = &self.rules[i].rule;
-            let missing: Vec<String> = rule
+            let entry = &self.rules[i];
+            let missing: Vec<String> = entry
                 .vars()
                 .filter(|(n, _)| !values.iter().any(|(k, _)| k == n))
                 .map(|(n, _)| n.to_owned())
@@ -276,30 +378,16 @@ impl UrlMap {
                 missing_for_first.get_or_insert(missing);
                 continue;
             }
-            let mut url = String::new();
-            for part in &rule.parts {
-                match part {
-                    Part::Static(s) => url.push_str(s),
-                    Part::Var { name, conv } => {
-                        let raw = values
-                            .iter()
-                            .find(|(k, _)| k == name)
-                            .map(|(_, v)| v.as_str())
-                            .unwrap_or_default();
-                        let encoded = conv.to_url(raw).map_err(|reason| BuildError::BadValue {
-                            endpoint: endpoint.to_owned(),
-                            name: name.clone(),
-                            value: raw.to_owned(),
-                            reason,
-                        })?;
-                        url.push_str(&encoded);
-                    }
-                }
-            }
+            let mut url = fill(rule, endpoint, values)?;
+            let domain = match (&self.domain_mode, &entry.domain) {
+                (DomainMode::Off, _) => None,
+                (_, None) => Some(String::new()),
+                (_, Some(domain)) => Some(fill(domain, endpoint, values)?),
+            };
             let mut query = form_urlencoded::Serializer::new(String::new());
             let mut any = false;
             for (k, v) in values {
-                if !rule.vars().any(|(n, _)| n == k) {
+                if !entry.vars().any(|(n, _)| n == k) {
                     query.append_pair(k, v);
                     any = true;
                 }
@@ -307,7 +395,7 @@ impl UrlMap {
             if any {
                 let _ = write!(url, "?{}", query.finish());
             }
-            return Ok(url);
+            return Ok((domain, url));
         }
         Err(BuildError::MissingValues {
             endpoint: endpoint.to_owned(),
@@ -334,6 +422,31 @@ fn strip_leading_slashes(path: &str) -> &str {
     } else {
         &path[path.len() - rest.len() - 1..]
     }
+}
+
+/// `rule` with its variables replaced by their values, as each converter writes them.
+fn fill(rule: &Rule, endpoint: &str, values: &[(String, String)]) -> Result<String, BuildError> {
+    let mut url = String::new();
+    for part in &rule.parts {
+        match part {
+            Part::Static(s) => url.push_str(s),
+            Part::Var { name, conv } => {
+                let raw = values
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.as_str())
+                    .unwrap_or_default();
+                let encoded = conv.to_url(raw).map_err(|reason| BuildError::BadValue {
+                    endpoint: endpoint.to_owned(),
+                    name: name.clone(),
+                    value: raw.to_owned(),
+                    reason,
+                })?;
+                url.push_str(&encoded);
+            }
+        }
+    }
+    Ok(url)
 }
 
 fn sorted(mut methods: Vec<Method>) -> Vec<Method> {
@@ -446,11 +559,13 @@ mod tests {
                         handler: i,
                         scope: 0,
                         owner: "app".to_owned(),
+                        domain: None,
                     }
                 })
                 .collect(),
             true,
             UrlDefaults::default(),
+            DomainMode::Off,
         )
     }
 
@@ -480,17 +595,17 @@ mod tests {
             ("/post/<name>", "name", GET),
             ("/post/new", "new", GET),
         ]);
-        assert_eq!(found(m.match_path(&Method::GET, "/post/new")).0, 2);
-        let (r, v) = found(m.match_path(&Method::GET, "/post/12"));
+        assert_eq!(found(m.match_path(&Method::GET, "", "/post/new")).0, 2);
+        let (r, v) = found(m.match_path(&Method::GET, "", "/post/12"));
         assert_eq!((r, v), (0, vec![PathValue::Int(12)]));
-        assert_eq!(found(m.match_path(&Method::GET, "/post/abc")).0, 1);
+        assert_eq!(found(m.match_path(&Method::GET, "", "/post/abc")).0, 1);
         let only_int = map(&[("/post/<int:post_id>", "show", GET)]);
         assert!(matches!(
-            only_int.match_path(&Method::GET, "/post/abc"),
+            only_int.match_path(&Method::GET, "", "/post/abc"),
             Match::NotFound
         ));
         assert!(matches!(
-            only_int.match_path(&Method::GET, "/post/-1"),
+            only_int.match_path(&Method::GET, "", "/post/-1"),
             Match::NotFound
         ));
     }
@@ -502,11 +617,11 @@ mod tests {
             ("/files/<path:p>", "files", GET),
         ]);
         assert_eq!(
-            found(m.match_path(&Method::GET, "/user/a%2Fb")).1,
+            found(m.match_path(&Method::GET, "", "/user/a%2Fb")).1,
             vec![PathValue::Str("a/b".into())]
         );
         assert_eq!(
-            found(m.match_path(&Method::GET, "/files/a/b%20c")).1,
+            found(m.match_path(&Method::GET, "", "/files/a/b%20c")).1,
             vec![PathValue::Str("a/b c".into())]
         );
     }
@@ -515,22 +630,22 @@ mod tests {
     fn slashes() {
         let m = map(&[("/projects/", "projects", GET), ("/about", "about", GET)]);
         assert!(
-            matches!(m.match_path(&Method::GET, "/projects"), Match::Redirect(ref p) if p == "/projects/")
+            matches!(m.match_path(&Method::GET, "", "/projects"), Match::Redirect(ref p) if p == "/projects/")
         );
         assert!(matches!(
-            m.match_path(&Method::GET, "/about/"),
+            m.match_path(&Method::GET, "", "/about/"),
             Match::NotFound
         ));
-        assert_eq!(found(m.match_path(&Method::GET, "//about")).0, 1);
+        assert_eq!(found(m.match_path(&Method::GET, "", "//about")).0, 1);
         assert!(matches!(
-            m.match_path(&Method::GET, "/about//"),
+            m.match_path(&Method::GET, "", "/about//"),
             Match::NotFound
         ));
         assert!(
-            matches!(m.match_path(&Method::GET, "/projects//"), Match::Redirect(ref p) if p == "/projects/")
+            matches!(m.match_path(&Method::GET, "", "/projects//"), Match::Redirect(ref p) if p == "/projects/")
         );
         assert!(matches!(
-            m.match_path(&Method::POST, "/projects"),
+            m.match_path(&Method::POST, "", "/projects"),
             Match::NotFound
         ));
     }
@@ -541,9 +656,9 @@ mod tests {
             ("/login", "form", GET),
             ("/login", "submit", &[Method::POST]),
         ]);
-        assert_eq!(found(m.match_path(&Method::POST, "/login")).0, 1);
-        assert_eq!(found(m.match_path(&Method::HEAD, "/login")).0, 0);
-        match m.match_path(&Method::DELETE, "/login") {
+        assert_eq!(found(m.match_path(&Method::POST, "", "/login")).0, 1);
+        assert_eq!(found(m.match_path(&Method::HEAD, "", "/login")).0, 0);
+        match m.match_path(&Method::DELETE, "", "/login") {
             Match::MethodNotAllowed(a, _) => assert_eq!(
                 a,
                 [Method::GET, Method::HEAD, Method::OPTIONS, Method::POST]
@@ -551,7 +666,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            m.match_path(&Method::OPTIONS, "/login"),
+            m.match_path(&Method::OPTIONS, "", "/login"),
             Match::Options(_)
         ));
     }
@@ -566,7 +681,7 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(
-            m.build("show", &v(&[("id", "3"), ("q", "a b")])).unwrap(),
+            m.build("show", &v(&[("id", "3"), ("q", "a b")])).unwrap().1,
             "/post/3?q=a+b"
         );
         assert!(matches!(
