@@ -43,7 +43,10 @@ fn allow_header(methods: &[Method]) -> HeaderValue {
 /// without calling a view.
 fn route(app: &AppInner, parts: &http::request::Parts) -> (Option<Matched>, Option<Early>) {
     // The host only matters with subdomain or host matching: no header lookup otherwise.
-    let host = if app.url_map.domain_mode == crate::routing::url_map::DomainMode::Off {
+    let host = if matches!(
+        app.url_map.domain_mode,
+        crate::routing::url_map::DomainMode::Off
+    ) {
         ""
     } else {
         parts
@@ -134,11 +137,16 @@ pub(crate) async fn dispatch(
         .scope(ctx.clone(), async {
             let chain = &app.scopes[scope].chain;
 
-            app.signals.send(&Signal::RequestStarted);
+            // Signals, url_value_preprocessor and teardown_appcontext functions are rare:
+            // one flag skips them all (see docs/performance.md).
+            let extras = app.request_extras;
             // url_value_preprocessor, then before_request: the app's first, then each
             // blueprint's, outer to inner.
             let hooks: &[usize] = if trusted { chain } else { &[] };
-            ctx.preprocess_url_values(hooks);
+            if extras {
+                app.signals.send(&Signal::RequestStarted);
+                ctx.preprocess_url_values(hooks);
+            }
             let mut answered = None;
             'hooks: for &s in hooks {
                 for hook in &app.scopes[s].hooks.before {
@@ -207,11 +215,10 @@ pub(crate) async fn dispatch(
 
             // after_this_request functions, then after_request: inner blueprints first, each
             // scope's hooks in reverse order, app last.
-            for f in ctx.take_this_after() {
-                resp = match catch_unwind(f(resp)).await {
-                    Ok(r) => r,
-                    Err(p) => p.into_error().to_response(app.debug),
-                };
+            if let Some(this_after) = ctx.take_this_after() {
+                // Boxed: most requests have none, and an inline await would grow every
+                // request's future (see docs/performance.md).
+                resp = Box::pin(run_this_after(this_after, resp, app.debug)).await;
             }
             for &s in chain.iter().rev() {
                 for hook in app.scopes[s].hooks.after.iter().rev() {
@@ -230,7 +237,7 @@ pub(crate) async fn dispatch(
                     tracing::error!("a teardown_this_request function panicked: {p}");
                 }
             }
-            if !app.signals.is_empty() {
+            if extras {
                 app.signals
                     .send(&Signal::RequestFinished { response: &resp });
             }
@@ -241,16 +248,33 @@ pub(crate) async fn dispatch(
                     }
                 }
             }
-            if !app.signals.is_empty() || !app.appcontext_teardown.is_empty() {
+            if extras {
                 app.signals.send(&Signal::RequestTearingDown {
                     error: error.as_ref(),
                 });
-                ctx.app().teardown_appcontext(error.as_ref()).await;
+                let app = ctx.app();
+                let error = error.clone();
+                Box::pin(async move { app.teardown_appcontext(error.as_ref()).await }).await;
             }
             resp
         })
         .await;
     if is_head { strip_body(resp) } else { resp }
+}
+
+/// The request's `after_this_request` functions, in registration order.
+async fn run_this_after(
+    functions: Vec<crate::request::ThisAfter>,
+    mut resp: Response,
+    debug: bool,
+) -> Response {
+    for f in functions {
+        resp = match catch_unwind(f(resp)).await {
+            Ok(r) => r,
+            Err(p) => p.into_error().to_response(debug),
+        };
+    }
+    resp
 }
 
 /// If `resp` was made from an [`Error`], lets the error handlers answer it (type handlers
@@ -440,5 +464,16 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
         s.clone()
     } else {
         "(a non-string panic payload)".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod size_probe {
+    #[test]
+    fn probe() {
+        let app = crate::Flask::new("x").build().unwrap();
+        let req = axum::extract::Request::new(axum::body::Body::empty());
+        let fut = super::dispatch(app.inner.clone(), req, None);
+        eprintln!("DISPATCH FUTURE SIZE {}", std::mem::size_of_val(&fut));
     }
 }

@@ -91,7 +91,14 @@ pub(crate) struct Signals(pub(crate) Vec<Receiver>);
 impl Signals {
     /// Tells every receiver, in connection order. A receiver that panics is logged and the
     /// others are still told: a signal never fails the request.
+    #[inline]
     pub(crate) fn send(&self, signal: &Signal<'_>) {
+        if !self.0.is_empty() {
+            self.send_to_all(signal);
+        }
+    }
+
+    fn send_to_all(&self, signal: &Signal<'_>) {
         for receiver in &self.0 {
             let told = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| receiver(signal)));
             if told.is_err() {

@@ -182,6 +182,12 @@ impl Flask {
             // Records where handlers panic, for the debug page.
             crate::dev::backtrace::install_panic_hook();
         }
+        let request_extras = !self.signals.is_empty()
+            || !self.appcontext_teardown.is_empty()
+            || flat
+                .scopes
+                .iter()
+                .any(|s| !s.hooks.url_value_preprocessors.is_empty());
         let inner = Arc::new_cyclic(|weak: &Weak<AppInner>| {
             let layered = if self.layers.is_empty() {
                 None
@@ -230,6 +236,7 @@ impl Flask {
                 shutdown: Mutex::new(self.shutdown),
                 debug_panels: self.debug_panels,
                 signals: self.signals,
+                request_extras,
                 appcontext_teardown: self.appcontext_teardown,
             }
         });

@@ -59,23 +59,27 @@ struct Inner {
     remote_addr: Option<std::net::IpAddr>,
     secure: bool,
     matched: Option<Matched>,
-    /// The URL's values after `url_value_preprocessor` functions changed them.
-    view_args: std::sync::OnceLock<crate::routing::ViewArgs>,
     pub(super) g: Mutex<super::g::GMap>,
-    /// Values set on `g` by name, which templates see as `g.name`.
-    /// Made on first use: most requests set nothing by name, and dropping an empty map
-    /// still costs a walk of it.
-    pub(super) g_named: std::sync::OnceLock<Mutex<BTreeMap<String, serde_json::Value>>>,
-    /// What `teardown_this_request` registered, run (and emptied) at the end of the request.
-    /// Made on first use, so a request without any checks one atomic at its end.
-    this_teardown: std::sync::OnceLock<Mutex<Vec<ThisTeardown>>>,
-    /// What `after_this_request` registered, made on first use.
-    this_after: std::sync::OnceLock<Mutex<Vec<ThisAfter>>>,
+    /// What few requests use (values set on `g` by name, `teardown_this_request`,
+    /// `after_this_request`, values a `url_value_preprocessor` changed), made on first use: a request without any checks
+    /// one atomic at its end, and the context stays as small to make as it was without them.
+    rare: std::sync::OnceLock<Box<Rare>>,
     /// Made on first use (or when a cookie brought one), so requests that never touch the
     /// session pay nothing for it.
     session: std::sync::OnceLock<crate::sessions::Session>,
     /// What the debug page shows of the request; kept only in debug mode.
     debug: Option<Box<DebugRequest>>,
+}
+
+/// What [`Inner::rare`] holds.
+#[derive(Default)]
+struct Rare {
+    /// Values set on `g` by name, which templates see as `g.name`.
+    g_named: Mutex<BTreeMap<String, serde_json::Value>>,
+    this_teardown: Mutex<Vec<ThisTeardown>>,
+    this_after: Mutex<Vec<ThisAfter>>,
+    /// The URL's values after `url_value_preprocessor` functions changed them.
+    view_args: std::sync::OnceLock<crate::routing::ViewArgs>,
 }
 
 /// The parts of a request the debug page shows that the context does not keep otherwise.
@@ -122,11 +126,8 @@ impl RequestContext {
                 secure: forwarded(parts, "x-forwarded-proto", app.proxy_x_proto)
                     .is_some_and(|p| p.eq_ignore_ascii_case("https")),
                 matched,
-                view_args: std::sync::OnceLock::new(),
                 g: Mutex::new(super::g::GMap::default()),
-                g_named: std::sync::OnceLock::new(),
-                this_teardown: std::sync::OnceLock::new(),
-                this_after: std::sync::OnceLock::new(),
+                rare: std::sync::OnceLock::new(),
                 debug: app.debug.then(|| {
                     Box::new(DebugRequest {
                         headers: parts.headers.clone(),
@@ -209,8 +210,9 @@ impl RequestContext {
         Fut: std::future::Future<Output = ()> + Send + 'static,
     {
         self.inner
+            .rare
+            .get_or_init(Box::default)
             .this_teardown
-            .get_or_init(Mutex::default)
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(Box::new(move |error| Box::pin(f(error))));
@@ -240,24 +242,25 @@ impl RequestContext {
         Fut: std::future::Future<Output = axum::response::Response> + Send + 'static,
     {
         self.inner
+            .rare
+            .get_or_init(Box::default)
             .this_after
-            .get_or_init(Mutex::default)
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(Box::new(move |resp| Box::pin(f(resp))));
     }
 
     /// Takes what `after_this_request` registered, in registration order.
-    pub(crate) fn take_this_after(&self) -> Vec<ThisAfter> {
-        match self.inner.this_after.get() {
-            Some(list) => std::mem::take(&mut *list.lock().unwrap_or_else(|e| e.into_inner())),
-            None => Vec::new(),
-        }
+    #[inline]
+    pub(crate) fn take_this_after(&self) -> Option<Vec<ThisAfter>> {
+        let rare = self.inner.rare.get()?;
+        let list = std::mem::take(&mut *rare.this_after.lock().unwrap_or_else(|e| e.into_inner()));
+        (!list.is_empty()).then_some(list)
     }
 
     /// Takes what `teardown_this_request` registered, latest first.
     pub(crate) fn take_this_teardown(&self) -> Vec<ThisTeardown> {
-        let Some(list) = self.inner.this_teardown.get() else {
+        let Some(list) = self.inner.rare.get().map(|r| &r.this_teardown) else {
             return Vec::new();
         };
         let mut list = std::mem::take(&mut *list.lock().unwrap_or_else(|e| e.into_inner()));
@@ -266,7 +269,7 @@ impl RequestContext {
     }
 
     pub(crate) fn g_named(&self) -> &Mutex<BTreeMap<String, serde_json::Value>> {
-        self.inner.g_named.get_or_init(Mutex::default)
+        &self.inner.rare.get_or_init(Box::default).g_named
     }
 
     pub(crate) fn g_map(&self) -> &Mutex<super::g::GMap> {
@@ -341,7 +344,7 @@ impl RequestContext {
     /// The values taken from the URL, by variable name (Flask's `request.view_args`), less
     /// those a `url_value_preprocessor` took out.
     pub fn view_args(&self) -> Vec<(&str, &PathValue)> {
-        if let Some(args) = self.inner.view_args.get() {
+        if let Some(args) = self.inner.rare.get().and_then(|r| r.view_args.get()) {
             return args.iter().collect();
         }
         match &self.inner.matched {
@@ -390,7 +393,12 @@ impl RequestContext {
         for f in functions {
             f(self, &mut args);
         }
-        let _ = self.inner.view_args.set(args);
+        let _ = self
+            .inner
+            .rare
+            .get_or_init(Box::default)
+            .view_args
+            .set(args);
     }
 
     /// Runs `f` as if inside this request: `RequestContext::try_current()`,
@@ -427,6 +435,10 @@ fn forwarded<'a>(parts: &'a Parts, name: &str, trusted: usize) -> Option<&'a str
     if trusted == 0 {
         return None;
     }
+    forwarded_by(parts, name, trusted)
+}
+
+fn forwarded_by<'a>(parts: &'a Parts, name: &str, trusted: usize) -> Option<&'a str> {
     let values: Vec<&str> = parts
         .headers
         .get_all(name)

@@ -136,6 +136,9 @@ impl UrlMap {
     /// subdomain of `SERVER_NAME` (`""` for none, `None`-like `"<invalid>"` for a host
     /// outside it, which no rule matches); or the whole host, lower-cased.
     pub(crate) fn domain_key<'h>(&self, host: &'h str) -> Option<Cow<'h, str>> {
+        if matches!(self.domain_mode, DomainMode::Off) {
+            return None;
+        }
         // Werkzeug leaves out the scheme's default port.
         let host = host
             .strip_suffix(":80")
@@ -217,10 +220,24 @@ impl UrlMap {
     ///
     /// `host` is the request's host, which rules match with subdomain or host matching.
     pub(crate) fn match_path(&self, method: &Method, host: &str, raw_path: &str) -> Match {
-        let domain = self.domain_key(host);
+        let domain = match self.domain_mode {
+            DomainMode::Off => None,
+            _ => self.domain_key(host),
+        };
         let domain = domain.as_deref();
+        // Most paths have no `//` at all (so no leading ones either): matched as they are.
+        // A byte scan: `str::contains("//")` sets up a substring searcher on every request.
+        let mut prev = 0u8;
+        let doubled = raw_path.bytes().any(|b| {
+            let pair = b == b'/' && prev == b'/';
+            prev = b;
+            pair
+        });
+        if !doubled {
+            return self.match_unmerged(method, domain, raw_path);
+        }
         let raw = strip_leading_slashes(raw_path);
-        if !raw.contains("//") {
+        if !raw.as_bytes().windows(2).any(|w| w == b"//") {
             return self.match_unmerged(method, domain, raw);
         }
         match self.match_unmerged(method, domain, raw) {
@@ -241,6 +258,7 @@ impl UrlMap {
 
     /// [`UrlMap::match_path`] without merging slashes: the rules, then the strict-slash
     /// redirect.
+    #[inline(always)]
     fn match_unmerged(&self, method: &Method, domain: Option<&str>, raw_path: &str) -> Match {
         let Some(path) = normalize(raw_path) else {
             return Match::NotFound;
@@ -481,10 +499,16 @@ fn hex(b: u8) -> Option<u8> {
 /// Decodes percent-escapes except `%2F` and `%25`, which stay (upper-cased) so a `/` or
 /// `%` that was escaped cannot be confused with a separator. `None` if the result is not
 /// UTF-8.
+#[inline]
 pub(crate) fn normalize(raw: &str) -> Option<Cow<'_, str>> {
-    if !raw.contains('%') {
+    if !raw.as_bytes().contains(&b'%') {
         return Some(Cow::Borrowed(raw));
     }
+    normalize_escapes(raw)
+}
+
+/// [`normalize`] of a path with a `%` in it.
+fn normalize_escapes(raw: &str) -> Option<Cow<'_, str>> {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -181,7 +181,9 @@ impl SessionBackend {
                 .iter()
                 .filter_map(|v| v.to_str().ok())
         };
-        // Most requests of a visitor without a session carry no such cookie: no parsing.
+        // Most requests of a visitor without a session carry no such cookie: no parsing
+        // (and one lookup, not an iterator, when there is no Cookie header at all).
+        headers.get(header::COOKIE)?;
         if !values().any(|v| v.contains(self.cookie_name.as_str())) {
             return None;
         }
