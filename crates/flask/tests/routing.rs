@@ -425,3 +425,36 @@ async fn custom_converters_match_convert_and_build() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn axum_extractors_only_its_router_fills_are_refused_at_build() {
+    async fn axum_path(axum::extract::Path(id): axum::extract::Path<i64>) -> String {
+        id.to_string()
+    }
+    async fn raw(params: axum::extract::RawPathParams) -> String {
+        params.iter().count().to_string()
+    }
+    let err = Flask::new("axum-path")
+        .route("/post/<int:id>", get(axum_path))
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("take flask::Path"), "{err}");
+    let err = Flask::new("raw")
+        .route("/m/<x>", get(raw))
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("view_args()"), "{err}");
+    // axum's other extractors work as they do under axum.
+    async fn others(
+        method: http::Method,
+        headers: flask::HeaderMap,
+        axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+        body: String,
+    ) -> String {
+        format!("{method} {} {} {body}", headers.len(), q.len())
+    }
+    let c = Flask::new("others")
+        .route("/o", flask::routing::post(others))
+        .test_client();
+    assert_eq!(c.post("/o?a=1").body("hi").send().await.status(), 200);
+}

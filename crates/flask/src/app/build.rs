@@ -345,6 +345,12 @@ impl Flat {
                     reason: "no handler was given".to_owned(),
                 });
             }
+            if let Some(advice) = mh.unfilled_extractor {
+                return Err(SetupError::InvalidRule {
+                    rule: full,
+                    reason: format!("a handler takes {advice}"),
+                });
+            }
             let local = mh
                 .endpoint
                 .clone()

@@ -50,6 +50,9 @@ pub struct MethodHandlers {
     pub(crate) owner: Option<String>,
     /// Answers a request for this rule's path with a method it has no handler for.
     pub(crate) not_allowed: Option<BoxedHandler>,
+    /// An axum extractor among the handler's arguments that only axum's `Router` fills,
+    /// with the flask one to take instead (reported by `build`).
+    pub(crate) unfilled_extractor: Option<&'static str>,
     /// Flask's `subdomain=` (with subdomain matching).
     pub(crate) subdomain: Option<String>,
     /// Flask's `host=` (with host matching).
@@ -67,6 +70,37 @@ impl fmt::Debug for MethodHandlers {
             .field("fn_name", &self.fn_name)
             .finish()
     }
+}
+
+/// axum extractors whose values only axum's `Router` puts in the request, with what to use
+/// here. A flask app routes with its own URL map, so these would fail every request; `build`
+/// refuses them instead. (Found by the extractor's type name: a diagnostic, nothing routes by
+/// it.)
+const AXUM_ONLY: [(&str, &str); 4] = [
+    (
+        "axum::extract::path::Path<",
+        "axum::extract::Path, which only axum's Router fills: take flask::Path (the same destructuring: Path(id): Path<i64>)",
+    ),
+    (
+        "axum::extract::path::RawPathParams",
+        "axum::extract::RawPathParams, which only axum's Router fills: take flask::RequestContext and its view_args()",
+    ),
+    (
+        "axum::extract::matched_path::MatchedPath",
+        "axum::extract::MatchedPath, which only axum's Router fills: take flask::RequestContext and its url_rule() (the rule as written) or endpoint()",
+    ),
+    (
+        "axum::extract::nested_path::NestedPath",
+        "axum::extract::NestedPath, which only axum's Router fills: take flask::RequestContext and its blueprint()",
+    ),
+];
+
+fn axum_only_extractor<T: 'static>() -> Option<&'static str> {
+    let args = std::any::type_name::<T>();
+    AXUM_ONLY
+        .iter()
+        .find(|(name, _)| args.contains(name))
+        .map(|(_, advice)| *advice)
 }
 
 /// The function name of a handler type, if it is a plain function (not a closure).
@@ -94,6 +128,7 @@ impl MethodHandlers {
             not_allowed: None,
             subdomain: None,
             host: None,
+            unfilled_extractor: None,
         }
     }
 
@@ -109,6 +144,9 @@ impl MethodHandlers {
         if self.handler_id.is_none() {
             self.handler_id = Some(TypeId::of::<H>());
             self.fn_name = fn_name::<H>();
+        }
+        if let Some(advice) = axum_only_extractor::<T>() {
+            self.unfilled_extractor.get_or_insert(advice);
         }
         self.on_boxed(method, boxed(handler))
     }
