@@ -419,3 +419,37 @@ async fn multipart_bodies_fill_request_form_and_request_files() {
     assert_eq!(r.status(), 413);
     assert!(r.text().contains("MAX_FORM_PARTS"), "{}", r.text());
 }
+
+#[tokio::test]
+async fn a_json_integer_beyond_64_bits_is_refused_not_rounded() {
+    async fn echo(flask::Json(v): flask::Json<serde_json::Value>) -> flask::Response {
+        flask::jsonify(v)
+    }
+    let c = Flask::new("bigint")
+        .route("/", flask::routing::post(echo))
+        .test_client();
+    let r = c
+        .post("/")
+        .header("content-type", "application/json")
+        .body(r#"{"n": 123456789012345678901234567890}"#)
+        .send()
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .contains("the integer 123456789012345678901234567890 does not fit in 64 bits"),
+        "{}",
+        r.text()
+    );
+    // What fits keeps every digit; a float stays a float.
+    let r = c
+        .post("/")
+        .header("content-type", "application/json")
+        .body(r#"{"big": 18446744073709551615, "f": 1e30, "neg": -9223372036854775808}"#)
+        .send()
+        .await;
+    assert_eq!(
+        r.text(),
+        "{\"big\":18446744073709551615,\"f\":1e+30,\"neg\":-9223372036854775808}\n"
+    );
+}

@@ -72,8 +72,18 @@ impl BodyLimits {
     }
 
     /// A 413 when a JSON body holds more than `MAX_JSON_PARTS` object keys and array
-    /// items, counted before it is parsed.
+    /// items, counted before it is parsed; a 400 when it holds an integer beyond 64 bits,
+    /// which serde_json would round to a float (Python keeps every digit; here the client
+    /// is told instead of the value changing).
     pub fn check_json(&self, body: &[u8]) -> Result<(), Error> {
+        if let Some(number) = oversized_integer(body) {
+            return Err(Error::with_description(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "Invalid JSON: the integer {number} does not fit in 64 bits; send it as a string."
+                ),
+            ));
+        }
         match self.max_json_parts {
             Some(max) if json_parts(body, max) > max => Err(Error::with_description(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -82,6 +92,58 @@ impl BodyLimits {
             _ => Ok(()),
         }
     }
+}
+
+/// The first integer literal of a JSON text (outside strings) beyond `i64::MIN..=u64::MAX`,
+/// which serde_json would read as a float, losing digits.
+fn oversized_integer(text: &[u8]) -> Option<String> {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+            i += 1;
+            continue;
+        }
+        if b == b'-' || b.is_ascii_digit() {
+            let start = i;
+            while i < text.len()
+                && matches!(text[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+            {
+                i += 1;
+            }
+            let token = &text[start..i];
+            let integer = !token.iter().any(|c| matches!(c, b'.' | b'e' | b'E'));
+            // 19 digits may pass i64::MIN (-9223372036854775808); fewer always fit.
+            let digits = token.iter().filter(|c| c.is_ascii_digit()).count();
+            if integer && digits >= 19 {
+                let text = String::from_utf8_lossy(token);
+                let fits = match text.strip_prefix('-') {
+                    Some(_) => text.parse::<i64>().is_ok(),
+                    None => text.parse::<u64>().is_ok(),
+                };
+                if !fits {
+                    return Some(text.into_owned());
+                }
+            }
+            continue;
+        }
+        i += 1;
+    }
+    None
 }
 
 /// The object keys and array items of a JSON text, counted up to `stop + 1`: a `:` in an
@@ -138,7 +200,24 @@ fn json_parts(text: &[u8], stop: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::json_parts;
+    use super::{json_parts, oversized_integer};
+
+    #[test]
+    fn integers_beyond_64_bits_are_found() {
+        let big = |t: &str| oversized_integer(t.as_bytes());
+        assert_eq!(
+            big(r#"{"n": 123456789012345678901234567890}"#).as_deref(),
+            Some("123456789012345678901234567890")
+        );
+        assert_eq!(
+            big("[-9223372036854775809]").as_deref(),
+            Some("-9223372036854775809")
+        );
+        assert_eq!(big("[18446744073709551615, -9223372036854775808]"), None);
+        assert_eq!(big(r#"{"n": 1.2345678901234567890123, "e": 1e300}"#), None);
+        assert_eq!(big(r#"{"s": "123456789012345678901234567890"}"#), None);
+        assert_eq!(big(r#"["a\"123456789012345678901234567890"]"#), None);
+    }
 
     #[test]
     fn counts_keys_and_items_outside_strings() {
