@@ -1,7 +1,7 @@
 //! Test support: log a test client in without going through the login form (Flask-Login's
 //! `FlaskLoginClient`).
 
-use flask::TestClient;
+use flask::testing::TestClient;
 
 use crate::UserMixin;
 use crate::state::{FRESH, IDENTIFIER, USER_ID, forget_login};
@@ -13,7 +13,7 @@ use crate::state::{FRESH, IDENTIFIER, USER_ID, forget_login};
 /// # impl flask_login::UserMixin for User { fn get_id(&self) -> String { self.id.to_string() } }
 /// use flask_login::testing::LoginClient;
 ///
-/// # async fn demo(client: flask::TestClient) {
+/// # async fn demo(client: flask::testing::TestClient) {
 /// client.login_as(&User { id: 1 }).await;
 /// // ... requests as user 1 ...
 /// client.logout().await;

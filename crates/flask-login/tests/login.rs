@@ -9,8 +9,8 @@ use std::time::Duration;
 use flask::routing::get;
 use flask::signing::Signer;
 use flask::{
-    Blueprint, Error, Flask, Form, HeaderMap, Html, Redirect, Session, TestClient, redirect,
-    render_template_string,
+    Blueprint, Error, Flask, Form, HeaderMap, Html, Redirect, Session, redirect,
+    render_template_string, testing::TestClient,
 };
 use flask_login::testing::LoginClient;
 use flask_login::{

@@ -3,7 +3,7 @@
 //! 406, and errors kept inside the Api's own routes.
 
 use flask::routing::get;
-use flask::{Flask, TestClient};
+use flask::{Flask, testing::TestClient};
 use flask_restful::{Api, ApiError, ApiRequest, ApiResult, Resource, abort, reply};
 use serde::Deserialize;
 use serde_json::{Value, json};

@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use flask::{Flask, TestClient};
+use flask::{Flask, testing::TestClient};
 use flask_restful::{Api, ApiRequest, ApiResult, JsonSchema, MISSING_ARGUMENT, Resource, reply};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! `parse_args` from every location (a JSON body, a form, the query string, headers and
 //! cookies): each of reqparse's settings and each failure, sent the same way to each.
 
-use flask::{Flask, TestClient, TestResponse};
+use flask::{Flask, testing::TestClient, testing::TestResponse};
 use flask_restful::{
     Api, ApiRequest, ApiResult, ArgOptions, JsonSchema, MISSING_ARGUMENT, Resource, reply,
 };

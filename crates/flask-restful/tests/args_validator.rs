@@ -1,7 +1,7 @@
 //! `validator` rules on arguments (`#[derive(Validate)]`): `parse_valid_args` and
 //! `valid_args` refuse with Flask-RESTful's body, every field at once.
 
-use flask::{Flask, TestClient};
+use flask::{Flask, testing::TestClient};
 use flask_restful::{
     Api, ApiRequest, ApiResult, ArgOptions, JsonSchema, MISSING_ARGUMENT, Resource, reply,
 };

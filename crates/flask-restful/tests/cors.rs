@@ -2,7 +2,7 @@
 //! credentials, and a prefix that keeps the HTML pages out of it.
 
 use flask::routing::get;
-use flask::{Flask, TestClient};
+use flask::{Flask, testing::TestClient};
 use flask_restful::{Api, ApiRequest, ApiResult, Cors, Resource, reply};
 
 struct Items;

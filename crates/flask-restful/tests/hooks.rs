@@ -48,7 +48,7 @@ async fn version_header(headers: HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-fn client() -> flask::TestClient {
+fn client() -> flask::testing::TestClient {
     Flask::new("hooks")
         .extension(
             Api::new()

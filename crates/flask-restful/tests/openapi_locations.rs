@@ -47,7 +47,7 @@ impl Resource for Calls {
     }
 }
 
-fn client() -> flask::TestClient {
+fn client() -> flask::testing::TestClient {
     Flask::new("openapi-locations")
         .extension(
             Api::new()

@@ -23,7 +23,7 @@ impl Resource for Numbers {
     }
 }
 
-fn client() -> flask::TestClient {
+fn client() -> flask::testing::TestClient {
     Flask::new("pages")
         .extension(Api::new().add_resource(Numbers, &["/numbers"]))
         .test_client()

@@ -46,7 +46,7 @@ impl Resource for Things {
     }
 }
 
-fn client() -> flask::TestClient {
+fn client() -> flask::testing::TestClient {
     Flask::new("parse")
         .extension(Api::new().add_resource(Things, &["/things"]))
         .test_client()

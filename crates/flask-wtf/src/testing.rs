@@ -1,6 +1,6 @@
 //! Test support: a CSRF token for a test client's session, without scraping it from a page.
 
-use flask::TestClient;
+use flask::testing::TestClient;
 
 use crate::csrf::CsrfSettings;
 
@@ -48,7 +48,7 @@ impl CsrfClient for TestClient {
                     match session.get::<String>(&field).filter(|r| !r.is_empty()) {
                         Some(raw) => raw,
                         None => {
-                            let raw = flask::generate_secret_key();
+                            let raw = flask::sessions::generate_secret_key();
                             session.insert(&field, &raw);
                             raw
                         }

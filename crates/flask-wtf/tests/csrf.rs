@@ -4,7 +4,7 @@
 
 use flask::routing::{get, post};
 use flask::signing::itsdangerous::{KeyDerivation, TimestampSigner, UrlSafeTimedSerializer};
-use flask::{Blueprint, Error, Flask, Html, TestClient, render_template_string};
+use flask::{Blueprint, Error, Flask, Html, render_template_string, testing::TestClient};
 use flask_wtf::{CsrfError, CsrfProtect};
 
 async fn form_page() -> Result<Html<String>, Error> {
@@ -56,7 +56,7 @@ async fn token(client: &TestClient) -> String {
         .to_owned()
 }
 
-async fn failure(resp: flask::TestResponse, message: &str) {
+async fn failure(resp: flask::testing::TestResponse, message: &str) {
     assert_eq!(resp.status(), 400, "{}", resp.text());
     assert!(
         resp.text().contains(message),

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use flask::routing::get;
-use flask::{Error, Flask, Html, IntoResponse, Response, TestClient, render_template_string};
+use flask::{
+    Error, Flask, Html, IntoResponse, Response, render_template_string, testing::TestClient,
+};
 use flask_wtf::{CsrfProtect, FieldRef, FlaskForm, Form};
 use serde::{Deserialize, Serialize};
 

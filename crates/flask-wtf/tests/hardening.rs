@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use flask::routing::{get, post};
-use flask::{Error, Flask, Html, IntoResponse, MultipartForm, Response, render_template_string};
+use flask::{
+    Error, Flask, Html, IntoResponse, Response, render_template_string, testing::MultipartForm,
+};
 use flask_wtf::testing::CsrfClient;
 use flask_wtf::{CsrfProtect, FileStorage, FlaskForm, Form};
 use serde::{Deserialize, Serialize};
@@ -102,7 +104,7 @@ async fn tags(mut form: FlaskForm<Tags>) -> Response {
     format!("{errors:?} {tags:?}").into_response()
 }
 
-fn client_for<H, T>(handler: H, configure: fn(&mut flask::Config)) -> flask::TestClient
+fn client_for<H, T>(handler: H, configure: fn(&mut flask::Config)) -> flask::testing::TestClient
 where
     H: axum::handler::Handler<T, ()> + Clone,
     T: 'static,

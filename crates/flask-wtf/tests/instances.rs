@@ -2,7 +2,7 @@
 //! session store (Redis here), so a form served by one instance is accepted by another.
 
 use flask::routing::get;
-use flask::{Error, Flask, Html, TestClient, render_template_string};
+use flask::{Error, Flask, Html, render_template_string, testing::TestClient};
 use flask_wtf::CsrfProtect;
 
 async fn page() -> Result<Html<String>, Error> {

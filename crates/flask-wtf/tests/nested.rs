@@ -3,7 +3,9 @@
 //! entries, validation of each entry, the typed data, and rendering.
 
 use flask::routing::get;
-use flask::{Error, Flask, Html, IntoResponse, Response, TestClient, render_template_string};
+use flask::{
+    Error, Flask, Html, IntoResponse, Response, render_template_string, testing::TestClient,
+};
 use flask_wtf::{FlaskForm, Form};
 use serde::{Deserialize, Serialize};
 

@@ -5,7 +5,10 @@
 use std::collections::BTreeMap;
 
 use flask::routing::get;
-use flask::{Flask, IntoResponse, MultipartForm, Response, TestClient, render_template_string};
+use flask::{
+    Flask, IntoResponse, Response, render_template_string, testing::MultipartForm,
+    testing::TestClient,
+};
 use flask_wtf::{FileStorage, FlaskForm, Form};
 use serde::{Deserialize, Serialize};
 

@@ -26,7 +26,10 @@
 //!
 //! The main types: [`Flask`] (the builder), [`App`] (the built app), [`Blueprint`],
 //! [`RequestContext`] (Flask's request context), [`Error`] (what handlers return),
-//! [`Config`], [`Extension`] and [`TestClient`].
+//! [`Config`] and [`Extension`]; the extractors (Flask's `request`, `session`, `g`) are at the
+//! root too. The rest is by area, as Flask's modules are: [`routing`] (rules, `url_for`,
+//! converters), [`views`] (class-based views), [`sessions`] (the stores, flash messages),
+//! [`signals`], [`signing`], [`testing`] (the test client) and [`cli`].
 
 mod app;
 pub mod cli;
@@ -44,12 +47,12 @@ mod response;
 pub mod routing;
 mod secret_key;
 mod server;
-mod sessions;
+pub mod sessions;
 pub mod signals;
 pub mod signing;
 mod static_files;
 mod templating;
-mod testing;
+pub mod testing;
 mod urls;
 pub mod views;
 
@@ -67,14 +70,11 @@ pub use response::{
     FlaskTuple, Redirect, ResponseExt, SetCookie, jsonify, make_response, redirect, redirect_with,
 };
 pub use routing::Blueprint;
-#[cfg(feature = "sql")]
-pub use sessions::SqlStore;
-pub use sessions::{DEFAULT_MEMORY_CAPACITY, Flash, MemoryStore, Session, generate_secret_key};
+pub use sessions::Session;
 pub use static_files::{SendFileOptions, send_bytes, send_file, send_from_directory};
 pub use templating::{
     TemplateError, render_template, render_template_string, stream_template, stream_template_string,
 };
-pub use testing::{MultipartForm, TestClient, TestRequest, TestResponse};
 
 #[doc(no_inline)]
 pub use axum::response::{Html, IntoResponse, Response};

@@ -41,7 +41,7 @@ pub(crate) fn load_from_file(config: &mut Config, instance: &Path) -> Result<(),
     if let Some(folder) = path.parent() {
         std::fs::create_dir_all(folder).map_err(|e| fail("making the folder of", e))?;
     }
-    let key = crate::generate_secret_key();
+    let key = crate::sessions::generate_secret_key();
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

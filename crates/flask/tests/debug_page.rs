@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use flask::routing::{get, post};
 use flask::{
-    AppRoot, Error, Flask, Form, G, Html, Session, StatusCode, TestClient, render_template_string,
+    AppRoot, Error, Flask, Form, G, Html, Session, StatusCode, render_template_string,
+    testing::TestClient,
 };
 
 #[derive(Debug, thiserror::Error)]

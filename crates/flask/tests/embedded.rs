@@ -4,7 +4,7 @@
 
 use flask::embed::Embed;
 use flask::routing::get;
-use flask::{AppRoot, Error, Flask, Html, TestClient, context, render_template};
+use flask::{AppRoot, Error, Flask, Html, context, render_template, testing::TestClient};
 
 #[derive(Embed)]
 #[folder = "tests/fixtures/embed/templates/"]

@@ -1,7 +1,7 @@
 //! Request data: query args, forms, JSON, headers, cookies, `g`, and what bad input gets.
 
 use flask::routing::{get, post};
-use flask::{Args, Cookies, Flask, Form, FormData, G, HeaderMap, Json, Query, TestClient};
+use flask::{Args, Cookies, Flask, Form, FormData, G, HeaderMap, Json, Query, testing::TestClient};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -375,12 +375,9 @@ async fn multipart_bodies_fill_request_form_and_request_files() {
         .configure(|c| c.set("MAX_FORM_PARTS", 3))
         .test_client();
     let form = || {
-        flask::MultipartForm::new().text("title", "Holidays").file(
-            "photo",
-            "../beach photo.jpg",
-            "image/jpeg",
-            vec![7; 1000],
-        )
+        flask::testing::MultipartForm::new()
+            .text("title", "Holidays")
+            .file("photo", "../beach photo.jpg", "image/jpeg", vec![7; 1000])
     };
     assert_eq!(
         c.post("/upload").multipart(form()).send().await.text(),
@@ -412,7 +409,7 @@ async fn multipart_bodies_fill_request_form_and_request_files() {
     assert_eq!(r.status(), 415);
     assert!(r.text().contains("multipart/form-data"), "{}", r.text());
     // The form limits hold for multipart too.
-    let many = (0..4).fold(flask::MultipartForm::new(), |f, i| {
+    let many = (0..4).fold(flask::testing::MultipartForm::new(), |f, i| {
         f.text(&format!("f{i}"), "x")
     });
     let r = c.post("/upload").multipart(many).send().await;

@@ -1,7 +1,7 @@
 //! Rules, converters and their arguments, slashes, HEAD/OPTIONS/405, through the app.
 
 use flask::routing::{get, post, route};
-use flask::{Flask, Path, TestClient};
+use flask::{Flask, Path, testing::TestClient};
 use serde::Deserialize;
 
 async fn int_view(Path(v): Path<i64>) -> String {

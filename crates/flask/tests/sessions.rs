@@ -4,9 +4,9 @@
 #[path = "common/logs.rs"]
 mod logs;
 
-use flask::MemoryStore;
 use flask::routing::{get, post};
-use flask::{AppRoot, Error, Flask, Html, Session, TestClient, context, render_template};
+use flask::sessions::MemoryStore;
+use flask::{AppRoot, Error, Flask, Html, Session, context, render_template, testing::TestClient};
 
 async fn set(session: Session, flask::Path(value): flask::Path<String>) -> &'static str {
     session.insert("value", value);

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use flask::routing::get;
 use flask::{
-    AppRoot, Blueprint, Error, Flask, HeaderMap, Response, SendFileOptions, TestClient, send_file,
+    AppRoot, Blueprint, Error, Flask, HeaderMap, Response, SendFileOptions, send_file,
+    testing::TestClient,
 };
 
 fn root(name: &str) -> PathBuf {

@@ -2,7 +2,7 @@
 //! against Flask with the same rules and the same `Host` headers).
 
 use flask::routing::get;
-use flask::{Blueprint, Flask, Path, RequestContext, TestClient};
+use flask::{Blueprint, Flask, Path, RequestContext, testing::TestClient};
 
 async fn index(ctx: RequestContext) -> String {
     format!(

@@ -4,7 +4,7 @@
 //! venv). Where we differ on purpose, the row says so and docs/routing.md explains why.
 
 use flask::routing::route;
-use flask::{Flask, RequestContext, TestClient};
+use flask::{Flask, RequestContext, testing::TestClient};
 
 /// Answers with the endpoint and the converted values: `user name=Str("bob")`.
 async fn show(ctx: RequestContext) -> String {

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{app, backends, empty_app, engine, login, submit};
-use flask::TestClient;
+use flask::testing::TestClient;
 use flaskr::{Post, User};
 
 /// The post `id`, read from the database (the tutorial's tests look there too).

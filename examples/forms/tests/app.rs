@@ -3,7 +3,7 @@
 //! was typed kept (passwords excepted), the async "username taken" check, the CSRF token,
 //! uploads of one file and of several, and POST/redirect/GET to `/done`.
 
-use flask::TestClient;
+use flask::testing::TestClient;
 
 /// The app's test client, and the CSRF token of its session (from `GET /`).
 async fn client() -> (TestClient, String) {
@@ -533,8 +533,8 @@ async fn optional_fields_may_be_left_empty_or_out() {
 type Upload<'a> = (&'a str, &'a str, &'a str, &'a [u8]);
 
 /// [`VALID`] as a multipart form (what the page sends, with its enctype), plus `files`.
-fn multipart_with(token: &str, files: &[Upload<'_>]) -> flask::MultipartForm {
-    let mut form = flask::MultipartForm::new().text("csrf_token", token);
+fn multipart_with(token: &str, files: &[Upload<'_>]) -> flask::testing::MultipartForm {
+    let mut form = flask::testing::MultipartForm::new().text("csrf_token", token);
     for (name, value) in VALID {
         form = form.text(name, value);
     }

@@ -1,6 +1,6 @@
 //! The quickstart's routes, as a user sees them.
 
-use flask::TestClient;
+use flask::testing::TestClient;
 use serde_json::Value;
 
 fn client() -> TestClient {

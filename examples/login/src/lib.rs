@@ -83,7 +83,7 @@ pub struct User {
 impl User {
     /// A new alternative token (64 random hex digits).
     pub fn new_session_token() -> String {
-        flask::generate_secret_key()
+        flask::sessions::generate_secret_key()
     }
 }
 

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{PASSWORD, app, backends, empty_app, engine, flash, login, login_at};
-use flask::TestClient;
+use flask::testing::TestClient;
 use flask_login::testing::LoginClient;
 use login::User;
 

@@ -1,6 +1,6 @@
 //! The notes app as a user sees it, on SQLite, PostgreSQL and MariaDB.
 
-use flask::TestClient;
+use flask::testing::TestClient;
 use flask_sqlalchemy::{Engine, EngineOptions, MetaData, SQLAlchemy};
 use orm_basics::{Comment, Note, NoteTag, Tag, TagCount};
 use serde_json::Value;

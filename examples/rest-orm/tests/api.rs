@@ -5,7 +5,7 @@
 use std::ops::Deref;
 use std::path::PathBuf;
 
-use flask::{TestClient, TestResponse};
+use flask::{testing::TestClient, testing::TestResponse};
 use flask_restful::MISSING_ARGUMENT;
 use flask_sqlalchemy::{Engine, EngineOptions, MetaData};
 use rest_orm::Book;

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use flask::{Config, Flask, SqlStore, TestClient};
+use flask::{Config, Flask, sessions::SqlStore, testing::TestClient};
 use sqlx::AssertSqlSafe;
 use sqlx::mysql::MySqlPool;
 use sqlx::postgres::PgPool;
@@ -251,7 +251,7 @@ async fn no_resurrection(db: &Db) {
     let rows = db.rows().await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     let id: Id = rows[0].0.parse().unwrap();
-    let store = flask::SqlStore::connect_with(&db.url, &db.table, None)
+    let store = flask::sessions::SqlStore::connect_with(&db.url, &db.table, None)
         .await
         .unwrap();
     // What a request loads, changes and saves.

@@ -1,6 +1,6 @@
 //! Two instances of the app sharing the real Redis service: the multi-machine story.
 
-use flask::TestClient;
+use flask::testing::TestClient;
 
 /// The Redis URL from `cargo xtask test-all`, or `None` to skip (a failure when the run
 /// requires services).

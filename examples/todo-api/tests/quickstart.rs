@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-fn client() -> flask::TestClient {
+fn client() -> flask::testing::TestClient {
     todo_api::app().test_client()
 }
 

@@ -174,7 +174,7 @@ pub fn generate_csrf(ctx: &RequestContext) -> Result<String, Error> {
     let raw = match session.get::<String>(&settings.field_name) {
         Some(raw) if !raw.is_empty() => raw,
         _ => {
-            let raw = flask::generate_secret_key();
+            let raw = flask::sessions::generate_secret_key();
             session.insert(&settings.field_name, &raw);
             raw
         }

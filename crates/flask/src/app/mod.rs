@@ -427,7 +427,7 @@ impl Flask {
         self.shutdown.push(Box::new(move |app| Box::pin(task(app))));
     }
 
-    /// Builds the app and returns a [`TestClient`] for it.
+    /// Builds the app and returns a [`TestClient`](crate::testing::TestClient) for it.
     ///
     /// # Panics
     /// If the app does not build (the message says why): meant for tests.

@@ -163,7 +163,7 @@ impl App {
         self.inner.debug
     }
 
-    /// A value stored with [`Flask::state`].
+    /// A value stored with [`Flask::state`](crate::Flask::state).
     pub fn state<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
         self.inner
             .state
@@ -225,7 +225,7 @@ impl App {
     }
 
     /// Runs the startup tasks of the app and its extensions, then those that prepare it to
-    /// serve ([`Flask::on_serve`]), once; later calls do nothing. The server and the test
+    /// serve ([`Flask::on_serve`](crate::Flask::on_serve)), once; later calls do nothing. The server and the test
     /// client call it; call it yourself before serving the app with your own `axum::serve`.
     pub async fn startup(&self) -> Result<(), BoxError> {
         self.startup_for_commands().await?;

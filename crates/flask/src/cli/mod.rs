@@ -184,7 +184,7 @@ fn check_secret_key(app: &App) -> Result<(), String> {
         eprintln!(
             " * Warning: SECRET_KEY is {key_len} bytes long; anyone who guesses it can sign \
              sessions. Use at least 32 random bytes, for example FLASK_SECRET_KEY={}",
-            crate::generate_secret_key()
+            crate::sessions::generate_secret_key()
         );
     }
     if key_len > 0 || app.debug() || config.testing() {
@@ -195,7 +195,7 @@ fn check_secret_key(app: &App) -> Result<(), String> {
          and CSRF tokens cannot be signed. Set it in the environment, for example \
          FLASK_SECRET_KEY={} (a fresh random key; keep it secret and stable across restarts), \
          or run with --debug for development.",
-        crate::generate_secret_key()
+        crate::sessions::generate_secret_key()
     ))
 }
 

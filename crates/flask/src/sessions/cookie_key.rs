@@ -15,9 +15,9 @@ pub(crate) struct Keys {
 /// until the process ends.
 ///
 /// ```
-/// let key = flask::generate_secret_key();
+/// let key = flask::sessions::generate_secret_key();
 /// assert_eq!(key.len(), 64);
-/// assert_ne!(key, flask::generate_secret_key());
+/// assert_ne!(key, flask::sessions::generate_secret_key());
 /// ```
 pub fn generate_secret_key() -> String {
     format!(

@@ -53,7 +53,7 @@ const CREATE_ATTEMPTS: usize = 8;
 /// Expired records are never loaded, and a task deletes them every few minutes.
 ///
 /// ```
-/// use flask::{Flask, SqlStore};
+/// use flask::{Flask, sessions::SqlStore};
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), flask::BoxError> {
 /// let store = SqlStore::connect("sqlite::memory:").await?;

@@ -389,7 +389,7 @@ impl TestRequest {
 /// The fields and files of a [`TestRequest::multipart`] body.
 ///
 /// ```
-/// use flask::MultipartForm;
+/// use flask::testing::MultipartForm;
 /// let form = MultipartForm::new()
 ///     .text("title", "Holidays")
 ///     .file("photo", "beach.jpg", "image/jpeg", b"\xff\xd8...".to_vec());

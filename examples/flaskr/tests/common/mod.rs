@@ -6,7 +6,7 @@
 #![allow(dead_code, unused_imports)]
 
 use chrono::{TimeZone, Utc};
-use flask::{TestClient, TestResponse};
+use flask::{testing::TestClient, testing::TestResponse};
 use flask_sqlalchemy::{Engine, EngineOptions, MetaData, SQLAlchemy};
 use flask_wtf::testing::CsrfClient;
 use flaskr::{Post, User};

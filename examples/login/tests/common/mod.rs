@@ -1,7 +1,7 @@
 //! What the tests share: the backends, a database of each test's own on each, the app with
 //! two users in it, and logging in through the form.
 
-use flask::{TestClient, TestResponse};
+use flask::{testing::TestClient, testing::TestResponse};
 use flask_sqlalchemy::{Engine, EngineOptions, MetaData, SQLAlchemy};
 use login::User;
 pub(crate) use test_support::databases::{backends, own_database};
