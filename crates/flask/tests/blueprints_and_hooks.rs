@@ -281,40 +281,32 @@ async fn teardown_this_request_runs_once_for_its_request_before_the_hooks() {
     assert_eq!(*log.lock().unwrap(), ["this fails 500", "teardown app 500"]);
 }
 
+/// Appends `name` to the response's `x-order` header.
+fn mark(mut resp: Response, name: &str) -> Response {
+    let order = resp
+        .headers()
+        .get("x-order")
+        .map(|v| v.to_str().unwrap_or("").to_owned())
+        .unwrap_or_default();
+    resp.headers_mut().insert(
+        "x-order",
+        flask::HeaderValue::from_str(&format!("{order}{name}")).unwrap(),
+    );
+    resp
+}
+
 #[tokio::test]
 async fn after_this_request_runs_before_the_after_request_hooks() {
     async fn index(ctx: flask::RequestContext) -> &'static str {
-        for name in ["first", "second"] {
-            ctx.after_this_request(move |mut resp: flask::Response| async move {
-                let order = resp
-                    .headers()
-                    .get("x-order")
-                    .map(|v| v.to_str().unwrap_or("").to_owned())
-                    .unwrap_or_default();
-                resp.headers_mut().insert(
-                    "x-order",
-                    flask::HeaderValue::from_str(&format!("{order}{name},")).unwrap(),
-                );
-                resp
-            });
+        for name in ["first,", "second,"] {
+            ctx.after_this_request(move |resp: Response| async move { mark(resp, name) });
         }
         "index"
     }
     let c = Flask::new("after")
         .route("/", get(index))
         .route("/plain", get(|| async { "plain" }))
-        .after_request(|_ctx, mut resp: flask::Response| async move {
-            let order = resp
-                .headers()
-                .get("x-order")
-                .map(|v| v.to_str().unwrap_or("").to_owned())
-                .unwrap_or_default();
-            resp.headers_mut().insert(
-                "x-order",
-                flask::HeaderValue::from_str(&format!("{order}app")).unwrap(),
-            );
-            resp
-        })
+        .after_request(|_ctx, resp: Response| async move { mark(resp, "app") })
         .test_client();
     assert_eq!(
         c.get("/").send().await.header("x-order"),

@@ -94,27 +94,42 @@ impl BodyLimits {
     }
 }
 
+/// Where a JSON text's strings are, byte by byte.
+#[derive(Default)]
+struct Strings {
+    inside: bool,
+    escaped: bool,
+}
+
+impl Strings {
+    /// Whether `b`, the next byte, belongs to a string (its quotes included).
+    fn inside(&mut self, b: u8) -> bool {
+        if self.inside {
+            if self.escaped {
+                self.escaped = false;
+            } else if b == b'\\' {
+                self.escaped = true;
+            } else if b == b'"' {
+                self.inside = false;
+            }
+            return true;
+        }
+        if b == b'"' {
+            self.inside = true;
+            return true;
+        }
+        false
+    }
+}
+
 /// The first integer literal of a JSON text (outside strings) beyond `i64::MIN..=u64::MAX`,
 /// which serde_json would read as a float, losing digits.
 fn oversized_integer(text: &[u8]) -> Option<String> {
-    let mut in_string = false;
-    let mut escaped = false;
+    let mut strings = Strings::default();
     let mut i = 0;
     while i < text.len() {
         let b = text[i];
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            i += 1;
-            continue;
-        }
-        if b == b'"' {
-            in_string = true;
+        if strings.inside(b) {
             i += 1;
             continue;
         }
@@ -155,18 +170,15 @@ fn json_parts(text: &[u8], stop: usize) -> usize {
     let mut in_array = [false; MAX_DEPTH];
     let mut depth = 0usize;
     let mut parts = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
+    let mut strings = Strings::default();
     // Right after a `[`: the next value, if any, is the array's first item.
     let mut array_opened = false;
     for &b in text {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
+        if strings.inside(b) {
+            if array_opened {
+                // A string is the array's first item.
+                array_opened = false;
+                parts += 1;
             }
             continue;
         }
@@ -177,7 +189,6 @@ fn json_parts(text: &[u8], stop: usize) -> usize {
             }
         }
         match b {
-            b'"' => in_string = true,
             b'[' | b'{' => {
                 if depth == MAX_DEPTH {
                     break;
