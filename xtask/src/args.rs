@@ -1,6 +1,54 @@
 //! Hand-rolled option parsing shared by the commands: `--name value` or `--name=value`.
 
+use std::process::ExitCode;
 use std::str::FromStr;
+
+/// Reads the options of `xtask <command>`: `option` sets each one it knows (`Ok(false)` for
+/// a name it does not), `--help` prints `help`. `Err` is the exit code when the command must
+/// not run (help shown, or a usage error printed with the help).
+pub(crate) fn parse_options(
+    command: &str,
+    help: &str,
+    words: Vec<String>,
+    mut option: impl FnMut(&mut Args, &str) -> Result<bool, String>,
+) -> Result<(), ExitCode> {
+    let mut args = Args::new(words);
+    let parsed = (|| {
+        while let Some(name) = args.next_option()? {
+            match name.as_str() {
+                "--help" | "-h" => return Ok(false),
+                other if !option(&mut args, other)? => {
+                    return Err(format!("unknown option `{other}`"));
+                }
+                _ => {}
+            }
+        }
+        Ok(true)
+    })();
+    match parsed {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            println!("{help}");
+            Err(ExitCode::SUCCESS)
+        }
+        Err(message) => {
+            eprintln!("xtask {command}: {message}\n\n{help}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// The exit code of a check that ran: `Ok(false)` (a check failed) and an error are failures.
+pub(crate) fn check_exit(command: &str, result: Result<bool, String>) -> ExitCode {
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(message) => {
+            eprintln!("xtask {command}: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 /// The words after the command name, read one option at a time.
 pub(crate) struct Args {

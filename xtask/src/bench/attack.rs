@@ -24,7 +24,7 @@ use super::flaskr::{RssTrend, rss_kib};
 use super::pinning::Pinning;
 use super::server::{Server, free_port};
 use super::{HOST, Side};
-use crate::args::Args;
+use crate::args::{check_exit, parse_options};
 use crate::process::{cargo, describe, target_dir};
 
 const ATTACK_HELP: &str = "\
@@ -42,36 +42,17 @@ const FORM_GROWTH_LIMIT_MIB: f64 = 100.0;
 /// `cargo xtask attack`.
 pub(crate) fn attack_run(words: Vec<String>) -> ExitCode {
     let mut loads: u32 = 50_000;
-    let mut args = Args::new(words);
-    let parsed: Result<bool, String> = (|| {
-        while let Some(option) = args.next_option()? {
-            match option.as_str() {
-                "--loads" => loads = args.positive(&option)?,
-                "--help" | "-h" => return Ok(false),
-                other => return Err(format!("unknown option `{other}`")),
-            }
+    let parsed = parse_options("attack", ATTACK_HELP, words, |args, option| {
+        match option {
+            "--loads" => loads = args.positive(option)?,
+            _ => return Ok(false),
         }
         Ok(true)
-    })();
-    match parsed {
-        Ok(true) => {}
-        Ok(false) => {
-            println!("{ATTACK_HELP}");
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("xtask attack: {message}\n\n{ATTACK_HELP}");
-            return ExitCode::from(2);
-        }
+    });
+    if let Err(code) = parsed {
+        return code;
     }
-    match attack(loads) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(message) => {
-            eprintln!("xtask attack: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    check_exit("attack", attack(loads))
 }
 
 /// One line of the report: what was checked, what was seen, whether it passed.

@@ -20,7 +20,7 @@ use super::client::{Client, Reply};
 use super::pinning::Pinning;
 use super::server::{Server, free_port};
 use super::{HOST, Side};
-use crate::args::Args;
+use crate::args::{check_exit, parse_options};
 use crate::process::{cargo, describe, target_dir};
 
 /// What the load does.
@@ -568,47 +568,28 @@ pub(crate) fn soak_run(words: Vec<String>) -> ExitCode {
         posts_per_minute: 60,
         db: "postgres".to_owned(),
     };
-    let mut args = Args::new(words);
-    let parsed: Result<bool, String> = (|| {
-        while let Some(option) = args.next_option()? {
-            match option.as_str() {
-                "--minutes" => options.minutes = args.positive(&option)?,
-                "--workers" => options.workers = args.positive(&option)?,
-                "--posts-per-minute" => options.posts_per_minute = args.positive(&option)?,
-                "--db" => {
-                    options.db = args.value(&option)?;
-                    if !["postgres", "sqlite"].contains(&options.db.as_str()) {
-                        return Err(format!(
-                            "--db takes postgres or sqlite, not `{}`",
-                            options.db
-                        ));
-                    }
+    let parsed = parse_options("soak", SOAK_HELP, words, |args, option| {
+        match option {
+            "--minutes" => options.minutes = args.positive(option)?,
+            "--workers" => options.workers = args.positive(option)?,
+            "--posts-per-minute" => options.posts_per_minute = args.positive(option)?,
+            "--db" => {
+                options.db = args.value(option)?;
+                if !["postgres", "sqlite"].contains(&options.db.as_str()) {
+                    return Err(format!(
+                        "--db takes postgres or sqlite, not `{}`",
+                        options.db
+                    ));
                 }
-                "--help" | "-h" => return Ok(false),
-                other => return Err(format!("unknown option `{other}`")),
             }
+            _ => return Ok(false),
         }
         Ok(true)
-    })();
-    match parsed {
-        Ok(true) => {}
-        Ok(false) => {
-            println!("{SOAK_HELP}");
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("xtask soak: {message}\n\n{SOAK_HELP}");
-            return ExitCode::from(2);
-        }
+    });
+    if let Err(code) = parsed {
+        return code;
     }
-    match soak(&options) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(message) => {
-            eprintln!("xtask soak: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    check_exit("soak", soak(&options))
 }
 
 /// Runs the soak; `Ok(false)` when it ran and a check failed.
