@@ -47,18 +47,13 @@ fn route(app: &AppInner, parts: &http::request::Parts) -> (Option<Matched>, Opti
         app.url_map.domain_mode,
         crate::routing::url_map::DomainMode::Off
     ) {
-        ""
+        std::borrow::Cow::Borrowed("")
     } else {
-        parts
-            .headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .or_else(|| parts.uri.authority().map(http::uri::Authority::as_str))
-            .unwrap_or("")
+        crate::request::trusted_hosts::request_host(parts)
     };
     match app
         .url_map
-        .match_path(&parts.method, host, parts.uri.path())
+        .match_path(&parts.method, &host, parts.uri.path())
     {
         Match::Found { rule, values } => (Some(Matched { rule, values }), None),
         Match::Redirect(path) => {
@@ -464,16 +459,5 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
         s.clone()
     } else {
         "(a non-string panic payload)".to_owned()
-    }
-}
-
-#[cfg(test)]
-mod size_probe {
-    #[test]
-    fn probe() {
-        let app = crate::Flask::new("x").build().unwrap();
-        let req = axum::extract::Request::new(axum::body::Body::empty());
-        let fut = super::dispatch(app.inner.clone(), req, None);
-        eprintln!("DISPATCH FUTURE SIZE {}", std::mem::size_of_val(&fut));
     }
 }

@@ -73,23 +73,6 @@ impl Flask {
                 .routes
                 .insert(0, (format!("{url}/<path:filename>"), route));
         }
-        let domain_mode = match &self.domain {
-            super::Domain::Off => DomainMode::Off,
-            super::Domain::Host { .. } => DomainMode::Host,
-            super::Domain::Subdomain => match self.config.get::<String>("SERVER_NAME")? {
-                Some(name) if !name.is_empty() => DomainMode::Subdomain {
-                    server_name: name.to_ascii_lowercase(),
-                },
-                _ => {
-                    return Err(SetupError::InvalidRule {
-                        rule: "(every rule)".to_owned(),
-                        reason: "subdomain_matching needs SERVER_NAME, the domain subdomains are \
-                                 of: set it in the config (\"example.com\")"
-                            .to_owned(),
-                    });
-                }
-            },
-        };
         let mut flat = Flat {
             root: self.root_path.clone(),
             max_age,
@@ -97,8 +80,7 @@ impl Flask {
             domain: self.domain.clone(),
             ..Flat::default()
         };
-        let scope = std::mem::take(&mut self.scope);
-        let mut scope = scope;
+        let mut scope = std::mem::take(&mut self.scope);
         // Blueprints' `before_app_request`, `app_errorhandler`, ...: the app's, after its own.
         let mut app_wide = Hooks::default();
         collect_app_wide(&mut scope.blueprints, &mut app_wide);
@@ -115,6 +97,23 @@ impl Flask {
                 .config
                 .get("PREFERRED_URL_SCHEME")?
                 .unwrap_or_else(|| "http".to_owned()),
+        };
+        let domain_mode = match &self.domain {
+            super::Domain::Off => DomainMode::Off,
+            super::Domain::Host { .. } => DomainMode::Host,
+            super::Domain::Subdomain => match &url_settings.server_name {
+                Some(name) if !name.is_empty() => DomainMode::Subdomain {
+                    server_name: name.to_ascii_lowercase(),
+                },
+                _ => {
+                    return Err(SetupError::InvalidRule {
+                        rule: "(every rule)".to_owned(),
+                        reason: "subdomain_matching needs SERVER_NAME, the domain subdomains are \
+                                 of: set it in the config (\"example.com\")"
+                            .to_owned(),
+                    });
+                }
+            },
         };
         let trusted_hosts = crate::request::trusted_hosts::TrustedHosts::from_config(&self.config)?;
         let proxy_x_for: usize = self.config.get("PROXY_FIX_X_FOR")?.unwrap_or(0);

@@ -1,5 +1,4 @@
 //! The `Flask` builder and the built `App`.
-
 //!
 //! `mod.rs` is the builder, [`build`](build.rs) turns it into an [`App`], and
 //! [`service`](service.rs) is the built app and the tower service that answers requests.

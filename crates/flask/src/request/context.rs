@@ -435,10 +435,6 @@ fn forwarded<'a>(parts: &'a Parts, name: &str, trusted: usize) -> Option<&'a str
     if trusted == 0 {
         return None;
     }
-    forwarded_by(parts, name, trusted)
-}
-
-fn forwarded_by<'a>(parts: &'a Parts, name: &str, trusted: usize) -> Option<&'a str> {
     let values: Vec<&str> = parts
         .headers
         .get_all(name)

@@ -42,12 +42,7 @@ impl TrustedHosts {
 
     /// The request's 400 when its host is not trusted.
     pub(crate) fn check(&self, parts: &Parts) -> Result<(), Error> {
-        let host = parts
-            .headers
-            .get(header::HOST)
-            .map(|h| String::from_utf8_lossy(h.as_bytes()).into_owned())
-            .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
-            .unwrap_or_default();
+        let host = request_host(parts);
         if self.allows(&host) {
             Ok(())
         } else {
@@ -56,6 +51,20 @@ impl TrustedHosts {
                 format!("Host {} is not trusted.", python_repr(&host)),
             ))
         }
+    }
+}
+
+/// The host the request names: its `Host` header (bytes that are not UTF-8 replaced), or the
+/// authority of an absolute request URI; empty with neither.
+pub(crate) fn request_host(parts: &Parts) -> std::borrow::Cow<'_, str> {
+    match parts.headers.get(header::HOST) {
+        Some(h) => String::from_utf8_lossy(h.as_bytes()),
+        None => parts
+            .uri
+            .authority()
+            .map_or(std::borrow::Cow::Borrowed(""), |a| {
+                std::borrow::Cow::Borrowed(a.as_str())
+            }),
     }
 }
 

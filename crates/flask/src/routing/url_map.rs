@@ -136,30 +136,28 @@ impl UrlMap {
     /// subdomain of `SERVER_NAME` (`""` for none, `None`-like `"<invalid>"` for a host
     /// outside it, which no rule matches); or the whole host, lower-cased.
     pub(crate) fn domain_key<'h>(&self, host: &'h str) -> Option<Cow<'h, str>> {
-        if matches!(self.domain_mode, DomainMode::Off) {
-            return None;
-        }
+        let server_name = match &self.domain_mode {
+            DomainMode::Off => return None,
+            DomainMode::Subdomain { server_name } => Some(server_name),
+            DomainMode::Host => None,
+        };
         // Werkzeug leaves out the scheme's default port.
         let host = host
             .strip_suffix(":80")
             .or_else(|| host.strip_suffix(":443"))
-            .unwrap_or(host);
-        match &self.domain_mode {
-            DomainMode::Off => None,
-            DomainMode::Subdomain { server_name } => {
-                let host = host.to_ascii_lowercase();
-                if host == *server_name {
-                    Some(Cow::Borrowed(""))
-                } else {
-                    match host.strip_suffix(server_name.as_str()) {
-                        Some(sub) if sub.ends_with('.') && sub.len() > 1 => {
-                            Some(Cow::Owned(sub[..sub.len() - 1].to_owned()))
-                        }
-                        _ => Some(Cow::Borrowed("<invalid>")),
-                    }
-                }
+            .unwrap_or(host)
+            .to_ascii_lowercase();
+        let Some(server_name) = server_name else {
+            return Some(Cow::Owned(host));
+        };
+        if host == *server_name {
+            return Some(Cow::Borrowed(""));
+        }
+        match host.strip_suffix(server_name.as_str()) {
+            Some(sub) if sub.ends_with('.') && sub.len() > 1 => {
+                Some(Cow::Owned(sub[..sub.len() - 1].to_owned()))
             }
-            DomainMode::Host => Some(Cow::Owned(host.to_ascii_lowercase())),
+            _ => Some(Cow::Borrowed("<invalid>")),
         }
     }
 
@@ -226,18 +224,11 @@ impl UrlMap {
         };
         let domain = domain.as_deref();
         // Most paths have no `//` at all (so no leading ones either): matched as they are.
-        // A byte scan: `str::contains("//")` sets up a substring searcher on every request.
-        let mut prev = 0u8;
-        let doubled = raw_path.bytes().any(|b| {
-            let pair = b == b'/' && prev == b'/';
-            prev = b;
-            pair
-        });
-        if !doubled {
+        if !has_double_slash(raw_path) {
             return self.match_unmerged(method, domain, raw_path);
         }
         let raw = strip_leading_slashes(raw_path);
-        if !raw.as_bytes().windows(2).any(|w| w == b"//") {
+        if !has_double_slash(raw) {
             return self.match_unmerged(method, domain, raw);
         }
         match self.match_unmerged(method, domain, raw) {
@@ -385,7 +376,6 @@ impl UrlMap {
         };
         let mut missing_for_first: Option<Vec<String>> = None;
         for &i in candidates {
-            let rule = &self.rules[i].rule;
             let entry = &self.rules[i];
             let missing: Vec<String> = entry
                 .vars()
@@ -396,7 +386,7 @@ impl UrlMap {
                 missing_for_first.get_or_insert(missing);
                 continue;
             }
-            let mut url = fill(rule, endpoint, values)?;
+            let mut url = fill(&entry.rule, endpoint, values)?;
             let domain = match (&self.domain_mode, &entry.domain) {
                 (DomainMode::Off, _) => None,
                 (_, None) => Some(String::new()),
@@ -430,6 +420,17 @@ impl UrlMap {
             .min()
             .map(|(_, k)| k.clone())
     }
+}
+
+/// Whether `path` has `//` in it. A byte scan: `str::contains("//")` sets up a substring
+/// searcher, on every request.
+fn has_double_slash(path: &str) -> bool {
+    let mut prev = 0u8;
+    path.bytes().any(|b| {
+        let pair = b == b'/' && prev == b'/';
+        prev = b;
+        pair
+    })
 }
 
 /// The path with one leading slash, however many it came with (Werkzeug strips them).
