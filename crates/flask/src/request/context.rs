@@ -435,6 +435,12 @@ fn forwarded<'a>(parts: &'a Parts, name: &str, trusted: usize) -> Option<&'a str
     if trusted == 0 {
         return None;
     }
+    forwarded_by(parts, name, trusted)
+}
+
+/// [`forwarded`] with at least one trusted proxy (kept apart: the common case, none, stays
+/// small enough to inline).
+fn forwarded_by<'a>(parts: &'a Parts, name: &str, trusted: usize) -> Option<&'a str> {
     let values: Vec<&str> = parts
         .headers
         .get_all(name)

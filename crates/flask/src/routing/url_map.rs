@@ -424,6 +424,7 @@ impl UrlMap {
 
 /// Whether `path` has `//` in it. A byte scan: `str::contains("//")` sets up a substring
 /// searcher, on every request.
+#[inline]
 fn has_double_slash(path: &str) -> bool {
     let mut prev = 0u8;
     path.bytes().any(|b| {
