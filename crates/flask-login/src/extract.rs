@@ -24,6 +24,7 @@ use crate::{UserMixin, guard, safe_next};
 /// # impl flask_login::UserMixin for User { fn get_id(&self) -> String { self.id.to_string() } }
 /// use flask_login::CurrentUser;
 ///
+/// #[flask::view]
 /// async fn index(current_user: CurrentUser<User>) -> String {
 ///     match current_user.user() {
 ///         Some(user) => format!("Hello, {}!", user.name),
@@ -245,6 +246,7 @@ impl<U: UserMixin, S: Send + Sync> FromRequestParts<S> for CurrentUser<U> {
 /// # impl flask_login::UserMixin for User { fn get_id(&self) -> String { self.id.to_string() } }
 /// use flask_login::LoginRequired;
 ///
+/// #[flask::view]
 /// async fn settings(LoginRequired(user): LoginRequired<User>) -> String {
 ///     format!("settings of {}", user.name)
 /// }

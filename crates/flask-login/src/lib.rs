@@ -23,6 +23,7 @@
 //! #[derive(serde::Deserialize)]
 //! struct Credentials { id: String }
 //!
+//! #[flask::view]
 //! async fn login(current: CurrentUser<User>, next: Next, Form(f): Form<Credentials>) -> Redirect {
 //!     // A real view checks a password with check_password_hash / verify_password.
 //!     if let Some(user) = find(&f.id) {
@@ -30,6 +31,7 @@
 //!     }
 //!     redirect(next.or("/"))
 //! }
+//! #[flask::view]
 //! async fn secret(LoginRequired(user): LoginRequired<User>) -> String {
 //!     format!("the secret, for {}", user.name)
 //! }

@@ -90,6 +90,7 @@ pub(crate) struct Settings {
 /// async fn load_user(id: String) -> Option<User> {
 ///     (id == "1").then(|| User { id: 1, name: "ada".into() })
 /// }
+/// #[flask::view]
 /// async fn profile(LoginRequired(user): LoginRequired<User>) -> String {
 ///     format!("hello {}", user.name)
 /// }

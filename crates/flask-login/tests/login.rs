@@ -60,6 +60,7 @@ struct LoginForm {
     force: bool,
 }
 
+#[flask::view]
 async fn login(current: CurrentUser<User>, next: Next, Form(f): Form<LoginForm>) -> Redirect {
     let ok = match find(&f.id) {
         Some(user) => current.login_user(
@@ -75,15 +76,18 @@ async fn login(current: CurrentUser<User>, next: Next, Form(f): Form<LoginForm>)
     }
 }
 
+#[flask::view]
 async fn login_form(next: Next) -> String {
     format!("login form, then {}", next.or("/"))
 }
 
+#[flask::view]
 async fn logout(current: CurrentUser<User>) -> Redirect {
     current.logout_user();
     redirect("/")
 }
 
+#[flask::view]
 async fn index(current: CurrentUser<User>) -> String {
     match current.user() {
         Some(u) => format!("hello {}", u.name),
@@ -91,19 +95,23 @@ async fn index(current: CurrentUser<User>) -> String {
     }
 }
 
+#[flask::view]
 async fn private(LoginRequired(user): LoginRequired<User>) -> String {
     format!("private for {}", user.name)
 }
 
+#[flask::view]
 async fn settings(FreshLoginRequired(user): FreshLoginRequired<User>) -> String {
     format!("settings of {}", user.name)
 }
 
+#[flask::view]
 async fn reauth(current: CurrentUser<User>) -> String {
     current.confirm_login();
     "confirmed".to_owned()
 }
 
+#[flask::view]
 async fn status(current: CurrentUser<User>) -> String {
     format!(
         "fresh={} remembered={}",
@@ -112,6 +120,7 @@ async fn status(current: CurrentUser<User>) -> String {
     )
 }
 
+#[flask::view]
 async fn flashes(session: Session) -> String {
     session
         .get_flashed_messages(&[])
@@ -121,6 +130,7 @@ async fn flashes(session: Session) -> String {
         .join("\n")
 }
 
+#[flask::view]
 async fn page() -> Result<Html<String>, Error> {
     render_template_string(
         "{% if current_user.is_authenticated %}in as {{ current_user.name }} \
@@ -203,6 +213,7 @@ async fn login_and_logout_round_trip() {
     assert_eq!(client.get("/private").send().await.status(), 302);
 }
 
+#[flask::view]
 async fn cart(session: Session) -> String {
     format!(
         "cart: {}",
@@ -212,6 +223,7 @@ async fn cart(session: Session) -> String {
     )
 }
 
+#[flask::view]
 async fn add_to_cart(session: Session) -> &'static str {
     session.insert("cart", "1 book");
     "added"
@@ -292,6 +304,7 @@ async fn remember_me_logs_in_a_new_client_with_only_the_cookie() {
     assert_eq!(fresh_client.get("/").send().await.text(), "hello stranger");
 }
 
+#[flask::view]
 async fn login_stale(current: CurrentUser<User>) -> String {
     let ok = current.login_user(find("1").unwrap(), LoginOptions::new().fresh(false));
     format!("logged in: {ok}, fresh: {}", current.login_fresh())
@@ -679,6 +692,7 @@ async fn session_protection_strong_logs_out() {
 }
 
 /// Logs ada in, remembered, with the session made permanent first when `?permanent=1`.
+#[flask::view]
 async fn login_maybe_permanent(
     current: CurrentUser<User>,
     session: Session,
@@ -941,6 +955,7 @@ async fn templates_see_current_user() {
     assert_eq!(client.get("/page").send().await.text(), "in as ada (1)");
 }
 
+#[flask::view]
 async fn admin_home() -> &'static str {
     "admin home"
 }
@@ -1116,6 +1131,7 @@ async fn refresh_each_request_renews_the_remember_cookie() {
 
 #[tokio::test]
 async fn remember_duration_is_per_login() {
+    #[flask::view]
     async fn short(current: CurrentUser<User>) -> &'static str {
         current.login_user(
             find("1").unwrap(),

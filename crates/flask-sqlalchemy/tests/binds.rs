@@ -37,6 +37,7 @@ struct AccountNote {
 }
 
 /// Adds an account and a note in one request's session; commits unless told not to.
+#[flask::view]
 async fn add(db: DbSession, Path((name, then)): Path<(String, String)>) -> Result<String, Error> {
     let mut account = Account { id: 0, name };
     db.add(&mut account).await?;
@@ -57,6 +58,7 @@ async fn add(db: DbSession, Path((name, then)): Path<(String, String)>) -> Resul
 }
 
 /// Where each table is, and what is in it, through the routing `Db`.
+#[flask::view]
 async fn state(db: Db) -> Result<String, Error> {
     let users = db.bind("users").expect("the users bind");
     let notes = AccountNote::TABLE.name;

@@ -15,10 +15,12 @@ struct Item {
     name: String,
 }
 
+#[flask::view]
 async fn by_id(db: Db, Path(id): Path<i64>) -> Result<String, Error> {
     Ok(db.get_or_404::<Item>(id).await?.name)
 }
 
+#[flask::view]
 async fn by_name(db: Db, Path(name): Path<String>) -> Result<String, Error> {
     let item = db
         .select::<Item>()
@@ -28,6 +30,7 @@ async fn by_name(db: Db, Path(name): Path<String>) -> Result<String, Error> {
     Ok(item.id.to_string())
 }
 
+#[flask::view]
 async fn first_named(db: Db, Path(name): Path<String>) -> Result<String, Error> {
     let item = db
         .select::<Item>()
@@ -37,12 +40,14 @@ async fn first_named(db: Db, Path(name): Path<String>) -> Result<String, Error> 
     Ok(item.id.to_string())
 }
 
+#[flask::view]
 async fn add(db: Db, Path(name): Path<String>) -> Result<String, Error> {
     let mut item = Item { id: 0, name };
     db.insert(&mut item).await?;
     Ok(item.id.to_string())
 }
 
+#[flask::view]
 async fn described(db: Db, Path(id): Path<i64>) -> Result<String, Error> {
     let item: Item = db.get_or_404_with(id, "There is no such item.").await?;
     let first = db
@@ -53,12 +58,14 @@ async fn described(db: Db, Path(id): Path<i64>) -> Result<String, Error> {
     Ok(format!("{} {}", item.name, first.is_err()))
 }
 
+#[flask::view]
 async fn queries(db: Db) -> String {
     db.recorded_queries().len().to_string()
 }
 
 /// Adds an item in the request's session; two extractors, one session. Commits when the
 /// path says so, fails or panics after writing when it says that.
+#[flask::view]
 async fn session_add(
     first: DbSession,
     second: DbSession,
@@ -81,6 +88,7 @@ async fn session_add(
     Ok(format!("{} {seen}", item.id))
 }
 
+#[flask::view]
 async fn feed(db: Db, args: flask::Args) -> Result<flask::Json<serde_json::Value>, Error> {
     let page = db
         .select::<Item>()
@@ -92,6 +100,7 @@ async fn feed(db: Db, args: flask::Args) -> Result<flask::Json<serde_json::Value
     ))
 }
 
+#[flask::view]
 async fn count(db: Db) -> Result<String, Error> {
     Ok(db.select::<Item>().count().await?.to_string())
 }
@@ -185,6 +194,7 @@ async fn keyset_pages_from_the_query_string() {
     assert_eq!(c.get("/feed?per_page=zero").send().await.status(), 400);
 }
 
+#[flask::view]
 async fn fails_after_queries(db: Db) -> Result<String, Error> {
     db.select::<Item>()
         .filter(Item::name.eq("needle"))

@@ -6,6 +6,7 @@ use flask::{Flask, Response};
 use flask_talisman::Talisman;
 use test_support::http::{get as fetch, serve};
 
+#[flask::view]
 async fn framed() -> Response {
     let mut resp = Response::new("embeddable".into());
     resp.headers_mut()

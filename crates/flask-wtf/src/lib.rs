@@ -8,6 +8,7 @@
 //! use flask::{Flask, Html, render_template_string, routing::get};
 //! use flask_wtf::CsrfProtect;
 //!
+//! #[flask::view]
 //! async fn form() -> Result<Html<String>, flask::Error> {
 //!     render_template_string(
 //!         r#"<form method="post"><input type="hidden" name="csrf_token" value="{{ csrf_token() }}"></form>"#,

@@ -29,6 +29,7 @@ struct Big {
     blob: FileStorage,
 }
 
+#[flask::view]
 async fn big(mut form: FlaskForm<Big>) -> Response {
     if form.validate_on_submit() {
         let blob = form.into_data().unwrap().blob;

@@ -7,6 +7,7 @@ use flask::signing::itsdangerous::{KeyDerivation, TimestampSigner, UrlSafeTimedS
 use flask::{Blueprint, Error, Flask, Html, render_template_string, testing::TestClient};
 use flask_wtf::{CsrfError, CsrfProtect};
 
+#[flask::view]
 async fn form_page() -> Result<Html<String>, Error> {
     render_template_string(
         r#"<form method="post"><input type="hidden" name="csrf_token" value="{{ csrf_token() }}">{{ csrf_token() == csrf_token() }}</form>"#,
@@ -294,6 +295,7 @@ async fn disabled_or_not_checked_by_default() {
 
 #[tokio::test]
 async fn a_custom_field_name() {
+    #[flask::view]
     async fn page() -> Result<Html<String>, Error> {
         render_template_string("{{ csrf_token() }}", flask::context! {})
     }
@@ -395,6 +397,7 @@ async fn an_error_handler_renders_the_failure() {
 
 #[tokio::test]
 async fn big_forms_are_413_and_the_body_reaches_the_view() {
+    #[flask::view]
     async fn echo(
         flask::Form(f): flask::Form<std::collections::HashMap<String, String>>,
     ) -> String {

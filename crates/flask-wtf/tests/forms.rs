@@ -348,6 +348,7 @@ struct Signup {
 
 #[tokio::test]
 async fn async_whole_form_checks_and_get_requests() {
+    #[flask::view]
     async fn signup(mut form: FlaskForm<Signup>) -> String {
         let ok = form
             .validate_on_submit_with(async |data, errors| {
@@ -425,6 +426,7 @@ struct PostRow {
 
 #[tokio::test]
 async fn with_obj_fills_an_edit_form_and_populate_obj_writes_back() {
+    #[flask::view]
     async fn edit(form: FlaskForm<Post>) -> Result<Response, Error> {
         let mut row = PostRow {
             id: 7,
@@ -525,6 +527,7 @@ async fn without_csrf_protect_the_form_checks_its_token_itself() {
 
 #[tokio::test]
 async fn template_kwargs_labels_flags_and_runtime_choices() {
+    #[flask::view]
     async fn page(mut form: FlaskForm<Everything>) -> Result<Html<String>, Error> {
         form.set_choices("language", [("de", "Deutsch")]);
         render_template_string(
@@ -610,6 +613,7 @@ async fn set_data_fills_one_field_and_regexp_matches_whole() {
 
 #[tokio::test]
 async fn the_csrf_field_is_a_csrf_token_field() {
+    #[flask::view]
     async fn page(form: FlaskForm<Post>) -> Result<Html<String>, Error> {
         render_template_string(
             "{% for f in form %}{{ f.type }} {% endfor %}",
@@ -698,6 +702,7 @@ async fn the_submit_button_is_true_when_pressed_and_false_when_not_sent() {
         #[form(kind = "submit", label = "Delete")]
         delete: bool,
     }
+    #[flask::view]
     async fn edit(mut form: FlaskForm<Edit>) -> Result<Html<String>, Error> {
         let ok = form.validate_on_submit();
         let pressed = form
@@ -730,6 +735,7 @@ async fn the_submit_button_is_true_when_pressed_and_false_when_not_sent() {
 
 #[tokio::test]
 async fn put_patch_and_delete_bodies_are_submissions_get_is_not() {
+    #[flask::view]
     async fn check(mut form: FlaskForm<Signup>) -> String {
         let submitted = form.is_submitted();
         let valid = form.validate_on_submit();

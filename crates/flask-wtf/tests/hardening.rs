@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 #[tokio::test]
 async fn an_exempt_view_takes_a_big_body_and_a_protected_one_says_413() {
+    #[flask::view]
     async fn count(body: axum::body::Bytes) -> String {
         body.len().to_string()
     }
@@ -45,6 +46,7 @@ async fn an_exempt_view_takes_a_big_body_and_a_protected_one_says_413() {
 
 #[tokio::test]
 async fn a_multipart_body_in_many_small_frames_is_checked_and_passed_on_whole() {
+    #[flask::view]
     async fn count(body: axum::body::Bytes) -> String {
         body.len().to_string()
     }
@@ -240,6 +242,7 @@ async fn uploads_are_readable_by_this_user_only() {
 
 #[tokio::test]
 async fn attribute_names_from_templates_cannot_break_out_of_the_tag() {
+    #[flask::view]
     async fn page(form: FlaskForm<Tags>) -> Result<Html<String>, Error> {
         let attrs = serde_json::json!({"onfocus=alert(1) x": "y", "class": "ok"});
         render_template_string(

@@ -5,6 +5,7 @@ use flask::routing::get;
 use flask::{Error, Flask, Html, render_template_string, testing::TestClient};
 use flask_wtf::CsrfProtect;
 
+#[flask::view]
 async fn page() -> Result<Html<String>, Error> {
     render_template_string("{{ csrf_token() }}", flask::context! {})
 }

@@ -53,6 +53,7 @@ struct Registration {
     people: Vec<Person>,
 }
 
+#[flask::view]
 async fn register(mut form: FlaskForm<Registration>) -> Result<Response, Error> {
     if form.validate_on_submit() {
         return Ok(format!("{:?}", form.into_data().unwrap()).into_response());
@@ -201,6 +202,7 @@ async fn max_entries_drops_the_extra_ones() {
 
 #[tokio::test]
 async fn with_obj_fills_nested_forms_and_every_entry() {
+    #[flask::view]
     async fn edit(form: FlaskForm<Registration>) -> Result<Html<String>, Error> {
         let form = form.with_obj(&Registration {
             name: "Ada".into(),
@@ -310,6 +312,7 @@ async fn a_failed_submission_shows_the_nested_values_again() {
 
 #[tokio::test]
 async fn an_async_check_adds_errors_to_nested_fields_and_entries_by_name() {
+    #[flask::view]
     async fn register(mut form: FlaskForm<Registration>) -> Result<String, Error> {
         let ok = form
             .validate_on_submit_with(async |data, errors| {
@@ -359,6 +362,7 @@ async fn an_async_check_adds_errors_to_nested_fields_and_entries_by_name() {
 async fn nested_forms_and_lists_have_labels_like_fields() {
     // WTForms' Label on a FormField and a FieldList too: text, field_id, and a call with
     // other text or attributes.
+    #[flask::view]
     async fn labels(form: FlaskForm<Registration>) -> Result<Html<String>, Error> {
         render_template_string(
             "{{ form.address.label.text }}|{{ form.address.label.field_id }}|\

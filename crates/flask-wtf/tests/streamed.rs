@@ -6,6 +6,7 @@ use flask::{Error, Flask, Response, stream_template_string};
 use flask_wtf::CsrfProtect;
 
 /// Enough rows before the form that the token is rendered well after the first piece.
+#[flask::view]
 async fn long_page() -> Result<Response, Error> {
     let rows: Vec<u32> = (0..3000).collect();
     stream_template_string(

@@ -23,6 +23,7 @@ struct Profile {
     papers: Vec<FileStorage>,
 }
 
+#[flask::view]
 async fn profile(mut form: FlaskForm<Profile>) -> Response {
     if form.validate_on_submit() {
         let data = form.into_data().unwrap();
@@ -219,6 +220,7 @@ async fn size_limits_are_413() {
 
 #[tokio::test]
 async fn uploads_are_deleted_after_the_request() {
+    #[flask::view]
     async fn keep_path(mut form: FlaskForm<Profile>) -> String {
         form.validate_on_submit();
         form.into_data()
@@ -256,6 +258,7 @@ async fn csrf_protect_reads_the_token_of_a_multipart_form() {
         #[form(validate(file_required))]
         doc: FileStorage,
     }
+    #[flask::view]
     async fn upload(mut form: FlaskForm<Upload>) -> Response {
         if form.validate_on_submit() {
             let data = form.into_data().unwrap();

@@ -7,7 +7,9 @@
 //! ```
 //! use flask::{Flask, Path, routing::get};
 //!
+//! #[flask::view]
 //! async fn hello() -> &'static str { "Hello, World!" }
+//! #[flask::view]
 //! async fn show_post(Path(post_id): Path<i64>) -> String { format!("Post {post_id}") }
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -30,6 +32,9 @@
 //! root too. The rest is by area, as Flask's modules are: [`routing`] (rules, `url_for`,
 //! converters), [`views`] (class-based views), [`sessions`] (the stores, flash messages),
 //! [`signals`], [`signing`], [`testing`] (the test client) and [`cli`].
+
+// `#[flask::view]`'s expansion names `::flask`, in this crate's own tests too.
+extern crate self as flask;
 
 mod app;
 pub mod cli;
@@ -84,3 +89,50 @@ pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 pub use minijinja::{self, context};
 #[doc(no_inline)]
 pub use uuid::Uuid;
+
+/// Makes an `async fn` a view whose endpoint is its name, as Flask names endpoints.
+///
+/// `#[view] async fn index()` registered with `.route("/", get(index))` is the endpoint
+/// `index`, so `url_for("index")` builds its URL; in a blueprint named `auth`, `login` is
+/// `auth.login`. A handler without the attribute still works, but carries no name: its
+/// endpoint is the rule (`"/"`) unless the rule is named with
+/// [`.endpoint("index")`](routing::MethodHandlers::endpoint).
+///
+/// ```
+/// use flask::{Flask, RequestContext, routing::get, view};
+///
+/// #[view]
+/// async fn index(ctx: RequestContext) -> String {
+///     let url = ctx.url_for("profile").value("name", "ada").build().unwrap();
+///     format!("the profile is at {url}")
+/// }
+///
+/// #[view]
+/// async fn profile(flask::Path(name): flask::Path<String>) -> String {
+///     format!("{name}'s profile")
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = Flask::new("demo")
+///     .route("/", get(index))
+///     .route("/user/<name>", get(profile))
+///     .test_client();
+/// assert_eq!(client.get("/").send().await.text(), "the profile is at /user/ada");
+/// // The function is left as written:
+/// assert_eq!(profile(flask::Path("bo".to_owned())).await, "bo's profile");
+/// # }
+/// ```
+///
+/// Why an attribute: Rust cannot ask a function for its name (`std::any::type_name`'s
+/// output is documented as unstable), so the name is taken from the source. The attribute
+/// records it with the function's type in a table built before `main` (by the `inventory`
+/// crate), where `get`, `post` and `route` look their handler up.
+///
+/// It takes free, non-generic functions, in a module or inside a function body; a method
+/// view is a [`views::MethodView`]. Wrapping the function (`index.layer(..)`) makes a new
+/// handler type without a name: name that rule with `.endpoint("index")`.
+pub use flask_macros::view;
+
+/// What `#[flask::view]`'s expansion calls; not an API.
+#[doc(hidden)]
+pub use routing::named::private as __private;

@@ -83,6 +83,7 @@ fn from_root(path: &Path) -> PathBuf {
 ///
 /// ```
 /// use flask::{HeaderMap, Response, SendFileOptions, send_bytes};
+/// #[flask::view]
 /// async fn export(headers: HeaderMap) -> Result<Response, flask::Error> {
 ///     let csv = "id,title\n1,Hello\n";
 ///     let options = SendFileOptions {

@@ -8,6 +8,7 @@ use flask::{Blueprint, Error, Flask, G, RequestContext, StatusCode, abort};
 
 type Log = Arc<Mutex<Vec<String>>>;
 
+#[flask::view]
 async fn view(ctx: RequestContext, g: G) -> String {
     let trail = g.get::<Vec<String>>().unwrap_or_default().join(",");
     format!(
@@ -55,6 +56,7 @@ fn teardown(
     }
 }
 
+#[flask::view]
 async fn fails() -> Result<&'static str, Error> {
     Err("disk full")?
 }
@@ -297,6 +299,7 @@ fn mark(mut resp: Response, name: &str) -> Response {
 
 #[tokio::test]
 async fn after_this_request_runs_before_the_after_request_hooks() {
+    #[flask::view]
     async fn index(ctx: flask::RequestContext) -> &'static str {
         for name in ["first,", "second,"] {
             ctx.after_this_request(move |resp: Response| async move { mark(resp, name) });

@@ -5,9 +5,11 @@ use flask::cli::{Arg, CliContext, Command};
 use flask::routing::{get, post};
 use flask::{Blueprint, Extension, Flask, Setup, SetupError};
 
+#[flask::view]
 async fn index() -> &'static str {
     ""
 }
+#[flask::view]
 async fn login() -> &'static str {
     ""
 }

@@ -6,6 +6,7 @@ use flask::routing::{get, post};
 use flask::{Flask, Form, RequestContext};
 use serde::Deserialize;
 
+#[flask::view]
 async fn show(ctx: RequestContext) -> String {
     format!(
         "{} {}",
@@ -132,6 +133,7 @@ fn env_values_are_read_as_a_flask_app_would() {
 struct Upload {
     data: String,
 }
+#[flask::view]
 async fn upload(Form(u): Form<Upload>) -> String {
     u.data.len().to_string()
 }
@@ -164,6 +166,7 @@ async fn max_content_length_gives_413() {
         r.text()
     );
     // The default is 16 MiB: a 3 MiB JSON body (over axum's own 2 MiB default) is accepted.
+    #[flask::view]
     async fn json_len(flask::Json(s): flask::Json<String>) -> String {
         s.len().to_string()
     }
@@ -194,6 +197,7 @@ fn tempfile() -> (std::path::PathBuf, std::fs::File) {
 
 #[tokio::test]
 async fn form_size_and_parts_limits() {
+    #[flask::view]
     async fn count(f: flask::FormData) -> String {
         f.len().to_string()
     }

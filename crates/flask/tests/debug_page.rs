@@ -13,12 +13,14 @@ use flask::{
 #[error("could not load the report")]
 struct LoadReport(#[source] std::num::ParseIntError);
 
+#[flask::view]
 async fn parse_failure(g: G) -> Result<String, Error> {
     g.set("user", "ada");
     let n: i32 = "seven".parse().map_err(LoadReport)?; // THE FAILING LINE
     Ok(n.to_string())
 }
 
+#[flask::view]
 async fn panics() -> &'static str {
     let items: Vec<&str> = Vec::new();
     if items.is_empty() {
@@ -27,6 +29,7 @@ async fn panics() -> &'static str {
     "unreachable"
 }
 
+#[flask::view]
 async fn broken_template() -> Result<Html<String>, Error> {
     render_template_string(
         "<h1>Report</h1>\n<p>{{ title }}</p>\n{{ items|nosuchfilter }}\n<p>end</p>",
@@ -34,11 +37,13 @@ async fn broken_template() -> Result<Html<String>, Error> {
     )
 }
 
+#[flask::view]
 async fn with_form(Form(fields): Form<HashMap<String, String>>) -> Result<String, Error> {
     let age: u8 = fields["age"].parse()?;
     Ok(age.to_string())
 }
 
+#[flask::view]
 async fn login(session: Session) -> &'static str {
     session.insert("user_id", 42);
     "ok"

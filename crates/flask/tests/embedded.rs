@@ -18,10 +18,12 @@ struct Static;
 
 const CSS: &str = include_str!("fixtures/embed/static/css/site.css");
 
+#[flask::view]
 async fn index() -> Result<Html<String>, Error> {
     render_template("index.html", context! { name => "<ada>" })
 }
 
+#[flask::view]
 async fn missing() -> Result<Html<String>, Error> {
     render_template("nope.html", ())
 }

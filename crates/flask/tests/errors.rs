@@ -7,22 +7,28 @@ use flask::{Blueprint, Error, Flask, Html, RequestContext, StatusCode, abort, ab
 #[error("the database is down: connection refused (secret=hunter2)")]
 struct DbDown;
 
+#[flask::view]
 async fn fails() -> Result<&'static str, Error> {
     Err(DbDown)?
 }
+#[flask::view]
 async fn parse() -> Result<String, Error> {
     let n: i32 = "x".parse()?;
     Ok(n.to_string())
 }
+#[flask::view]
 async fn gone() -> Result<&'static str, Error> {
     Err(abort(410))
 }
+#[flask::view]
 async fn teapot() -> Result<&'static str, Error> {
     Err(abort_with(418, "short & <stout>"))
 }
+#[flask::view]
 async fn boom() -> &'static str {
     panic!("kaboom")
 }
+#[flask::view]
 async fn ok() -> &'static str {
     "ok"
 }

@@ -36,6 +36,7 @@ impl Extension for Counter {
 
 struct CounterHeader(String);
 
+#[flask::view]
 async fn hits(c: Ext<Counter>, h: State<CounterHeader>) -> String {
     format!("{} {}", h.0.0, c.hits.load(Ordering::SeqCst))
 }

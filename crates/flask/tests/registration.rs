@@ -8,6 +8,7 @@ use flask::{
     abort, render_template_string,
 };
 
+#[flask::view]
 async fn index() -> &'static str {
     "index"
 }
@@ -16,12 +17,14 @@ async fn index() -> &'static str {
 async fn a_blueprints_app_hooks_run_for_every_request() {
     #[derive(Clone)]
     struct Seen(&'static str);
+    #[flask::view]
     async fn show(g: G) -> String {
         g.get::<Seen>().map_or("-", |s| s.0).to_owned()
     }
     async fn not_found() -> (StatusCode, &'static str) {
         (StatusCode::NOT_FOUND, "the admin blueprint's 404 page")
     }
+    #[flask::view]
     async fn page() -> Result<Html<String>, Error> {
         render_template_string(
             "{{ 'x'|shout }} {{ 'ada' is short }} {{ motd() }} {{ year }}",
@@ -65,6 +68,7 @@ async fn a_blueprints_app_hooks_run_for_every_request() {
 async fn url_value_preprocessors_and_url_defaults_carry_a_language_code() {
     #[derive(Clone)]
     struct Lang(String);
+    #[flask::view]
     async fn about(g: G, ctx: RequestContext) -> Result<String, Error> {
         let lang = g.get::<Lang>().map(|l| l.0).unwrap_or_default();
         // The preprocessor took the value out: the view does not see it.
@@ -105,15 +109,19 @@ async fn catch_all_error_handlers_follow_flasks_order() {
     #[derive(Debug, thiserror::Error)]
     #[error("other")]
     struct Other;
+    #[flask::view]
     async fn disk() -> Result<&'static str, Error> {
         Err(Error::internal(DiskFull))
     }
+    #[flask::view]
     async fn other() -> Result<&'static str, Error> {
         Err(Error::internal(Other))
     }
+    #[flask::view]
     async fn teapot() -> Result<&'static str, Error> {
         Err(abort(418))
     }
+    #[flask::view]
     async fn gone() -> Result<&'static str, Error> {
         Err(abort(410))
     }
@@ -161,6 +169,7 @@ async fn catch_all_error_handlers_follow_flasks_order() {
 
 #[tokio::test]
 async fn one_blueprint_registered_twice_under_two_names() {
+    #[flask::view]
     async fn here(ctx: RequestContext) -> String {
         format!(
             "{} {}",
@@ -192,12 +201,14 @@ impl Extension for Everything {
         "everything"
     }
     fn init_app(&self, setup: &mut Setup<'_>) -> Result<(), SetupError> {
+        #[flask::view]
         async fn teapot() -> Result<&'static str, Error> {
             Err(abort(418))
         }
         async fn http(err: Error) -> (StatusCode, String) {
             (err.status(), format!("extension's page for {}", err.code()))
         }
+        #[flask::view]
         async fn tested() -> Result<Html<String>, Error> {
             render_template_string("{{ 7 is lucky }}", flask::context! {})
         }

@@ -12,6 +12,7 @@ struct Todo {
     priority: Option<u8>,
 }
 
+#[flask::view]
 async fn args(args: Args) -> String {
     format!(
         "{} {:?} {:?} {}",
@@ -26,9 +27,11 @@ struct Page {
     page: u32,
     per_page: Option<u32>,
 }
+#[flask::view]
 async fn query(Query(p): Query<Page>) -> String {
     format!("{} {:?}", p.page, p.per_page)
 }
+#[flask::view]
 async fn create(Json(todo): Json<Todo>) -> Json<Todo> {
     Json(todo)
 }
@@ -37,12 +40,15 @@ struct Signup {
     name: String,
     age: u8,
 }
+#[flask::view]
 async fn signup(Form(s): Form<Signup>) -> String {
     format!("{} {}", s.name, s.age)
 }
+#[flask::view]
 async fn raw_form(f: FormData) -> String {
     format!("{:?}", f.get_all("x"))
 }
+#[flask::view]
 async fn headers(h: HeaderMap, c: Cookies) -> String {
     format!(
         "{} {}",
@@ -52,14 +58,17 @@ async fn headers(h: HeaderMap, c: Cookies) -> String {
         c.get("theme").unwrap_or("-")
     )
 }
+#[flask::view]
 async fn set_theme() -> ([(&'static str, &'static str); 1], &'static str) {
     ([("set-cookie", "theme=dark; Path=/; HttpOnly")], "set")
 }
+#[flask::view]
 async fn clear_theme() -> ([(&'static str, &'static str); 1], &'static str) {
     ([("set-cookie", "theme=; Path=/; Max-Age=0")], "cleared")
 }
 #[derive(Clone)]
 struct Visits(u32);
+#[flask::view]
 async fn g_view(g: G) -> String {
     g.insert(Visits(g.get::<Visits>().map_or(0, |v| v.0) + 1));
     g.with(|v: &Visits| v.0.to_string()).unwrap()
@@ -262,6 +271,7 @@ async fn g_lives_for_one_request() {
 
 #[tokio::test]
 async fn jsonify_and_json_responses() {
+    #[flask::view]
     async fn api() -> flask::Response {
         flask::jsonify(json!({"ok": true}))
     }
@@ -273,12 +283,15 @@ async fn jsonify_and_json_responses() {
 
 #[tokio::test]
 async fn flask_style_tuples_through_make_response() {
+    #[flask::view]
     async fn created() -> flask::Response {
         flask::make_response(("created", 201, [("location", "/todos/1")]))
     }
+    #[flask::view]
     async fn missing() -> flask::Response {
         flask::make_response(("no such todo", flask::StatusCode::NOT_FOUND))
     }
+    #[flask::view]
     async fn bad() -> flask::Response {
         flask::make_response(("?", 1000))
     }
@@ -302,6 +315,7 @@ async fn flask_style_tuples_through_make_response() {
 
 #[tokio::test]
 async fn remote_addr_is_the_peer_or_what_trusted_proxies_report() {
+    #[flask::view]
     async fn addr(ctx: flask::RequestContext) -> String {
         ctx.remote_addr().map(|a| a.to_string()).unwrap_or_default()
     }
@@ -345,6 +359,7 @@ async fn multipart_bodies_fill_request_form_and_request_files() {
     struct Title {
         title: String,
     }
+    #[flask::view]
     async fn upload(form: flask::FormData) -> String {
         let files: Vec<String> = form
             .files()
@@ -360,11 +375,13 @@ async fn multipart_bodies_fill_request_form_and_request_files() {
             .collect();
         format!("{} {:?}", form.get("title").unwrap_or("-"), files)
     }
+    #[flask::view]
     async fn only_files(files: flask::Files) -> Result<String, flask::Error> {
         let photo = files.get("photo").ok_or_else(|| flask::abort(400))?;
         let bytes = photo.read().await.map_err(flask::Error::internal)?;
         Ok(format!("{} {}", photo.secure_filename(), bytes.len()))
     }
+    #[flask::view]
     async fn typed(flask::Form(t): flask::Form<Title>) -> String {
         t.title
     }
@@ -419,6 +436,7 @@ async fn multipart_bodies_fill_request_form_and_request_files() {
 
 #[tokio::test]
 async fn a_json_integer_beyond_64_bits_is_refused_not_rounded() {
+    #[flask::view]
     async fn echo(flask::Json(v): flask::Json<serde_json::Value>) -> flask::Response {
         flask::jsonify(v)
     }

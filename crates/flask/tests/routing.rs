@@ -4,15 +4,19 @@ use flask::routing::{get, post, route};
 use flask::{Flask, Path, testing::TestClient};
 use serde::Deserialize;
 
+#[flask::view]
 async fn int_view(Path(v): Path<i64>) -> String {
     format!("int {v}")
 }
+#[flask::view]
 async fn float_view(Path(v): Path<f64>) -> String {
     format!("float {v}")
 }
+#[flask::view]
 async fn str_view(Path(v): Path<String>) -> String {
     format!("str {v}")
 }
+#[flask::view]
 async fn uuid_view(Path(v): Path<uuid::Uuid>) -> String {
     format!("uuid {v}")
 }
@@ -128,12 +132,15 @@ struct Archive {
     slug: String,
 }
 
+#[flask::view]
 async fn archive(Path(a): Path<Archive>) -> String {
     format!("{} {}", a.year, a.slug)
 }
+#[flask::view]
 async fn pair(Path((a, b)): Path<(String, i64)>) -> String {
     format!("{a} {b}")
 }
+#[flask::view]
 async fn small(Path(v): Path<u8>) -> String {
     format!("{v}")
 }
@@ -158,12 +165,15 @@ async fn values_reach_handlers_typed() {
     assert_eq!(c.get("/wrong/a/b").send().await.status(), 500);
 }
 
+#[flask::view]
 async fn new_user() -> &'static str {
     "new"
 }
+#[flask::view]
 async fn user(Path(name): Path<String>) -> String {
     format!("user {name}")
 }
+#[flask::view]
 async fn user_by_id(Path(id): Path<i64>) -> String {
     format!("id {id}")
 }
@@ -180,12 +190,15 @@ async fn static_rules_beat_converters_and_int_beats_string() {
     assert_eq!(c.get("/user/ada").send().await.text(), "user ada");
 }
 
+#[flask::view]
 async fn index() -> &'static str {
     "index"
 }
+#[flask::view]
 async fn login_form() -> &'static str {
     "form"
 }
+#[flask::view]
 async fn login_submit() -> &'static str {
     "submitted"
 }
@@ -428,9 +441,11 @@ async fn custom_converters_match_convert_and_build() {
 
 #[tokio::test]
 async fn axum_extractors_only_its_router_fills_are_refused_at_build() {
+    #[flask::view]
     async fn axum_path(axum::extract::Path(id): axum::extract::Path<i64>) -> String {
         id.to_string()
     }
+    #[flask::view]
     async fn raw(params: axum::extract::RawPathParams) -> String {
         params.iter().count().to_string()
     }
@@ -445,6 +460,7 @@ async fn axum_extractors_only_its_router_fills_are_refused_at_build() {
         .unwrap_err();
     assert!(err.to_string().contains("view_args()"), "{err}");
     // axum's other extractors work as they do under axum.
+    #[flask::view]
     async fn others(
         method: http::Method,
         headers: flask::HeaderMap,

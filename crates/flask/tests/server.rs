@@ -12,6 +12,7 @@ use flask::routing::get;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+#[flask::view]
 async fn slow() -> &'static str {
     tokio::time::sleep(Duration::from_millis(300)).await;
     "finished"
@@ -72,6 +73,7 @@ async fn request(addr: std::net::SocketAddr, path: &str) -> String {
 async fn debug_servers_log_one_line_per_request() {
     let (captured, _guard) = logs::capture();
 
+    #[flask::view]
     async fn ok() -> &'static str {
         "ok"
     }
@@ -98,6 +100,7 @@ async fn debug_servers_log_one_line_per_request() {
     }
 }
 
+#[flask::view]
 async fn remote(ctx: flask::RequestContext) -> String {
     ctx.remote_addr().map(|a| a.to_string()).unwrap_or_default()
 }
@@ -164,6 +167,7 @@ async fn read_until_closed(conn: &mut TcpStream) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+#[flask::view]
 async fn ok() -> &'static str {
     "ok"
 }
@@ -215,6 +219,7 @@ async fn a_half_sent_head_does_not_hold_up_a_shutdown() {
 
 #[tokio::test]
 async fn an_idle_keep_alive_connection_is_closed_and_a_busy_one_is_not() {
+    #[flask::view]
     async fn slow_ok() -> &'static str {
         tokio::time::sleep(Duration::from_millis(800)).await;
         "slow ok"
@@ -246,6 +251,7 @@ async fn an_idle_keep_alive_connection_is_closed_and_a_busy_one_is_not() {
 
 #[tokio::test]
 async fn a_response_streamed_for_longer_than_the_keep_alive_timeout_is_not_cut() {
+    #[flask::view]
     async fn ticks() -> flask::Response {
         let chunks = futures_util::stream::unfold(0u32, |n| async move {
             if n == 4 {

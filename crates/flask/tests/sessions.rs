@@ -8,24 +8,29 @@ use flask::routing::{get, post};
 use flask::sessions::MemoryStore;
 use flask::{AppRoot, Error, Flask, Html, Session, context, render_template, testing::TestClient};
 
+#[flask::view]
 async fn set(session: Session, flask::Path(value): flask::Path<String>) -> &'static str {
     session.insert("value", value);
     "set"
 }
+#[flask::view]
 async fn show(session: Session) -> String {
     session
         .get::<String>("value")
         .unwrap_or_else(|| "-".to_owned())
 }
+#[flask::view]
 async fn permanent(session: Session) -> &'static str {
     session.set_permanent(true);
     session.insert("value", "kept");
     "permanent"
 }
+#[flask::view]
 async fn clear(session: Session) -> &'static str {
     session.clear();
     "cleared"
 }
+#[flask::view]
 async fn cycle(session: Session) -> &'static str {
     session.cycle_id();
     "cycled"
@@ -194,6 +199,7 @@ async fn without_a_secret_key_the_session_is_unavailable() {
     assert!(r.text().contains("no secret key was set"), "{}", r.text());
 }
 
+#[flask::view]
 async fn add(
     session: Session,
     flask::Form(f): flask::Form<std::collections::HashMap<String, String>>,
@@ -205,6 +211,7 @@ async fn add(
     flask::redirect("/messages")
 }
 
+#[flask::view]
 async fn messages(session: Session) -> String {
     let errors = session.get_flashed_messages(&["error"]);
     let all = session.get_flashed_messages(&[]);
@@ -253,12 +260,14 @@ async fn templates_see_the_session_and_flashes() {
         "{{ session.user }}|{% for c, m in get_flashed_messages(with_categories=true) %}[{{ c }}:{{ m }}]{% endfor %}|{{ get_flashed_messages(category_filter=['info'])|join(',') }}",
     )
     .unwrap();
+    #[flask::view]
     async fn login(session: Session) -> flask::Redirect {
         session.insert("user", "ada");
         session.flash("Welcome <back>", "info");
         session.flash("Careful", "warning");
         flask::redirect("/page")
     }
+    #[flask::view]
     async fn page() -> Result<Html<String>, Error> {
         render_template("page.html", context! {})
     }
@@ -321,6 +330,7 @@ async fn a_logout_is_not_undone_by_a_request_that_was_running() {
     assert_eq!(c.get("/show").send().await.text(), "-");
 }
 
+#[flask::view]
 async fn big(session: Session) -> &'static str {
     // Random hex that zlib cannot shrink below the limit.
     let text: String = (0..320)

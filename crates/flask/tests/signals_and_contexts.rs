@@ -52,11 +52,13 @@ fn recorder(log: &Log) -> impl Fn(&Signal<'_>) + Send + Sync + 'static {
 #[error("the disk is full")]
 struct DiskFull;
 
+#[flask::view]
 async fn page(session: Session) -> Result<flask::Html<String>, Error> {
     session.flash("saved", "info");
     render_template_string("Hello {{ name }}", flask::context! { name => "ada" })
 }
 
+#[flask::view]
 async fn broken() -> Result<&'static str, Error> {
     Err(Error::internal(DiskFull))
 }
@@ -172,6 +174,7 @@ async fn app_context_and_cli_commands_run_teardown_appcontext() {
 
 #[tokio::test]
 async fn test_request_context_matches_the_url_without_handling_it() {
+    #[flask::view]
     async fn show_post() -> &'static str {
         "not called"
     }

@@ -21,6 +21,7 @@ fn root(name: &str) -> PathBuf {
     dir
 }
 
+#[flask::view]
 async fn report(headers: HeaderMap) -> Result<Response, Error> {
     let dir = std::env::temp_dir().join(format!("flask-static-{}-send", std::process::id()));
     let options = SendFileOptions {

@@ -4,6 +4,7 @@
 use flask::routing::get;
 use flask::{Blueprint, Flask, Path, RequestContext, testing::TestClient};
 
+#[flask::view]
 async fn index(ctx: RequestContext) -> String {
     format!(
         "site {} {}",
@@ -14,9 +15,11 @@ async fn index(ctx: RequestContext) -> String {
             .unwrap()
     )
 }
+#[flask::view]
 async fn api_index(ctx: RequestContext) -> String {
     format!("api {}", ctx.url_for("index").build().unwrap())
 }
+#[flask::view]
 async fn user_home(ctx: RequestContext, Path(user): Path<String>) -> String {
     format!(
         "home of {user} {}",
@@ -26,6 +29,7 @@ async fn user_home(ctx: RequestContext, Path(user): Path<String>) -> String {
             .unwrap()
     )
 }
+#[flask::view]
 async fn admin_index() -> &'static str {
     "admin"
 }
@@ -108,12 +112,14 @@ async fn subdomains_need_subdomain_matching_and_server_name() {
 
 #[tokio::test]
 async fn host_matching_matches_the_whole_host() {
+    #[flask::view]
     async fn user(ctx: RequestContext, Path(user): Path<String>) -> String {
         format!(
             "user {user} {}",
             ctx.url_for("user").value("user", "bob").build().unwrap()
         )
     }
+    #[flask::view]
     async fn root(ctx: RequestContext) -> String {
         format!(
             "root {}",

@@ -23,6 +23,7 @@ fn app(dir: &Path) -> Flask {
     Flask::new(AppRoot::new("tpl", dir))
 }
 
+#[flask::view]
 async fn page(ctx: RequestContext) -> Result<Html<String>, Error> {
     let name = ctx
         .view_args()
@@ -71,6 +72,7 @@ async fn inheritance_and_autoescape_by_extension() {
     );
 }
 
+#[flask::view]
 async fn show(flask::Path(id): flask::Path<i64>) -> Result<Html<String>, Error> {
     render_template("globals.html", context! { id })
 }
@@ -104,6 +106,7 @@ async fn filters_tests_globals_and_context_processors() {
             "{{ name|shout }} {{ 4 is even_number }} {{ answer() }} {{ year }} {{ site }} {{ name }} {{ none }} {{ nothing }}.",
         )],
     );
+    #[flask::view]
     async fn t() -> Result<Html<String>, Error> {
         render_template("t.html", context! { name => "ada", site => "mine" })
     }
@@ -134,9 +137,11 @@ async fn blueprint_folders_and_app_overrides() {
             ("templates/admin/panel.html", "app panel {{ who }}"),
         ],
     );
+    #[flask::view]
     async fn panel() -> Result<Html<String>, Error> {
         render_template("admin/panel.html", context! { who => "x" })
     }
+    #[flask::view]
     async fn only() -> Result<Html<String>, Error> {
         render_template("admin/only.html", ())
     }
@@ -156,9 +161,11 @@ async fn template_errors_name_the_template_and_line() {
         "errors",
         &[("templates/broken.html", "line one\n{% if %}\n")],
     );
+    #[flask::view]
     async fn broken() -> Result<Html<String>, Error> {
         render_template("broken.html", ())
     }
+    #[flask::view]
     async fn missing() -> Result<Html<String>, Error> {
         render_template("nope.html", ())
     }
@@ -181,6 +188,7 @@ async fn template_errors_name_the_template_and_line() {
 #[tokio::test]
 async fn templates_reload_in_debug() {
     let dir = root("reload", &[("templates/r.html", "one")]);
+    #[flask::view]
     async fn r() -> Result<Html<String>, Error> {
         render_template("r.html", ())
     }
@@ -210,6 +218,7 @@ fn rendering_outside_a_request() {
             "Reset: {{ url_for('reset', token='abc') }}",
         )],
     );
+    #[flask::view]
     async fn reset() -> &'static str {
         ""
     }
@@ -249,6 +258,7 @@ async fn extensions_add_template_globals_and_context() {
             "{{ brand() }} {{ 3|stars }} {{ current_path }}",
         )],
     );
+    #[flask::view]
     async fn e() -> Result<Html<String>, Error> {
         render_template("e.html", ())
     }
@@ -262,6 +272,7 @@ async fn extensions_add_template_globals_and_context() {
 #[tokio::test]
 async fn only_objects_render_themselves_through_html() {
     // A map with an `__html__` key is data: escaped, never called.
+    #[flask::view]
     async fn page() -> Result<flask::Html<String>, flask::Error> {
         let data: serde_json::Value = serde_json::json!({"__html__": "<b>x</b>"});
         flask::render_template_string("{{ data }}|{{ data.__html__ }}", flask::context! { data })
@@ -298,17 +309,21 @@ async fn stream_template_sends_the_page_in_pieces() {
             ),
         ],
     );
+    #[flask::view]
     async fn rows() -> Result<flask::Response, Error> {
         let rows: Vec<u32> = (0..2000).collect();
         flask::stream_template("rows.html", context! { rows, title => "<all>" })
     }
+    #[flask::view]
     async fn fails() -> Result<flask::Response, Error> {
         let rows: Vec<u32> = (0..2000).collect();
         flask::stream_template("fails.html", context! { rows })
     }
+    #[flask::view]
     async fn missing() -> Result<flask::Response, Error> {
         flask::stream_template("nope.html", ())
     }
+    #[flask::view]
     async fn panics() -> Result<flask::Response, Error> {
         let rows: Vec<u32> = (0..2000).collect();
         flask::stream_template("panics.html", context! { rows })
@@ -395,9 +410,11 @@ async fn stream_template_sends_the_page_in_pieces() {
 
 #[tokio::test]
 async fn a_panicking_global_fails_its_request_only() {
+    #[flask::view]
     async fn boom() -> Result<Html<String>, Error> {
         flask::render_template_string("before {{ explode() }}", ())
     }
+    #[flask::view]
     async fn fine() -> Result<Html<String>, Error> {
         flask::render_template_string("fine", ())
     }
@@ -436,6 +453,7 @@ async fn renders_run_side_by_side_outside_debug_mode() {
             if *count >= 2 { "together" } else { "alone" }.to_owned()
         }
     };
+    #[flask::view]
     async fn page() -> Result<Html<String>, Error> {
         flask::render_template_string("{{ rendezvous() }}", ())
     }
@@ -455,6 +473,7 @@ async fn renders_run_side_by_side_outside_debug_mode() {
 
 #[tokio::test]
 async fn request_url_says_https_behind_a_trusted_proxy() {
+    #[flask::view]
     async fn page() -> Result<Html<String>, Error> {
         flask::render_template_string(
             "{{ request.url }} {{ request.scheme }} {{ request.is_secure }}",

@@ -6,6 +6,7 @@ use flask::{Flask, RequestContext};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+#[flask::view]
 async fn external(ctx: RequestContext) -> Result<String, flask::Error> {
     Ok(ctx.url_for("external").external().build()?)
 }

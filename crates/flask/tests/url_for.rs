@@ -3,30 +3,38 @@
 use flask::routing::{BuildError, get};
 use flask::{Blueprint, Flask, RequestContext, url_for};
 
+#[flask::view]
 async fn show_post() -> &'static str {
     ""
 }
+#[flask::view]
 async fn user() -> &'static str {
     ""
 }
+#[flask::view]
 async fn files() -> &'static str {
     ""
 }
+#[flask::view]
 async fn pick() -> &'static str {
     ""
 }
+#[flask::view]
 async fn at() -> &'static str {
     ""
 }
+#[flask::view]
 async fn here(ctx: RequestContext) -> String {
     let rel = ctx.url_for(".other").build().unwrap();
     let ext = ctx.url_for("index").external().build().unwrap();
     let app_level = ctx.url_for(".index").build();
     format!("{rel} {ext} {:?}", app_level.map_err(|e| e.to_string()))
 }
+#[flask::view]
 async fn other() -> &'static str {
     ""
 }
+#[flask::view]
 async fn index(ctx: RequestContext) -> String {
     // Outside a blueprint, ".index" is the app's "index".
     ctx.url_for(".index").build().unwrap()
@@ -121,6 +129,7 @@ fn encoding_per_converter() {
 
 #[tokio::test]
 async fn urls_round_trip_through_the_router() {
+    #[flask::view]
     async fn echo(flask::Path(name): flask::Path<String>) -> String {
         name
     }
@@ -218,6 +227,7 @@ fn errors_say_what_is_wrong() {
 
 #[tokio::test]
 async fn external_urls_take_the_scheme_of_the_request() {
+    #[flask::view]
     async fn link(ctx: RequestContext) -> String {
         ctx.url_for("link").external().build().unwrap()
     }
@@ -249,4 +259,58 @@ async fn external_urls_take_the_scheme_of_the_request() {
         .send()
         .await;
     assert_eq!(r.text(), "http://example.com/link");
+}
+
+/// Flask names an endpoint after its view function; here a `#[flask::view]` function is
+/// named so, in a blueprint too, and any other handler is named after its rule, with an
+/// error that says how to name it.
+#[tokio::test]
+async fn endpoints_are_view_names_or_else_rules() {
+    async fn about() -> &'static str {
+        "no attribute"
+    }
+    #[flask::view]
+    async fn login() -> &'static str {
+        "login"
+    }
+    let app = Flask::new("names")
+        .route("/", get(show_post))
+        .route("/about", get(about))
+        .route("/hi", get(|| async { "a closure" }))
+        .blueprint(
+            Blueprint::new("auth")
+                .url_prefix("/auth")
+                .route("/login", get(login)),
+        )
+        .build()
+        .unwrap();
+    let endpoints: Vec<(String, String)> = app
+        .rules()
+        .into_iter()
+        .map(|r| (r.endpoint, r.rule))
+        .collect();
+    for (endpoint, rule) in [
+        ("show_post", "/"),
+        ("/about", "/about"),
+        ("/hi", "/hi"),
+        ("auth.login", "/auth/login"),
+    ] {
+        assert!(
+            endpoints.contains(&(endpoint.to_owned(), rule.to_owned())),
+            "{endpoint} {rule}: {endpoints:?}"
+        );
+    }
+    assert_eq!(app.url_for("auth.login").relative().build().unwrap(), "/auth/login");
+    assert_eq!(app.url_for("/about").relative().build().unwrap(), "/about");
+    let err = app.url_for("about").relative().build().unwrap_err();
+    assert!(
+        matches!(&err, BuildError::UnknownEndpoint { unnamed_rule: Some(r), .. } if r == "/about"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains(
+            "Put #[flask::view] above the view function, or name the rule with .endpoint(\"about\")"
+        ),
+        "{err}"
+    );
 }

@@ -73,6 +73,7 @@ async fn a_head_answered_304_has_no_content_length() {
 
 #[tokio::test]
 async fn cookies_are_parsed_like_werkzeug() {
+    #[flask::view]
     async fn show(cookies: Cookies) -> String {
         cookies
             .iter()
@@ -120,9 +121,11 @@ async fn jsonify_writes_the_bytes_of_flasks_json_provider() {
 
 #[tokio::test]
 async fn url_for_with_a_list_value_repeats_the_argument() {
+    #[flask::view]
     async fn about() -> &'static str {
         "about"
     }
+    #[flask::view]
     async fn links(ctx: RequestContext) -> Result<String, flask::Error> {
         let rust = ctx
             .url_for("about")
@@ -148,6 +151,7 @@ async fn url_for_with_a_list_value_repeats_the_argument() {
 
 #[tokio::test]
 async fn set_cookie_and_delete_cookie_write_werkzeugs_headers() {
+    #[flask::view]
     async fn set() -> Response {
         let mut resp = "x".into_response();
         resp.set_cookie(SetCookie::new("a", "b c;d"))
@@ -162,9 +166,11 @@ async fn set_cookie_and_delete_cookie_write_werkzeugs_headers() {
             );
         resp
     }
+    #[flask::view]
     async fn returned() -> (SetCookie, &'static str) {
         (SetCookie::new("theme", "dark"), "ok")
     }
+    #[flask::view]
     async fn bad() -> Response {
         let mut resp = "x".into_response();
         resp.set_cookie(SetCookie::new("a", "b").same_site("sometimes"));
@@ -220,6 +226,7 @@ async fn send_from_directory_is_relative_to_the_app_root() {
     std::fs::create_dir_all(root.join("files")).unwrap();
     std::fs::write(root.join("files/report.txt"), "quarterly").unwrap();
     assert_ne!(std::env::current_dir().unwrap(), root);
+    #[flask::view]
     async fn download(
         headers: HeaderMap,
         flask::Path(name): flask::Path<String>,
@@ -238,6 +245,7 @@ async fn send_from_directory_is_relative_to_the_app_root() {
 
 #[tokio::test]
 async fn send_bytes_sends_what_the_handler_made() {
+    #[flask::view]
     async fn export(headers: HeaderMap) -> Result<Response, flask::Error> {
         let options = SendFileOptions {
             download_name: Some("posts.csv".to_owned()),
@@ -246,6 +254,7 @@ async fn send_bytes_sends_what_the_handler_made() {
         };
         send_bytes(&headers, "id,title\n1,Hello\n", &options).await
     }
+    #[flask::view]
     async fn nameless(headers: HeaderMap) -> Result<Response, flask::Error> {
         send_bytes(&headers, "x", &SendFileOptions::default()).await
     }

@@ -7,6 +7,7 @@ use flask::routing::route;
 use flask::{Flask, RequestContext, testing::TestClient};
 
 /// Answers with the endpoint and the converted values: `user name=Str("bob")`.
+#[flask::view]
 async fn show(ctx: RequestContext) -> String {
     let mut out = ctx.endpoint().unwrap_or("-").to_owned();
     for (name, value) in ctx.view_args() {

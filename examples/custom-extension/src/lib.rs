@@ -123,6 +123,7 @@ async fn add_header(ctx: RequestContext, mut resp: Response) -> Response {
 }
 
 /// `GET /_timing`: the figures so far, as JSON.
+#[flask::view]
 async fn timing_stats(timing: Ext<Timing>) -> Json<TimingStats> {
     Json(timing.stats())
 }
@@ -130,6 +131,7 @@ async fn timing_stats(timing: Ext<Timing>) -> Json<TimingStats> {
 /// The demo app of the `custom-extension` binary. It keeps no sessions, so without
 /// `FLASK_SECRET_KEY` a key made once and kept in `instance/secret_key` signs the cookies.
 pub fn app() -> Flask {
+    #[flask::view]
     async fn index() -> &'static str {
         "Every response of this app says how long it took: see the X-Response-Time header."
     }

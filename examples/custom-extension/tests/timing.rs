@@ -4,6 +4,7 @@ use custom_extension::{Timing, TimingStats};
 use flask::Flask;
 use flask::routing::get;
 
+#[flask::view]
 async fn hello() -> &'static str {
     "hello"
 }

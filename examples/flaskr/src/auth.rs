@@ -87,6 +87,7 @@ pub(crate) fn flash_first_error<T: Form>(session: &Session, form: &FlaskForm<T>,
 /// the login page. A missing username ("Username is required.") or password ("Password is
 /// required."), a name that is taken ("User {username} is already registered.") or too
 /// long shows the form again with the message flashed.
+#[flask::view]
 pub async fn register(
     ctx: RequestContext,
     session: Session,
@@ -130,6 +131,7 @@ pub async fn register(
 /// `/auth/login`: the form; once submitted, checks the password, logs the user in (a new
 /// session holding the user's id) and redirects to the index. "Incorrect username." or
 /// "Incorrect password." shows the form again.
+#[flask::view]
 pub async fn login(
     ctx: RequestContext,
     session: Session,
@@ -171,6 +173,7 @@ pub async fn login(
 
 // ANCHOR: logout
 /// `GET /auth/logout`: forgets the session and redirects to the index.
+#[flask::view]
 pub async fn logout(
     ctx: RequestContext,
     current_user: CurrentUser<User>,

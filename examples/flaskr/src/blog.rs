@@ -50,6 +50,7 @@ pub struct PostForm {
 
 // ANCHOR: index
 /// `GET /`: every post, newest first, each with its author.
+#[flask::view]
 pub async fn index(db: Db) -> Result<Html<String>, Error> {
     // One query: post LEFT OUTER JOIN user (the tutorial's JOIN), no query per post.
     let posts: Vec<(Post, Option<User>)> = db
@@ -72,6 +73,7 @@ fn to_index(ctx: &RequestContext) -> Result<Response, Error> {
 /// `/create` (logged-in users only): the form; once submitted with a title, writes the
 /// post and redirects to the index. Without a title ("Title is required.") the form is
 /// shown again with what was typed.
+#[flask::view]
 pub async fn create(
     LoginRequired(user): LoginRequired<User>,
     ctx: RequestContext,
@@ -116,6 +118,7 @@ async fn get_post(db: &DbSession, id: i64, user: &User) -> Result<Post, Error> {
 /// `/<int:id>/update` (its author only): the form, filled with the post; once submitted
 /// with a title, saves the post and redirects to the index. Without a title the form is
 /// shown again.
+#[flask::view]
 pub async fn update(
     LoginRequired(user): LoginRequired<User>,
     ctx: RequestContext,
@@ -155,6 +158,7 @@ pub async fn update(
 // ANCHOR: delete
 /// `POST /<int:id>/delete`: deletes the post (its author only) and redirects to the index.
 /// `CsrfProtect` has checked the form's `csrf_token` before the view runs.
+#[flask::view]
 pub async fn delete(
     LoginRequired(user): LoginRequired<User>,
     ctx: RequestContext,

@@ -383,6 +383,7 @@ pub fn app() -> Flask {
 /// `GET /`: the empty form. `POST /`: checks it; a valid one whose username is free
 /// registers the account, flashes "Welcome, {username}!" and redirects to `/done`; anything
 /// else shows the form again with the errors and what was typed (the passwords excepted).
+#[flask::view]
 pub async fn signup(
     ctx: RequestContext,
     session: Session,
@@ -433,6 +434,7 @@ async fn save(file: &FileStorage, folder: &std::path::Path, username: &str) -> R
 
 /// `GET /done`: the account just created (the session names it), with the labels of the
 /// chosen country, interests and plan; back to the form without one.
+#[flask::view]
 pub async fn done(
     ctx: RequestContext,
     session: Session,

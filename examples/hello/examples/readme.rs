@@ -4,11 +4,13 @@
 // ANCHOR: app
 use flask::{Error, Flask, Path, RequestContext, abort, routing::get};
 
+#[flask::view]
 async fn index(ctx: RequestContext) -> Result<String, Error> {
     let url = ctx.url_for("show_post").value("post_id", 1).build()?;
     Ok(format!("Hello, World! Read {url}"))
 }
 
+#[flask::view]
 async fn show_post(Path(post_id): Path<i64>) -> Result<String, Error> {
     if post_id > 100 {
         return Err(abort(404));

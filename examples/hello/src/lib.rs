@@ -11,31 +11,37 @@ use flask::{
 use serde::{Deserialize, Serialize};
 
 /// `@app.route("/")`
+#[flask::view]
 pub async fn hello_world() -> Html<&'static str> {
     Html("Hello, World!")
 }
 
 /// `@app.route("/user/<username>")`: the name is escaped, so `<script>` is shown, not run.
+#[flask::view]
 pub async fn show_user_profile(Path(username): Path<String>) -> Html<String> {
     Html(format!("User {}", escape(&username)))
 }
 
 /// `@app.route("/post/<int:post_id>")`: `/post/abc` is a 404.
+#[flask::view]
 pub async fn show_post(Path(post_id): Path<i64>) -> Html<String> {
     Html(format!("Post {post_id}"))
 }
 
 /// `@app.route("/path/<path:subpath>")`: the value may contain slashes.
+#[flask::view]
 pub async fn show_subpath(Path(subpath): Path<String>) -> Html<String> {
     Html(format!("Subpath {}", escape(&subpath)))
 }
 
 /// `@app.route("/projects/")`: `/projects` redirects here.
+#[flask::view]
 pub async fn projects() -> Html<&'static str> {
     Html("The project page")
 }
 
 /// `@app.route("/about")`: `/about/` is a 404.
+#[flask::view]
 pub async fn about() -> Html<&'static str> {
     Html("The about page")
 }
@@ -52,6 +58,7 @@ pub struct Me {
 }
 
 /// The quickstart's "APIs with JSON": `@app.route("/me")` returning a dict.
+#[flask::view]
 pub async fn me_api() -> Json<Me> {
     Json(Me {
         username: "flask",
@@ -62,6 +69,7 @@ pub async fn me_api() -> Json<Me> {
 
 /// The quickstart's "Rendering Templates": `@app.route("/hello/")` and
 /// `@app.route("/hello/<name>")` with `templates/hello.html`.
+#[flask::view]
 pub async fn hello(name: Option<Path<String>>) -> Result<Html<String>, Error> {
     let name = name.map(|Path(n)| n);
     render_template("hello.html", context! { name })
@@ -87,6 +95,7 @@ pub static ROWS: LazyLock<Vec<Row>> = LazyLock::new(|| {
 });
 
 /// `GET /rows`: a template rendering 100 rows with escaping, the bench's template route.
+#[flask::view]
 pub async fn rows() -> Result<Html<String>, Error> {
     render_template("rows.html", context! { rows => &*ROWS })
 }
@@ -101,12 +110,14 @@ pub struct Login {
 }
 
 /// `@app.route("/login")`, GET: the form.
+#[flask::view]
 pub async fn login_form() -> Result<Html<String>, Error> {
     render_template("login.html", context! { error => None::<&str> })
 }
 
 /// `@app.route("/login")`, POST: the right answer flashes "You were successfully logged
 /// in" and redirects to `/hello/`; a wrong one shows the form with "Invalid credentials".
+#[flask::view]
 pub async fn login(
     ctx: RequestContext,
     session: Session,
@@ -123,6 +134,7 @@ pub async fn login(
 
 /// A division that fails for `b = 0`: in debug mode (`run --debug`) the failure shows the
 /// debug page, with this function's source line; otherwise a plain 500 page.
+#[flask::view]
 pub async fn divide(Path((a, b)): Path<(i64, i64)>) -> Result<String, Error> {
     let quotient = a.checked_div(b).ok_or(DivisionByZero { a })?;
     Ok(format!("{a} / {b} = {quotient}"))

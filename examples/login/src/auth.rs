@@ -71,6 +71,7 @@ pub fn normalize_email(email: &str) -> String {
 }
 
 /// `GET /auth/register`: the form.
+#[flask::view]
 pub async fn register_form() -> Result<Html<String>, Error> {
     render_template("auth/register.html", context! {})
 }
@@ -79,6 +80,7 @@ pub async fn register_form() -> Result<Html<String>, Error> {
 /// redirects to the login page. A missing email ("Email is required.") or password
 /// ("Password is required."), an email that is taken ("Email {email} is already
 /// registered.") or too long shows the form again with the message flashed.
+#[flask::view]
 pub async fn register(
     ctx: RequestContext,
     session: Session,
@@ -120,6 +122,7 @@ pub async fn register(
 }
 
 /// `GET /auth/login`: the form. It posts back to the same URL, `?next=` included.
+#[flask::view]
 pub async fn login_form() -> Result<Html<String>, Error> {
     render_template("auth/login.html", context! {})
 }
@@ -128,6 +131,7 @@ pub async fn login_form() -> Result<Html<String>, Error> {
 /// me" was ticked), then redirects to `?next=` if it is a path on this site, else to the
 /// index. "Incorrect email or password." (or "This account is disabled.") shows the form
 /// again.
+#[flask::view]
 pub async fn login(
     ctx: RequestContext,
     current: CurrentUser<User>,
@@ -168,6 +172,7 @@ pub async fn login(
 
 /// `GET` or `POST /auth/logout`: logs out (the remember-me cookie goes too) and redirects
 /// to the index.
+#[flask::view]
 pub async fn logout(
     ctx: RequestContext,
     current: CurrentUser<User>,
@@ -183,6 +188,7 @@ pub async fn logout(
 /// `POST /auth/logout-everywhere`: ends every login of this user, in every browser, with
 /// every remember-me cookie: the user gets a new alternative token, so what the old
 /// session cookies and remember-me cookies hold loads nobody. Then logs this browser out.
+#[flask::view]
 pub async fn logout_everywhere(
     LoginRequired(mut user): LoginRequired<User>,
     ctx: RequestContext,
@@ -200,6 +206,7 @@ pub async fn logout_everywhere(
 
 /// `GET /auth/reauth`: asks a logged-in user for the password again (where `settings`
 /// sends a login restored from the remember-me cookie).
+#[flask::view]
 pub async fn reauth_form(LoginRequired(user): LoginRequired<User>) -> Result<Html<String>, Error> {
     render_template("auth/reauth.html", context! { user => user })
 }
@@ -207,6 +214,7 @@ pub async fn reauth_form(LoginRequired(user): LoginRequired<User>) -> Result<Htm
 /// `POST /auth/reauth`: with the right password, the login is fresh again
 /// (`confirm_login`) and the user goes on to `?next=` (or the index); "Incorrect
 /// password." otherwise.
+#[flask::view]
 pub async fn reauth(
     LoginRequired(user): LoginRequired<User>,
     ctx: RequestContext,

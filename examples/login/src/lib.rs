@@ -145,6 +145,7 @@ pub fn app() -> Flask {
 }
 
 /// `GET /`: public; greets `current_user` (in the template) or the anonymous visitor.
+#[flask::view]
 pub async fn index() -> Result<Html<String>, Error> {
     render_template("index.html", context! {})
 }
@@ -152,6 +153,7 @@ pub async fn index() -> Result<Html<String>, Error> {
 /// `GET /profile`: needs a login (anyone else goes to `/auth/login?next=%2Fprofile`).
 /// Shows the user, and whether the login is fresh (made with the password in this session)
 /// and remembered (the request carries a valid remember-me cookie).
+#[flask::view]
 pub async fn profile(
     LoginRequired(user): LoginRequired<User>,
     current: CurrentUser<User>,
@@ -168,6 +170,7 @@ pub async fn profile(
 
 /// `GET /settings`: needs a fresh login. A login restored from the remember-me cookie
 /// goes to `/auth/reauth?next=%2Fsettings` to type the password first.
+#[flask::view]
 pub async fn settings(
     FreshLoginRequired(user): FreshLoginRequired<User>,
 ) -> Result<Html<String>, Error> {
@@ -184,6 +187,7 @@ pub struct NewPassword {
 
 /// `POST /settings`: changes the password (a fresh login is needed here too), then goes
 /// to the profile with "Password changed."; "Password is required." for an empty one.
+#[flask::view]
 pub async fn change_password(
     FreshLoginRequired(mut user): FreshLoginRequired<User>,
     current: CurrentUser<User>,

@@ -159,6 +159,7 @@ async fn notes_page(db: &Db, args: &Args, error: Option<&str>) -> Result<Html<St
 }
 
 /// `GET /?page=N`: the notes, newest first, ten a page, and the form.
+#[flask::view]
 pub async fn index(db: Db, args: Args) -> Result<Html<String>, Error> {
     notes_page(&db, &args, None).await
 }
@@ -166,6 +167,7 @@ pub async fn index(db: Db, args: Args) -> Result<Html<String>, Error> {
 /// `POST /`: creates a note with its tags in one transaction and shows it. An empty title
 /// ("Title is required.") or a tag that is too long shows the form again (status 400), and
 /// nothing is written.
+#[flask::view]
 pub async fn create(
     db: Db,
     session: DbSession,
@@ -234,6 +236,7 @@ async fn note_page(
 
 /// `GET /notes/<int:id>`: one note with its tags and comments (404 when there is none);
 /// counts the view.
+#[flask::view]
 pub async fn show(db: Db, Path(id): Path<i64>) -> Result<Html<String>, Error> {
     let mut note: Note = db.get_or_404(id).await?;
     // The database adds, so two visits at once both count.
@@ -247,6 +250,7 @@ pub async fn show(db: Db, Path(id): Path<i64>) -> Result<Html<String>, Error> {
 
 /// `POST /notes/<int:id>/comments`: adds a comment and shows the note again (404 when there
 /// is no note); an empty comment shows the page with "Write a comment first." (status 400).
+#[flask::view]
 pub async fn comment(
     session: DbSession,
     Path(id): Path<i64>,
@@ -271,6 +275,7 @@ pub async fn comment(
 
 /// `POST /notes/<int:id>/delete`: deletes the note (404 when there is none), its comments
 /// and its tag links; the tags stay.
+#[flask::view]
 pub async fn delete(db: Db, Path(id): Path<i64>) -> Result<Redirect, Error> {
     let note: Note = db.get_or_404(id).await?;
     db.delete(&note).await?; // cascades, in one transaction
@@ -279,6 +284,7 @@ pub async fn delete(db: Db, Path(id): Path<i64>) -> Result<Redirect, Error> {
 
 /// `GET /tags/<name>`: the notes with that tag, newest first (404 for a tag that does not
 /// exist).
+#[flask::view]
 pub async fn tagged(db: Db, Path(name): Path<String>) -> Result<Html<String>, Error> {
     let tag: Tag = db
         .select::<Tag>()
@@ -306,6 +312,7 @@ pub struct Search {
 }
 
 /// `GET /api/notes?q=rust&limit=5`: matching notes as JSON, most viewed first.
+#[flask::view]
 pub async fn search(db: Db, Query(search): Query<Search>) -> Result<Json<Vec<Note>>, Error> {
     let mut query = db
         .select::<Note>()
@@ -322,6 +329,7 @@ pub async fn search(db: Db, Query(search): Query<Search>) -> Result<Json<Vec<Not
 /// time, as JSON `{"items": [...], "per_page": N, "next": cursor, "prev": cursor}`. Pass
 /// `next` (or `prev`) back as `?cursor=` for the page after (or before); notes added
 /// meanwhile shift nothing. A cursor that is not one of ours is a 400.
+#[flask::view]
 pub async fn feed(db: Db, args: Args) -> Result<Json<KeysetPage<Note>>, Error> {
     let options = PageArgs {
         per_page: PER_PAGE,
@@ -345,6 +353,7 @@ pub struct TagCount {
 
 /// `GET /api/tags`: the tags in use with their number of notes, most used first, as JSON
 /// `[{"name": "rust", "notes": 2}, ...]`.
+#[flask::view]
 pub async fn tag_counts(db: Db) -> Result<Json<Vec<TagCount>>, Error> {
     // SELECT tag.name, COUNT(*) FROM note_tag JOIN tag ON ... GROUP BY tag.name ...
     let rows = db

@@ -59,6 +59,7 @@ pub struct Credentials {
 
 /// `POST /rs/login`: logs in as Flask-Login does (after the CSRF check); the session and
 /// remember-me cookie it writes log the user in on the Python half too.
+#[flask::view]
 pub async fn login(
     current: CurrentUser<User>,
     Form(form): Form<Credentials>,
@@ -77,6 +78,7 @@ pub async fn login(
 }
 
 /// `GET /rs/whoami`: who is logged in, and whether the login is fresh.
+#[flask::view]
 pub async fn whoami(current: CurrentUser<User>) -> String {
     match current.user() {
         Some(user) => format!("{} fresh={}", user.name, python_bool(current.login_fresh())),
@@ -89,22 +91,26 @@ fn python_bool(b: bool) -> &'static str {
 }
 
 /// `GET /rs/logout-user`: Flask-Login's `logout_user`.
+#[flask::view]
 pub async fn logout_user(current: CurrentUser<User>) -> &'static str {
     current.logout_user();
     "logged out"
 }
 
 /// `GET /rs/csrf`: the CSRF token a form of this side would carry.
+#[flask::view]
 pub async fn csrf(ctx: RequestContext) -> Result<String, Error> {
     generate_csrf(&ctx)
 }
 
 /// `POST /rs/form`: reached only with a valid CSRF token, whichever side made it.
+#[flask::view]
 pub async fn form() -> &'static str {
     "posted"
 }
 
 /// `GET /rs/session`: what this side reads of the session, typed as a port would read it.
+#[flask::view]
 pub async fn show(session: Session) -> Json<Value> {
     Json(json!({
         "count": session.get::<u32>("count"),
@@ -120,6 +126,7 @@ pub async fn show(session: Session) -> Json<Value> {
 }
 
 /// `GET /rs/cart/add/<item>`: the ported piece: adds to the cart Python keeps.
+#[flask::view]
 pub async fn add_to_cart(session: Session, Path(item): Path<String>) -> String {
     let mut cart: Vec<String> = session.get("cart").unwrap_or_default();
     cart.push(item);
@@ -130,6 +137,7 @@ pub async fn add_to_cart(session: Session, Path(item): Path<String>) -> String {
 }
 
 /// `GET /rs/flashes`: the flashed messages, with their categories.
+#[flask::view]
 pub async fn flashes(session: Session) -> Json<Value> {
     let list: Vec<(String, String)> = session
         .get_flashed_messages(&[])
@@ -140,6 +148,7 @@ pub async fn flashes(session: Session) -> Json<Value> {
 }
 
 /// `GET /rs/logout`: ends the session for both apps.
+#[flask::view]
 pub async fn logout(session: Session) -> &'static str {
     session.clear();
     "bye"

@@ -16,6 +16,7 @@ use flask::routing::get;
 use flask::{Flask, Path, Redirect, Session, redirect};
 
 /// `GET /`: who is logged in, and how many pages this session has seen.
+#[flask::view]
 pub async fn index(session: Session) -> String {
     let visits: u64 = session.get("visits").unwrap_or(0) + 1;
     session.insert("visits", visits);
@@ -26,6 +27,7 @@ pub async fn index(session: Session) -> String {
 }
 
 /// `GET /login/<name>`: logs `name` in (a new session id, as on any login).
+#[flask::view]
 pub async fn login(session: Session, Path(name): Path<String>) -> Redirect {
     session.cycle_id();
     session.insert("user", name);
@@ -34,6 +36,7 @@ pub async fn login(session: Session, Path(name): Path<String>) -> Redirect {
 }
 
 /// `GET /logout`: ends the session everywhere.
+#[flask::view]
 pub async fn logout(session: Session) -> Redirect {
     session.clear();
     redirect("/")

@@ -118,6 +118,7 @@ fn random_id() -> i32 {
 }
 
 /// `/plaintext`.
+#[flask::view]
 pub async fn plaintext() -> Response {
     ([("content-type", "text/plain")], "Hello, World!").into_response()
 }
@@ -130,6 +131,7 @@ pub struct Message {
 }
 
 /// `/json`: a new object, serialized.
+#[flask::view]
 pub async fn json() -> Json<Message> {
     Json(Message {
         message: "Hello, World!",
@@ -145,11 +147,13 @@ async fn random_world(db: &Db) -> Result<World, Error> {
 }
 
 /// `/db`: one random row.
+#[flask::view]
 pub async fn single_query(db: Db) -> Result<Json<World>, Error> {
     Ok(Json(random_world(&db).await?))
 }
 
 /// `/queries?queries=N`: N random rows, one query each.
+#[flask::view]
 pub async fn queries(db: Db, args: Args) -> Result<Json<Vec<World>>, Error> {
     let n = clamp_queries(args.get("queries"));
     let mut worlds = Vec::with_capacity(n);
@@ -160,6 +164,7 @@ pub async fn queries(db: Db, args: Args) -> Result<Json<Vec<World>>, Error> {
 }
 
 /// `/fortunes`: every fortune and one more, sorted by message, in an HTML table.
+#[flask::view]
 pub async fn fortunes(db: Db) -> Result<Html<String>, Error> {
     let mut fortunes: Vec<Fortune> = db.all().await?;
     fortunes.push(Fortune {
@@ -172,6 +177,7 @@ pub async fn fortunes(db: Db) -> Result<Html<String>, Error> {
 
 /// `/updates?queries=N`: N random rows read one by one, each given a new random number and
 /// written back (one `UPDATE` per row).
+#[flask::view]
 pub async fn updates(db: Db, args: Args) -> Result<Json<Vec<World>>, Error> {
     let n = clamp_queries(args.get("queries"));
     let mut worlds = Vec::with_capacity(n);

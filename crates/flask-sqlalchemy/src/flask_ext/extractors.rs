@@ -167,6 +167,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Db {
 ///     body: String,
 /// }
 ///
+/// #[flask::view]
 /// async fn add(db: DbSession, body: String) -> Result<String, flask::Error> {
 ///     let mut note = Note { id: 0, body };
 ///     db.add(&mut note).await?;

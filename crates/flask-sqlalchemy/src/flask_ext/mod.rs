@@ -26,6 +26,7 @@ use crate::{Engine, EngineOptions, MetaData, Model};
 ///     body: String,
 /// }
 ///
+/// #[flask::view]
 /// async fn count(db: Db) -> Result<String, flask::Error> {
 ///     Ok(db.select::<Note>().count().await?.to_string())
 /// }

@@ -44,6 +44,7 @@ pub(super) fn sink() -> crate::engine::QuerySink {
 ///     id: i64,
 /// }
 ///
+/// #[flask::view]
 /// async fn page(db: Db) -> Result<String, flask::Error> {
 ///     db.select::<Note>().count().await?;
 ///     db.get::<Note>(1).await?;

@@ -108,6 +108,7 @@ const SUBMIT_METHODS: [Method; 4] = [Method::POST, Method::PUT, Method::PATCH, M
 ///     age: Option<i64>,
 /// }
 ///
+/// #[flask::view]
 /// async fn signup(mut form: FlaskForm<Signup>) -> Result<Response, Error> {
 ///     if form.validate_on_submit() {
 ///         let data = form.into_data().unwrap();
@@ -332,6 +333,7 @@ impl<T: Form> FlaskForm<T> {
     /// # #[form(csrf = false)]
     /// # struct Signup { username: String }
     /// # async fn taken(_: &str) -> bool { true }
+    /// #[flask::view]
     /// async fn signup(mut form: flask_wtf::FlaskForm<Signup>) -> String {
     ///     let ok = form
     ///         .validate_on_submit_with(async |data, errors| {

@@ -353,7 +353,7 @@ impl Flat {
             let local = mh
                 .endpoint
                 .clone()
-                .or_else(|| mh.fn_name.clone())
+                .or_else(|| mh.view_name.map(str::to_owned))
                 .unwrap_or_else(|| full.clone());
             let endpoint = match name {
                 Some(bp) => format!("{bp}.{local}"),

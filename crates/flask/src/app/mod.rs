@@ -111,7 +111,9 @@ macro_rules! app_root {
 /// ```
 /// use flask::{Flask, Path, routing::get};
 ///
+/// #[flask::view]
 /// async fn index() -> &'static str { "Hello, World!" }
+/// #[flask::view]
 /// async fn show_post(Path(post_id): Path<i64>) -> String { format!("Post {post_id}") }
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -330,7 +332,9 @@ impl Flask {
     ///
     /// ```
     /// use flask::{Flask, routing::get};
+    /// #[flask::view]
     /// async fn index() -> &'static str { "site" }
+    /// #[flask::view]
     /// async fn api() -> &'static str { "api" }
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// let client = Flask::new("demo")

@@ -282,6 +282,7 @@ impl App {
     ///
     /// ```
     /// # use flask::{Flask, routing::get};
+    /// # #[flask::view]
     /// # async fn show_post() -> &'static str { "" }
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// let app = Flask::new("blog").route("/post/<int:id>", get(show_post)).build().unwrap();

@@ -63,6 +63,7 @@ fn require_form(req: &Request) -> Result<(), Error> {
 ///
 /// ```
 /// use flask::FormData;
+/// #[flask::view]
 /// async fn profile(form: FormData) -> String {
 ///     let name = form.get("name").unwrap_or("nobody");
 ///     let photo = form.files().get("photo").map_or(0, |f| f.len());
@@ -160,6 +161,7 @@ async fn read_form<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Err
 /// use serde::Deserialize;
 /// #[derive(Deserialize)]
 /// struct NewPost { title: String, body: String }
+/// #[flask::view]
 /// async fn create(Form(post): Form<NewPost>) -> String { post.title }
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

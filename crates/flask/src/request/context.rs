@@ -28,6 +28,7 @@ pub(crate) struct Matched {
 /// ```
 /// use flask::{Flask, RequestContext, routing::get};
 ///
+/// #[flask::view]
 /// async fn show(ctx: RequestContext) -> String {
 ///     format!("{} {}", ctx.endpoint().unwrap_or("-"), ctx.url_for("show").value("id", 2).build().unwrap())
 /// }
@@ -195,6 +196,7 @@ impl RequestContext {
     /// ```
     /// use flask::{Flask, RequestContext, routing::get};
     ///
+    /// #[flask::view]
     /// async fn report(ctx: RequestContext) -> &'static str {
     ///     ctx.teardown_this_request(|error| async move {
     ///         tracing::info!("report done, failed: {}", error.is_some());
@@ -226,6 +228,7 @@ impl RequestContext {
     /// ```
     /// use flask::{Flask, RequestContext, ResponseExt, SetCookie, routing::get};
     ///
+    /// #[flask::view]
     /// async fn index(ctx: RequestContext) -> &'static str {
     ///     ctx.after_this_request(|mut resp| async move {
     ///         resp.set_cookie(SetCookie::new("visited", "yes"));

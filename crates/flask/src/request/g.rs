@@ -17,6 +17,7 @@ use crate::Error;
 /// #[derive(Clone)]
 /// struct User(String);
 ///
+/// #[flask::view]
 /// async fn index(g: G) -> String {
 ///     g.get::<User>().map(|u| u.0).unwrap_or_default()
 /// }

@@ -24,6 +24,7 @@ use crate::Error;
 /// use serde::{Deserialize, Serialize};
 /// #[derive(Deserialize, Serialize)]
 /// struct Todo { title: String, done: bool }
+/// #[flask::view]
 /// async fn create(Json(todo): Json<Todo>) -> Json<Todo> { Json(todo) }
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

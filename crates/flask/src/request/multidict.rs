@@ -110,6 +110,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Args {
 /// use serde::Deserialize;
 /// #[derive(Deserialize)]
 /// struct Page { page: u32, per_page: Option<u32> }
+/// #[flask::view]
 /// async fn list(Query(p): Query<Page>) -> String { format!("{} {:?}", p.page, p.per_page) }
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

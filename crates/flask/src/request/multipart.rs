@@ -20,6 +20,7 @@ use crate::Error;
 ///
 /// ```
 /// use flask::{Error, Files};
+/// #[flask::view]
 /// async fn upload(files: Files) -> Result<String, Error> {
 ///     let Some(photo) = files.get("photo") else {
 ///         return Err(flask::abort_with(400, "no photo"));

@@ -24,10 +24,12 @@ use crate::routing::PathValue;
 /// use flask::{Flask, Path, routing::get};
 /// use serde::Deserialize;
 ///
+/// #[flask::view]
 /// async fn show_post(Path(post_id): Path<i64>) -> String { format!("Post {post_id}") }
 ///
 /// #[derive(Deserialize)]
 /// struct Day { year: u16, month: u8 }
+/// #[flask::view]
 /// async fn archive(Path(day): Path<Day>) -> String { format!("{}-{}", day.year, day.month) }
 ///
 /// let app = Flask::new("blog")

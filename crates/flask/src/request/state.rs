@@ -18,6 +18,7 @@ use crate::Error;
 /// ```
 /// use flask::{Flask, State, routing::get};
 /// struct Greeting { text: &'static str }
+/// #[flask::view]
 /// async fn index(greeting: State<Greeting>) -> &'static str { greeting.text }
 /// let app = Flask::new("demo").state(Greeting { text: "hi" }).route("/", get(index));
 /// # let _ = app;
@@ -61,6 +62,7 @@ impl<T: Send + Sync + 'static, S: Send + Sync> FromRequestParts<S> for State<T> 
 ///     fn name(&self) -> &'static str { "greeter" }
 ///     fn init_app(&self, _setup: &mut Setup<'_>) -> Result<(), SetupError> { Ok(()) }
 /// }
+/// #[flask::view]
 /// async fn hi(g: Ext<Greeter>) -> String { g.word.clone() }
 /// let app = Flask::new("demo").extension(Greeter { word: "hi".into() }).route("/", get(hi));
 /// # let _ = app;

@@ -213,6 +213,7 @@ impl<B: IntoResponse, H: IntoResponseParts> FlaskTuple for (B, u16, H) {
 ///
 /// ```
 /// use flask::{Response, make_response};
+/// #[flask::view]
 /// async fn create() -> Response {
 ///     make_response(("created", 201, [("Location", "/todos/1")]))
 /// }

@@ -9,10 +9,12 @@ use crate::registrar::{ScopeDef, hook_methods, scope_methods, template_methods};
 /// ```
 /// use flask::{Blueprint, Flask, RequestContext, routing::get};
 ///
+/// #[flask::view]
 /// async fn login(ctx: RequestContext) -> String {
 ///     // Relative to the current blueprint: "auth.register".
 ///     ctx.url_for(".register").build().unwrap()
 /// }
+/// #[flask::view]
 /// async fn register() -> &'static str { "register" }
 ///
 /// let auth = Blueprint::new("auth")
@@ -107,6 +109,7 @@ impl Blueprint {
     ///
     /// ```
     /// use flask::{Blueprint, Flask, routing::get};
+    /// #[flask::view]
     /// async fn index() -> &'static str { "api" }
     /// let api = Blueprint::new("api").route("/", get(index));
     /// let app = Flask::new("demo")

@@ -71,6 +71,7 @@ const PATH: &AsciiSet = &SEGMENT.remove(b'/');
 ///     fn to_value(&self, text: &str) -> Option<PathValue> { Some(PathValue::Str(text.to_owned())) }
 /// }
 ///
+/// #[flask::view]
 /// async fn country(Path(code): Path<String>) -> String { code }
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let client = Flask::new("demo")

@@ -34,15 +34,17 @@ pub(crate) fn boxed<H: Handler<T, ()>, T: 'static>(h: H) -> BoxedHandler {
 /// The handlers of one rule, one per HTTP method, plus its endpoint name.
 ///
 /// Made with [`get`], [`post`], [`route`]... and chained: `get(show).post(update)`. The
-/// endpoint name defaults to the first handler's function name (`show`); a closure has
-/// no name, so its endpoint is the rule itself unless you call [`MethodHandlers::endpoint`].
+/// endpoint name is the first handler's function name (`show`) when it is a
+/// [`#[flask::view]`](crate::view) function, as in Flask; any other handler (a plain `async
+/// fn`, a closure) carries no name, so its endpoint is the rule itself unless you call
+/// [`MethodHandlers::endpoint`].
 #[must_use = "pass it to .route(rule, ...)"]
 #[derive(Clone)]
 pub struct MethodHandlers {
     pub(crate) handlers: Vec<(Method, BoxedHandler)>,
     pub(crate) endpoint: Option<String>,
-    /// The function name of the first handler, if it has one.
-    pub(crate) fn_name: Option<String>,
+    /// The endpoint name the first handler carries (a `#[flask::view]` function's).
+    pub(crate) view_name: Option<&'static str>,
     pub(crate) handler_id: Option<TypeId>,
     /// Method names given to [`route`] that are not HTTP methods.
     pub(crate) invalid_methods: Vec<String>,
@@ -67,53 +69,9 @@ impl fmt::Debug for MethodHandlers {
                 &self.handlers.iter().map(|(m, _)| m).collect::<Vec<_>>(),
             )
             .field("endpoint", &self.endpoint)
-            .field("fn_name", &self.fn_name)
+            .field("view_name", &self.view_name)
             .finish()
     }
-}
-
-/// axum extractors whose values only axum's `Router` puts in the request, with what to use
-/// here. A flask app routes with its own URL map, so these would fail every request; `build`
-/// refuses them instead. (Found by the extractor's type name: a diagnostic, nothing routes by
-/// it.)
-const AXUM_ONLY: [(&str, &str); 4] = [
-    (
-        "axum::extract::path::Path<",
-        "axum::extract::Path, which only axum's Router fills: take flask::Path (the same destructuring: Path(id): Path<i64>)",
-    ),
-    (
-        "axum::extract::path::RawPathParams",
-        "axum::extract::RawPathParams, which only axum's Router fills: take flask::RequestContext and its view_args()",
-    ),
-    (
-        "axum::extract::matched_path::MatchedPath",
-        "axum::extract::MatchedPath, which only axum's Router fills: take flask::RequestContext and its url_rule() (the rule as written) or endpoint()",
-    ),
-    (
-        "axum::extract::nested_path::NestedPath",
-        "axum::extract::NestedPath, which only axum's Router fills: take flask::RequestContext and its blueprint()",
-    ),
-];
-
-fn axum_only_extractor<T: 'static>() -> Option<&'static str> {
-    let args = std::any::type_name::<T>();
-    AXUM_ONLY
-        .iter()
-        .find(|(name, _)| args.contains(name))
-        .map(|(_, advice)| *advice)
-}
-
-/// The function name of a handler type, if it is a plain function (not a closure).
-fn fn_name<H: 'static>() -> Option<String> {
-    let full = std::any::type_name::<H>();
-    let base = full.split('<').next().unwrap_or(full);
-    let last = base.rsplit("::").next().unwrap_or(base);
-    let valid = last
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_')
-        && last.chars().all(|c| c.is_alphanumeric() || c == '_');
-    valid.then(|| last.to_owned())
 }
 
 impl MethodHandlers {
@@ -121,7 +79,7 @@ impl MethodHandlers {
         MethodHandlers {
             handlers: Vec::new(),
             endpoint: None,
-            fn_name: None,
+            view_name: None,
             handler_id: None,
             invalid_methods: Vec::new(),
             owner: None,
@@ -143,9 +101,9 @@ impl MethodHandlers {
     pub fn on<H: Handler<T, ()>, T: 'static>(mut self, method: Method, handler: H) -> Self {
         if self.handler_id.is_none() {
             self.handler_id = Some(TypeId::of::<H>());
-            self.fn_name = fn_name::<H>();
+            self.view_name = super::named::endpoint_of::<H>();
         }
-        if let Some(advice) = axum_only_extractor::<T>() {
+        if let Some(advice) = super::named::axum_only_extractor::<T>() {
             self.unfilled_extractor.get_or_insert(advice);
         }
         self.on_boxed(method, boxed(handler))
@@ -203,6 +161,7 @@ impl MethodHandlers {
     ///
     /// ```
     /// use flask::routing::get;
+    /// #[flask::view]
     /// async fn show() -> &'static str { "a thing" }
     /// async fn not_allowed() -> (http::StatusCode, &'static str) {
     ///     (http::StatusCode::METHOD_NOT_ALLOWED, "{\"message\": \"not here\"}")
@@ -285,6 +244,7 @@ pub fn patch<H: Handler<T, ()>, T: 'static>(handler: H) -> MethodHandlers {
 ///
 /// ```
 /// use flask::{Flask, routing::route};
+/// #[flask::view]
 /// async fn login() -> &'static str { "login" }
 /// let app = Flask::new("demo").route("/login", route(&["GET", "POST"], login));
 /// # app.build().unwrap();
@@ -306,16 +266,22 @@ pub fn route<H: Handler<T, ()>, T: 'static>(methods: &[&str], handler: H) -> Met
 mod tests {
     use super::*;
 
+    #[flask::view]
     async fn show_post() -> &'static str {
         ""
     }
 
+    async fn unnamed() -> &'static str {
+        ""
+    }
+
     #[test]
-    fn names_come_from_functions() {
-        let mh = get(show_post);
-        assert_eq!(mh.fn_name.as_deref(), Some("show_post"));
-        let c = get(|| async { "" });
-        assert_eq!(c.fn_name, None);
+    fn names_come_from_view_functions() {
+        assert_eq!(get(show_post).view_name, Some("show_post"));
+        assert_eq!(get(unnamed).view_name, None);
+        assert_eq!(get(|| async { "" }).view_name, None);
+        // The first handler names the rule.
+        assert_eq!(get(unnamed).post(show_post).view_name, None);
         assert_eq!(
             get(show_post).post(show_post).methods(),
             [Method::GET, Method::HEAD, Method::POST]

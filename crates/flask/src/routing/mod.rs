@@ -5,6 +5,7 @@
 pub(crate) mod blueprint;
 pub(crate) mod converters;
 pub(crate) mod method_routing;
+pub(crate) mod named;
 pub(crate) mod rule;
 pub(crate) mod url_for;
 pub(crate) mod url_map;

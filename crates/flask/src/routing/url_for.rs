@@ -9,12 +9,15 @@ use super::url_map::UrlMap;
 #[non_exhaustive]
 pub enum BuildError {
     /// No rule has this endpoint.
-    #[error("Could not build url for endpoint '{endpoint}'.{}", suggestion.as_ref().map(|s| format!(" Did you mean '{s}' instead?")).unwrap_or_default())]
+    #[error("Could not build url for endpoint '{endpoint}'.{}{}", suggestion.as_ref().map(|s| format!(" Did you mean '{s}' instead?")).unwrap_or_default(), unnamed_rule.as_ref().map(|r| format!(" The rule '{r}' has no endpoint name, so its endpoint is the rule itself: its view is not a #[flask::view] function. Put #[flask::view] above the view function, or name the rule with .endpoint(\"{endpoint}\").")).unwrap_or_default())]
     UnknownEndpoint {
         /// The endpoint asked for (after resolving `.name`).
         endpoint: String,
         /// The closest existing endpoint, if any is close.
         suggestion: Option<String>,
+        /// A rule without an endpoint name (its handler is not a `#[flask::view]`
+        /// function) whose path has the name asked for in it: the likely meant one.
+        unnamed_rule: Option<String>,
     },
     /// The rule needs values that were not given.
     #[error(
@@ -63,6 +66,7 @@ pub(crate) struct UrlSettings {
 ///
 /// ```
 /// # use flask::{Flask, routing::get};
+/// # #[flask::view]
 /// # async fn show_post() -> &'static str { "" }
 /// let app = Flask::new("blog")
 ///     .configure(|c| c.set("SERVER_NAME", "example.com"))
@@ -255,6 +259,7 @@ const ANCHOR: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
 ///
 /// ```
 /// # use flask::{Flask, url_for, routing::get};
+/// # #[flask::view]
 /// # async fn user() -> &'static str { "" }
 /// let app = Flask::new("demo")
 ///     .configure(|c| c.set("SERVER_NAME", "localhost:5000"))

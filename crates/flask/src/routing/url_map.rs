@@ -372,6 +372,7 @@ impl UrlMap {
             return Err(BuildError::UnknownEndpoint {
                 endpoint: endpoint.to_owned(),
                 suggestion: self.suggest(endpoint),
+                unnamed_rule: self.unnamed_rule_like(endpoint),
             });
         };
         let mut missing_for_first: Option<Vec<String>> = None;
@@ -409,6 +410,19 @@ impl UrlMap {
             endpoint: endpoint.to_owned(),
             missing: missing_for_first.unwrap_or_default(),
         })
+    }
+
+    /// A rule named after itself (no `#[flask::view]` on its handler) whose path has the
+    /// last part of `endpoint` in it, for the hint of an unknown endpoint.
+    fn unnamed_rule_like(&self, endpoint: &str) -> Option<String> {
+        let name = endpoint.rsplit('.').next().unwrap_or(endpoint);
+        if name.is_empty() {
+            return None;
+        }
+        self.rules
+            .iter()
+            .find(|r| r.endpoint.contains('/') && r.endpoint.contains(name))
+            .map(|r| r.endpoint.clone())
     }
 
     /// The closest endpoint name, for "did you mean".
@@ -695,6 +709,26 @@ mod tests {
             m.match_path(&Method::OPTIONS, "", "/login"),
             Match::Options(_)
         ));
+    }
+
+    #[test]
+    fn an_unknown_endpoint_points_at_a_rule_without_a_name() {
+        // `.route("/about", get(about))` with `about` not a #[flask::view]: the endpoint
+        // is the rule, and url_for("about") says why it is not found.
+        let m = map(&[("/about", "/about", GET), ("/", "index", GET)]);
+        let err = m.build("about", &[]).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("The rule '/about' has no endpoint name")
+                && message.contains("#[flask::view]")
+                && message.contains(".endpoint(\"about\")"),
+            "{message}"
+        );
+        let err = m.build("contact", &[]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Could not build url for endpoint 'contact'."
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ use super::PathValue;
 /// #[derive(Clone)]
 /// struct Lang(String);
 ///
+/// #[flask::view]
 /// async fn index(g: G, Path(page): Path<String>) -> String {
 ///     format!("{} {page}", g.get::<Lang>().map(|l| l.0).unwrap_or_default())
 /// }
@@ -68,6 +69,7 @@ impl ViewArgs {
 /// ```
 /// use flask::{Flask, RequestContext, routing::get};
 ///
+/// #[flask::view]
 /// async fn index() -> &'static str { "" }
 /// let app = Flask::new("i18n")
 ///     .route("/<lang_code>/", get(index))

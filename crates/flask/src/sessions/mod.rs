@@ -264,6 +264,7 @@ struct Inner {
 /// ```
 /// use flask::{Flask, Session, routing::get};
 ///
+/// #[flask::view]
 /// async fn count(session: Session) -> String {
 ///     let n: u32 = session.get("visits").unwrap_or(0) + 1;
 ///     session.insert("visits", n);

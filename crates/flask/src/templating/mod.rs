@@ -418,6 +418,7 @@ fn request_values(ctx: &RequestContext) -> Value {
 ///
 /// ```no_run
 /// use flask::{Error, Html, render_template, context};
+/// #[flask::view]
 /// async fn index() -> Result<Html<String>, Error> {
 ///     render_template("index.html", context! { title => "Home", posts => vec!["a", "b"] })
 /// }
@@ -430,6 +431,7 @@ pub fn render_template(name: &str, context: impl Serialize) -> Result<Html<Strin
 ///
 /// ```
 /// use flask::{Flask, render_template_string, context, routing::get};
+/// #[flask::view]
 /// async fn hello(flask::Path(name): flask::Path<String>) -> Result<flask::Html<String>, flask::Error> {
 ///     render_template_string("Hello {{ name }}!", context! { name })
 /// }

@@ -41,6 +41,7 @@ const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 ///
 /// ```
 /// use flask::{Flask, stream_template_string, context, routing::get};
+/// #[flask::view]
 /// async fn rows() -> Result<flask::Response, flask::Error> {
 ///     let rows: Vec<u32> = (1..=3).collect();
 ///     stream_template_string("{% for r in rows %}<p>{{ r }}</p>{% endfor %}", context! { rows })

@@ -26,7 +26,9 @@ use crate::App;
 ///
 /// #[derive(Deserialize)]
 /// struct Login { name: String }
+/// #[flask::view]
 /// async fn login(Form(f): Form<Login>) -> flask::Redirect { redirect(format!("/hi/{}", f.name)) }
+/// #[flask::view]
 /// async fn hi(flask::Path(name): flask::Path<String>) -> String { format!("Hi {name}") }
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -138,6 +140,7 @@ impl TestClient {
     /// ```
     /// use flask::{Flask, Session, routing::get};
     ///
+    /// #[flask::view]
     /// async fn whoami(session: Session) -> String {
     ///     session.get::<String>("user").unwrap_or_default()
     /// }

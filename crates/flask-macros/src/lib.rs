@@ -1,0 +1,67 @@
+//! The attribute macros of the `flask` crate. Use them through `flask` (`#[flask::view]`),
+//! which re-exports them; this crate only exists because a proc-macro crate may export
+//! nothing else.
+
+use proc_macro::TokenStream;
+use quote::quote;
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, parse_macro_input};
+
+/// Makes a function a view that carries its endpoint name, Flask's "the endpoint is the
+/// function's name": `#[view] async fn index()` registered with `get(index)` is the
+/// endpoint `index` (`auth.login` in a blueprint named `auth`).
+///
+/// The function is left as written; the attribute records its name with its type, for
+/// `get` to find. See `flask::view` for the details.
+#[proc_macro_attribute]
+pub fn view(attr: TokenStream, item: TokenStream) -> TokenStream {
+    if !attr.is_empty() {
+        let attr = proc_macro2::TokenStream::from(attr);
+        return syn::Error::new(
+            attr.span(),
+            "#[view] takes no arguments: the endpoint is the function's name; to name it otherwise, call .endpoint(\"name\") on the rule (get(index).endpoint(\"home\"))",
+        )
+        .to_compile_error()
+        .into();
+    }
+    let func = parse_macro_input!(item as ItemFn);
+    match expand(&func) {
+        Ok(tokens) => tokens.into(),
+        Err(err) => err.to_compile_error().into(),
+    }
+}
+
+fn expand(func: &ItemFn) -> syn::Result<proc_macro2::TokenStream> {
+    let sig = &func.sig;
+    if let Some(FnArg::Receiver(recv)) = sig.inputs.first() {
+        return Err(syn::Error::new(
+            recv.span(),
+            "#[view] goes on a free function, not a method: a method view is a flask::views::MethodView",
+        ));
+    }
+    if !sig.generics.params.is_empty() {
+        return Err(syn::Error::new(
+            sig.generics.span(),
+            "#[view] functions cannot be generic: an endpoint names one function (write a non-generic view that calls the generic one)",
+        ));
+    }
+    if let Some(variadic) = &sig.variadic {
+        return Err(syn::Error::new(
+            variadic.span(),
+            "#[view] functions cannot be variadic",
+        ));
+    }
+    let name = sig.ident.clone();
+    let endpoint = name.to_string();
+    let endpoint = endpoint.strip_prefix("r#").unwrap_or(&endpoint).to_owned();
+    Ok(quote! {
+        #func
+
+        ::flask::__private::inventory::submit! {
+            ::flask::__private::ViewName::new(
+                || ::flask::__private::type_id_of(&#name),
+                #endpoint,
+            )
+        }
+    })
+}

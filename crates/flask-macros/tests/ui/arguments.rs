@@ -1,0 +1,6 @@
+#[flask_macros::view("home")]
+async fn index() -> &'static str {
+    "home"
+}
+
+fn main() {}

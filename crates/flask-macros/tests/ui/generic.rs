@@ -1,0 +1,6 @@
+#[flask_macros::view]
+async fn show<T: Default>() -> &'static str {
+    "a view"
+}
+
+fn main() {}

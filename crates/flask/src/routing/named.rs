@@ -1,0 +1,88 @@
+//! Endpoint names from the source: what `#[flask::view]` records and `get(index)` reads.
+//!
+//! Flask names an endpoint after its view function. Rust cannot ask a function for its name
+//! (`std::any::type_name`'s output is documented as unstable), so the [`view`](crate::view)
+//! attribute, which sees the source, records the name with the function's type in a table
+//! built before `main` (the `inventory` crate); `get` looks its handler's type up there. The
+//! function itself is left as written.
+
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// One `#[flask::view]` function: its type, and its name.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct ViewName {
+    type_id: fn() -> TypeId,
+    name: &'static str,
+}
+
+inventory::collect!(ViewName);
+
+/// The endpoint name `#[flask::view]` recorded for the handler type `H`, if it did.
+pub(crate) fn endpoint_of<H: 'static>() -> Option<&'static str> {
+    static NAMES: OnceLock<HashMap<TypeId, &'static str>> = OnceLock::new();
+    NAMES
+        .get_or_init(|| {
+            inventory::iter::<ViewName>
+                .into_iter()
+                .map(|v| ((v.type_id)(), v.name))
+                .collect()
+        })
+        .get(&TypeId::of::<H>())
+        .copied()
+}
+
+/// axum extractors whose values only axum's `Router` puts in the request, with what to use
+/// here. A flask app routes with its own URL map, so these would fail every request; `build`
+/// refuses them instead. (Found by the argument types' names: a diagnostic only, nothing is
+/// named or routed by it.)
+const AXUM_ONLY: [(&str, &str); 4] = [
+    (
+        "axum::extract::path::Path<",
+        "axum::extract::Path, which only axum's Router fills: take flask::Path (the same destructuring: Path(id): Path<i64>)",
+    ),
+    (
+        "axum::extract::path::RawPathParams",
+        "axum::extract::RawPathParams, which only axum's Router fills: take flask::RequestContext and its view_args()",
+    ),
+    (
+        "axum::extract::matched_path::MatchedPath",
+        "axum::extract::MatchedPath, which only axum's Router fills: take flask::RequestContext and its url_rule() (the rule as written) or endpoint()",
+    ),
+    (
+        "axum::extract::nested_path::NestedPath",
+        "axum::extract::NestedPath, which only axum's Router fills: take flask::RequestContext and its blueprint()",
+    ),
+];
+
+/// The advice for an axum-only extractor among the handler arguments `T`, if there is one.
+pub(crate) fn axum_only_extractor<T: 'static>() -> Option<&'static str> {
+    let args = std::any::type_name::<T>();
+    AXUM_ONLY
+        .iter()
+        .find(|(name, _)| args.contains(name))
+        .map(|(_, advice)| *advice)
+}
+
+/// What `#[flask::view]`'s expansion calls; not an API.
+#[doc(hidden)]
+pub mod private {
+    use std::any::TypeId;
+
+    pub use super::ViewName;
+    pub use inventory;
+
+    impl ViewName {
+        /// The entry for the function `f` named `name`.
+        pub const fn new(type_id: fn() -> TypeId, name: &'static str) -> Self {
+            ViewName { type_id, name }
+        }
+    }
+
+    /// The type of `value` (a function item's, for `ViewName::new`).
+    pub fn type_id_of<T: 'static>(_value: &T) -> TypeId {
+        TypeId::of::<T>()
+    }
+}
