@@ -7,6 +7,7 @@ mod args;
 mod bench;
 mod e2e;
 mod fuzz_api;
+mod guides;
 mod process;
 mod services;
 mod snippets;
@@ -41,6 +42,9 @@ Commands:
   snippets [--fix]
       checks that the code blocks of docs/*.md marked `<!-- snippet: PATH#ANCHOR -->` are
       the lines of the examples' sources they quote; --fix rewrites them. In test-all.
+  guides [--fix]
+      checks that each crate's `guide` module (crates/*/guide/*.md, src/guide.rs), the
+      guide of docs/ as docs.rs shows it, is what docs/ makes; --fix writes it. In test-all.
   fuzz-api [--max-examples N] [--workers N] [--seed N] [--keep] [-- SCHEMATHESIS ARGS]
       schemathesis (installed from PyPI when missing) against examples/rest-orm built in
       release on a new SQLite database: fails on any 5xx answer. Not part of test-all.
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(rest),
         Some("e2e") => e2e::run(&rest),
         Some("snippets") => snippets::run(&rest),
+        Some("guides") => guides::run(&rest),
         Some("fuzz-api") => fuzz_api::run(rest),
         Some("soak") => bench::flaskr::soak_run(rest),
         Some("attack") => bench::attack::attack_run(rest),

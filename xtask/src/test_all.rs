@@ -14,6 +14,7 @@ cargo xtask test-all [--require-services]
 
 Runs, stopping at the first failure:
   0. cargo xtask snippets                           (the guide's code is the examples')
+  0. cargo xtask guides                             (the crates' guide modules are docs/)
   1. cargo fmt --all -- --check
   2. cargo clippy --workspace --all-targets -- -D warnings
   3. cargo nextest run --workspace --no-fail-fast   (cargo test --workspace without nextest)
@@ -184,6 +185,8 @@ fn plan(require_services: bool) -> Vec<Step> {
     // This same xtask binary, for the snippet check.
     let mut snippets = Command::new(env::current_exe().unwrap_or_else(|_| "xtask".into()));
     snippets.arg("snippets");
+    let mut guides = Command::new(env::current_exe().unwrap_or_else(|_| "xtask".into()));
+    guides.arg("guides");
     let mut fuzz = Command::new(env::current_exe().unwrap_or_else(|_| "xtask".into()));
     fuzz.args(["fuzz-api", "--debug", "--max-examples", "25"]);
     if !require_services {
@@ -194,6 +197,11 @@ fn plan(require_services: bool) -> Vec<Step> {
             name: "snippets",
             command: snippets,
             hint: "run `cargo xtask snippets --fix` after changing quoted code, and check the prose",
+        },
+        Step {
+            name: "guides",
+            command: guides,
+            hint: "run `cargo xtask guides --fix` after changing docs/ (the crates include a copy for docs.rs)",
         },
         Step {
             name: "fmt",

@@ -74,9 +74,12 @@
 //! assert!(check_password_hash(old, "correct horse"));
 //! assert!(needs_rehash(old));
 //! ```
+//!
+//! The whole guide page, from the repository's `docs/login.md`, is the [`guide`] module.
 
 mod extract;
 mod guard;
+pub mod guide;
 mod hooks;
 mod identifier;
 mod loader;

@@ -25,11 +25,14 @@
 //! In an app, the [`Migrate`] extension (default `flask` feature) puts Flask-Migrate's
 //! commands on the command line: `db init`, `db migrate -m ..` (autogenerate), `db upgrade`,
 //! `db downgrade`, `db check`, `--sql` and the rest. The guide is `docs/migrations.md`.
+//!
+//! The whole guide page, from the repository's `docs/migrations.md`, is the [`guide`] module.
 
 mod codegen;
 mod diff;
 #[cfg(feature = "flask")]
 mod flask_ext;
+pub mod guide;
 mod runtime;
 mod schema;
 mod sql;

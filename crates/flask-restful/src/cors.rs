@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
-use flask::{Config, Extension, Route, Setup, SetupError};
+use flask::routing::Route;
+use flask::{Config, Extension, Setup, SetupError};
 use http::{HeaderName, HeaderValue, Method};
 use tower::{Layer, Service, ServiceExt};
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};

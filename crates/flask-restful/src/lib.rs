@@ -46,12 +46,15 @@
 //! assert!(bad.text().contains("Missing required parameter"));
 //! # }
 //! ```
+//!
+//! The whole guide page, from the repository's `docs/rest.md`, is the [`guide`] module.
 
 mod api;
 mod coerce;
 mod cors;
 mod error;
 mod fields;
+pub mod guide;
 mod negotiate;
 mod openapi;
 mod page;

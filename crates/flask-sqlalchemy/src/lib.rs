@@ -48,12 +48,15 @@
 //!
 //! The ORM core depends on nothing of the web framework, so it also works in scripts,
 //! workers and tests without an app.
+//!
+//! The whole guide page, from the repository's `docs/orm.md`, is the [`guide`] module.
 
 mod engine;
 mod error;
 mod events;
 #[cfg(feature = "flask")]
 mod flask_ext;
+pub mod guide;
 mod model;
 mod row;
 mod session;

@@ -32,6 +32,10 @@
 //! the proxy in front does it), and HSTS and CSP are off until asked for, since a policy
 //! that does not fit the app breaks it in the browser without a word on the server (HSTS is
 //! sent only over HTTPS, which the app knows from `PROXY_FIX_X_PROTO`).
+//!
+//! The whole guide page, from the repository's `docs/security-headers.md`, is the [`guide`] module.
+
+pub mod guide;
 
 use flask::{Extension, RequestContext, Response, Setup, SetupError};
 use http::{HeaderName, HeaderValue, header};

@@ -32,9 +32,12 @@
 //! assert_eq!(client.post("/").send().await.status(), 400);
 //! # }
 //! ```
+//!
+//! The whole guide page, from the repository's `docs/forms.md`, is the [`guide`] module.
 
 mod csrf;
 mod forms;
+pub mod guide;
 pub mod testing;
 
 pub use csrf::{CsrfError, CsrfHook, CsrfProtect, generate_csrf, validate_csrf};

@@ -26,12 +26,18 @@
 //! In a binary, `main` hands the app to its command line:
 //! `Flask::new(flask::app_root!()).route(..).cli().await` gives `myapp run --port 5000`.
 //!
+//! [`#[flask::view]`](view) names an endpoint after its function, as Flask does, so
+//! `url_for("show_post")` finds the rule above.
+//!
 //! The main types: [`Flask`] (the builder), [`App`] (the built app), [`Blueprint`],
 //! [`RequestContext`] (Flask's request context), [`Error`] (what handlers return),
 //! [`Config`] and [`Extension`]; the extractors (Flask's `request`, `session`, `g`) are at the
 //! root too. The rest is by area, as Flask's modules are: [`routing`] (rules, `url_for`,
 //! converters), [`views`] (class-based views), [`sessions`] (the stores, flash messages),
 //! [`signals`], [`signing`], [`testing`] (the test client) and [`cli`].
+//!
+//! The [`guide`] is here too: the quickstart, the tutorial, a page per area, and the
+//! table for readers coming from Flask ([`guide::coming_from_flask`]).
 
 // `#[flask::view]`'s expansion names `::flask`, in this crate's own tests too.
 extern crate self as flask;
@@ -44,6 +50,7 @@ mod dispatch;
 pub mod embed;
 mod error;
 mod extension;
+pub mod guide;
 mod hooks;
 pub mod python_json;
 mod registrar;
@@ -61,7 +68,7 @@ pub mod testing;
 mod urls;
 pub mod views;
 
-pub use app::{App, AppRoot, BoxError, Flask, Route, RuleInfo};
+pub use app::{App, AppRoot, BoxError, Flask};
 pub use config::{Config, ConfigError, DEFAULT_MAX_CONTENT_LENGTH};
 pub use dev::panels::DebugPanel;
 pub use error::{Error, abort, abort_with, escape};

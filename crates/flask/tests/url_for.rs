@@ -300,7 +300,10 @@ async fn endpoints_are_view_names_or_else_rules() {
             "{endpoint} {rule}: {endpoints:?}"
         );
     }
-    assert_eq!(app.url_for("auth.login").relative().build().unwrap(), "/auth/login");
+    assert_eq!(
+        app.url_for("auth.login").relative().build().unwrap(),
+        "/auth/login"
+    );
     assert_eq!(app.url_for("/about").relative().build().unwrap(), "/about");
     let err = app.url_for("about").relative().build().unwrap_err();
     assert!(

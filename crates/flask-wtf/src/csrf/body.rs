@@ -14,7 +14,8 @@ use bytes::Bytes;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::Response;
-use flask::{Method, Route};
+use flask::Method;
+use flask::routing::Route;
 use http::header;
 use http_body_util::BodyExt;
 

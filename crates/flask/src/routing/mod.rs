@@ -16,3 +16,5 @@ pub use converters::{ConverterArgs, PathValue, UrlConverter};
 pub use method_routing::{MethodHandlers, delete, get, patch, post, put, route};
 pub use url_for::{BuildError, UrlFor};
 pub use values::{UrlValues, ViewArgs};
+
+pub use crate::app::{Route, RuleInfo};
