@@ -16,7 +16,7 @@ use http::{HeaderValue, Method, StatusCode, header};
 
 use crate::app::AppInner;
 use crate::error::{Error, ErrorMarker};
-use crate::request::{CURRENT, Matched, RequestContext};
+use crate::request::{CURRENT, Matched, RequestContext, host_and_cookie};
 use crate::response::strip_body;
 use crate::routing::url_map::Match;
 use crate::signals::Signal;
@@ -87,11 +87,12 @@ pub(crate) async fn context_for(
     parts: &http::request::Parts,
 ) -> RequestContext {
     let (matched, _) = route(&app, parts);
+    let (host, cookie) = host_and_cookie(&parts.headers);
     let session = match &app.sessions {
-        Some(backend) => backend.load(&parts.headers).await,
+        Some(backend) => backend.load(&parts.headers, cookie).await,
         None => None,
     };
-    RequestContext::new(app, parts, matched, session, None)
+    RequestContext::new(app, parts, host, matched, session, None)
 }
 
 /// Handles one request from routing to teardown.
@@ -121,11 +122,12 @@ pub(crate) async fn dispatch(
     let rule = matched.as_ref().map(|m| &app.url_map.rules[m.rule]);
     let scope = rule.map_or(0, |r| r.scope);
     let handlers = rule.map(|r| &app.handlers[r.handler]);
+    let (host, cookie) = host_and_cookie(&parts.headers);
     let session = match &app.sessions {
-        Some(backend) if trusted => backend.load(&parts.headers).await,
+        Some(backend) if trusted => backend.load(&parts.headers, cookie).await,
         _ => None,
     };
-    let ctx = RequestContext::new(app.clone(), &parts, matched, session, peer);
+    let ctx = RequestContext::new(app.clone(), &parts, host, matched, session, peer);
     // The context reaches extractors through a task-local rather than the request's
     // extensions: no map to allocate per request (see docs/performance.md).
     let resp = CURRENT

@@ -174,7 +174,14 @@ impl SessionBackend {
     /// The session of a request's cookie, read from it or loaded from the store; `None`
     /// when there is no cookie, or it is malformed, tampered, unknown or expired (the
     /// request then gets an empty session, made only if something asks for it).
-    pub(crate) async fn load(self: &Arc<Self>, headers: &HeaderMap) -> Option<Session> {
+    ///
+    /// `cookie` is the request's first `Cookie` header, found with the `Host` header in one
+    /// pass (`host_and_cookie`); the others are read from `headers` when it is there.
+    pub(crate) async fn load(
+        self: &Arc<Self>,
+        headers: &HeaderMap,
+        cookie: Option<&HeaderValue>,
+    ) -> Option<Session> {
         let values = || {
             headers
                 .get_all(header::COOKIE)
@@ -182,8 +189,8 @@ impl SessionBackend {
                 .filter_map(|v| v.to_str().ok())
         };
         // Most requests of a visitor without a session carry no such cookie: no parsing
-        // (and one lookup, not an iterator, when there is no Cookie header at all).
-        headers.get(header::COOKIE)?;
+        // (and no lookup at all when there is no Cookie header).
+        cookie?;
         if !values().any(|v| v.contains(self.cookie_name.as_str())) {
             return None;
         }

@@ -166,7 +166,7 @@ impl TestClient {
         if let Some(c) = self.cookie_header() {
             headers.insert(header::COOKIE, c);
         }
-        let session = match backend.load(&headers).await {
+        let session = match backend.load(&headers, headers.get(header::COOKIE)).await {
             Some(session) => session,
             None => backend.empty(),
         };
