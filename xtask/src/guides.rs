@@ -60,18 +60,14 @@ pub(crate) fn module_of(page: &str) -> String {
 }
 
 pub(crate) fn run(words: &[String]) -> ExitCode {
-    let fix = match words.first().map(String::as_str) {
-        None => false,
-        Some("--fix") => true,
-        Some("--help" | "-h") => {
-            println!("{HELP}");
-            return ExitCode::SUCCESS;
-        }
-        Some(other) => {
-            eprintln!("xtask guides: unknown option `{other}`\n\n{HELP}");
-            return ExitCode::from(2);
-        }
-    };
+    let mut fix = false;
+    let parsed = crate::args::parse_options("guides", HELP, words.to_vec(), |_, option| {
+        fix |= option == "--fix";
+        Ok(option == "--fix")
+    });
+    if let Err(code) = parsed {
+        return code;
+    }
     let root = workspace_root();
     let mut pages: Vec<String> = match std::fs::read_dir(root.join("docs")) {
         Ok(entries) => entries

@@ -26,18 +26,14 @@ test-all runs the check first.";
 const MARKER: &str = "<!-- snippet: ";
 
 pub(crate) fn run(words: &[String]) -> ExitCode {
-    let fix = match words.first().map(String::as_str) {
-        None => false,
-        Some("--fix") => true,
-        Some("--help" | "-h") => {
-            println!("{HELP}");
-            return ExitCode::SUCCESS;
-        }
-        Some(other) => {
-            eprintln!("xtask snippets: unknown option `{other}`\n\n{HELP}");
-            return ExitCode::from(2);
-        }
-    };
+    let mut fix = false;
+    let parsed = crate::args::parse_options("snippets", HELP, words.to_vec(), |_, option| {
+        fix |= option == "--fix";
+        Ok(option == "--fix")
+    });
+    if let Err(code) = parsed {
+        return code;
+    }
     let root = workspace_root();
     let docs = root.join("docs");
     let mut pages: Vec<_> = match std::fs::read_dir(&docs) {
