@@ -74,6 +74,37 @@ impl fmt::Debug for MethodHandlers {
     }
 }
 
+/// axum extractors whose values only axum's `Router` puts in the request, with what to use
+/// here. A flask app routes with its own URL map, so these would fail every request; `build`
+/// refuses them instead. (Found by the argument types' names: a diagnostic only, nothing is
+/// named or routed by it.)
+const AXUM_ONLY: [(&str, &str); 4] = [
+    (
+        "axum::extract::path::Path<",
+        "axum::extract::Path, which only axum's Router fills: take flask::Path (the same destructuring: Path(id): Path<i64>)",
+    ),
+    (
+        "axum::extract::path::RawPathParams",
+        "axum::extract::RawPathParams, which only axum's Router fills: take flask::RequestContext and its view_args()",
+    ),
+    (
+        "axum::extract::matched_path::MatchedPath",
+        "axum::extract::MatchedPath, which only axum's Router fills: take flask::RequestContext and its url_rule() (the rule as written) or endpoint()",
+    ),
+    (
+        "axum::extract::nested_path::NestedPath",
+        "axum::extract::NestedPath, which only axum's Router fills: take flask::RequestContext and its blueprint()",
+    ),
+];
+
+fn axum_only_extractor<T: 'static>() -> Option<&'static str> {
+    let args = std::any::type_name::<T>();
+    AXUM_ONLY
+        .iter()
+        .find(|(name, _)| args.contains(name))
+        .map(|(_, advice)| *advice)
+}
+
 impl MethodHandlers {
     fn empty() -> Self {
         MethodHandlers {
@@ -103,7 +134,7 @@ impl MethodHandlers {
             self.handler_id = Some(TypeId::of::<H>());
             self.view_name = super::named::endpoint_of::<H>();
         }
-        if let Some(advice) = super::named::axum_only_extractor::<T>() {
+        if let Some(advice) = axum_only_extractor::<T>() {
             self.unfilled_extractor.get_or_insert(advice);
         }
         self.on_boxed(method, boxed(handler))

@@ -34,38 +34,6 @@ pub(crate) fn endpoint_of<H: 'static>() -> Option<&'static str> {
         .copied()
 }
 
-/// axum extractors whose values only axum's `Router` puts in the request, with what to use
-/// here. A flask app routes with its own URL map, so these would fail every request; `build`
-/// refuses them instead. (Found by the argument types' names: a diagnostic only, nothing is
-/// named or routed by it.)
-const AXUM_ONLY: [(&str, &str); 4] = [
-    (
-        "axum::extract::path::Path<",
-        "axum::extract::Path, which only axum's Router fills: take flask::Path (the same destructuring: Path(id): Path<i64>)",
-    ),
-    (
-        "axum::extract::path::RawPathParams",
-        "axum::extract::RawPathParams, which only axum's Router fills: take flask::RequestContext and its view_args()",
-    ),
-    (
-        "axum::extract::matched_path::MatchedPath",
-        "axum::extract::MatchedPath, which only axum's Router fills: take flask::RequestContext and its url_rule() (the rule as written) or endpoint()",
-    ),
-    (
-        "axum::extract::nested_path::NestedPath",
-        "axum::extract::NestedPath, which only axum's Router fills: take flask::RequestContext and its blueprint()",
-    ),
-];
-
-/// The advice for an axum-only extractor among the handler arguments `T`, if there is one.
-pub(crate) fn axum_only_extractor<T: 'static>() -> Option<&'static str> {
-    let args = std::any::type_name::<T>();
-    AXUM_ONLY
-        .iter()
-        .find(|(name, _)| args.contains(name))
-        .map(|(_, advice)| *advice)
-}
-
 /// What `#[flask::view]`'s expansion calls; not an API.
 #[doc(hidden)]
 pub mod private {
