@@ -5,14 +5,15 @@
 use proc_macro::TokenStream;
 use quote::quote;
 use syn::spanned::Spanned;
-use syn::{FnArg, ItemFn, parse_macro_input};
+use syn::{FnArg, Item, ItemFn, parse_macro_input};
 
 /// Makes a function a view that carries its endpoint name, Flask's "the endpoint is the
 /// function's name": `#[view] async fn index()` registered with `get(index)` is the
 /// endpoint `index` (`auth.login` in a blueprint named `auth`).
 ///
 /// The function is left as written; the attribute records its name with its type, for
-/// `get` to find. See `flask::view` for the details.
+/// `get` to find. On a struct or an enum (a class-based view, such as a flask-restful
+/// `Resource`), it records the type's name. See `flask::view` for the details.
 #[proc_macro_attribute]
 pub fn view(attr: TokenStream, item: TokenStream) -> TokenStream {
     if !attr.is_empty() {
@@ -24,11 +25,45 @@ pub fn view(attr: TokenStream, item: TokenStream) -> TokenStream {
         .to_compile_error()
         .into();
     }
-    let func = parse_macro_input!(item as ItemFn);
-    match expand(&func) {
+    let expanded = match parse_macro_input!(item as Item) {
+        Item::Fn(func) => expand(&func),
+        Item::Struct(item) => expand_type(&item.ident, &item.generics, &item),
+        Item::Enum(item) => expand_type(&item.ident, &item.generics, &item),
+        other => Err(syn::Error::new(
+            other.span(),
+            "#[view] goes on a view function (or on the struct or enum of a class-based view)",
+        )),
+    };
+    match expanded {
         Ok(tokens) => tokens.into(),
         Err(err) => err.to_compile_error().into(),
     }
+}
+
+/// A struct or enum: its name, recorded with its type.
+fn expand_type(
+    ident: &syn::Ident,
+    generics: &syn::Generics,
+    item: &impl quote::ToTokens,
+) -> syn::Result<proc_macro2::TokenStream> {
+    if !generics.params.is_empty() {
+        return Err(syn::Error::new(
+            generics.span(),
+            "#[view] types cannot be generic: an endpoint names one type",
+        ));
+    }
+    let name = ident.to_string();
+    let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
+    Ok(quote! {
+        #item
+
+        ::flask::__private::inventory::submit! {
+            ::flask::__private::ViewName::new(
+                || ::core::any::TypeId::of::<#ident>(),
+                #name,
+            )
+        }
+    })
 }
 
 fn expand(func: &ItemFn) -> syn::Result<proc_macro2::TokenStream> {

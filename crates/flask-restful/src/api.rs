@@ -76,6 +76,7 @@ struct Registered {
 /// use flask::Flask;
 /// use flask_restful::{Api, ApiRequest, ApiResult, Resource, reply};
 ///
+/// #[flask::view]
 /// struct HelloWorld;
 /// impl Resource for HelloWorld {
 ///     const METHODS: &'static [&'static str] = &["GET"];
@@ -105,6 +106,9 @@ pub struct Api {
     /// CORS for the Api's paths, from the `CORS_*` config keys.
     cors: bool,
     resources: Vec<Registered>,
+    /// Resources added with `add_resource` whose type has no `#[flask::view]` name, by type
+    /// name (for `init_app`'s error message only).
+    unnamed: Vec<&'static str>,
     representations: Vec<(String, RepresentationFn)>,
     errors: Vec<ErrorEntry>,
 }
@@ -124,11 +128,22 @@ impl Default for Api {
     }
 }
 
-/// Flask-RESTful's default endpoint: the resource's type name, lower-cased.
-fn default_endpoint<R>() -> String {
-    let full = std::any::type_name::<R>();
-    let name = full.split('<').next().unwrap_or(full);
-    name.rsplit("::").next().unwrap_or(name).to_lowercase()
+/// Flask-RESTful's default endpoint, the class name lower-cased: the name `#[flask::view]`
+/// recorded for the resource's type.
+fn default_endpoint<R: 'static>() -> Option<String> {
+    flask::routing::view_name::<R>().map(str::to_lowercase)
+}
+
+/// Why a resource without a name cannot be added with `add_resource`, and what to do.
+fn unnamed_message(type_name: &str) -> String {
+    let short = type_name.split('<').next().unwrap_or(type_name);
+    let short = short.rsplit("::").next().unwrap_or(short);
+    format!(
+        "the resource {type_name} has no endpoint name: Flask-RESTful names a resource after its \
+         class, and Rust cannot ask a type for its name. Put #[flask::view] on `struct {short}` \
+         (its endpoint is then `{}`), or add it with add_resource_as(resource, urls, \"name\")",
+        short.to_lowercase()
+    )
 }
 
 impl Api {
@@ -141,6 +156,7 @@ impl Api {
             openapi: Some((None, "1.0".to_owned())),
             cors: false,
             resources: Vec::new(),
+            unnamed: Vec::new(),
             representations: vec![("application/json".to_owned(), Arc::new(output_json))],
             errors: Vec::new(),
         }
@@ -253,9 +269,19 @@ impl Api {
     }
 
     /// `api.add_resource(Todo, "/todos/<todo_id>")`: `resource` on these URLs (Flask rules),
-    /// with the endpoint its type name lower-cased (`todo`).
-    pub fn add_resource<R: Resource>(self, resource: R, urls: &[&str]) -> Self {
-        self.add_resource_as(resource, urls, &default_endpoint::<R>())
+    /// with the endpoint its type's name lower-cased (`todo`), as Flask-RESTful names it
+    /// after the class. The name comes from [`#[flask::view]`](flask::view) on the type
+    /// (`#[flask::view] struct Todo;`); building an app with a resource without it fails,
+    /// saying so. [`Api::add_resource_as`] names the endpoint itself.
+    pub fn add_resource<R: Resource>(mut self, resource: R, urls: &[&str]) -> Self {
+        match default_endpoint::<R>() {
+            Some(endpoint) => self.add_resource_as(resource, urls, &endpoint),
+            None => {
+                // The type's name, for the error message only.
+                self.unnamed.push(std::any::type_name::<R>());
+                self
+            }
+        }
     }
 
     /// `add_resource(..., endpoint="...")`: the same, with the endpoint named.
@@ -343,6 +369,12 @@ impl Extension for Api {
     }
 
     fn init_app(&self, setup: &mut Setup<'_>) -> Result<(), SetupError> {
+        if let Some(type_name) = self.unnamed.first() {
+            return Err(SetupError::extension(
+                self.name(),
+                unnamed_message(type_name),
+            ));
+        }
         let blueprint = self
             .blueprint
             .lock()

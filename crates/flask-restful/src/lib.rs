@@ -9,6 +9,7 @@
 //! use flask::Flask;
 //! use flask_restful::{Api, ApiRequest, ApiResult, Resource, abort, reply};
 //!
+//! #[flask::view]
 //! struct Todo;
 //!
 //! #[derive(serde::Deserialize)]

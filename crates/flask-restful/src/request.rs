@@ -507,6 +507,7 @@ impl ApiRequest {
     ///     email: String,
     /// }
     ///
+    /// #[flask::view]
     /// struct Signups;
     ///
     /// impl Resource for Signups {

@@ -12,6 +12,7 @@ use crate::{ApiError, ApiRequest, ApiResult};
 /// ```
 /// use flask_restful::{ApiRequest, ApiResult, Resource, abort, reply};
 ///
+/// #[flask::view]
 /// struct HelloWorld;
 ///
 /// impl Resource for HelloWorld {

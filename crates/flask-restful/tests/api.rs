@@ -32,6 +32,7 @@ enum Sort {
 #[error("user already exists")]
 struct UserAlreadyExists;
 
+#[flask::view]
 struct Items;
 
 impl Resource for Items {
@@ -59,6 +60,7 @@ impl Resource for Items {
     }
 }
 
+#[flask::view]
 struct Secret;
 
 impl Resource for Secret {
@@ -292,5 +294,56 @@ async fn catch_all_404s_makes_every_404_json() {
             .as_str()
             .unwrap()
             .contains("not found")
+    );
+}
+
+/// Flask-RESTful names a resource after its class; here `#[flask::view]` on the struct
+/// records the name. A resource added without it (and without `add_resource_as`) stops the
+/// build with a message naming the type and both fixes.
+#[tokio::test]
+async fn resources_are_named_by_their_view_attribute() {
+    struct Unnamed;
+
+    impl Resource for Unnamed {
+        const METHODS: &'static [&'static str] = &["GET"];
+
+        async fn get(&self, _req: ApiRequest) -> ApiResult {
+            Ok(reply(json!({"named": false})))
+        }
+    }
+
+    let app = Flask::new("named")
+        .extension(Api::new().add_resource(Items, &["/items"]))
+        .build()
+        .unwrap();
+    assert!(
+        app.rules()
+            .iter()
+            .any(|r| r.endpoint == "items" && r.rule == "/items"),
+        "{:?}",
+        app.rules()
+    );
+
+    let err = Flask::new("unnamed")
+        .extension(Api::new().add_resource(Unnamed, &["/unnamed"]))
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("has no endpoint name")
+            && err.contains(
+                "Put #[flask::view] on `struct Unnamed` (its endpoint is then `unnamed`)"
+            )
+            && err.contains("add_resource_as(resource, urls, \"name\")"),
+        "{err}"
+    );
+
+    // add_resource_as needs no attribute.
+    let client = Flask::new("named-as")
+        .extension(Api::new().add_resource_as(Unnamed, &["/u"], "u"))
+        .test_client();
+    assert_eq!(
+        client.get("/u").send().await.json::<Value>(),
+        json!({"named": false})
     );
 }

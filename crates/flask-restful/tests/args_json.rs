@@ -33,6 +33,7 @@ struct Pet {
     chip: Option<IpAddr>,
 }
 
+#[flask::view]
 struct Pets;
 
 impl Resource for Pets {

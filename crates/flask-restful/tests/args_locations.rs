@@ -42,6 +42,7 @@ struct Search {
 
 const FIELDS: [&str; 6] = ["name", "limit", "order", "tags", "rate", "note"];
 
+#[flask::view]
 struct Echo(ArgOptions);
 
 impl Resource for Echo {

@@ -36,6 +36,7 @@ struct Signup {
     pin: Option<String>,
 }
 
+#[flask::view]
 struct Signups;
 
 impl Resource for Signups {
@@ -167,6 +168,7 @@ struct Team {
     members: Vec<Member>,
 }
 
+#[flask::view]
 struct Teams;
 
 impl Resource for Teams {

@@ -5,6 +5,7 @@ use flask::routing::get;
 use flask::{Flask, testing::TestClient};
 use flask_restful::{Api, ApiRequest, ApiResult, Cors, Resource, reply};
 
+#[flask::view]
 struct Items;
 
 impl Resource for Items {

@@ -21,6 +21,7 @@ struct Out {
     uri: String,
 }
 
+#[flask::view]
 struct Item;
 
 impl Resource for Item {
@@ -57,6 +58,7 @@ async fn marshal_envelope_and_url_fields() {
 }
 
 /// Links to `Item` by its type, wherever and under whatever name it was added.
+#[flask::view]
 struct Links;
 
 impl Resource for Links {
@@ -71,12 +73,14 @@ impl Resource for Links {
 }
 
 /// Not a resource of any Api.
+#[flask::view]
 struct Stray;
 
 impl Resource for Stray {
     const METHODS: &'static [&'static str] = &["GET"];
 }
 
+#[flask::view]
 struct StrayLink;
 
 impl Resource for StrayLink {

@@ -5,6 +5,7 @@ use flask::{Flask, HeaderMap};
 use flask_restful::{Api, ApiError, ApiRequest, ApiResult, Resource, abort, reply};
 use serde_json::{Value, json};
 
+#[flask::view]
 struct Guarded;
 
 impl Resource for Guarded {
@@ -28,6 +29,7 @@ impl Resource for Guarded {
     }
 }
 
+#[flask::view]
 struct Open;
 
 impl Resource for Open {

@@ -25,6 +25,7 @@ fn options() -> ArgOptions {
         .cookie("theme", "theme")
 }
 
+#[flask::view]
 struct Calls;
 
 impl Resource for Calls {

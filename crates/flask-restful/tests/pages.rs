@@ -5,6 +5,7 @@ use flask::Flask;
 use flask_restful::{Api, ApiRequest, ApiResult, Page, Resource};
 use serde_json::{Value, json};
 
+#[flask::view]
 struct Numbers;
 
 impl Resource for Numbers {

@@ -28,6 +28,7 @@ struct Filter {
     color: Option<Color>,
 }
 
+#[flask::view]
 struct Things;
 
 impl Resource for Things {
@@ -110,6 +111,7 @@ struct Keyed {
     name: Option<String>,
 }
 
+#[flask::view]
 struct KeyedThings;
 
 impl Resource for KeyedThings {

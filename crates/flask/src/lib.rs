@@ -138,6 +138,11 @@ pub use uuid::Uuid;
 /// It takes free, non-generic functions, in a module or inside a function body; a method
 /// view is a [`views::MethodView`]. Wrapping the function (`index.layer(..)`) makes a new
 /// handler type without a name: name that rule with `.endpoint("index")`.
+///
+/// On a non-generic struct or enum, the type of a class-based view, it records the type's
+/// name ([`routing::view_name`] reads it): flask-restful names a `Resource` after it, as
+/// Flask-RESTful names a resource after its class (`#[flask::view] struct Todo` is the
+/// endpoint `todo`).
 pub use flask_macros::view;
 
 /// What `#[flask::view]`'s expansion calls; not an API.

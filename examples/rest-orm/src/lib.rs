@@ -463,6 +463,7 @@ fn check_filter(field: &str, value: Option<&str>, errors: &mut Map<String, Value
 }
 
 /// `/books`: the list (GET) and creating a book (POST).
+#[flask::view]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BookList;
 
@@ -537,6 +538,7 @@ impl Resource for BookList {
 
 /// `/books/<int:id>`: one book, read (GET), replaced (PUT), changed (PATCH), deleted
 /// (DELETE).
+#[flask::view]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BookItem;
 

@@ -117,6 +117,7 @@ pub fn abort_if_todo_doesnt_exist(todos: &Todos, todo_id: &str) -> Result<Task, 
 }
 
 /// `Todo`: shows a single todo item and lets you delete a todo item.
+#[flask::view]
 #[derive(Debug)]
 pub struct Todo(pub Arc<Todos>);
 
@@ -160,6 +161,7 @@ impl Resource for Todo {
 }
 
 /// `TodoList`: shows a list of all todos, and lets you POST to add new tasks.
+#[flask::view]
 #[derive(Debug)]
 pub struct TodoList(pub Arc<Todos>);
 

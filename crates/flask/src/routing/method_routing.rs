@@ -132,7 +132,7 @@ impl MethodHandlers {
     pub fn on<H: Handler<T, ()>, T: 'static>(mut self, method: Method, handler: H) -> Self {
         if self.handler_id.is_none() {
             self.handler_id = Some(TypeId::of::<H>());
-            self.view_name = super::named::endpoint_of::<H>();
+            self.view_name = super::named::view_name::<H>();
         }
         if let Some(advice) = axum_only_extractor::<T>() {
             self.unfilled_extractor.get_or_insert(advice);

@@ -20,8 +20,18 @@ pub struct ViewName {
 
 inventory::collect!(ViewName);
 
-/// The endpoint name `#[flask::view]` recorded for the handler type `H`, if it did.
-pub(crate) fn endpoint_of<H: 'static>() -> Option<&'static str> {
+/// The name [`#[flask::view]`](crate::view) recorded for the type `T` (a view function's
+/// type, or the struct of a class-based view such as a flask-restful `Resource`), if it did.
+///
+/// ```
+/// #[flask::view]
+/// struct TodoList;
+/// struct Unnamed;
+///
+/// assert_eq!(flask::routing::view_name::<TodoList>(), Some("TodoList"));
+/// assert_eq!(flask::routing::view_name::<Unnamed>(), None);
+/// ```
+pub fn view_name<T: 'static>() -> Option<&'static str> {
     static NAMES: OnceLock<HashMap<TypeId, &'static str>> = OnceLock::new();
     NAMES
         .get_or_init(|| {
@@ -30,7 +40,7 @@ pub(crate) fn endpoint_of<H: 'static>() -> Option<&'static str> {
                 .map(|v| ((v.type_id)(), v.name))
                 .collect()
         })
-        .get(&TypeId::of::<H>())
+        .get(&TypeId::of::<T>())
         .copied()
 }
 

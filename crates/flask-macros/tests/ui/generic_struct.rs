@@ -1,0 +1,4 @@
+#[flask_macros::view]
+struct Things<T>(Vec<T>);
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[flask_macros::view]
+const LIMIT: usize = 10;
+
+fn main() {}
