@@ -52,18 +52,29 @@ fn expand_type(
             "#[view] types cannot be generic: an endpoint names one type",
         ));
     }
+    Ok(recorded(
+        item,
+        ident,
+        &quote!(|| ::core::any::TypeId::of::<#ident>()),
+    ))
+}
+
+/// `item`, and the entry that records `ident`'s name with the type `type_id` returns in the
+/// table `flask::routing::view_name` reads.
+fn recorded(
+    item: &impl quote::ToTokens,
+    ident: &syn::Ident,
+    type_id: &proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
     let name = ident.to_string();
-    let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
-    Ok(quote! {
+    let name = name.strip_prefix("r#").unwrap_or(&name);
+    quote! {
         #item
 
         ::flask::__private::inventory::submit! {
-            ::flask::__private::ViewName::new(
-                || ::core::any::TypeId::of::<#ident>(),
-                #name,
-            )
+            ::flask::__private::ViewName::new(#type_id, #name)
         }
-    })
+    }
 }
 
 fn expand(func: &ItemFn) -> syn::Result<proc_macro2::TokenStream> {
@@ -86,17 +97,10 @@ fn expand(func: &ItemFn) -> syn::Result<proc_macro2::TokenStream> {
             "#[view] functions cannot be variadic",
         ));
     }
-    let name = sig.ident.clone();
-    let endpoint = name.to_string();
-    let endpoint = endpoint.strip_prefix("r#").unwrap_or(&endpoint).to_owned();
-    Ok(quote! {
-        #func
-
-        ::flask::__private::inventory::submit! {
-            ::flask::__private::ViewName::new(
-                || ::flask::__private::type_id_of(&#name),
-                #endpoint,
-            )
-        }
-    })
+    let name = &sig.ident;
+    Ok(recorded(
+        func,
+        name,
+        &quote!(|| ::flask::__private::type_id_of(&#name)),
+    ))
 }
