@@ -45,6 +45,7 @@ extern crate self as flask;
 mod app;
 pub mod cli;
 mod config;
+mod console;
 mod dev;
 mod dispatch;
 pub mod embed;

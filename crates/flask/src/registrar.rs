@@ -511,6 +511,20 @@ macro_rules! app_methods {
             self
         }
 
+        /// Flask's `shell_context_processor`: adds names to the `shell` command's prompt. `f`
+        /// returns a map, such as `context! { admin => .. }`, made when the prompt starts;
+        /// a later processor wins on a name clash.
+        pub fn shell_context_processor<F, V>($($recv)* self, f: F) -> $ret
+        where
+            F: Fn(&$crate::App) -> V + Send + Sync + 'static,
+            V: serde::Serialize,
+        {
+            self.builder()
+                .shell_context
+                .push(std::sync::Arc::new(move |app| minijinja::Value::from_serialize(f(app))));
+            self
+        }
+
         /// Adds a section to the debug page (shown only in debug mode, for a failing
         /// request): `panel` makes its table from the request, when the page is rendered.
         pub fn debug_panel<F>($($recv)* self, title: &'static str, panel: F) -> $ret

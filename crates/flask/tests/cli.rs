@@ -141,3 +141,63 @@ fn post_only_rules_show_their_methods() {
     let rules = app.rules();
     assert_eq!(rules[0].methods, [flask::Method::POST]);
 }
+
+/// An extension's names for the `shell` prompt, as Flask-SQLAlchemy adds `db` to `flask shell`.
+struct Counter;
+
+impl Extension for Counter {
+    fn name(&self) -> &'static str {
+        "counter"
+    }
+    fn init_app(&self, setup: &mut Setup<'_>) -> Result<(), SetupError> {
+        setup.shell_context_processor(|_| flask::context! { counts => vec![1, 2, 3] });
+        Ok(())
+    }
+}
+
+/// `myapp shell -c ..`: Flask's `flask shell`, each expression evaluated with the app's
+/// config, `url_for` and the names of the app's and its extensions' shell context
+/// processors, its value printed as Python's repr; a failing expression fails the command.
+#[tokio::test]
+async fn shell_evaluates_expressions_in_the_app_context() {
+    let runner = Flask::new("shelled")
+        .configure(|c| {
+            c.set("SERVER_NAME", "example.com");
+            c.set("SITE_TITLE", "Ada's site");
+        })
+        .route("/login", get(login))
+        .extension(Counter)
+        .shell_context_processor(|app| flask::context! { app_name => app.name() })
+        .build()
+        .unwrap()
+        .test_cli_runner();
+    let r = runner
+        .invoke(&[
+            "shell",
+            "-c",
+            "config.SITE_TITLE",
+            "-c",
+            "url_for('login', next='/')",
+            "-c",
+            "set total = counts | sum",
+            "-c",
+            "[app_name, total, total > 5, none]",
+        ])
+        .await;
+    assert_eq!(r.code, 0, "{}", r.output);
+    assert_eq!(
+        r.output,
+        "\"Ada's site\"\n'http://example.com/login?next=%2F'\n['shelled', 6, True, None]\n"
+    );
+
+    let r = runner.invoke(&["shell", "-c", "missing.attribute"]).await;
+    assert_eq!(r.code, 1, "{}", r.output);
+    assert!(
+        r.output.contains("`missing.attribute` is undefined"),
+        "{}",
+        r.output
+    );
+    let r = runner.invoke(&["shell", "-c", "1 +"]).await;
+    assert_eq!(r.code, 1, "{}", r.output);
+    assert!(r.output.contains("syntax error"), "{}", r.output);
+}

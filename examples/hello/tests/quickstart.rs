@@ -105,6 +105,41 @@ fn the_binary_lists_its_routes() {
     );
 }
 
+/// `hello shell` with expressions piped in (a script): one value a line, no prompt, an
+/// error reported and the next line still read.
+#[test]
+fn the_binary_evaluates_piped_shell_lines() {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hello"))
+        .arg("shell")
+        .env("FLASK_SKIP_DOTENV", "1")
+        // As in Flask, url_for outside a request needs SERVER_NAME.
+        .env("FLASK_SERVER_NAME", "example.com")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"url_for('show_post', post_id=7)\nset n = 20\nn // 3\nnope\n'done'\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "'http://example.com/post/7'", "{text}");
+    assert_eq!(lines[1], "6", "{text}");
+    assert!(lines[2].starts_with("error: `nope` is undefined"), "{text}");
+    assert_eq!(lines[3], "'done'", "{text}");
+}
+
 #[test]
 fn bad_arguments_exit_with_2() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_hello"))

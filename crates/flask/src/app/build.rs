@@ -237,6 +237,7 @@ impl Flask {
                 signals: self.signals,
                 request_extras,
                 appcontext_teardown: self.appcontext_teardown,
+                shell_context: self.shell_context,
             }
         });
         Ok(App { inner })

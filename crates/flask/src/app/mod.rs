@@ -47,6 +47,9 @@ type Registered = (
 pub(crate) type StartupFn = Box<dyn FnOnce(App) -> BoxFuture<'static, Result<(), BoxError>> + Send>;
 pub(crate) type ShutdownFn = Box<dyn FnOnce(App) -> BoxFuture<'static, ()> + Send>;
 /// A `teardown_appcontext` function.
+/// A `shell_context_processor`: names for `shell`'s prompt.
+pub(crate) type ShellContextFn = Arc<dyn Fn(&App) -> minijinja::Value + Send + Sync>;
+
 pub(crate) type AppTeardownFn =
     Arc<dyn Fn(App, Option<crate::Error>) -> BoxFuture<'static, ()> + Send + Sync>;
 
@@ -151,6 +154,7 @@ pub struct Flask {
     pub(crate) debug_panels: Vec<(&'static str, crate::dev::panels::PanelFn)>,
     pub(crate) signals: crate::signals::Signals,
     pub(crate) appcontext_teardown: Vec<AppTeardownFn>,
+    pub(crate) shell_context: Vec<ShellContextFn>,
     pub(crate) converters: crate::routing::converters::CustomConverters,
     /// `Flask(subdomain_matching=True)` / `Flask(host_matching=True, static_host=..)`.
     pub(crate) domain: Domain,
@@ -221,6 +225,7 @@ impl Flask {
             debug_panels: Vec::new(),
             signals: crate::signals::Signals::default(),
             appcontext_teardown: Vec::new(),
+            shell_context: Vec::new(),
             converters: Default::default(),
             domain: Domain::Off,
             session_store: None,

@@ -68,6 +68,7 @@ pub(crate) struct AppInner {
     pub(crate) debug_panels: Vec<(&'static str, crate::dev::panels::PanelFn)>,
     pub(crate) signals: crate::signals::Signals,
     pub(crate) appcontext_teardown: Vec<super::AppTeardownFn>,
+    pub(crate) shell_context: Vec<super::ShellContextFn>,
     /// Whether requests have more to do than most apps need: signal receivers,
     /// `url_value_preprocessor` or `teardown_appcontext` functions.
     pub(crate) request_extras: bool,

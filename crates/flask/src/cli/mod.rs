@@ -1,7 +1,8 @@
-//! The app's command line: `run`, `routes`, and custom commands from the app, its
+//! The app's command line: `run`, `routes`, `shell`, and custom commands from the app, its
 //! blueprints and its extensions; `test_cli_runner` for tests.
 
 mod routes;
+mod shell;
 
 use std::fmt::Display;
 use std::future::Future;
@@ -221,7 +222,8 @@ fn root_command(app: &App) -> Command {
         .arg_required_else_help(true)
         .disable_help_subcommand(true)
         .subcommand(run_command())
-        .subcommand(routes::command());
+        .subcommand(routes::command())
+        .subcommand(shell::command());
     let mut groups: Vec<(String, Vec<Command>)> = Vec::new();
     for c in app.commands() {
         match &c.group {
@@ -261,6 +263,9 @@ async fn dispatch(app: App, matches: ArgMatches, out: Output) -> Result<(), BoxE
     if name == "routes" {
         routes::print(&app, sub, &out);
         return Ok(());
+    }
+    if name == "shell" {
+        return app.app_context(shell::run(&app, sub, &out)).await;
     }
     let (group, name, sub) = match sub.subcommand() {
         Some((inner, inner_matches))
