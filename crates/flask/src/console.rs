@@ -22,6 +22,8 @@ pub(crate) struct Console {
     base: BTreeMap<String, Value>,
     /// What `set name = ..` kept.
     kept: BTreeMap<String, Value>,
+    /// The lines read so far of an expression whose brackets are still open.
+    pending: String,
 }
 
 impl Console {
@@ -42,6 +44,7 @@ impl Console {
             app: app.clone(),
             base,
             kept: BTreeMap::new(),
+            pending: String::new(),
         }
     }
 
@@ -56,6 +59,39 @@ impl Console {
         names.sort_unstable();
         names.dedup();
         names
+    }
+
+    /// Reads one line of a prompt: as [`Console::eval`], except that a line leaving a
+    /// bracket open (`[1,`) is kept, and `Ok(None)` returned, until a later line closes it,
+    /// as Python's prompt continues a line. An empty line evaluates what is kept.
+    pub(crate) fn feed(&mut self, line: &str) -> Result<Option<String>, String> {
+        if self.pending.is_empty() {
+            if opens_brackets(line) {
+                self.pending.push_str(line);
+                return Ok(None);
+            }
+            return self.eval(line);
+        }
+        if !line.trim().is_empty() {
+            self.pending.push('\n');
+            self.pending.push_str(line);
+            if opens_brackets(&self.pending) {
+                return Ok(None);
+            }
+        }
+        let source = std::mem::take(&mut self.pending);
+        self.eval(&source)
+    }
+
+    /// Drops the lines kept of an unfinished expression (Ctrl-C).
+    #[cfg_attr(not(feature = "line-editing"), allow(dead_code))]
+    pub(crate) fn cancel(&mut self) {
+        self.pending.clear();
+    }
+
+    /// Whether the prompt is in the middle of an expression (its next prompt is `... `).
+    pub(crate) fn continues(&self) -> bool {
+        !self.pending.is_empty()
     }
 
     /// Evaluates one line: `Ok(Some(repr))` for an expression, `Ok(None)` for a `set` or an
@@ -105,6 +141,33 @@ impl Console {
             }
         )
     }
+}
+
+/// Whether `source` leaves a bracket open, outside its string literals.
+fn opens_brackets(source: &str) -> bool {
+    let mut depth = 0i32;
+    let mut quote = None;
+    let mut escaped = false;
+    for c in source.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '\'' | '"' => quote = Some(c),
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                _ => {}
+            },
+        }
+    }
+    depth > 0
 }
 
 /// `set name = expression`: the name and the expression, when the line is one.
@@ -254,6 +317,16 @@ mod tests {
         for (value, shown) in cases {
             assert_eq!(repr(&value), shown, "{value:?}");
         }
+    }
+
+    #[test]
+    fn open_brackets_continue_the_line() {
+        assert!(opens_brackets("[1,"));
+        assert!(opens_brackets("{'a': (1"));
+        assert!(!opens_brackets("[1, 2]"));
+        assert!(!opens_brackets("'[' ~ \"(\""));
+        assert!(opens_brackets("('it\\'s', "));
+        assert!(!opens_brackets("1 +"));
     }
 
     #[test]

@@ -66,9 +66,10 @@ async fn terminal(console: &mut Console, app: &App, out: &Output) -> Result<(), 
     // No history yet (or an unreadable one) is an empty one.
     let _ = editor.load_history(&history);
     loop {
+        let prompt = if console.continues() { "... " } else { ">>> " };
         // rustyline reads the terminal synchronously: off the runtime's threads.
         let (back, line) = tokio::task::spawn_blocking(move || {
-            let line = editor.readline(">>> ");
+            let line = editor.readline(prompt);
             (editor, line)
         })
         .await?;
@@ -80,9 +81,17 @@ async fn terminal(console: &mut Console, app: &App, out: &Output) -> Result<(), 
                 }
                 print_eval(console, &line, out);
             }
-            // Ctrl-C drops the line, as Python's prompt does.
-            Err(ReadlineError::Interrupted) => out.line("KeyboardInterrupt"),
-            Err(ReadlineError::Eof) => break,
+            // Ctrl-C drops the line (and the lines it continued), as Python's prompt does.
+            Err(ReadlineError::Interrupted) => {
+                console.cancel();
+                out.line("KeyboardInterrupt");
+            }
+            Err(ReadlineError::Eof) => {
+                if console.continues() {
+                    print_eval(console, "", out);
+                }
+                break;
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -105,9 +114,9 @@ async fn terminal(console: &mut Console, _app: &App, out: &Output) -> Result<(),
     read_eval_print(console, stdin, out, true).await
 }
 
-/// Evaluates `line` and prints its value, or `error: ..`.
+/// Reads `line` into the prompt and prints the value it completes, or `error: ..`.
 fn print_eval(console: &mut Console, line: &str, out: &Output) {
-    match console.eval(line) {
+    match console.feed(line) {
         Ok(Some(shown)) => out.line(&shown),
         Ok(None) => {}
         Err(message) => out.line(&format!("error: {message}")),
@@ -127,10 +136,19 @@ async fn read_eval_print(
     loop {
         if prompt {
             let mut stdout = tokio::io::stdout();
-            stdout.write_all(b">>> ").await?;
+            let shown: &[u8] = if console.continues() {
+                b"... "
+            } else {
+                b">>> "
+            };
+            stdout.write_all(shown).await?;
             stdout.flush().await?;
         }
         let Some(line) = lines.next_line().await? else {
+            if console.continues() {
+                // The input ended inside an expression: say what is wrong with it.
+                print_eval(console, "", out);
+            }
             if prompt {
                 out.line("");
             }
@@ -156,8 +174,7 @@ mod tests {
         let mut console = Console::new(&app);
         let buffer = Arc::new(Mutex::new(String::new()));
         let out = Output::Buffer(buffer.clone());
-        let input: &[u8] =
-            b"answer + 1\nset x = [1, 2]\nx | length\n\nconfig.GREETING\nnope\n1 +\nx\n";
+        let input: &[u8] = b"answer + 1\nset x = [1, 2]\nx | length\n\nconfig.GREETING\nnope\n1 +\nx\n[x,\n  answer]\n{'a':\n";
         read_eval_print(&mut console, input, &out, false)
             .await
             .unwrap();
@@ -170,6 +187,9 @@ mod tests {
         );
         assert!(lines[4].starts_with("error: syntax error"), "{printed}");
         assert_eq!(lines[5], "[1, 2]");
-        assert_eq!(lines.len(), 6, "{printed}");
+        // Open brackets continue on the next line; an input ending inside one is an error.
+        assert_eq!(lines[6], "[[1, 2], 42]");
+        assert!(lines[7].starts_with("error: syntax error"), "{printed}");
+        assert_eq!(lines.len(), 8, "{printed}");
     }
 }
