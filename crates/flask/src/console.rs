@@ -1,4 +1,4 @@
-//! The expression prompt of `myapp shell`: minijinja expressions (Jinja's expression
+//! The expression prompt of `myapp shell` and of the debug page's console: minijinja expressions (Jinja's expression
 //! language, already the app's template language) evaluated with the app's template globals
 //! (`config`, `url_for`...) and the names its `shell_context_processor` functions add.
 //!
@@ -9,6 +9,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+
+use std::sync::{Arc, Mutex};
 
 use minijinja::Value;
 use minijinja::value::ValueKind;
@@ -24,11 +26,19 @@ pub(crate) struct Console {
     kept: BTreeMap<String, Value>,
     /// The lines read so far of an expression whose brackets are still open.
     pending: String,
+    /// The request the debug page's console evaluates in (`url_for` builds relative to it).
+    request: Option<crate::RequestContext>,
 }
 
 impl Console {
     /// A prompt for `app`, with the names its shell context processors give.
     pub(crate) fn new(app: &App) -> Self {
+        Console::with_names(app, BTreeMap::new())
+    }
+
+    /// A prompt for `app` with the names its shell context processors give, then `names`
+    /// (which win on a clash): the debug page's console adds the failing request's.
+    pub(crate) fn with_names(app: &App, names: BTreeMap<String, Value>) -> Self {
         let mut base = BTreeMap::new();
         for f in &app.inner.shell_context {
             let names = f(app);
@@ -40,12 +50,20 @@ impl Console {
                 }
             }
         }
+        base.extend(names);
         Console {
             app: app.clone(),
             base,
             kept: BTreeMap::new(),
             pending: String::new(),
+            request: None,
         }
+    }
+
+    /// Evaluates this prompt's lines in `ctx`, the failing request of a debug page.
+    pub(crate) fn in_request(mut self, ctx: crate::RequestContext) -> Self {
+        self.request = Some(ctx);
+        self
     }
 
     /// The names the prompt knows besides the template globals, sorted.
@@ -84,7 +102,6 @@ impl Console {
     }
 
     /// Drops the lines kept of an unfinished expression (Ctrl-C).
-    #[cfg_attr(not(feature = "line-editing"), allow(dead_code))]
     pub(crate) fn cancel(&mut self) {
         self.pending.clear();
     }
@@ -126,6 +143,45 @@ impl Console {
         }
         Ok(value)
     }
+}
+
+/// Evaluates `line` in `console` on a thread of the runtime's blocking pool: with
+/// `continues`, as [`Console::feed`] (a line may leave a bracket open), else as
+/// [`Console::eval`]. The functions extensions give the prompt (`db.get(..)`) wait for the
+/// database there, which a thread of the runtime itself must not do.
+pub(crate) async fn eval_blocking(
+    console: &Arc<Mutex<Console>>,
+    line: String,
+    continues: bool,
+) -> Result<Option<String>, String> {
+    let console = console.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut console = console.lock().unwrap_or_else(|e| e.into_inner());
+        // A panic in an extension's function is that line's error, not the prompt's end.
+        let request = console.request.clone();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut run = || {
+                if continues {
+                    console.feed(&line)
+                } else {
+                    console.eval(&line)
+                }
+            };
+            match request {
+                Some(ctx) => crate::request::CURRENT.sync_scope(ctx, run),
+                None => run(),
+            }
+        }));
+        result.unwrap_or_else(|panic| {
+            console.cancel();
+            Err(format!(
+                "the expression panicked: {}",
+                crate::dispatch::panic_message(panic.as_ref())
+            ))
+        })
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("the expression could not be evaluated: {e}")))
 }
 
 impl Console {

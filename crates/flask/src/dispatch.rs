@@ -106,6 +106,10 @@ pub(crate) async fn dispatch(
     peer: Option<std::net::SocketAddr>,
 ) -> Response {
     let (mut parts, body) = req.into_parts();
+    // The debug page's console: debug mode only, before the app's own rules.
+    if app.debug && parts.uri.path().starts_with(crate::dev::debugger::PREFIX) {
+        return Box::pin(crate::dev::debugger::handle(app, parts, body, peer)).await;
+    }
     let is_head = parts.method == Method::HEAD;
     let untrusted = match &app.trusted_hosts {
         Some(trusted) => trusted.check(&parts).err(),
@@ -454,7 +458,7 @@ impl<F: Future + Unpin> Future for CatchUnwind<F> {
     }
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> String {
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {

@@ -161,8 +161,13 @@ impl App {
         // Not `println!`: a server whose standard output is closed (a pipe whose reader
         // went away after the first line, a detached terminal) must keep serving, where
         // `println!` would panic.
+        let debugger = match (self.debug(), self.debugger_pin()) {
+            (true, Some(pin)) => format!(" * Debugger is active!\n * Debugger PIN: {pin}\n"),
+            (true, None) => " * Debugger is active! (no PIN: WERKZEUG_DEBUG_PIN=off)\n".to_owned(),
+            (false, _) => String::new(),
+        };
         let banner = format!(
-            " * Serving Flask app '{}'\n * Debug mode: {}\n * Running on http://{addr}\nPress CTRL+C to quit\n",
+            " * Serving Flask app '{}'\n * Debug mode: {}\n * Running on http://{addr}\n{debugger}Press CTRL+C to quit\n",
             self.name(),
             if self.debug() { "on" } else { "off" }
         );

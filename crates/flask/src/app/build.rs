@@ -177,10 +177,16 @@ impl Flask {
         self.serve.extend(app_serve);
         let sessions =
             crate::sessions::SessionBackend::from_config(&self.config, store)?.map(Arc::new);
-        if self.config.debug() {
+        let debugger = if self.config.debug() {
             // Records where handlers panic, for the debug page.
             crate::dev::backtrace::install_panic_hook();
-        }
+            Some(Arc::new(crate::dev::debugger::Debugger::from_config(
+                &self.name,
+                &self.config,
+            )?))
+        } else {
+            None
+        };
         let request_extras = !self.signals.is_empty()
             || !self.appcontext_teardown.is_empty()
             || flat
@@ -238,6 +244,7 @@ impl Flask {
                 request_extras,
                 appcontext_teardown: self.appcontext_teardown,
                 shell_context: self.shell_context,
+                debugger,
             }
         });
         Ok(App { inner })

@@ -69,6 +69,8 @@ pub(crate) struct AppInner {
     pub(crate) signals: crate::signals::Signals,
     pub(crate) appcontext_teardown: Vec<super::AppTeardownFn>,
     pub(crate) shell_context: Vec<super::ShellContextFn>,
+    /// The debug page's console (debug mode only).
+    pub(crate) debugger: Option<Arc<crate::dev::debugger::Debugger>>,
     /// Whether requests have more to do than most apps need: signal receivers,
     /// `url_value_preprocessor` or `teardown_appcontext` functions.
     pub(crate) request_extras: bool,
@@ -162,6 +164,15 @@ impl App {
     /// Whether `DEBUG` is on.
     pub fn debug(&self) -> bool {
         self.inner.debug
+    }
+
+    /// The PIN that unlocks the debug page's console, as `run` prints it (`123-456-789`):
+    /// print it yourself when you serve the app another way. `None` outside debug mode, or
+    /// with `WERKZEUG_DEBUG_PIN=off`. Werkzeug's scheme: made from this machine, user,
+    /// program and app, so it stays the same across restarts; `WERKZEUG_DEBUG_PIN=123456`
+    /// chooses it.
+    pub fn debugger_pin(&self) -> Option<String> {
+        self.inner.debugger.as_ref()?.pin()
     }
 
     /// A value stored with [`Flask::state`](crate::Flask::state).

@@ -7,7 +7,9 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt as _, AsyncWriteExt as _};
 
 use super::Output;
 use crate::app::{App, BoxError};
-use crate::console::Console;
+use std::sync::{Arc, Mutex};
+
+use crate::console::{Console, eval_blocking};
 
 pub(super) fn command() -> Command {
     Command::new("shell")
@@ -29,10 +31,10 @@ pub(super) fn command() -> Command {
 
 /// Runs `shell` on `app`, in an app context (the caller's).
 pub(super) async fn run(app: &App, matches: &ArgMatches, out: &Output) -> Result<(), BoxError> {
-    let mut console = Console::new(app);
+    let console = Arc::new(Mutex::new(Console::new(app)));
     if let Some(lines) = matches.get_many::<String>("command") {
         for line in lines {
-            if let Some(shown) = console.eval(line)? {
+            if let Some(shown) = eval_blocking(&console, line.clone(), false).await? {
                 out.line(&shown);
             }
         }
@@ -41,24 +43,29 @@ pub(super) async fn run(app: &App, matches: &ArgMatches, out: &Output) -> Result
     if !std::io::stdin().is_terminal() {
         // Piped in: a script, one expression a line, no prompt.
         let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-        return read_eval_print(&mut console, stdin, out, false).await;
+        return read_eval_print(&console, stdin, out, false).await;
     }
-    let names = console.names();
+    let names = lock(&console).names().join(", ");
     out.line(&format!(
         "App: {} (Jinja expressions; config, url_for{}; `set x = ..` keeps a value; Ctrl-D ends)",
         app.name(),
         if names.is_empty() {
             String::new()
         } else {
-            format!(", {}", names.join(", "))
+            format!(", {names}")
         }
     ));
-    terminal(&mut console, app, out).await
+    terminal(&console, app, out).await
+}
+
+/// The prompt's state, for a moment (evaluations hold it on a blocking thread).
+fn lock(console: &Mutex<Console>) -> std::sync::MutexGuard<'_, Console> {
+    console.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The prompt on a terminal: line editing and a history in the instance folder.
 #[cfg(feature = "line-editing")]
-async fn terminal(console: &mut Console, app: &App, out: &Output) -> Result<(), BoxError> {
+async fn terminal(console: &Arc<Mutex<Console>>, app: &App, out: &Output) -> Result<(), BoxError> {
     use rustyline::error::ReadlineError;
 
     let mut editor = rustyline::DefaultEditor::new()?;
@@ -66,7 +73,11 @@ async fn terminal(console: &mut Console, app: &App, out: &Output) -> Result<(), 
     // No history yet (or an unreadable one) is an empty one.
     let _ = editor.load_history(&history);
     loop {
-        let prompt = if console.continues() { "... " } else { ">>> " };
+        let prompt = if lock(console).continues() {
+            "... "
+        } else {
+            ">>> "
+        };
         // rustyline reads the terminal synchronously: off the runtime's threads.
         let (back, line) = tokio::task::spawn_blocking(move || {
             let line = editor.readline(prompt);
@@ -79,16 +90,16 @@ async fn terminal(console: &mut Console, app: &App, out: &Output) -> Result<(), 
                 if !line.trim().is_empty() {
                     let _ = editor.add_history_entry(line.as_str());
                 }
-                print_eval(console, &line, out);
+                print_eval(console, line, out).await;
             }
             // Ctrl-C drops the line (and the lines it continued), as Python's prompt does.
             Err(ReadlineError::Interrupted) => {
-                console.cancel();
+                lock(console).cancel();
                 out.line("KeyboardInterrupt");
             }
             Err(ReadlineError::Eof) => {
-                if console.continues() {
-                    print_eval(console, "", out);
+                if lock(console).continues() {
+                    print_eval(console, String::new(), out).await;
                 }
                 break;
             }
@@ -109,14 +120,14 @@ async fn terminal(console: &mut Console, app: &App, out: &Output) -> Result<(), 
 
 /// The prompt on a terminal, without line editing (the `line-editing` feature is off).
 #[cfg(not(feature = "line-editing"))]
-async fn terminal(console: &mut Console, _app: &App, out: &Output) -> Result<(), BoxError> {
+async fn terminal(console: &Arc<Mutex<Console>>, _app: &App, out: &Output) -> Result<(), BoxError> {
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
     read_eval_print(console, stdin, out, true).await
 }
 
 /// Reads `line` into the prompt and prints the value it completes, or `error: ..`.
-fn print_eval(console: &mut Console, line: &str, out: &Output) {
-    match console.feed(line) {
+async fn print_eval(console: &Arc<Mutex<Console>>, line: String, out: &Output) {
+    match eval_blocking(console, line, true).await {
         Ok(Some(shown)) => out.line(&shown),
         Ok(None) => {}
         Err(message) => out.line(&format!("error: {message}")),
@@ -127,7 +138,7 @@ fn print_eval(console: &mut Console, line: &str, out: &Output) {
 /// fails (the next line is still read), until the input ends. `prompt` writes `>>> `
 /// before each line (to a terminal).
 async fn read_eval_print(
-    console: &mut Console,
+    console: &Arc<Mutex<Console>>,
     input: impl AsyncBufRead + Unpin,
     out: &Output,
     prompt: bool,
@@ -136,7 +147,7 @@ async fn read_eval_print(
     loop {
         if prompt {
             let mut stdout = tokio::io::stdout();
-            let shown: &[u8] = if console.continues() {
+            let shown: &[u8] = if lock(console).continues() {
                 b"... "
             } else {
                 b">>> "
@@ -145,23 +156,21 @@ async fn read_eval_print(
             stdout.flush().await?;
         }
         let Some(line) = lines.next_line().await? else {
-            if console.continues() {
+            if lock(console).continues() {
                 // The input ended inside an expression: say what is wrong with it.
-                print_eval(console, "", out);
+                print_eval(console, String::new(), out).await;
             }
             if prompt {
                 out.line("");
             }
             return Ok(());
         };
-        print_eval(console, &line, out);
+        print_eval(console, line, out).await;
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
     use super::*;
 
     #[tokio::test]
@@ -171,13 +180,11 @@ mod tests {
             .shell_context_processor(|_| minijinja::context! { answer => 42 })
             .build()
             .unwrap();
-        let mut console = Console::new(&app);
+        let console = Arc::new(Mutex::new(Console::new(&app)));
         let buffer = Arc::new(Mutex::new(String::new()));
         let out = Output::Buffer(buffer.clone());
         let input: &[u8] = b"answer + 1\nset x = [1, 2]\nx | length\n\nconfig.GREETING\nnope\n1 +\nx\n[x,\n  answer]\n{'a':\n";
-        read_eval_print(&mut console, input, &out, false)
-            .await
-            .unwrap();
+        read_eval_print(&console, input, &out, false).await.unwrap();
         let printed = buffer.lock().unwrap().clone();
         let lines: Vec<&str> = printed.lines().collect();
         assert_eq!(lines[..3], ["43", "2", "'hi'"]);

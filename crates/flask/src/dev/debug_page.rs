@@ -35,6 +35,9 @@ table { border-collapse: collapse; font-family: monospace; font-size: 0.95em; }
 td, th { border: 1px solid #ddd; padding: 0.2em 0.5em; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; }
 .note { color: #555; }
+#console pre { background: #222; color: #eee; padding: 0.5em; margin: 0.3em 0; min-height: 1em;
+  white-space: pre-wrap; }
+#console pre .error { color: #f99; } #console input[name=cmd] { font-family: monospace; }
 .footer { margin-top: 2em; padding-top: 0.6em; border-top: 1px solid #ddd; color: #555;
   font-size: 0.9em; }
 ";
@@ -75,6 +78,11 @@ pub(crate) fn render(err: &Error, ctx: Option<&RequestContext>) -> String {
         |c| c.app_inner().root_path.clone(),
     );
     traceback(&mut page, err, &root);
+    if let Some(ctx) = ctx
+        && let Some(console) = super::debugger::page_console(err, ctx)
+    {
+        console_section(&mut page, &console);
+    }
     if let Some(ctx) = ctx {
         request_section(&mut page, ctx);
         for (title, panel) in &ctx.app_inner().debug_panels {
@@ -88,6 +96,48 @@ pub(crate) fn render(err: &Error, ctx: Option<&RequestContext>) -> String {
          and the details go to the log.</div>\n</div>\n</body>\n</html>\n",
     );
     page
+}
+
+/// The console under the traceback: the PIN form while locked, then the prompt. The
+/// script (`/__debugger__/console.js`) does the talking.
+fn console_section(page: &mut String, console: &super::debugger::PageConsole) {
+    use super::debugger::PageConsole;
+    page.push_str("<h2>Console</h2>\n");
+    match console {
+        PageConsole::Refused(why) => {
+            let _ = writeln!(
+                page,
+                "<p class=note>No console for this request: {}.</p>",
+                esc(why)
+            );
+        }
+        PageConsole::Open {
+            snapshot,
+            secret,
+            locked,
+        } => {
+            let _ = write!(
+                page,
+                "<div id=console data-snapshot=\"{snapshot}\" data-secret=\"{secret}\" data-locked=\"{locked}\">\n\
+                 <p class=note>Jinja expressions, evaluated against this request as it was when it failed: \
+                 <code>request</code>, <code>session</code>, <code>g</code>, <code>view_args</code>, \
+                 <code>error</code>, <code>config</code>, <code>url_for</code> and what the app and its \
+                 extensions add. <code>set x = ..</code> keeps a value; an open bracket continues on the \
+                 next line; up and down recall earlier lines.</p>\n\
+                 <form id=console-pin{hidden}><label>This console is locked: type the PIN printed where the \
+                 server was started <input name=pin autocomplete=off inputmode=numeric></label> \
+                 <button>Unlock</button> <span id=console-pin-message role=status></span></form>\n\
+                 <pre id=console-output aria-live=polite></pre>\n\
+                 <form id=console-prompt{shown}><label><span id=console-ps1>&gt;&gt;&gt;</span> \
+                 <input name=cmd autocomplete=off spellcheck=false size=80 aria-label=Expression></label></form>\n\
+                 </div>\n<script src=\"/__debugger__/console.js\"></script>\n",
+                snapshot = esc(snapshot),
+                secret = esc(secret),
+                hidden = if *locked { "" } else { " hidden" },
+                shown = if *locked { " hidden" } else { "" },
+            );
+        }
+    }
 }
 
 fn error_chain(page: &mut String, err: &Error) {

@@ -89,6 +89,8 @@ pub(crate) struct DebugRequest {
     pub(crate) headers: http::HeaderMap,
     /// The urlencoded form, once an extractor read it.
     pub(crate) form: Mutex<Vec<(String, String)>>,
+    /// The JSON body, once the `Json` extractor read it.
+    pub(crate) json: Mutex<Option<bytes::Bytes>>,
 }
 
 impl fmt::Debug for RequestContext {
@@ -155,6 +157,7 @@ impl RequestContext {
                     Box::new(DebugRequest {
                         headers: parts.headers.clone(),
                         form: Mutex::new(Vec::new()),
+                        json: Mutex::new(None),
                     })
                 }),
                 session: match session {
@@ -187,6 +190,13 @@ impl RequestContext {
         if let Some(debug) = &self.inner.debug {
             let fields = form_urlencoded::parse(body).into_owned().collect();
             *debug.form.lock().unwrap_or_else(|e| e.into_inner()) = fields;
+        }
+    }
+
+    /// Keeps a JSON body for the debug page's console (nothing outside debug mode).
+    pub(crate) fn record_json(&self, body: &bytes::Bytes) {
+        if let Some(debug) = &self.inner.debug {
+            *debug.json.lock().unwrap_or_else(|e| e.into_inner()) = Some(body.clone());
         }
     }
 
@@ -475,6 +485,16 @@ fn forwarded_by<'a>(parts: &'a Parts, name: &str, trusted: usize) -> Option<&'a 
         .map(str::trim)
         .collect();
     values.len().checked_sub(trusted).map(|i| values[i])
+}
+
+/// The client's address for `app`, as `ctx.remote_addr()` gives it: the peer's, or the one
+/// the `PROXY_FIX_X_FOR` trusted proxies put in `X-Forwarded-For`.
+pub(crate) fn client_addr(
+    app: &AppInner,
+    parts: &Parts,
+    peer: Option<std::net::SocketAddr>,
+) -> Option<std::net::IpAddr> {
+    remote_addr(parts, app.proxy_x_for, peer)
 }
 
 /// The peer's address, or the one `x_for` trusted proxies put in `X-Forwarded-For`.

@@ -64,11 +64,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
                 "Did not attempt to load JSON data because the request Content-Type was not 'application/json'.",
             ));
         }
-        let limits = crate::RequestContext::current(req.extensions())
+        let ctx = crate::RequestContext::current(req.extensions());
+        let limits = ctx
+            .as_ref()
             .map(|ctx| super::BodyLimits::from_config(ctx.config()));
         let body = read_body(req, state).await?;
         if let Some(limits) = limits {
             limits.check_json(&body)?;
+        }
+        if let Some(ctx) = ctx {
+            ctx.record_json(&body);
         }
         let mut de = serde_json::Deserializer::from_slice(&body);
         let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {

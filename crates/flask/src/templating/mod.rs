@@ -2,7 +2,7 @@
 //! autoescape by extension, Flask's template globals, filters, tests and context processors,
 //! and reload from disk in debug.
 
-mod request_object;
+pub(crate) mod request_object;
 mod stream;
 
 use std::fmt;
@@ -388,7 +388,7 @@ fn get_flashed_messages(kwargs: minijinja::value::Kwargs) -> Result<Value, minij
 /// The values every template of a request sees besides the caller's: `request`, `g`,
 /// `session` (made when first looked up), and what the context processors of the app and
 /// the request's blueprints return.
-fn request_values(ctx: &RequestContext) -> Value {
+pub(crate) fn request_values(ctx: &RequestContext) -> Value {
     let app = ctx.app_inner();
     let globals = Value::from_object(RequestGlobals::new(ctx.clone()));
     // Later maps win: builtins, then the app's processors, then the blueprints' (outer to
