@@ -38,6 +38,10 @@ pub enum Error {
     /// A session's transaction or savepoint was used out of turn; the message says how.
     #[error("{0}")]
     Transaction(String),
+    /// A statement given to [`Engine::fetch_read_only`](crate::Engine::fetch_read_only)
+    /// could change the database; the message says what is allowed.
+    #[error("{0}")]
+    NotReadOnly(String),
     /// `one()` found no row.
     #[error("no row of {table} matched, and one was required")]
     NoResultFound {

@@ -59,6 +59,24 @@ impl Tx {
         engine.after(started, "BEGIN", Vec::new(), tx)
     }
 
+    /// Begins a read-only transaction: PostgreSQL's `BEGIN READ ONLY`, MySQL's `START
+    /// TRANSACTION READ ONLY`; a plain one on SQLite, which has none (the caller rolls it
+    /// back).
+    pub(crate) async fn begin_read_only(engine: &Engine) -> Result<Tx, Error> {
+        let sql = match engine.pool() {
+            Pool::Sqlite(_) => "BEGIN",
+            Pool::Postgres(_) => "BEGIN READ ONLY",
+            Pool::MySql(_) => "START TRANSACTION READ ONLY",
+        };
+        let started = engine.before(sql, &[]);
+        let tx = match engine.pool() {
+            Pool::Sqlite(p) => p.begin().await.map(Tx::Sqlite),
+            Pool::Postgres(p) => p.begin_with(sql).await.map(Tx::Postgres),
+            Pool::MySql(p) => p.begin_with(sql).await.map(Tx::MySql),
+        };
+        engine.after(started, sql, Vec::new(), tx)
+    }
+
     /// Commits it.
     pub(crate) async fn commit(self, engine: &Engine) -> Result<(), Error> {
         let started = engine.before("COMMIT", &[]);

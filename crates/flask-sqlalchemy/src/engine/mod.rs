@@ -3,6 +3,7 @@
 mod bind;
 pub(crate) mod exec;
 mod options;
+mod read_only;
 pub(crate) mod uri;
 
 use std::collections::VecDeque;
@@ -239,6 +240,42 @@ impl Engine {
     /// Runs a query and returns every row.
     pub async fn fetch_all(&self, query: TextQuery) -> Result<Vec<Row>, Error> {
         Runner::Engine(self).text_fetch_all(query).await
+    }
+
+    /// Runs a query someone typed (the debug page's console, `myapp shell`) so that it
+    /// cannot change the database: one statement, which must read (`SELECT`, `WITH`,
+    /// `EXPLAIN`, `VALUES`, `SHOW`), in a read-only transaction (PostgreSQL's and MySQL's;
+    /// SQLite has none, and the transaction's rollback undoes what a `WITH .. DELETE`
+    /// did) that is rolled back after. Returns every row.
+    ///
+    /// ```
+    /// # use flask_sqlalchemy::{Engine, EngineOptions, text};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), flask_sqlalchemy::Error> {
+    /// let db = Engine::connect("sqlite://", "".as_ref(), EngineOptions::default()).await?;
+    /// let rows = db.fetch_read_only(text("SELECT 1 + :n AS two").bind("n", 1)).await?;
+    /// assert_eq!(rows[0].get("two").and_then(|v| v.as_i64()), Some(2));
+    /// assert!(db.fetch_read_only(text("DELETE FROM users")).await.is_err());
+    /// # Ok(()) }
+    /// ```
+    pub async fn fetch_read_only(&self, query: TextQuery) -> Result<Vec<Row>, Error> {
+        read_only::check(query.sql())?;
+        let (sql, values) = query.compile(self.dialect())?;
+        let mut tx = exec::Tx::begin_read_only(self).await?;
+        let rows = exec::fetch(
+            self,
+            exec::On::Tx(&mut tx),
+            sql.into(),
+            exec::Args::Ours(values),
+        )
+        .await;
+        let rolled_back = tx.rollback(self).await;
+        let rows = match rows? {
+            exec::Rows::Sqlite(rows) => crate::row::from_sqlite(&rows),
+            exec::Rows::Postgres(rows) => crate::row::from_postgres(&rows),
+            exec::Rows::MySql(rows) => crate::row::from_mysql(&rows),
+        }?;
+        rolled_back?;
+        Ok(rows)
     }
 
     /// Runs a query and returns its first row, if any.

@@ -2,6 +2,7 @@
 //! handlers the [`Db`] extractor, adds `db create-all` / `db drop-all` to the command line,
 //! and the `*_or_404` helpers.
 
+mod console;
 mod extractors;
 mod helpers;
 mod queries;
@@ -297,6 +298,8 @@ impl flask::Extension for SQLAlchemy {
             });
         }
         app.debug_panel("SQL queries", move |ctx| queries::panel(ctx, recording));
+        // `db` in `myapp shell` and the debug page's console.
+        app.shell_context_processor(|app| flask::context! { db => console::DbConsole::value(app) });
         // In the `db` group, which flask-migrate adds its commands to.
         app.group_command(
             "db",
