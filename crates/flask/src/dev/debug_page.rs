@@ -37,7 +37,8 @@ th { background: #f4f4f4; }
 .note { color: #555; }
 #console pre { background: #222; color: #eee; padding: 0.5em; margin: 0.3em 0; min-height: 1em;
   white-space: pre-wrap; }
-#console pre .error { color: #f99; } #console input[name=cmd] { font-family: monospace; }
+#console pre .error { color: #f99; } #console-prompt { font-family: monospace; }
+#console-prompt input { font-family: monospace; }
 .footer { margin-top: 2em; padding-top: 0.6em; border-top: 1px solid #ddd; color: #555;
   font-size: 0.9em; }
 ";
