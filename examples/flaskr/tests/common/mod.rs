@@ -16,6 +16,15 @@ use test_support::databases::own_database;
 /// The app on `url`, in the database `name` of its own, with no tables: the app's
 /// migrations make them when it starts.
 pub(crate) async fn empty_app(url: &str, name: &str) -> TestClient {
+    empty_app_with(url, name, |app| app).await
+}
+
+/// [`empty_app`], with `more` done to the app first (a route, a config key).
+pub(crate) async fn empty_app_with(
+    url: &str,
+    name: &str,
+    more: impl FnOnce(flask::Flask) -> flask::Flask,
+) -> TestClient {
     let url = &own_database(url, name).await;
     let engine = Engine::connect(url, std::env::temp_dir().as_ref(), EngineOptions::default())
         .await
@@ -33,7 +42,7 @@ pub(crate) async fn empty_app(url: &str, name: &str) -> TestClient {
         .unwrap();
     engine.close().await;
     let url = url.to_owned();
-    let c = flaskr::app()
+    let c = more(flaskr::app())
         .configure(move |c| c.set("SQLALCHEMY_DATABASE_URI", url.as_str()))
         .test_client();
     c.app().startup().await.unwrap();
