@@ -163,8 +163,11 @@ impl Reloader {
                 });
                 return Ok(child);
             }
-            // The child's banner repeats ours; the rest is the app's own output.
-            if !line.starts_with(" * ") && !line.starts_with("Press CTRL+C") {
+            // The child's banner repeats ours, but for the debugger's PIN; the rest is the
+            // app's own output.
+            if line.starts_with(" * Debugger")
+                || (!line.starts_with(" * ") && !line.starts_with("Press CTRL+C"))
+            {
                 println!("{line}");
             }
         }
