@@ -306,3 +306,56 @@ fn debug_mode_on_a_public_address_does_not_start() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--i-know-debug-is-public"), "{err}");
 }
+
+#[test]
+fn run_in_debug_mode_prints_the_debugger_pin() {
+    // The banner's lines, read until the prompt to quit; then the server is stopped.
+    let banner = |pin: Option<&str>| {
+        use std::io::BufRead;
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hello"));
+        command
+            .args(["run", "--debug", "--port", "0"])
+            .env("FLASK_SKIP_DOTENV", "1")
+            .env_remove("WERKZEUG_DEBUG_PIN")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        if let Some(pin) = pin {
+            command.env("WERKZEUG_DEBUG_PIN", pin);
+        }
+        let mut child = command.spawn().unwrap();
+        let mut lines = Vec::new();
+        for line in std::io::BufReader::new(child.stdout.take().unwrap()).lines() {
+            let line = line.unwrap();
+            let done = line.starts_with("Press CTRL+C");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        lines
+    };
+    let lines = banner(None);
+    assert!(
+        lines.contains(&" * Debugger is active!".to_owned()),
+        "{lines:?}"
+    );
+    let pin = lines
+        .iter()
+        .find_map(|l| l.strip_prefix(" * Debugger PIN: "))
+        .unwrap_or_else(|| panic!("no PIN in {lines:?}"));
+    let digits: Vec<&str> = pin.split('-').collect();
+    assert!(
+        digits.len() == 3
+            && digits
+                .iter()
+                .all(|d| d.len() == 3 && d.bytes().all(|b| b.is_ascii_digit())),
+        "{pin}"
+    );
+    // Stable across restarts, as Werkzeug's.
+    assert!(banner(None).contains(&format!(" * Debugger PIN: {pin}")));
+    assert!(banner(Some("246-801-357")).contains(&" * Debugger PIN: 246-801-357".to_owned()));
+    let off = banner(Some("off"));
+    assert!(!off.iter().any(|l| l.contains("Debugger PIN")), "{off:?}");
+}
