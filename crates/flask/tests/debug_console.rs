@@ -241,6 +241,45 @@ async fn wrong_pins_are_refused_and_ten_lock_the_console_until_restart() {
     assert_eq!(console.send("1").await.0, StatusCode::FORBIDDEN);
 }
 
+#[tokio::test(start_paused = true)]
+async fn forty_wrong_pins_at_once_lock_the_console_after_ten() {
+    let client = app(|_| {});
+    let console = Console::open(&client, "/report/1").await;
+    let pin = client.app().debugger_pin().unwrap();
+    let mut tries = tokio::task::JoinSet::new();
+    for n in 0..40 {
+        let (client, secret) = (client.clone(), console.secret.clone());
+        let guess = format!("{:09}", 100_000_000 + n);
+        if guess == pin.replace('-', "") {
+            continue;
+        }
+        tries.spawn(async move {
+            let r = client
+                .post("/__debugger__/pinauth")
+                .form(&[("pin", guess.as_str()), ("s", &secret)])
+                .send()
+                .await;
+            r.json::<serde_json::Value>()
+        });
+    }
+    let answers = tries.join_all().await;
+    let compared = answers
+        .iter()
+        .filter(|a| a["error"].as_str().unwrap().contains("tries left"))
+        .count();
+    // Ten were compared (the tenth answered "locked"); the other thirty were not.
+    assert_eq!(compared, 9, "{answers:?}");
+    let locked = answers.iter().filter(|a| a["exhausted"] == true).count();
+    assert_eq!(locked, answers.len() - 9, "{answers:?}");
+    assert!(answers.iter().all(|a| a["auth"] == false));
+    let r = client
+        .post("/__debugger__/pinauth")
+        .form(&[("pin", pin.as_str()), ("s", &console.secret)])
+        .send()
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
 #[tokio::test]
 async fn clients_off_this_machine_get_no_console() {
     let client = app(|_| {});
@@ -290,6 +329,35 @@ async fn clients_off_this_machine_get_no_console() {
         .send()
         .await;
     assert!(r.text().contains("data-secret"));
+}
+
+#[tokio::test]
+async fn behind_a_proxy_both_the_proxy_and_the_client_must_be_local() {
+    let client = app(|c| c.set("PROXY_FIX_X_FOR", 1));
+    let console = Console::open(&client, "/report/1").await;
+    console.unlock().await;
+    let send = |peer: &str, forwarded_for: &str| {
+        client
+            .post("/__debugger__/console")
+            .remote_addr(peer.parse().unwrap())
+            .header("X-Forwarded-For", forwarded_for)
+            .form(&[
+                ("cmd", "1"),
+                ("snapshot", &console.snapshot),
+                ("s", &console.secret),
+            ])
+            .send()
+    };
+    // A stranger's request, forwarded by a proxy on this machine.
+    let r = send("127.0.0.1", "203.0.113.7").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().contains("203.0.113.7"));
+    // A stranger who says they are 127.0.0.1, with no proxy in front.
+    let r = send("203.0.113.7", "127.0.0.1").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().contains("203.0.113.7"));
+    let r = send("127.0.0.1", "127.0.0.1").await;
+    assert_eq!(r.status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -128,12 +128,14 @@ impl Debugger {
         }
     }
 
+    /// Whether the client at `ip` may use the console: loopback, or listed.
+    fn allows(&self, ip: IpAddr) -> bool {
+        is_loopback(ip) || self.allowed_clients.contains(&ip)
+    }
+
     /// Why a request from `addr` naming `host` may not use the console, if it may not.
     fn refuse(&self, host: Option<&str>, addr: Option<IpAddr>) -> Option<String> {
-        let local = match addr {
-            Some(ip) => is_loopback(ip) || self.allowed_clients.contains(&ip),
-            None => false,
-        };
+        let local = addr.is_some_and(|ip| self.allows(ip));
         if !local {
             return Some(format!(
                 "the console answers only clients on this machine, and this request came from {}: \
@@ -316,7 +318,20 @@ pub(crate) async fn handle(
             serde_json::json!({"error": "the console takes POST requests"}),
         );
     }
-    let addr = crate::request::client_addr(&app, &parts, peer);
+    // Both the connection's peer and the client a trusted proxy names must be allowed: a
+    // proxy on this machine forwards strangers' requests from loopback, and without a proxy
+    // `X-Forwarded-For` is the client's own word.
+    let peer_ip = peer.map(|p| p.ip()).or_else(|| {
+        parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip())
+    });
+    let client = crate::request::client_addr(&app, &parts, peer);
+    let addr = match peer_ip {
+        Some(p) if !debugger.allows(p) => Some(p),
+        _ => client,
+    };
     let host = parts
         .headers
         .get(header::HOST)
@@ -381,10 +396,14 @@ async fn pin_auth(debugger: &Debugger, pin: &str) -> Response {
     let Some(expected) = &debugger.pin else {
         return answer(StatusCode::OK, serde_json::json!({"auth": true}));
     };
-    if debugger.failures.load(Ordering::Acquire) >= MAX_PIN_FAILURES {
+    // Each try takes its place in the count before the PIN is compared, so that tries sent
+    // at once cannot get past the limit together.
+    let tried = debugger.failures.fetch_add(1, Ordering::AcqRel);
+    if tried >= MAX_PIN_FAILURES {
         return exhausted();
     }
     if is_pin(pin) && constant_time_eq(digits(pin).as_bytes(), expected.as_bytes()) {
+        debugger.failures.fetch_sub(1, Ordering::AcqRel);
         let ts = now();
         let cookie =
             cookie::Cookie::build((AUTH_COOKIE, format!("{ts}|{}", auth_mac(expected, ts))))
@@ -399,8 +418,8 @@ async fn pin_auth(debugger: &Debugger, pin: &str) -> Response {
         }
         return resp;
     }
+    let failed = tried + 1;
     // Werkzeug's pause: half a second, five after the fifth wrong PIN.
-    let failed = debugger.failures.fetch_add(1, Ordering::AcqRel) + 1;
     tokio::time::sleep(Duration::from_millis(if failed > 5 { 5000 } else { 500 })).await;
     if failed >= MAX_PIN_FAILURES {
         return exhausted();
