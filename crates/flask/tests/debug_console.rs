@@ -83,18 +83,18 @@ impl Console {
         assert_eq!(r.json::<serde_json::Value>()["auth"], true);
     }
 
+    /// The request that sends `line` to this page's console.
+    fn request(&self, line: &str) -> flask::testing::TestRequest {
+        self.client.post("/__debugger__/console").form(&[
+            ("cmd", line),
+            ("snapshot", &self.snapshot),
+            ("s", &self.secret),
+        ])
+    }
+
     /// Sends `line`; the answer's JSON.
     async fn send(&self, line: &str) -> (StatusCode, serde_json::Value) {
-        let r = self
-            .client
-            .post("/__debugger__/console")
-            .form(&[
-                ("cmd", line),
-                ("snapshot", &self.snapshot),
-                ("s", &self.secret),
-            ])
-            .send()
-            .await;
+        let r = self.request(line).send().await;
         (r.status(), r.json())
     }
 
@@ -292,27 +292,13 @@ async fn clients_off_this_machine_get_no_console() {
     // Nor does a request sent from there with a stolen page's secret get in.
     let console = Console::open(&client, "/report/1").await;
     console.unlock().await;
-    let r = client
-        .post("/__debugger__/console")
-        .remote_addr(lan)
-        .form(&[
-            ("cmd", "1"),
-            ("snapshot", &console.snapshot),
-            ("s", &console.secret),
-        ])
-        .send()
-        .await;
+    let r = console.request("1").remote_addr(lan).send().await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert!(r.text().contains("192.168.1.9"));
     // A page on another site whose name resolves to 127.0.0.1 names its own host.
-    let r = client
-        .post("/__debugger__/console")
+    let r = console
+        .request("1")
         .header("Host", "attacker.example:5000")
-        .form(&[
-            ("cmd", "1"),
-            ("snapshot", &console.snapshot),
-            ("s", &console.secret),
-        ])
         .send()
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
@@ -337,15 +323,10 @@ async fn behind_a_proxy_both_the_proxy_and_the_client_must_be_local() {
     let console = Console::open(&client, "/report/1").await;
     console.unlock().await;
     let send = |peer: &str, forwarded_for: &str| {
-        client
-            .post("/__debugger__/console")
+        console
+            .request("1")
             .remote_addr(peer.parse().unwrap())
             .header("X-Forwarded-For", forwarded_for)
-            .form(&[
-                ("cmd", "1"),
-                ("snapshot", &console.snapshot),
-                ("s", &console.secret),
-            ])
             .send()
     };
     // A stranger's request, forwarded by a proxy on this machine.

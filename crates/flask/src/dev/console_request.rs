@@ -24,19 +24,8 @@ impl ConsoleRequest {
     }
 }
 
-const FIELDS: [&str; 18] = [
-    "method",
-    "path",
-    "full_path",
-    "url",
-    "host",
-    "scheme",
-    "is_secure",
-    "query_string",
-    "endpoint",
-    "blueprint",
-    "args",
-    "view_args",
+/// What the console's `request` has besides the template object's fields.
+const MORE_FIELDS: [&str; 6] = [
     "headers",
     "cookies",
     "form",
@@ -110,7 +99,13 @@ impl Object for ConsoleRequest {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Str(&FIELDS)
+        Enumerator::Values(
+            crate::templating::request_object::FIELDS
+                .iter()
+                .chain(&MORE_FIELDS)
+                .map(|f| Value::from(*f))
+                .collect(),
+        )
     }
 }
 

@@ -14,7 +14,7 @@ use crate::routing::PathValue;
 #[derive(Debug)]
 pub(crate) struct RequestObject(pub(crate) RequestContext);
 
-const FIELDS: [&str; 12] = [
+pub(crate) const FIELDS: [&str; 12] = [
     "method",
     "path",
     "full_path",
