@@ -511,6 +511,22 @@ macro_rules! app_methods {
             self
         }
 
+        /// A template the app renders when none of its template folders has one of that
+        /// name: how an extension ships its templates (flask-admin's `admin/list.html`), as
+        /// Flask searches a blueprint's template folder after the app's. The app overrides
+        /// one with a file of the same name in its own folder; a later source of the same
+        /// name wins over an earlier one.
+        pub fn template_source(
+            $($recv)* self,
+            name: impl Into<String>,
+            source: impl Into<std::borrow::Cow<'static, str>>,
+        ) -> $ret {
+            self.builder()
+                .template_sources
+                .push((name.into(), source.into()));
+            self
+        }
+
         /// Flask's `shell_context_processor`: adds names to the `shell` command's prompt. `f`
         /// returns a map, such as `context! { admin => .. }`, made when the prompt starts;
         /// a later processor wins on a name clash.

@@ -505,3 +505,37 @@ async fn request_url_says_https_behind_a_trusted_proxy() {
         .text();
     assert_eq!(text, "http://localhost/page http False");
 }
+
+#[tokio::test]
+async fn extensions_ship_templates_the_app_can_override() {
+    struct Shipping;
+    impl flask::Extension for Shipping {
+        fn name(&self) -> &'static str {
+            "shipping"
+        }
+        fn init_app(&self, app: &mut flask::Setup) -> Result<(), flask::SetupError> {
+            app.template_source("shipped/layout.html", "<main>{% block body %}{% endblock %}</main>")
+                .template_source("shipped/page.html", "{% extends 'shipped/layout.html' %}{% block body %}shipped {{ user }}{% endblock %}")
+                .template_source("shipped/other.html", "first");
+            app.template_source("shipped/other.html", "second");
+            Ok(())
+        }
+    }
+    let dir = root(
+        "shipped",
+        &[(
+            "templates/shipped/layout.html",
+            "<section>{% block body %}{% endblock %}</section>",
+        )],
+    );
+    let c = app(&dir)
+        .extension(Shipping)
+        .route("/<path:name>", get(page))
+        .test_client();
+    // The app's own layout wins over the shipped one; the shipped page is found; escaped.
+    assert_eq!(
+        c.get("/shipped/page.html").send().await.text(),
+        "<section>shipped &lt;b&gt;ada&lt;/b&gt;</section>"
+    );
+    assert_eq!(c.get("/shipped/other.html").send().await.text(), "second");
+}

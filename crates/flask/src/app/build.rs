@@ -140,6 +140,7 @@ impl Flask {
             watch,
             hooks: std::mem::take(&mut flat.template_hooks),
             before_stream: std::mem::take(&mut self.template_stream_hooks),
+            sources: std::mem::take(&mut self.template_sources),
         };
         for folder in flat.template_folders.drain(..) {
             template_setup.folders.push(self.root_path.join(folder));

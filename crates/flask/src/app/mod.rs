@@ -155,6 +155,8 @@ pub struct Flask {
     pub(crate) signals: crate::signals::Signals,
     pub(crate) appcontext_teardown: Vec<AppTeardownFn>,
     pub(crate) shell_context: Vec<ShellContextFn>,
+    /// Templates extensions ship, searched after the template folders.
+    pub(crate) template_sources: Vec<(String, std::borrow::Cow<'static, str>)>,
     pub(crate) converters: crate::routing::converters::CustomConverters,
     /// `Flask(subdomain_matching=True)` / `Flask(host_matching=True, static_host=..)`.
     pub(crate) domain: Domain,
@@ -226,6 +228,7 @@ impl Flask {
             signals: crate::signals::Signals::default(),
             appcontext_teardown: Vec::new(),
             shell_context: Vec::new(),
+            template_sources: Vec::new(),
             converters: Default::default(),
             domain: Domain::Off,
             session_store: None,

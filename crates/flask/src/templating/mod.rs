@@ -167,6 +167,9 @@ pub(crate) struct TemplateSetup {
     pub(crate) hooks: Vec<EnvHook>,
     /// Run in the request before a streamed template starts (see [`stream_template`]).
     pub(crate) before_stream: Vec<StreamHook>,
+    /// Templates extensions ship (`template_source`), searched after the folders; a later
+    /// one of the same name wins.
+    pub(crate) sources: Vec<(String, std::borrow::Cow<'static, str>)>,
 }
 
 /// A function an extension runs before a template is streamed, while the session can
@@ -212,6 +215,8 @@ fn build_env(setup: &TemplateSetup, app: &Weak<AppInner>, config: &Value) -> Env
     env.set_formatter(jinja_formatter);
     let loaders: Vec<_> = setup.folders.iter().map(minijinja::path_loader).collect();
     let embedded = setup.embedded.clone();
+    let sources: std::collections::HashMap<String, std::borrow::Cow<'static, str>> =
+        setup.sources.iter().cloned().collect();
     env.set_loader(move |name| {
         if let Some(asset) = embedded.as_ref().and_then(|get| get(name)) {
             let source = String::from_utf8(asset.data.into_owned()).map_err(|e| {
@@ -227,7 +232,7 @@ fn build_env(setup: &TemplateSetup, app: &Weak<AppInner>, config: &Value) -> Env
                 return Ok(Some(source));
             }
         }
-        Ok(None)
+        Ok(sources.get(name).map(|s| s.clone().into_owned()))
     });
     env.add_global("config", config.clone());
     let weak = app.clone();
