@@ -3,6 +3,7 @@
 
 mod columns;
 pub(crate) mod ddl;
+mod dyn_col;
 mod eager;
 mod field;
 mod keyset;
@@ -14,6 +15,7 @@ mod relation;
 pub(crate) mod write;
 
 pub use columns::{ColumnSelect, Columns, IntoExpr, Nullable, SqlExpr, Summable, exists, func};
+pub use dyn_col::DynCol;
 pub use eager::{Joined, SelectIn};
 pub use field::{FieldType, Json, Scalar};
 pub use keyset::KeysetPage;
