@@ -14,7 +14,7 @@ use crate::Value;
 /// [`Col`](crate::Col); values are [`Value`]s, bound as the column's type.
 ///
 /// ```
-/// use flask_sqlalchemy::{DynCol, Model, Value};
+/// use flask_sqlalchemy::{DynCol, Model};
 ///
 /// #[derive(Debug, Model)]
 /// struct Post {
@@ -23,7 +23,7 @@ use crate::Value;
 ///     title: String,
 /// }
 /// let title = DynCol::<Post>::named("title").unwrap();
-/// let _filter = title.icontains("rust").and(title.ne(Value::from("draft")));
+/// let _filter = title.icontains("rust").and(title.ne("draft"));
 /// assert!(DynCol::<Post>::named("nope").is_none());
 /// ```
 pub struct DynCol<M> {
@@ -68,7 +68,8 @@ impl<M: Model> DynCol<M> {
     }
 
     /// `column = value` (`IS NULL` for [`Value::Null`]).
-    pub fn eq(&self, value: Value) -> Filter {
+    pub fn eq(&self, value: impl Into<Value>) -> Filter {
+        let value = value.into();
         if value.is_null() {
             return self.is_null();
         }
@@ -76,7 +77,8 @@ impl<M: Model> DynCol<M> {
     }
 
     /// `column <> value` (`IS NOT NULL` for [`Value::Null`]).
-    pub fn ne(&self, value: Value) -> Filter {
+    pub fn ne(&self, value: impl Into<Value>) -> Filter {
+        let value = value.into();
         if value.is_null() {
             return self.is_not_null();
         }
@@ -84,22 +86,26 @@ impl<M: Model> DynCol<M> {
     }
 
     /// `column < value`.
-    pub fn lt(&self, value: Value) -> Filter {
+    pub fn lt(&self, value: impl Into<Value>) -> Filter {
+        let value = value.into();
         Filter(self.expr().lt(self.bind(&value)))
     }
 
     /// `column <= value`.
-    pub fn le(&self, value: Value) -> Filter {
+    pub fn le(&self, value: impl Into<Value>) -> Filter {
+        let value = value.into();
         Filter(self.expr().lte(self.bind(&value)))
     }
 
     /// `column > value`.
-    pub fn gt(&self, value: Value) -> Filter {
+    pub fn gt(&self, value: impl Into<Value>) -> Filter {
+        let value = value.into();
         Filter(self.expr().gt(self.bind(&value)))
     }
 
     /// `column >= value`.
-    pub fn ge(&self, value: Value) -> Filter {
+    pub fn ge(&self, value: impl Into<Value>) -> Filter {
+        let value = value.into();
         Filter(self.expr().gte(self.bind(&value)))
     }
 

@@ -1,0 +1,290 @@
+//! `Admin`: Flask-Admin's `Admin` object, the extension that mounts the views, the index
+//! page and the menu.
+
+use std::sync::Arc;
+
+use flask::routing::get;
+use flask::{
+    Blueprint, Error, HeaderValue, IntoResponse, RequestContext, Response, Setup, SetupError,
+    render_template,
+};
+use serde::Serialize;
+
+use crate::model_view::AdminView;
+
+/// An access check: whether the request may see a page.
+pub(crate) type AccessFn = Arc<dyn Fn(&RequestContext) -> bool + Send + Sync>;
+
+/// Flask-Admin's `Admin`: give it views, register it with `.extension(admin)`.
+///
+/// ```
+/// use flask::Flask;
+/// use flask_admin::{Admin, ModelView};
+/// use flask_sqlalchemy::{Model, SQLAlchemy};
+///
+/// #[derive(Debug, Clone, Model, serde::Serialize, serde::Deserialize)]
+/// struct Post {
+///     #[model(primary_key)]
+///     id: i64,
+///     #[model(max_length = 80)]
+///     title: String,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = Flask::new("blog")
+///     .configure(|c| {
+///         c.set("SQLALCHEMY_DATABASE_URI", "sqlite://");
+///         c.set("SECRET_KEY", "dev");
+///     })
+///     .extension(SQLAlchemy::new().model::<Post>().create_all_on_startup())
+///     .extension(Admin::new("Blog admin").view(ModelView::<Post>::new().column_searchable_list(&["title"])))
+///     .test_client();
+/// let page = client.get("/admin/post/").send().await;
+/// assert!(page.text().contains("Blog admin"));
+/// # }
+/// ```
+pub struct Admin {
+    name: String,
+    url: String,
+    access: Option<AccessFn>,
+    views: Vec<Arc<dyn AdminView>>,
+}
+
+impl std::fmt::Debug for Admin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admin")
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field(
+                "views",
+                &self.views.iter().map(|v| v.endpoint()).collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// What every page of the admin needs: its name, URL, check and menu.
+pub(crate) struct Shared {
+    pub(crate) name: String,
+    pub(crate) url: String,
+    access: Option<AccessFn>,
+    /// (name, endpoint, category), in registration order.
+    menu: Vec<(String, String, Option<String>)>,
+}
+
+/// A menu entry as templates see it.
+#[derive(Serialize)]
+struct MenuEntry {
+    name: String,
+    url: Option<String>,
+    active: bool,
+    /// A category's views.
+    children: Vec<MenuEntry>,
+}
+
+impl Shared {
+    /// Refuses a request the admin's check turns away (403).
+    pub(crate) fn check(&self, ctx: &RequestContext) -> Result<(), Error> {
+        match &self.access {
+            Some(allowed) if !allowed(ctx) => Err(flask::abort(403)),
+            _ => Ok(()),
+        }
+    }
+
+    /// `admin` in the templates: the name, the index URL, the menu, the stylesheet.
+    pub(crate) fn template_admin(&self, ctx: &RequestContext) -> serde_json::Value {
+        let current = ctx.blueprint().unwrap_or("");
+        let mut menu: Vec<MenuEntry> = Vec::new();
+        for (name, endpoint, category) in &self.menu {
+            let entry = MenuEntry {
+                name: name.clone(),
+                url: ctx.url_for(&format!("{endpoint}.index_view")).build().ok(),
+                active: current == endpoint,
+                children: Vec::new(),
+            };
+            match category {
+                None => menu.push(entry),
+                Some(category) => {
+                    match menu
+                        .iter_mut()
+                        .find(|m| m.url.is_none() && &m.name == category)
+                    {
+                        Some(group) => {
+                            group.active |= entry.active;
+                            group.children.push(entry);
+                        }
+                        None => menu.push(MenuEntry {
+                            name: category.clone(),
+                            url: None,
+                            active: entry.active,
+                            children: vec![entry],
+                        }),
+                    }
+                }
+            }
+        }
+        serde_json::json!({
+            "name": self.name,
+            "index_url": ctx.url_for("admin.index").build().unwrap_or_default(),
+            "css_url": ctx.url_for("admin.stylesheet").build().unwrap_or_default(),
+            "menu": menu,
+        })
+    }
+}
+
+impl Admin {
+    /// An admin named `name` (the menu's title), at `/admin`.
+    pub fn new(name: impl Into<String>) -> Self {
+        Admin {
+            name: name.into(),
+            url: "/admin".to_owned(),
+            access: None,
+            views: Vec::new(),
+        }
+    }
+
+    /// Where the admin is mounted (`/admin` by default).
+    #[must_use]
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        self.url = format!("/{}", url.trim_matches('/'));
+        self
+    }
+
+    /// Adds a view (Flask-Admin's `add_view`).
+    #[must_use]
+    pub fn view<M>(mut self, view: crate::ModelView<M>) -> Self
+    where
+        M: flask_sqlalchemy::Model + Serialize + serde::de::DeserializeOwned + Clone,
+    {
+        self.views.push(Arc::new(view));
+        self
+    }
+
+    /// Who may use the admin at all (each view may narrow it further): Flask-Admin's
+    /// `is_accessible` on every view, written once. Others get a 403.
+    ///
+    /// ```
+    /// # use flask_admin::Admin;
+    /// let admin = Admin::new("Admin").is_accessible(|ctx| ctx.session().is_some_and(|s| s.get::<bool>("is_admin").unwrap_or(false)));
+    /// # let _ = admin;
+    /// ```
+    #[must_use]
+    pub fn is_accessible<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&RequestContext) -> bool + Send + Sync + 'static,
+    {
+        self.access = Some(Arc::new(f));
+        self
+    }
+}
+
+const TEMPLATES: [(&str, &str); 5] = [
+    (
+        "admin/base.html",
+        include_str!("../templates/admin/base.html"),
+    ),
+    (
+        "admin/index.html",
+        include_str!("../templates/admin/index.html"),
+    ),
+    (
+        "admin/list.html",
+        include_str!("../templates/admin/list.html"),
+    ),
+    (
+        "admin/edit.html",
+        include_str!("../templates/admin/edit.html"),
+    ),
+    (
+        "admin/details.html",
+        include_str!("../templates/admin/details.html"),
+    ),
+];
+
+const STYLESHEET: &str = include_str!("../static/admin.css");
+
+impl flask::Extension for Admin {
+    fn name(&self) -> &'static str {
+        "admin"
+    }
+
+    fn init_app(&self, app: &mut Setup) -> Result<(), SetupError> {
+        let mut seen: Vec<&str> = Vec::new();
+        for view in &self.views {
+            if seen.contains(&view.endpoint()) {
+                return Err(SetupError::extension(
+                    "admin",
+                    format!(
+                        "two views have the endpoint {:?}: give one another with .endpoint(..)",
+                        view.endpoint()
+                    ),
+                ));
+            }
+            seen.push(view.endpoint());
+        }
+        let shared = Arc::new(Shared {
+            name: self.name.clone(),
+            url: self.url.clone(),
+            access: self.access.clone(),
+            menu: self
+                .views
+                .iter()
+                .map(|v| {
+                    (
+                        v.name().to_owned(),
+                        v.endpoint().to_owned(),
+                        v.category().map(str::to_owned),
+                    )
+                })
+                .collect(),
+        });
+        for (name, source) in TEMPLATES {
+            app.template_source(name, source);
+        }
+        let index = shared.clone();
+        app.blueprint(
+            Blueprint::new("admin")
+                .url_prefix(self.url.clone())
+                .route(
+                    "/",
+                    get(move |ctx: RequestContext| {
+                        let shared = index.clone();
+                        async move { index_page(&shared, &ctx) }
+                    })
+                    .endpoint("index"),
+                )
+                .route(
+                    "/static/admin.css",
+                    get(|| async { stylesheet() }).endpoint("stylesheet"),
+                ),
+        );
+        for view in &self.views {
+            app.blueprint(view.clone().blueprint(shared.clone())?);
+        }
+        Ok(())
+    }
+}
+
+fn index_page(shared: &Shared, ctx: &RequestContext) -> Result<Response, Error> {
+    shared.check(ctx)?;
+    let context = serde_json::json!({ "admin": shared.template_admin(ctx) });
+    Ok(render_template("admin/index.html", context)?.into_response())
+}
+
+fn stylesheet() -> Response {
+    let mut resp = STYLESHEET.into_response();
+    resp.headers_mut().insert(
+        http_header("content-type"),
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    resp.headers_mut().insert(
+        http_header("cache-control"),
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    resp
+}
+
+fn http_header(name: &'static str) -> flask::HeaderName {
+    flask::HeaderName::from_static(name)
+}

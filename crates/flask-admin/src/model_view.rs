@@ -1,0 +1,962 @@
+//! `ModelView<M>`: Flask-Admin's `ModelView`, the list, details, create, edit and delete
+//! pages of one model.
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use flask::routing::{get, post};
+use flask::{
+    Blueprint, Error, Form, Html, IntoResponse, RequestContext, Response, SetupError, StatusCode,
+    redirect, render_template,
+};
+use flask_sqlalchemy::{Column, DynCol, Engine, Filter, Model, SQLAlchemy, Value};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::admin::{AccessFn, Shared};
+use crate::fields::{self, FormField, Shown};
+
+/// The rows a list page shows by default (Flask-Admin's `page_size`).
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+
+/// The admin pages of model `M`: a list with search, sorting and pages, and the details,
+/// create, edit and delete pages, at `/admin/<endpoint>/` (the endpoint is the table's
+/// name unless [`endpoint`](ModelView::endpoint) says otherwise).
+///
+/// `M` derives `Serialize` and `Deserialize` besides `Model`: a form's values become the
+/// model through serde, so the model's own events (`before_insert`, ...) run as for any
+/// write. Option names are Flask-Admin's.
+pub struct ModelView<M> {
+    pub(crate) name: String,
+    pub(crate) endpoint: String,
+    pub(crate) category: Option<String>,
+    column_list: Option<Vec<String>>,
+    column_labels: HashMap<String, String>,
+    searchable: Vec<String>,
+    sortable: Option<Vec<String>>,
+    form_excluded: Vec<String>,
+    page_size: u64,
+    can_create: bool,
+    can_edit: bool,
+    can_delete: bool,
+    access: Option<AccessFn>,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M: Model> Default for ModelView<M> {
+    fn default() -> Self {
+        ModelView::new()
+    }
+}
+
+impl<M: Model> std::fmt::Debug for ModelView<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelView")
+            .field("model", &M::TABLE.name)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M: Model> ModelView<M> {
+    /// The pages of `M`, named after its table (`blog_post`: "Blog Post", at
+    /// `/admin/blog_post/`).
+    pub fn new() -> Self {
+        ModelView {
+            name: fields::default_label(M::TABLE.name),
+            endpoint: M::TABLE.name.to_owned(),
+            category: None,
+            column_list: None,
+            column_labels: HashMap::new(),
+            searchable: Vec::new(),
+            sortable: None,
+            form_excluded: Vec::new(),
+            page_size: DEFAULT_PAGE_SIZE,
+            can_create: true,
+            can_edit: true,
+            can_delete: true,
+            access: None,
+            _model: PhantomData,
+        }
+    }
+
+    /// The name in the menu and the pages' titles.
+    #[must_use]
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// The endpoint and URL segment (`/admin/<endpoint>/`; `url_for("<endpoint>.index_view")`).
+    #[must_use]
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = endpoint.into();
+        self
+    }
+
+    /// The menu category the view is listed under (a drop-down of the menu).
+    #[must_use]
+    pub fn category(mut self, category: impl Into<String>) -> Self {
+        self.category = Some(category.into());
+        self
+    }
+
+    /// The columns of the list, in order (all but byte columns by default).
+    #[must_use]
+    pub fn column_list(mut self, columns: &[&str]) -> Self {
+        self.column_list = Some(columns.iter().map(|c| (*c).to_owned()).collect());
+        self
+    }
+
+    /// Labels of columns, instead of their names title-cased.
+    #[must_use]
+    pub fn column_labels(mut self, labels: &[(&str, &str)]) -> Self {
+        for (column, label) in labels {
+            self.column_labels
+                .insert((*column).to_owned(), (*label).to_owned());
+        }
+        self
+    }
+
+    /// The text columns the list's search box looks in (case-insensitively); no search box
+    /// without them.
+    #[must_use]
+    pub fn column_searchable_list(mut self, columns: &[&str]) -> Self {
+        self.searchable = columns.iter().map(|c| (*c).to_owned()).collect();
+        self
+    }
+
+    /// The columns the list sorts by when their heading is clicked (all listed ones by
+    /// default).
+    #[must_use]
+    pub fn column_sortable_list(mut self, columns: &[&str]) -> Self {
+        self.sortable = Some(columns.iter().map(|c| (*c).to_owned()).collect());
+        self
+    }
+
+    /// Columns the create and edit forms leave out (they keep their value on edit, and
+    /// take the model's default through serde on create).
+    #[must_use]
+    pub fn form_excluded_columns(mut self, columns: &[&str]) -> Self {
+        self.form_excluded = columns.iter().map(|c| (*c).to_owned()).collect();
+        self
+    }
+
+    /// Rows per page of the list.
+    #[must_use]
+    pub fn page_size(mut self, rows: u64) -> Self {
+        self.page_size = rows.max(1);
+        self
+    }
+
+    /// Whether rows can be created (`can_create`).
+    #[must_use]
+    pub fn can_create(mut self, yes: bool) -> Self {
+        self.can_create = yes;
+        self
+    }
+
+    /// Whether rows can be edited (`can_edit`).
+    #[must_use]
+    pub fn can_edit(mut self, yes: bool) -> Self {
+        self.can_edit = yes;
+        self
+    }
+
+    /// Whether rows can be deleted (`can_delete`).
+    #[must_use]
+    pub fn can_delete(mut self, yes: bool) -> Self {
+        self.can_delete = yes;
+        self
+    }
+
+    /// Flask-Admin's `is_accessible`: who may use this view (the admin's own check comes
+    /// first). Others get a 403.
+    #[must_use]
+    pub fn is_accessible<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&RequestContext) -> bool + Send + Sync + 'static,
+    {
+        self.access = Some(Arc::new(f));
+        self
+    }
+
+    fn label(&self, column: &str) -> String {
+        self.column_labels
+            .get(column)
+            .cloned()
+            .unwrap_or_else(|| fields::default_label(column))
+    }
+
+    /// The columns of the list.
+    fn listed(&self) -> Vec<&'static Column> {
+        match &self.column_list {
+            Some(names) => names.iter().filter_map(|n| M::TABLE.column(n)).collect(),
+            None => M::TABLE
+                .columns
+                .iter()
+                .filter(|c| fields::editable(c) || c.primary_key)
+                .collect(),
+        }
+    }
+
+    fn sortable(&self, column: &str) -> bool {
+        match &self.sortable {
+            Some(names) => names.iter().any(|n| n == column),
+            None => true,
+        }
+    }
+
+    /// The columns the forms edit.
+    fn form_columns(&self) -> Vec<&'static Column> {
+        M::TABLE
+            .columns
+            .iter()
+            .filter(|c| !(c.primary_key && c.autoincrement))
+            .filter(|c| c.server_default.is_none() || c.nullable)
+            .filter(|c| fields::editable(c))
+            .filter(|c| !self.form_excluded.iter().any(|e| e == c.name))
+            .collect()
+    }
+
+    /// Checks the column names given to the options against the model.
+    fn check_columns(&self) -> Result<(), SetupError> {
+        let named = self
+            .column_list
+            .iter()
+            .flatten()
+            .chain(&self.searchable)
+            .chain(self.sortable.iter().flatten())
+            .chain(&self.form_excluded)
+            .chain(self.column_labels.keys());
+        for name in named {
+            if M::TABLE.column(name).is_none() {
+                let known: Vec<&str> = M::TABLE.columns.iter().map(|c| c.name).collect();
+                return Err(SetupError::extension(
+                    "admin",
+                    format!(
+                        "ModelView of {}: it has no column {name:?}; its columns are {}",
+                        M::TABLE.name,
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+        if M::TABLE.primary_key().count() != 1 {
+            return Err(SetupError::extension(
+                "admin",
+                format!(
+                    "ModelView of {}: the admin needs a primary key of one column",
+                    M::TABLE.name
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What the admin keeps of a view: its menu entry and its routes.
+pub(crate) trait AdminView: Send + Sync {
+    fn name(&self) -> &str;
+    fn endpoint(&self) -> &str;
+    fn category(&self) -> Option<&str>;
+    fn blueprint(self: Arc<Self>, shared: Arc<Shared>) -> Result<Blueprint, SetupError>;
+}
+
+impl<M> AdminView for ModelView<M>
+where
+    M: Model + Serialize + DeserializeOwned + Clone,
+{
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    fn category(&self) -> Option<&str> {
+        self.category.as_deref()
+    }
+
+    fn blueprint(self: Arc<Self>, shared: Arc<Shared>) -> Result<Blueprint, SetupError> {
+        self.check_columns()?;
+        let url = format!("{}/{}", shared.url.trim_end_matches('/'), self.endpoint);
+        let pages = Arc::new(Pages {
+            view: self.clone(),
+            shared,
+        });
+        let (list, details, create, create_post, edit, edit_post, delete) = (
+            pages.clone(),
+            pages.clone(),
+            pages.clone(),
+            pages.clone(),
+            pages.clone(),
+            pages.clone(),
+            pages,
+        );
+        Ok(Blueprint::new(&self.endpoint)
+            .url_prefix(url)
+            .route(
+                "/",
+                get(move |ctx: RequestContext| {
+                    let p = list.clone();
+                    async move { p.list(ctx).await }
+                })
+                .endpoint("index_view"),
+            )
+            .route(
+                "/details/",
+                get(move |ctx: RequestContext| {
+                    let p = details.clone();
+                    async move { p.details(ctx).await }
+                })
+                .endpoint("details_view"),
+            )
+            .route(
+                "/new/",
+                get(move |ctx: RequestContext| {
+                    let p = create.clone();
+                    async move { p.create(ctx, None).await }
+                })
+                .post(
+                    move |ctx: RequestContext, Form(form): Form<Vec<(String, String)>>| {
+                        let p = create_post.clone();
+                        async move { p.create(ctx, Some(form)).await }
+                    },
+                )
+                .endpoint("create_view"),
+            )
+            .route(
+                "/edit/",
+                get(move |ctx: RequestContext| {
+                    let p = edit.clone();
+                    async move { p.edit(ctx, None).await }
+                })
+                .post(
+                    move |ctx: RequestContext, Form(form): Form<Vec<(String, String)>>| {
+                        let p = edit_post.clone();
+                        async move { p.edit(ctx, Some(form)).await }
+                    },
+                )
+                .endpoint("edit_view"),
+            )
+            .route(
+                "/delete/",
+                post(
+                    move |ctx: RequestContext, Form(form): Form<Vec<(String, String)>>| {
+                        let p = delete.clone();
+                        async move { p.delete(ctx, form).await }
+                    },
+                )
+                .endpoint("delete_view"),
+            ))
+    }
+}
+
+/// A view with the admin it belongs to: what the handlers run on.
+struct Pages<M> {
+    view: Arc<ModelView<M>>,
+    shared: Arc<Shared>,
+}
+
+/// One row of the list.
+#[derive(Serialize)]
+struct ListRow {
+    id: String,
+    cells: Vec<String>,
+}
+
+/// One heading of the list.
+#[derive(Serialize)]
+struct Heading {
+    label: String,
+    /// The URL that sorts by it (again: the other way), when it sorts.
+    sort_url: Option<String>,
+    /// `asc` or `desc` when the list is sorted by it.
+    sorted: Option<&'static str>,
+}
+
+impl<M> Pages<M>
+where
+    M: Model + Serialize + DeserializeOwned + Clone,
+{
+    fn check(&self, ctx: &RequestContext) -> Result<(), Error> {
+        self.shared.check(ctx)?;
+        match &self.view.access {
+            Some(allowed) if !allowed(ctx) => Err(flask::abort(403)),
+            _ => Ok(()),
+        }
+    }
+
+    fn engine(&self, ctx: &RequestContext) -> Result<Engine, Error> {
+        let ext = ctx.app().extension::<SQLAlchemy>().ok_or_else(|| {
+            Error::internal("flask-admin needs flask-sqlalchemy: register SQLAlchemy on the app")
+        })?;
+        match M::TABLE.bind {
+            Some(key) => ext.bind(key),
+            None => ext.engine(),
+        }
+        .cloned()
+        .ok_or_else(|| Error::internal("the database is not connected"))
+    }
+
+    fn url(&self, ctx: &RequestContext, page: &str, args: &[(&str, String)]) -> String {
+        let mut url = ctx.url_for(&format!("{}.{page}", self.view.endpoint));
+        for (name, value) in args {
+            url = url.value(name, value);
+        }
+        url.build().unwrap_or_default()
+    }
+
+    fn base_context(&self, ctx: &RequestContext) -> serde_json::Value {
+        serde_json::json!({
+            "admin": self.shared.template_admin(ctx),
+            "view": {
+                "name": self.view.name,
+                "endpoint": self.view.endpoint,
+                "can_create": self.view.can_create,
+                "can_edit": self.view.can_edit,
+                "can_delete": self.view.can_delete,
+                "list_url": self.url(ctx, "index_view", &[]),
+                "create_url": self.url(ctx, "create_view", &[]),
+                "delete_url": self.url(ctx, "delete_view", &[]),
+            },
+            "csrf_token": flask_wtf::generate_csrf(ctx).unwrap_or_default(),
+        })
+    }
+
+    async fn list(&self, ctx: RequestContext) -> Result<Response, Error> {
+        self.check(&ctx)?;
+        let engine = self.engine(&ctx)?;
+        let args: HashMap<String, String> = query_args(&ctx);
+        let listed = self.view.listed();
+        let search = args.get("search").map_or("", |s| s.trim()).to_owned();
+        let sort: Option<(usize, bool)> = args
+            .get("sort")
+            .and_then(|s| s.parse::<usize>().ok())
+            .filter(|&i| i < listed.len() && self.view.sortable(listed[i].name))
+            .map(|i| (i, args.get("desc").is_some_and(|d| d == "1")));
+        let page: u64 = args.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+        let filter = self.search_filter(&search);
+        let select = || {
+            let mut q = engine.select::<M>();
+            if let Some(f) = filter.clone() {
+                q = q.filter(f);
+            }
+            q
+        };
+        let total = u64::try_from(select().count().await?).unwrap_or(0);
+        let size = self.view.page_size;
+        let pages = total.div_ceil(size).max(1);
+        let page = page.min(pages - 1);
+        let mut q = select();
+        if let Some((i, desc)) = sort
+            && let Some(col) = DynCol::<M>::named(listed[i].name)
+        {
+            q = q.order_by(if desc { col.desc() } else { col.asc() });
+        }
+        let pk = primary_key::<M>();
+        q = q.order_by(pk.asc());
+        let models = q.limit(size).offset(page * size).all().await?;
+        let indexes: Vec<usize> = listed
+            .iter()
+            .filter_map(|c| M::TABLE.columns.iter().position(|t| t.name == c.name))
+            .collect();
+        let pk_index = M::TABLE
+            .columns
+            .iter()
+            .position(|c| c.primary_key)
+            .unwrap_or(0);
+        let rows: Vec<ListRow> = models
+            .iter()
+            .map(|m| {
+                let values = m.values();
+                ListRow {
+                    id: crate::display::text(&values[pk_index]),
+                    cells: indexes
+                        .iter()
+                        .map(|&i| crate::display::text(&values[i]))
+                        .collect(),
+                }
+            })
+            .collect();
+        let keep = |extra: &[(&str, String)]| -> Vec<(&'static str, String)> {
+            let mut out: Vec<(&'static str, String)> = Vec::new();
+            if !search.is_empty() {
+                out.push(("search", search.clone()));
+            }
+            for (k, v) in extra {
+                let k: &'static str = match *k {
+                    "sort" => "sort",
+                    "desc" => "desc",
+                    "page" => "page",
+                    _ => continue,
+                };
+                out.push((k, v.clone()));
+            }
+            out
+        };
+        let headings: Vec<Heading> = listed
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let sorted = sort
+                    .filter(|(s, _)| *s == i)
+                    .map(|(_, d)| if d { "desc" } else { "asc" });
+                let sort_url = self.view.sortable(c.name).then(|| {
+                    let mut a = vec![("sort", i.to_string())];
+                    if sorted == Some("asc") {
+                        a.push(("desc", "1".to_owned()));
+                    }
+                    self.url(&ctx, "index_view", &keep(&a))
+                });
+                Heading {
+                    label: self.view.label(c.name),
+                    sort_url,
+                    sorted,
+                }
+            })
+            .collect();
+        let sort_args: Vec<(&str, String)> = match sort {
+            Some((i, true)) => vec![("sort", i.to_string()), ("desc", "1".into())],
+            Some((i, false)) => vec![("sort", i.to_string())],
+            None => Vec::new(),
+        };
+        let page_url = |p: u64| {
+            let mut a = sort_args.clone();
+            a.push(("page", p.to_string()));
+            self.url(&ctx, "index_view", &keep(&a))
+        };
+        let mut context = self.base_context(&ctx);
+        context["list"] = serde_json::json!({
+            "headings": headings,
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "prev_url": (page > 0).then(|| page_url(page - 1)),
+            "next_url": (page + 1 < pages).then(|| page_url(page + 1)),
+            "search": search,
+            "searchable": !self.view.searchable.is_empty(),
+            "search_placeholder": self.view.searchable.iter().map(|c| self.view.label(c)).collect::<Vec<_>>().join(", "),
+            "edit_url": self.url(&ctx, "edit_view", &[]),
+            "details_url": self.url(&ctx, "details_view", &[]),
+        });
+        Ok(render_template("admin/list.html", context)?.into_response())
+    }
+
+    /// The search box's condition: any searchable column contains the text.
+    fn search_filter(&self, search: &str) -> Option<Filter> {
+        if search.is_empty() {
+            return None;
+        }
+        self.view
+            .searchable
+            .iter()
+            .filter_map(|c| DynCol::<M>::named(c))
+            .map(|c| c.icontains(search))
+            .reduce(Filter::or)
+    }
+
+    async fn find(&self, ctx: &RequestContext, engine: &Engine) -> Result<M, Error> {
+        let args = query_args(ctx);
+        let id = args.get("id").map(String::as_str).unwrap_or("");
+        let pk = M::TABLE
+            .primary_key()
+            .next()
+            .ok_or_else(|| flask::abort(404))?;
+        let value = fields::parse(pk, Some(id)).map_err(|_| flask::abort(404))?;
+        let key = json_to_value(&value);
+        engine
+            .select::<M>()
+            .filter(primary_key::<M>().eq(key))
+            .first()
+            .await?
+            .ok_or_else(|| {
+                Error::with_description(
+                    StatusCode::NOT_FOUND,
+                    format!(
+                        "{} {id} does not exist (it may have been deleted).",
+                        self.view.name
+                    ),
+                )
+            })
+    }
+
+    async fn details(&self, ctx: RequestContext) -> Result<Response, Error> {
+        self.check(&ctx)?;
+        let engine = self.engine(&ctx)?;
+        let model = self.find(&ctx, &engine).await?;
+        let values = model.values();
+        let rows: Vec<(String, String)> = M::TABLE
+            .columns
+            .iter()
+            .zip(&values)
+            .map(|(c, v)| (self.view.label(c.name), crate::display::text(v)))
+            .collect();
+        let id = id_of::<M>(&model);
+        let mut context = self.base_context(&ctx);
+        context["details"] = serde_json::json!({
+            "id": id,
+            "rows": rows,
+            "edit_url": self.url(&ctx, "edit_view", &[("id", id.clone())]),
+        });
+        Ok(render_template("admin/details.html", context)?.into_response())
+    }
+
+    async fn create(
+        &self,
+        ctx: RequestContext,
+        form: Option<Vec<(String, String)>>,
+    ) -> Result<Response, Error> {
+        self.check(&ctx)?;
+        if !self.view.can_create {
+            return Err(flask::abort(403));
+        }
+        let engine = self.engine(&ctx)?;
+        let columns = self.view.form_columns();
+        let Some(form) = form else {
+            let fields: Vec<FormField> = columns
+                .iter()
+                .filter_map(|c| {
+                    fields::field(c, self.view.label(c.name), Shown::Stored(Value::Null))
+                })
+                .collect();
+            return self.form_page(&ctx, "create", &fields, None, None);
+        };
+        check_csrf(&ctx, &form)?;
+        let typed = typed_map(&form);
+        let mut object = serde_json::Map::new();
+        // Primary keys the database numbers start at 0; columns the form leaves out take
+        // serde's default (`#[serde(default)]`) or none.
+        for c in M::TABLE.columns {
+            if c.primary_key && c.autoincrement {
+                object.insert(c.field.to_owned(), serde_json::json!(0));
+            } else if c.nullable {
+                object.insert(c.field.to_owned(), serde_json::Value::Null);
+            }
+        }
+        let (fields, ok) = self.read_form(&columns, &typed, &mut object);
+        if !ok {
+            return self.form_page(&ctx, "create", &fields, None, None);
+        }
+        let mut model: M = match serde_json::from_value(serde_json::Value::Object(object)) {
+            Ok(m) => m,
+            Err(e) => {
+                return self.form_page(
+                    &ctx,
+                    "create",
+                    &fields,
+                    None,
+                    Some(&format!(
+                        "The form's values do not make a {}: {e}",
+                        self.view.name
+                    )),
+                );
+            }
+        };
+        if let Err(e) = engine.insert(&mut model).await {
+            return self.write_failed(&ctx, "create", fields, None, &e);
+        }
+        flash(&ctx, "Record was successfully created.", "success");
+        self.after_save(&ctx, &typed, &model)
+    }
+
+    async fn edit(
+        &self,
+        ctx: RequestContext,
+        form: Option<Vec<(String, String)>>,
+    ) -> Result<Response, Error> {
+        self.check(&ctx)?;
+        if !self.view.can_edit {
+            return Err(flask::abort(403));
+        }
+        let engine = self.engine(&ctx)?;
+        let model = self.find(&ctx, &engine).await?;
+        let id = id_of::<M>(&model);
+        let columns = self.view.form_columns();
+        let Some(form) = form else {
+            let values = model.values();
+            let fields: Vec<FormField> = columns
+                .iter()
+                .filter_map(|c| {
+                    let i = M::TABLE.columns.iter().position(|t| t.name == c.name)?;
+                    fields::field(c, self.view.label(c.name), Shown::Stored(values[i].clone()))
+                })
+                .collect();
+            return self.form_page(&ctx, "edit", &fields, Some(&id), None);
+        };
+        check_csrf(&ctx, &form)?;
+        let typed = typed_map(&form);
+        let mut object = match serde_json::to_value(&model) {
+            Ok(serde_json::Value::Object(o)) => o,
+            _ => {
+                return Err(Error::internal(format!(
+                    "{} does not serialize to an object: derive Serialize on it",
+                    M::TABLE.name
+                )));
+            }
+        };
+        let (fields, ok) = self.read_form(&columns, &typed, &mut object);
+        if !ok {
+            return self.form_page(&ctx, "edit", &fields, Some(&id), None);
+        }
+        let mut changed: M = match serde_json::from_value(serde_json::Value::Object(object)) {
+            Ok(m) => m,
+            Err(e) => {
+                return self.form_page(
+                    &ctx,
+                    "edit",
+                    &fields,
+                    Some(&id),
+                    Some(&format!(
+                        "The form's values do not make a {}: {e}",
+                        self.view.name
+                    )),
+                );
+            }
+        };
+        if let Err(e) = engine.update(&mut changed).await {
+            return self.write_failed(&ctx, "edit", fields, Some(&id), &e);
+        }
+        flash(&ctx, "Record was successfully saved.", "success");
+        self.after_save(&ctx, &typed, &changed)
+    }
+
+    async fn delete(
+        &self,
+        ctx: RequestContext,
+        form: Vec<(String, String)>,
+    ) -> Result<Response, Error> {
+        self.check(&ctx)?;
+        if !self.view.can_delete {
+            return Err(flask::abort(403));
+        }
+        check_csrf(&ctx, &form)?;
+        let engine = self.engine(&ctx)?;
+        let typed = typed_map(&form);
+        let id = typed.get("id").cloned().unwrap_or_default();
+        let pk = M::TABLE
+            .primary_key()
+            .next()
+            .ok_or_else(|| flask::abort(404))?;
+        let key = fields::parse(pk, Some(&id)).map_err(|_| flask::abort(404))?;
+        let found = engine
+            .select::<M>()
+            .filter(primary_key::<M>().eq(json_to_value(&key)))
+            .first()
+            .await?;
+        match found {
+            Some(model) => match engine.delete(&model).await {
+                Ok(_) => flash(&ctx, "Record was successfully deleted.", "success"),
+                Err(e) => flash(&ctx, &format!("Failed to delete record. {e}"), "error"),
+            },
+            None => flash(&ctx, "Record does not exist.", "error"),
+        }
+        let back = typed
+            .get("url")
+            .filter(|u| u.starts_with('/') && !u.starts_with("//"))
+            .cloned()
+            .unwrap_or_else(|| self.url(&ctx, "index_view", &[]));
+        Ok(redirect(back).into_response())
+    }
+
+    /// Reads the typed values into `object` (by field name); the fields to show again, and
+    /// whether all were valid.
+    fn read_form(
+        &self,
+        columns: &[&'static Column],
+        typed: &HashMap<String, String>,
+        object: &mut serde_json::Map<String, serde_json::Value>,
+    ) -> (Vec<FormField>, bool) {
+        let mut ok = true;
+        let mut shown = Vec::new();
+        for c in columns {
+            let text = typed.get(c.name).map(String::as_str);
+            let Some(mut field) = fields::field(
+                c,
+                self.view.label(c.name),
+                Shown::Typed(text.unwrap_or("").to_owned()),
+            ) else {
+                continue;
+            };
+            match fields::parse(c, text) {
+                Ok(value) => {
+                    object.insert(c.field.to_owned(), value);
+                }
+                Err(message) => {
+                    field.errors.push(message);
+                    ok = false;
+                }
+            }
+            shown.push(field);
+        }
+        (shown, ok)
+    }
+
+    /// A write the database refused: a unique value taken is the field's error; anything
+    /// else is the form's.
+    fn write_failed(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        mut fields: Vec<FormField>,
+        id: Option<&str>,
+        e: &flask_sqlalchemy::Error,
+    ) -> Result<Response, Error> {
+        if e.is_unique_violation() {
+            let message = e.to_string().to_lowercase();
+            let mut marked = false;
+            for field in &mut fields {
+                let column = M::TABLE.column(field.name);
+                if column.is_some_and(|c| c.unique) && message.contains(&field.name.to_lowercase())
+                {
+                    field.errors.push("Already exists.".to_owned());
+                    marked = true;
+                }
+            }
+            if !marked
+                && let Some(field) = fields
+                    .iter_mut()
+                    .find(|f| M::TABLE.column(f.name).is_some_and(|c| c.unique))
+            {
+                field.errors.push("Already exists.".to_owned());
+                marked = true;
+            }
+            if marked {
+                return self.form_page(ctx, action, &fields, id, None);
+            }
+            return self.form_page(
+                ctx,
+                action,
+                &fields,
+                id,
+                Some("A record with these values already exists."),
+            );
+        }
+        tracing::error!("flask-admin: writing {} failed: {e}", M::TABLE.name);
+        self.form_page(
+            ctx,
+            action,
+            &fields,
+            id,
+            Some(&format!("Failed to save the record: {e}")),
+        )
+    }
+
+    fn after_save(
+        &self,
+        ctx: &RequestContext,
+        typed: &HashMap<String, String>,
+        model: &M,
+    ) -> Result<Response, Error> {
+        let id = id_of::<M>(model);
+        let to = if typed.contains_key("_add_another") {
+            self.url(ctx, "create_view", &[])
+        } else if typed.contains_key("_continue_editing") {
+            self.url(ctx, "edit_view", &[("id", id)])
+        } else {
+            self.url(ctx, "index_view", &[])
+        };
+        Ok(redirect(to).into_response())
+    }
+
+    fn form_page(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        fields: &[FormField],
+        id: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<Response, Error> {
+        let invalid = error.is_some() || fields.iter().any(|f| !f.errors.is_empty());
+        let mut context = self.base_context(ctx);
+        context["form"] = serde_json::json!({
+            "action": action,
+            "fields": fields,
+            "error": error,
+            "id": id,
+            "url": match id {
+                Some(id) => self.url(ctx, "edit_view", &[("id", id.to_owned())]),
+                None => self.url(ctx, "create_view", &[]),
+            },
+        });
+        let page: Html<String> = render_template("admin/edit.html", context)?;
+        let mut resp = page.into_response();
+        if invalid && ctx.method() == flask::Method::POST {
+            // Flask-Admin answers 200; a form shown again with errors says what was wrong in
+            // the page, and the status tells scripts and tests the write did not happen.
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        Ok(resp)
+    }
+}
+
+fn primary_key<M: Model>() -> DynCol<M> {
+    let pk = M::TABLE
+        .primary_key()
+        .next()
+        .map_or(M::TABLE.columns[0].name, |c| c.name);
+    DynCol::<M>::named(pk).unwrap_or_else(|| unreachable!("the primary key is a column"))
+}
+
+fn id_of<M: Model>(model: &M) -> String {
+    let i = M::TABLE
+        .columns
+        .iter()
+        .position(|c| c.primary_key)
+        .unwrap_or(0);
+    crate::display::text(&model.values()[i])
+}
+
+fn json_to_value(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or_default()),
+        },
+        serde_json::Value::String(s) => Value::Text(s.clone()),
+        other => Value::Json(other.clone()),
+    }
+}
+
+fn typed_map(form: &[(String, String)]) -> HashMap<String, String> {
+    let mut map = HashMap::new();
+    for (k, v) in form {
+        map.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    map
+}
+
+fn query_args(ctx: &RequestContext) -> HashMap<String, String> {
+    let mut map = HashMap::new();
+    for (k, v) in form_urlencoded::parse(ctx.uri().query().unwrap_or("").as_bytes()) {
+        map.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+    }
+    map
+}
+
+/// Every write carries the session's CSRF token, whether or not the app registered
+/// `CsrfProtect`.
+fn check_csrf(ctx: &RequestContext, form: &[(String, String)]) -> Result<(), Error> {
+    let token = form
+        .iter()
+        .find(|(k, _)| k == "csrf_token")
+        .map(|(_, v)| v.as_str());
+    flask_wtf::validate_csrf(ctx, token).map_err(|e| {
+        Error::with_description(
+            StatusCode::BAD_REQUEST,
+            format!("The CSRF token is missing or invalid: {e}. Reload the page and try again."),
+        )
+    })
+}
+
+fn flash(ctx: &RequestContext, message: &str, category: &str) {
+    if let Some(session) = ctx.session() {
+        session.flash(message, category);
+    }
+}

@@ -1,0 +1,415 @@
+//! A `ModelView` over a table on each database: the list (search, sorting, pages), details,
+//! create and edit forms (validation from the columns, unique values, CSRF), delete, and
+//! the access checks.
+
+use flask::testing::TestClient;
+use flask::{Flask, StatusCode};
+use flask_admin::{Admin, ModelView};
+use flask_sqlalchemy::{Model, SQLAlchemy};
+use flask_wtf::testing::CsrfClient;
+use serde::{Deserialize, Serialize};
+use test_support::databases::{backends, own_database};
+
+#[derive(Debug, Clone, PartialEq, Model, Serialize, Deserialize)]
+#[model(table = "admin_product")]
+struct Product {
+    #[model(primary_key)]
+    id: i64,
+    #[model(max_length = 40, unique)]
+    name: String,
+    price: f64,
+    in_stock: bool,
+    note: Option<String>,
+}
+
+async fn client(url: &str, name: &str, admin: Admin) -> TestClient {
+    let url = own_database(url, name).await;
+    let c = Flask::new("admin-tests")
+        .configure(move |c| {
+            c.set("SQLALCHEMY_DATABASE_URI", url.as_str());
+            c.set("SECRET_KEY", "admin-tests");
+        })
+        .extension(SQLAlchemy::new().model::<Product>())
+        .extension(admin)
+        .test_client();
+    c.app().startup().await.unwrap();
+    let ext = c.app().extension::<SQLAlchemy>().unwrap();
+    let engine = ext.engine().unwrap();
+    let models = flask_sqlalchemy::MetaData::new().register::<Product>();
+    engine.drop_all(&models).await.unwrap();
+    engine.create_all(&models).await.unwrap();
+    for (name, price, in_stock) in [
+        ("apple", 0.5, true),
+        ("banana", 0.25, true),
+        ("cherry", 4.0, false),
+        ("date", 3.0, true),
+        ("elderberry", 7.5, false),
+    ] {
+        let mut p = Product {
+            id: 0,
+            name: name.into(),
+            price,
+            in_stock,
+            note: None,
+        };
+        engine.insert(&mut p).await.unwrap();
+    }
+    c
+}
+
+fn products() -> ModelView<Product> {
+    ModelView::<Product>::new()
+        .column_searchable_list(&["name", "note"])
+        .page_size(2)
+}
+
+/// The cells of the list's rows, the name column only.
+fn names(page: &str) -> Vec<String> {
+    page.split("<tr>")
+        .skip(2)
+        .filter_map(|row| {
+            let cells: Vec<&str> = row.split("<td>").skip(2).collect();
+            cells
+                .first()
+                .map(|c| c.split("</td>").next().unwrap_or("").to_owned())
+        })
+        .collect()
+}
+
+async fn post_form(
+    c: &TestClient,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> flask::testing::TestResponse {
+    let token = c.csrf_token().await;
+    let mut all = vec![("csrf_token", token.as_str())];
+    all.extend_from_slice(fields);
+    c.post(path).form(&all).send().await
+}
+
+#[tokio::test]
+async fn the_list_searches_sorts_and_pages() {
+    for url in backends() {
+        let c = client(&url, "admin_list", Admin::new("Store").view(products())).await;
+        let page = c.get("/admin/admin_product/").send().await;
+        assert_eq!(page.status(), StatusCode::OK, "{url}");
+        let page = page.text();
+        assert!(
+            page.contains("<a class=\"brand\" href=\"/admin/\">Store</a>"),
+            "{page}"
+        );
+        assert!(page.contains("5 records, page 1 of 3"), "{url}: {page}");
+        assert_eq!(names(&page), ["apple", "banana"], "{url}");
+        // The name heading sorts (column 1), and again the other way.
+        assert!(
+            page.contains("href=\"/admin/admin_product/?sort=1\""),
+            "{page}"
+        );
+        let sorted = c
+            .get("/admin/admin_product/?sort=1&desc=1")
+            .send()
+            .await
+            .text();
+        assert_eq!(names(&sorted), ["elderberry", "date"], "{url}");
+        assert!(sorted.contains("aria-sort=\"descending\""));
+        let by_price = c
+            .get("/admin/admin_product/?sort=2&page=1")
+            .send()
+            .await
+            .text();
+        assert_eq!(names(&by_price), ["date", "cherry"], "{url}");
+        // The pager keeps the sort.
+        assert!(
+            by_price.contains("href=\"/admin/admin_product/?sort=2&amp;page=2\""),
+            "{by_price}"
+        );
+        // Search, any case, in the searchable columns; % is not a wildcard.
+        let found = c
+            .get("/admin/admin_product/?search=ERR")
+            .send()
+            .await
+            .text();
+        assert_eq!(names(&found), ["cherry", "elderberry"], "{url}");
+        assert!(found.contains("2 records"));
+        let none = c
+            .get("/admin/admin_product/?search=%25")
+            .send()
+            .await
+            .text();
+        assert!(none.contains("There are no items in the table."), "{url}");
+        // A page past the end shows the last.
+        let last = c.get("/admin/admin_product/?page=99").send().await.text();
+        assert_eq!(names(&last), ["elderberry"], "{url}");
+        // The index lists the view.
+        let index = c.get("/admin/").send().await.text();
+        assert!(
+            index.contains("<a href=\"/admin/admin_product/\">Admin Product</a>"),
+            "{index}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn create_validates_from_the_columns_and_saves() {
+    for url in backends() {
+        let c = client(&url, "admin_create", Admin::new("Store").view(products())).await;
+        let form = c.get("/admin/admin_product/new/").send().await.text();
+        assert!(form.contains("<input type=\"text\" id=\"name\" name=\"name\" value=\"\" maxlength=\"40\" required>"), "{form}");
+        assert!(
+            form.contains(
+                "type=\"number\" id=\"price\" name=\"price\" value=\"\" step=\"any\" required"
+            ),
+            "{form}"
+        );
+        assert!(form.contains("type=\"checkbox\" id=\"in_stock\""), "{form}");
+        assert!(
+            !form.contains("name=\"id\""),
+            "the numbered key is not in the form"
+        );
+
+        // Without the CSRF token: refused, nothing written.
+        let r = c
+            .post("/admin/admin_product/new/")
+            .form(&[("name", "fig"), ("price", "1")])
+            .send()
+            .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{url}");
+        assert!(r.text().contains("CSRF token"));
+
+        // Wrong values: the form again, each error under its field.
+        let r = post_form(
+            &c,
+            "/admin/admin_product/new/",
+            &[("name", &"x".repeat(41)), ("price", "cheap")],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        let page = r.text();
+        assert!(
+            page.contains("Field cannot be longer than 40 characters."),
+            "{page}"
+        );
+        assert!(page.contains("Not a valid float value."), "{page}");
+        assert!(
+            page.contains("value=\"cheap\""),
+            "the typed text is kept: {page}"
+        );
+
+        // A name that is taken: the field's error, not a 500.
+        let r = post_form(
+            &c,
+            "/admin/admin_product/new/",
+            &[("name", "apple"), ("price", "1")],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        assert!(r.text().contains("Already exists."), "{url}");
+
+        let r = post_form(
+            &c,
+            "/admin/admin_product/new/",
+            &[
+                ("name", "fig"),
+                ("price", "2.5"),
+                ("in_stock", "y"),
+                ("note", ""),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::FOUND, "{url}: {}", r.text());
+        assert_eq!(r.header("location"), Some("/admin/admin_product/"));
+        let list = c
+            .get("/admin/admin_product/?search=fig")
+            .send()
+            .await
+            .text();
+        assert!(list.contains("Record was successfully created."), "{list}");
+        assert_eq!(names(&list), ["fig"]);
+        let engine = c
+            .app()
+            .extension::<SQLAlchemy>()
+            .unwrap()
+            .engine()
+            .unwrap()
+            .clone();
+        let fig = engine
+            .select::<Product>()
+            .filter(Product::name.eq("fig"))
+            .one()
+            .await
+            .unwrap();
+        assert_eq!((fig.price, fig.in_stock, fig.note), (2.5, true, None));
+    }
+}
+
+#[tokio::test]
+async fn edit_details_and_delete() {
+    for url in backends() {
+        let c = client(&url, "admin_edit", Admin::new("Store").view(products())).await;
+        let engine = c
+            .app()
+            .extension::<SQLAlchemy>()
+            .unwrap()
+            .engine()
+            .unwrap()
+            .clone();
+        let cherry = engine
+            .select::<Product>()
+            .filter(Product::name.eq("cherry"))
+            .one()
+            .await
+            .unwrap();
+        let edit = format!("/admin/admin_product/edit/?id={}", cherry.id);
+        let form = c.get(&edit).send().await.text();
+        assert!(form.contains("value=\"cherry\""), "{form}");
+        assert!(
+            form.contains("value=\"4\"") || form.contains("value=\"4.0\""),
+            "{form}"
+        );
+        let r = post_form(
+            &c,
+            &edit,
+            &[
+                ("name", "cherry"),
+                ("price", "4.25"),
+                ("note", "sour"),
+                ("_continue_editing", "1"),
+            ],
+        )
+        .await;
+        assert_eq!(
+            r.header("location"),
+            Some(edit.as_str()),
+            "{url}: {}",
+            r.text()
+        );
+        let changed = engine.get::<Product>(cherry.id).await.unwrap().unwrap();
+        // The unchecked box is false; the other columns as typed.
+        assert_eq!(
+            (changed.price, changed.in_stock, changed.note.as_deref()),
+            (4.25, false, Some("sour"))
+        );
+
+        let details = c
+            .get(&format!("/admin/admin_product/details/?id={}", cherry.id))
+            .send()
+            .await
+            .text();
+        assert!(
+            details.contains("<th scope=\"row\">Note</th><td>sour</td>"),
+            "{details}"
+        );
+        assert_eq!(
+            c.get("/admin/admin_product/details/?id=9999")
+                .send()
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            c.get("/admin/admin_product/edit/?id=abc")
+                .send()
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+
+        // Delete needs the token too.
+        let r = c
+            .post("/admin/admin_product/delete/")
+            .form(&[("id", cherry.id.to_string())])
+            .send()
+            .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let id = cherry.id.to_string();
+        let r = post_form(
+            &c,
+            "/admin/admin_product/delete/",
+            &[("id", &id), ("url", "https://evil.example/")],
+        )
+        .await;
+        assert_eq!(
+            r.header("location"),
+            Some("/admin/admin_product/"),
+            "no open redirect"
+        );
+        assert!(
+            engine.get::<Product>(cherry.id).await.unwrap().is_none(),
+            "{url}"
+        );
+        let list = c.get("/admin/admin_product/").send().await.text();
+        assert!(list.contains("Record was successfully deleted."));
+    }
+}
+
+#[tokio::test]
+async fn access_checks_and_permissions() {
+    let url = "sqlite://";
+    // The whole admin: refused unless the session says so.
+    let admin = Admin::new("Store")
+        .is_accessible(|ctx| {
+            ctx.session()
+                .is_some_and(|s| s.get::<bool>("is_admin").unwrap_or(false))
+        })
+        .view(products());
+    let c = client(url, "admin_access", admin).await;
+    for path in [
+        "/admin/",
+        "/admin/admin_product/",
+        "/admin/admin_product/new/",
+        "/admin/admin_product/details/?id=1",
+    ] {
+        assert_eq!(
+            c.get(path).send().await.status(),
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    c.session_transaction(|s| s.insert("is_admin", true)).await;
+    assert_eq!(
+        c.get("/admin/admin_product/").send().await.status(),
+        StatusCode::OK
+    );
+
+    // A read-only view: no create, edit or delete.
+    let view = products()
+        .can_create(false)
+        .can_edit(false)
+        .can_delete(false);
+    let c = client(url, "admin_readonly", Admin::new("Store").view(view)).await;
+    let list = c.get("/admin/admin_product/").send().await.text();
+    assert!(
+        !list.contains(">Create<") && !list.contains(">Edit<") && !list.contains(">Delete<"),
+        "{list}"
+    );
+    assert_eq!(
+        c.get("/admin/admin_product/new/").send().await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        c.get("/admin/admin_product/edit/?id=1")
+            .send()
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = post_form(&c, "/admin/admin_product/delete/", &[("id", "1")]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+#[test]
+fn options_naming_unknown_columns_stop_the_build() {
+    let err = Flask::new("admin-tests")
+        .configure(|c| c.set("SQLALCHEMY_DATABASE_URI", "sqlite://"))
+        .extension(SQLAlchemy::new().model::<Product>())
+        .extension(
+            Admin::new("Store").view(ModelView::<Product>::new().column_searchable_list(&["nmae"])),
+        )
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("no column \"nmae\"") && err.contains("name, price"),
+        "{err}"
+    );
+}
