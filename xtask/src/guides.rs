@@ -32,13 +32,14 @@ blocks marked `ignore`). --fix writes them. test-all runs the check.";
 const REPOSITORY: &str = "https://github.com/flask-rs/flask";
 
 /// The pages of the extension crates; every other page is the core's (`flask`).
-const EXTENSION_PAGES: [(&str, &str); 6] = [
+const EXTENSION_PAGES: [(&str, &str); 7] = [
     ("orm", "flask-sqlalchemy"),
     ("migrations", "flask-migrate"),
     ("login", "flask-login"),
     ("forms", "flask-wtf"),
     ("rest", "flask-restful"),
     ("security-headers", "flask-talisman"),
+    ("admin", "flask-admin"),
 ];
 
 /// The crate whose `guide` holds `page` (a file stem of docs/).

@@ -41,6 +41,7 @@
 mod admin;
 mod display;
 mod fields;
+pub mod guide;
 mod model_view;
 
 pub use admin::Admin;
