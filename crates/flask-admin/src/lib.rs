@@ -41,6 +41,7 @@
 mod admin;
 mod display;
 mod fields;
+mod filters;
 pub mod guide;
 mod model_view;
 

@@ -17,6 +17,9 @@ use serde::de::DeserializeOwned;
 use crate::admin::{AccessFn, Shared};
 use crate::fields::{self, FormField, Shown};
 
+/// No query string.
+const NONE: &[(&str, String)] = &[];
+
 /// The rows a list page shows by default (Flask-Admin's `page_size`).
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 
@@ -34,6 +37,7 @@ pub struct ModelView<M> {
     column_list: Option<Vec<String>>,
     column_labels: HashMap<String, String>,
     searchable: Vec<String>,
+    filters: Vec<String>,
     sortable: Option<Vec<String>>,
     form_excluded: Vec<String>,
     page_size: u64,
@@ -70,6 +74,7 @@ impl<M: Model> ModelView<M> {
             column_list: None,
             column_labels: HashMap::new(),
             searchable: Vec::new(),
+            filters: Vec::new(),
             sortable: None,
             form_excluded: Vec::new(),
             page_size: DEFAULT_PAGE_SIZE,
@@ -124,6 +129,18 @@ impl<M: Model> ModelView<M> {
     #[must_use]
     pub fn column_searchable_list(mut self, columns: &[&str]) -> Self {
         self.searchable = columns.iter().map(|c| (*c).to_owned()).collect();
+        self
+    }
+
+    /// The columns the list can be filtered by (Flask-Admin's `column_filters`), each with
+    /// the operations of its type: text (contains, not contains, equals, not equal, empty),
+    /// numbers (equals, not equal, greater than, smaller than, between, empty), booleans
+    /// (yes or no), dates (on, before, after, between, empty; whole days), choices (equals,
+    /// not equal, empty). In the query string: `?flt_price_op=gt&flt_price=5`
+    /// (`&flt_price_to=9` for between).
+    #[must_use]
+    pub fn column_filters(mut self, columns: &[&str]) -> Self {
+        self.filters = columns.iter().map(|c| (*c).to_owned()).collect();
         self
     }
 
@@ -227,6 +244,7 @@ impl<M: Model> ModelView<M> {
             .iter()
             .flatten()
             .chain(&self.searchable)
+            .chain(&self.filters)
             .chain(self.sortable.iter().flatten())
             .chain(&self.form_excluded)
             .chain(self.column_labels.keys());
@@ -242,6 +260,19 @@ impl<M: Model> ModelView<M> {
                     ),
                 ));
             }
+        }
+        if let Some(name) = self.filters.iter().find(|n| {
+            M::TABLE
+                .column(n)
+                .is_some_and(|c| !crate::filters::filterable(c))
+        }) {
+            return Err(SetupError::extension(
+                "admin",
+                format!(
+                    "ModelView of {}: column_filters names {name:?}, whose type has no filter (bytes, JSON and times of day have none)",
+                    M::TABLE.name
+                ),
+            ));
         }
         if M::TABLE.primary_key().count() != 1 {
             return Err(SetupError::extension(
@@ -402,10 +433,10 @@ where
         .ok_or_else(|| Error::internal("the database is not connected"))
     }
 
-    fn url(&self, ctx: &RequestContext, page: &str, args: &[(&str, String)]) -> String {
+    fn url<K: AsRef<str>>(&self, ctx: &RequestContext, page: &str, args: &[(K, String)]) -> String {
         let mut url = ctx.url_for(&format!("{}.{page}", self.view.endpoint));
         for (name, value) in args {
-            url = url.value(name, value);
+            url = url.value(name.as_ref(), value);
         }
         url.build().unwrap_or_default()
     }
@@ -419,9 +450,9 @@ where
                 "can_create": self.view.can_create,
                 "can_edit": self.view.can_edit,
                 "can_delete": self.view.can_delete,
-                "list_url": self.url(ctx, "index_view", &[]),
-                "create_url": self.url(ctx, "create_view", &[]),
-                "delete_url": self.url(ctx, "delete_view", &[]),
+                "list_url": self.url(ctx, "index_view", NONE),
+                "create_url": self.url(ctx, "create_view", NONE),
+                "delete_url": self.url(ctx, "delete_view", NONE),
             },
             "csrf_token": flask_wtf::generate_csrf(ctx).unwrap_or_default(),
         })
@@ -439,7 +470,18 @@ where
             .filter(|&i| i < listed.len() && self.view.sortable(listed[i].name))
             .map(|i| (i, args.get("desc").is_some_and(|d| d == "1")));
         let page: u64 = args.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
-        let filter = self.search_filter(&search);
+        let filterable: Vec<(&'static Column, String)> = self
+            .view
+            .filters
+            .iter()
+            .filter_map(|name| M::TABLE.column(name))
+            .map(|c| (c, self.view.label(c.name)))
+            .collect();
+        let chosen = crate::filters::read(&filterable, &args);
+        let filter = match (self.search_filter(&search), chosen.condition::<M>()) {
+            (Some(a), Some(b)) => Some(a.and(b)),
+            (a, b) => a.or(b),
+        };
         let select = || {
             let mut q = engine.select::<M>();
             if let Some(f) = filter.clone() {
@@ -482,20 +524,15 @@ where
                 }
             })
             .collect();
-        let keep = |extra: &[(&str, String)]| -> Vec<(&'static str, String)> {
-            let mut out: Vec<(&'static str, String)> = Vec::new();
-            if !search.is_empty() {
-                out.push(("search", search.clone()));
-            }
-            for (k, v) in extra {
-                let k: &'static str = match *k {
-                    "sort" => "sort",
-                    "desc" => "desc",
-                    "page" => "page",
-                    _ => continue,
-                };
-                out.push((k, v.clone()));
-            }
+        // Search and filters stay in the sorting and page links.
+        let mut base: Vec<(String, String)> = Vec::new();
+        if !search.is_empty() {
+            base.push(("search".into(), search.clone()));
+        }
+        base.extend(chosen.args.iter().cloned());
+        let keep = |extra: &[(&str, String)]| -> Vec<(String, String)> {
+            let mut out = base.clone();
+            out.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
             out
         };
         let headings: Vec<Heading> = listed
@@ -540,9 +577,12 @@ where
             "next_url": (page + 1 < pages).then(|| page_url(page + 1)),
             "search": search,
             "searchable": !self.view.searchable.is_empty(),
+            "filters": chosen.fields,
+            "filters_active": chosen.len(),
+            "sort_args": sort_args.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect::<Vec<_>>(),
             "search_placeholder": self.view.searchable.iter().map(|c| self.view.label(c)).collect::<Vec<_>>().join(", "),
-            "edit_url": self.url(&ctx, "edit_view", &[]),
-            "details_url": self.url(&ctx, "details_view", &[]),
+            "edit_url": self.url(&ctx, "edit_view", NONE),
+            "details_url": self.url(&ctx, "details_view", NONE),
         });
         Ok(render_template("admin/list.html", context)?.into_response())
     }
@@ -759,7 +799,7 @@ where
             .get("url")
             .filter(|u| u.starts_with('/') && !u.starts_with("//"))
             .cloned()
-            .unwrap_or_else(|| self.url(&ctx, "index_view", &[]));
+            .unwrap_or_else(|| self.url(&ctx, "index_view", NONE));
         Ok(redirect(back).into_response())
     }
 
@@ -854,11 +894,11 @@ where
     ) -> Result<Response, Error> {
         let id = id_of::<M>(model);
         let to = if typed.contains_key("_add_another") {
-            self.url(ctx, "create_view", &[])
+            self.url(ctx, "create_view", NONE)
         } else if typed.contains_key("_continue_editing") {
             self.url(ctx, "edit_view", &[("id", id)])
         } else {
-            self.url(ctx, "index_view", &[])
+            self.url(ctx, "index_view", NONE)
         };
         Ok(redirect(to).into_response())
     }
@@ -880,7 +920,7 @@ where
             "id": id,
             "url": match id {
                 Some(id) => self.url(ctx, "edit_view", &[("id", id.to_owned())]),
-                None => self.url(ctx, "create_view", &[]),
+                None => self.url(ctx, "create_view", NONE),
             },
         });
         let page: Html<String> = render_template("admin/edit.html", context)?;

@@ -20,6 +20,7 @@ struct Product {
     price: f64,
     in_stock: bool,
     note: Option<String>,
+    added: chrono::NaiveDate,
 }
 
 async fn client(url: &str, name: &str, admin: Admin) -> TestClient {
@@ -38,19 +39,23 @@ async fn client(url: &str, name: &str, admin: Admin) -> TestClient {
     let models = flask_sqlalchemy::MetaData::new().register::<Product>();
     engine.drop_all(&models).await.unwrap();
     engine.create_all(&models).await.unwrap();
-    for (name, price, in_stock) in [
+    for (day, (name, price, in_stock)) in [
         ("apple", 0.5, true),
         ("banana", 0.25, true),
         ("cherry", 4.0, false),
         ("date", 3.0, true),
         ("elderberry", 7.5, false),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let mut p = Product {
             id: 0,
             name: name.into(),
             price,
             in_stock,
-            note: None,
+            note: (name == "date").then(|| "dried".to_owned()),
+            added: chrono::NaiveDate::from_ymd_opt(2026, 1, 1 + day as u32).unwrap(),
         };
         engine.insert(&mut p).await.unwrap();
     }
@@ -60,12 +65,21 @@ async fn client(url: &str, name: &str, admin: Admin) -> TestClient {
 fn products() -> ModelView<Product> {
     ModelView::<Product>::new()
         .column_searchable_list(&["name", "note"])
+        .column_filters(&["name", "price", "in_stock", "note", "added"])
         .page_size(2)
 }
 
 /// The cells of the list's rows, the name column only.
 fn names(page: &str) -> Vec<String> {
-    page.split("<tr>")
+    let Some(start) = page.find("<table class=\"model-list\">") else {
+        return Vec::new();
+    };
+    let table = &page[start
+        ..page[start..]
+            .find("</table>")
+            .map_or(page.len(), |e| start + e)];
+    table
+        .split("<tr>")
         .skip(2)
         .filter_map(|row| {
             let cells: Vec<&str> = row.split("<td>").skip(2).collect();
@@ -150,6 +164,84 @@ async fn the_list_searches_sorts_and_pages() {
 }
 
 #[tokio::test]
+async fn filters_by_type() {
+    for url in backends() {
+        let c = client(
+            &url,
+            "admin_filters",
+            Admin::new("Store").view(products().page_size(10)),
+        )
+        .await;
+        let list = |query: &'static str| {
+            let c = c.clone();
+            async move {
+                c.get(&format!("/admin/admin_product/?{query}"))
+                    .send()
+                    .await
+                    .text()
+            }
+        };
+        for (query, expected) in [
+            (
+                "flt_price_op=gt&flt_price=1",
+                &["cherry", "date", "elderberry"][..],
+            ),
+            (
+                "flt_price_op=between&flt_price=0.3&flt_price_to=3.5",
+                &["apple", "date"],
+            ),
+            ("flt_name_op=contains&flt_name=AN", &["banana"]),
+            (
+                "flt_name_op=not_equal&flt_name=apple&flt_price_op=lt&flt_price=1",
+                &["banana"],
+            ),
+            (
+                "flt_in_stock_op=equals&flt_in_stock=0",
+                &["cherry", "elderberry"],
+            ),
+            ("flt_note_op=empty&flt_note=0", &["date"]),
+            (
+                "flt_note_op=not_contains&flt_note=dri",
+                &["apple", "banana", "cherry", "elderberry"],
+            ),
+            (
+                "flt_added_op=before&flt_added=2026-01-03",
+                &["apple", "banana"],
+            ),
+            (
+                "flt_added_op=between&flt_added=2026-01-02&flt_added_to=2026-01-04",
+                &["banana", "cherry", "date"],
+            ),
+            ("flt_added_op=equals&flt_added=2026-01-05", &["elderberry"]),
+            ("flt_added_op=after&flt_added=2026-01-04", &["elderberry"]),
+            (
+                "search=e&flt_in_stock_op=equals&flt_in_stock=1&sort=1&desc=1",
+                &["date", "apple"],
+            ),
+        ] {
+            assert_eq!(names(&list(query).await), expected, "{url}: {query}");
+        }
+        // A value that does not fit: said in the form, and the filter left out.
+        let page = list("flt_price_op=gt&flt_price=abc").await;
+        assert!(page.contains("Not a valid float value."), "{page}");
+        assert!(page.contains("5 records"), "{url}");
+        // Sorting and pages keep the filters.
+        let page = c
+            .get("/admin/admin_product/?flt_price_op=gt&flt_price=1")
+            .send()
+            .await
+            .text();
+        assert!(page.contains("Filters (1 applied)"), "{page}");
+        assert!(
+            page.contains(
+                "href=\"/admin/admin_product/?flt_price_op=gt&amp;flt_price=1&amp;sort=1\""
+            ),
+            "{page}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn create_validates_from_the_columns_and_saves() {
     for url in backends() {
         let c = client(&url, "admin_create", Admin::new("Store").view(products())).await;
@@ -199,7 +291,7 @@ async fn create_validates_from_the_columns_and_saves() {
         let r = post_form(
             &c,
             "/admin/admin_product/new/",
-            &[("name", "apple"), ("price", "1")],
+            &[("name", "apple"), ("price", "1"), ("added", "2026-02-01")],
         )
         .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{url}");
@@ -213,6 +305,7 @@ async fn create_validates_from_the_columns_and_saves() {
                 ("price", "2.5"),
                 ("in_stock", "y"),
                 ("note", ""),
+                ("added", "2026-02-01"),
             ],
         )
         .await;
@@ -273,6 +366,7 @@ async fn edit_details_and_delete() {
                 ("name", "cherry"),
                 ("price", "4.25"),
                 ("note", "sour"),
+                ("added", "2026-01-03"),
                 ("_continue_editing", "1"),
             ],
         )
