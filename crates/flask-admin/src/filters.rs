@@ -16,9 +16,14 @@ enum Kind {
     Bool,
     Date,
     Choice,
+    /// A foreign key, offered as the related rows.
+    Relation,
 }
 
 fn kind_of(column: &Column) -> Option<Kind> {
+    if column.foreign_key.is_some() {
+        return Some(Kind::Relation);
+    }
     if !column.choices.is_empty() {
         return Some(Kind::Choice);
     }
@@ -67,7 +72,7 @@ fn ops(kind: Kind) -> &'static [(&'static str, &'static str)] {
             ("between", "between"),
             ("empty", "empty"),
         ],
-        Kind::Choice => &[
+        Kind::Choice | Kind::Relation => &[
             ("equals", "equals"),
             ("not_equal", "not equal"),
             ("empty", "empty"),
@@ -83,7 +88,8 @@ pub(crate) struct FilterField {
     /// `text`, `number`, `date`, `bool`, `choice`: the value input.
     pub(crate) input: &'static str,
     pub(crate) ops: Vec<(&'static str, &'static str)>,
-    pub(crate) choices: Vec<&'static str>,
+    /// A select's (value, label) pairs.
+    pub(crate) choices: Vec<(String, String)>,
     /// What the query string chose: the operation and the values.
     pub(crate) op: String,
     pub(crate) value: String,
@@ -104,6 +110,7 @@ pub(crate) struct Chosen {
 /// Reads the filters of `columns` from the query string.
 pub(crate) fn read(
     columns: &[(&'static Column, String)],
+    related: &HashMap<&'static str, Vec<(String, String)>>,
     query: &HashMap<String, String>,
 ) -> Chosen {
     let mut chosen = Chosen {
@@ -112,8 +119,23 @@ pub(crate) fn read(
         active: Vec::new(),
     };
     for (column, label) in columns {
-        let Some(kind) = kind_of(column) else {
+        let Some(mut kind) = kind_of(column) else {
             continue;
+        };
+        let offered: Vec<(String, String)> = match kind {
+            Kind::Relation => match related.get(column.name) {
+                Some(list) => list.clone(),
+                // Too many related rows to list: the key, as a number.
+                None => {
+                    kind = Kind::Number;
+                    Vec::new()
+                }
+            },
+            _ => column
+                .choices
+                .iter()
+                .map(|c| ((*c).to_owned(), (*c).to_owned()))
+                .collect(),
         };
         let get = |suffix: &str| {
             query
@@ -134,7 +156,7 @@ pub(crate) fn read(
                     error = Some("Give both values.".to_owned());
                 }
             } else {
-                match check(column, kind, code, &value, &value_to) {
+                match check(column, kind, &offered, code, &value, &value_to) {
                     Ok(()) => {
                         chosen
                             .active
@@ -158,10 +180,10 @@ pub(crate) fn read(
                 Kind::Number => "number",
                 Kind::Bool => "bool",
                 Kind::Date => "date",
-                Kind::Choice => "choice",
+                Kind::Choice | Kind::Relation => "choice",
             },
             ops: ops(kind).to_vec(),
-            choices: column.choices.to_vec(),
+            choices: offered,
             op: known.unwrap_or("").to_owned(),
             value,
             value_to,
@@ -172,7 +194,14 @@ pub(crate) fn read(
 }
 
 /// Whether the values fit the column (a number for a number, a date for a date).
-fn check(column: &Column, kind: Kind, op: &str, value: &str, value_to: &str) -> Result<(), String> {
+fn check(
+    column: &Column,
+    kind: Kind,
+    offered: &[(String, String)],
+    op: &str,
+    value: &str,
+    value_to: &str,
+) -> Result<(), String> {
     if op == "empty" {
         return match value {
             "1" | "0" => Ok(()),
@@ -184,7 +213,7 @@ fn check(column: &Column, kind: Kind, op: &str, value: &str, value_to: &str) -> 
             Kind::Number => number(column, v).map(|_| ())?,
             Kind::Date => day(v).map(|_| ())?,
             Kind::Bool if !matches!(v, "1" | "0") => return Err("Choose yes or no.".into()),
-            Kind::Choice if !column.choices.contains(&v) => {
+            Kind::Choice | Kind::Relation if !offered.iter().any(|(k, _)| k == v) => {
                 return Err("Not a valid choice.".into());
             }
             _ => {}
@@ -263,6 +292,15 @@ fn condition<M: Model>(column: &Column, op: &str, value: &str, value_to: &str) -
             "equals" => col.eq(value),
             _ => col.ne(value).or(col.is_null()),
         },
+        Kind::Relation => {
+            let key = number(column, value)
+                .ok()
+                .unwrap_or_else(|| Value::Text(value.to_owned()));
+            match op {
+                "equals" => col.eq(key),
+                _ => col.ne(key).or(col.is_null()),
+            }
+        }
         Kind::Bool => col.eq(value == "1"),
         Kind::Number => {
             let a = number(column, value).ok()?;

@@ -44,6 +44,7 @@ mod fields;
 mod filters;
 pub mod guide;
 mod model_view;
+mod relations;
 
 pub use admin::Admin;
 pub use model_view::{DEFAULT_PAGE_SIZE, ModelView};

@@ -38,6 +38,7 @@ pub struct ModelView<M> {
     column_labels: HashMap<String, String>,
     searchable: Vec<String>,
     filters: Vec<String>,
+    related_labels: HashMap<String, String>,
     sortable: Option<Vec<String>>,
     form_excluded: Vec<String>,
     page_size: u64,
@@ -75,6 +76,7 @@ impl<M: Model> ModelView<M> {
             column_labels: HashMap::new(),
             searchable: Vec::new(),
             filters: Vec::new(),
+            related_labels: HashMap::new(),
             sortable: None,
             form_excluded: Vec::new(),
             page_size: DEFAULT_PAGE_SIZE,
@@ -141,6 +143,17 @@ impl<M: Model> ModelView<M> {
     #[must_use]
     pub fn column_filters(mut self, columns: &[&str]) -> Self {
         self.filters = columns.iter().map(|c| (*c).to_owned()).collect();
+        self
+    }
+
+    /// The column of the related table that labels its rows, for a foreign key: the list
+    /// shows it instead of the key, and the forms and filters offer the related rows by it
+    /// (`.column_related_label("author_id", "username")`). By default: the related table's
+    /// first unique text column, else its first text column, else its key.
+    #[must_use]
+    pub fn column_related_label(mut self, foreign_key: &str, label: &str) -> Self {
+        self.related_labels
+            .insert(foreign_key.to_owned(), label.to_owned());
         self
     }
 
@@ -441,6 +454,34 @@ where
         url.build().unwrap_or_default()
     }
 
+    /// The model's foreign keys whose tables the app knows.
+    fn relations(&self, ctx: &RequestContext) -> Vec<crate::relations::Relation> {
+        match ctx.app().extension::<SQLAlchemy>() {
+            Some(ext) => crate::relations::of::<M>(&ext, &self.view.related_labels),
+            None => Vec::new(),
+        }
+    }
+
+    /// The related rows each foreign key offers, by column (none for a table too big to
+    /// list, whose key is typed as a number).
+    async fn related_choices(
+        &self,
+        ctx: &RequestContext,
+        engine: &Engine,
+        only: &[&'static Column],
+    ) -> Result<HashMap<&'static str, Vec<(String, String)>>, Error> {
+        let mut out = HashMap::new();
+        for rel in self.relations(ctx) {
+            if !only.iter().any(|c| c.name == rel.column.name) {
+                continue;
+            }
+            if let Some(choices) = rel.choices(engine).await? {
+                out.insert(rel.column.name, choices);
+            }
+        }
+        Ok(out)
+    }
+
     fn base_context(&self, ctx: &RequestContext) -> serde_json::Value {
         serde_json::json!({
             "admin": self.shared.template_admin(ctx),
@@ -477,7 +518,9 @@ where
             .filter_map(|name| M::TABLE.column(name))
             .map(|c| (c, self.view.label(c.name)))
             .collect();
-        let chosen = crate::filters::read(&filterable, &args);
+        let filter_columns: Vec<&'static Column> = filterable.iter().map(|(c, _)| *c).collect();
+        let filter_choices = self.related_choices(&ctx, &engine, &filter_columns).await?;
+        let chosen = crate::filters::read(&filterable, &filter_choices, &args);
         let filter = match (self.search_filter(&search), chosen.condition::<M>()) {
             (Some(a), Some(b)) => Some(a.and(b)),
             (a, b) => a.or(b),
@@ -511,17 +554,38 @@ where
             .iter()
             .position(|c| c.primary_key)
             .unwrap_or(0);
-        let rows: Vec<ListRow> = models
+        let all_values: Vec<Vec<Value>> = models.iter().map(Model::values).collect();
+        // A foreign key shows the related row's label.
+        let mut labels: HashMap<usize, HashMap<String, String>> = HashMap::new();
+        for rel in self.relations(&ctx) {
+            let Some(i) = M::TABLE
+                .columns
+                .iter()
+                .position(|c| c.name == rel.column.name)
+            else {
+                continue;
+            };
+            if !indexes.contains(&i) {
+                continue;
+            }
+            let keys: Vec<Value> = all_values.iter().map(|v| v[i].clone()).collect();
+            labels.insert(i, rel.labels(&engine, &keys).await?);
+        }
+        let rows: Vec<ListRow> = all_values
             .iter()
-            .map(|m| {
-                let values = m.values();
-                ListRow {
-                    id: crate::display::text(&values[pk_index]),
-                    cells: indexes
-                        .iter()
-                        .map(|&i| crate::display::text(&values[i]))
-                        .collect(),
-                }
+            .map(|values| ListRow {
+                id: crate::display::text(&values[pk_index]),
+                cells: indexes
+                    .iter()
+                    .map(|&i| {
+                        let shown = crate::display::text(&values[i]);
+                        labels
+                            .get(&i)
+                            .and_then(|l| l.get(&shown))
+                            .cloned()
+                            .unwrap_or(shown)
+                    })
+                    .collect(),
             })
             .collect();
         // Search and filters stay in the sorting and page links.
@@ -657,13 +721,15 @@ where
         }
         let engine = self.engine(&ctx)?;
         let columns = self.view.form_columns();
+        let choices = self.related_choices(&ctx, &engine, &columns).await?;
         let Some(form) = form else {
-            let fields: Vec<FormField> = columns
+            let mut fields: Vec<FormField> = columns
                 .iter()
                 .filter_map(|c| {
                     fields::field(c, self.view.label(c.name), Shown::Stored(Value::Null))
                 })
                 .collect();
+            fields::offer(&mut fields, &columns, &choices);
             return self.form_page(&ctx, "create", &fields, None, None);
         };
         check_csrf(&ctx, &form)?;
@@ -678,7 +744,7 @@ where
                 object.insert(c.field.to_owned(), serde_json::Value::Null);
             }
         }
-        let (fields, ok) = self.read_form(&columns, &typed, &mut object);
+        let (fields, ok) = self.read_form(&columns, &typed, &mut object, &choices);
         if !ok {
             return self.form_page(&ctx, "create", &fields, None, None);
         }
@@ -717,15 +783,17 @@ where
         let model = self.find(&ctx, &engine).await?;
         let id = id_of::<M>(&model);
         let columns = self.view.form_columns();
+        let choices = self.related_choices(&ctx, &engine, &columns).await?;
         let Some(form) = form else {
             let values = model.values();
-            let fields: Vec<FormField> = columns
+            let mut fields: Vec<FormField> = columns
                 .iter()
                 .filter_map(|c| {
                     let i = M::TABLE.columns.iter().position(|t| t.name == c.name)?;
                     fields::field(c, self.view.label(c.name), Shown::Stored(values[i].clone()))
                 })
                 .collect();
+            fields::offer(&mut fields, &columns, &choices);
             return self.form_page(&ctx, "edit", &fields, Some(&id), None);
         };
         check_csrf(&ctx, &form)?;
@@ -739,7 +807,7 @@ where
                 )));
             }
         };
-        let (fields, ok) = self.read_form(&columns, &typed, &mut object);
+        let (fields, ok) = self.read_form(&columns, &typed, &mut object, &choices);
         if !ok {
             return self.form_page(&ctx, "edit", &fields, Some(&id), None);
         }
@@ -810,6 +878,7 @@ where
         columns: &[&'static Column],
         typed: &HashMap<String, String>,
         object: &mut serde_json::Map<String, serde_json::Value>,
+        choices: &HashMap<&'static str, Vec<(String, String)>>,
     ) -> (Vec<FormField>, bool) {
         let mut ok = true;
         let mut shown = Vec::new();
@@ -822,7 +891,14 @@ where
             ) else {
                 continue;
             };
-            match fields::parse(c, text) {
+            let offered = choices.get(c.name);
+            let parsed = match (offered, text.map(str::trim)) {
+                (Some(list), Some(t)) if !t.is_empty() && !list.iter().any(|(k, _)| k == t) => {
+                    Err("Not a valid choice.".to_owned())
+                }
+                _ => fields::parse(c, text),
+            };
+            match parsed {
                 Ok(value) => {
                     object.insert(c.field.to_owned(), value);
                 }
@@ -833,6 +909,7 @@ where
             }
             shown.push(field);
         }
+        fields::offer(&mut shown, columns, choices);
         (shown, ok)
     }
 

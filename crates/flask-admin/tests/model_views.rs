@@ -11,6 +11,15 @@ use serde::{Deserialize, Serialize};
 use test_support::databases::{backends, own_database};
 
 #[derive(Debug, Clone, PartialEq, Model, Serialize, Deserialize)]
+#[model(table = "admin_category")]
+struct Category {
+    #[model(primary_key)]
+    id: i64,
+    #[model(max_length = 40, unique)]
+    name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Model, Serialize, Deserialize)]
 #[model(table = "admin_product")]
 struct Product {
     #[model(primary_key)]
@@ -21,6 +30,8 @@ struct Product {
     in_stock: bool,
     note: Option<String>,
     added: chrono::NaiveDate,
+    #[model(foreign_key = "admin_category.id")]
+    category_id: Option<i64>,
 }
 
 async fn client(url: &str, name: &str, admin: Admin) -> TestClient {
@@ -30,15 +41,24 @@ async fn client(url: &str, name: &str, admin: Admin) -> TestClient {
             c.set("SQLALCHEMY_DATABASE_URI", url.as_str());
             c.set("SECRET_KEY", "admin-tests");
         })
-        .extension(SQLAlchemy::new().model::<Product>())
+        .extension(SQLAlchemy::new().model::<Category>().model::<Product>())
         .extension(admin)
         .test_client();
     c.app().startup().await.unwrap();
     let ext = c.app().extension::<SQLAlchemy>().unwrap();
     let engine = ext.engine().unwrap();
-    let models = flask_sqlalchemy::MetaData::new().register::<Product>();
+    let models = flask_sqlalchemy::MetaData::new()
+        .register::<Category>()
+        .register::<Product>();
     engine.drop_all(&models).await.unwrap();
     engine.create_all(&models).await.unwrap();
+    for name in ["fruit", "berries"] {
+        let mut category = Category {
+            id: 0,
+            name: name.into(),
+        };
+        engine.insert(&mut category).await.unwrap();
+    }
     for (day, (name, price, in_stock)) in [
         ("apple", 0.5, true),
         ("banana", 0.25, true),
@@ -56,6 +76,12 @@ async fn client(url: &str, name: &str, admin: Admin) -> TestClient {
             in_stock,
             note: (name == "date").then(|| "dried".to_owned()),
             added: chrono::NaiveDate::from_ymd_opt(2026, 1, 1 + day as u32).unwrap(),
+            // cherry and elderberry are berries (2), banana has none.
+            category_id: match name {
+                "cherry" | "elderberry" => Some(2),
+                "banana" => None,
+                _ => Some(1),
+            },
         };
         engine.insert(&mut p).await.unwrap();
     }
@@ -65,7 +91,7 @@ async fn client(url: &str, name: &str, admin: Admin) -> TestClient {
 fn products() -> ModelView<Product> {
     ModelView::<Product>::new()
         .column_searchable_list(&["name", "note"])
-        .column_filters(&["name", "price", "in_stock", "note", "added"])
+        .column_filters(&["name", "price", "in_stock", "note", "added", "category_id"])
         .page_size(2)
 }
 
@@ -154,6 +180,8 @@ async fn the_list_searches_sorts_and_pages() {
         // A page past the end shows the last.
         let last = c.get("/admin/admin_product/?page=99").send().await.text();
         assert_eq!(names(&last), ["elderberry"], "{url}");
+        // A foreign key shows the related row's label.
+        assert!(page.contains("<td>fruit</td>"), "{url}: {page}");
         // The index lists the view.
         let index = c.get("/admin/").send().await.text();
         assert!(
@@ -221,6 +249,15 @@ async fn filters_by_type() {
         ] {
             assert_eq!(names(&list(query).await), expected, "{url}: {query}");
         }
+        // A foreign key filters by the related rows, offered by their label.
+        let page = list("flt_category_id_op=equals&flt_category_id=2").await;
+        assert_eq!(names(&page), ["cherry", "elderberry"], "{url}");
+        assert!(
+            page.contains("<option value=\"2\" selected>berries</option>"),
+            "{page}"
+        );
+        let page = list("flt_category_id_op=empty&flt_category_id=1").await;
+        assert_eq!(names(&page), ["banana"], "{url}");
         // A value that does not fit: said in the form, and the filter left out.
         let page = list("flt_price_op=gt&flt_price=abc").await;
         assert!(page.contains("Not a valid float value."), "{page}");
@@ -254,6 +291,24 @@ async fn create_validates_from_the_columns_and_saves() {
             "{form}"
         );
         assert!(form.contains("type=\"checkbox\" id=\"in_stock\""), "{form}");
+        // A foreign key is a select of the related rows, by label.
+        assert!(
+            form.contains("<option value=\"2\">berries</option><option value=\"1\">fruit</option>"),
+            "{form}"
+        );
+        let r = post_form(
+            &c,
+            "/admin/admin_product/new/",
+            &[
+                ("name", "kiwi"),
+                ("price", "1"),
+                ("added", "2026-02-01"),
+                ("category_id", "9"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        assert!(r.text().contains("Not a valid choice."), "{url}");
         assert!(
             !form.contains("name=\"id\""),
             "the numbered key is not in the form"
