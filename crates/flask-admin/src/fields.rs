@@ -230,6 +230,35 @@ fn chrono_time_check(text: &str) -> Result<(), String> {
     }
 }
 
+/// Turns the fields of foreign keys into selects of the related rows (key, label).
+pub(crate) fn offer(
+    fields: &mut [FormField],
+    columns: &[&'static Column],
+    choices: &std::collections::HashMap<&'static str, Vec<(String, String)>>,
+) {
+    for field in fields {
+        let Some(list) = choices.get(field.name) else {
+            continue;
+        };
+        let nullable = columns
+            .iter()
+            .find(|c| c.name == field.name)
+            .is_some_and(|c| c.nullable);
+        field.input = "select";
+        field.step = None;
+        field.choices = Vec::with_capacity(list.len() + 1);
+        field.choices.push((
+            String::new(),
+            if nullable {
+                String::new()
+            } else {
+                "(choose one)".to_owned()
+            },
+        ));
+        field.choices.extend(list.iter().cloned());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,34 +315,5 @@ mod tests {
     fn labels_are_flask_admins() {
         assert_eq!(default_label("author_id"), "Author Id");
         assert_eq!(default_label("title"), "Title");
-    }
-}
-
-/// Turns the fields of foreign keys into selects of the related rows (key, label).
-pub(crate) fn offer(
-    fields: &mut [FormField],
-    columns: &[&'static Column],
-    choices: &std::collections::HashMap<&'static str, Vec<(String, String)>>,
-) {
-    for field in fields {
-        let Some(list) = choices.get(field.name) else {
-            continue;
-        };
-        let nullable = columns
-            .iter()
-            .find(|c| c.name == field.name)
-            .is_some_and(|c| c.nullable);
-        field.input = "select";
-        field.step = None;
-        field.choices = Vec::with_capacity(list.len() + 1);
-        field.choices.push((
-            String::new(),
-            if nullable {
-                String::new()
-            } else {
-                "(choose one)".to_owned()
-            },
-        ));
-        field.choices.extend(list.iter().cloned());
     }
 }
