@@ -179,7 +179,7 @@ impl Admin {
     }
 }
 
-const TEMPLATES: [(&str, &str); 5] = [
+const TEMPLATES: [(&str, &str); 6] = [
     (
         "admin/base.html",
         include_str!("../templates/admin/base.html"),
@@ -199,6 +199,10 @@ const TEMPLATES: [(&str, &str); 5] = [
     (
         "admin/details.html",
         include_str!("../templates/admin/details.html"),
+    ),
+    (
+        "admin/action.html",
+        include_str!("../templates/admin/action.html"),
     ),
 ];
 

@@ -38,8 +38,10 @@
 //! `admin/edit.html` and `admin/details.html`: a file of the same name in the app's
 //! template folder replaces one.
 
+mod actions;
 mod admin;
 mod display;
+mod export;
 mod fields;
 mod filters;
 pub mod guide;

@@ -18,7 +18,7 @@ use crate::admin::{AccessFn, Shared};
 use crate::fields::{self, FormField, Shown};
 
 /// No query string.
-const NONE: &[(&str, String)] = &[];
+pub(crate) const NONE: &[(&str, String)] = &[];
 
 /// The rows a list page shows by default (Flask-Admin's `page_size`).
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
@@ -34,19 +34,23 @@ pub struct ModelView<M> {
     pub(crate) name: String,
     pub(crate) endpoint: String,
     pub(crate) category: Option<String>,
-    column_list: Option<Vec<String>>,
-    column_labels: HashMap<String, String>,
-    searchable: Vec<String>,
-    filters: Vec<String>,
-    related_labels: HashMap<String, String>,
-    sortable: Option<Vec<String>>,
-    form_excluded: Vec<String>,
-    page_size: u64,
-    can_create: bool,
-    can_edit: bool,
-    can_delete: bool,
-    access: Option<AccessFn>,
-    _model: PhantomData<fn() -> M>,
+    pub(crate) column_list: Option<Vec<String>>,
+    pub(crate) column_labels: HashMap<String, String>,
+    pub(crate) searchable: Vec<String>,
+    pub(crate) filters: Vec<String>,
+    pub(crate) related_labels: HashMap<String, String>,
+    pub(crate) sortable: Option<Vec<String>>,
+    pub(crate) form_excluded: Vec<String>,
+    pub(crate) page_size: u64,
+    pub(crate) can_create: bool,
+    pub(crate) can_edit: bool,
+    pub(crate) can_delete: bool,
+    pub(crate) access: Option<AccessFn>,
+    pub(crate) actions: Vec<crate::actions::ActionDef<M>>,
+    pub(crate) can_export: bool,
+    pub(crate) export_types: Vec<crate::export::Format>,
+    pub(crate) export_max_rows: Option<u64>,
+    pub(crate) _model: PhantomData<fn() -> M>,
 }
 
 impl<M: Model> Default for ModelView<M> {
@@ -84,6 +88,10 @@ impl<M: Model> ModelView<M> {
             can_edit: true,
             can_delete: true,
             access: None,
+            actions: Vec::new(),
+            can_export: false,
+            export_types: vec![crate::export::Format::Csv],
+            export_max_rows: None,
             _model: PhantomData,
         }
     }
@@ -201,6 +209,76 @@ impl<M: Model> ModelView<M> {
         self
     }
 
+    /// Whether the list can be exported (`can_export`; off by default): an "Export" link
+    /// for each of [`export_types`](ModelView::export_types), giving the rows the search
+    /// and filters select, in the list's order, streamed.
+    #[must_use]
+    pub fn can_export(mut self, yes: bool) -> Self {
+        self.can_export = yes;
+        self
+    }
+
+    /// The export formats, `"csv"` (the default) and `"json"`. An unknown name is left out.
+    #[must_use]
+    pub fn export_types(mut self, types: &[&str]) -> Self {
+        self.export_types = types
+            .iter()
+            .filter_map(|t| match *t {
+                "csv" => Some(crate::export::Format::Csv),
+                "json" => Some(crate::export::Format::Json),
+                _ => None,
+            })
+            .collect();
+        self
+    }
+
+    /// The most rows an export gives (`export_max_rows`; all by default).
+    #[must_use]
+    pub fn export_max_rows(mut self, rows: u64) -> Self {
+        self.export_max_rows = Some(rows);
+        self
+    }
+
+    /// A bulk action (Flask-Admin's `@action(name, text, confirmation)`): the list offers it
+    /// for the ticked rows, a page asks `confirmation`, then `f` gets the rows (loaded as
+    /// models) and returns the message to flash.
+    ///
+    /// ```
+    /// # use flask_admin::ModelView;
+    /// # use flask_sqlalchemy::Model;
+    /// # #[derive(Debug, Clone, Model, serde::Serialize, serde::Deserialize)]
+    /// # struct Order { #[model(primary_key)] id: i64, shipped: bool }
+    /// let view = ModelView::<Order>::new().action(
+    ///     "ship",
+    ///     "Mark shipped",
+    ///     "Mark the selected orders as shipped?",
+    ///     |db, orders| async move {
+    ///         let session = db.session();
+    ///         for mut order in orders.clone() {
+    ///             order.shipped = true;
+    ///             session.add(&mut order).await?;
+    ///         }
+    ///         session.commit().await?;
+    ///         Ok(format!("{} orders were marked shipped.", orders.len()))
+    ///     },
+    /// );
+    /// # let _ = view;
+    /// ```
+    #[must_use]
+    pub fn action<F, Fut>(mut self, name: &str, label: &str, confirmation: &str, f: F) -> Self
+    where
+        F: Fn(Engine, Vec<M>) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<String, Error>> + Send + 'static,
+    {
+        self.actions.push(crate::actions::ActionDef {
+            name: name.to_owned(),
+            label: label.to_owned(),
+            confirmation: confirmation.to_owned(),
+            run: Arc::new(move |engine, models| Box::pin(f(engine, models))),
+        });
+        self
+    }
+
     /// Flask-Admin's `is_accessible`: who may use this view (the admin's own check comes
     /// first). Others get a 403.
     #[must_use]
@@ -210,6 +288,11 @@ impl<M: Model> ModelView<M> {
     {
         self.access = Some(Arc::new(f));
         self
+    }
+
+    /// A column's label.
+    pub(crate) fn label_of(&self, column: &str) -> String {
+        self.label(column)
     }
 
     fn label(&self, column: &str) -> String {
@@ -338,8 +421,9 @@ where
             pages.clone(),
             pages.clone(),
             pages.clone(),
-            pages,
+            pages.clone(),
         );
+        let (action, csv, json) = (pages.clone(), pages.clone(), pages);
         Ok(Blueprint::new(&self.endpoint)
             .url_prefix(url)
             .route(
@@ -395,14 +479,74 @@ where
                     },
                 )
                 .endpoint("delete_view"),
+            )
+            .route(
+                "/action/",
+                post(
+                    move |ctx: RequestContext, Form(form): Form<Vec<(String, String)>>| {
+                        let p = action.clone();
+                        async move { p.action(ctx, form).await }
+                    },
+                )
+                .endpoint("action_view"),
+            )
+            .route(
+                "/export/csv/",
+                get(move |ctx: RequestContext| {
+                    let p = csv.clone();
+                    async move { p.export(ctx, crate::export::Format::Csv).await }
+                })
+                .endpoint("export_csv"),
+            )
+            .route(
+                "/export/json/",
+                get(move |ctx: RequestContext| {
+                    let p = json.clone();
+                    async move { p.export(ctx, crate::export::Format::Json).await }
+                })
+                .endpoint("export_json"),
             ))
     }
 }
 
 /// A view with the admin it belongs to: what the handlers run on.
-struct Pages<M> {
-    view: Arc<ModelView<M>>,
-    shared: Arc<Shared>,
+pub(crate) struct Pages<M> {
+    pub(crate) view: Arc<ModelView<M>>,
+    pub(crate) shared: Arc<Shared>,
+}
+
+/// The list's query: the columns, the search, the sorting, the filters.
+pub(crate) struct ListQuery<M> {
+    pub(crate) listed: Vec<&'static Column>,
+    pub(crate) search: String,
+    pub(crate) sort: Option<(usize, bool)>,
+    pub(crate) chosen: crate::filters::Chosen,
+    pub(crate) filter: Option<Filter>,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M: Model> ListQuery<M> {
+    /// The rows it selects on `engine`, in the list's order when `ordered` (the sorted
+    /// column, then the key, so that pages never overlap).
+    pub(crate) fn select<'e>(
+        &self,
+        engine: &'e Engine,
+        ordered: bool,
+    ) -> flask_sqlalchemy::Select<'e, M> {
+        let mut q = engine.select::<M>();
+        if let Some(f) = self.filter.clone() {
+            q = q.filter(f);
+        }
+        if ordered {
+            if let Some((i, desc)) = self.sort
+                && let Some(col) = DynCol::<M>::named(self.listed[i].name)
+            {
+                q = q.order_by(if desc { col.desc() } else { col.asc() });
+            }
+            q = q.order_by(primary_key::<M>().asc());
+        }
+        q
+    }
 }
 
 /// One row of the list.
@@ -426,7 +570,7 @@ impl<M> Pages<M>
 where
     M: Model + Serialize + DeserializeOwned + Clone,
 {
-    fn check(&self, ctx: &RequestContext) -> Result<(), Error> {
+    pub(crate) fn check(&self, ctx: &RequestContext) -> Result<(), Error> {
         self.shared.check(ctx)?;
         match &self.view.access {
             Some(allowed) if !allowed(ctx) => Err(flask::abort(403)),
@@ -434,7 +578,7 @@ where
         }
     }
 
-    fn engine(&self, ctx: &RequestContext) -> Result<Engine, Error> {
+    pub(crate) fn engine(&self, ctx: &RequestContext) -> Result<Engine, Error> {
         let ext = ctx.app().extension::<SQLAlchemy>().ok_or_else(|| {
             Error::internal("flask-admin needs flask-sqlalchemy: register SQLAlchemy on the app")
         })?;
@@ -446,7 +590,12 @@ where
         .ok_or_else(|| Error::internal("the database is not connected"))
     }
 
-    fn url<K: AsRef<str>>(&self, ctx: &RequestContext, page: &str, args: &[(K, String)]) -> String {
+    pub(crate) fn url<K: AsRef<str>>(
+        &self,
+        ctx: &RequestContext,
+        page: &str,
+        args: &[(K, String)],
+    ) -> String {
         let mut url = ctx.url_for(&format!("{}.{page}", self.view.endpoint));
         for (name, value) in args {
             url = url.value(name.as_ref(), value);
@@ -455,7 +604,7 @@ where
     }
 
     /// The model's foreign keys whose tables the app knows.
-    fn relations(&self, ctx: &RequestContext) -> Vec<crate::relations::Relation> {
+    pub(crate) fn relations(&self, ctx: &RequestContext) -> Vec<crate::relations::Relation> {
         match ctx.app().extension::<SQLAlchemy>() {
             Some(ext) => crate::relations::of::<M>(&ext, &self.view.related_labels),
             None => Vec::new(),
@@ -464,7 +613,7 @@ where
 
     /// The related rows each foreign key offers, by column (none for a table too big to
     /// list, whose key is typed as a number).
-    async fn related_choices(
+    pub(crate) async fn related_choices(
         &self,
         ctx: &RequestContext,
         engine: &Engine,
@@ -482,7 +631,7 @@ where
         Ok(out)
     }
 
-    fn base_context(&self, ctx: &RequestContext) -> serde_json::Value {
+    pub(crate) fn base_context(&self, ctx: &RequestContext) -> serde_json::Value {
         serde_json::json!({
             "admin": self.shared.template_admin(ctx),
             "view": {
@@ -503,47 +652,20 @@ where
         self.check(&ctx)?;
         let engine = self.engine(&ctx)?;
         let args: HashMap<String, String> = query_args(&ctx);
-        let listed = self.view.listed();
-        let search = args.get("search").map_or("", |s| s.trim()).to_owned();
-        let sort: Option<(usize, bool)> = args
-            .get("sort")
-            .and_then(|s| s.parse::<usize>().ok())
-            .filter(|&i| i < listed.len() && self.view.sortable(listed[i].name))
-            .map(|i| (i, args.get("desc").is_some_and(|d| d == "1")));
         let page: u64 = args.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
-        let filterable: Vec<(&'static Column, String)> = self
-            .view
-            .filters
-            .iter()
-            .filter_map(|name| M::TABLE.column(name))
-            .map(|c| (c, self.view.label(c.name)))
-            .collect();
-        let filter_columns: Vec<&'static Column> = filterable.iter().map(|(c, _)| *c).collect();
-        let filter_choices = self.related_choices(&ctx, &engine, &filter_columns).await?;
-        let chosen = crate::filters::read(&filterable, &filter_choices, &args);
-        let filter = match (self.search_filter(&search), chosen.condition::<M>()) {
-            (Some(a), Some(b)) => Some(a.and(b)),
-            (a, b) => a.or(b),
-        };
-        let select = || {
-            let mut q = engine.select::<M>();
-            if let Some(f) = filter.clone() {
-                q = q.filter(f);
-            }
-            q
-        };
-        let total = u64::try_from(select().count().await?).unwrap_or(0);
+        let lq = self.list_query(&ctx, &engine, &args).await?;
+        let total = u64::try_from(lq.select(&engine, false).count().await?).unwrap_or(0);
         let size = self.view.page_size;
         let pages = total.div_ceil(size).max(1);
         let page = page.min(pages - 1);
-        let mut q = select();
-        if let Some((i, desc)) = sort
-            && let Some(col) = DynCol::<M>::named(listed[i].name)
-        {
-            q = q.order_by(if desc { col.desc() } else { col.asc() });
-        }
-        let pk = primary_key::<M>();
-        q = q.order_by(pk.asc());
+        let q = lq.select(&engine, true);
+        let ListQuery {
+            listed,
+            search,
+            sort,
+            chosen,
+            ..
+        } = lq;
         let models = q.limit(size).offset(page * size).all().await?;
         let indexes: Vec<usize> = listed
             .iter()
@@ -647,8 +769,57 @@ where
             "search_placeholder": self.view.searchable.iter().map(|c| self.view.label(c)).collect::<Vec<_>>().join(", "),
             "edit_url": self.url(&ctx, "edit_view", NONE),
             "details_url": self.url(&ctx, "details_view", NONE),
+            "actions": self.offered_actions(),
+            "action_url": self.url(&ctx, "action_view", NONE),
+            "here": ctx.uri().path_and_query().map_or_else(String::new, |p| p.as_str().to_owned()),
+            "exports": if self.view.can_export {
+                self.view.export_types.iter().map(|f| {
+                    let endpoint = format!("export_{}", f.name());
+                    (f.name().to_uppercase(), self.url(&ctx, &endpoint, &base))
+                }).collect::<Vec<_>>()
+            } else {
+                Vec::new()
+            },
         });
         Ok(render_template("admin/list.html", context)?.into_response())
+    }
+
+    /// What the list's query string asks for: the search, the filters, the sorting.
+    pub(crate) async fn list_query(
+        &self,
+        ctx: &RequestContext,
+        engine: &Engine,
+        args: &HashMap<String, String>,
+    ) -> Result<ListQuery<M>, Error> {
+        let listed = self.view.listed();
+        let search = args.get("search").map_or("", |s| s.trim()).to_owned();
+        let sort: Option<(usize, bool)> = args
+            .get("sort")
+            .and_then(|s| s.parse::<usize>().ok())
+            .filter(|&i| i < listed.len() && self.view.sortable(listed[i].name))
+            .map(|i| (i, args.get("desc").is_some_and(|d| d == "1")));
+        let filterable: Vec<(&'static Column, String)> = self
+            .view
+            .filters
+            .iter()
+            .filter_map(|name| M::TABLE.column(name))
+            .map(|c| (c, self.view.label(c.name)))
+            .collect();
+        let filter_columns: Vec<&'static Column> = filterable.iter().map(|(c, _)| *c).collect();
+        let filter_choices = self.related_choices(ctx, engine, &filter_columns).await?;
+        let chosen = crate::filters::read(&filterable, &filter_choices, args);
+        let filter = match (self.search_filter(&search), chosen.condition::<M>()) {
+            (Some(a), Some(b)) => Some(a.and(b)),
+            (a, b) => a.or(b),
+        };
+        Ok(ListQuery {
+            listed,
+            search,
+            sort,
+            chosen,
+            filter,
+            _model: PhantomData,
+        })
     }
 
     /// The search box's condition: any searchable column contains the text.
@@ -1011,7 +1182,7 @@ where
     }
 }
 
-fn primary_key<M: Model>() -> DynCol<M> {
+pub(crate) fn primary_key<M: Model>() -> DynCol<M> {
     let pk = M::TABLE
         .primary_key()
         .next()
@@ -1019,7 +1190,7 @@ fn primary_key<M: Model>() -> DynCol<M> {
     DynCol::<M>::named(pk).unwrap_or_else(|| unreachable!("the primary key is a column"))
 }
 
-fn id_of<M: Model>(model: &M) -> String {
+pub(crate) fn id_of<M: Model>(model: &M) -> String {
     let i = M::TABLE
         .columns
         .iter()
@@ -1028,7 +1199,7 @@ fn id_of<M: Model>(model: &M) -> String {
     crate::display::text(&model.values()[i])
 }
 
-fn json_to_value(v: &serde_json::Value) -> Value {
+pub(crate) fn json_to_value(v: &serde_json::Value) -> Value {
     match v {
         serde_json::Value::Null => Value::Null,
         serde_json::Value::Bool(b) => Value::Bool(*b),
@@ -1041,7 +1212,7 @@ fn json_to_value(v: &serde_json::Value) -> Value {
     }
 }
 
-fn typed_map(form: &[(String, String)]) -> HashMap<String, String> {
+pub(crate) fn typed_map(form: &[(String, String)]) -> HashMap<String, String> {
     let mut map = HashMap::new();
     for (k, v) in form {
         map.entry(k.clone()).or_insert_with(|| v.clone());
@@ -1049,7 +1220,7 @@ fn typed_map(form: &[(String, String)]) -> HashMap<String, String> {
     map
 }
 
-fn query_args(ctx: &RequestContext) -> HashMap<String, String> {
+pub(crate) fn query_args(ctx: &RequestContext) -> HashMap<String, String> {
     let mut map = HashMap::new();
     for (k, v) in form_urlencoded::parse(ctx.uri().query().unwrap_or("").as_bytes()) {
         map.entry(k.into_owned()).or_insert_with(|| v.into_owned());
@@ -1059,7 +1230,7 @@ fn query_args(ctx: &RequestContext) -> HashMap<String, String> {
 
 /// Every write carries the session's CSRF token, whether or not the app registered
 /// `CsrfProtect`.
-fn check_csrf(ctx: &RequestContext, form: &[(String, String)]) -> Result<(), Error> {
+pub(crate) fn check_csrf(ctx: &RequestContext, form: &[(String, String)]) -> Result<(), Error> {
     let token = form
         .iter()
         .find(|(k, _)| k == "csrf_token")
@@ -1072,7 +1243,7 @@ fn check_csrf(ctx: &RequestContext, form: &[(String, String)]) -> Result<(), Err
     })
 }
 
-fn flash(ctx: &RequestContext, message: &str, category: &str) {
+pub(crate) fn flash(ctx: &RequestContext, message: &str, category: &str) {
     if let Some(session) = ctx.session() {
         session.flash(message, category);
     }

@@ -562,3 +562,263 @@ fn options_naming_unknown_columns_stop_the_build() {
         "{err}"
     );
 }
+
+fn with_actions() -> ModelView<Product> {
+    products()
+        .page_size(10)
+        .can_export(true)
+        .export_types(&["csv", "json"])
+        .action(
+            "restock",
+            "Restock",
+            "Put the selected products back in stock?",
+            |db, products| async move {
+                let session = db.session();
+                for mut product in products.clone() {
+                    product.in_stock = true;
+                    session.add(&mut product).await?;
+                }
+                session.commit().await?;
+                Ok(format!("{} products were restocked.", products.len()))
+            },
+        )
+}
+
+#[tokio::test]
+async fn bulk_actions_ask_first_then_act_on_every_row() {
+    for url in backends() {
+        let c = client(
+            &url,
+            "admin_actions",
+            Admin::new("Store").view(with_actions()),
+        )
+        .await;
+        let engine = c
+            .app()
+            .extension::<SQLAlchemy>()
+            .unwrap()
+            .engine()
+            .unwrap()
+            .clone();
+        let list = c.get("/admin/admin_product/").send().await.text();
+        assert!(
+            list.contains(
+                "<option value=\"delete\">Delete</option><option value=\"restock\">Restock</option>"
+            ),
+            "{list}"
+        );
+        assert!(
+            list.contains("name=\"rowid\" value=\"3\" form=\"action-form\""),
+            "{list}"
+        );
+
+        // Restock cherry (3) and elderberry (5): a confirmation page first, nothing changed.
+        let picked = [("rowid", "3"), ("rowid", "5")];
+        let mut fields = vec![
+            ("action", "restock"),
+            ("url", "/admin/admin_product/?sort=1"),
+        ];
+        fields.extend_from_slice(&picked);
+        let r = post_form(&c, "/admin/admin_product/action/", &fields).await;
+        assert_eq!(r.status(), StatusCode::OK, "{url}");
+        let page = r.text();
+        assert!(
+            page.contains("Put the selected products back in stock?"),
+            "{page}"
+        );
+        assert!(
+            page.contains("<li>3: cherry</li>") && page.contains("<li>5: elderberry</li>"),
+            "{page}"
+        );
+        assert!(!engine.get::<Product>(3).await.unwrap().unwrap().in_stock);
+        fields.push(("confirm", "1"));
+        let r = post_form(&c, "/admin/admin_product/action/", &fields).await;
+        assert_eq!(
+            r.header("location"),
+            Some("/admin/admin_product/?sort=1"),
+            "{url}"
+        );
+        assert!(
+            engine.get::<Product>(3).await.unwrap().unwrap().in_stock,
+            "{url}"
+        );
+        assert!(
+            engine.get::<Product>(5).await.unwrap().unwrap().in_stock,
+            "{url}"
+        );
+        let list = c.get("/admin/admin_product/?sort=1").send().await.text();
+        assert!(list.contains("2 products were restocked."), "{list}");
+
+        // Delete, confirmed: both rows go, in one transaction.
+        let r = post_form(
+            &c,
+            "/admin/admin_product/action/",
+            &[
+                ("action", "delete"),
+                ("rowid", "3"),
+                ("rowid", "5"),
+                ("confirm", "1"),
+            ],
+        )
+        .await;
+        assert_eq!(r.header("location"), Some("/admin/admin_product/"), "{url}");
+        assert_eq!(
+            engine.select::<Product>().count().await.unwrap(),
+            3,
+            "{url}"
+        );
+        let list = c.get("/admin/admin_product/").send().await.text();
+        assert!(
+            list.contains("2 records were successfully deleted."),
+            "{list}"
+        );
+
+        // Nothing ticked; an unknown action; no token.
+        let r = post_form(&c, "/admin/admin_product/action/", &[("action", "delete")]).await;
+        assert_eq!(r.status(), StatusCode::FOUND);
+        let list = c.get("/admin/admin_product/").send().await.text();
+        assert!(
+            list.contains("Please select at least one record."),
+            "{list}"
+        );
+        let r = post_form(
+            &c,
+            "/admin/admin_product/action/",
+            &[("action", "burn"), ("rowid", "1")],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let r = c
+            .post("/admin/admin_product/action/")
+            .form(&[("action", "delete"), ("rowid", "1"), ("confirm", "1")])
+            .send()
+            .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            engine.select::<Product>().count().await.unwrap(),
+            3,
+            "{url}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn exports_stream_the_filtered_sorted_list() {
+    for url in backends() {
+        let c = client(
+            &url,
+            "admin_export",
+            Admin::new("Store").view(with_actions()),
+        )
+        .await;
+        let list = c
+            .get("/admin/admin_product/?flt_price_op=gt&flt_price=1")
+            .send()
+            .await
+            .text();
+        assert!(
+            list.contains("<a href=\"/admin/admin_product/export/csv/?flt_price_op=gt&amp;flt_price=1\" download>CSV</a>"),
+            "{list}"
+        );
+        let r = c
+            .get("/admin/admin_product/export/csv/?flt_price_op=gt&flt_price=1&sort=2")
+            .send()
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{url}");
+        assert_eq!(r.header("content-type"), Some("text/csv; charset=utf-8"));
+        let disposition = r.header("content-disposition").unwrap().to_owned();
+        assert!(
+            disposition.starts_with("attachment; filename=\"admin_product_")
+                && disposition.ends_with(".csv\""),
+            "{disposition}"
+        );
+        assert_eq!(
+            r.text(),
+            "Id,Name,Price,In Stock,Note,Added,Category Id\n\
+             4,date,3,Yes,dried,2026-01-04,fruit\n\
+             3,cherry,4,No,,2026-01-03,berries\n\
+             5,elderberry,7.5,No,,2026-01-05,berries\n",
+            "{url}"
+        );
+        let json: serde_json::Value = c
+            .get("/admin/admin_product/export/json/?search=an")
+            .send()
+            .await
+            .json();
+        assert_eq!(
+            json,
+            serde_json::json!([{"id": 2, "name": "banana", "price": 0.25, "in_stock": true, "note": null, "added": "2026-01-02", "category_id": null}]),
+            "{url}"
+        );
+    }
+    // Many rows: several batches, every row once, in order.
+    let c = client(
+        "sqlite://",
+        "admin_export_many",
+        Admin::new("Store").view(with_actions().export_max_rows(1100)),
+    )
+    .await;
+    let engine = c
+        .app()
+        .extension::<SQLAlchemy>()
+        .unwrap()
+        .engine()
+        .unwrap()
+        .clone();
+    for i in 0..1200 {
+        let mut p = Product {
+            id: 0,
+            name: format!("item {i:04}"),
+            price: 1.0,
+            in_stock: true,
+            note: None,
+            added: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            category_id: None,
+        };
+        engine.insert(&mut p).await.unwrap();
+    }
+    let csv = c
+        .get("/admin/admin_product/export/csv/")
+        .send()
+        .await
+        .text();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1 + 1100, "export_max_rows caps it");
+    assert!(lines[1].starts_with("1,apple,"));
+    let ids: Vec<u32> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "each row once, in order"
+    );
+    let json: Vec<serde_json::Value> = c
+        .get("/admin/admin_product/export/json/")
+        .send()
+        .await
+        .json();
+    assert_eq!(json.len(), 1100);
+
+    // Without can_export: no link, no route.
+    let c = client(
+        "sqlite://",
+        "admin_no_export",
+        Admin::new("Store").view(products()),
+    )
+    .await;
+    assert!(
+        !c.get("/admin/admin_product/")
+            .send()
+            .await
+            .text()
+            .contains("Export:")
+    );
+    assert_eq!(
+        c.get("/admin/admin_product/export/csv/")
+            .send()
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
