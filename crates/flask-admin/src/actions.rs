@@ -50,18 +50,24 @@ where
     M: Model + Serialize + DeserializeOwned + Clone,
 {
     /// The actions the list offers: "Delete" (when rows can be deleted), then the view's.
-    pub(crate) fn offered_actions(&self) -> Vec<Offered> {
+    pub(crate) fn offered_actions(&self, ctx: &RequestContext) -> Vec<Offered> {
         let mut out = Vec::new();
-        if self.view.can_delete {
+        if self.view.can_delete && self.may(ctx, &crate::Permission::Delete) {
             out.push(Offered {
                 name: "delete".into(),
                 label: "Delete".into(),
             });
         }
-        out.extend(self.view.actions.iter().map(|a| Offered {
-            name: a.name.clone(),
-            label: a.label.clone(),
-        }));
+        out.extend(
+            self.view
+                .actions
+                .iter()
+                .filter(|a| self.may(ctx, &crate::Permission::Action(a.name.clone())))
+                .map(|a| Offered {
+                    name: a.name.clone(),
+                    label: a.label.clone(),
+                }),
+        );
         out
     }
 
@@ -81,6 +87,11 @@ where
             .unwrap_or_else(|| self.url(&ctx, "index_view", crate::model_view::NONE));
         let name = typed.get("action").map_or("", String::as_str);
         let custom = self.view.actions.iter().find(|a| a.name == name).cloned();
+        let permission = match &custom {
+            Some(a) => crate::Permission::Action(a.name.clone()),
+            None => crate::Permission::Delete,
+        };
+        self.require(&ctx, &permission)?;
         let (label, confirmation) = match (&custom, name) {
             (Some(a), _) => (a.label.clone(), a.confirmation.clone()),
             (None, "delete") if self.view.can_delete => (

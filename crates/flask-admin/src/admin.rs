@@ -47,6 +47,7 @@ pub struct Admin {
     name: String,
     url: String,
     access: Option<AccessFn>,
+    permissions: Option<crate::permissions::PermissionFn>,
     views: Vec<Arc<dyn AdminView>>,
 }
 
@@ -68,6 +69,7 @@ pub(crate) struct Shared {
     pub(crate) name: String,
     pub(crate) url: String,
     access: Option<AccessFn>,
+    permissions: Option<crate::permissions::PermissionFn>,
     /// (name, endpoint, category), in registration order.
     menu: Vec<(String, String, Option<String>)>,
 }
@@ -91,11 +93,29 @@ impl Shared {
         }
     }
 
+    /// Whether the request may do `permission` on the view `endpoint` (always, without
+    /// [`Admin::permissions`]).
+    pub(crate) fn permits(
+        &self,
+        ctx: &RequestContext,
+        endpoint: &str,
+        permission: &crate::Permission,
+    ) -> bool {
+        match &self.permissions {
+            Some(permits) => permits(ctx, endpoint, permission),
+            None => true,
+        }
+    }
+
     /// `admin` in the templates: the name, the index URL, the menu, the stylesheet.
     pub(crate) fn template_admin(&self, ctx: &RequestContext) -> serde_json::Value {
         let current = ctx.blueprint().unwrap_or("");
         let mut menu: Vec<MenuEntry> = Vec::new();
         for (name, endpoint, category) in &self.menu {
+            // A view the request may not see is not in its menu.
+            if !self.permits(ctx, endpoint, &crate::Permission::View) {
+                continue;
+            }
             let entry = MenuEntry {
                 name: name.clone(),
                 url: ctx.url_for(&format!("{endpoint}.index_view")).build().ok(),
@@ -139,6 +159,7 @@ impl Admin {
             name: name.into(),
             url: "/admin".to_owned(),
             access: None,
+            permissions: None,
             views: Vec::new(),
         }
     }
@@ -159,6 +180,57 @@ impl Admin {
     {
         self.views.push(Arc::new(view));
         self
+    }
+
+    /// Django-style permissions: `f(ctx, endpoint, permission)` says whether the request may
+    /// see a view's rows, create, edit, delete, export or run an action there. A view the
+    /// request may not see is not in its menu; a link to what it may not do is not shown;
+    /// the page itself answers 403.
+    ///
+    /// ```
+    /// # use flask_admin::{Admin, Permission};
+    /// let admin = Admin::new("Store").permissions(|_ctx, endpoint, permission| {
+    ///     endpoint != "user" || *permission == Permission::View
+    /// });
+    /// # let _ = admin;
+    /// ```
+    #[must_use]
+    pub fn permissions<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&RequestContext, &str, &crate::Permission) -> bool + Send + Sync + 'static,
+    {
+        self.permissions = Some(Arc::new(f));
+        self
+    }
+
+    /// Permissions by role (Django's groups): `roles_of(ctx)` names the request's roles
+    /// (from flask-login's current user, say), and `roles` grants each its permissions.
+    ///
+    /// ```
+    /// # #[derive(Clone, serde::Serialize)] struct User { id: i64, role: String }
+    /// # impl flask_login::UserMixin for User { fn get_id(&self) -> String { self.id.to_string() } }
+    /// use flask_admin::{Admin, Roles};
+    /// use flask_login::CurrentUser;
+    ///
+    /// let admin = Admin::new("Store").permissions_by_role(
+    ///     Roles::new().grant("staff", &["*.view", "order.*"]).grant("admin", &["*"]),
+    ///     |ctx| {
+    ///         CurrentUser::<User>::of(ctx)
+    ///             .and_then(|c| c.user())
+    ///             .map(|u| vec![u.role])
+    ///             .unwrap_or_default()
+    ///     },
+    /// );
+    /// # let _ = admin;
+    /// ```
+    #[must_use]
+    pub fn permissions_by_role<F>(self, roles: crate::Roles, roles_of: F) -> Self
+    where
+        F: Fn(&RequestContext) -> Vec<String> + Send + Sync + 'static,
+    {
+        self.permissions(move |ctx, endpoint, permission| {
+            roles.allows(&roles_of(ctx), endpoint, permission)
+        })
     }
 
     /// Who may use the admin at all (each view may narrow it further): Flask-Admin's
@@ -231,6 +303,7 @@ impl flask::Extension for Admin {
             name: self.name.clone(),
             url: self.url.clone(),
             access: self.access.clone(),
+            permissions: self.permissions.clone(),
             menu: self
                 .views
                 .iter()

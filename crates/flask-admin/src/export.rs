@@ -62,6 +62,7 @@ where
         if !self.view.can_export || !self.view.export_types.contains(&format) {
             return Err(flask::abort(404));
         }
+        self.require(&ctx, &crate::Permission::Export)?;
         let engine = self.engine(&ctx)?;
         let args: HashMap<String, String> = query_args(&ctx);
         let query = self.list_query(&ctx, &engine, &args).await?;

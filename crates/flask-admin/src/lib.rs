@@ -46,7 +46,9 @@ mod fields;
 mod filters;
 pub mod guide;
 mod model_view;
+mod permissions;
 mod relations;
 
 pub use admin::Admin;
 pub use model_view::{DEFAULT_PAGE_SIZE, ModelView};
+pub use permissions::{Permission, Roles};

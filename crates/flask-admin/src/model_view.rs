@@ -578,6 +578,37 @@ where
         }
     }
 
+    /// Whether the request may do `permission` here.
+    pub(crate) fn may(&self, ctx: &RequestContext, permission: &crate::Permission) -> bool {
+        self.shared.permits(ctx, &self.view.endpoint, permission)
+    }
+
+    /// A 403 unless the request may do `permission` here.
+    pub(crate) fn require(
+        &self,
+        ctx: &RequestContext,
+        permission: &crate::Permission,
+    ) -> Result<(), Error> {
+        if self.may(ctx, permission) {
+            return Ok(());
+        }
+        Err(Error::with_description(
+            StatusCode::FORBIDDEN,
+            format!(
+                "You do not have the permission to {} in {}.",
+                match permission {
+                    crate::Permission::View => "see the records".to_owned(),
+                    crate::Permission::Create => "create records".to_owned(),
+                    crate::Permission::Edit => "edit records".to_owned(),
+                    crate::Permission::Delete => "delete records".to_owned(),
+                    crate::Permission::Export => "export records".to_owned(),
+                    crate::Permission::Action(name) => format!("run the action {name:?}"),
+                },
+                self.view.name
+            ),
+        ))
+    }
+
     pub(crate) fn engine(&self, ctx: &RequestContext) -> Result<Engine, Error> {
         let ext = ctx.app().extension::<SQLAlchemy>().ok_or_else(|| {
             Error::internal("flask-admin needs flask-sqlalchemy: register SQLAlchemy on the app")
@@ -637,9 +668,9 @@ where
             "view": {
                 "name": self.view.name,
                 "endpoint": self.view.endpoint,
-                "can_create": self.view.can_create,
-                "can_edit": self.view.can_edit,
-                "can_delete": self.view.can_delete,
+                "can_create": self.view.can_create && self.may(ctx, &crate::Permission::Create),
+                "can_edit": self.view.can_edit && self.may(ctx, &crate::Permission::Edit),
+                "can_delete": self.view.can_delete && self.may(ctx, &crate::Permission::Delete),
                 "list_url": self.url(ctx, "index_view", NONE),
                 "create_url": self.url(ctx, "create_view", NONE),
                 "delete_url": self.url(ctx, "delete_view", NONE),
@@ -650,6 +681,7 @@ where
 
     async fn list(&self, ctx: RequestContext) -> Result<Response, Error> {
         self.check(&ctx)?;
+        self.require(&ctx, &crate::Permission::View)?;
         let engine = self.engine(&ctx)?;
         let args: HashMap<String, String> = query_args(&ctx);
         let page: u64 = args.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
@@ -769,10 +801,10 @@ where
             "search_placeholder": self.view.searchable.iter().map(|c| self.view.label(c)).collect::<Vec<_>>().join(", "),
             "edit_url": self.url(&ctx, "edit_view", NONE),
             "details_url": self.url(&ctx, "details_view", NONE),
-            "actions": self.offered_actions(),
+            "actions": self.offered_actions(&ctx),
             "action_url": self.url(&ctx, "action_view", NONE),
             "here": ctx.uri().path_and_query().map_or_else(String::new, |p| p.as_str().to_owned()),
-            "exports": if self.view.can_export {
+            "exports": if self.view.can_export && self.may(&ctx, &crate::Permission::Export) {
                 self.view.export_types.iter().map(|f| {
                     let endpoint = format!("export_{}", f.name());
                     (f.name().to_uppercase(), self.url(&ctx, &endpoint, &base))
@@ -862,6 +894,7 @@ where
 
     async fn details(&self, ctx: RequestContext) -> Result<Response, Error> {
         self.check(&ctx)?;
+        self.require(&ctx, &crate::Permission::View)?;
         let engine = self.engine(&ctx)?;
         let model = self.find(&ctx, &engine).await?;
         let values = model.values();
@@ -890,6 +923,7 @@ where
         if !self.view.can_create {
             return Err(flask::abort(403));
         }
+        self.require(&ctx, &crate::Permission::Create)?;
         let engine = self.engine(&ctx)?;
         let columns = self.view.form_columns();
         let choices = self.related_choices(&ctx, &engine, &columns).await?;
@@ -950,6 +984,7 @@ where
         if !self.view.can_edit {
             return Err(flask::abort(403));
         }
+        self.require(&ctx, &crate::Permission::Edit)?;
         let engine = self.engine(&ctx)?;
         let model = self.find(&ctx, &engine).await?;
         let id = id_of::<M>(&model);
@@ -1013,6 +1048,7 @@ where
         if !self.view.can_delete {
             return Err(flask::abort(403));
         }
+        self.require(&ctx, &crate::Permission::Delete)?;
         check_csrf(&ctx, &form)?;
         let engine = self.engine(&ctx)?;
         let typed = typed_map(&form);

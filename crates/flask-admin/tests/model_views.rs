@@ -822,3 +822,97 @@ async fn exports_stream_the_filtered_sorted_list() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn permissions_by_role_per_view_and_action() {
+    let admin = Admin::new("Store")
+        .permissions_by_role(
+            flask_admin::Roles::new()
+                .grant(
+                    "staff",
+                    &["admin_product.view", "admin_product.action:restock"],
+                )
+                .grant("admin", &["*"]),
+            |ctx| {
+                ctx.session()
+                    .and_then(|s| s.get::<String>("role"))
+                    .into_iter()
+                    .collect()
+            },
+        )
+        .view(with_actions())
+        .view(ModelView::<Category>::new());
+    let c = client("sqlite://", "admin_roles", admin).await;
+    // No role: nothing.
+    let index = c.get("/admin/").send().await.text();
+    assert!(
+        !index.contains("Admin Product") && !index.contains("Admin Category"),
+        "{index}"
+    );
+    assert_eq!(
+        c.get("/admin/admin_product/").send().await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // Staff: the products' list and the restock action, nothing else.
+    c.session_transaction(|s| s.insert("role", "staff")).await;
+    let index = c.get("/admin/").send().await.text();
+    assert!(
+        index.contains("Admin Product") && !index.contains("Admin Category"),
+        "{index}"
+    );
+    let list = c.get("/admin/admin_product/").send().await;
+    assert_eq!(list.status(), StatusCode::OK);
+    let list = list.text();
+    assert!(
+        list.contains("<option value=\"restock\">Restock</option>"),
+        "{list}"
+    );
+    for hidden in ["value=\"delete\"", ">Create<", ">Edit<", "Export:"] {
+        assert!(!list.contains(hidden), "{hidden}: {list}");
+    }
+    let r = c.get("/admin/admin_category/").send().await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(
+        r.text()
+            .contains("You do not have the permission to see the records in Admin Category.")
+    );
+    for path in [
+        "/admin/admin_product/new/",
+        "/admin/admin_product/edit/?id=1",
+        "/admin/admin_product/export/csv/",
+    ] {
+        assert_eq!(
+            c.get(path).send().await.status(),
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    let r = post_form(&c, "/admin/admin_product/delete/", &[("id", "1")]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = post_form(
+        &c,
+        "/admin/admin_product/action/",
+        &[("action", "delete"), ("rowid", "1"), ("confirm", "1")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = post_form(
+        &c,
+        "/admin/admin_product/action/",
+        &[("action", "restock"), ("rowid", "3")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK, "the confirmation page");
+
+    // Admin: everything.
+    c.session_transaction(|s| s.insert("role", "admin")).await;
+    let list = c.get("/admin/admin_product/").send().await.text();
+    assert!(
+        list.contains(">Create<") && list.contains("value=\"delete\"") && list.contains("Export:")
+    );
+    assert_eq!(
+        c.get("/admin/admin_category/").send().await.status(),
+        StatusCode::OK
+    );
+}

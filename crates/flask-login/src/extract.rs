@@ -112,6 +112,29 @@ impl LoginOptions {
 }
 
 impl<U: UserMixin> CurrentUser<U> {
+    /// The current user of the request `ctx`, where an extractor cannot be used (an access
+    /// check such as flask-admin's `is_accessible`, a context processor): the user the
+    /// manager's `before_request` hook loaded. `None` before that hook ran, or without a
+    /// `LoginManager<U>`.
+    ///
+    /// ```
+    /// # #[derive(Clone, serde::Serialize)] struct User { id: i64, admin: bool }
+    /// # impl flask_login::UserMixin for User { fn get_id(&self) -> String { self.id.to_string() } }
+    /// use flask_login::CurrentUser;
+    ///
+    /// fn is_admin(ctx: &flask::RequestContext) -> bool {
+    ///     CurrentUser::<User>::of(ctx).and_then(|c| c.user()).is_some_and(|u| u.admin)
+    /// }
+    /// # let _ = is_admin;
+    /// ```
+    pub fn of(ctx: &RequestContext) -> Option<Self> {
+        let state = ctx.g().get::<Arc<RequestLogin<U>>>()?;
+        Some(CurrentUser {
+            state,
+            ctx: ctx.clone(),
+        })
+    }
+
     /// The logged-in user; `None` for an anonymous visitor.
     pub fn user(&self) -> Option<U> {
         self.state.user()
