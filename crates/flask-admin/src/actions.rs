@@ -151,6 +151,14 @@ where
             return Ok(render_template("admin/action.html", context)?.into_response());
         }
         let count = models.len();
+        let logged: Vec<crate::audit::Change> = models
+            .iter()
+            .map(|m| crate::audit::Change {
+                object_id: id_of::<M>(m),
+                action: name.to_owned(),
+                changes: custom.is_none().then(|| crate::audit::values(m)),
+            })
+            .collect();
         let message = match custom {
             Some(action) => (action.run)(engine.clone(), models).await,
             None => delete_all(&engine, &models).await.map(|()| {
@@ -162,7 +170,10 @@ where
             }),
         };
         match message {
-            Ok(message) => flash(&ctx, &message, "success"),
+            Ok(message) => {
+                self.audit(&ctx, logged).await;
+                flash(&ctx, &message, "success");
+            }
             Err(e) => {
                 tracing::error!(
                     "flask-admin: the action {name} on {} failed: {e}",

@@ -48,6 +48,8 @@ pub struct Admin {
     url: String,
     access: Option<AccessFn>,
     permissions: Option<crate::permissions::PermissionFn>,
+    audit: Option<crate::audit::UserFn>,
+    dashboard: Option<Arc<crate::Dashboard>>,
     views: Vec<Arc<dyn AdminView>>,
 }
 
@@ -70,6 +72,8 @@ pub(crate) struct Shared {
     pub(crate) url: String,
     access: Option<AccessFn>,
     permissions: Option<crate::permissions::PermissionFn>,
+    /// Names the user of each change for the audit log, when it is on.
+    pub(crate) audit: Option<crate::audit::UserFn>,
     /// (name, endpoint, category), in registration order.
     menu: Vec<(String, String, Option<String>)>,
 }
@@ -160,6 +164,8 @@ impl Admin {
             url: "/admin".to_owned(),
             access: None,
             permissions: None,
+            audit: None,
+            dashboard: None,
             views: Vec::new(),
         }
     }
@@ -233,6 +239,39 @@ impl Admin {
         })
     }
 
+    /// Keeps an audit log of every change made through the admin (Django admin's change
+    /// history): who (`user_of(ctx)`, say the current user's name), when, which view and
+    /// row, and what changed. The entries are [`AdminLogEntry`](crate::AdminLogEntry) rows,
+    /// whose model the app registers with flask-sqlalchemy (the app does not start
+    /// without it); the admin lists them read-only under "Audit log" (endpoint
+    /// `admin_log`), newest first.
+    #[must_use]
+    pub fn audit_log<F>(mut self, user_of: F) -> Self
+    where
+        F: Fn(&RequestContext) -> Option<String> + Send + Sync + 'static,
+    {
+        self.audit = Some(Arc::new(user_of));
+        self.views.push(Arc::new(
+            crate::ModelView::<crate::AdminLogEntry>::new()
+                .name("Audit log")
+                .endpoint("admin_log")
+                .can_create(false)
+                .can_edit(false)
+                .can_delete(false)
+                .column_searchable_list(&["user", "object_id"])
+                .column_filters(&["at", "user", "view", "action"])
+                .column_default_sort("at", true),
+        ));
+        self
+    }
+
+    /// The dashboard on the index page: counts and charts of the models' rows.
+    #[must_use]
+    pub fn dashboard(mut self, dashboard: crate::Dashboard) -> Self {
+        self.dashboard = Some(Arc::new(dashboard));
+        self
+    }
+
     /// Who may use the admin at all (each view may narrow it further): Flask-Admin's
     /// `is_accessible` on every view, written once. Others get a 403.
     ///
@@ -304,6 +343,7 @@ impl flask::Extension for Admin {
             url: self.url.clone(),
             access: self.access.clone(),
             permissions: self.permissions.clone(),
+            audit: self.audit.clone(),
             menu: self
                 .views
                 .iter()
@@ -316,10 +356,32 @@ impl flask::Extension for Admin {
                 })
                 .collect(),
         });
+        if self.audit.is_some() {
+            // The log's table must be the app's: said at startup, not at the first change.
+            app.on_startup(|app| async move {
+                let known = app
+                    .extension::<flask_sqlalchemy::SQLAlchemy>()
+                    .is_some_and(|ext| {
+                        ext.metadata()
+                            .tables()
+                            .iter()
+                            .any(|t| t.name == "admin_log")
+                    });
+                if known {
+                    Ok(())
+                } else {
+                    Err("Admin::audit_log needs its table: register the model with \
+                         SQLAlchemy::new().model::<flask_admin::AdminLogEntry>() (and create \
+                         the table, with create_all or a migration)"
+                        .into())
+                }
+            });
+        }
         for (name, source) in TEMPLATES {
             app.template_source(name, source);
         }
         let index = shared.clone();
+        let dashboard = self.dashboard.clone().filter(|d| !d.is_empty());
         app.blueprint(
             Blueprint::new("admin")
                 .url_prefix(self.url.clone())
@@ -327,7 +389,8 @@ impl flask::Extension for Admin {
                     "/",
                     get(move |ctx: RequestContext| {
                         let shared = index.clone();
-                        async move { index_page(&shared, &ctx) }
+                        let dashboard = dashboard.clone();
+                        async move { index_page(&shared, dashboard.as_deref(), &ctx).await }
                     })
                     .endpoint("index"),
                 )
@@ -343,9 +406,23 @@ impl flask::Extension for Admin {
     }
 }
 
-fn index_page(shared: &Shared, ctx: &RequestContext) -> Result<Response, Error> {
+async fn index_page(
+    shared: &Shared,
+    dashboard: Option<&crate::Dashboard>,
+    ctx: &RequestContext,
+) -> Result<Response, Error> {
     shared.check(ctx)?;
-    let context = serde_json::json!({ "admin": shared.template_admin(ctx) });
+    let tiles = match (
+        dashboard,
+        ctx.app().extension::<flask_sqlalchemy::SQLAlchemy>(),
+    ) {
+        (Some(d), Some(ext)) => d.render(&ext).await,
+        _ => Vec::new(),
+    };
+    let context = flask::context! {
+        admin => flask::minijinja::Value::from_serialize(shared.template_admin(ctx)),
+        tiles => tiles,
+    };
     Ok(render_template("admin/index.html", context)?.into_response())
 }
 

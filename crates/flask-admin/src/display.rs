@@ -21,3 +21,33 @@ pub(crate) fn text(value: &Value) -> String {
         other => format!("{other:?}"),
     }
 }
+
+/// `value` as JSON: numbers, booleans and JSON as such, dates in ISO form, the rest as text.
+pub(crate) fn json(value: &Value) -> serde_json::Value {
+    match value {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Int(i) => serde_json::Value::from(*i),
+        Value::Float(f) => serde_json::Value::from(*f),
+        Value::Json(j) => j.clone(),
+        Value::DateTime(d) => serde_json::Value::String(d.format("%Y-%m-%dT%H:%M:%S").to_string()),
+        Value::DateTimeUtc(d) => serde_json::Value::String(d.to_rfc3339()),
+        other => serde_json::Value::String(text(other)),
+    }
+}
+
+/// `text` escaped for HTML (an attribute or an element's text).
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

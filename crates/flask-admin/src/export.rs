@@ -200,7 +200,7 @@ async fn next_batch<M: Model>(state: &mut State<M>) -> Result<Vec<u8>, Error> {
                     let value = if labels.contains_key(i) && !row[*i].is_null() {
                         serde_json::Value::String(shown(row, *i))
                     } else {
-                        json_of(&row[*i])
+                        crate::display::json(&row[*i])
                     };
                     object.insert((*name).to_owned(), value);
                 }
@@ -216,18 +216,4 @@ async fn next_batch<M: Model>(state: &mut State<M>) -> Result<Vec<u8>, Error> {
         state.done = true;
     }
     Ok(out)
-}
-
-/// A value in the JSON export: numbers and booleans as such, the rest as the list shows it.
-fn json_of(value: &Value) -> serde_json::Value {
-    match value {
-        Value::Null => serde_json::Value::Null,
-        Value::Bool(b) => serde_json::Value::Bool(*b),
-        Value::Int(i) => serde_json::Value::from(*i),
-        Value::Float(f) => serde_json::Value::from(*f),
-        Value::Json(j) => j.clone(),
-        Value::DateTime(d) => serde_json::Value::String(d.format("%Y-%m-%dT%H:%M:%S").to_string()),
-        Value::DateTimeUtc(d) => serde_json::Value::String(d.to_rfc3339()),
-        other => serde_json::Value::String(crate::display::text(other)),
-    }
 }

@@ -40,6 +40,8 @@
 
 mod actions;
 mod admin;
+mod audit;
+mod dashboard;
 mod display;
 mod export;
 mod fields;
@@ -50,5 +52,7 @@ mod permissions;
 mod relations;
 
 pub use admin::Admin;
+pub use audit::AdminLogEntry;
+pub use dashboard::Dashboard;
 pub use model_view::{DEFAULT_PAGE_SIZE, ModelView};
 pub use permissions::{Permission, Roles};

@@ -50,6 +50,7 @@ pub struct ModelView<M> {
     pub(crate) can_export: bool,
     pub(crate) export_types: Vec<crate::export::Format>,
     pub(crate) export_max_rows: Option<u64>,
+    pub(crate) default_sort: Option<(String, bool)>,
     pub(crate) _model: PhantomData<fn() -> M>,
 }
 
@@ -92,6 +93,7 @@ impl<M: Model> ModelView<M> {
             can_export: false,
             export_types: vec![crate::export::Format::Csv],
             export_max_rows: None,
+            default_sort: None,
             _model: PhantomData,
         }
     }
@@ -162,6 +164,14 @@ impl<M: Model> ModelView<M> {
     pub fn column_related_label(mut self, foreign_key: &str, label: &str) -> Self {
         self.related_labels
             .insert(foreign_key.to_owned(), label.to_owned());
+        self
+    }
+
+    /// The list's order until a heading is clicked (`column_default_sort`; `desc` for
+    /// newest first). Without it, the primary key's.
+    #[must_use]
+    pub fn column_default_sort(mut self, column: &str, desc: bool) -> Self {
+        self.default_sort = Some((column.to_owned(), desc));
         self
     }
 
@@ -341,6 +351,7 @@ impl<M: Model> ModelView<M> {
             .flatten()
             .chain(&self.searchable)
             .chain(&self.filters)
+            .chain(self.default_sort.iter().map(|(c, _)| c))
             .chain(self.sortable.iter().flatten())
             .chain(&self.form_excluded)
             .chain(self.column_labels.keys());
@@ -522,6 +533,8 @@ pub(crate) struct ListQuery<M> {
     pub(crate) sort: Option<(usize, bool)>,
     pub(crate) chosen: crate::filters::Chosen,
     pub(crate) filter: Option<Filter>,
+    /// The order when the query string asks for none.
+    pub(crate) default_sort: Option<(&'static str, bool)>,
     _model: PhantomData<fn() -> M>,
 }
 
@@ -538,8 +551,12 @@ impl<M: Model> ListQuery<M> {
             q = q.filter(f);
         }
         if ordered {
-            if let Some((i, desc)) = self.sort
-                && let Some(col) = DynCol::<M>::named(self.listed[i].name)
+            let by = match self.sort {
+                Some((i, desc)) => Some((self.listed[i].name, desc)),
+                None => self.default_sort,
+            };
+            if let Some((name, desc)) = by
+                && let Some(col) = DynCol::<M>::named(name)
             {
                 q = q.order_by(if desc { col.desc() } else { col.asc() });
             }
@@ -576,6 +593,17 @@ where
             Some(allowed) if !allowed(ctx) => Err(flask::abort(403)),
             _ => Ok(()),
         }
+    }
+
+    /// Writes `changes` to the audit log, when it is on.
+    pub(crate) async fn audit(&self, ctx: &RequestContext, changes: Vec<crate::audit::Change>) {
+        crate::audit::record(
+            self.shared.audit.as_ref(),
+            ctx,
+            &self.view.endpoint,
+            changes,
+        )
+        .await;
     }
 
     /// Whether the request may do `permission` here.
@@ -844,12 +872,18 @@ where
             (Some(a), Some(b)) => Some(a.and(b)),
             (a, b) => a.or(b),
         };
+        let default_sort = self
+            .view
+            .default_sort
+            .as_ref()
+            .and_then(|(name, desc)| M::TABLE.column(name).map(|c| (c.name, *desc)));
         Ok(ListQuery {
             listed,
             search,
             sort,
             chosen,
             filter,
+            default_sort,
             _model: PhantomData,
         })
     }
@@ -971,6 +1005,15 @@ where
         if let Err(e) = engine.insert(&mut model).await {
             return self.write_failed(&ctx, "create", fields, None, &e);
         }
+        self.audit(
+            &ctx,
+            vec![crate::audit::Change {
+                object_id: id_of::<M>(&model),
+                action: "create".into(),
+                changes: Some(crate::audit::values(&model)),
+            }],
+        )
+        .await;
         flash(&ctx, "Record was successfully created.", "success");
         self.after_save(&ctx, &typed, &model)
     }
@@ -1035,6 +1078,15 @@ where
         if let Err(e) = engine.update(&mut changed).await {
             return self.write_failed(&ctx, "edit", fields, Some(&id), &e);
         }
+        self.audit(
+            &ctx,
+            vec![crate::audit::Change {
+                object_id: id.clone(),
+                action: "edit".into(),
+                changes: crate::audit::diff(&model, &changed),
+            }],
+        )
+        .await;
         flash(&ctx, "Record was successfully saved.", "success");
         self.after_save(&ctx, &typed, &changed)
     }
@@ -1065,7 +1117,18 @@ where
             .await?;
         match found {
             Some(model) => match engine.delete(&model).await {
-                Ok(_) => flash(&ctx, "Record was successfully deleted.", "success"),
+                Ok(_) => {
+                    self.audit(
+                        &ctx,
+                        vec![crate::audit::Change {
+                            object_id: id_of::<M>(&model),
+                            action: "delete".into(),
+                            changes: Some(crate::audit::values(&model)),
+                        }],
+                    )
+                    .await;
+                    flash(&ctx, "Record was successfully deleted.", "success");
+                }
                 Err(e) => flash(&ctx, &format!("Failed to delete record. {e}"), "error"),
             },
             None => flash(&ctx, "Record does not exist.", "error"),

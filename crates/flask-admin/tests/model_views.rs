@@ -916,3 +916,191 @@ async fn permissions_by_role_per_view_and_action() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn the_audit_log_says_who_changed_what() {
+    for url in backends() {
+        let url = own_database(&url, "admin_audit").await;
+        let c = Flask::new("admin-tests")
+            .configure(move |c| {
+                c.set("SQLALCHEMY_DATABASE_URI", url.as_str());
+                c.set("SECRET_KEY", "admin-tests");
+            })
+            .extension(
+                SQLAlchemy::new()
+                    .model::<Category>()
+                    .model::<Product>()
+                    .model::<flask_admin::AdminLogEntry>(),
+            )
+            .extension(
+                Admin::new("Store")
+                    .audit_log(|ctx| ctx.session().and_then(|s| s.get::<String>("name")))
+                    .view(with_actions()),
+            )
+            .test_client();
+        c.app().startup().await.unwrap();
+        let engine = c
+            .app()
+            .extension::<SQLAlchemy>()
+            .unwrap()
+            .engine()
+            .unwrap()
+            .clone();
+        let models = flask_sqlalchemy::MetaData::new()
+            .register::<Category>()
+            .register::<Product>()
+            .register::<flask_admin::AdminLogEntry>();
+        engine.drop_all(&models).await.unwrap();
+        engine.create_all(&models).await.unwrap();
+        c.session_transaction(|s| s.insert("name", "ada")).await;
+
+        let r = post_form(
+            &c,
+            "/admin/admin_product/new/",
+            &[("name", "fig"), ("price", "2"), ("added", "2026-02-01")],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::FOUND, "{}", r.text());
+        let r = post_form(
+            &c,
+            "/admin/admin_product/edit/?id=1",
+            &[
+                ("name", "fig"),
+                ("price", "2.5"),
+                ("added", "2026-02-01"),
+                ("in_stock", "y"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::FOUND, "{}", r.text());
+        let r = post_form(
+            &c,
+            "/admin/admin_product/action/",
+            &[("action", "delete"), ("rowid", "1"), ("confirm", "1")],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::FOUND);
+
+        let log = engine
+            .select::<flask_admin::AdminLogEntry>()
+            .order_by(flask_admin::AdminLogEntry::id.asc())
+            .all()
+            .await
+            .unwrap();
+        let summary: Vec<(&str, &str, &str, Option<&str>)> = log
+            .iter()
+            .map(|e| {
+                (
+                    e.action.as_str(),
+                    e.view.as_str(),
+                    e.object_id.as_str(),
+                    e.user.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("create", "admin_product", "1", Some("ada")),
+                ("edit", "admin_product", "1", Some("ada")),
+                ("delete", "admin_product", "1", Some("ada")),
+            ]
+        );
+        assert_eq!(log[0].changes.as_ref().unwrap()["name"], "fig");
+        assert_eq!(
+            log[1].changes,
+            Some(serde_json::json!({"price": [2.0, 2.5], "in_stock": [false, true]}))
+        );
+        // The admin lists the log, newest first, read-only.
+        let page = c.get("/admin/admin_log/").send().await.text();
+        assert!(page.contains("Audit log"), "{page}");
+        let first_delete = page.find("<td>delete</td>").unwrap();
+        let first_create = page.find("<td>create</td>").unwrap();
+        assert!(first_delete < first_create, "newest first: {page}");
+        assert!(!page.contains(">Create<") && !page.contains(">Edit<"));
+    }
+}
+
+#[tokio::test]
+async fn the_audit_log_needs_its_table() {
+    let c = Flask::new("admin-tests")
+        .configure(|c| {
+            c.set("SQLALCHEMY_DATABASE_URI", "sqlite://");
+            c.set("SECRET_KEY", "admin-tests");
+        })
+        .extension(SQLAlchemy::new().model::<Category>().model::<Product>())
+        .extension(Admin::new("Store").audit_log(|_| None).view(products()))
+        .test_client();
+    let err = c.app().startup().await.unwrap_err().to_string();
+    assert!(
+        err.contains(".model::<flask_admin::AdminLogEntry>()"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_and_charts() {
+    for url in backends() {
+        let admin = Admin::new("Store")
+            .dashboard(
+                flask_admin::Dashboard::new()
+                    .count::<Product>("Products")
+                    .count_where::<Product>("In stock", Product::in_stock.eq(true))
+                    .per_day::<Product>("Added per day", "added", 7)
+                    .sum_per_day::<Product>("Value added", "added", "price", 7),
+            )
+            .view(products());
+        let c = client(&url, "admin_dashboard", admin).await;
+        let engine = c
+            .app()
+            .extension::<SQLAlchemy>()
+            .unwrap()
+            .engine()
+            .unwrap()
+            .clone();
+        let today = chrono::Utc::now().date_naive();
+        for (name, ago, price) in [("new 1", 0, 2.0), ("new 2", 0, 1.5), ("new 3", 2, 4.0)] {
+            let mut p = Product {
+                id: 0,
+                name: name.into(),
+                price,
+                in_stock: false,
+                note: None,
+                added: today - chrono::Duration::days(ago),
+                category_id: None,
+            };
+            engine.insert(&mut p).await.unwrap();
+        }
+        let page = c.get("/admin/").send().await.text();
+        assert!(
+            page.contains(
+                "<figcaption>Products</figcaption>\n    \n      <p class=\"count\">8</p>"
+            ),
+            "{url}: {page}"
+        );
+        assert!(
+            page.contains(
+                "<figcaption>In stock</figcaption>\n    \n      <p class=\"count\">3</p>"
+            ),
+            "{url}: {page}"
+        );
+        // 7 days, one bar each; the data table says what the bars show.
+        assert!(
+            page.contains("aria-label=\"Added per day: 7 days, at most 2\""),
+            "{url}: {page}"
+        );
+        assert_eq!(page.matches("<rect").count(), 14, "{url}");
+        assert!(
+            page.contains(&format!("<tr><td>{today}</td><td>2</td></tr>")),
+            "{url}: {page}"
+        );
+        assert!(
+            page.contains(&format!("<tr><td>{today}</td><td>3.50</td></tr>")),
+            "{url}: {page}"
+        );
+        assert!(
+            page.contains("<p class=\"total\">7.50 <span>in 7 days</span></p>"),
+            "{url}: {page}"
+        );
+    }
+}
