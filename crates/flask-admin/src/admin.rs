@@ -51,6 +51,8 @@ pub struct Admin {
     audit: Option<crate::audit::UserFn>,
     dashboard: Option<Arc<crate::Dashboard>>,
     views: Vec<Arc<dyn AdminView>>,
+    /// The audit log's view, listed after the app's.
+    audit_view: Option<Arc<dyn AdminView>>,
 }
 
 impl std::fmt::Debug for Admin {
@@ -167,6 +169,7 @@ impl Admin {
             audit: None,
             dashboard: None,
             views: Vec::new(),
+            audit_view: None,
         }
     }
 
@@ -251,7 +254,7 @@ impl Admin {
         F: Fn(&RequestContext) -> Option<String> + Send + Sync + 'static,
     {
         self.audit = Some(Arc::new(user_of));
-        self.views.push(Arc::new(
+        self.audit_view = Some(Arc::new(
             crate::ModelView::<crate::AdminLogEntry>::new()
                 .name("Audit log")
                 .endpoint("admin_log")
@@ -325,8 +328,15 @@ impl flask::Extension for Admin {
     }
 
     fn init_app(&self, app: &mut Setup) -> Result<(), SetupError> {
+        // The app's views, then the audit log's.
+        let views: Vec<Arc<dyn AdminView>> = self
+            .views
+            .iter()
+            .chain(self.audit_view.as_ref())
+            .cloned()
+            .collect();
         let mut seen: Vec<&str> = Vec::new();
-        for view in &self.views {
+        for view in &views {
             if seen.contains(&view.endpoint()) {
                 return Err(SetupError::extension(
                     "admin",
@@ -344,8 +354,7 @@ impl flask::Extension for Admin {
             access: self.access.clone(),
             permissions: self.permissions.clone(),
             audit: self.audit.clone(),
-            menu: self
-                .views
+            menu: views
                 .iter()
                 .map(|v| {
                     (
@@ -399,7 +408,7 @@ impl flask::Extension for Admin {
                     get(|| async { stylesheet() }).endpoint("stylesheet"),
                 ),
         );
-        for view in &self.views {
+        for view in &views {
             app.blueprint(view.clone().blueprint(shared.clone())?);
         }
         Ok(())

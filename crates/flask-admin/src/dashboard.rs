@@ -217,9 +217,13 @@ impl Dashboard {
                     Ok(points) => {
                         let filled = fill(&points, *days);
                         let total = filled.iter().fold(0.0, |t, (_, n)| t + n);
+                        let max = filled.iter().fold(0.0_f64, |m, (_, n)| m.max(*n));
                         flask::context! {
                             label => label,
                             total => number(total),
+                            max => number(max),
+                            first => filled.first().map(|(d, _)| d.to_string()),
+                            last => filled.last().map(|(d, _)| d.to_string()),
                             svg => Jinja::from_safe_string(chart(label, &filled)),
                             points => filled.iter().map(|(d, n)| (d.to_string(), number(*n))).collect::<Vec<_>>(),
                         }
@@ -269,7 +273,7 @@ fn number(n: f64) -> String {
 fn chart(label: &str, points: &[(NaiveDate, f64)]) -> String {
     const W: f64 = 600.0;
     const H: f64 = 160.0;
-    const AXIS: f64 = 18.0;
+    const AXIS: f64 = 2.0;
     let max = points.iter().map(|(_, n)| *n).fold(0.0_f64, f64::max);
     let step = W / points.len().max(1) as f64;
     let bar = (step * 0.8).max(1.0);
@@ -292,14 +296,9 @@ fn chart(label: &str, points: &[(NaiveDate, f64)]) -> String {
             v = number(*n),
         );
     }
-    if let (Some((first, _)), Some((last, _))) = (points.first(), points.last()) {
-        let _ = write!(
-            svg,
-            "<line x1=\"0\" y1=\"{H}\" x2=\"{W}\" y2=\"{H}\"/><text x=\"0\" y=\"{ty}\">{first}</text><text x=\"{W}\" y=\"{ty}\" text-anchor=\"end\">{last}</text><text x=\"{W}\" y=\"12\" text-anchor=\"end\">max {max}</text>",
-            ty = H + AXIS - 4.0,
-            max = number(max),
-        );
-    }
+    // The axis; its labels are the page's text (an SVG stretched to its box would stretch
+    // them too).
+    let _ = write!(svg, "<line x1=\"0\" y1=\"{H}\" x2=\"{W}\" y2=\"{H}\"/>");
     svg.push_str("</svg>");
     svg
 }

@@ -75,15 +75,11 @@ async fn the_store_on_each_database() {
         log_in(&c, "admin").await;
         let index = c.get("/admin/").send().await.text();
         assert!(
-            index.contains(
-                "<figcaption>Orders</figcaption>\n    \n      <p class=\"count\">300</p>"
-            ),
+            index.contains("<figcaption>Orders</figcaption>\n    <p class=\"count\">300</p>"),
             "{url}: {index}"
         );
         assert!(
-            index.contains(
-                "<figcaption>Customers</figcaption>\n    \n      <p class=\"count\">5000</p>"
-            ),
+            index.contains("<figcaption>Customers</figcaption>\n    <p class=\"count\">5000</p>"),
             "{url}"
         );
         assert!(
