@@ -53,6 +53,8 @@ pub struct Admin {
     views: Vec<Arc<dyn AdminView>>,
     /// The audit log's view, listed after the app's.
     audit_view: Option<Arc<dyn AdminView>>,
+    /// What the pages share, once the app is built ([`render`](crate::render) reads it).
+    shared: std::sync::OnceLock<Arc<Shared>>,
 }
 
 impl std::fmt::Debug for Admin {
@@ -77,7 +79,7 @@ pub(crate) struct Shared {
     /// Names the user of each change for the audit log, when it is on.
     pub(crate) audit: Option<crate::audit::UserFn>,
     /// (name, endpoint, category), in registration order.
-    menu: Vec<(String, String, Option<String>)>,
+    menu: Vec<(String, String, Option<String>, &'static str)>,
 }
 
 /// A menu entry as templates see it.
@@ -117,14 +119,14 @@ impl Shared {
     pub(crate) fn template_admin(&self, ctx: &RequestContext) -> serde_json::Value {
         let current = ctx.blueprint().unwrap_or("");
         let mut menu: Vec<MenuEntry> = Vec::new();
-        for (name, endpoint, category) in &self.menu {
+        for (name, endpoint, category, index) in &self.menu {
             // A view the request may not see is not in its menu.
             if !self.permits(ctx, endpoint, &crate::Permission::View) {
                 continue;
             }
             let entry = MenuEntry {
                 name: name.clone(),
-                url: ctx.url_for(&format!("{endpoint}.index_view")).build().ok(),
+                url: ctx.url_for(&format!("{endpoint}.{index}")).build().ok(),
                 active: current == endpoint,
                 children: Vec::new(),
             };
@@ -170,6 +172,7 @@ impl Admin {
             dashboard: None,
             views: Vec::new(),
             audit_view: None,
+            shared: std::sync::OnceLock::new(),
         }
     }
 
@@ -178,6 +181,13 @@ impl Admin {
     pub fn url(mut self, url: impl Into<String>) -> Self {
         let url = url.into();
         self.url = format!("/{}", url.trim_matches('/'));
+        self
+    }
+
+    /// Adds a page of the app's own (Flask-Admin's `add_view(MyView(BaseView))`).
+    #[must_use]
+    pub fn page(mut self, page: crate::BaseView) -> Self {
+        self.views.push(Arc::new(page));
         self
     }
 
@@ -361,10 +371,12 @@ impl flask::Extension for Admin {
                         v.name().to_owned(),
                         v.endpoint().to_owned(),
                         v.category().map(str::to_owned),
+                        v.index_endpoint(),
                     )
                 })
                 .collect(),
         });
+        let _ = self.shared.set(shared.clone());
         if self.audit.is_some() {
             // The log's table must be the app's: said at startup, not at the first change.
             app.on_startup(|app| async move {
@@ -450,4 +462,32 @@ fn stylesheet() -> Response {
 
 fn http_header(name: &'static str) -> flask::HeaderName {
     flask::HeaderName::from_static(name)
+}
+
+/// Renders `template` for a page of the admin, as Flask-Admin's `self.render(..)` does:
+/// `context` plus `admin` (its name, menu and stylesheet), which `admin/base.html` draws.
+/// Extend `admin/base.html` and fill its `body` block:
+///
+/// ```text
+/// {% extends "admin/base.html" %}
+/// {% block body %}<h1>Sales by city</h1>...{% endblock %}
+/// ```
+///
+/// # Errors
+/// The template's error; a 500 when the app has no [`Admin`].
+pub fn render(
+    ctx: &RequestContext,
+    template: &str,
+    context: impl Serialize,
+) -> Result<flask::Html<String>, Error> {
+    let admin = ctx
+        .app()
+        .extension::<Admin>()
+        .and_then(|a| a.shared.get().cloned())
+        .ok_or_else(|| Error::internal("flask_admin::render needs the Admin extension"))?;
+    let context = flask::context! {
+        admin => flask::minijinja::Value::from_serialize(admin.template_admin(ctx)),
+        ..flask::minijinja::Value::from_serialize(context)
+    };
+    render_template(template, context)
 }

@@ -41,18 +41,22 @@
 mod actions;
 mod admin;
 mod audit;
+mod base_view;
 mod dashboard;
 mod display;
 mod export;
 mod fields;
 mod filters;
 pub mod guide;
+mod inline;
+mod keyset;
 mod model_view;
 mod permissions;
 mod relations;
 
-pub use admin::Admin;
+pub use admin::{Admin, render};
 pub use audit::AdminLogEntry;
+pub use base_view::BaseView;
 pub use dashboard::Dashboard;
 pub use model_view::{DEFAULT_PAGE_SIZE, ModelView};
 pub use permissions::{Permission, Roles};

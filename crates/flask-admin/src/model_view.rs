@@ -51,6 +51,8 @@ pub struct ModelView<M> {
     pub(crate) export_types: Vec<crate::export::Format>,
     pub(crate) export_max_rows: Option<u64>,
     pub(crate) default_sort: Option<(String, bool)>,
+    pub(crate) editable: Vec<String>,
+    pub(crate) keyset: bool,
     pub(crate) _model: PhantomData<fn() -> M>,
 }
 
@@ -94,6 +96,8 @@ impl<M: Model> ModelView<M> {
             export_types: vec![crate::export::Format::Csv],
             export_max_rows: None,
             default_sort: None,
+            editable: Vec::new(),
+            keyset: false,
             _model: PhantomData,
         }
     }
@@ -164,6 +168,26 @@ impl<M: Model> ModelView<M> {
     pub fn column_related_label(mut self, foreign_key: &str, label: &str) -> Self {
         self.related_labels
             .insert(foreign_key.to_owned(), label.to_owned());
+        self
+    }
+
+    /// Columns edited in the list itself (Flask-Admin's `column_editable_list`): each cell
+    /// is a small form with the column's input and a Save button, which needs no
+    /// JavaScript. The value is checked as the edit form checks it.
+    #[must_use]
+    pub fn column_editable_list(mut self, columns: &[&str]) -> Self {
+        self.editable = columns.iter().map(|c| (*c).to_owned()).collect();
+        self
+    }
+
+    /// Keyset pages for a large table: "Next" and "Previous" go from the last (or first) row
+    /// shown, by its sort value and key (`?after=`, `?before=`), instead of an `OFFSET` that
+    /// reads and skips every earlier row; the list counts no rows and shows no page
+    /// numbers. It applies when the list is sorted by a column that is never NULL (or by
+    /// the key); otherwise the list has numbered pages.
+    #[must_use]
+    pub fn keyset_pages(mut self, yes: bool) -> Self {
+        self.keyset = yes;
         self
     }
 
@@ -352,6 +376,7 @@ impl<M: Model> ModelView<M> {
             .chain(&self.searchable)
             .chain(&self.filters)
             .chain(self.default_sort.iter().map(|(c, _)| c))
+            .chain(&self.editable)
             .chain(self.sortable.iter().flatten())
             .chain(&self.form_excluded)
             .chain(self.column_labels.keys());
@@ -399,6 +424,10 @@ pub(crate) trait AdminView: Send + Sync {
     fn name(&self) -> &str;
     fn endpoint(&self) -> &str;
     fn category(&self) -> Option<&str>;
+    /// The endpoint (in the view's blueprint) of the page the menu links to.
+    fn index_endpoint(&self) -> &'static str {
+        "index_view"
+    }
     fn blueprint(self: Arc<Self>, shared: Arc<Shared>) -> Result<Blueprint, SetupError>;
 }
 
@@ -434,7 +463,7 @@ where
             pages.clone(),
             pages.clone(),
         );
-        let (action, csv, json) = (pages.clone(), pages.clone(), pages);
+        let (action, csv, json, inline) = (pages.clone(), pages.clone(), pages.clone(), pages);
         Ok(Blueprint::new(&self.endpoint)
             .url_prefix(url)
             .route(
@@ -492,6 +521,16 @@ where
                 .endpoint("delete_view"),
             )
             .route(
+                "/inline/",
+                post(
+                    move |ctx: RequestContext, Form(form): Form<Vec<(String, String)>>| {
+                        let p = inline.clone();
+                        async move { p.inline(ctx, form).await }
+                    },
+                )
+                .endpoint("inline_view"),
+            )
+            .route(
                 "/action/",
                 post(
                     move |ctx: RequestContext, Form(form): Form<Vec<(String, String)>>| {
@@ -539,6 +578,18 @@ pub(crate) struct ListQuery<M> {
 }
 
 impl<M: Model> ListQuery<M> {
+    /// The column the list is ordered by and whether descending, for keyset pages: the
+    /// chosen or default sort, else the key; `None` when that column may be NULL (a keyset
+    /// cannot step over NULLs the same way on every database).
+    pub(crate) fn order(&self) -> Option<(&'static Column, bool)> {
+        let (column, desc) = match (self.sort, self.default_sort) {
+            (Some((i, desc)), _) => (self.listed[i], desc),
+            (None, Some((name, desc))) => (M::TABLE.column(name)?, desc),
+            (None, None) => (M::TABLE.primary_key().next()?, false),
+        };
+        (!column.nullable).then_some((column, desc))
+    }
+
     /// The rows it selects on `engine`, in the list's order when `ordered` (the sorted
     /// column, then the key, so that pages never overlap).
     pub(crate) fn select<'e>(
@@ -571,6 +622,8 @@ impl<M: Model> ListQuery<M> {
 struct ListRow {
     id: String,
     cells: Vec<String>,
+    /// For each cell, its inline form when its column is in `column_editable_list`.
+    edits: Vec<Option<FormField>>,
 }
 
 /// One heading of the list.
@@ -714,11 +767,63 @@ where
         let args: HashMap<String, String> = query_args(&ctx);
         let page: u64 = args.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
         let lq = self.list_query(&ctx, &engine, &args).await?;
-        let total = u64::try_from(lq.select(&engine, false).count().await?).unwrap_or(0);
         let size = self.view.page_size;
-        let pages = total.div_ceil(size).max(1);
-        let page = page.min(pages - 1);
-        let q = lq.select(&engine, true);
+        let key_column = M::TABLE
+            .primary_key()
+            .next()
+            .unwrap_or(&M::TABLE.columns[0]);
+        // Keyset pages: by the sort column (one that is never NULL), then the key.
+        let keyset = self.view.keyset.then(|| lq.order()).flatten();
+        let (models, total, pages, page, keyset_page) = match keyset {
+            Some((sort_column, desc)) => {
+                let cursor = [
+                    ("after", crate::keyset::Direction::After),
+                    ("before", crate::keyset::Direction::Before),
+                ]
+                .into_iter()
+                .find_map(|(name, direction)| {
+                    let text = args.get(name)?;
+                    crate::keyset::Cursor::parse(text, sort_column, key_column)
+                        .map(|c| (direction, c))
+                });
+                let kp = crate::keyset::page(&engine, &lq, sort_column, desc, cursor, size).await?;
+                let sort_index = M::TABLE
+                    .columns
+                    .iter()
+                    .position(|c| c.name == sort_column.name)
+                    .unwrap_or(0);
+                let key_index = M::TABLE
+                    .columns
+                    .iter()
+                    .position(|c| c.name == key_column.name)
+                    .unwrap_or(0);
+                let first = kp
+                    .models
+                    .first()
+                    .map(|m| crate::keyset::Cursor::of(&m.values(), sort_index, key_index).write());
+                let last = kp
+                    .models
+                    .last()
+                    .map(|m| crate::keyset::Cursor::of(&m.values(), sort_index, key_index).write());
+                let links = (
+                    first.filter(|_| kp.more_before),
+                    last.filter(|_| kp.more_after),
+                );
+                (kp.models, None, 1, 0, Some(links))
+            }
+            None => {
+                let total = u64::try_from(lq.select(&engine, false).count().await?).unwrap_or(0);
+                let pages = total.div_ceil(size).max(1);
+                let page = page.min(pages - 1);
+                let models = lq
+                    .select(&engine, true)
+                    .limit(size)
+                    .offset(page * size)
+                    .all()
+                    .await?;
+                (models, Some(total), pages, page, None)
+            }
+        };
         let ListQuery {
             listed,
             search,
@@ -726,7 +831,6 @@ where
             chosen,
             ..
         } = lq;
-        let models = q.limit(size).offset(page * size).all().await?;
         let indexes: Vec<usize> = listed
             .iter()
             .filter_map(|c| M::TABLE.columns.iter().position(|t| t.name == c.name))
@@ -753,9 +857,37 @@ where
             let keys: Vec<Value> = all_values.iter().map(|v| v[i].clone()).collect();
             labels.insert(i, rel.labels(&engine, &keys).await?);
         }
+        // Inline editing: the editable columns' fields, with the related rows of a key.
+        let editable: Vec<&'static Column> =
+            if self.view.can_edit && self.may(&ctx, &crate::Permission::Edit) {
+                listed
+                    .iter()
+                    .filter(|c| self.view.editable.iter().any(|e| e == c.name))
+                    .copied()
+                    .collect()
+            } else {
+                Vec::new()
+            };
+        let inline_choices = self.related_choices(&ctx, &engine, &editable).await?;
         let rows: Vec<ListRow> = all_values
             .iter()
             .map(|values| ListRow {
+                edits: indexes
+                    .iter()
+                    .map(|&i| {
+                        let column = &M::TABLE.columns[i];
+                        if !editable.iter().any(|c| c.name == column.name) {
+                            return None;
+                        }
+                        let mut field = fields::field(
+                            column,
+                            self.view.label(column.name),
+                            Shown::Stored(values[i].clone()),
+                        )?;
+                        fields::offer(std::slice::from_mut(&mut field), &editable, &inline_choices);
+                        Some(field)
+                    })
+                    .collect(),
                 id: crate::display::text(&values[pk_index]),
                 cells: indexes
                     .iter()
@@ -819,8 +951,23 @@ where
             "total": total,
             "page": page,
             "pages": pages,
-            "prev_url": (page > 0).then(|| page_url(page - 1)),
-            "next_url": (page + 1 < pages).then(|| page_url(page + 1)),
+            "keyset": keyset_page.is_some(),
+            "prev_url": match &keyset_page {
+                Some((before, _)) => before.as_ref().map(|c| {
+                    let mut a = sort_args.clone();
+                    a.push(("before", c.clone()));
+                    self.url(&ctx, "index_view", &keep(&a))
+                }),
+                None => (page > 0).then(|| page_url(page - 1)),
+            },
+            "next_url": match &keyset_page {
+                Some((_, after)) => after.as_ref().map(|c| {
+                    let mut a = sort_args.clone();
+                    a.push(("after", c.clone()));
+                    self.url(&ctx, "index_view", &keep(&a))
+                }),
+                None => (page + 1 < pages).then(|| page_url(page + 1)),
+            },
             "search": search,
             "searchable": !self.view.searchable.is_empty(),
             "filters": chosen.fields,
@@ -831,6 +978,7 @@ where
             "details_url": self.url(&ctx, "details_view", NONE),
             "actions": self.offered_actions(&ctx),
             "action_url": self.url(&ctx, "action_view", NONE),
+            "inline_url": self.url(&ctx, "inline_view", NONE),
             "here": ctx.uri().path_and_query().map_or_else(String::new, |p| p.as_str().to_owned()),
             "exports": if self.view.can_export && self.may(&ctx, &crate::Permission::Export) {
                 self.view.export_types.iter().map(|f| {

@@ -1100,3 +1100,233 @@ async fn the_dashboard_counts_and_charts() {
         );
     }
 }
+
+async fn report(ctx: flask::RequestContext) -> Result<flask::Html<String>, flask::Error> {
+    flask_admin::render(&ctx, "reports.html", flask::context! { total => 42 })
+}
+
+#[tokio::test]
+async fn pages_of_the_apps_own_get_the_menu_and_the_checks() {
+    let c = Flask::new("admin-tests")
+        .configure(|c| {
+            c.set("SQLALCHEMY_DATABASE_URI", "sqlite://");
+            c.set("SECRET_KEY", "admin-tests");
+        })
+        .template_source(
+            "reports.html",
+            "{% extends 'admin/base.html' %}{% block body %}<h1>Reports</h1><p>total {{ total }}</p>{% endblock %}",
+        )
+        .extension(SQLAlchemy::new().model::<Category>().model::<Product>())
+        .extension(
+            Admin::new("Store")
+                .permissions(|ctx, endpoint, _| {
+                    endpoint != "sales_report"
+                        || ctx.session().is_some_and(|s| s.get::<bool>("boss").unwrap_or(false))
+                })
+                .view(products())
+                .page(
+                    flask_admin::BaseView::new("Sales report")
+                        .category("Sales")
+                        .expose("/", flask::routing::get(report)),
+                ),
+        )
+        .test_client();
+    // Without the permission: not in the menu, and a 403.
+    let index = c.get("/admin/").send().await.text();
+    assert!(!index.contains("Sales report"), "{index}");
+    assert_eq!(
+        c.get("/admin/sales_report/").send().await.status(),
+        StatusCode::FORBIDDEN
+    );
+    c.session_transaction(|s| s.insert("boss", true)).await;
+    let index = c.get("/admin/").send().await.text();
+    assert!(
+        index.contains("<a href=\"/admin/sales_report/\">Sales report</a>"),
+        "{index}"
+    );
+    let page = c.get("/admin/sales_report/").send().await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text();
+    // The admin's layout and menu, the page's own content.
+    assert!(
+        page.contains("<a class=\"brand\" href=\"/admin/\">Store</a>"),
+        "{page}"
+    );
+    assert!(page.contains("<h1>Reports</h1><p>total 42</p>"), "{page}");
+    assert!(
+        page.contains("<li class=\"category active\">"),
+        "the page's category is open: {page}"
+    );
+}
+
+#[tokio::test]
+async fn inline_edits_change_one_column_from_the_list() {
+    for url in backends() {
+        let view = products().column_editable_list(&["price", "in_stock"]);
+        let c = client(&url, "admin_inline", Admin::new("Store").view(view)).await;
+        let engine = c
+            .app()
+            .extension::<SQLAlchemy>()
+            .unwrap()
+            .engine()
+            .unwrap()
+            .clone();
+        let list = c.get("/admin/admin_product/").send().await.text();
+        assert!(
+            list.contains("<input type=\"hidden\" name=\"column\" value=\"price\">"),
+            "{list}"
+        );
+        assert!(
+            list.contains("aria-label=\"In Stock of record 1\""),
+            "{list}"
+        );
+        let send = |fields: Vec<(&'static str, String)>| {
+            let c = c.clone();
+            async move {
+                let token = c.csrf_token().await;
+                let mut all = vec![("csrf_token", token)];
+                all.extend(fields);
+                c.post("/admin/admin_product/inline/")
+                    .form(&all)
+                    .send()
+                    .await
+            }
+        };
+        let r = send(vec![
+            ("id", "3".into()),
+            ("column", "price".into()),
+            ("value", "9.5".into()),
+            ("url", "/admin/admin_product/?page=1".into()),
+        ])
+        .await;
+        assert_eq!(
+            r.header("location"),
+            Some("/admin/admin_product/?page=1"),
+            "{url}"
+        );
+        assert_eq!(
+            engine.get::<Product>(3).await.unwrap().unwrap().price,
+            9.5,
+            "{url}"
+        );
+        // An unticked box sends no value: false.
+        send(vec![("id", "1".into()), ("column", "in_stock".into())]).await;
+        assert!(
+            !engine.get::<Product>(1).await.unwrap().unwrap().in_stock,
+            "{url}"
+        );
+        // A wrong value is flashed and changes nothing.
+        send(vec![
+            ("id", "3".into()),
+            ("column", "price".into()),
+            ("value", "cheap".into()),
+        ])
+        .await;
+        let list = c.get("/admin/admin_product/").send().await.text();
+        assert!(
+            list.contains("Price: Not a valid float value."),
+            "{url}: {list}"
+        );
+        assert_eq!(engine.get::<Product>(3).await.unwrap().unwrap().price, 9.5);
+        // Only the listed columns, and only with the token.
+        let r = send(vec![
+            ("id", "3".into()),
+            ("column", "name".into()),
+            ("value", "x".into()),
+        ])
+        .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let r = c
+            .post("/admin/admin_product/inline/")
+            .form(&[("id", "3"), ("column", "price"), ("value", "1")])
+            .send()
+            .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            engine.get::<Product>(3).await.unwrap().unwrap().price,
+            9.5,
+            "{url}"
+        );
+    }
+}
+
+/// The href of the pager's link `rel`, unescaped.
+fn pager_link(page: &str, rel: &str) -> Option<String> {
+    let at = page.find(&format!("<a rel=\"{rel}\" href=\""))? + rel.len() + 16;
+    Some(page[at..at + page[at..].find('"')?].replace("&amp;", "&"))
+}
+
+#[tokio::test]
+async fn keyset_pages_step_from_the_last_row() {
+    for url in backends() {
+        let view = products().keyset_pages(true);
+        let c = client(&url, "admin_keyset", Admin::new("Store").view(view)).await;
+        let walk = |start: &'static str| {
+            let c = c.clone();
+            async move {
+                let mut seen = Vec::new();
+                let mut next = Some(start.to_owned());
+                while let Some(path) = next {
+                    let page = c.get(&path).send().await.text();
+                    assert!(!page.contains(" of "), "no page count: {page}");
+                    seen.push(names(&page));
+                    next = pager_link(&page, "next");
+                }
+                seen
+            }
+        };
+        // By key, then by price (largest first), filtered: every row once, in order.
+        assert_eq!(
+            walk("/admin/admin_product/").await,
+            [
+                vec!["apple", "banana"],
+                vec!["cherry", "date"],
+                vec!["elderberry"]
+            ],
+            "{url}"
+        );
+        assert_eq!(
+            walk("/admin/admin_product/?sort=2&desc=1").await,
+            [
+                vec!["elderberry", "cherry"],
+                vec!["date", "apple"],
+                vec!["banana"]
+            ],
+            "{url}"
+        );
+        assert_eq!(
+            walk("/admin/admin_product/?flt_in_stock_op=equals&flt_in_stock=1&sort=1").await,
+            [vec!["apple", "banana"], vec!["date"]],
+            "{url}"
+        );
+        // Back from the last page.
+        let last = c
+            .get("/admin/admin_product/?sort=2&desc=1")
+            .send()
+            .await
+            .text();
+        let second = c
+            .get(&pager_link(&last, "next").unwrap())
+            .send()
+            .await
+            .text();
+        let third = c
+            .get(&pager_link(&second, "next").unwrap())
+            .send()
+            .await
+            .text();
+        let back = c
+            .get(&pager_link(&third, "prev").unwrap())
+            .send()
+            .await
+            .text();
+        assert_eq!(names(&back), ["date", "apple"], "{url}");
+        assert!(pager_link(&back, "prev").is_some() && pager_link(&back, "next").is_some());
+        // A column that may be NULL: numbered pages.
+        let by_note = c.get("/admin/admin_product/?sort=4").send().await.text();
+        assert!(
+            by_note.contains("5 records, page 1 of 3"),
+            "{url}: {by_note}"
+        );
+    }
+}

@@ -13,12 +13,14 @@
 //! elsewhere.
 
 pub mod auth;
+pub mod reports;
 pub mod seed;
 
 use chrono::{DateTime, Utc};
 use flask::Flask;
 use flask::cli::Command;
-use flask_admin::{Admin, AdminLogEntry, Dashboard, ModelView, Roles};
+use flask::routing::get;
+use flask_admin::{Admin, AdminLogEntry, BaseView, Dashboard, ModelView, Roles};
 use flask_login::CurrentUser;
 use flask_sqlalchemy::{Model, SQLAlchemy};
 use flask_wtf::CsrfProtect;
@@ -147,6 +149,13 @@ pub struct User {
     pub role: String,
 }
 
+/// The templates (the login page, the report), compiled into release builds; debug builds
+/// read `templates/`.
+#[derive(Debug, flask::embed::Embed)]
+#[folder = "templates/"]
+#[crate_path = "flask::embed::rust_embed"]
+pub struct Templates;
+
 /// What each role may do in the admin (a grant is `<view>.<permission>`).
 pub fn roles() -> Roles {
     Roles::new().grant("admin", &["*"]).grant(
@@ -159,6 +168,7 @@ pub fn roles() -> Roles {
             "customer.export",
             "store_order.*",
             "order_line.view",
+            "sales_by_city.view",
         ],
     )
 }
@@ -198,6 +208,7 @@ pub fn admin() -> Admin {
                 .column_searchable_list(&["name"])
                 .column_filters(&["category_id", "price", "stock", "active"])
                 .column_labels(&[("category_id", "Category")])
+                .column_editable_list(&["price", "stock", "active"])
                 .can_export(true),
         )
         .view(
@@ -242,8 +253,15 @@ pub fn admin() -> Admin {
             ModelView::<OrderLine>::new()
                 .name("Order lines")
                 .category("Sales")
+                // About 200,000 rows: pages by the last row's key, not by OFFSET.
+                .keyset_pages(true)
                 .column_filters(&["order_id", "product_id", "quantity"])
                 .column_labels(&[("order_id", "Order"), ("product_id", "Product")]),
+        )
+        .page(
+            BaseView::new("Sales by city")
+                .category("Sales")
+                .expose("/", get(reports::sales_by_city)),
         )
         .view(
             ModelView::<User>::new()
@@ -277,6 +295,7 @@ pub fn app() -> Flask {
         .extension(CsrfProtect::new())
         .extension(auth::login_manager())
         .extension(admin())
+        .embedded_templates::<Templates>()
         .blueprint(auth::blueprint())
         .before_request(auth::require_login)
         .command(

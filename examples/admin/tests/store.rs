@@ -130,6 +130,45 @@ async fn the_store_on_each_database() {
         assert!(log.contains("2 records"), "{url}: {log}");
         assert!(log.contains("<td>admin</td>"), "{url}");
 
+        // The report page of the app's own, in the admin's layout.
+        let report = c.get("/admin/sales_by_city/").send().await.text();
+        assert!(
+            report.contains("<h1>Sales by city</h1>") && report.contains("<td>Oslo</td>"),
+            "{url}: {report}"
+        );
+        assert!(
+            report.contains("<a class=\"brand\" href=\"/admin/\">Store admin</a>"),
+            "{url}"
+        );
+        // Order lines page by their key; products' stock is edited in the list.
+        let lines = c.get("/admin/order_line/").send().await.text();
+        assert!(
+            lines.contains("25 records shown") || lines.contains("20 records shown"),
+            "{url}: {lines}"
+        );
+        assert!(
+            lines.contains("<a rel=\"next\" href=\"/admin/order_line/?after="),
+            "{url}"
+        );
+        let token = c.csrf_token().await;
+        let r = c
+            .post("/admin/product/inline/")
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("id", "7"),
+                ("column", "stock"),
+                ("value", "0"),
+            ])
+            .send()
+            .await;
+        assert_eq!(r.status(), StatusCode::FOUND, "{url}");
+        let out_of_stock = c
+            .get("/admin/product/?flt_stock_op=equals&flt_stock=0")
+            .send()
+            .await
+            .text();
+        assert!(out_of_stock.contains("name=\"id\" value=\"7\""), "{url}");
+
         // The customers export as JSON.
         let json: Vec<serde_json::Value> = c
             .get("/admin/customer/export/json/?flt_city_op=equals&flt_city=Oslo")

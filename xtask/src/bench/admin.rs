@@ -23,7 +23,7 @@ const REQUESTS: usize = 200;
 const ORDERS: &str = "100000";
 
 /// The pages measured: what, and the path.
-const PAGES: [(&str, &str, bool); 6] = [
+const PAGES: [(&str, &str, bool); 7] = [
     (
         "orders, pending, by total (largest first)",
         "/admin/store_order/?flt_status_op=equals&flt_status=Pending&sort=4&desc=1",
@@ -45,8 +45,13 @@ const PAGES: [(&str, &str, bool); 6] = [
         false,
     ),
     (
-        "orders, page 2,000 of 4,000",
+        "orders, page 2,000 of 4,000 (OFFSET)",
         "/admin/store_order/?page=2000",
+        false,
+    ),
+    (
+        "order lines after the 100,000th (keyset pages)",
+        "/admin/order_line/?after=100000~100000",
         false,
     ),
     ("the dashboard (6 tiles)", "/admin/", false),
