@@ -25,6 +25,8 @@ pub(crate) struct FormField {
     pub(crate) checked: bool,
     pub(crate) readonly: bool,
     pub(crate) errors: Vec<String>,
+    /// Help under the input (`column_descriptions`).
+    pub(crate) description: Option<String>,
 }
 
 /// The input a column gets, and its `step`; `None` for a column no form edits (bytes).
@@ -103,6 +105,7 @@ pub(crate) fn field(column: &'static Column, label: String, shown: Shown) -> Opt
         checked,
         readonly: false,
         errors: Vec::new(),
+        description: None,
     })
 }
 
@@ -228,6 +231,47 @@ fn chrono_time_check(text: &str) -> Result<(), String> {
         Ok(_) => Ok(()),
         Err(_) => Err("Not a valid time value.".to_owned()),
     }
+}
+
+/// The inputs `form_overrides` may choose.
+pub(crate) const OVERRIDES: [&str; 7] = [
+    "text", "textarea", "email", "url", "tel", "number", "password",
+];
+
+/// Applies a view's form options to its fields: descriptions, chosen inputs and fixed
+/// choices.
+pub(crate) fn customize(fields: &mut [FormField], options: &FormOptions) {
+    for field in fields {
+        if let Some(text) = options.descriptions.get(field.name) {
+            field.description = Some(text.clone());
+        }
+        if let Some(input) = options.inputs.get(field.name) {
+            field.input = input;
+            if *input != "number" {
+                field.step = None;
+            }
+        }
+        if let Some(choices) = options.choices.get(field.name) {
+            field.input = "select";
+            field.step = None;
+            field.choices = Vec::with_capacity(choices.len() + 1);
+            if !field.required {
+                field.choices.push((String::new(), String::new()));
+            }
+            field.choices.extend(choices.iter().cloned());
+        }
+    }
+}
+
+/// A view's options for its forms.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FormOptions {
+    /// `column_descriptions`.
+    pub(crate) descriptions: std::collections::HashMap<String, String>,
+    /// `form_overrides`: the input of a column.
+    pub(crate) inputs: std::collections::HashMap<String, &'static str>,
+    /// `form_choices`: the only values a column takes, (value, label).
+    pub(crate) choices: std::collections::HashMap<String, Vec<(String, String)>>,
 }
 
 /// Turns the fields of foreign keys into selects of the related rows (key, label).

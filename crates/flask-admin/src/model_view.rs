@@ -53,6 +53,11 @@ pub struct ModelView<M> {
     pub(crate) default_sort: Option<(String, bool)>,
     pub(crate) editable: Vec<String>,
     pub(crate) keyset: bool,
+    pub(crate) form_options: fields::FormOptions,
+    /// Options given wrong values, said when the app is built.
+    pub(crate) unknown_options: Vec<String>,
+    /// `list_template`, `create_template`, `edit_template`, `details_template`.
+    pub(crate) templates: HashMap<&'static str, String>,
     pub(crate) _model: PhantomData<fn() -> M>,
 }
 
@@ -98,6 +103,9 @@ impl<M: Model> ModelView<M> {
             default_sort: None,
             editable: Vec::new(),
             keyset: false,
+            form_options: fields::FormOptions::default(),
+            unknown_options: Vec::new(),
+            templates: HashMap::new(),
             _model: PhantomData,
         }
     }
@@ -178,6 +186,84 @@ impl<M: Model> ModelView<M> {
     pub fn column_editable_list(mut self, columns: &[&str]) -> Self {
         self.editable = columns.iter().map(|c| (*c).to_owned()).collect();
         self
+    }
+
+    /// Help for columns (Flask-Admin's `column_descriptions`): under the input in the forms,
+    /// and as the heading's tooltip in the list.
+    #[must_use]
+    pub fn column_descriptions(mut self, descriptions: &[(&str, &str)]) -> Self {
+        for (column, text) in descriptions {
+            self.form_options
+                .descriptions
+                .insert((*column).to_owned(), (*text).to_owned());
+        }
+        self
+    }
+
+    /// The input a column gets in the forms, instead of its type's (Flask-Admin's
+    /// `form_overrides`): `"text"`, `"textarea"`, `"email"`, `"url"`, `"tel"`, `"number"`
+    /// or `"password"`. The value is still checked as the column's type.
+    #[must_use]
+    pub fn form_overrides(mut self, inputs: &[(&str, &str)]) -> Self {
+        for (column, input) in inputs {
+            match fields::OVERRIDES.iter().find(|o| *o == input) {
+                Some(known) => {
+                    self.form_options.inputs.insert((*column).to_owned(), known);
+                }
+                None => {
+                    self.unknown_options.push(format!(
+                        "form_overrides gives {column:?} the input {input:?}, which is none of {}",
+                        fields::OVERRIDES.join(", ")
+                    ));
+                }
+            }
+        }
+        self
+    }
+
+    /// The only values a column takes, offered in a select (Flask-Admin's `form_choices`):
+    /// (value, label) pairs; another value is "Not a valid choice.".
+    #[must_use]
+    pub fn form_choices(mut self, column: &str, choices: &[(&str, &str)]) -> Self {
+        self.form_options.choices.insert(
+            column.to_owned(),
+            choices
+                .iter()
+                .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
+                .collect(),
+        );
+        self
+    }
+
+    /// The template of the list (`list_template`, default `admin/list.html`); it gets the
+    /// same context, so it can extend the default.
+    #[must_use]
+    pub fn list_template(mut self, name: &str) -> Self {
+        self.templates.insert("list", name.to_owned());
+        self
+    }
+
+    /// The template of the create and edit forms (`create_template` and `edit_template`
+    /// in one; default `admin/edit.html`).
+    #[must_use]
+    pub fn edit_template(mut self, name: &str) -> Self {
+        self.templates.insert("edit", name.to_owned());
+        self
+    }
+
+    /// The template of the details page (`details_template`; default `admin/details.html`).
+    #[must_use]
+    pub fn details_template(mut self, name: &str) -> Self {
+        self.templates.insert("details", name.to_owned());
+        self
+    }
+
+    /// The template of a page (`list`, `edit`, `details`): the view's own, else the admin's.
+    pub(crate) fn template(&self, page: &str) -> String {
+        self.templates
+            .get(page)
+            .cloned()
+            .unwrap_or_else(|| format!("admin/{page}.html"))
     }
 
     /// Keyset pages for a large table: "Next" and "Previous" go from the last (or first) row
@@ -377,6 +463,9 @@ impl<M: Model> ModelView<M> {
             .chain(&self.filters)
             .chain(self.default_sort.iter().map(|(c, _)| c))
             .chain(&self.editable)
+            .chain(self.form_options.descriptions.keys())
+            .chain(self.form_options.inputs.keys())
+            .chain(self.form_options.choices.keys())
             .chain(self.sortable.iter().flatten())
             .chain(&self.form_excluded)
             .chain(self.column_labels.keys());
@@ -392,6 +481,25 @@ impl<M: Model> ModelView<M> {
                     ),
                 ));
             }
+        }
+        if let Some(problem) = self.unknown_options.first() {
+            return Err(SetupError::extension(
+                "admin",
+                format!("ModelView of {}: {problem}", M::TABLE.name),
+            ));
+        }
+        if let Some(name) = self.editable.iter().find(|n| {
+            M::TABLE
+                .column(n)
+                .is_some_and(|c| c.primary_key || !fields::editable(c))
+        }) {
+            return Err(SetupError::extension(
+                "admin",
+                format!(
+                    "ModelView of {}: column_editable_list names {name:?}, which a form cannot edit (a key, or bytes)",
+                    M::TABLE.name
+                ),
+            ));
         }
         if let Some(name) = self.filters.iter().find(|n| {
             M::TABLE
@@ -634,6 +742,8 @@ struct Heading {
     sort_url: Option<String>,
     /// `asc` or `desc` when the list is sorted by it.
     sorted: Option<&'static str>,
+    /// The column's description, as a tooltip.
+    description: Option<String>,
 }
 
 impl<M> Pages<M>
@@ -931,6 +1041,7 @@ where
                     label: self.view.label(c.name),
                     sort_url,
                     sorted,
+                    description: self.view.form_options.descriptions.get(c.name).cloned(),
                 }
             })
             .collect();
@@ -989,7 +1100,7 @@ where
                 Vec::new()
             },
         });
-        Ok(render_template("admin/list.html", context)?.into_response())
+        Ok(render_template(&self.view.template("list"), context)?.into_response())
     }
 
     /// What the list's query string asks for: the search, the filters, the sorting.
@@ -1093,7 +1204,7 @@ where
             "rows": rows,
             "edit_url": self.url(&ctx, "edit_view", &[("id", id.clone())]),
         });
-        Ok(render_template("admin/details.html", context)?.into_response())
+        Ok(render_template(&self.view.template("details"), context)?.into_response())
     }
 
     async fn create(
@@ -1117,6 +1228,7 @@ where
                 })
                 .collect();
             fields::offer(&mut fields, &columns, &choices);
+            fields::customize(&mut fields, &self.view.form_options);
             return self.form_page(&ctx, "create", &fields, None, None);
         };
         check_csrf(&ctx, &form)?;
@@ -1191,6 +1303,7 @@ where
                 })
                 .collect();
             fields::offer(&mut fields, &columns, &choices);
+            fields::customize(&mut fields, &self.view.form_options);
             return self.form_page(&ctx, "edit", &fields, Some(&id), None);
         };
         check_csrf(&ctx, &form)?;
@@ -1309,7 +1422,8 @@ where
             ) else {
                 continue;
             };
-            let offered = choices.get(c.name);
+            let fixed = self.view.form_options.choices.get(c.name);
+            let offered = choices.get(c.name).or(fixed);
             let parsed = match (offered, text.map(str::trim)) {
                 (Some(list), Some(t)) if !t.is_empty() && !list.iter().any(|(k, _)| k == t) => {
                     Err("Not a valid choice.".to_owned())
@@ -1328,6 +1442,7 @@ where
             shown.push(field);
         }
         fields::offer(&mut shown, columns, choices);
+        fields::customize(&mut shown, &self.view.form_options);
         (shown, ok)
     }
 
@@ -1418,7 +1533,7 @@ where
                 None => self.url(ctx, "create_view", NONE),
             },
         });
-        let page: Html<String> = render_template("admin/edit.html", context)?;
+        let page: Html<String> = render_template(&self.view.template("edit"), context)?;
         let mut resp = page.into_response();
         if invalid && ctx.method() == flask::Method::POST {
             // Flask-Admin answers 200; a form shown again with errors says what was wrong in

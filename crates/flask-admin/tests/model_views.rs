@@ -1330,3 +1330,83 @@ async fn keyset_pages_step_from_the_last_row() {
         );
     }
 }
+
+#[tokio::test]
+async fn form_options_and_template_overrides() {
+    let view = products()
+        .column_descriptions(&[("price", "Per unit, in euros")])
+        .form_overrides(&[("name", "textarea")])
+        .form_choices("note", &[("dried", "Dried"), ("fresh", "Fresh")])
+        .list_template("shop/products.html");
+    let url = own_database("sqlite://", "admin_options").await;
+    let c = Flask::new("admin-tests")
+        .configure(move |c| {
+            c.set("SQLALCHEMY_DATABASE_URI", url.as_str());
+            c.set("SECRET_KEY", "admin-tests");
+        })
+        .template_source(
+            "shop/products.html",
+            "{% extends 'admin/list.html' %}{% block title %}Our products{% endblock %}",
+        )
+        .extension(SQLAlchemy::new().model::<Category>().model::<Product>())
+        .extension(Admin::new("Store").view(view))
+        .test_client();
+    c.app().startup().await.unwrap();
+    let ext = c.app().extension::<SQLAlchemy>().unwrap();
+    let engine = ext.engine().unwrap();
+    engine.create_all(ext.metadata()).await.unwrap();
+
+    let form = c.get("/admin/admin_product/new/").send().await.text();
+    assert!(
+        form.contains("<p class=\"description\">Per unit, in euros</p>"),
+        "{form}"
+    );
+    assert!(
+        form.contains("<textarea id=\"name\" name=\"name\""),
+        "{form}"
+    );
+    assert!(
+        form.contains("<option value=\"\" selected></option><option value=\"dried\">Dried</option><option value=\"fresh\">Fresh</option>"),
+        "{form}"
+    );
+    let r = post_form(
+        &c,
+        "/admin/admin_product/new/",
+        &[
+            ("name", "fig"),
+            ("price", "1"),
+            ("added", "2026-02-01"),
+            ("note", "rotten"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Not a valid choice."));
+    let r = post_form(
+        &c,
+        "/admin/admin_product/new/",
+        &[
+            ("name", "fig"),
+            ("price", "1"),
+            ("added", "2026-02-01"),
+            ("note", "dried"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FOUND, "{}", r.text());
+    let list = c.get("/admin/admin_product/").send().await.text();
+    assert!(list.contains("<title>Our products</title>"), "{list}");
+    assert!(list.contains("title=\"Per unit, in euros\""), "{list}");
+
+    let err = Flask::new("admin-tests")
+        .configure(|c| c.set("SQLALCHEMY_DATABASE_URI", "sqlite://"))
+        .extension(SQLAlchemy::new().model::<Category>().model::<Product>())
+        .extension(Admin::new("Store").view(products().form_overrides(&[("name", "wysiwyg")])))
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("\"wysiwyg\", which is none of text, textarea"),
+        "{err}"
+    );
+}
