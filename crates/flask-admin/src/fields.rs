@@ -27,6 +27,8 @@ pub(crate) struct FormField {
     pub(crate) errors: Vec<String>,
     /// Help under the input (`column_descriptions`).
     pub(crate) description: Option<String>,
+    /// The values chosen in a multiple select (a many-to-many relationship).
+    pub(crate) selected: Vec<String>,
 }
 
 /// The input a column gets, and its `step`; `None` for a column no form edits (bytes).
@@ -106,6 +108,7 @@ pub(crate) fn field(column: &'static Column, label: String, shown: Shown) -> Opt
         readonly: false,
         errors: Vec::new(),
         description: None,
+        selected: Vec::new(),
     })
 }
 
@@ -230,6 +233,30 @@ fn chrono_time_check(text: &str) -> Result<(), String> {
     match chrono::NaiveTime::parse_from_str(text, "%H:%M:%S") {
         Ok(_) => Ok(()),
         Err(_) => Err("Not a valid time value.".to_owned()),
+    }
+}
+
+/// The field of a many-to-many relationship: a multiple select of the related rows.
+pub(crate) fn many(
+    name: &'static str,
+    label: String,
+    choices: Vec<(String, String)>,
+    selected: Vec<String>,
+) -> FormField {
+    FormField {
+        name,
+        label,
+        input: "multiselect",
+        step: None,
+        required: false,
+        max_length: None,
+        choices,
+        value: String::new(),
+        checked: false,
+        readonly: false,
+        errors: Vec::new(),
+        description: None,
+        selected,
     }
 }
 

@@ -50,6 +50,7 @@ mod filters;
 pub mod guide;
 mod inline;
 mod keyset;
+mod m2m;
 mod model_view;
 mod permissions;
 mod relations;

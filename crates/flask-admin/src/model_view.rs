@@ -470,7 +470,13 @@ impl<M: Model> ModelView<M> {
             .chain(&self.form_excluded)
             .chain(self.column_labels.keys());
         for name in named {
-            if M::TABLE.column(name).is_none() {
+            // form_excluded_columns may name a many-to-many relationship too.
+            let relationship = self.form_excluded.contains(name)
+                && M::TABLE
+                    .relationships
+                    .iter()
+                    .any(|r| r.name == name.as_str());
+            if M::TABLE.column(name).is_none() && !relationship {
                 let known: Vec<&str> = M::TABLE.columns.iter().map(|c| c.name).collect();
                 return Err(SetupError::extension(
                     "admin",
@@ -853,6 +859,75 @@ where
         Ok(out)
     }
 
+    /// The model's many-to-many relationships the forms edit, with the related rows each
+    /// offers (a relationship to a table too big to list is left out of the forms).
+    async fn many_to_many(
+        &self,
+        ctx: &RequestContext,
+        engine: &Engine,
+    ) -> Result<Vec<(crate::m2m::ManyToMany, Vec<(String, String)>)>, Error> {
+        let Some(ext) = ctx.app().extension::<SQLAlchemy>() else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for rel in crate::m2m::of::<M>(&ext, &self.view.form_excluded) {
+            if let Some(choices) = rel.choices(engine).await? {
+                out.push((rel, choices));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The form's fields of the many-to-many relationships, showing `selected`, and
+    /// whether every posted key is one offered.
+    fn relation_fields(
+        relations: &[(crate::m2m::ManyToMany, Vec<(String, String)>)],
+        selected: &crate::m2m::Selected,
+    ) -> (Vec<FormField>, bool) {
+        let mut ok = true;
+        let fields = relations
+            .iter()
+            .map(|(rel, choices)| {
+                let chosen = selected.get(rel.name).cloned().unwrap_or_default();
+                let mut field =
+                    fields::many(rel.name, rel.label(), choices.clone(), chosen.clone());
+                if chosen.iter().any(|k| !choices.iter().any(|(c, _)| c == k)) {
+                    field.errors.push("Not a valid choice.".to_owned());
+                    ok = false;
+                }
+                field
+            })
+            .collect();
+        (fields, ok)
+    }
+
+    /// Writes `model` (a new row or changed one) and its many-to-many links in one
+    /// transaction.
+    async fn save_with_links(
+        &self,
+        engine: &Engine,
+        model: &mut M,
+        relations: &[(crate::m2m::ManyToMany, Vec<(String, String)>)],
+        selected: &crate::m2m::Selected,
+    ) -> Result<(), flask_sqlalchemy::Error> {
+        let session = engine.session();
+        session.add(model).await?;
+        let pk = M::TABLE
+            .columns
+            .iter()
+            .position(|c| c.primary_key)
+            .unwrap_or(0);
+        let id = model.values()[pk].clone();
+        for (rel, _) in relations {
+            let keys: Vec<Value> = selected
+                .get(rel.name)
+                .map(|keys| keys.iter().map(|k| rel.key(k)).collect())
+                .unwrap_or_default();
+            rel.set(&session, &id, &keys).await?;
+        }
+        session.commit().await
+    }
+
     pub(crate) fn base_context(&self, ctx: &RequestContext) -> serde_json::Value {
         serde_json::json!({
             "admin": self.shared.template_admin(ctx),
@@ -1198,6 +1273,25 @@ where
             .map(|(c, v)| (self.view.label(c.name), crate::display::text(v)))
             .collect();
         let id = id_of::<M>(&model);
+        let mut rows = rows;
+        let pk_index = M::TABLE
+            .columns
+            .iter()
+            .position(|c| c.primary_key)
+            .unwrap_or(0);
+        for (rel, choices) in self.many_to_many(&ctx, &engine).await? {
+            let linked = rel.linked(&engine, &values[pk_index]).await?;
+            let labels: Vec<String> = linked
+                .iter()
+                .map(|k| {
+                    choices
+                        .iter()
+                        .find(|(c, _)| c == k)
+                        .map_or_else(|| k.clone(), |(_, l)| l.clone())
+                })
+                .collect();
+            rows.push((rel.label(), labels.join(", ")));
+        }
         let mut context = self.base_context(&ctx);
         context["details"] = serde_json::json!({
             "id": id,
@@ -1220,6 +1314,7 @@ where
         let engine = self.engine(&ctx)?;
         let columns = self.view.form_columns();
         let choices = self.related_choices(&ctx, &engine, &columns).await?;
+        let relations = self.many_to_many(&ctx, &engine).await?;
         let Some(form) = form else {
             let mut fields: Vec<FormField> = columns
                 .iter()
@@ -1229,6 +1324,7 @@ where
                 .collect();
             fields::offer(&mut fields, &columns, &choices);
             fields::customize(&mut fields, &self.view.form_options);
+            fields.extend(Self::relation_fields(&relations, &crate::m2m::Selected::new()).0);
             return self.form_page(&ctx, "create", &fields, None, None);
         };
         check_csrf(&ctx, &form)?;
@@ -1243,8 +1339,14 @@ where
                 object.insert(c.field.to_owned(), serde_json::Value::Null);
             }
         }
-        let (fields, ok) = self.read_form(&columns, &typed, &mut object, &choices);
-        if !ok {
+        let (mut fields, ok) = self.read_form(&columns, &typed, &mut object, &choices);
+        let selected: crate::m2m::Selected = relations
+            .iter()
+            .map(|(rel, _)| (rel.name, crate::m2m::chosen(&form, rel.name)))
+            .collect();
+        let (links, links_ok) = Self::relation_fields(&relations, &selected);
+        fields.extend(links);
+        if !ok || !links_ok {
             return self.form_page(&ctx, "create", &fields, None, None);
         }
         let mut model: M = match serde_json::from_value(serde_json::Value::Object(object)) {
@@ -1262,7 +1364,10 @@ where
                 );
             }
         };
-        if let Err(e) = engine.insert(&mut model).await {
+        if let Err(e) = self
+            .save_with_links(&engine, &mut model, &relations, &selected)
+            .await
+        {
             return self.write_failed(&ctx, "create", fields, None, &e);
         }
         self.audit(
@@ -1293,6 +1398,17 @@ where
         let id = id_of::<M>(&model);
         let columns = self.view.form_columns();
         let choices = self.related_choices(&ctx, &engine, &columns).await?;
+        let relations = self.many_to_many(&ctx, &engine).await?;
+        let pk_index = M::TABLE
+            .columns
+            .iter()
+            .position(|c| c.primary_key)
+            .unwrap_or(0);
+        let key = model.values()[pk_index].clone();
+        let mut before: crate::m2m::Selected = crate::m2m::Selected::new();
+        for (rel, _) in &relations {
+            before.insert(rel.name, rel.linked(&engine, &key).await?);
+        }
         let Some(form) = form else {
             let values = model.values();
             let mut fields: Vec<FormField> = columns
@@ -1304,6 +1420,7 @@ where
                 .collect();
             fields::offer(&mut fields, &columns, &choices);
             fields::customize(&mut fields, &self.view.form_options);
+            fields.extend(Self::relation_fields(&relations, &before).0);
             return self.form_page(&ctx, "edit", &fields, Some(&id), None);
         };
         check_csrf(&ctx, &form)?;
@@ -1317,8 +1434,14 @@ where
                 )));
             }
         };
-        let (fields, ok) = self.read_form(&columns, &typed, &mut object, &choices);
-        if !ok {
+        let (mut fields, ok) = self.read_form(&columns, &typed, &mut object, &choices);
+        let selected: crate::m2m::Selected = relations
+            .iter()
+            .map(|(rel, _)| (rel.name, crate::m2m::chosen(&form, rel.name)))
+            .collect();
+        let (links, links_ok) = Self::relation_fields(&relations, &selected);
+        fields.extend(links);
+        if !ok || !links_ok {
             return self.form_page(&ctx, "edit", &fields, Some(&id), None);
         }
         let mut changed: M = match serde_json::from_value(serde_json::Value::Object(object)) {
@@ -1336,15 +1459,30 @@ where
                 );
             }
         };
-        if let Err(e) = engine.update(&mut changed).await {
+        if let Err(e) = self
+            .save_with_links(&engine, &mut changed, &relations, &selected)
+            .await
+        {
             return self.write_failed(&ctx, "edit", fields, Some(&id), &e);
+        }
+        // What changed, the links included.
+        let mut changes = crate::audit::diff(&model, &changed)
+            .and_then(|c| c.as_object().cloned())
+            .unwrap_or_default();
+        for (rel, _) in &relations {
+            let (mut old, mut new) = (before[rel.name].clone(), selected[rel.name].clone());
+            old.sort();
+            new.sort();
+            if old != new {
+                changes.insert(rel.name.to_owned(), serde_json::json!([old, new]));
+            }
         }
         self.audit(
             &ctx,
             vec![crate::audit::Change {
                 object_id: id.clone(),
                 action: "edit".into(),
-                changes: crate::audit::diff(&model, &changed),
+                changes: (!changes.is_empty()).then_some(serde_json::Value::Object(changes)),
             }],
         )
         .await;

@@ -20,7 +20,26 @@ struct Category {
 }
 
 #[derive(Debug, Clone, PartialEq, Model, Serialize, Deserialize)]
+#[model(table = "admin_tag")]
+struct Tag {
+    #[model(primary_key)]
+    id: i64,
+    #[model(max_length = 40, unique)]
+    name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Model, Serialize, Deserialize)]
+#[model(table = "admin_product_tag")]
+struct ProductTag {
+    #[model(primary_key, foreign_key = "admin_product.id", on_delete = "cascade")]
+    product_id: i64,
+    #[model(primary_key, foreign_key = "admin_tag.id", on_delete = "cascade")]
+    tag_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Model, Serialize, Deserialize)]
 #[model(table = "admin_product")]
+#[model(many_to_many(tags: Tag, secondary = ProductTag, local = product_id, remote = tag_id))]
 struct Product {
     #[model(primary_key)]
     id: i64,
@@ -41,7 +60,13 @@ async fn client(url: &str, name: &str, admin: Admin) -> TestClient {
             c.set("SQLALCHEMY_DATABASE_URI", url.as_str());
             c.set("SECRET_KEY", "admin-tests");
         })
-        .extension(SQLAlchemy::new().model::<Category>().model::<Product>())
+        .extension(
+            SQLAlchemy::new()
+                .model::<Category>()
+                .model::<Product>()
+                .model::<Tag>()
+                .model::<ProductTag>(),
+        )
         .extension(admin)
         .test_client();
     c.app().startup().await.unwrap();
@@ -49,9 +74,18 @@ async fn client(url: &str, name: &str, admin: Admin) -> TestClient {
     let engine = ext.engine().unwrap();
     let models = flask_sqlalchemy::MetaData::new()
         .register::<Category>()
-        .register::<Product>();
+        .register::<Product>()
+        .register::<Tag>()
+        .register::<ProductTag>();
     engine.drop_all(&models).await.unwrap();
     engine.create_all(&models).await.unwrap();
+    for name in ["organic", "local", "sale"] {
+        let mut tag = Tag {
+            id: 0,
+            name: name.into(),
+        };
+        engine.insert(&mut tag).await.unwrap();
+    }
     for name in ["fruit", "berries"] {
         let mut category = Category {
             id: 0,
@@ -930,6 +964,8 @@ async fn the_audit_log_says_who_changed_what() {
                 SQLAlchemy::new()
                     .model::<Category>()
                     .model::<Product>()
+                    .model::<Tag>()
+                    .model::<ProductTag>()
                     .model::<flask_admin::AdminLogEntry>(),
             )
             .extension(
@@ -949,6 +985,8 @@ async fn the_audit_log_says_who_changed_what() {
         let models = flask_sqlalchemy::MetaData::new()
             .register::<Category>()
             .register::<Product>()
+            .register::<Tag>()
+            .register::<ProductTag>()
             .register::<flask_admin::AdminLogEntry>();
         engine.drop_all(&models).await.unwrap();
         engine.create_all(&models).await.unwrap();
@@ -1409,4 +1447,122 @@ async fn form_options_and_template_overrides() {
         err.contains("\"wysiwyg\", which is none of text, textarea"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn many_to_many_relationships_are_multiple_selects() {
+    for url in backends() {
+        let c = client(&url, "admin_m2m", Admin::new("Store").view(products())).await;
+        let engine = c
+            .app()
+            .extension::<SQLAlchemy>()
+            .unwrap()
+            .engine()
+            .unwrap()
+            .clone();
+        let links = |product: i64| {
+            let engine = engine.clone();
+            async move {
+                let mut tags: Vec<i64> = engine
+                    .select::<ProductTag>()
+                    .filter(ProductTag::product_id.eq(product))
+                    .all()
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|l| l.tag_id)
+                    .collect();
+                tags.sort_unstable();
+                tags
+            }
+        };
+        let form = c.get("/admin/admin_product/new/").send().await.text();
+        assert!(
+            form.contains("<select id=\"tags\" name=\"tags\" multiple size=\"3\">"),
+            "{form}"
+        );
+        assert!(form.contains("<option value=\"2\">local</option><option value=\"1\">organic</option><option value=\"3\">sale</option>"), "{form}");
+        let r = post_form(
+            &c,
+            "/admin/admin_product/new/",
+            &[
+                ("name", "fig"),
+                ("price", "2"),
+                ("added", "2026-02-01"),
+                ("tags", "1"),
+                ("tags", "3"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::FOUND, "{url}: {}", r.text());
+        let fig = engine
+            .select::<Product>()
+            .filter(Product::name.eq("fig"))
+            .one()
+            .await
+            .unwrap();
+        assert_eq!(links(fig.id).await, [1, 3], "{url}");
+
+        let edit = format!("/admin/admin_product/edit/?id={}", fig.id);
+        let form = c.get(&edit).send().await.text();
+        assert!(
+            form.contains("<option value=\"1\" selected>organic</option>"),
+            "{form}"
+        );
+        assert!(
+            form.contains("<option value=\"2\">local</option>"),
+            "{form}"
+        );
+        let r = post_form(
+            &c,
+            &edit,
+            &[
+                ("name", "fig"),
+                ("price", "2"),
+                ("added", "2026-02-01"),
+                ("tags", "2"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::FOUND, "{url}: {}", r.text());
+        assert_eq!(links(fig.id).await, [2], "{url}");
+        // A key not offered: the field's error, and the links as they were.
+        let r = post_form(
+            &c,
+            &edit,
+            &[
+                ("name", "fig"),
+                ("price", "2"),
+                ("added", "2026-02-01"),
+                ("tags", "99"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        assert!(r.text().contains("Not a valid choice."));
+        assert_eq!(links(fig.id).await, [2], "{url}");
+        let details = c
+            .get(&format!("/admin/admin_product/details/?id={}", fig.id))
+            .send()
+            .await
+            .text();
+        assert!(
+            details.contains("<th scope=\"row\">Tags</th><td>local</td>"),
+            "{url}: {details}"
+        );
+        // Excluded by the relationship's name: not in the form.
+        let c = client(
+            &url,
+            "admin_m2m",
+            Admin::new("Store").view(products().form_excluded_columns(&["tags"])),
+        )
+        .await;
+        assert!(
+            !c.get("/admin/admin_product/new/")
+                .send()
+                .await
+                .text()
+                .contains("name=\"tags\"")
+        );
+    }
 }
