@@ -17,6 +17,9 @@ use serde::de::DeserializeOwned;
 use crate::admin::{AccessFn, Shared};
 use crate::fields::{self, FormField, Shown};
 
+/// A column formatter: the text a cell shows for a row.
+pub(crate) type Formatter<M> = Arc<dyn Fn(&M) -> String + Send + Sync>;
+
 /// No query string.
 pub(crate) const NONE: &[(&str, String)] = &[];
 
@@ -54,6 +57,10 @@ pub struct ModelView<M> {
     pub(crate) editable: Vec<String>,
     pub(crate) keyset: bool,
     pub(crate) form_options: fields::FormOptions,
+    /// `column_formatters`: how a column's cell shows a row.
+    pub(crate) formatters: HashMap<String, Formatter<M>>,
+    /// Columns the edit form shows without letting them change.
+    pub(crate) readonly: Vec<String>,
     /// Options given wrong values, said when the app is built.
     pub(crate) unknown_options: Vec<String>,
     /// `list_template`, `create_template`, `edit_template`, `details_template`.
@@ -104,6 +111,8 @@ impl<M: Model> ModelView<M> {
             editable: Vec::new(),
             keyset: false,
             form_options: fields::FormOptions::default(),
+            formatters: HashMap::new(),
+            readonly: Vec::new(),
             unknown_options: Vec::new(),
             templates: HashMap::new(),
             _model: PhantomData,
@@ -185,6 +194,27 @@ impl<M: Model> ModelView<M> {
     #[must_use]
     pub fn column_editable_list(mut self, columns: &[&str]) -> Self {
         self.editable = columns.iter().map(|c| (*c).to_owned()).collect();
+        self
+    }
+
+    /// How a column's cells show a row (Flask-Admin's `column_formatters`), in the list and
+    /// on the details page: `.column_formatter("price", |p: &Product| format!("€{:.2}",
+    /// p.price))`. The text is escaped like any other.
+    #[must_use]
+    pub fn column_formatter<F>(mut self, column: &str, f: F) -> Self
+    where
+        F: Fn(&M) -> String + Send + Sync + 'static,
+    {
+        self.formatters.insert(column.to_owned(), Arc::new(f));
+        self
+    }
+
+    /// Columns the edit form shows but does not let change (Flask-Admin's
+    /// `form_widget_args = {"column": {"readonly": True}}`); a posted value for them is
+    /// ignored. The create form leaves them out, so they take the model's default.
+    #[must_use]
+    pub fn form_readonly_columns(mut self, columns: &[&str]) -> Self {
+        self.readonly = columns.iter().map(|c| (*c).to_owned()).collect();
         self
     }
 
@@ -442,6 +472,14 @@ impl<M: Model> ModelView<M> {
     }
 
     /// The columns the forms edit.
+    /// The columns the create form edits: the edit form's, without the read-only ones.
+    fn create_columns(&self) -> Vec<&'static Column> {
+        self.form_columns()
+            .into_iter()
+            .filter(|c| !self.readonly.iter().any(|r| r == c.name))
+            .collect()
+    }
+
     fn form_columns(&self) -> Vec<&'static Column> {
         M::TABLE
             .columns
@@ -463,6 +501,8 @@ impl<M: Model> ModelView<M> {
             .chain(&self.filters)
             .chain(self.default_sort.iter().map(|(c, _)| c))
             .chain(&self.editable)
+            .chain(self.formatters.keys())
+            .chain(&self.readonly)
             .chain(self.form_options.descriptions.keys())
             .chain(self.form_options.inputs.keys())
             .chain(self.form_options.choices.keys())
@@ -1056,7 +1096,8 @@ where
         let inline_choices = self.related_choices(&ctx, &engine, &editable).await?;
         let rows: Vec<ListRow> = all_values
             .iter()
-            .map(|values| ListRow {
+            .zip(&models)
+            .map(|(values, model)| ListRow {
                 edits: indexes
                     .iter()
                     .map(|&i| {
@@ -1077,6 +1118,9 @@ where
                 cells: indexes
                     .iter()
                     .map(|&i| {
+                        if let Some(format) = self.view.formatters.get(M::TABLE.columns[i].name) {
+                            return format(model);
+                        }
                         let shown = crate::display::text(&values[i]);
                         labels
                             .get(&i)
@@ -1270,7 +1314,13 @@ where
             .columns
             .iter()
             .zip(&values)
-            .map(|(c, v)| (self.view.label(c.name), crate::display::text(v)))
+            .map(|(c, v)| {
+                let shown = match self.view.formatters.get(c.name) {
+                    Some(format) => format(&model),
+                    None => crate::display::text(v),
+                };
+                (self.view.label(c.name), shown)
+            })
             .collect();
         let id = id_of::<M>(&model);
         let mut rows = rows;
@@ -1312,7 +1362,7 @@ where
         }
         self.require(&ctx, &crate::Permission::Create)?;
         let engine = self.engine(&ctx)?;
-        let columns = self.view.form_columns();
+        let columns = self.view.create_columns();
         let choices = self.related_choices(&ctx, &engine, &columns).await?;
         let relations = self.many_to_many(&ctx, &engine).await?;
         let Some(form) = form else {
@@ -1420,6 +1470,9 @@ where
                 .collect();
             fields::offer(&mut fields, &columns, &choices);
             fields::customize(&mut fields, &self.view.form_options);
+            for field in &mut fields {
+                field.readonly = self.view.readonly.iter().any(|r| r == field.name);
+            }
             fields.extend(Self::relation_fields(&relations, &before).0);
             return self.form_page(&ctx, "edit", &fields, Some(&id), None);
         };
@@ -1434,7 +1487,33 @@ where
                 )));
             }
         };
-        let (mut fields, ok) = self.read_form(&columns, &typed, &mut object, &choices);
+        // Read-only columns keep what the row holds; the form shows them as they are.
+        let changeable: Vec<&'static Column> = columns
+            .iter()
+            .filter(|c| !self.view.readonly.iter().any(|r| r == c.name))
+            .copied()
+            .collect();
+        let (read, ok) = self.read_form(&changeable, &typed, &mut object, &choices);
+        let values = model.values();
+        let mut fields: Vec<FormField> = Vec::with_capacity(columns.len());
+        let mut read = read.into_iter();
+        for c in &columns {
+            if self.view.readonly.iter().any(|r| r == c.name) {
+                let i = M::TABLE
+                    .columns
+                    .iter()
+                    .position(|t| t.name == c.name)
+                    .unwrap_or(0);
+                if let Some(mut field) =
+                    fields::field(c, self.view.label(c.name), Shown::Stored(values[i].clone()))
+                {
+                    field.readonly = true;
+                    fields.push(field);
+                }
+            } else if let Some(field) = read.next() {
+                fields.push(field);
+            }
+        }
         let selected: crate::m2m::Selected = relations
             .iter()
             .map(|(rel, _)| (rel.name, crate::m2m::chosen(&form, rel.name)))

@@ -1566,3 +1566,64 @@ async fn many_to_many_relationships_are_multiple_selects() {
         );
     }
 }
+
+#[tokio::test]
+async fn formatters_and_read_only_columns() {
+    let view = products()
+        .form_readonly_columns(&["name"])
+        .column_formatter("price", |p: &Product| format!("€{:.2}", p.price));
+    let c = client(
+        "sqlite://",
+        "admin_readonly_cols",
+        Admin::new("Store").view(view),
+    )
+    .await;
+    let engine = c
+        .app()
+        .extension::<SQLAlchemy>()
+        .unwrap()
+        .engine()
+        .unwrap()
+        .clone();
+    let list = c.get("/admin/admin_product/").send().await.text();
+    assert!(list.contains("<td>€0.50</td>"), "{list}");
+    let details = c
+        .get("/admin/admin_product/details/?id=3")
+        .send()
+        .await
+        .text();
+    assert!(
+        details.contains("<th scope=\"row\">Price</th><td>€4.00</td>"),
+        "{details}"
+    );
+
+    let create = c.get("/admin/admin_product/new/").send().await.text();
+    assert!(!create.contains("name=\"name\""), "{create}");
+    let edit = c.get("/admin/admin_product/edit/?id=3").send().await.text();
+    assert!(
+        edit.contains("name=\"name\" value=\"cherry\" readonly"),
+        "{edit}"
+    );
+    let r = post_form(
+        &c,
+        "/admin/admin_product/edit/?id=3",
+        &[
+            ("name", "hacked"),
+            ("price", "4.5"),
+            ("added", "2026-01-03"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FOUND, "{}", r.text());
+    let cherry = engine.get::<Product>(3).await.unwrap().unwrap();
+    assert_eq!((cherry.name.as_str(), cherry.price), ("cherry", 4.5));
+    // Shown again with an error, the read-only column keeps its stored value.
+    let r = post_form(
+        &c,
+        "/admin/admin_product/edit/?id=3",
+        &[("name", "hacked"), ("price", "x"), ("added", "2026-01-03")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("name=\"name\" value=\"cherry\" readonly"));
+}

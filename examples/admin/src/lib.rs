@@ -209,6 +209,7 @@ pub fn admin() -> Admin {
                 .column_filters(&["category_id", "price", "stock", "active"])
                 .column_labels(&[("category_id", "Category")])
                 .column_editable_list(&["price", "stock", "active"])
+                .column_formatter("price", |p: &Product| format!("€{:.2}", p.price))
                 .can_export(true),
         )
         .view(
@@ -226,6 +227,8 @@ pub fn admin() -> Admin {
                 .category("Sales")
                 .column_filters(&["status", "created", "total", "customer_id"])
                 .column_labels(&[("customer_id", "Customer")])
+                .column_formatter("total", |o: &Order| format!("€{:.2}", o.total))
+                .form_readonly_columns(&["total"])
                 .column_default_sort("created", true)
                 .page_size(25)
                 .can_export(true)

@@ -100,7 +100,7 @@ async fn scenario(c: &Client, base: &str) -> Result<(), String> {
         let totals: Vec<f64> = column(c, 5)
             .await?
             .iter()
-            .filter_map(|t| t.parse().ok())
+            .filter_map(|t| t.trim_start_matches('€').parse().ok())
             .collect();
         if totals.len() > 1 && totals.windows(2).all(|w| w[0] <= w[1]) {
             Ok(())
@@ -114,7 +114,7 @@ async fn scenario(c: &Client, base: &str) -> Result<(), String> {
         let totals: Vec<f64> = column(c, 5)
             .await?
             .iter()
-            .filter_map(|t| t.parse().ok())
+            .filter_map(|t| t.trim_start_matches('€').parse().ok())
             .collect();
         if totals.len() > 1 && totals.windows(2).all(|w| w[0] >= w[1]) {
             Ok(())
