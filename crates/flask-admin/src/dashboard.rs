@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, Utc};
 use flask::minijinja::Value as Jinja;
-use flask_sqlalchemy::{ColumnType, Dialect, Engine, Filter, Model, SQLAlchemy, Value, text};
+use flask_sqlalchemy::{ColumnType, Engine, Filter, Model, SQLAlchemy, Value, text};
+
+use crate::relations::quote;
 
 type Fetch<T> = Arc<
     dyn Fn(Engine) -> Pin<Box<dyn Future<Output = Result<T, flask_sqlalchemy::Error>> + Send>>
@@ -58,13 +60,6 @@ impl std::fmt::Debug for Dashboard {
         f.debug_struct("Dashboard")
             .field("widgets", &self.widgets.len())
             .finish()
-    }
-}
-
-fn quote(dialect: Dialect, name: &str) -> String {
-    match dialect {
-        Dialect::MySql => format!("`{}`", name.replace('`', "``")),
-        _ => format!("\"{}\"", name.replace('"', "\"\"")),
     }
 }
 

@@ -5,11 +5,10 @@
 use std::collections::HashMap;
 
 use flask_sqlalchemy::{
-    Column, ColumnType, Dialect, Engine, Model, RelationKind, SQLAlchemy, Session, Table, Value,
-    text,
+    Column, ColumnType, Engine, Model, RelationKind, SQLAlchemy, Session, Table, Value, text,
 };
 
-use crate::relations::MAX_CHOICES;
+use crate::relations::quote;
 
 /// A many-to-many relationship of the view's model.
 #[derive(Debug, Clone, Copy)]
@@ -22,13 +21,6 @@ pub(crate) struct ManyToMany {
     target: &'static Table,
     target_key: &'static Column,
     label: &'static Column,
-}
-
-fn quote(dialect: Dialect, name: &str) -> String {
-    match dialect {
-        Dialect::MySql => format!("`{}`", name.replace('`', "``")),
-        _ => format!("\"{}\"", name.replace('"', "\"\"")),
-    }
 }
 
 /// The many-to-many relationships of `M` the forms edit: all but those in `excluded`
@@ -85,28 +77,13 @@ impl ManyToMany {
         &self,
         engine: &Engine,
     ) -> Result<Option<Vec<(String, String)>>, flask_sqlalchemy::Error> {
-        let d = engine.dialect();
-        let sql = format!(
-            "SELECT {key} AS k, {label} AS l FROM {table} ORDER BY {label}, {key} LIMIT {limit}",
-            key = quote(d, self.target_key.name),
-            label = quote(d, self.label.name),
-            table = quote(d, self.target.name),
-            limit = MAX_CHOICES + 1,
-        );
-        let rows = engine.fetch_all(text(sql)).await?;
-        if rows.len() > MAX_CHOICES {
-            return Ok(None);
-        }
-        Ok(Some(
-            rows.iter()
-                .map(|r| {
-                    (
-                        r.get_index(0).map(crate::display::text).unwrap_or_default(),
-                        r.get_index(1).map(crate::display::text).unwrap_or_default(),
-                    )
-                })
-                .collect(),
-        ))
+        crate::relations::labelled_rows(
+            engine,
+            self.target.name,
+            self.target_key.name,
+            self.label.name,
+        )
+        .await
     }
 
     /// The keys of the rows linked to the row `id` now.
@@ -185,5 +162,5 @@ pub(crate) fn chosen(form: &[(String, String)], name: &str) -> Vec<String> {
         .collect()
 }
 
-/// Keeps the type in one place for the callers' maps.
+/// The keys chosen (or linked) for each many-to-many relationship, by its name.
 pub(crate) type Selected = HashMap<&'static str, Vec<String>>;

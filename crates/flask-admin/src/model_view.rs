@@ -604,113 +604,121 @@ where
     fn blueprint(self: Arc<Self>, shared: Arc<Shared>) -> Result<Blueprint, SetupError> {
         self.check_columns()?;
         let url = format!("{}/{}", shared.url.trim_end_matches('/'), self.endpoint);
-        let pages = Arc::new(Pages {
+        let p = Arc::new(Pages {
             view: self.clone(),
             shared,
         });
-        let (list, details, create, create_post, edit, edit_post, delete) = (
-            pages.clone(),
-            pages.clone(),
-            pages.clone(),
-            pages.clone(),
-            pages.clone(),
-            pages.clone(),
-            pages.clone(),
-        );
-        let (action, csv, json, inline) = (pages.clone(), pages.clone(), pages.clone(), pages);
         Ok(Blueprint::new(&self.endpoint)
             .url_prefix(url)
             .route(
                 "/",
-                get(move |ctx: RequestContext| {
-                    let p = list.clone();
-                    async move { p.list(ctx).await }
-                })
-                .endpoint("index_view"),
+                shown(&p, |p, ctx| async move { p.list(ctx).await }).endpoint("index_view"),
             )
             .route(
                 "/details/",
-                get(move |ctx: RequestContext| {
-                    let p = details.clone();
-                    async move { p.details(ctx).await }
-                })
-                .endpoint("details_view"),
+                shown(&p, |p, ctx| async move { p.details(ctx).await }).endpoint("details_view"),
             )
             .route(
                 "/new/",
-                get(move |ctx: RequestContext| {
-                    let p = create.clone();
-                    async move { p.create(ctx, None).await }
-                })
-                .post(
-                    move |ctx: RequestContext, Form(form): Form<Vec<(String, String)>>| {
-                        let p = create_post.clone();
-                        async move { p.create(ctx, Some(form)).await }
-                    },
+                also_posted(
+                    shown(&p, |p, ctx| async move { p.create(ctx, None).await }),
+                    &p,
+                    |p, ctx, form| async move { p.create(ctx, Some(form)).await },
                 )
                 .endpoint("create_view"),
             )
             .route(
                 "/edit/",
-                get(move |ctx: RequestContext| {
-                    let p = edit.clone();
-                    async move { p.edit(ctx, None).await }
-                })
-                .post(
-                    move |ctx: RequestContext, Form(form): Form<Vec<(String, String)>>| {
-                        let p = edit_post.clone();
-                        async move { p.edit(ctx, Some(form)).await }
-                    },
+                also_posted(
+                    shown(&p, |p, ctx| async move { p.edit(ctx, None).await }),
+                    &p,
+                    |p, ctx, form| async move { p.edit(ctx, Some(form)).await },
                 )
                 .endpoint("edit_view"),
             )
             .route(
                 "/delete/",
-                post(
-                    move |ctx: RequestContext, Form(form): Form<Vec<(String, String)>>| {
-                        let p = delete.clone();
-                        async move { p.delete(ctx, form).await }
-                    },
-                )
-                .endpoint("delete_view"),
+                posted(&p, |p, ctx, form| async move { p.delete(ctx, form).await })
+                    .endpoint("delete_view"),
             )
             .route(
                 "/inline/",
-                post(
-                    move |ctx: RequestContext, Form(form): Form<Vec<(String, String)>>| {
-                        let p = inline.clone();
-                        async move { p.inline(ctx, form).await }
-                    },
-                )
-                .endpoint("inline_view"),
+                posted(&p, |p, ctx, form| async move { p.inline(ctx, form).await })
+                    .endpoint("inline_view"),
             )
             .route(
                 "/action/",
-                post(
-                    move |ctx: RequestContext, Form(form): Form<Vec<(String, String)>>| {
-                        let p = action.clone();
-                        async move { p.action(ctx, form).await }
-                    },
-                )
-                .endpoint("action_view"),
+                posted(&p, |p, ctx, form| async move { p.action(ctx, form).await })
+                    .endpoint("action_view"),
             )
             .route(
                 "/export/csv/",
-                get(move |ctx: RequestContext| {
-                    let p = csv.clone();
-                    async move { p.export(ctx, crate::export::Format::Csv).await }
+                shown(&p, |p, ctx| async move {
+                    p.export(ctx, crate::export::Format::Csv).await
                 })
                 .endpoint("export_csv"),
             )
             .route(
                 "/export/json/",
-                get(move |ctx: RequestContext| {
-                    let p = json.clone();
-                    async move { p.export(ctx, crate::export::Format::Json).await }
+                shown(&p, |p, ctx| async move {
+                    p.export(ctx, crate::export::Format::Json).await
                 })
                 .endpoint("export_json"),
             ))
     }
+}
+
+/// A GET page of the view: `page(pages, ctx)`.
+fn shown<M, F, Fut>(pages: &Arc<Pages<M>>, page: F) -> flask::routing::MethodHandlers
+where
+    M: Model + Serialize + DeserializeOwned + Clone,
+    F: Fn(Arc<Pages<M>>, RequestContext) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<Response, Error>> + Send + 'static,
+{
+    let pages = pages.clone();
+    get(move |ctx: RequestContext| page(pages.clone(), ctx))
+}
+
+/// A POST of a form to the view: `page(pages, ctx, fields)`.
+fn posted<M, F, Fut>(pages: &Arc<Pages<M>>, page: F) -> flask::routing::MethodHandlers
+where
+    M: Model + Serialize + DeserializeOwned + Clone,
+    F: Fn(Arc<Pages<M>>, RequestContext, Vec<(String, String)>) -> Fut
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    Fut: std::future::Future<Output = Result<Response, Error>> + Send + 'static,
+{
+    let pages = pages.clone();
+    post(
+        move |ctx: RequestContext, Form(form): Form<Vec<(String, String)>>| {
+            page(pages.clone(), ctx, form)
+        },
+    )
+}
+
+/// `handlers` (a GET page) that also take a POST of the form: `page(pages, ctx, fields)`.
+fn also_posted<M, F, Fut>(
+    handlers: flask::routing::MethodHandlers,
+    pages: &Arc<Pages<M>>,
+    page: F,
+) -> flask::routing::MethodHandlers
+where
+    M: Model + Serialize + DeserializeOwned + Clone,
+    F: Fn(Arc<Pages<M>>, RequestContext, Vec<(String, String)>) -> Fut
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    Fut: std::future::Future<Output = Result<Response, Error>> + Send + 'static,
+{
+    let pages = pages.clone();
+    handlers.post(
+        move |ctx: RequestContext, Form(form): Form<Vec<(String, String)>>| {
+            page(pages.clone(), ctx, form)
+        },
+    )
 }
 
 /// A view with the admin it belongs to: what the handlers run on.

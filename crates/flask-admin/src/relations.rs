@@ -46,11 +46,43 @@ pub(crate) fn of<M: Model>(ext: &SQLAlchemy, labels: &HashMap<String, String>) -
         .collect()
 }
 
-fn quote(dialect: Dialect, name: &str) -> String {
+/// `name` quoted as an identifier of `dialect` (the names are the models' own).
+pub(crate) fn quote(dialect: Dialect, name: &str) -> String {
     match dialect {
         Dialect::MySql => format!("`{}`", name.replace('`', "``")),
         _ => format!("\"{}\"", name.replace('"', "\"\"")),
     }
+}
+
+/// The rows of `table` as (key, label), ordered by label; `None` when there are more
+/// than [`MAX_CHOICES`].
+pub(crate) async fn labelled_rows(
+    engine: &Engine,
+    table: &str,
+    key: &str,
+    label: &str,
+) -> Result<Option<Vec<(String, String)>>, flask_sqlalchemy::Error> {
+    let d = engine.dialect();
+    let sql = format!(
+        "SELECT {key} AS k, {label} AS l FROM {table} ORDER BY {label}, {key} LIMIT {limit}",
+        key = quote(d, key),
+        label = quote(d, label),
+        table = quote(d, table),
+        limit = MAX_CHOICES + 1,
+    );
+    let rows = engine.fetch_all(text(sql)).await?;
+    if rows.len() > MAX_CHOICES {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.iter()
+            .map(|r| {
+                let key = r.get_index(0).map(crate::display::text).unwrap_or_default();
+                let label = r.get_index(1).map(crate::display::text).unwrap_or_default();
+                (key, label)
+            })
+            .collect(),
+    ))
 }
 
 impl Relation {
@@ -60,27 +92,7 @@ impl Relation {
         &self,
         engine: &Engine,
     ) -> Result<Option<Vec<(String, String)>>, flask_sqlalchemy::Error> {
-        let d = engine.dialect();
-        let sql = format!(
-            "SELECT {key} AS k, {label} AS l FROM {table} ORDER BY {label}, {key} LIMIT {limit}",
-            key = quote(d, self.key.name),
-            label = quote(d, self.label.name),
-            table = quote(d, self.table.name),
-            limit = MAX_CHOICES + 1,
-        );
-        let rows = engine.fetch_all(text(sql)).await?;
-        if rows.len() > MAX_CHOICES {
-            return Ok(None);
-        }
-        Ok(Some(
-            rows.iter()
-                .map(|r| {
-                    let key = r.get_index(0).map(crate::display::text).unwrap_or_default();
-                    let label = r.get_index(1).map(crate::display::text).unwrap_or_default();
-                    (key, label)
-                })
-                .collect(),
-        ))
+        labelled_rows(engine, self.table.name, self.key.name, self.label.name).await
     }
 
     /// The labels of the related rows with these keys (the list's page of them).
