@@ -527,57 +527,58 @@ async fn edit_details_and_delete() {
 
 #[tokio::test]
 async fn access_checks_and_permissions() {
-    let url = "sqlite://";
-    // The whole admin: refused unless the session says so.
-    let admin = Admin::new("Store")
-        .is_accessible(|ctx| {
-            ctx.session()
-                .is_some_and(|s| s.get::<bool>("is_admin").unwrap_or(false))
-        })
-        .view(products());
-    let c = client(url, "admin_access", admin).await;
-    for path in [
-        "/admin/",
-        "/admin/admin_product/",
-        "/admin/admin_product/new/",
-        "/admin/admin_product/details/?id=1",
-    ] {
+    for url in backends() {
+        // The whole admin: refused unless the session says so.
+        let admin = Admin::new("Store")
+            .is_accessible(|ctx| {
+                ctx.session()
+                    .is_some_and(|s| s.get::<bool>("is_admin").unwrap_or(false))
+            })
+            .view(products());
+        let c = client(&url, "admin_access", admin).await;
+        for path in [
+            "/admin/",
+            "/admin/admin_product/",
+            "/admin/admin_product/new/",
+            "/admin/admin_product/details/?id=1",
+        ] {
+            assert_eq!(
+                c.get(path).send().await.status(),
+                StatusCode::FORBIDDEN,
+                "{path}"
+            );
+        }
+        c.session_transaction(|s| s.insert("is_admin", true)).await;
         assert_eq!(
-            c.get(path).send().await.status(),
-            StatusCode::FORBIDDEN,
-            "{path}"
+            c.get("/admin/admin_product/").send().await.status(),
+            StatusCode::OK
         );
-    }
-    c.session_transaction(|s| s.insert("is_admin", true)).await;
-    assert_eq!(
-        c.get("/admin/admin_product/").send().await.status(),
-        StatusCode::OK
-    );
 
-    // A read-only view: no create, edit or delete.
-    let view = products()
-        .can_create(false)
-        .can_edit(false)
-        .can_delete(false);
-    let c = client(url, "admin_readonly", Admin::new("Store").view(view)).await;
-    let list = c.get("/admin/admin_product/").send().await.text();
-    assert!(
-        !list.contains(">Create<") && !list.contains(">Edit<") && !list.contains(">Delete<"),
-        "{list}"
-    );
-    assert_eq!(
-        c.get("/admin/admin_product/new/").send().await.status(),
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        c.get("/admin/admin_product/edit/?id=1")
-            .send()
-            .await
-            .status(),
-        StatusCode::FORBIDDEN
-    );
-    let r = post_form(&c, "/admin/admin_product/delete/", &[("id", "1")]).await;
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        // A read-only view: no create, edit or delete.
+        let view = products()
+            .can_create(false)
+            .can_edit(false)
+            .can_delete(false);
+        let c = client(&url, "admin_readonly", Admin::new("Store").view(view)).await;
+        let list = c.get("/admin/admin_product/").send().await.text();
+        assert!(
+            !list.contains(">Create<") && !list.contains(">Edit<") && !list.contains(">Delete<"),
+            "{list}"
+        );
+        assert_eq!(
+            c.get("/admin/admin_product/new/").send().await.status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            c.get("/admin/admin_product/edit/?id=1")
+                .send()
+                .await
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        let r = post_form(&c, "/admin/admin_product/delete/", &[("id", "1")]).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
 }
 
 #[test]
@@ -859,96 +860,100 @@ async fn exports_stream_the_filtered_sorted_list() {
 
 #[tokio::test]
 async fn permissions_by_role_per_view_and_action() {
-    let admin = Admin::new("Store")
-        .permissions_by_role(
-            flask_admin::Roles::new()
-                .grant(
-                    "staff",
-                    &["admin_product.view", "admin_product.action:restock"],
-                )
-                .grant("admin", &["*"]),
-            |ctx| {
-                ctx.session()
-                    .and_then(|s| s.get::<String>("role"))
-                    .into_iter()
-                    .collect()
-            },
-        )
-        .view(with_actions())
-        .view(ModelView::<Category>::new());
-    let c = client("sqlite://", "admin_roles", admin).await;
-    // No role: nothing.
-    let index = c.get("/admin/").send().await.text();
-    assert!(
-        !index.contains("Admin Product") && !index.contains("Admin Category"),
-        "{index}"
-    );
-    assert_eq!(
-        c.get("/admin/admin_product/").send().await.status(),
-        StatusCode::FORBIDDEN
-    );
-
-    // Staff: the products' list and the restock action, nothing else.
-    c.session_transaction(|s| s.insert("role", "staff")).await;
-    let index = c.get("/admin/").send().await.text();
-    assert!(
-        index.contains("Admin Product") && !index.contains("Admin Category"),
-        "{index}"
-    );
-    let list = c.get("/admin/admin_product/").send().await;
-    assert_eq!(list.status(), StatusCode::OK);
-    let list = list.text();
-    assert!(
-        list.contains("<option value=\"restock\">Restock</option>"),
-        "{list}"
-    );
-    for hidden in ["value=\"delete\"", ">Create<", ">Edit<", "Export:"] {
-        assert!(!list.contains(hidden), "{hidden}: {list}");
-    }
-    let r = c.get("/admin/admin_category/").send().await;
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    assert!(
-        r.text()
-            .contains("You do not have the permission to see the records in Admin Category.")
-    );
-    for path in [
-        "/admin/admin_product/new/",
-        "/admin/admin_product/edit/?id=1",
-        "/admin/admin_product/export/csv/",
-    ] {
+    for url in backends() {
+        let admin = Admin::new("Store")
+            .permissions_by_role(
+                flask_admin::Roles::new()
+                    .grant(
+                        "staff",
+                        &["admin_product.view", "admin_product.action:restock"],
+                    )
+                    .grant("admin", &["*"]),
+                |ctx| {
+                    ctx.session()
+                        .and_then(|s| s.get::<String>("role"))
+                        .into_iter()
+                        .collect()
+                },
+            )
+            .view(with_actions())
+            .view(ModelView::<Category>::new());
+        let c = client(&url, "admin_roles", admin).await;
+        // No role: nothing.
+        let index = c.get("/admin/").send().await.text();
+        assert!(
+            !index.contains("Admin Product") && !index.contains("Admin Category"),
+            "{index}"
+        );
         assert_eq!(
-            c.get(path).send().await.status(),
-            StatusCode::FORBIDDEN,
-            "{path}"
+            c.get("/admin/admin_product/").send().await.status(),
+            StatusCode::FORBIDDEN
+        );
+
+        // Staff: the products' list and the restock action, nothing else.
+        c.session_transaction(|s| s.insert("role", "staff")).await;
+        let index = c.get("/admin/").send().await.text();
+        assert!(
+            index.contains("Admin Product") && !index.contains("Admin Category"),
+            "{index}"
+        );
+        let list = c.get("/admin/admin_product/").send().await;
+        assert_eq!(list.status(), StatusCode::OK);
+        let list = list.text();
+        assert!(
+            list.contains("<option value=\"restock\">Restock</option>"),
+            "{list}"
+        );
+        for hidden in ["value=\"delete\"", ">Create<", ">Edit<", "Export:"] {
+            assert!(!list.contains(hidden), "{hidden}: {list}");
+        }
+        let r = c.get("/admin/admin_category/").send().await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert!(
+            r.text()
+                .contains("You do not have the permission to see the records in Admin Category.")
+        );
+        for path in [
+            "/admin/admin_product/new/",
+            "/admin/admin_product/edit/?id=1",
+            "/admin/admin_product/export/csv/",
+        ] {
+            assert_eq!(
+                c.get(path).send().await.status(),
+                StatusCode::FORBIDDEN,
+                "{path}"
+            );
+        }
+        let r = post_form(&c, "/admin/admin_product/delete/", &[("id", "1")]).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let r = post_form(
+            &c,
+            "/admin/admin_product/action/",
+            &[("action", "delete"), ("rowid", "1"), ("confirm", "1")],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let r = post_form(
+            &c,
+            "/admin/admin_product/action/",
+            &[("action", "restock"), ("rowid", "3")],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::OK, "the confirmation page");
+
+        // Admin: everything.
+        c.session_transaction(|s| s.insert("role", "admin")).await;
+        let list = c.get("/admin/admin_product/").send().await.text();
+        assert!(
+            list.contains(">Create<")
+                && list.contains("value=\"delete\"")
+                && list.contains("Export:")
+        );
+        assert_eq!(
+            c.get("/admin/admin_category/").send().await.status(),
+            StatusCode::OK
         );
     }
-    let r = post_form(&c, "/admin/admin_product/delete/", &[("id", "1")]).await;
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = post_form(
-        &c,
-        "/admin/admin_product/action/",
-        &[("action", "delete"), ("rowid", "1"), ("confirm", "1")],
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = post_form(
-        &c,
-        "/admin/admin_product/action/",
-        &[("action", "restock"), ("rowid", "3")],
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::OK, "the confirmation page");
-
-    // Admin: everything.
-    c.session_transaction(|s| s.insert("role", "admin")).await;
-    let list = c.get("/admin/admin_product/").send().await.text();
-    assert!(
-        list.contains(">Create<") && list.contains("value=\"delete\"") && list.contains("Export:")
-    );
-    assert_eq!(
-        c.get("/admin/admin_category/").send().await.status(),
-        StatusCode::OK
-    );
 }
 
 #[tokio::test]
@@ -1371,82 +1376,85 @@ async fn keyset_pages_step_from_the_last_row() {
 
 #[tokio::test]
 async fn form_options_and_template_overrides() {
-    let view = products()
-        .column_descriptions(&[("price", "Per unit, in euros")])
-        .form_overrides(&[("name", "textarea")])
-        .form_choices("note", &[("dried", "Dried"), ("fresh", "Fresh")])
-        .list_template("shop/products.html");
-    let url = own_database("sqlite://", "admin_options").await;
-    let c = Flask::new("admin-tests")
-        .configure(move |c| {
-            c.set("SQLALCHEMY_DATABASE_URI", url.as_str());
-            c.set("SECRET_KEY", "admin-tests");
-        })
-        .template_source(
-            "shop/products.html",
-            "{% extends 'admin/list.html' %}{% block title %}Our products{% endblock %}",
+    for url in backends() {
+        let view = products()
+            .column_descriptions(&[("price", "Per unit, in euros")])
+            .form_overrides(&[("name", "textarea")])
+            .form_choices("note", &[("dried", "Dried"), ("fresh", "Fresh")])
+            .list_template("shop/products.html");
+        let url = own_database(&url, "admin_options").await;
+        let c = Flask::new("admin-tests")
+            .configure(move |c| {
+                c.set("SQLALCHEMY_DATABASE_URI", url.as_str());
+                c.set("SECRET_KEY", "admin-tests");
+            })
+            .template_source(
+                "shop/products.html",
+                "{% extends 'admin/list.html' %}{% block title %}Our products{% endblock %}",
+            )
+            .extension(SQLAlchemy::new().model::<Category>().model::<Product>())
+            .extension(Admin::new("Store").view(view))
+            .test_client();
+        c.app().startup().await.unwrap();
+        let ext = c.app().extension::<SQLAlchemy>().unwrap();
+        let engine = ext.engine().unwrap();
+        engine.drop_all(ext.metadata()).await.unwrap();
+        engine.create_all(ext.metadata()).await.unwrap();
+
+        let form = c.get("/admin/admin_product/new/").send().await.text();
+        assert!(
+            form.contains("<p class=\"description\">Per unit, in euros</p>"),
+            "{form}"
+        );
+        assert!(
+            form.contains("<textarea id=\"name\" name=\"name\""),
+            "{form}"
+        );
+        assert!(
+            form.contains("<option value=\"\" selected></option><option value=\"dried\">Dried</option><option value=\"fresh\">Fresh</option>"),
+            "{form}"
+        );
+        let r = post_form(
+            &c,
+            "/admin/admin_product/new/",
+            &[
+                ("name", "fig"),
+                ("price", "1"),
+                ("added", "2026-02-01"),
+                ("note", "rotten"),
+            ],
         )
-        .extension(SQLAlchemy::new().model::<Category>().model::<Product>())
-        .extension(Admin::new("Store").view(view))
-        .test_client();
-    c.app().startup().await.unwrap();
-    let ext = c.app().extension::<SQLAlchemy>().unwrap();
-    let engine = ext.engine().unwrap();
-    engine.create_all(ext.metadata()).await.unwrap();
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("Not a valid choice."));
+        let r = post_form(
+            &c,
+            "/admin/admin_product/new/",
+            &[
+                ("name", "fig"),
+                ("price", "1"),
+                ("added", "2026-02-01"),
+                ("note", "dried"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::FOUND, "{}", r.text());
+        let list = c.get("/admin/admin_product/").send().await.text();
+        assert!(list.contains("<title>Our products</title>"), "{list}");
+        assert!(list.contains("title=\"Per unit, in euros\""), "{list}");
 
-    let form = c.get("/admin/admin_product/new/").send().await.text();
-    assert!(
-        form.contains("<p class=\"description\">Per unit, in euros</p>"),
-        "{form}"
-    );
-    assert!(
-        form.contains("<textarea id=\"name\" name=\"name\""),
-        "{form}"
-    );
-    assert!(
-        form.contains("<option value=\"\" selected></option><option value=\"dried\">Dried</option><option value=\"fresh\">Fresh</option>"),
-        "{form}"
-    );
-    let r = post_form(
-        &c,
-        "/admin/admin_product/new/",
-        &[
-            ("name", "fig"),
-            ("price", "1"),
-            ("added", "2026-02-01"),
-            ("note", "rotten"),
-        ],
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().contains("Not a valid choice."));
-    let r = post_form(
-        &c,
-        "/admin/admin_product/new/",
-        &[
-            ("name", "fig"),
-            ("price", "1"),
-            ("added", "2026-02-01"),
-            ("note", "dried"),
-        ],
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::FOUND, "{}", r.text());
-    let list = c.get("/admin/admin_product/").send().await.text();
-    assert!(list.contains("<title>Our products</title>"), "{list}");
-    assert!(list.contains("title=\"Per unit, in euros\""), "{list}");
-
-    let err = Flask::new("admin-tests")
-        .configure(|c| c.set("SQLALCHEMY_DATABASE_URI", "sqlite://"))
-        .extension(SQLAlchemy::new().model::<Category>().model::<Product>())
-        .extension(Admin::new("Store").view(products().form_overrides(&[("name", "wysiwyg")])))
-        .build()
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("\"wysiwyg\", which is none of text, textarea"),
-        "{err}"
-    );
+        let err = Flask::new("admin-tests")
+            .configure(|c| c.set("SQLALCHEMY_DATABASE_URI", "sqlite://"))
+            .extension(SQLAlchemy::new().model::<Category>().model::<Product>())
+            .extension(Admin::new("Store").view(products().form_overrides(&[("name", "wysiwyg")])))
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"wysiwyg\", which is none of text, textarea"),
+            "{err}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -1569,61 +1577,58 @@ async fn many_to_many_relationships_are_multiple_selects() {
 
 #[tokio::test]
 async fn formatters_and_read_only_columns() {
-    let view = products()
-        .form_readonly_columns(&["name"])
-        .column_formatter("price", |p: &Product| format!("€{:.2}", p.price));
-    let c = client(
-        "sqlite://",
-        "admin_readonly_cols",
-        Admin::new("Store").view(view),
-    )
-    .await;
-    let engine = c
-        .app()
-        .extension::<SQLAlchemy>()
-        .unwrap()
-        .engine()
-        .unwrap()
-        .clone();
-    let list = c.get("/admin/admin_product/").send().await.text();
-    assert!(list.contains("<td>€0.50</td>"), "{list}");
-    let details = c
-        .get("/admin/admin_product/details/?id=3")
-        .send()
-        .await
-        .text();
-    assert!(
-        details.contains("<th scope=\"row\">Price</th><td>€4.00</td>"),
-        "{details}"
-    );
+    for url in backends() {
+        let view = products()
+            .form_readonly_columns(&["name"])
+            .column_formatter("price", |p: &Product| format!("€{:.2}", p.price));
+        let c = client(&url, "admin_readonly_cols", Admin::new("Store").view(view)).await;
+        let engine = c
+            .app()
+            .extension::<SQLAlchemy>()
+            .unwrap()
+            .engine()
+            .unwrap()
+            .clone();
+        let list = c.get("/admin/admin_product/").send().await.text();
+        assert!(list.contains("<td>€0.50</td>"), "{list}");
+        let details = c
+            .get("/admin/admin_product/details/?id=3")
+            .send()
+            .await
+            .text();
+        assert!(
+            details.contains("<th scope=\"row\">Price</th><td>€4.00</td>"),
+            "{details}"
+        );
 
-    let create = c.get("/admin/admin_product/new/").send().await.text();
-    assert!(!create.contains("name=\"name\""), "{create}");
-    let edit = c.get("/admin/admin_product/edit/?id=3").send().await.text();
-    assert!(
-        edit.contains("name=\"name\" value=\"cherry\" readonly"),
-        "{edit}"
-    );
-    let r = post_form(
-        &c,
-        "/admin/admin_product/edit/?id=3",
-        &[
-            ("name", "hacked"),
-            ("price", "4.5"),
-            ("added", "2026-01-03"),
-        ],
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::FOUND, "{}", r.text());
-    let cherry = engine.get::<Product>(3).await.unwrap().unwrap();
-    assert_eq!((cherry.name.as_str(), cherry.price), ("cherry", 4.5));
-    // Shown again with an error, the read-only column keeps its stored value.
-    let r = post_form(
-        &c,
-        "/admin/admin_product/edit/?id=3",
-        &[("name", "hacked"), ("price", "x"), ("added", "2026-01-03")],
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().contains("name=\"name\" value=\"cherry\" readonly"));
+        let create = c.get("/admin/admin_product/new/").send().await.text();
+        assert!(!create.contains("name=\"name\""), "{create}");
+        let edit = c.get("/admin/admin_product/edit/?id=3").send().await.text();
+        assert!(
+            edit.contains("name=\"name\" value=\"cherry\" readonly"),
+            "{edit}"
+        );
+        let r = post_form(
+            &c,
+            "/admin/admin_product/edit/?id=3",
+            &[
+                ("name", "hacked"),
+                ("price", "4.5"),
+                ("added", "2026-01-03"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::FOUND, "{}", r.text());
+        let cherry = engine.get::<Product>(3).await.unwrap().unwrap();
+        assert_eq!((cherry.name.as_str(), cherry.price), ("cherry", 4.5));
+        // Shown again with an error, the read-only column keeps its stored value.
+        let r = post_form(
+            &c,
+            "/admin/admin_product/edit/?id=3",
+            &[("name", "hacked"), ("price", "x"), ("added", "2026-01-03")],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains("name=\"name\" value=\"cherry\" readonly"));
+    }
 }
