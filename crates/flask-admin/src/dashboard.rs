@@ -10,8 +10,6 @@ use chrono::{Duration, NaiveDate, Utc};
 use flask::minijinja::Value as Jinja;
 use flask_sqlalchemy::{ColumnType, Engine, Filter, Model, SQLAlchemy, Value, text};
 
-use crate::relations::quote;
-
 type Fetch<T> = Arc<
     dyn Fn(Engine) -> Pin<Box<dyn Future<Output = Result<T, flask_sqlalchemy::Error>> + Send>>
         + Send
@@ -140,15 +138,15 @@ impl Dashboard {
             fetch: Arc::new(move |engine: Engine| {
                 Box::pin(async move {
                     let d = engine.dialect();
-                    let column = quote(d, date.name);
+                    let column = d.quote(date.name);
                     let measure = match value {
-                        Some(v) => format!("SUM({})", quote(d, v.name)),
+                        Some(v) => format!("SUM({})", d.quote(v.name)),
                         None => "COUNT(*)".to_owned(),
                     };
                     let sql = format!(
                         "SELECT DATE({column}) AS day, {measure} AS n FROM {table} \
                          WHERE {column} >= :since GROUP BY DATE({column}) ORDER BY day",
-                        table = quote(d, M::TABLE.name),
+                        table = d.quote(M::TABLE.name),
                     );
                     let first = Utc::now().date_naive() - Duration::days(i64::from(days) - 1);
                     let start = first.and_hms_opt(0, 0, 0).unwrap_or_default();

@@ -8,8 +8,6 @@ use flask_sqlalchemy::{
     Column, ColumnType, Engine, Model, RelationKind, SQLAlchemy, Session, Table, Value, text,
 };
 
-use crate::relations::quote;
-
 /// A many-to-many relationship of the view's model.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ManyToMany {
@@ -95,9 +93,9 @@ impl ManyToMany {
         let d = engine.dialect();
         let sql = format!(
             "SELECT {remote} FROM {secondary} WHERE {local} = :id ORDER BY {remote}",
-            remote = quote(d, self.remote),
-            secondary = quote(d, self.secondary.name),
-            local = quote(d, self.local),
+            remote = d.quote(self.remote),
+            secondary = d.quote(self.secondary.name),
+            local = d.quote(self.local),
         );
         Ok(engine
             .fetch_all(text(sql).bind("id", id.clone()))
@@ -119,8 +117,8 @@ impl ManyToMany {
             .execute(
                 text(format!(
                     "DELETE FROM {} WHERE {} = :id",
-                    quote(d, self.secondary.name),
-                    quote(d, self.local)
+                    d.quote(self.secondary.name),
+                    d.quote(self.local)
                 ))
                 .bind("id", id.clone()),
             )
@@ -130,9 +128,9 @@ impl ManyToMany {
                 .execute(
                     text(format!(
                         "INSERT INTO {} ({}, {}) VALUES (:id, :key)",
-                        quote(d, self.secondary.name),
-                        quote(d, self.local),
-                        quote(d, self.remote)
+                        d.quote(self.secondary.name),
+                        d.quote(self.local),
+                        d.quote(self.remote)
                     ))
                     .bind("id", id.clone())
                     .bind("key", key.clone()),

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use flask_sqlalchemy::{Column, ColumnType, Dialect, Engine, Model, SQLAlchemy, Table, text};
+use flask_sqlalchemy::{Column, ColumnType, Engine, Model, SQLAlchemy, Table, text};
 
 /// The most related rows a select offers; with more, the form takes the key as a number.
 pub(crate) const MAX_CHOICES: usize = 1000;
@@ -46,14 +46,6 @@ pub(crate) fn of<M: Model>(ext: &SQLAlchemy, labels: &HashMap<String, String>) -
         .collect()
 }
 
-/// `name` quoted as an identifier of `dialect` (the names are the models' own).
-pub(crate) fn quote(dialect: Dialect, name: &str) -> String {
-    match dialect {
-        Dialect::MySql => format!("`{}`", name.replace('`', "``")),
-        _ => format!("\"{}\"", name.replace('"', "\"\"")),
-    }
-}
-
 /// The rows of `table` as (key, label), ordered by label; `None` when there are more
 /// than [`MAX_CHOICES`].
 pub(crate) async fn labelled_rows(
@@ -65,9 +57,9 @@ pub(crate) async fn labelled_rows(
     let d = engine.dialect();
     let sql = format!(
         "SELECT {key} AS k, {label} AS l FROM {table} ORDER BY {label}, {key} LIMIT {limit}",
-        key = quote(d, key),
-        label = quote(d, label),
-        table = quote(d, table),
+        key = d.quote(key),
+        label = d.quote(label),
+        table = d.quote(table),
         limit = MAX_CHOICES + 1,
     );
     let rows = engine.fetch_all(text(sql)).await?;
@@ -109,9 +101,9 @@ impl Relation {
         let marks: Vec<String> = (0..keys.len()).map(|i| format!(":k{i}")).collect();
         let sql = format!(
             "SELECT {key} AS k, {label} AS l FROM {table} WHERE {key} IN ({marks})",
-            key = quote(d, self.key.name),
-            label = quote(d, self.label.name),
-            table = quote(d, self.table.name),
+            key = d.quote(self.key.name),
+            label = d.quote(self.label.name),
+            table = d.quote(self.table.name),
             marks = marks.join(", "),
         );
         let mut query = text(sql);

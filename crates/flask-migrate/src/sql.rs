@@ -106,7 +106,7 @@ fn rebuild(
     renames: &[(String, String)],
 ) -> Result<Vec<String>, Error> {
     let d = Dialect::Sqlite;
-    let q = |n: &str| quote(n, d);
+    let q = |n: &str| d.quote(n);
     let temp = format!("_flask_migrate_new_{}", new.name);
     let mut table = new.clone();
     table.name.clone_from(&temp);
@@ -148,14 +148,6 @@ fn rebuild(
         out.push(create_index(&new.name, &index, d));
     }
     Ok(out)
-}
-
-/// An identifier, quoted for `dialect`.
-fn quote(name: &str, dialect: Dialect) -> String {
-    match dialect {
-        Dialect::MySql => format!("`{}`", name.replace('`', "``")),
-        _ => format!("\"{}\"", name.replace('"', "\"\"")),
-    }
 }
 
 fn build<T: sea_query::SchemaStatementBuilder>(stmt: &T, dialect: Dialect) -> String {
@@ -275,7 +267,7 @@ fn rebuild_needed(op: &Op) -> Error {
 }
 
 fn op_statements(op: &Op, dialect: Dialect) -> Result<Vec<String>, Error> {
-    let q = |n: &str| quote(n, dialect);
+    let q = |n: &str| dialect.quote(n);
     let sqlite = dialect == Dialect::Sqlite;
     Ok(match op {
         Op::CreateTable(t) => create_table(t, dialect)?,

@@ -17,6 +17,22 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// `name` quoted as an identifier of this dialect (`"post"`, or `` `post` `` on MySQL),
+    /// its own quote characters doubled: for SQL written from the models' table and column
+    /// names.
+    ///
+    /// ```
+    /// use flask_sqlalchemy::Dialect;
+    /// assert_eq!(Dialect::Postgres.quote("user"), "\"user\"");
+    /// assert_eq!(Dialect::MySql.quote("odd`name"), "`odd``name`");
+    /// ```
+    pub fn quote(self, name: &str) -> String {
+        match self {
+            Dialect::MySql => format!("`{}`", name.replace('`', "``")),
+            _ => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
+    }
+
     /// The name SQLAlchemy gives the dialect (`sqlite`, `postgresql`, `mysql`).
     pub fn name(self) -> &'static str {
         match self {

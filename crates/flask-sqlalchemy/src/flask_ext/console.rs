@@ -14,7 +14,7 @@ use flask::minijinja::value::{Enumerator, Kwargs, Object, ObjectRepr, Value, fro
 use flask::minijinja::{Error, ErrorKind, State};
 
 use super::SQLAlchemy;
-use crate::{Dialect, Engine, Table, TextQuery, text};
+use crate::{Engine, Table, TextQuery, text};
 
 /// The most rows `all()` and `db.sql(..)` return: a prompt shows them all.
 const MAX_ROWS: usize = 1000;
@@ -193,7 +193,7 @@ impl Query {
 
     /// The statement, with its values bound.
     fn select(&self, count: bool) -> TextQuery {
-        let q = |name: &str| quote(self.engine.dialect(), name);
+        let q = |name: &str| self.engine.dialect().quote(name);
         let columns = if count {
             "COUNT(*)".to_owned()
         } else {
@@ -494,13 +494,6 @@ fn wait<F: Future>(fut: F) -> Result<F::Output, Error> {
 
 fn db_error(e: crate::Error) -> Error {
     Error::new(ErrorKind::InvalidOperation, e.to_string()).with_source(e)
-}
-
-fn quote(dialect: Dialect, name: &str) -> String {
-    match dialect {
-        Dialect::MySql => format!("`{}`", name.replace('`', "``")),
-        _ => format!("\"{}\"", name.replace('"', "\"\"")),
-    }
 }
 
 fn snake_case(name: &str) -> String {
