@@ -222,23 +222,9 @@ fn check(
     Ok(())
 }
 
+/// A number typed into a filter, as the forms read it (the same checks and messages).
 fn number(column: &Column, text: &str) -> Result<Value, String> {
-    match column.ty {
-        ColumnType::SmallInteger | ColumnType::Integer | ColumnType::BigInteger => text
-            .parse::<i64>()
-            .map(Value::Int)
-            .map_err(|_| "Not a valid integer value.".to_owned()),
-        ColumnType::Numeric { .. } => text
-            .parse::<f64>()
-            .map(|_| Value::Text(text.to_owned()))
-            .map_err(|_| "Not a valid decimal value.".to_owned()),
-        _ => text
-            .parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite())
-            .map(Value::Float)
-            .ok_or_else(|| "Not a valid float value.".to_owned()),
-    }
+    crate::fields::parse(column, Some(text)).map(|v| crate::model_view::json_to_value(&v))
 }
 
 fn day(text: &str) -> Result<NaiveDate, String> {
