@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -13,7 +13,7 @@ use super::client::Client;
 use super::pinning::Pinning;
 use super::server::{Server, free_port};
 use super::{HOST, Side};
-use crate::process::{cargo, describe, target_dir};
+use crate::process::target_dir;
 
 /// The target for a filtered, sorted list page, p95.
 const TARGET_MS: f64 = 20.0;
@@ -57,33 +57,11 @@ const PAGES: [(&str, &str, bool); 7] = [
     ("the dashboard (6 tiles)", "/admin/", false),
 ];
 
-fn build() -> Result<PathBuf, String> {
-    let mut build = cargo(["build", "--release", "-p", "admin"]);
-    println!("bench: {}", describe(&build));
-    let status = build
-        .status()
-        .map_err(|err| format!("cannot run cargo: {err}"))?;
-    if !status.success() {
-        return Err(format!(
-            "the release build of examples/admin failed ({status})"
-        ));
-    }
-    Ok(target_dir().join("release").join("admin"))
-}
-
+/// The bench environment of the example apps, quieter: the admin logs each request.
 fn env(database: &str) -> Vec<(String, String)> {
-    vec![
-        (
-            "FLASK_SQLALCHEMY_DATABASE_URI".to_owned(),
-            database.to_owned(),
-        ),
-        (
-            "FLASK_SECRET_KEY".to_owned(),
-            "\"bench-secret-key-not-for-production\"".to_owned(),
-        ),
-        ("FLASK_SKIP_DOTENV".to_owned(), "1".to_owned()),
-        ("RUST_LOG".to_owned(), "warn".to_owned()),
-    ]
+    let mut env = super::flaskr::app_env(database);
+    env.push(("RUST_LOG".to_owned(), "warn".to_owned()));
+    env
 }
 
 /// `admin init-db --seed`: the store, from scratch.
@@ -202,7 +180,7 @@ fn run_on(bin: &Path, name: &str, database: &str, dir: &Path) -> Result<(String,
 /// `cargo xtask bench --only admin`: returns its part of the report, also written to
 /// docs/performance.md.
 pub(super) fn admin_bench() -> Result<String, String> {
-    let bin = build()?;
+    let bin = super::release_binary("admin")?;
     let dir = target_dir().join("bench").join("admin");
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,7 +21,7 @@ use super::pinning::Pinning;
 use super::server::{Server, free_port};
 use super::{HOST, Side};
 use crate::args::{check_exit, parse_options};
-use crate::process::{cargo, describe, target_dir};
+use crate::process::{describe, target_dir};
 
 /// What the load does.
 #[derive(Clone)]
@@ -349,20 +349,9 @@ impl RssTrend {
 }
 
 /// Builds flaskr in release; its path.
-fn build_flaskr() -> Result<PathBuf, String> {
-    let mut build = cargo(["build", "--release", "-p", "flaskr"]);
-    println!("bench: {}", describe(&build));
-    let status = build
-        .status()
-        .map_err(|err| format!("cannot run cargo: {err}"))?;
-    if !status.success() {
-        return Err(format!("the release build of flaskr failed ({status})"));
-    }
-    Ok(target_dir().join("release").join("flaskr"))
-}
-
-/// The environment flaskr runs with: the database, a fixed key, no `.env` files.
-fn flaskr_env(database: &str) -> Vec<(String, String)> {
+/// The environment an example app runs with in a bench: the database, a fixed key, no
+/// `.env` files.
+pub(super) fn app_env(database: &str) -> Vec<(String, String)> {
     vec![
         (
             "FLASK_SQLALCHEMY_DATABASE_URI".to_owned(),
@@ -430,12 +419,12 @@ fn run_id() -> String {
 /// `cargo xtask bench --only flaskr`: cold start, idle RSS and RSS under a 20 s load, on
 /// SQLite in a new folder; returns its part of the report.
 pub(super) fn flaskr_bench(seconds: u32) -> Result<String, String> {
-    let bin = build_flaskr()?;
+    let bin = super::release_binary("flaskr")?;
     let dir = target_dir().join("bench").join("flaskr");
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let database = dir.join("flaskr.db");
-    let env = flaskr_env(&format!("sqlite:///{}", database.display()));
+    let env = app_env(&format!("sqlite:///{}", database.display()));
 
     // First start on a new database (file, migrations), then starts on an existing one.
     let mut fresh = Vec::new();
@@ -604,8 +593,8 @@ fn soak(options: &SoakOptions) -> Result<bool, String> {
     } else {
         format!("sqlite:///{}", dir.join("flaskr.db").display())
     };
-    let bin = build_flaskr()?;
-    let env = flaskr_env(&database);
+    let bin = super::release_binary("flaskr")?;
+    let env = app_env(&database);
     let mut init = std::process::Command::new(&bin);
     init.arg("init-db").envs(env.iter().map(|(k, v)| (k, v)));
     println!("soak: {}", describe(&init));

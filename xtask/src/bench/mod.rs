@@ -303,6 +303,19 @@ fn bench(options: &Options) -> Result<(), String> {
     Ok(())
 }
 
+/// Builds `package` in release; the path of its binary (named like the package).
+fn release_binary(package: &str) -> Result<PathBuf, String> {
+    let mut build = cargo(["build", "--release", "-p", package]);
+    println!("bench: {}", describe(&build));
+    let status = build
+        .status()
+        .map_err(|err| format!("cannot run cargo: {err}"))?;
+    if !status.success() {
+        return Err(format!("the release build of {package} failed ({status})"));
+    }
+    Ok(target_dir().join("release").join(package))
+}
+
 /// flask-sqlalchemy against plain sqlx: builds and runs `benches/orm-baseline`, which
 /// prints its table last.
 fn orm_bench(options: &Options) -> Result<String, String> {
@@ -310,17 +323,7 @@ fn orm_bench(options: &Options) -> Result<String, String> {
         "the ORM bench runs on PostgreSQL too",
         "--only http skips it",
     )?;
-    let mut build = cargo(["build", "--release", "-p", "orm-baseline"]);
-    println!("bench: {}", describe(&build));
-    let status = build
-        .status()
-        .map_err(|err| format!("cannot run cargo: {err}"))?;
-    if !status.success() {
-        return Err(format!(
-            "the release build of orm-baseline failed ({status})"
-        ));
-    }
-    let bin = target_dir().join("release").join("orm-baseline");
+    let bin = release_binary("orm-baseline")?;
     let mut run = std::process::Command::new(&bin);
     run.args([
         "--postgres",
@@ -355,17 +358,7 @@ fn orm_bench(options: &Options) -> Result<String, String> {
 /// A login burst against a cheap route: builds and runs `benches/login-burst`, which prints
 /// its table last.
 fn login_bench(options: &Options) -> Result<String, String> {
-    let mut build = cargo(["build", "--release", "-p", "login-burst"]);
-    println!("bench: {}", describe(&build));
-    let status = build
-        .status()
-        .map_err(|err| format!("cannot run cargo: {err}"))?;
-    if !status.success() {
-        return Err(format!(
-            "the release build of login-burst failed ({status})"
-        ));
-    }
-    let bin = target_dir().join("release").join("login-burst");
+    let bin = release_binary("login-burst")?;
     let mut run = std::process::Command::new(&bin);
     run.args(["--seconds", &options.duration.to_string()]);
     run.stderr(std::process::Stdio::inherit());
