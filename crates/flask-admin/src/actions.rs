@@ -159,6 +159,7 @@ where
                 changes: custom.is_none().then(|| crate::audit::values(m)),
             })
             .collect();
+        let deleting = custom.is_none();
         let message = match custom {
             Some(action) => (action.run)(engine.clone(), models).await,
             None => delete_all(&engine, &models).await.map(|()| {
@@ -179,11 +180,13 @@ where
                     "flask-admin: the action {name} on {} failed: {e}",
                     M::TABLE.name
                 );
-                flash(
-                    &ctx,
-                    &format!("Failed to perform the action: {}", e.description()),
-                    "error",
-                );
+                // Flask-Admin's messages: its own for a failed bulk delete.
+                let text = if deleting {
+                    format!("Failed to delete records. {e}")
+                } else {
+                    format!("Failed to perform the action: {}", e.description())
+                };
+                flash(&ctx, &text, "error");
             }
         }
         Ok(redirect(back).into_response())

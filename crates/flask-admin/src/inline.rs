@@ -106,7 +106,7 @@ where
                     "flask-admin: an inline edit of {} failed: {e}",
                     M::TABLE.name
                 );
-                flash(&ctx, &format!("Failed to save the record: {e}"), "error");
+                flash(&ctx, &format!("Failed to update record. {e}"), "error");
             }
         }
         Ok(redirect(back).into_response())

@@ -1717,7 +1717,12 @@ where
             action,
             &fields,
             id,
-            Some(&format!("Failed to save the record: {e}")),
+            // Flask-Admin's messages.
+            Some(&if action == "create" {
+                format!("Failed to create record. {e}")
+            } else {
+                format!("Failed to update record. {e}")
+            }),
         )
     }
 
