@@ -233,34 +233,53 @@ pub(crate) async fn dispatch(
             if let Some(session) = ctx.session_in_use() {
                 session.save(&mut resp).await;
             }
-            for f in ctx.take_this_teardown() {
-                if let Err(p) = catch_unwind(f(error.clone())).await {
-                    tracing::error!("a teardown_this_request function panicked: {p}");
-                }
-            }
             if extras {
                 app.signals
                     .send(&Signal::RequestFinished { response: &resp });
             }
-            for &s in chain.iter().rev() {
-                for hook in app.scopes[s].hooks.teardown.iter().rev() {
-                    if let Err(p) = catch_unwind(hook(ctx.clone(), error.clone())).await {
-                        tracing::error!("teardown_request hook panicked: {p}");
+            let deferred = ctx.take_deferred_teardown();
+            if deferred.is_empty() {
+                teardown(&app, &ctx, scope, error).await;
+            } else {
+                // A body streamed with `stream_with_context`: the teardown waits for its
+                // last byte (or for the client to leave).
+                let (app, ctx) = (app.clone(), ctx.clone());
+                tokio::spawn(async move {
+                    for done in deferred {
+                        let _ = done.await;
                     }
-                }
-            }
-            if extras {
-                app.signals.send(&Signal::RequestTearingDown {
-                    error: error.as_ref(),
+                    teardown(&app, &ctx, scope, error).await;
                 });
-                let app = ctx.app();
-                let error = error.clone();
-                Box::pin(async move { app.teardown_appcontext(error.as_ref()).await }).await;
             }
             resp
         })
         .await;
     if is_head { strip_body(resp) } else { resp }
+}
+
+/// The end of a request: `teardown_this_request` functions, `teardown_request` hooks
+/// (inner blueprints first, latest first), the signal and the app context's teardown.
+async fn teardown(app: &Arc<AppInner>, ctx: &RequestContext, scope: usize, error: Option<Error>) {
+    let extras = app.request_extras;
+    for f in ctx.take_this_teardown() {
+        if let Err(p) = catch_unwind(f(error.clone())).await {
+            tracing::error!("a teardown_this_request function panicked: {p}");
+        }
+    }
+    for &s in app.scopes[scope].chain.iter().rev() {
+        for hook in app.scopes[s].hooks.teardown.iter().rev() {
+            if let Err(p) = catch_unwind(hook(ctx.clone(), error.clone())).await {
+                tracing::error!("teardown_request hook panicked: {p}");
+            }
+        }
+    }
+    if extras {
+        app.signals.send(&Signal::RequestTearingDown {
+            error: error.as_ref(),
+        });
+        let app = ctx.app();
+        Box::pin(async move { app.teardown_appcontext(error.as_ref()).await }).await;
+    }
 }
 
 /// The request's `after_this_request` functions, in registration order.

@@ -97,6 +97,10 @@ pub enum SetupError {
     /// A config source or value is wrong.
     #[error(transparent)]
     Config(#[from] crate::ConfigError),
+    /// A setting's value is out of range or of the wrong kind (`REALTIME_*`,
+    /// `WEBSOCKET_*`, `SSE_*`): the message names the key and what it takes.
+    #[error("{0}")]
+    Setting(String),
     /// An extension's own setup failed.
     #[error("extension {name} failed to set up: {source}")]
     Extension {

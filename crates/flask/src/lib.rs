@@ -54,6 +54,7 @@ mod extension;
 pub mod guide;
 mod hooks;
 pub mod python_json;
+pub mod realtime;
 mod registrar;
 mod request;
 mod response;
@@ -75,10 +76,12 @@ pub use dev::panels::DebugPanel;
 pub use error::{Error, abort, abort_with, escape};
 pub use extension::{Extension, Setup, SetupError};
 pub use hooks::{BeforeRequestHook, HookOutcome};
+pub use realtime::{sse, ws};
 pub use request::{
     Args, BodyLimits, Cookies, DEFAULT_MAX_JSON_PARTS, Ext, FileStorage, Files, Form, FormData, G,
     Json, MultiDict, Path, Query, RequestContext, State, secure_filename,
 };
+pub use response::{ContextStream, stream_with_context};
 pub use response::{
     FlaskTuple, Redirect, ResponseExt, SetCookie, jsonify, make_response, redirect, redirect_with,
 };

@@ -38,6 +38,9 @@ pub(crate) struct ServerLimits {
     pub(crate) max_header_size: usize,
     /// `SERVER_SHUTDOWN_TIMEOUT`: how long a shutdown waits for requests in flight.
     pub(crate) shutdown_timeout: Duration,
+    /// `SERVER_WRITE_TIMEOUT`: how long a streamed response may wait for a client that
+    /// takes none of it (an event stream to a client that stopped reading).
+    pub(crate) write_timeout: Duration,
 }
 
 impl Default for ServerLimits {
@@ -48,6 +51,7 @@ impl Default for ServerLimits {
             max_connections: 4096,
             max_header_size: 64 * 1024,
             shutdown_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -77,6 +81,7 @@ impl ServerLimits {
             max_connections: count("SERVER_MAX_CONNECTIONS", d.max_connections, 1)?,
             max_header_size: count("SERVER_MAX_HEADER_SIZE", d.max_header_size, 1024)?,
             shutdown_timeout: secs("SERVER_SHUTDOWN_TIMEOUT", d.shutdown_timeout)?,
+            write_timeout: secs("SERVER_WRITE_TIMEOUT", d.write_timeout)?,
         })
     }
 }
@@ -135,7 +140,9 @@ impl App {
             ));
         }
         // No new connections; the open ones finish the request they are on and close.
+        // Event streams and WebSockets end now, with their last event or close frame.
         drop(listener);
+        self.close_streams();
         drop(stop);
         connections.close();
         if tokio::time::timeout(limits.shutdown_timeout, connections.wait())
@@ -233,6 +240,8 @@ async fn serve_connection(
         .max(std::time::Duration::from_millis(10));
     let mut last_seen = activity.snapshot();
     let mut waiting_since = std::time::Instant::now();
+    // Since when a streamed body has had a piece ready that the client does not take.
+    let mut stalled_since: Option<std::time::Instant> = None;
     let mut closing = false;
     loop {
         tokio::select! {
@@ -248,6 +257,24 @@ async fn serve_connection(
             }
             () = tokio::time::sleep(tick) => {
                 let now = activity.snapshot();
+                if now.started != now.finished
+                    && activity.awaiting_writer.load(Ordering::Relaxed)
+                    && now.written == last_seen.written
+                {
+                    // A streamed response has a piece ready and the client took nothing
+                    // since the last look: a client that stopped reading holds no
+                    // connection, task or buffer for longer than the write timeout.
+                    let since = *stalled_since.get_or_insert_with(std::time::Instant::now);
+                    if since.elapsed() >= limits.write_timeout {
+                        tracing::debug!(
+                            "closing the connection from {peer}: it took nothing for {:?} (SERVER_WRITE_TIMEOUT)",
+                            limits.write_timeout
+                        );
+                        break;
+                    }
+                } else {
+                    stalled_since = None;
+                }
                 if closing && now.started == now.finished && now == last_seen {
                     // Shutting down, and nothing in flight or written for a tick: a client
                     // halfway through a head would otherwise hold the shutdown for
@@ -284,6 +311,11 @@ struct Activity {
     started: AtomicU64,
     finished: AtomicU64,
     written: AtomicU64,
+    /// A streamed body has bytes hyper has not written yet: the connection is waiting for
+    /// the client to take them.
+    awaiting_writer: std::sync::atomic::AtomicBool,
+    /// A streamed body waiting for the socket to take what it handed over.
+    writer_waker: futures_util::task::AtomicWaker,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,6 +326,13 @@ struct Counts {
 }
 
 impl Activity {
+    fn wrote(&self, n: usize) {
+        self.written.fetch_add(n as u64, Ordering::Relaxed);
+        if n > 0 {
+            self.writer_waker.wake();
+        }
+    }
+
     fn snapshot(&self) -> Counts {
         Counts {
             started: self.started.load(Ordering::Relaxed),
@@ -328,9 +367,7 @@ impl tokio::io::AsyncWrite for Counted {
     ) -> std::task::Poll<std::io::Result<usize>> {
         let polled = std::pin::Pin::new(&mut self.io).poll_write(cx, buf);
         if let std::task::Poll::Ready(Ok(n)) = &polled {
-            self.activity
-                .written
-                .fetch_add(*n as u64, Ordering::Relaxed);
+            self.activity.wrote(*n);
         }
         polled
     }
@@ -342,9 +379,7 @@ impl tokio::io::AsyncWrite for Counted {
     ) -> std::task::Poll<std::io::Result<usize>> {
         let polled = std::pin::Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
         if let std::task::Poll::Ready(Ok(n)) = &polled {
-            self.activity
-                .written
-                .fetch_add(*n as u64, Ordering::Relaxed);
+            self.activity.wrote(*n);
         }
         polled
     }
@@ -444,10 +479,13 @@ fn finish_when_sent(
         activity.finished.fetch_add(1, Ordering::Relaxed);
         return resp;
     }
+    let start_written = activity.written.load(Ordering::Relaxed);
     resp.map(|body| {
         axum::body::Body::new(Sent {
             body,
-            _finish: Finish(activity),
+            finish: Finish(activity),
+            start_written,
+            handed: 0,
         })
     })
 }
@@ -457,14 +495,34 @@ struct Finish(Arc<Activity>);
 
 impl Drop for Finish {
     fn drop(&mut self) {
+        self.0.awaiting_writer.store(false, Ordering::Relaxed);
         self.0.finished.fetch_add(1, Ordering::Relaxed);
     }
 }
 
+/// The bytes of a streamed body handed to hyper and not yet written to the socket, at
+/// most: past it the body waits for the client to take them. (hyper's `pipeline_flush`
+/// buffers whatever a body hands it, so a body faster than its client would otherwise
+/// grow the connection's buffer without bound.)
+const MAX_UNSENT: u64 = 256 * 1024;
+
 /// A streamed body, and the count it makes when it ends.
 struct Sent {
     body: axum::body::Body,
-    _finish: Finish,
+    finish: Finish,
+    /// The connection's bytes written when the response started.
+    start_written: u64,
+    /// The body's bytes handed to hyper so far.
+    handed: u64,
+}
+
+impl Sent {
+    /// The body's bytes not written yet (an estimate from below: the head and the chunk
+    /// sizes are written too).
+    fn unsent(&self) -> u64 {
+        let written = self.finish.0.written.load(Ordering::Relaxed) - self.start_written;
+        self.handed.saturating_sub(written)
+    }
 }
 
 impl http_body::Body for Sent {
@@ -475,7 +533,27 @@ impl http_body::Body for Sent {
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+        if self.unsent() > MAX_UNSENT {
+            // Woken by the socket's next write; checked again after registering, so a
+            // write in between is not missed.
+            self.finish.0.writer_waker.register(cx.waker());
+            if self.unsent() > MAX_UNSENT {
+                self.finish.0.awaiting_writer.store(true, Ordering::Relaxed);
+                return std::task::Poll::Pending;
+            }
+        }
+        let polled = std::pin::Pin::new(&mut self.body).poll_frame(cx);
+        if let std::task::Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            self.handed += bytes::Buf::remaining(data) as u64;
+        }
+        let waiting = self.unsent() > 0;
+        self.finish
+            .0
+            .awaiting_writer
+            .store(waiting, Ordering::Relaxed);
+        polled
     }
 
     fn is_end_stream(&self) -> bool {

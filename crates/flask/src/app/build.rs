@@ -174,6 +174,27 @@ impl Flask {
                 }
             },
         };
+        let streams = Arc::new(crate::realtime::limits::Streams::new(
+            crate::realtime::limits::StreamLimits::from_config(&self.config)
+                .map_err(|e| SetupError::Setting(e.to_string()))?,
+            self.config
+                .get::<Vec<String>>("WEBSOCKET_ALLOWED_ORIGINS")?
+                .unwrap_or_default(),
+        ));
+        let hub = crate::realtime::Hub::new(
+            crate::realtime::hub_settings(&self.config)
+                .map_err(|e| SetupError::Setting(e.to_string()))?,
+        );
+        if hub.inner().settings.queue.is_some() {
+            let connect = hub.clone();
+            self.push_startup("realtime", move |_| async move {
+                crate::realtime::connect(&connect).await
+            });
+            let disconnect = hub.clone();
+            self.push_shutdown(
+                move |_| async move { crate::realtime::disconnect(&disconnect).await },
+            );
+        }
         self.startup.extend(app_startup);
         self.serve.extend(app_serve);
         let sessions =
@@ -246,6 +267,8 @@ impl Flask {
                 appcontext_teardown: self.appcontext_teardown,
                 shell_context: self.shell_context,
                 debugger,
+                streams,
+                hub,
             }
         });
         Ok(App { inner })

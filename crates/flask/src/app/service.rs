@@ -71,6 +71,10 @@ pub(crate) struct AppInner {
     pub(crate) shell_context: Vec<super::ShellContextFn>,
     /// The debug page's console (debug mode only).
     pub(crate) debugger: Option<Arc<crate::dev::debugger::Debugger>>,
+    /// Open event streams and WebSockets: their limits, and the signal that closes them.
+    pub(crate) streams: Arc<crate::realtime::limits::Streams>,
+    /// The realtime hub (rooms, in-process or through Redis).
+    pub(crate) hub: crate::realtime::Hub,
     /// Whether requests have more to do than most apps need: signal receivers,
     /// `url_value_preprocessor` or `teardown_appcontext` functions.
     pub(crate) request_extras: bool,
@@ -250,8 +254,28 @@ impl App {
         run_once(&self.inner.startup, self).await
     }
 
-    /// Runs the shutdown tasks, once.
+    /// The realtime [`Hub`](crate::realtime::Hub): publish to rooms from outside a request
+    /// (a CLI command, a background task), as handlers do with the extractor.
+    pub fn hub(&self) -> &crate::realtime::Hub {
+        &self.inner.hub
+    }
+
+    /// How many event streams and WebSockets are open.
+    pub fn open_streams(&self) -> usize {
+        self.inner.streams.open_count()
+    }
+
+    /// Closes every open event stream (with its last event) and WebSocket (with a
+    /// close frame, 1001), and refuses new ones: the first step of a shutdown, which
+    /// [`App::serve`] takes on SIGTERM and [`App::shutdown`] takes too.
+    pub fn close_streams(&self) {
+        self.inner.streams.close_all();
+    }
+
+    /// Closes the open streams ([`App::close_streams`]), then runs the shutdown tasks,
+    /// once.
     pub async fn shutdown(&self) {
+        self.close_streams();
         let tasks = std::mem::take(
             &mut *self
                 .inner

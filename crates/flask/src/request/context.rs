@@ -72,6 +72,12 @@ struct Inner {
     debug: Option<Box<DebugRequest>>,
 }
 
+/// Holds a request's teardown while it lives (a streamed body's).
+#[derive(Debug)]
+pub(crate) struct TeardownGuard {
+    _held: tokio::sync::oneshot::Sender<()>,
+}
+
 /// What [`Inner::rare`] holds.
 #[derive(Default)]
 struct Rare {
@@ -79,6 +85,8 @@ struct Rare {
     g_named: Mutex<BTreeMap<String, serde_json::Value>>,
     this_teardown: Mutex<Vec<ThisTeardown>>,
     this_after: Mutex<Vec<ThisAfter>>,
+    /// Streamed bodies (`stream_with_context`) the teardown waits for.
+    deferred: Mutex<Vec<tokio::sync::oneshot::Receiver<()>>>,
     /// The URL's values after `url_value_preprocessor` functions changed them.
     view_args: std::sync::OnceLock<crate::routing::ViewArgs>,
 }
@@ -437,6 +445,29 @@ impl RequestContext {
     }
 
     /// Runs `f` as if inside this request: `RequestContext::try_current()`,
+    /// Holds this request's teardown until the guard is dropped (`stream_with_context`).
+    pub(crate) fn defer_teardown(&self) -> TeardownGuard {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.inner
+            .rare
+            .get_or_init(Box::default)
+            .deferred
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(rx);
+        TeardownGuard { _held: tx }
+    }
+
+    /// What the teardown waits for, if anything.
+    pub(crate) fn take_deferred_teardown(&self) -> Vec<tokio::sync::oneshot::Receiver<()>> {
+        match self.inner.rare.get() {
+            Some(rare) => {
+                std::mem::take(&mut *rare.deferred.lock().unwrap_or_else(|e| e.into_inner()))
+            }
+            None => Vec::new(),
+        }
+    }
+
     /// `render_template`, the `Session`... see this context (Flask's
     /// `with app.test_request_context():` block). For a context from
     /// [`App::test_request_context`](crate::App::test_request_context).

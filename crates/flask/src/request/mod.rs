@@ -15,7 +15,9 @@ mod uploads;
 
 pub use body::{Form, FormData};
 pub use context::RequestContext;
-pub(crate) use context::{CURRENT, Matched, ThisAfter, client_addr, host_and_cookie};
+pub(crate) use context::{
+    CURRENT, Matched, TeardownGuard, ThisAfter, client_addr, host_and_cookie,
+};
 pub use cookies::Cookies;
 pub use g::G;
 pub use json::Json;

@@ -8,7 +8,9 @@ use serde::Serialize;
 use crate::error::{Error, escape_html};
 
 mod cookie;
+mod stream;
 pub use cookie::{ResponseExt, SetCookie};
+pub use stream::{ContextStream, stream_with_context};
 
 /// A redirect response (302 by default), with Werkzeug's small HTML body.
 ///

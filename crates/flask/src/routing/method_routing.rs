@@ -269,6 +269,31 @@ pub fn patch<H: Handler<T, ()>, T: 'static>(handler: H) -> MethodHandlers {
     MethodHandlers::empty().patch(handler)
 }
 
+/// A WebSocket rule (Flask-Sock's `@sock.route(rule)`): `handler` takes a
+/// [`WebSocketUpgrade`](crate::ws::WebSocketUpgrade) and answers with its `on_upgrade`.
+///
+/// The handshake is a GET like any other, so the rule has an endpoint for `url_for`, can
+/// sit in a blueprint, and its `before_request` hooks, session and logged-in user are
+/// there at the handshake. A plain GET to it (no `Upgrade: websocket`) is a 400 that says
+/// the URL takes WebSockets.
+///
+/// ```
+/// use flask::{Flask, routing::websocket, ws::WebSocketUpgrade};
+/// #[flask::view]
+/// async fn echo(ws: WebSocketUpgrade) -> flask::Response {
+///     ws.on_upgrade(|mut socket| async move {
+///         while let Some(msg) = socket.recv().await {
+///             if socket.send(msg).await.is_err() { break }
+///         }
+///     })
+/// }
+/// let app = Flask::new("demo").route("/echo", websocket(echo)).build().unwrap();
+/// assert_eq!(app.url_for("echo").relative().build().unwrap(), "/echo");
+/// ```
+pub fn websocket<H: Handler<T, ()>, T: 'static>(handler: H) -> MethodHandlers {
+    MethodHandlers::empty().get(handler)
+}
+
 /// Flask's `@app.route(rule, methods=[...])`: one handler for several methods.
 ///
 /// Method names are case-insensitive; an invalid one is reported when the app is built.

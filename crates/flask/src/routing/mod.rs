@@ -13,7 +13,7 @@ mod values;
 
 pub use blueprint::Blueprint;
 pub use converters::{ConverterArgs, PathValue, UrlConverter};
-pub use method_routing::{MethodHandlers, delete, get, patch, post, put, route};
+pub use method_routing::{MethodHandlers, delete, get, patch, post, put, route, websocket};
 pub use named::view_name;
 pub use url_for::{BuildError, UrlFor};
 pub use values::{UrlValues, ViewArgs};

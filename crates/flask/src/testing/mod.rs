@@ -15,6 +15,11 @@ use tokio::sync::OnceCell;
 
 use crate::App;
 
+mod stream;
+mod websocket;
+pub use stream::{TestEvents, TestStream};
+pub use websocket::{TestMessage, TestWebSocket};
+
 /// Flask's test client: in-process requests with a cookie jar shared across requests.
 ///
 /// Requests go straight to the app's service; no socket is opened. The app's startup
@@ -462,18 +467,21 @@ fn resolve(current: &str, location: &str) -> String {
 }
 
 impl TestClient {
-    async fn send_once(
+    /// The request as the app receives it: the jar's cookies, `Host: localhost`, the
+    /// client's address.
+    fn build_request(
         &self,
         method: &Method,
         path: &str,
         headers: &HeaderMap,
         body: Bytes,
         remote_addr: std::net::IpAddr,
-    ) -> TestResponse {
+    ) -> http::Request<Body> {
+        let len = body.len();
         let mut req = http::Request::builder()
             .method(method.clone())
             .uri(path)
-            .body(Body::from(body.clone()))
+            .body(Body::from(body))
             .unwrap_or_else(|e| panic!("cannot build a request for {path:?}: {e}"));
         *req.headers_mut() = headers.clone();
         req.extensions_mut()
@@ -485,13 +493,25 @@ impl TestClient {
             req.headers_mut()
                 .insert(header::HOST, HeaderValue::from_static("localhost"));
         }
-        if !body.is_empty() {
+        if len > 0 {
             req.headers_mut()
-                .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
         }
         if let Some(c) = self.cookie_header() {
             req.headers_mut().insert(header::COOKIE, c);
         }
+        req
+    }
+
+    async fn send_once(
+        &self,
+        method: &Method,
+        path: &str,
+        headers: &HeaderMap,
+        body: Bytes,
+        remote_addr: std::net::IpAddr,
+    ) -> TestResponse {
+        let req = self.build_request(method, path, headers, body, remote_addr);
         let resp: Response = self.app.handle(req).await;
         let (parts, body) = resp.into_parts();
         self.store_cookies(&parts.headers);
@@ -506,6 +526,62 @@ impl TestClient {
             body: bytes,
             history: Vec::new(),
         }
+    }
+}
+
+impl TestRequest {
+    /// Sends the request and returns as soon as the response starts, its body still to
+    /// read: for event streams and other long responses (see [`TestStream`]).
+    pub async fn stream(self) -> TestStream {
+        self.client.ensure_started().await;
+        let req = self.client.build_request(
+            &self.method,
+            &self.path,
+            &self.headers,
+            self.body,
+            self.remote_addr,
+        );
+        let resp: Response = self.client.app.handle(req).await;
+        let (parts, body) = resp.into_parts();
+        self.client.store_cookies(&parts.headers);
+        TestStream::new(parts.status, parts.headers, body)
+    }
+
+    /// Opens a WebSocket to the request's path: the handshake goes through the app as a
+    /// real client's would (hooks, session, `Origin` check), over an in-memory connection.
+    /// A refused handshake gives the app's response instead.
+    ///
+    /// ```
+    /// use flask::{Flask, routing::websocket, ws::{WebSocket, WebSocketUpgrade}};
+    /// #[flask::view]
+    /// async fn echo(ws: WebSocketUpgrade) -> flask::Response {
+    ///     ws.on_upgrade(|mut socket: WebSocket| async move {
+    ///         while let Some(msg) = socket.recv().await {
+    ///             if socket.send(msg).await.is_err() { break }
+    ///         }
+    ///     })
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = Flask::new("demo").route("/echo", websocket(echo)).test_client();
+    /// let mut ws = client.get("/echo").websocket().await.unwrap();
+    /// ws.send_text("hello").await;
+    /// assert_eq!(ws.recv_text().await.as_deref(), Some("hello"));
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// The response, when the app does not switch protocols (a 403 for another origin, a
+    /// 429 past the limits, whatever a `before_request` hook answers).
+    pub async fn websocket(self) -> Result<TestWebSocket, TestResponse> {
+        self.client.ensure_started().await;
+        let req = self.client.build_request(
+            &Method::GET,
+            &self.path,
+            &self.headers,
+            Bytes::new(),
+            self.remote_addr,
+        );
+        websocket::connect(self.client.clone(), req).await
     }
 }
 
