@@ -27,12 +27,22 @@ fn redis_url() -> Option<String> {
 }
 
 #[flask::view]
-async fn events(hub: Hub, Path(room): Path<String>, LastEventId(last): LastEventId) -> Result<EventStream, Error> {
-    Ok(hub.subscribe_after(&room, last.as_deref())?.into_event_stream())
+async fn events(
+    hub: Hub,
+    Path(room): Path<String>,
+    LastEventId(last): LastEventId,
+) -> Result<EventStream, Error> {
+    Ok(hub
+        .subscribe_after(&room, last.as_deref())?
+        .into_event_stream())
 }
 
 #[flask::view]
-async fn socket(ws: WebSocketUpgrade, hub: Hub, Path(room): Path<String>) -> Result<flask::Response, Error> {
+async fn socket(
+    ws: WebSocketUpgrade,
+    hub: Hub,
+    Path(room): Path<String>,
+) -> Result<flask::Response, Error> {
     let mut messages = hub.subscribe(&room)?;
     Ok(ws.on_upgrade(move |mut socket| async move {
         loop {
@@ -81,7 +91,12 @@ async fn a_message_published_on_one_instance_reaches_the_clients_of_both() {
     // Wait for both subscriptions to be live in Redis before publishing.
     wait_subscribed(&one, &two, "news", 2).await;
 
-    let id = one.post("/rooms/news").body("hello from one").send().await.text();
+    let id = one
+        .post("/rooms/news")
+        .body("hello from one")
+        .send()
+        .await
+        .text();
     for events in [&mut sse_one, &mut sse_two] {
         let e = events.next().await.unwrap();
         assert_eq!(e.get_id(), Some(id.as_str()));
@@ -93,12 +108,23 @@ async fn a_message_published_on_one_instance_reaches_the_clients_of_both() {
     }
     // And the other way round.
     two.post("/rooms/news").body("and from two").send().await;
-    assert_eq!(sse_one.next().await.unwrap().get_data(), Some("\"and from two\""));
-    assert_eq!(ws_one.recv_text().await.as_deref(), Some("\"and from two\""));
+    assert_eq!(
+        sse_one.next().await.unwrap().get_data(),
+        Some("\"and from two\"")
+    );
+    assert_eq!(
+        ws_one.recv_text().await.as_deref(),
+        Some("\"and from two\"")
+    );
 
     // A browser that reconnects to the other instance resumes after its last event:
     // both instances kept the same history, with the same ids.
-    let third = two.post("/rooms/news").body("while away").send().await.text();
+    let third = two
+        .post("/rooms/news")
+        .body("while away")
+        .send()
+        .await
+        .text();
     sse_one.next().await.unwrap();
     let mut resumed = two
         .get("/rooms/news/events")
@@ -145,7 +171,9 @@ async fn an_unreachable_queue_fails_at_startup_naming_the_setting() {
 
 async fn wait_subscribed(one: &TestClient, two: &TestClient, room: &str, n: usize) {
     for _ in 0..200 {
-        if one.app().hub().subscriber_count(room) == n && two.app().hub().subscriber_count(room) == n {
+        if one.app().hub().subscriber_count(room) == n
+            && two.app().hub().subscriber_count(room) == n
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;

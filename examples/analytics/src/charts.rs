@@ -58,7 +58,11 @@ pub fn line(title: &str, points: &[(String, f64)]) -> String {
             format!("{x:.1},{y:.1}")
         })
         .collect();
-    let _ = write!(out, r#"<polyline class="series" points="{}"/>"#, path.join(" "));
+    let _ = write!(
+        out,
+        r#"<polyline class="series" points="{}"/>"#,
+        path.join(" ")
+    );
     for (i, (label, v)) in points.iter().enumerate() {
         let (x, y) = xy(i, *v);
         let _ = write!(
@@ -148,7 +152,11 @@ pub fn heat_map(title: &str, rows: &[&str], columns: &[&str], values: &[Vec<f64>
             escape(name)
         );
         for (c, col) in columns.iter().enumerate() {
-            let v = values.get(r).and_then(|row| row.get(c)).copied().unwrap_or(0.0);
+            let v = values
+                .get(r)
+                .and_then(|row| row.get(c))
+                .copied()
+                .unwrap_or(0.0);
             let _ = write!(
                 out,
                 r#"<rect class="cell" x="{:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill-opacity="{:.2}"><title>{} {}: {}</title></rect>"#,
@@ -177,7 +185,12 @@ mod tests {
         assert!(svg.contains("&lt;b&gt;"));
         let svg = bars("t", &[("x".into(), 3.0)]);
         assert_eq!(svg.matches("<rect class=\"bar\"").count(), 1);
-        let svg = heat_map("t", &["r1", "r2"], &["c1", "c2", "c3"], &[vec![1.0; 3], vec![0.0; 3]]);
+        let svg = heat_map(
+            "t",
+            &["r1", "r2"],
+            &["c1", "c2", "c3"],
+            &[vec![1.0; 3], vec![0.0; 3]],
+        );
         assert_eq!(svg.matches("<rect class=\"cell\"").count(), 6);
     }
 }

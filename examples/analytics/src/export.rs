@@ -53,6 +53,7 @@ async fn next_batch(db: &Engine, filters: &Filters, after: i64) -> Result<Vec<Sa
 /// `/export.csv?from=..&to=..&category=..&region=..`: the sales the dashboard's filters
 /// keep, oldest first. A bad filter is a 400 before anything is sent; a database failure
 /// half way ends the body early (the status has gone).
+#[flask::view]
 pub async fn export_csv(db: Db, Query(params): Query<Params>) -> Result<Response, Error> {
     let filters = Filters::parse(&params, latest_day(&db).await?)?;
     // The first batch is read before the response starts: an error there is a 500.
@@ -71,7 +72,12 @@ pub async fn export_csv(db: Db, Query(params): Query<Params>) -> Result<Response
         };
         let bytes = match csv_batch(&batch, header) {
             Ok(b) => b,
-            Err(e) => return Some((Err(failed(&e.to_string())), (Next::Done, db, filters, false))),
+            Err(e) => {
+                return Some((
+                    Err(failed(&e.to_string())),
+                    (Next::Done, db, filters, false),
+                ));
+            }
         };
         let next = match batch.last() {
             Some(last) if batch.len() as u64 == BATCH => {

@@ -59,12 +59,24 @@ fn date(field: &str, value: &str) -> Result<NaiveDate, Error> {
         .map_err(|_| bad(format!("{field} is {value:?}; give a date as YYYY-MM-DD")))
 }
 
-fn one_of(field: &str, value: Option<&str>, allowed: &[&'static str]) -> Result<Option<&'static str>, Error> {
+fn one_of(
+    field: &str,
+    value: Option<&str>,
+    allowed: &[&'static str],
+) -> Result<Option<&'static str>, Error> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
-        Some(v) => allowed.iter().find(|a| **a == v).copied().map(Some).ok_or_else(|| {
-            bad(format!("{field} is {v:?}; give one of {}", allowed.join(", ")))
-        }),
+        Some(v) => allowed
+            .iter()
+            .find(|a| **a == v)
+            .copied()
+            .map(Some)
+            .ok_or_else(|| {
+                bad(format!(
+                    "{field} is {v:?}; give one of {}",
+                    allowed.join(", ")
+                ))
+            }),
     }
 }
 
@@ -158,7 +170,10 @@ mod tests {
         assert_eq!(f.from.to_string(), "2026-09-02");
         assert_eq!(f.to, latest());
         assert_eq!(f.group, Group::Day);
-        assert_eq!(f.query(Group::Week), "from=2026-09-02&to=2026-11-30&group=week");
+        assert_eq!(
+            f.query(Group::Week),
+            "from=2026-09-02&to=2026-11-30&group=week"
+        );
     }
 
     #[test]
@@ -171,7 +186,11 @@ mod tests {
         let e = Filters::parse(&p("2026-13-01", ""), latest()).unwrap_err();
         assert!(e.to_string().contains("from is \"2026-13-01\""), "{e}");
         let e = Filters::parse(&p("2026-01-01", "Cars"), latest()).unwrap_err();
-        assert!(e.to_string().contains("category is \"Cars\"; give one of Books"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("category is \"Cars\"; give one of Books"),
+            "{e}"
+        );
         let e = Filters::parse(&p("2027-01-01", ""), latest()).unwrap_err();
         assert!(e.to_string().contains("is after to"), "{e}");
     }

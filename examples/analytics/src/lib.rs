@@ -37,7 +37,14 @@ pub const CATEGORIES: [&str; 8] = [
 ];
 
 /// Where it sells.
-pub const REGIONS: [&str; 6] = ["Africa", "Americas", "Asia", "Europe", "Middle East", "Oceania"];
+pub const REGIONS: [&str; 6] = [
+    "Africa",
+    "Americas",
+    "Asia",
+    "Europe",
+    "Middle East",
+    "Oceania",
+];
 
 /// One sale (the raw data: 1,000,000 rows after `init-db --seed`).
 #[derive(Debug, Clone, PartialEq, Model, Serialize, Deserialize)]

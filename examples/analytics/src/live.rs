@@ -82,16 +82,31 @@ impl NewSale {
         let category = CATEGORIES
             .iter()
             .find(|c| **c == self.category)
-            .ok_or_else(|| bad(format!("category is {:?}; give one of {}", self.category, CATEGORIES.join(", "))))?;
-        let region = REGIONS
-            .iter()
-            .find(|r| **r == self.region)
-            .ok_or_else(|| bad(format!("region is {:?}; give one of {}", self.region, REGIONS.join(", "))))?;
+            .ok_or_else(|| {
+                bad(format!(
+                    "category is {:?}; give one of {}",
+                    self.category,
+                    CATEGORIES.join(", ")
+                ))
+            })?;
+        let region = REGIONS.iter().find(|r| **r == self.region).ok_or_else(|| {
+            bad(format!(
+                "region is {:?}; give one of {}",
+                self.region,
+                REGIONS.join(", ")
+            ))
+        })?;
         if !(self.amount.is_finite() && self.amount > 0.0 && self.amount <= 100_000.0) {
-            return Err(bad(format!("amount is {}; give a number above 0 and at most 100000", self.amount)));
+            return Err(bad(format!(
+                "amount is {}; give a number above 0 and at most 100000",
+                self.amount
+            )));
         }
         if !(1..=1000).contains(&self.quantity) {
-            return Err(bad(format!("quantity is {}; give 1 to 1000", self.quantity)));
+            return Err(bad(format!(
+                "quantity is {}; give 1 to 1000",
+                self.quantity
+            )));
         }
         Ok((category, region))
     }
@@ -164,6 +179,7 @@ pub async fn record(db: &Engine, new: &NewSale) -> Result<Sale, Error> {
 /// `POST /api/sales` (JSON [`NewSale`], `Authorization: Bearer <ingest token>`): records
 /// the sale and publishes it to the live panels. 201 with the sale; 401 without the
 /// token; 400 naming a bad field.
+#[flask::view]
 pub async fn record_sale(
     ctx: RequestContext,
     headers: HeaderMap,
@@ -194,6 +210,7 @@ pub async fn record_sale(
 
 /// `/live`: the `sales` room as server-sent events (`event: sale`, the sale as JSON); a
 /// browser that reconnects gets what it missed, from its `Last-Event-ID`.
+#[flask::view]
 pub async fn live_stream(hub: Hub, LastEventId(last): LastEventId) -> Result<EventStream, Error> {
     Ok(hub
         .subscribe_after(ROOM, last.as_deref())?
@@ -210,7 +227,11 @@ pub async fn print_token(ctx: CliContext) -> Result<(), flask::BoxError> {
 /// `send-events --url U --count N --rate R`: posts N generated sales to the portal at
 /// `U`, R a second (the load script behind the live panel).
 pub async fn send_events(ctx: CliContext) -> Result<(), flask::BoxError> {
-    let url = ctx.matches().get_one::<String>("url").cloned().unwrap_or_default();
+    let url = ctx
+        .matches()
+        .get_one::<String>("url")
+        .cloned()
+        .unwrap_or_default();
     let count = *ctx.matches().get_one::<u32>("count").unwrap_or(&100);
     let rate = *ctx.matches().get_one::<f64>("rate").unwrap_or(&4.0);
     if !(rate.is_finite() && rate > 0.0) {
@@ -227,18 +248,30 @@ pub async fn send_events(ctx: CliContext) -> Result<(), flask::BoxError> {
             amount: (rng.below(40_000) as f64 + 500.0) / 100.0,
             quantity: 1 + rng.below(4) as i64,
         };
-        let (status, body) = post_json(&url, "/api/sales", &token, &serde_json::to_string(&sale)?).await?;
+        let (status, body) =
+            post_json(&url, "/api/sales", &token, &serde_json::to_string(&sale)?).await?;
         if status != 201 {
             return Err(format!("sale {} was refused: {status} {body}", i + 1).into());
         }
-        ctx.echo(format!("{:>4} {:<8} {:<12} {:>9.2}", i + 1, sale.category, sale.region, sale.amount));
+        ctx.echo(format!(
+            "{:>4} {:<8} {:<12} {:>9.2}",
+            i + 1,
+            sale.category,
+            sale.region,
+            sale.amount
+        ));
     }
     Ok(())
 }
 
 /// A POST over a plain socket (the portal's own HTTP, no client library): the status and
 /// the body.
-pub async fn post_json(base: &str, path: &str, token: &str, body: &str) -> Result<(u16, String), flask::BoxError> {
+pub async fn post_json(
+    base: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> Result<(u16, String), flask::BoxError> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = base
         .strip_prefix("http://")
@@ -261,6 +294,9 @@ pub async fn post_json(base: &str, path: &str, token: &str, body: &str) -> Resul
         .nth(1)
         .and_then(|s| s.parse().ok())
         .ok_or("the portal's answer is not HTTP")?;
-    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_owned();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_owned();
     Ok((status, body))
 }

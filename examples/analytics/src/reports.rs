@@ -122,7 +122,10 @@ pub async fn build(db: &Engine, filters: &Filters) -> Result<Report, Error> {
                 let monday = *d - Duration::days(i64::from(d.weekday().num_days_from_monday()));
                 *weeks.entry(monday).or_default() += r;
             }
-            weeks.into_iter().map(|(d, r)| (format!("week of {d}"), r)).collect()
+            weeks
+                .into_iter()
+                .map(|(d, r)| (format!("week of {d}"), r))
+                .collect()
         }
     };
     let mut sorted: Vec<f64> = daily.values().copied().collect();
@@ -148,8 +151,10 @@ pub async fn build(db: &Engine, filters: &Filters) -> Result<Report, Error> {
             *categories.entry(CATEGORIES[row]).or_default() += r;
         }
     }
-    let mut by_category: Vec<(String, f64)> =
-        categories.into_iter().map(|(c, r)| (c.to_owned(), r)).collect();
+    let mut by_category: Vec<(String, f64)> = categories
+        .into_iter()
+        .map(|(c, r)| (c.to_owned(), r))
+        .collect();
     by_category.sort_by(|a, b| b.1.total_cmp(&a.1));
     let mut by_region: Vec<(String, f64)> = per_region
         .into_iter()
@@ -160,7 +165,11 @@ pub async fn build(db: &Engine, filters: &Filters) -> Result<Report, Error> {
         orders,
         revenue,
         items,
-        average_sale: if orders > 0 { revenue / orders as f64 } else { 0.0 },
+        average_sale: if orders > 0 {
+            revenue / orders as f64
+        } else {
+            0.0
+        },
         series,
         by_category,
         by_region,
@@ -181,15 +190,17 @@ pub async fn recent_sales(db: &Engine, n: u64) -> Result<Vec<Sale>, Error> {
 }
 
 /// `/`: the dashboard for the query string's filters.
-pub async fn dashboard(
-    db: Db,
-    Query(params): Query<Params>,
-) -> Result<Html<String>, Error> {
+#[flask::view]
+pub async fn dashboard(db: Db, Query(params): Query<Params>) -> Result<Html<String>, Error> {
     let latest = latest_day(&db).await?;
     let filters = Filters::parse(&params, latest)?;
     let report = build(&db, &filters).await?;
     let recent = recent_sales(&db, 8).await?;
-    let step = if filters.group == Group::Week { "week" } else { "day" };
+    let step = if filters.group == Group::Week {
+        "week"
+    } else {
+        "day"
+    };
     let charts = context! {
         series => charts::line(&format!("Revenue per {step}"), &report.series),
         categories => charts::bars("Revenue by category", &report.by_category),

@@ -137,7 +137,9 @@ pub async fn seed(engine: &Engine, rows: u32) -> Result<(), flask::BoxError> {
             insert(
                 engine,
                 "sale",
-                &["id", "ts", "day", "category", "region", "amount", "quantity"],
+                &[
+                    "id", "ts", "day", "category", "region", "amount", "quantity",
+                ],
                 std::mem::take(&mut batch),
             )
             .await?;
@@ -146,7 +148,9 @@ pub async fn seed(engine: &Engine, rows: u32) -> Result<(), flask::BoxError> {
     insert(
         engine,
         "sale",
-        &["id", "ts", "day", "category", "region", "amount", "quantity"],
+        &[
+            "id", "ts", "day", "category", "region", "amount", "quantity",
+        ],
         batch,
     )
     .await?;
@@ -170,7 +174,9 @@ pub async fn seed(engine: &Engine, rows: u32) -> Result<(), flask::BoxError> {
     insert(
         engine,
         "daily_sales",
-        &["day", "category", "region", "weekday", "orders", "revenue", "items"],
+        &[
+            "day", "category", "region", "weekday", "orders", "revenue", "items",
+        ],
         daily,
     )
     .await?;
