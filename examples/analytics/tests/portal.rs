@@ -109,7 +109,10 @@ async fn the_portal_on_each_database() {
         assert_eq!(figure(&page, "total-revenue"), format!("{sum:.2}"), "{url}");
         // 2025-12-29 to 2026-03-30: 14 Mondays.
         assert_eq!(page.matches("<circle class=\"point\"").count(), 14, "{url}");
-        assert!(page.contains("<option selected>Books</option>"), "{url}");
+        assert!(
+            page.contains("<option value=\"Books\" selected>Books</option>"),
+            "{url}"
+        );
         assert_eq!(
             page.matches("<rect class=\"bar\"").count(),
             1 + 6,
