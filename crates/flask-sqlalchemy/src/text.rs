@@ -9,6 +9,9 @@ use crate::{Error, Value};
 pub struct TextQuery {
     sql: String,
     params: Vec<(String, Value)>,
+    /// Where each name is in `params`: binding and compiling stay linear in the number of
+    /// parameters (a multi-row INSERT binds thousands).
+    index: std::collections::HashMap<String, usize>,
 }
 
 /// SQLAlchemy's `text()`: SQL written by hand, whose values are always bound parameters.
@@ -28,6 +31,7 @@ pub fn text(sql: impl Into<String>) -> TextQuery {
     TextQuery {
         sql: sql.into(),
         params: Vec::new(),
+        index: std::collections::HashMap::new(),
     }
 }
 
@@ -35,9 +39,12 @@ impl TextQuery {
     /// Gives parameter `:name` its value (a later value for the same name wins).
     pub fn bind(mut self, name: &str, value: impl Into<Value>) -> Self {
         let value = value.into();
-        match self.params.iter_mut().find(|(n, _)| n == name) {
-            Some(slot) => slot.1 = value,
-            None => self.params.push((name.to_owned(), value)),
+        match self.index.get(name) {
+            Some(&i) => self.params[i].1 = value,
+            None => {
+                self.index.insert(name.to_owned(), self.params.len());
+                self.params.push((name.to_owned(), value));
+            }
         }
         self
     }
@@ -52,8 +59,9 @@ impl TextQuery {
         let mut out = String::with_capacity(self.sql.len());
         let mut values: Vec<Value> = Vec::new();
         // PostgreSQL numbers each name once; `?` dialects repeat the value.
-        let mut numbered: Vec<&str> = Vec::new();
-        let mut used: Vec<&str> = Vec::new();
+        let mut numbers: Vec<Option<usize>> = vec![None; self.params.len()];
+        let mut next_number = 0;
+        let mut used = vec![false; self.params.len()];
         let sql = self.sql.as_str();
         let bytes = sql.as_bytes();
         let mut i = 0;
@@ -92,28 +100,23 @@ impl TextQuery {
                         end += 1;
                     }
                     let name = &sql[start..end];
-                    let value = self
-                        .params
-                        .iter()
-                        .find(|(n, _)| n == name)
-                        .map(|(_, v)| v.clone())
-                        .ok_or_else(|| {
-                            Error::Bind(format!(
-                                "the SQL has the parameter :{name}, but no value was bound for \
-                                 it: add .bind(\"{name}\", value)"
-                            ))
-                        })?;
-                    if !used.contains(&name) {
-                        used.push(name);
-                    }
+                    let slot = *self.index.get(name).ok_or_else(|| {
+                        Error::Bind(format!(
+                            "the SQL has the parameter :{name}, but no value was bound for \
+                             it: add .bind(\"{name}\", value)"
+                        ))
+                    })?;
+                    let value = self.params[slot].1.clone();
+                    used[slot] = true;
                     match dialect {
                         Dialect::Postgres => {
-                            let n = match numbered.iter().position(|n| *n == name) {
-                                Some(p) => p + 1,
+                            let n = match numbers[slot] {
+                                Some(n) => n,
                                 None => {
-                                    numbered.push(name);
+                                    next_number += 1;
+                                    numbers[slot] = Some(next_number);
                                     values.push(value);
-                                    numbered.len()
+                                    next_number
                                 }
                             };
                             out.push('$');
@@ -136,7 +139,9 @@ impl TextQuery {
         if let Some((name, _)) = self
             .params
             .iter()
-            .find(|(n, _)| !used.contains(&n.as_str()))
+            .zip(&used)
+            .find(|(_, used)| !**used)
+            .map(|(p, _)| p)
         {
             return Err(Error::Bind(format!(
                 "a value was bound for :{name}, but the SQL has no such parameter"

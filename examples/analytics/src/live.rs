@@ -208,6 +208,7 @@ pub async fn record_sale(
     Ok((StatusCode::CREATED, Json(live)))
 }
 
+// ANCHOR: live_stream
 /// `/live`: the `sales` room as server-sent events (`event: sale`, the sale as JSON); a
 /// browser that reconnects gets what it missed, from its `Last-Event-ID`.
 #[flask::view]
@@ -217,6 +218,7 @@ pub async fn live_stream(hub: Hub, LastEventId(last): LastEventId) -> Result<Eve
         .into_event_stream()
         .retry(Duration::from_secs(2)))
 }
+// ANCHOR_END: live_stream
 
 /// `ingest-token`: prints the token.
 pub async fn print_token(ctx: CliContext) -> Result<(), flask::BoxError> {

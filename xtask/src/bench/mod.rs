@@ -16,6 +16,7 @@ mod docs_section;
 pub(crate) mod flaskr;
 mod instructions;
 mod pinning;
+mod realtime;
 mod report;
 mod rounds;
 mod server;
@@ -34,7 +35,7 @@ use report::{report, thousands};
 use server::{Server, compare_responses, free_port};
 
 const HELP: &str = "\
-cargo xtask bench [--duration SECS] [--connections N] [--threads N] [--only http|orm|login|tfb|flaskr|admin|compile]
+cargo xtask bench [--duration SECS] [--connections N] [--threads N] [--only http|orm|login|tfb|flaskr|admin|realtime|compile]
 
 Builds examples/hello and benches/axum-baseline in release, serves both on 127.0.0.1 and
 measures each route with wrk in alternating rounds, reading each server's CPU time per
@@ -64,6 +65,11 @@ Then examples/admin (release) on a store of 100,000 orders, on SQLite and Postgr
 latency of flask-admin's list pages with a filter and a sort (target: 20 ms at p95), a deep
 page and the dashboard, also written to docs/performance.md.
 
+Then the realtime bench: 10,000 event streams open on one instance of benches/realtime-bench,
+the framework against plain axum: RSS per idle stream and a broadcast's latency to every
+client (p50, p99); and examples/analytics (release) on 1,000,000 sales, SQLite and
+PostgreSQL: its aggregate pages (target: under 50 ms at p95). Written to docs/performance.md.
+
 Last, the compile time of examples/hello in a target directory of its own: a clean debug
 build, `cargo build` and `cargo check` after an edit, and a clean release build.
 
@@ -71,7 +77,7 @@ Prints Markdown tables and writes them to target/bench/report.md. A result below
 reported as BELOW TARGET, but the exit status stays 0 (it is a report).
 
 Options:
-  --only http|orm|login|tfb|flaskr|admin|compile  run one of the seven benches
+  --only http|orm|login|tfb|flaskr|admin|realtime|compile  run one of the eight benches
   --tfb-db postgres|sqlite|both  where the TechEmpower data is (default postgres)
   --tfb-rounds N      paired rounds per TechEmpower test (default 3)
   --orm-rounds N      rounds per ORM operation (default 12)
@@ -113,6 +119,7 @@ struct Options {
     tfb: bool,
     flaskr: bool,
     admin: bool,
+    realtime: bool,
     compile: bool,
     tfb_db: String,
     tfb_rounds: u32,
@@ -136,6 +143,7 @@ impl Default for Options {
             tfb: true,
             flaskr: true,
             admin: true,
+            realtime: true,
             compile: true,
             tfb_db: "postgres".to_owned(),
             tfb_rounds: 3,
@@ -223,11 +231,13 @@ fn parse(words: Vec<String>) -> Result<Option<Options>, String> {
             }
             "--only" => {
                 let only = args.value(&option)?;
-                if !["http", "orm", "login", "tfb", "flaskr", "admin", "compile"]
-                    .contains(&only.as_str())
+                if ![
+                    "http", "orm", "login", "tfb", "flaskr", "admin", "realtime", "compile",
+                ]
+                .contains(&only.as_str())
                 {
                     return Err(format!(
-                        "--only takes http, orm, login, tfb, flaskr, admin or compile, not `{only}`"
+                        "--only takes http, orm, login, tfb, flaskr, admin, realtime or compile, not `{only}`"
                     ));
                 }
                 options.http = only == "http";
@@ -236,6 +246,7 @@ fn parse(words: Vec<String>) -> Result<Option<Options>, String> {
                 options.tfb = only == "tfb";
                 options.flaskr = only == "flaskr";
                 options.admin = only == "admin";
+                options.realtime = only == "realtime";
                 options.compile = only == "compile";
             }
             "--help" | "-h" => return Ok(None),
@@ -288,6 +299,12 @@ fn bench(options: &Options) -> Result<(), String> {
             report.push('\n');
         }
         report.push_str(&admin::admin_bench()?);
+    }
+    if options.realtime {
+        if !report.is_empty() {
+            report.push('\n');
+        }
+        report.push_str(&realtime::realtime_bench()?);
     }
     if options.compile {
         if !report.is_empty() {
