@@ -1476,3 +1476,27 @@ async fn the_apps_401_handler_renders_unauthorized() {
     assert_eq!(resp.status(), 401);
     assert_eq!(resp.text(), "who are you?");
 }
+
+#[flask::view]
+async fn live_feed(
+    LoginRequired(user): LoginRequired<User>,
+    ws: flask::ws::WebSocketUpgrade,
+) -> flask::Response {
+    ws.on_upgrade(move |mut socket| async move {
+        let _ = socket.send_text(format!("hello {}", user.name)).await;
+    })
+}
+
+#[tokio::test]
+async fn a_websocket_handshake_sees_the_logged_in_user() {
+    let client = app(manager().login_view("login_form"), |_| {})
+        .route("/feed", flask::routing::websocket(live_feed))
+        .test_client();
+    // Anonymous: the handshake is answered like any page that needs a login.
+    let refused = client.get("/feed").websocket().await.unwrap_err();
+    assert_eq!(refused.status(), 302);
+    assert_eq!(refused.header("location"), Some("/login?next=%2Ffeed"));
+    client.login_as(&find("1").unwrap()).await;
+    let mut ws = client.get("/feed").websocket().await.unwrap();
+    assert_eq!(ws.recv_text().await.as_deref(), Some("hello ada"));
+}

@@ -31,6 +31,9 @@ pub mod porting {}
 #[doc = include_str!("../guide/quickstart.md")]
 pub mod quickstart {}
 
+#[doc = include_str!("../guide/realtime.md")]
+pub mod realtime {}
+
 #[doc = include_str!("../guide/routing.md")]
 pub mod routing {}
 

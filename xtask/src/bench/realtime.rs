@@ -30,12 +30,18 @@ const REQUESTS: usize = 100;
 /// The portal's pages measured: what, and the path.
 const PAGES: [(&str, &str); 4] = [
     ("the dashboard (last 90 days)", "/"),
-    ("a year, by week", "/?from=2025-12-01&to=2026-11-30&group=week"),
+    (
+        "a year, by week",
+        "/?from=2025-12-01&to=2026-11-30&group=week",
+    ),
     (
         "a quarter of one category in one region",
         "/?from=2026-04-01&to=2026-06-30&category=Toys&region=Europe",
     ),
-    ("a year of one region, by day", "/?from=2025-12-01&to=2026-11-30&region=Asia"),
+    (
+        "a year of one region, by day",
+        "/?from=2025-12-01&to=2026-11-30&region=Asia",
+    ),
 ];
 
 /// What `realtime-load` measured.
@@ -163,7 +169,10 @@ fn portal_on(bin: &Path, name: &str, database: &str, dir: &Path) -> Result<(Stri
             "**BELOW TARGET**"
         };
         println!("bench: analytics on {name}: {what}: p50 {p50:.2} ms, p95 {p95:.2} ms");
-        let _ = writeln!(rows, "| {name} | {what} | {p50:.2} ms | {p95:.2} ms | {verdict} |");
+        let _ = writeln!(
+            rows,
+            "| {name} | {what} | {p50:.2} ms | {p95:.2} ms | {verdict} |"
+        );
     }
     server.check_alive()?;
     let _ = writeln!(
@@ -185,7 +194,11 @@ pub(super) fn realtime_bench() -> Result<String, String> {
     let mut best: [Option<Fanout>; 2] = [None, None];
     for round in 0..2 {
         for (i, side) in [Side::Axum, Side::Ours].into_iter().enumerate() {
-            println!("bench: realtime round {}: {CLIENTS} event streams on {}", round + 1, side.label());
+            println!(
+                "bench: realtime round {}: {CLIENTS} event streams on {}",
+                round + 1,
+                side.label()
+            );
             let run = fanout(side, &dir)?;
             println!(
                 "bench: {}: {:.1} KiB a stream, broadcast p50 {:.2} ms, p99 {:.2} ms ({} of {} events)",
@@ -214,14 +227,20 @@ pub(super) fn realtime_bench() -> Result<String, String> {
     let postgres = crate::services::fresh_postgres_schema(&postgres, "analytics_bench")?;
     let mut table = String::new();
     let mut ok = true;
-    for (name, database) in [("SQLite", sqlite.as_str()), ("PostgreSQL", postgres.as_str())] {
+    for (name, database) in [
+        ("SQLite", sqlite.as_str()),
+        ("PostgreSQL", postgres.as_str()),
+    ] {
         let (rows, fine) = portal_on(&bin, name, database, &dir)?;
         table.push_str(&rows);
         ok &= fine;
     }
 
     let mut out = String::new();
-    let _ = writeln!(out, "## Bench: realtime, and the analytics portal on 1,000,000 sales\n");
+    let _ = writeln!(
+        out,
+        "## Bench: realtime, and the analytics portal on 1,000,000 sales\n"
+    );
     let _ = writeln!(
         out,
         "`benches/realtime-bench`, release: one room of server-sent events, `GET /events` \
