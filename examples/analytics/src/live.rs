@@ -222,7 +222,7 @@ pub async fn live_stream(hub: Hub, LastEventId(last): LastEventId) -> Result<Eve
 
 /// `ingest-token`: prints the token.
 pub async fn print_token(ctx: CliContext) -> Result<(), flask::BoxError> {
-    ctx.echo(ingest_token(&ctx.app()).map_err(|e| e.to_string())?);
+    ctx.echo(ingest_token(ctx.app()).map_err(|e| e.to_string())?);
     Ok(())
 }
 
@@ -239,7 +239,7 @@ pub async fn send_events(ctx: CliContext) -> Result<(), flask::BoxError> {
     if !(rate.is_finite() && rate > 0.0) {
         return Err(format!("--rate is {rate}; give a number of sales a second above 0").into());
     }
-    let token = ingest_token(&ctx.app()).map_err(|e| e.to_string())?;
+    let token = ingest_token(ctx.app()).map_err(|e| e.to_string())?;
     let mut rng = crate::seed::Rng(0x5EED ^ u64::from(count));
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
     for i in 0..count {

@@ -375,12 +375,13 @@ impl HubInner {
     }
 }
 
-async fn recv(
-    mut rx: broadcast::Receiver<Arc<HubMessage>>,
-) -> (
+/// What one wait on a room gives: the message (or why none), and the receiver back.
+type Received = (
     Result<Arc<HubMessage>, broadcast::error::RecvError>,
     broadcast::Receiver<Arc<HubMessage>>,
-) {
+);
+
+async fn recv(mut rx: broadcast::Receiver<Arc<HubMessage>>) -> Received {
     let result = rx.recv().await;
     (result, rx)
 }
@@ -391,13 +392,7 @@ async fn recv(
 /// no more for it): an `EventSource` then reconnects and resumes from the room's history.
 pub struct Subscription {
     backlog: VecDeque<Arc<HubMessage>>,
-    recv: ReusableBoxFuture<
-        'static,
-        (
-            Result<Arc<HubMessage>, broadcast::error::RecvError>,
-            broadcast::Receiver<Arc<HubMessage>>,
-        ),
-    >,
+    recv: ReusableBoxFuture<'static, Received>,
     ended: bool,
 }
 

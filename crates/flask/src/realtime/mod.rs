@@ -1,5 +1,5 @@
-//! Realtime: server-sent events ([`sse`](crate::sse)), WebSocket routes
-//! ([`ws`](crate::ws)), and the [`Hub`] that carries messages to them, in this process or
+//! Realtime: server-sent events ([`sse`]), WebSocket routes
+//! ([`ws`]), and the [`Hub`] that carries messages to them, in this process or
 //! through Redis to every instance.
 //!
 //! Every open stream counts against the app's limits (`REALTIME_MAX_STREAMS`,
