@@ -155,6 +155,35 @@ impl Config {
         Some(cur)
     }
 
+    /// `key` as a duration in seconds above 0, or `default` when unset; another value is
+    /// refused naming the key (the server's and the realtime limits).
+    pub(crate) fn seconds_or(
+        &self,
+        key: &str,
+        default: std::time::Duration,
+    ) -> Result<std::time::Duration, crate::BoxError> {
+        match self.get::<f64>(key)? {
+            None => Ok(default),
+            Some(s) if s.is_finite() && s > 0.0 => Ok(std::time::Duration::from_secs_f64(s)),
+            Some(s) => Err(format!("{key} is {s}; give a number of seconds above 0").into()),
+        }
+    }
+
+    /// `key` as a count of at least `least`, or `default` when unset; a smaller one is
+    /// refused naming the key.
+    pub(crate) fn count_or(
+        &self,
+        key: &str,
+        default: usize,
+        least: usize,
+    ) -> Result<usize, crate::BoxError> {
+        match self.get::<usize>(key)? {
+            None => Ok(default),
+            Some(n) if n >= least => Ok(n),
+            Some(n) => Err(format!("{key} is {n}; it must be at least {least}").into()),
+        }
+    }
+
     /// `key` as a `T`; `Ok(None)` when missing or null, an error naming the key when the
     /// value does not fit `T`.
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ConfigError> {

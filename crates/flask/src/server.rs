@@ -61,20 +61,8 @@ impl ServerLimits {
     /// a head limit under 1 KiB, is refused naming the key.
     pub(crate) fn from_config(config: &Config) -> Result<Self, BoxError> {
         let d = ServerLimits::default();
-        let secs = |key: &str, default: Duration| -> Result<Duration, BoxError> {
-            match config.get::<f64>(key)? {
-                None => Ok(default),
-                Some(s) if s.is_finite() && s > 0.0 => Ok(Duration::from_secs_f64(s)),
-                Some(s) => Err(format!("{key} is {s}; give a number of seconds above 0").into()),
-            }
-        };
-        let count = |key: &str, default: usize, least: usize| -> Result<usize, BoxError> {
-            match config.get::<usize>(key)? {
-                None => Ok(default),
-                Some(n) if n >= least => Ok(n),
-                Some(n) => Err(format!("{key} is {n}; it must be at least {least}").into()),
-            }
-        };
+        let secs = |key: &str, default: Duration| config.seconds_or(key, default);
+        let count = |key: &str, default: usize, least: usize| config.count_or(key, default, least);
         Ok(ServerLimits {
             header_timeout: secs("SERVER_HEADER_TIMEOUT", d.header_timeout)?,
             keepalive_timeout: secs("SERVER_KEEPALIVE_TIMEOUT", d.keepalive_timeout)?,

@@ -10,6 +10,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::client::Client;
+use super::latency::{measure, percentile};
 use super::pinning::Pinning;
 use super::server::{Server, free_port};
 use super::{HOST, Side};
@@ -103,30 +104,6 @@ fn logged_in(addr: &str) -> Result<Client, String> {
     Ok(client)
 }
 
-/// Latencies of `REQUESTS` GETs of `path`, in milliseconds, after as many to warm up.
-fn measure(client: &mut Client, path: &str) -> Result<Vec<f64>, String> {
-    let mut out = Vec::with_capacity(REQUESTS);
-    for i in 0..REQUESTS * 2 {
-        let started = Instant::now();
-        let reply = client.get(path)?;
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
-        if reply.status != 200 {
-            return Err(format!("GET {path} answered {}", reply.status));
-        }
-        if i >= REQUESTS {
-            out.push(ms);
-        }
-    }
-    Ok(out)
-}
-
-fn percentile(values: &[f64], p: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let i = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
-    sorted.get(i).copied().unwrap_or(0.0)
-}
-
 /// One database: seed, serve, measure; its rows of the table.
 fn run_on(bin: &Path, name: &str, database: &str, dir: &Path) -> Result<(String, bool), String> {
     let env = env(database);
@@ -150,7 +127,7 @@ fn run_on(bin: &Path, name: &str, database: &str, dir: &Path) -> Result<(String,
     let mut rows = String::new();
     let mut ok = true;
     for (what, path, target) in PAGES {
-        let ms = measure(&mut client, path)?;
+        let ms = measure(&mut client, path, REQUESTS)?;
         let (p50, p95) = (percentile(&ms, 50.0), percentile(&ms, 95.0));
         let verdict = if target {
             if p95 <= TARGET_MS {

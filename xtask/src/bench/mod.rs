@@ -15,6 +15,7 @@ mod compile;
 mod docs_section;
 pub(crate) mod flaskr;
 mod instructions;
+mod latency;
 mod pinning;
 mod realtime;
 mod report;

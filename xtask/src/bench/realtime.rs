@@ -11,6 +11,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::client::Client;
+use super::latency::{measure, percentile};
 use super::pinning::Pinning;
 use super::server::{Server, free_port};
 use super::{HOST, Side};
@@ -107,13 +108,6 @@ fn fanout(side: Side, dir: &Path) -> Result<Fanout, String> {
     })
 }
 
-fn percentile(values: &[f64], p: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let i = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
-    sorted.get(i).copied().unwrap_or(0.0)
-}
-
 /// The portal on one database: seed, serve, measure; its rows of the table.
 fn portal_on(bin: &Path, name: &str, database: &str, dir: &Path) -> Result<(String, bool), String> {
     let mut env = super::flaskr::app_env(database);
@@ -150,17 +144,7 @@ fn portal_on(bin: &Path, name: &str, database: &str, dir: &Path) -> Result<(Stri
     let mut rows = String::new();
     let mut ok = true;
     for (what, path) in PAGES {
-        let mut ms = Vec::with_capacity(REQUESTS);
-        for i in 0..REQUESTS * 2 {
-            let started = Instant::now();
-            let reply = client.get(path)?;
-            if reply.status != 200 {
-                return Err(format!("GET {path} answered {}", reply.status));
-            }
-            if i >= REQUESTS {
-                ms.push(started.elapsed().as_secs_f64() * 1000.0);
-            }
-        }
+        let ms = measure(&mut client, path, REQUESTS)?;
         let (p50, p95) = (percentile(&ms, 50.0), percentile(&ms, 95.0));
         let verdict = if p95 < TARGET_MS {
             "yes"

@@ -74,13 +74,7 @@ pub(crate) struct HubSettings {
 
 impl HubSettings {
     pub(crate) fn from_config(config: &Config) -> Result<Self, BoxError> {
-        let count = |key: &str, default: usize, least: usize| -> Result<usize, BoxError> {
-            match config.get::<usize>(key)? {
-                None => Ok(default),
-                Some(n) if n >= least => Ok(n),
-                Some(n) => Err(format!("{key} is {n}; it must be at least {least}").into()),
-            }
-        };
+        let count = |key: &str, default: usize, least: usize| config.count_or(key, default, least);
         let queue = config
             .get::<String>("REALTIME_MESSAGE_QUEUE")?
             .filter(|q| !q.is_empty() && q != "memory");

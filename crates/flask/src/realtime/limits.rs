@@ -54,20 +54,8 @@ impl StreamLimits {
     /// key.
     pub(crate) fn from_config(config: &Config) -> Result<Self, BoxError> {
         let d = StreamLimits::default();
-        let secs = |key: &str, default: Duration| -> Result<Duration, BoxError> {
-            match config.get::<f64>(key)? {
-                None => Ok(default),
-                Some(s) if s.is_finite() && s > 0.0 => Ok(Duration::from_secs_f64(s)),
-                Some(s) => Err(format!("{key} is {s}; give a number of seconds above 0").into()),
-            }
-        };
-        let count = |key: &str, default: usize| -> Result<usize, BoxError> {
-            match config.get::<usize>(key)? {
-                None => Ok(default),
-                Some(n) if n >= 1 => Ok(n),
-                Some(n) => Err(format!("{key} is {n}; it must be at least 1").into()),
-            }
-        };
+        let secs = |key: &str, default: Duration| config.seconds_or(key, default);
+        let count = |key: &str, default: usize| config.count_or(key, default, 1);
         let limits = StreamLimits {
             max_streams: count("REALTIME_MAX_STREAMS", d.max_streams)?,
             max_per_client: count("REALTIME_MAX_STREAMS_PER_CLIENT", d.max_per_client)?,
