@@ -88,6 +88,11 @@ pub async fn apply(engine: &Engine, ops: &[Op]) -> Result<(), Error> {
 /// The table where sea-orm-migration records the migrations applied.
 pub const MIGRATIONS_TABLE: &str = "seaql_migrations";
 
+/// Alembic's version table, which a database that Flask-Migrate managed holds: autogenerate
+/// leaves it alone (as Alembic leaves its own), so moving a Flask app over never proposes
+/// to drop its history.
+pub const ALEMBIC_VERSION_TABLE: &str = "alembic_version";
+
 /// What can go wrong.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -111,14 +111,19 @@ impl Schema {
     }
 
     /// What the database of `engine` has: every table but the migrations' own bookkeeping
-    /// (`seaql_migrations`) and SQLite's.
+    /// (`seaql_migrations`), Alembic's (`alembic_version`, the history of a database that
+    /// Flask-Migrate managed, which autogenerate must never propose to drop) and SQLite's.
     pub async fn inspect(engine: &Engine) -> Result<Schema, Error> {
         let mut tables = match engine.dialect() {
             Dialect::Sqlite => inspect_sqlite(engine).await?,
             Dialect::Postgres => inspect_postgres(engine).await?,
             Dialect::MySql => inspect_mysql(engine).await?,
         };
-        tables.retain(|t| t.name != crate::MIGRATIONS_TABLE && !t.name.starts_with("sqlite_"));
+        tables.retain(|t| {
+            t.name != crate::MIGRATIONS_TABLE
+                && t.name != crate::ALEMBIC_VERSION_TABLE
+                && !t.name.starts_with("sqlite_")
+        });
         tables.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(Schema { tables })
     }

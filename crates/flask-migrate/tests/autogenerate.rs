@@ -227,3 +227,31 @@ async fn upgrade_and_downgrade_keep_the_rows() {
         db.close().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flask_migrate_databases_alembic_version_is_never_proposed_for_dropping() {
+    let _serial = SERIAL.lock().await;
+    for url in backends() {
+        let db = fresh(&url).await;
+        db.create_all(&v1_models()).await.unwrap();
+        // What Flask-Migrate (Alembic) leaves in a database it managed.
+        db.execute(flask_sqlalchemy::text(
+            "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)",
+        ))
+        .await
+        .unwrap();
+        let live = Schema::inspect(&db).await.unwrap();
+        assert!(
+            live.tables.iter().all(|t| t.name != "alembic_version"),
+            "{url}: inspect reads Alembic's table"
+        );
+        let wanted = Schema::from_models(&v1_models(), db.dialect());
+        let ops = diff(&wanted, &ours(live), db.dialect(), &[]);
+        assert!(ops.is_empty(), "{url}: {ops:#?}");
+        db.execute(flask_sqlalchemy::text("DROP TABLE alembic_version"))
+            .await
+            .unwrap();
+        db.drop_all(&v1_models()).await.unwrap();
+        db.close().await;
+    }
+}
