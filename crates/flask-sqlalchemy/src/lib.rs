@@ -73,8 +73,8 @@ pub use flask_ext::{Db, DbSession, PageArgs, SQLAlchemy, get_recorded_queries};
 pub use flask_sqlalchemy_macros::{Enum, Model};
 pub use model::{
     Assign, Col, Column, ColumnSelect, ColumnType, Columns, DynCol, Executor, FieldType, Filter,
-    ForeignKey, IntoExpr, Joined, Json, KeysetPage, LIKE_ESCAPE, Loads, ManyToMany, MetaData,
-    Model, Nullable, Numeric, OrderBy, Pagination, ReferentialAction, Rel, RelationKind,
+    ForUpdate, ForeignKey, IntoExpr, Joined, Json, KeysetPage, LIKE_ESCAPE, Loads, ManyToMany,
+    MetaData, Model, Nullable, Numeric, OrderBy, Pagination, ReferentialAction, Rel, RelationKind,
     Relationship, Scalar, Select, SelectIn, SqlExpr, Summable, Table, Textual, ToMany, ToOne,
     escape_like, exists, func,
 };

@@ -315,3 +315,68 @@ async fn concurrent_sessions_do_not_see_each_other() {
         db.close().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_for_update_locks_rows_nowait_fails_and_skip_locked_passes_them_by() {
+    use flask_sqlalchemy::ForUpdate;
+    let _serial = SERIAL.lock().await;
+    let dir = temp_dir("for-update");
+    for url in backends() {
+        let db = fresh(&url, &dir).await;
+        for (owner, balance) in [("alice", 10), ("bob", 20), ("carol", 30)] {
+            db.insert(&mut account(owner, balance)).await.unwrap();
+        }
+        let holder = db.session();
+        let held = holder
+            .select::<Account>()
+            .filter(Account::owner.eq("alice"))
+            .with_for_update(ForUpdate::new())
+            .one()
+            .await
+            .unwrap();
+        assert_eq!(held.balance, 10, "{url}");
+        if url.starts_with("sqlite") {
+            // No row locks in SQLite: the clause is left out, the query runs as it is.
+            holder.commit().await.unwrap();
+            continue;
+        }
+        let other = db.session();
+        let refused = other
+            .select::<Account>()
+            .filter(Account::owner.eq("alice"))
+            .with_for_update(ForUpdate::new().nowait())
+            .one()
+            .await;
+        assert!(refused.is_err(), "{url}: NOWAIT on a held row is an error");
+        other.rollback().await.unwrap();
+
+        let other = db.session();
+        let free: Vec<String> = other
+            .select::<Account>()
+            .order_by(Account::owner.asc())
+            .with_for_update(ForUpdate::new().skip_locked())
+            .all()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.owner)
+            .collect();
+        assert_eq!(free, ["bob", "carol"], "{url}: SKIP LOCKED passes alice by");
+        other.rollback().await.unwrap();
+
+        holder.commit().await.unwrap();
+        let other = db.session();
+        let now_free = other
+            .select::<Account>()
+            .filter(Account::owner.eq("alice"))
+            .with_for_update(ForUpdate::new().nowait())
+            .one()
+            .await
+            .unwrap();
+        assert_eq!(
+            now_free.owner, "alice",
+            "{url}: free once the holder committed"
+        );
+        other.commit().await.unwrap();
+    }
+}

@@ -20,7 +20,7 @@ pub use eager::{Joined, SelectIn};
 pub use field::{FieldType, Json, Scalar};
 pub use keyset::KeysetPage;
 pub use pagination::Pagination;
-pub use query::{Col, Filter, LIKE_ESCAPE, OrderBy, Select, Textual, escape_like};
+pub use query::{Col, Filter, ForUpdate, LIKE_ESCAPE, OrderBy, Select, Textual, escape_like};
 pub use relation::{
     Executor, Loads, ManyToMany, Rel, RelationKind, Relationship, RunOn, ToMany, ToOne,
 };

@@ -270,6 +270,33 @@ impl OrderBy {
     }
 }
 
+/// How [`Select::with_for_update`] locks: SQLAlchemy's `nowait=` and `skip_locked=`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ForUpdate {
+    behavior: Option<sea_query::LockBehavior>,
+}
+
+impl ForUpdate {
+    /// `FOR UPDATE`: wait for rows another transaction holds.
+    pub fn new() -> Self {
+        ForUpdate::default()
+    }
+
+    /// `FOR UPDATE NOWAIT`: a row another transaction holds is an error at once.
+    #[must_use]
+    pub fn nowait(mut self) -> Self {
+        self.behavior = Some(sea_query::LockBehavior::Nowait);
+        self
+    }
+
+    /// `FOR UPDATE SKIP LOCKED`: rows another transaction holds are left out.
+    #[must_use]
+    pub fn skip_locked(mut self) -> Self {
+        self.behavior = Some(sea_query::LockBehavior::SkipLocked);
+        self
+    }
+}
+
 /// A query for rows of `M`: build it, then run it with [`all`](Select::all),
 /// [`first`](Select::first), [`one`](Select::one), [`one_or_none`](Select::one_or_none) or
 /// [`count`](Select::count).
@@ -433,6 +460,52 @@ impl<M: Model> Select<'_, M> {
     #[must_use]
     pub fn offset(mut self, n: u64) -> Self {
         self.offset = Some(n);
+        self
+    }
+
+    /// SQLAlchemy's `with_for_update()`: `SELECT ... FOR UPDATE`, which locks the rows it
+    /// reads until the transaction ends, so run it in a [`Session`](crate::Session). With
+    /// [`ForUpdate::nowait`] a row another transaction holds is an error at once instead of
+    /// a wait; with [`ForUpdate::skip_locked`] such rows are left out (a job queue's "take
+    /// the next free row"). PostgreSQL and MySQL/MariaDB lock; SQLite has no row locks (a
+    /// writing transaction holds the whole database) and runs the query without the clause,
+    /// as SQLAlchemy does there.
+    ///
+    /// ```
+    /// # use flask_sqlalchemy::{Engine, EngineOptions, ForUpdate, MetaData, Model};
+    /// #[derive(Debug, Model)]
+    /// struct Job {
+    ///     #[model(primary_key)]
+    ///     id: i64,
+    ///     done: bool,
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), flask_sqlalchemy::Error> {
+    /// # let db = Engine::connect("sqlite://", "".as_ref(), EngineOptions::default()).await?;
+    /// # db.create_all(&MetaData::new().register::<Job>()).await?;
+    /// # db.insert(&mut Job { id: 0, done: false }).await?;
+    /// let session = db.session();
+    /// let next = session
+    ///     .select::<Job>()
+    ///     .filter(Job::done.eq(false))
+    ///     .order_by(Job::id.asc())
+    ///     .limit(1)
+    ///     .with_for_update(ForUpdate::new().skip_locked())
+    ///     .first()
+    ///     .await?;
+    /// if let Some(mut job) = next {
+    ///     job.done = true;
+    ///     session.add(&mut job).await?;
+    /// }
+    /// session.commit().await?;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn with_for_update(mut self, lock: ForUpdate) -> Self {
+        let kind = sea_query::LockType::Update;
+        match lock.behavior {
+            Some(b) => self.stmt.lock_with_behavior(kind, b),
+            None => self.stmt.lock(kind),
+        };
         self
     }
 
