@@ -246,7 +246,7 @@ async fn serve_connection(
             () = tokio::time::sleep(tick) => {
                 let now = activity.snapshot();
                 if now.started != now.finished
-                    && activity.awaiting_writer.load(Ordering::Relaxed)
+                    && now.written < activity.unsent_until.load(Ordering::Relaxed)
                     && now.written == last_seen.written
                 {
                     // A streamed response has a piece ready and the client took nothing
@@ -299,9 +299,9 @@ struct Activity {
     started: AtomicU64,
     finished: AtomicU64,
     written: AtomicU64,
-    /// A streamed body has bytes hyper has not written yet: the connection is waiting for
-    /// the client to take them.
-    awaiting_writer: std::sync::atomic::AtomicBool,
+    /// What `written` must reach for the streamed body's bytes handed to hyper to be out
+    /// (0 without one): below it, the connection is waiting for the client to take them.
+    unsent_until: AtomicU64,
     /// A streamed body waiting for the socket to take what it handed over.
     writer_waker: futures_util::task::AtomicWaker,
 }
@@ -483,7 +483,7 @@ struct Finish(Arc<Activity>);
 
 impl Drop for Finish {
     fn drop(&mut self) {
-        self.0.awaiting_writer.store(false, Ordering::Relaxed);
+        self.0.unsent_until.store(0, Ordering::Relaxed);
         self.0.finished.fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -526,7 +526,6 @@ impl http_body::Body for Sent {
             // write in between is not missed.
             self.finish.0.writer_waker.register(cx.waker());
             if self.unsent() > MAX_UNSENT {
-                self.finish.0.awaiting_writer.store(true, Ordering::Relaxed);
                 return std::task::Poll::Pending;
             }
         }
@@ -535,12 +534,11 @@ impl http_body::Body for Sent {
             && let Some(data) = frame.data_ref()
         {
             self.handed += bytes::Buf::remaining(data) as u64;
+            self.finish
+                .0
+                .unsent_until
+                .store(self.start_written + self.handed, Ordering::Relaxed);
         }
-        let waiting = self.unsent() > 0;
-        self.finish
-            .0
-            .awaiting_writer
-            .store(waiting, Ordering::Relaxed);
         polled
     }
 

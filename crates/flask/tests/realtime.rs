@@ -596,3 +596,37 @@ async fn wait_until_secs(secs: u64, mut done: impl FnMut() -> bool) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_stream_whose_client_reads_is_not_taken_for_a_stalled_one() {
+    let app = app()
+        .configure(|c| {
+            c.set("SERVER_WRITE_TIMEOUT", 0.3);
+            c.set("SSE_KEEPALIVE", 30);
+        })
+        .build()
+        .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(
+        app.clone()
+            .serve_with_shutdown(listener, std::future::pending()),
+    );
+    let mut conn = TcpStream::connect(addr).await.unwrap();
+    conn.write_all(b"GET /rooms/quiet/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    read_until(&mut conn, "\r\n\r\n").await;
+    wait_until_secs(5, || app.hub().subscriber_count("quiet") == 1).await;
+    app.hub().publish("quiet", "first").await.unwrap();
+    read_until(&mut conn, "data: first").await;
+    // Everything was taken; nothing more comes for longer than the write timeout.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(
+        app.open_streams(),
+        1,
+        "the reading client's stream is still open"
+    );
+    app.hub().publish("quiet", "second").await.unwrap();
+    read_until(&mut conn, "data: second").await;
+}
