@@ -6,14 +6,9 @@
 use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
 use super::client::Client;
-use super::latency::{measure, percentile};
-use super::pinning::Pinning;
-use super::server::{Server, free_port};
-use super::{HOST, Side};
+use super::latency;
 use crate::process::target_dir;
 
 /// The target for a filtered, sorted list page, p95.
@@ -58,31 +53,6 @@ const PAGES: [(&str, &str, bool); 7] = [
     ("the dashboard (6 tiles)", "/admin/", false),
 ];
 
-/// The bench environment of the example apps, quieter: the admin logs each request.
-fn env(database: &str) -> Vec<(String, String)> {
-    let mut env = super::flaskr::app_env(database);
-    env.push(("RUST_LOG".to_owned(), "warn".to_owned()));
-    env
-}
-
-/// `admin init-db --seed`: the store, from scratch.
-fn seed(bin: &Path, env: &[(String, String)], dir: &Path) -> Result<Duration, String> {
-    let started = Instant::now();
-    let out = Command::new(bin)
-        .args(["init-db", "--seed", "--orders", ORDERS])
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .current_dir(dir)
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
-    if !out.status.success() {
-        return Err(format!(
-            "admin init-db --seed failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(started.elapsed())
-}
-
 /// Logs in as `admin` on a new connection.
 fn logged_in(addr: &str) -> Result<Client, String> {
     let mut client = Client::new(addr);
@@ -106,45 +76,14 @@ fn logged_in(addr: &str) -> Result<Client, String> {
 
 /// One database: seed, serve, measure; its rows of the table.
 fn run_on(bin: &Path, name: &str, database: &str, dir: &Path) -> Result<(String, bool), String> {
-    let env = env(database);
+    let env = latency::app_env(database);
     println!("bench: seeding the store with {ORDERS} orders on {name}");
-    let seeded = seed(bin, &env, dir)?;
-    let port = free_port()?;
-    let args = ["run", "--host", HOST, "--port", &port.to_string()].map(str::to_owned);
-    let mut server = Server::start_with_env(
-        Side::Ours,
-        "admin",
-        bin,
-        &args,
-        &env,
-        port,
-        &Pinning::none(),
-        dir,
-    )?;
-    server.wait_ready()?;
-    let addr = format!("{HOST}:{port}");
+    let seeded = latency::seed(bin, &["--orders", ORDERS], &env, dir)?;
+    let (mut server, addr) = latency::serve(bin, "admin", &env, dir)?;
     let mut client = logged_in(&addr)?;
-    let mut rows = String::new();
-    let mut ok = true;
-    for (what, path, target) in PAGES {
-        let ms = measure(&mut client, path, REQUESTS)?;
-        let (p50, p95) = (percentile(&ms, 50.0), percentile(&ms, 95.0));
-        let verdict = if target {
-            if p95 <= TARGET_MS {
-                "yes"
-            } else {
-                ok = false;
-                "**BELOW TARGET**"
-            }
-        } else {
-            ""
-        };
-        println!("bench: admin on {name}: {what}: p50 {p50:.2} ms, p95 {p95:.2} ms");
-        let _ = writeln!(
-            rows,
-            "| {name} | {what} | {p50:.2} ms | {p95:.2} ms | {verdict} |"
-        );
-    }
+    let (mut rows, ok) = latency::page_rows(&mut client, "admin", name, &PAGES, REQUESTS, |p95| {
+        p95 <= TARGET_MS
+    })?;
     server.check_alive()?;
     let _ = writeln!(
         rows,

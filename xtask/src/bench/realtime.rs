@@ -8,10 +8,10 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::client::Client;
-use super::latency::{measure, percentile};
+use super::latency;
 use super::pinning::Pinning;
 use super::server::{Server, free_port};
 use super::{HOST, Side};
@@ -28,20 +28,23 @@ const TARGET_MS: f64 = 50.0;
 /// Requests per page measured (after as many to warm up).
 const REQUESTS: usize = 100;
 
-/// The portal's pages measured: what, and the path.
-const PAGES: [(&str, &str); 4] = [
-    ("the dashboard (last 90 days)", "/"),
+/// The portal's pages measured: what, the path, and that each has the target.
+const PAGES: [(&str, &str, bool); 4] = [
+    ("the dashboard (last 90 days)", "/", true),
     (
         "a year, by week",
         "/?from=2025-12-01&to=2026-11-30&group=week",
+        true,
     ),
     (
         "a quarter of one category in one region",
         "/?from=2026-04-01&to=2026-06-30&category=Toys&region=Europe",
+        true,
     ),
     (
         "a year of one region, by day",
         "/?from=2025-12-01&to=2026-11-30&region=Asia",
+        true,
     ),
 ];
 
@@ -110,54 +113,15 @@ fn fanout(side: Side, dir: &Path) -> Result<Fanout, String> {
 
 /// The portal on one database: seed, serve, measure; its rows of the table.
 fn portal_on(bin: &Path, name: &str, database: &str, dir: &Path) -> Result<(String, bool), String> {
-    let mut env = super::flaskr::app_env(database);
-    env.push(("RUST_LOG".to_owned(), "warn".to_owned()));
+    let env = latency::app_env(database);
     println!("bench: seeding the portal with {ROWS} sales on {name}");
-    let started = Instant::now();
-    let out = Command::new(bin)
-        .args(["init-db", "--seed", "--rows", ROWS])
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .current_dir(dir)
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
-    if !out.status.success() {
-        return Err(format!(
-            "analytics init-db --seed failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let seeded = started.elapsed();
-    let port = free_port()?;
-    let args = ["run", "--host", HOST, "--port", &port.to_string()].map(str::to_owned);
-    let mut server = Server::start_with_env(
-        Side::Ours,
-        "analytics",
-        bin,
-        &args,
-        &env,
-        port,
-        &Pinning::none(),
-        dir,
-    )?;
-    server.wait_ready()?;
-    let mut client = Client::new(&format!("{HOST}:{port}"));
-    let mut rows = String::new();
-    let mut ok = true;
-    for (what, path) in PAGES {
-        let ms = measure(&mut client, path, REQUESTS)?;
-        let (p50, p95) = (percentile(&ms, 50.0), percentile(&ms, 95.0));
-        let verdict = if p95 < TARGET_MS {
-            "yes"
-        } else {
-            ok = false;
-            "**BELOW TARGET**"
-        };
-        println!("bench: analytics on {name}: {what}: p50 {p50:.2} ms, p95 {p95:.2} ms");
-        let _ = writeln!(
-            rows,
-            "| {name} | {what} | {p50:.2} ms | {p95:.2} ms | {verdict} |"
-        );
-    }
+    let seeded = latency::seed(bin, &["--rows", ROWS], &env, dir)?;
+    let (mut server, addr) = latency::serve(bin, "analytics", &env, dir)?;
+    let mut client = Client::new(&addr);
+    let (mut rows, ok) =
+        latency::page_rows(&mut client, "analytics", name, &PAGES, REQUESTS, |p95| {
+            p95 < TARGET_MS
+        })?;
     server.check_alive()?;
     let _ = writeln!(
         rows,
