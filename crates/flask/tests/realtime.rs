@@ -1,13 +1,17 @@
 //! Realtime in the core: server-sent events, WebSocket routes, `stream_with_context`, the
 //! hub's rooms, and the limits every stream counts against.
 
+#[path = "common/rooms.rs"]
+mod rooms;
+use rooms::{publish, room_stream};
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use flask::realtime::Hub;
 use flask::routing::{get, post, websocket};
-use flask::sse::{Event, EventStream, LastEventId};
+use flask::sse::{Event, EventStream};
 use flask::testing::TestMessage;
 use flask::ws::{WebSocket, WebSocketUpgrade};
 use flask::{
@@ -25,22 +29,6 @@ async fn countdown(Path(n): Path<u32>) -> EventStream {
             .event("tick")
     }));
     EventStream::new(events).retry(Duration::from_secs(2))
-}
-
-#[flask::view]
-async fn room_stream(
-    hub: Hub,
-    Path(room): Path<String>,
-    LastEventId(last): LastEventId,
-) -> Result<EventStream, Error> {
-    Ok(hub
-        .subscribe_after(&room, last.as_deref())?
-        .into_event_stream())
-}
-
-#[flask::view]
-async fn publish(hub: Hub, Path(room): Path<String>, body: String) -> Result<String, Error> {
-    Ok(hub.emit(&room, "note", &body).await?)
 }
 
 #[flask::view]
@@ -522,20 +510,36 @@ async fn read_until(conn: &mut TcpStream, needle: &str) -> String {
     String::from_utf8_lossy(&seen).into_owned()
 }
 
-#[tokio::test]
-async fn a_shutdown_ends_open_event_streams_with_their_last_event_at_once() {
-    let app = app().build().unwrap();
+/// Serves `app` on a free port until `stop` completes, and opens a connection that has sent
+/// `GET path` and read the response's head: the server's task, the connection, the head.
+async fn serve_and_get(
+    app: &flask::App,
+    path: &str,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> (
+    tokio::task::JoinHandle<Result<(), flask::BoxError>>,
+    TcpStream,
+    String,
+) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.serve_with_shutdown(listener, async {
-        let _ = rx.await;
-    }));
+    let server = tokio::spawn(app.clone().serve_with_shutdown(listener, stop));
     let mut conn = TcpStream::connect(addr).await.unwrap();
-    conn.write_all(b"GET /quiet HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    conn.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes())
         .await
         .unwrap();
     let head = read_until(&mut conn, "\r\n\r\n").await;
+    (server, conn, head)
+}
+
+#[tokio::test]
+async fn a_shutdown_ends_open_event_streams_with_their_last_event_at_once() {
+    let app = app().build().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let (server, mut conn, head) = serve_and_get(&app, "/quiet", async {
+        let _ = rx.await;
+    })
+    .await;
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     let started = std::time::Instant::now();
     tx.send(()).unwrap();
@@ -571,18 +575,8 @@ async fn a_client_that_stops_reading_is_dropped_after_the_write_timeout() {
         .route("/firehose", get(firehose))
         .build()
         .unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(
-        app.clone()
-            .serve_with_shutdown(listener, std::future::pending()),
-    );
-    let mut conn = TcpStream::connect(addr).await.unwrap();
-    conn.write_all(b"GET /firehose HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        .await
-        .unwrap();
     // Read the head, then nothing: the socket's buffers fill and the server must let go.
-    read_until(&mut conn, "\r\n\r\n").await;
+    let (_server, _conn, _head) = serve_and_get(&app, "/firehose", std::future::pending()).await;
     wait_until_secs(5, || app.open_streams() == 0).await;
 }
 
@@ -606,17 +600,8 @@ async fn a_quiet_stream_whose_client_reads_is_not_taken_for_a_stalled_one() {
         })
         .build()
         .unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(
-        app.clone()
-            .serve_with_shutdown(listener, std::future::pending()),
-    );
-    let mut conn = TcpStream::connect(addr).await.unwrap();
-    conn.write_all(b"GET /rooms/quiet/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        .await
-        .unwrap();
-    read_until(&mut conn, "\r\n\r\n").await;
+    let (_server, mut conn, _head) =
+        serve_and_get(&app, "/rooms/quiet/events", std::future::pending()).await;
     wait_until_secs(5, || app.hub().subscriber_count("quiet") == 1).await;
     app.hub().publish("quiet", "first").await.unwrap();
     read_until(&mut conn, "data: first").await;

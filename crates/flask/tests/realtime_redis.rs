@@ -2,11 +2,14 @@
 //! reaches the event streams and WebSockets of both (Flask-SocketIO's `message_queue`).
 #![cfg(feature = "redis")]
 
+#[path = "common/rooms.rs"]
+mod rooms;
+use rooms::{publish, room_stream};
+
 use std::time::Duration;
 
 use flask::realtime::Hub;
 use flask::routing::{get, post, websocket};
-use flask::sse::{EventStream, LastEventId};
 use flask::testing::TestClient;
 use flask::ws::WebSocketUpgrade;
 use flask::{Error, Flask, Path};
@@ -24,17 +27,6 @@ fn redis_url() -> Option<String> {
             None
         }
     }
-}
-
-#[flask::view]
-async fn events(
-    hub: Hub,
-    Path(room): Path<String>,
-    LastEventId(last): LastEventId,
-) -> Result<EventStream, Error> {
-    Ok(hub
-        .subscribe_after(&room, last.as_deref())?
-        .into_event_stream())
 }
 
 #[flask::view]
@@ -56,11 +48,6 @@ async fn socket(
     }))
 }
 
-#[flask::view]
-async fn publish(hub: Hub, Path(room): Path<String>, body: String) -> Result<String, Error> {
-    Ok(hub.emit(&room, "note", &body).await?)
-}
-
 /// One instance; `prefix` keeps this test's channels apart from other tests'.
 fn instance(url: &str, prefix: &str) -> TestClient {
     Flask::new("broadcast")
@@ -68,7 +55,7 @@ fn instance(url: &str, prefix: &str) -> TestClient {
             c.set("REALTIME_MESSAGE_QUEUE", url);
             c.set("REALTIME_CHANNEL_PREFIX", prefix);
         })
-        .route("/rooms/<room>/events", get(events))
+        .route("/rooms/<room>/events", get(room_stream))
         .route("/rooms/<room>/socket", websocket(socket))
         .route("/rooms/<room>", post(publish))
         .test_client()
