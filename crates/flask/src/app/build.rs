@@ -182,7 +182,7 @@ impl Flask {
                 .unwrap_or_default(),
         ));
         let hub = crate::realtime::Hub::new(
-            crate::realtime::hub_settings(&self.config)
+            crate::realtime::hub::HubSettings::from_config(&self.config)
                 .map_err(|e| SetupError::Setting(e.to_string()))?,
         );
         if hub.inner().settings.queue.is_some() {

@@ -6,7 +6,7 @@
 //! `REALTIME_MAX_STREAMS_PER_CLIENT`), and all of them are closed, with a last event or
 //! a close frame, when the server shuts down. The guide's page: docs/realtime.md.
 
-mod hub;
+pub(crate) mod hub;
 pub(crate) mod limits;
 #[cfg(feature = "redis")]
 mod redis;
@@ -35,11 +35,6 @@ pub(crate) async fn connect(hub: &Hub) -> Result<(), BoxError> {
                 .into(),
         )
     }
-}
-
-/// The hub's settings from the config.
-pub(crate) fn hub_settings(config: &crate::Config) -> Result<hub::HubSettings, BoxError> {
-    hub::HubSettings::from_config(config)
 }
 
 /// Closes the hub's connections (a shutdown task).

@@ -3,7 +3,6 @@
 
 use std::fmt::Write as _;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -15,8 +14,7 @@ use http::{HeaderValue, header};
 use http_body::Frame;
 use serde::Serialize;
 
-use super::limits::{StreamSlot, Streams};
-use crate::error::Error;
+use super::limits::StreamSlot;
 use crate::request::RequestContext;
 
 /// One server-sent event: `data` with an optional `id`, `event` name and `retry` hint.
@@ -263,10 +261,11 @@ impl EventStream {
         self
     }
 
-    fn into_body(self, slot: Option<StreamSlot>, streams: Option<Arc<Streams>>) -> SseBody {
+    fn into_body(self, slot: Option<StreamSlot>) -> SseBody {
+        let streams = slot.as_ref().map(StreamSlot::streams);
         let keep_alive = self
             .keep_alive
-            .or_else(|| streams.as_ref().map(|s| s.limits.sse_keepalive))
+            .or_else(|| streams.map(|s| s.limits.sse_keepalive))
             .unwrap_or(Duration::from_secs(15));
         SseBody {
             first: self.retry.map(|r| Event::default().retry(r).encode()),
@@ -285,18 +284,14 @@ impl IntoResponse for EventStream {
     fn into_response(self) -> Response {
         // In a request: the stream takes a slot of the app's limits and closes with the
         // server. Outside one (a plain axum router), it is a bare stream.
-        let ctx = RequestContext::try_current();
-        let (slot, streams) = match &ctx {
-            Some(ctx) => {
-                let streams = ctx.app_inner().streams.clone();
-                match streams.open(ctx.remote_addr()) {
-                    Ok(slot) => (Some(slot), Some(streams)),
-                    Err(e) => return e.into_response(),
-                }
-            }
-            None => (None, None),
+        let slot = match RequestContext::try_current() {
+            Some(ctx) => match ctx.app_inner().streams.open(ctx.remote_addr()) {
+                Ok(slot) => Some(slot),
+                Err(e) => return e.into_response(),
+            },
+            None => None,
         };
-        let mut resp = Response::new(Body::new(self.into_body(slot, streams)));
+        let mut resp = Response::new(Body::new(self.into_body(slot)));
         let headers = resp.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
@@ -306,12 +301,6 @@ impl IntoResponse for EventStream {
         // nginx would otherwise hold the events in its buffer.
         headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
         resp
-    }
-}
-
-impl From<EventStream> for Result<Response, Error> {
-    fn from(stream: EventStream) -> Self {
-        Ok(stream.into_response())
     }
 }
 

@@ -2,7 +2,6 @@
 //! user, an `Origin` check), then the socket is the handler's, within the app's limits.
 
 use std::pin::Pin;
-use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
@@ -13,7 +12,7 @@ use tokio::time::Instant;
 
 pub use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
 
-use super::limits::{StreamLimits, StreamSlot, Streams};
+use super::limits::{StreamLimits, StreamSlot};
 use crate::error::Error;
 use crate::request::RequestContext;
 
@@ -151,10 +150,7 @@ impl WebSocketUpgrade {
         let slot = self.slot;
         self.inner
             .on_failed_upgrade(|e| tracing::debug!("a WebSocket upgrade failed: {e}"))
-            .on_upgrade(move |socket| {
-                let streams = slot.streams().clone();
-                callback(WebSocket::new(socket, slot, &streams))
-            })
+            .on_upgrade(move |socket| callback(WebSocket::new(socket, slot)))
             .into_response()
     }
 }
@@ -193,11 +189,11 @@ impl std::fmt::Debug for WebSocket {
 pub struct Closed;
 
 impl WebSocket {
-    fn new(socket: axum::extract::ws::WebSocket, slot: StreamSlot, streams: &Arc<Streams>) -> Self {
+    fn new(socket: axum::extract::ws::WebSocket, slot: StreamSlot) -> Self {
         WebSocket {
             socket,
-            limits: streams.limits,
-            closing: Box::pin(streams.closing()),
+            limits: slot.streams().limits,
+            closing: Box::pin(slot.streams().closing()),
             last_heard: Instant::now(),
             pinged: false,
             closed: false,
