@@ -470,6 +470,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     let mut reads_pg = Vec::new();
     let mut reads_mysql = Vec::new();
     let mut set_auto = Tokens::new();
+    let mut set_keys = Vec::new();
     let mut col_consts = Vec::new();
     let mut defaults = Vec::new();
     let mut any_default = false;
@@ -604,6 +605,15 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             #vis const #fname: ::flask_sqlalchemy::Col<#ident, #ty> = ::flask_sqlalchemy::Col::new(#i);
         });
         values.push(quote!(<#ty as #ff>::to_value(&self.#fname)));
+        set_keys.push(quote! {
+            #i => match <#ty as #ff>::from_key_value(value) {
+                ::core::option::Option::Some(v) => {
+                    self.#fname = v;
+                    true
+                }
+                ::core::option::Option::None => false,
+            }
+        });
         reads_sqlite.push(quote!(#fname: <#ty as #ff>::from_sqlite(row, offset + #i)?));
         reads_pg.push(quote!(#fname: <#ty as #ff>::from_postgres(row, offset + #i)?));
         reads_mysql.push(quote!(#fname: <#ty as #ff>::from_mysql(row, offset + #i)?));
@@ -645,6 +655,13 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
 
             fn set_autoincrement(&mut self, id: i64) {
                 #set_auto
+            }
+
+            fn set_key_value(&mut self, column: usize, value: &::flask_sqlalchemy::Value) -> bool {
+                match column {
+                    #(#set_keys,)*
+                    _ => false,
+                }
             }
 
             fn from_sqlite(row: &#sqlx::sqlite::SqliteRow, offset: usize) -> ::core::result::Result<Self, #sqlx::Error> {

@@ -35,9 +35,23 @@ pub enum Error {
     /// A value read from the database cannot be returned as asked.
     #[error("{0}")]
     Decode(String),
-    /// A session's transaction or savepoint was used out of turn; the message says how.
+    /// A session's transaction or savepoint, or an object it tracks, was used out of turn;
+    /// the message says how.
     #[error("{0}")]
     Transaction(String),
+    /// A flush found a tracked object's row gone: its `UPDATE` matched no row (deleted or
+    /// its key changed by someone else since it was loaded), as SQLAlchemy's
+    /// `StaleDataError`.
+    #[error(
+        "the row of {table} with key {key} was not there to update: it was deleted or its \
+         key changed since it was loaded; roll back, and load it again"
+    )]
+    StaleData {
+        /// The model's table.
+        table: &'static str,
+        /// The key the row was looked for by.
+        key: String,
+    },
     /// A statement given to [`Engine::fetch_read_only`](crate::Engine::fetch_read_only)
     /// could change the database; the message says what is allowed.
     #[error("{0}")]

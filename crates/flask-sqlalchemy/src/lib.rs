@@ -35,7 +35,9 @@
 //! - models: `#[derive(Model)]` with table metadata as data ([`Model::TABLE`]), column types
 //!   from integers to dates, UUIDs, decimals, [`Json<T>`] and `#[derive(Enum)]` enums,
 //!   constraints, defaults, [`Engine::create_all`];
-//! - the [`Session`]: a unit of work on one transaction, with savepoints;
+//! - the [`Session`]: a unit of work on one transaction, with an identity map of
+//!   [`Tracked`] objects, changes found and flushed in dependency order, autoflush, and
+//!   savepoints;
 //! - typed queries ([`Engine::select`]): filters, joins, aggregates ([`func`]), `exists` and
 //!   subqueries, bulk update and delete, [`Pagination`] and keyset pages ([`KeysetPage`]);
 //! - relationships ([`Rel`]) loaded explicitly or eagerly without N+1 queries, with cascades;
@@ -79,7 +81,7 @@ pub use model::{
     escape_like, exists, func,
 };
 pub use row::Row;
-pub use session::{Savepoint, Session};
+pub use session::{ObjectState, Savepoint, Session, Tracked};
 pub use text::{TextQuery, text};
 pub use value::Value;
 

@@ -36,6 +36,12 @@ pub trait FieldType: Sized + Send {
     fn from_autoincrement(_id: i64) -> Option<Self> {
         None
     }
+    /// The field's value from a [`Value`] of its own kind, for the types keys are made of
+    /// (integers, text, UUIDs, and `Option`s of them): how a session fills a foreign key in
+    /// from the related row's key at flush. `None` for other types and other kinds.
+    fn from_key_value(_value: &Value) -> Option<Self> {
+        None
+    }
     /// The values the column may hold, when they are a fixed set (enums): a `CHECK`
     /// constraint keeps others out.
     const CHOICES: &'static [&'static str] = &[];
@@ -43,13 +49,16 @@ pub trait FieldType: Sized + Send {
 
 macro_rules! field_type {
     ($t:ty, $col:expr, |$v:ident| $to:expr) => {
-        field_type!($t, $col, |$v| $to, |_id| None);
+        field_type!($t, $col, |$v| $to, |_id| None, |_key| None);
     };
-    ($t:ty, $col:expr, |$v:ident| $to:expr, |$id:ident| $auto:expr) => {
+    ($t:ty, $col:expr, |$v:ident| $to:expr, |$id:ident| $auto:expr, |$key:ident| $from_key:expr) => {
         impl FieldType for $t {
             const TYPE: ColumnType = $col;
             fn from_autoincrement($id: i64) -> Option<Self> {
                 $auto
+            }
+            fn from_key_value($key: &Value) -> Option<Self> {
+                $from_key
             }
             fn to_value(&self) -> Value {
                 let $v = self;
@@ -72,21 +81,45 @@ field_type!(
     i16,
     ColumnType::SmallInteger,
     |v| Value::Int(i64::from(*v)),
-    |id| i16::try_from(id).ok()
+    |id| i16::try_from(id).ok(),
+    |key| match key {
+        Value::Int(i) => i16::try_from(*i).ok(),
+        _ => None,
+    }
 );
 field_type!(
     i32,
     ColumnType::Integer,
     |v| Value::Int(i64::from(*v)),
-    |id| i32::try_from(id).ok()
+    |id| i32::try_from(id).ok(),
+    |key| match key {
+        Value::Int(i) => i32::try_from(*i).ok(),
+        _ => None,
+    }
 );
-field_type!(i64, ColumnType::BigInteger, |v| Value::Int(*v), |id| Some(
-    id
-));
+field_type!(
+    i64,
+    ColumnType::BigInteger,
+    |v| Value::Int(*v),
+    |id| Some(id),
+    |key| match key {
+        Value::Int(i) => Some(*i),
+        _ => None,
+    }
+);
 field_type!(f32, ColumnType::Float, |v| Value::Float(f64::from(*v)));
 field_type!(f64, ColumnType::Double, |v| Value::Float(*v));
 field_type!(bool, ColumnType::Boolean, |v| Value::Bool(*v));
-field_type!(String, ColumnType::String(None), |v| Value::Text(v.clone()));
+field_type!(
+    String,
+    ColumnType::String(None),
+    |v| Value::Text(v.clone()),
+    |_id| None,
+    |key| match key {
+        Value::Text(s) => Some(s.clone()),
+        _ => None,
+    }
+);
 field_type!(Vec<u8>, ColumnType::LargeBinary, |v| Value::Bytes(
     v.clone()
 ));
@@ -99,7 +132,17 @@ field_type!(chrono::NaiveDateTime, ColumnType::DateTime, |v| {
 field_type!(chrono::DateTime<chrono::Utc>, ColumnType::DateTimeTz, |v| {
     Value::DateTimeUtc(*v)
 });
-field_type!(uuid::Uuid, ColumnType::Uuid, |v| Value::Uuid(*v));
+field_type!(
+    uuid::Uuid,
+    ColumnType::Uuid,
+    |v| Value::Uuid(*v),
+    |_id| None,
+    |key| match key {
+        Value::Uuid(u) => Some(*u),
+        Value::Text(s) => s.parse().ok(),
+        _ => None,
+    }
+);
 
 /// 28 digits, 10 after the point: what `rust_decimal` holds, with room for money and rates.
 const DECIMAL: ColumnType = ColumnType::Numeric {
@@ -233,6 +276,12 @@ impl<T: FieldType> FieldType for Option<T> {
     const CHOICES: &'static [&'static str] = T::CHOICES;
     fn to_value(&self) -> Value {
         self.as_ref().map_or(Value::Null, T::to_value)
+    }
+    fn from_key_value(value: &Value) -> Option<Self> {
+        match value {
+            Value::Null => Some(None),
+            other => T::from_key_value(other).map(Some),
+        }
     }
     fn from_sqlite(row: &SqliteRow, i: usize) -> Result<Self, sqlx::Error> {
         if is_null(row, i)? {

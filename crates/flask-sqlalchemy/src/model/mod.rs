@@ -26,6 +26,8 @@ pub use relation::{
 };
 pub use write::{Assign, Numeric};
 
+pub(crate) use relation::{Key, column_of, key, single_key};
+
 use sqlx::mysql::MySqlRow;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
@@ -215,6 +217,15 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// Sets the column the database numbered (after an insert).
     fn set_autoincrement(&mut self, id: i64);
 
+    /// Sets the field of column `column` (its index in [`Model::TABLE`]) to `value`, when
+    /// the field's type takes a value of that kind ([`FieldType::from_key_value`]: integers,
+    /// text, UUIDs and their `Option`s); returns whether it did. A session fills foreign
+    /// keys in with it at flush.
+    fn set_key_value(&mut self, column: usize, value: &Value) -> bool {
+        let _ = (column, value);
+        false
+    }
+
     /// Reads the model from a row whose columns from `offset` on are in [`Model::TABLE`]
     /// order (SQLite).
     fn from_sqlite(row: &SqliteRow, offset: usize) -> Result<Self, sqlx::Error>;
@@ -276,6 +287,11 @@ impl MetaData {
             }
         }
         keys
+    }
+
+    /// Metadata of these tables.
+    pub(crate) fn of_tables(tables: Vec<Table>) -> MetaData {
+        MetaData { tables }
     }
 
     /// The tables ordered so that each comes after the tables it references (the order

@@ -1,6 +1,13 @@
 //! The session: a unit of work on one transaction (SQLAlchemy's `Session`).
 
-use std::sync::{Mutex as SyncMutex, MutexGuard as SyncGuard};
+mod flush;
+mod tracked;
+mod unit;
+
+pub use tracked::{ObjectState, Tracked};
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex as SyncMutex, MutexGuard as SyncGuard};
 
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -15,9 +22,19 @@ use crate::{Dialect, Engine, Error, Model, Row, Select, TextQuery, Value};
 ///
 /// The transaction begins with the first statement (SQLAlchemy's autobegin) and holds one
 /// pooled connection until it ends; after a commit or rollback the session can go on, in a
-/// new transaction. [`add`](Session::add) and [`delete`](Session::delete) write at once, in
-/// the transaction, so a key the database numbers is in the struct when `add` returns
-/// (there is nothing left to `flush`).
+/// new transaction.
+///
+/// Two ways of writing, which mix:
+///
+/// - **Tracked objects**, SQLAlchemy's unit of work: [`object`](Session::object),
+///   [`Select::objects`] and [`add_object`](Session::add_object) hand out [`Tracked`]
+///   objects, one per row per session (the identity map); what changes in them, what is
+///   added and what is marked with [`delete_object`](Session::delete_object) is written at
+///   the next [`flush`](Session::flush), in dependency order. A commit and every query in
+///   the session flush first (autoflush). A commit or rollback expires them.
+/// - **Explicit writes**: [`add`](Session::add) and [`delete`](Session::delete) of a plain
+///   struct write at once, in the transaction, so a key the database numbers is in the
+///   struct when `add` returns. They do not go through the identity map.
 ///
 /// ```
 /// use flask_sqlalchemy::{Engine, EngineOptions, MetaData, Model};
@@ -53,7 +70,18 @@ pub struct Session {
     state: Mutex<State>,
     /// Savepoint bookkeeping, never held across an await (a dropped savepoint writes here).
     marks: SyncMutex<Marks>,
+    /// The tracked objects (identity map, pending, deleted); never held across an await.
+    unit: SyncMutex<unit::Unit>,
+    /// Set when a tracked object changes, is added or deleted: a flush has work.
+    changed: Arc<AtomicBool>,
+    /// Set while a flush runs (its statements do not flush again).
+    flushing: AtomicBool,
+    /// Which session this is, for objects to say who tracks them.
+    id: u64,
 }
+
+/// Sessions numbered so far.
+static SESSIONS: AtomicU64 = AtomicU64::new(0);
 
 #[derive(Default)]
 struct State {
@@ -89,6 +117,10 @@ impl Engine {
             engine: self.clone(),
             state: Mutex::new(State::default()),
             marks: SyncMutex::new(Marks::default()),
+            unit: SyncMutex::new(unit::Unit::default()),
+            changed: Arc::new(AtomicBool::new(false)),
+            flushing: AtomicBool::new(false),
+            id: SESSIONS.fetch_add(1, Ordering::Relaxed),
         }
     }
 }
@@ -187,6 +219,7 @@ impl Session {
     /// Commits the transaction: what the session wrote is now seen by everyone. With no
     /// transaction open it does nothing.
     pub async fn commit(&self) -> Result<(), Error> {
+        self.flush().await?;
         let mut state = self.state.lock().await;
         // A savepoint dropped open still owes its rollback: it comes before the commit.
         let owed = std::mem::take(&mut self.marks().owed);
@@ -199,10 +232,14 @@ impl Session {
         match state.tx.take() {
             Some(tx) => {
                 tx.commit(&self.engine).await?;
+                self.unit().committed();
                 self.engine.events().committed(&changes);
                 Ok(())
             }
-            None => Ok(()),
+            None => {
+                self.unit().committed();
+                Ok(())
+            }
         }
     }
 
@@ -211,6 +248,7 @@ impl Session {
     pub async fn rollback(&self) -> Result<(), Error> {
         let mut state = self.state.lock().await;
         let _undone = self.forget_savepoints();
+        self.unit().rolled_back();
         match state.tx.take() {
             Some(tx) => tx.rollback(&self.engine).await,
             None => Ok(()),
@@ -249,6 +287,7 @@ impl Session {
 
     /// Runs a query in the transaction (beginning it if need be) and returns its rows.
     pub(crate) async fn run_fetch(&self, sql: Sql, args: Args) -> Result<Rows, Error> {
+        self.autoflush().await?;
         let mut state = self.state.lock().await;
         let tx = self.begun(&mut state).await?;
         exec::fetch(&self.engine, On::Tx(tx), sql, args).await
@@ -256,6 +295,7 @@ impl Session {
 
     /// Runs a statement in the transaction (beginning it if need be).
     pub(crate) async fn run_execute(&self, sql: Sql, args: Args) -> Result<Done, Error> {
+        self.autoflush().await?;
         let mut state = self.state.lock().await;
         self.run_in(&mut state, sql, args).await
     }
@@ -303,6 +343,10 @@ impl Session {
             }
             marks.savepoints.truncate(at);
         }
+        if !keep {
+            // What the objects hold may be what was undone: they load again.
+            self.unit().expire_all();
+        }
         let sql = if keep {
             format!("RELEASE SAVEPOINT sa_savepoint_{id}")
         } else {
@@ -319,6 +363,20 @@ impl Session {
             .await?;
         }
         Ok(())
+    }
+
+    fn unit(&self) -> SyncGuard<'_, unit::Unit> {
+        self.unit.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Which session this is.
+    fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The flag tracked objects set when they change.
+    fn changed_flag(&self) -> &Arc<AtomicBool> {
+        &self.changed
     }
 
     fn marks(&self) -> SyncGuard<'_, Marks> {

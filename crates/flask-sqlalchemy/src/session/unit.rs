@@ -1,0 +1,446 @@
+//! The unit of work: the identity map, and adding, loading, deleting, refreshing, expiring,
+//! merging and expunging tracked objects (SQLAlchemy's session verbs).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use sea_query::{Expr, ExprTrait};
+
+use super::tracked::{Identity, Link, ObjectState, Slot, Tracked};
+use crate::engine::exec::Runner;
+use crate::model::{column_of, ops, single_key};
+use crate::{Error, Model, Rel, RelationKind, Select, Session, ToMany, ToOne, Value};
+
+/// What a session tracks.
+#[derive(Default)]
+pub(crate) struct Unit {
+    /// The identity map: one object per row.
+    pub(crate) map: HashMap<Identity, Arc<dyn Slot>>,
+    /// Objects added and not inserted yet, in the order they were added.
+    pub(crate) new: Vec<Arc<dyn Slot>>,
+    /// Objects marked for deletion and not deleted yet.
+    pub(crate) deleted: Vec<Arc<dyn Slot>>,
+    /// Rows inserted in this transaction: a rollback expunges their objects.
+    pub(crate) inserted: Vec<Identity>,
+    /// Rows deleted in this transaction: a rollback puts their objects back.
+    pub(crate) gone: Vec<(Identity, Arc<dyn Slot>)>,
+}
+
+impl std::fmt::Debug for Unit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unit")
+            .field("tracked", &self.map.len())
+            .field("new", &self.new.len())
+            .field("deleted", &self.deleted.len())
+            .finish()
+    }
+}
+
+impl Unit {
+    /// Marks every object expired (a commit or rollback), dropping what their changes
+    /// recorded.
+    pub(crate) fn expire_all(&mut self) {
+        for slot in self.map.values() {
+            let mut meta = slot.meta();
+            meta.expired = true;
+            meta.loaded = None;
+        }
+    }
+
+    /// Undoes the bookkeeping of a rolled-back transaction: objects inserted in it and
+    /// objects never flushed are detached, deleted ones are back, all are expired.
+    pub(crate) fn rolled_back(&mut self) {
+        for identity in std::mem::take(&mut self.inserted) {
+            if let Some(slot) = self.map.remove(&identity) {
+                detach(&*slot);
+            }
+        }
+        for slot in std::mem::take(&mut self.new) {
+            detach(&*slot);
+        }
+        for slot in std::mem::take(&mut self.deleted) {
+            slot.meta().state = ObjectState::Persistent;
+        }
+        for (identity, slot) in std::mem::take(&mut self.gone) {
+            slot.meta().state = ObjectState::Persistent;
+            self.map.insert(identity, slot);
+        }
+        self.expire_all();
+    }
+
+    /// Ends the bookkeeping of a committed transaction: deleted objects are detached, all
+    /// are expired (SQLAlchemy's `expire_on_commit`).
+    pub(crate) fn committed(&mut self) {
+        self.inserted.clear();
+        for (_, slot) in std::mem::take(&mut self.gone) {
+            detach(&*slot);
+        }
+        self.expire_all();
+    }
+
+    /// Removes `slot` from every list (not from the map).
+    fn forget(&mut self, slot: &Arc<dyn Slot>) {
+        self.new.retain(|s| !Arc::ptr_eq(s, slot));
+        self.deleted.retain(|s| !Arc::ptr_eq(s, slot));
+    }
+}
+
+/// Ends the session's tracking of an object.
+fn detach(slot: &dyn Slot) {
+    let mut meta = slot.meta();
+    meta.state = ObjectState::Detached;
+    meta.session = None;
+    meta.links.clear();
+    meta.loaded = None;
+}
+
+impl Session {
+    /// Adds a new object, to be inserted at the next flush (SQLAlchemy's `session.add(obj)`
+    /// of a new object); the handle tracks it. A key the database numbers is in the object
+    /// after the flush.
+    ///
+    /// [`add`](Session::add) is the other way: it writes at once.
+    pub fn add_object<M: Model + Clone>(&self, model: M) -> Tracked<M> {
+        let tracked = Tracked::new(model, ObjectState::Pending, self);
+        self.unit().new.push(tracked.slot());
+        self.changed_flag().store(true, Ordering::Release);
+        tracked
+    }
+
+    /// The object of the row of `M` whose (single-column) primary key is `pk`
+    /// (SQLAlchemy's `session.get(Post, 5)`): from the identity map without a query when
+    /// the session tracks it already; otherwise loaded, and tracked from then on. Loading
+    /// flushes first (autoflush).
+    pub async fn object<M: Model + Clone>(
+        &self,
+        pk: impl Into<Value>,
+    ) -> Result<Option<Tracked<M>>, Error> {
+        self.object_by_key(vec![pk.into()]).await
+    }
+
+    /// The object of the row of `M` whose primary key is `key`, one value per key column in
+    /// column order (a composite key's `session.get(Model, (a, b))`).
+    pub async fn object_by_key<M: Model + Clone>(
+        &self,
+        key: Vec<Value>,
+    ) -> Result<Option<Tracked<M>>, Error> {
+        let columns = M::TABLE.primary_key().count();
+        if key.len() != columns {
+            return Err(Error::Bind(format!(
+                "{} has {columns} primary key column(s), and {} value(s) were given",
+                M::TABLE.name,
+                key.len()
+            )));
+        }
+        let identity = Identity::of_key::<M>(&key);
+        if let Some(found) = identity.as_ref().and_then(|i| self.mapped::<M>(i))
+            && !found.is_expired()
+            && found.state() == ObjectState::Persistent
+        {
+            return Ok(Some(found));
+        }
+        let row = load_by_key::<M>(self, &key).await?;
+        match row {
+            Some(model) => Ok(Some(self.track_loaded(model))),
+            None => {
+                // An expired object whose row is gone is no longer the row's.
+                if let Some(identity) = identity {
+                    let mut unit = self.unit();
+                    if let Some(slot) = unit.map.remove(&identity) {
+                        unit.forget(&slot);
+                        detach(&*slot);
+                    }
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// Marks a tracked object's row for deletion at the next flush (SQLAlchemy's
+    /// `session.delete(obj)`); a pending object is just dropped from the session.
+    /// [`delete`](Session::delete) is the other way: it deletes at once.
+    pub fn delete_object<M: Model + Clone>(&self, tracked: &Tracked<M>) -> Result<(), Error> {
+        let slot = tracked.slot();
+        let mut unit = self.unit();
+        let state = self.owned_state(&*slot, "delete_object")?;
+        match state {
+            ObjectState::Pending => {
+                unit.forget(&slot);
+                detach(&*slot);
+            }
+            ObjectState::Persistent => {
+                slot.meta().state = ObjectState::Deleted;
+                unit.deleted.push(slot);
+                self.changed_flag().store(true, Ordering::Release);
+            }
+            ObjectState::Deleted | ObjectState::Detached => {}
+        }
+        Ok(())
+    }
+
+    /// Loads a tracked object's row again now, replacing what it holds (changes not flushed
+    /// are dropped; SQLAlchemy's `session.refresh(obj)`). [`Error::NoResultFound`] when the
+    /// row is gone.
+    pub async fn refresh<M: Model + Clone>(&self, tracked: &Tracked<M>) -> Result<(), Error> {
+        let key = {
+            let slot = tracked.slot();
+            let state = self.owned_state(&*slot, "refresh")?;
+            if state != ObjectState::Persistent {
+                return Err(Error::Transaction(format!(
+                    "refresh() needs an object whose row exists, and this {} is {state:?}: \
+                     flush it first",
+                    M::TABLE.name
+                )));
+            }
+            // Its changes are dropped, so the autoflush before the query leaves it alone.
+            let mut meta = slot.meta();
+            let values = meta.loaded.take().unwrap_or_else(|| slot.values());
+            key_of::<M>(&values)
+        };
+        match load_by_key::<M>(self, &key).await? {
+            Some(model) => {
+                tracked.replace(model);
+                Ok(())
+            }
+            None => Err(Error::NoResultFound {
+                table: M::TABLE.name,
+            }),
+        }
+    }
+
+    /// Expires a tracked object (SQLAlchemy's `session.expire(obj)`): changes not flushed
+    /// are dropped from the next flush, and the next load of its row through the session
+    /// replaces what it holds. Rust cannot load on field access, so until then it holds
+    /// what it held; [`refresh`](Session::refresh) loads at once.
+    pub fn expire<M: Model + Clone>(&self, tracked: &Tracked<M>) {
+        let slot = tracked.slot();
+        if self.owned_state(&*slot, "expire").is_ok() {
+            let mut meta = slot.meta();
+            meta.expired = true;
+            meta.loaded = None;
+        }
+    }
+
+    /// Expires every tracked object (SQLAlchemy's `session.expire_all()`).
+    pub fn expire_all(&self) {
+        self.unit().expire_all();
+    }
+
+    /// Stops tracking an object (SQLAlchemy's `session.expunge(obj)`): it is detached, and
+    /// what changes in it is no longer written.
+    pub fn expunge<M: Model + Clone>(&self, tracked: &Tracked<M>) {
+        let slot = tracked.slot();
+        let mut unit = self.unit();
+        if self.owned_state(&*slot, "expunge").is_err() {
+            return;
+        }
+        unit.forget(&slot);
+        unit.map.retain(|_, s| !Arc::ptr_eq(s, &slot));
+        detach(&*slot);
+    }
+
+    /// Stops tracking every object (SQLAlchemy's `session.expunge_all()`).
+    pub fn expunge_all(&self) {
+        let mut unit = self.unit();
+        for slot in unit.map.values().chain(&unit.new) {
+            detach(&**slot);
+        }
+        unit.map.clear();
+        unit.new.clear();
+        unit.deleted.clear();
+    }
+
+    /// Copies `model`'s state onto the session's object of the same row (SQLAlchemy's
+    /// `session.merge(obj)`): the tracked object when there is one, else its row loaded
+    /// now; a model whose row does not exist (or whose key is still to be numbered) is
+    /// added. What differs from the row is written at the next flush. Returns the tracked
+    /// object.
+    pub async fn merge<M: Model + Clone>(&self, model: M) -> Result<Tracked<M>, Error> {
+        let values = model.values();
+        if Identity::of(std::any::TypeId::of::<M>(), &M::TABLE, &values).is_none() {
+            return Ok(self.add_object(model));
+        }
+        match self.object_by_key::<M>(key_of::<M>(&values)).await? {
+            Some(tracked) => {
+                *tracked.write() = model;
+                Ok(tracked)
+            }
+            None => Ok(self.add_object(model)),
+        }
+    }
+
+    /// The tracked object of `identity`, if the session has it.
+    fn mapped<M: Model + Clone>(&self, identity: &Identity) -> Option<Tracked<M>> {
+        self.unit().map.get(identity).and_then(Tracked::of_slot)
+    }
+
+    /// Tracks a row just loaded: the session's object of that row when it has one (its data
+    /// replaced when it was expired), else a new one.
+    pub(crate) fn track_loaded<M: Model + Clone>(&self, model: M) -> Tracked<M> {
+        let identity = Identity::of(std::any::TypeId::of::<M>(), &M::TABLE, &model.values());
+        let Some(identity) = identity else {
+            // A row without a key (a NULL in it) is no one's identity: not tracked.
+            let tracked = Tracked::new(model, ObjectState::Detached, self);
+            detach(&*tracked.slot());
+            return tracked;
+        };
+        let mut unit = self.unit();
+        if let Some(found) = unit.map.get(&identity).and_then(Tracked::of_slot) {
+            if found.is_expired() {
+                found.replace(model);
+            }
+            return found;
+        }
+        let tracked = Tracked::new(model, ObjectState::Persistent, self);
+        unit.map.insert(identity, tracked.slot());
+        tracked
+    }
+
+    /// The state of an object this session tracks; an error naming `what` when another
+    /// session tracks it, or none.
+    fn owned_state(&self, slot: &dyn Slot, what: &str) -> Result<ObjectState, Error> {
+        let meta = slot.meta();
+        match &meta.session {
+            Some((id, _)) if *id == self.id() => Ok(meta.state),
+            Some(_) => Err(Error::Transaction(format!(
+                "{what}() was given a {} object another session tracks: merge() it into \
+                 this one first",
+                slot.table().name
+            ))),
+            None => Err(Error::Transaction(format!(
+                "{what}() was given a {} object no session tracks (detached): merge() it \
+                 into this one first",
+                slot.table().name
+            ))),
+        }
+    }
+}
+
+/// The primary key's values among a model's values.
+fn key_of<M: Model>(values: &[Value]) -> Vec<Value> {
+    M::TABLE
+        .columns
+        .iter()
+        .zip(values)
+        .filter(|(c, _)| c.primary_key)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+/// The row of `M` whose primary key is `key`, read in the session's transaction.
+async fn load_by_key<M: Model>(session: &Session, key: &[Value]) -> Result<Option<M>, Error> {
+    let table = &M::TABLE;
+    if let [pk] = key {
+        return ops::get::<M>(Runner::Session(session), pk.clone()).await;
+    }
+    let mut q = ops::select_all::<M>();
+    for (column, value) in table.primary_key().zip(key) {
+        q.and_where(Expr::col((table.name, column.name)).eq(ops::sea_value(value, column.ty)));
+    }
+    Ok(ops::fetch_models::<M>(Runner::Session(session), &q)
+        .await?
+        .into_iter()
+        .next())
+}
+
+impl<M: Model + Clone> Select<'_, M> {
+    /// Runs the query in its session and returns the rows as the session's tracked objects
+    /// (SQLAlchemy's `session.scalars(select(Post)...).all()`): a row the session tracks
+    /// already comes back as that same object, unchanged unless it was expired. An error on
+    /// an engine's query, which has no session to track them.
+    pub async fn objects(self) -> Result<Vec<Tracked<M>>, Error> {
+        let Runner::Session(session) = self.runner_copy() else {
+            return Err(Error::Transaction(format!(
+                "objects() tracks what it loads in a session, and this query of {} runs on \
+                 the engine: build it with session.select::<{}>() (or a DbSession), or use \
+                 all()",
+                M::TABLE.name,
+                M::TABLE.name
+            )));
+        };
+        let rows = self.all().await?;
+        Ok(rows.into_iter().map(|m| session.track_loaded(m)).collect())
+    }
+}
+
+impl<M: Model + Clone, R: Model + Clone> Rel<M, R, ToOne> {
+    /// Points `child` at `parent` (SQLAlchemy's `post.author = user`): its foreign key
+    /// takes `parent`'s primary key now, or, while `parent` is pending, at the flush that
+    /// inserts `parent` (which comes first).
+    pub fn set(self, child: &Tracked<M>, parent: &Tracked<R>) -> Result<(), Error> {
+        let RelationKind::ManyToOne { column } = self.relationship().kind else {
+            return Err(Error::Bind(format!(
+                "{self:?} is not a many-to-one relationship"
+            )));
+        };
+        let column = column_index(&M::TABLE, column)?;
+        let parent_column = column_index(&R::TABLE, single_key(&R::TABLE)?.name)?;
+        link(&child.slot(), column, parent.slot(), parent_column)
+    }
+}
+
+impl<M: Model + Clone, R: Model + Clone> Rel<M, R, ToMany> {
+    /// Adds `child` to `parent`'s collection (SQLAlchemy's `user.posts.append(post)`):
+    /// `child`'s foreign key takes `parent`'s primary key now, or, while `parent` is
+    /// pending, at the flush that inserts `parent` (which comes first).
+    pub fn append(self, parent: &Tracked<M>, child: &Tracked<R>) -> Result<(), Error> {
+        let RelationKind::OneToMany { column } = self.relationship().kind else {
+            return Err(Error::Bind(format!(
+                "{self:?} is not a one-to-many relationship"
+            )));
+        };
+        let column = column_index(&R::TABLE, column)?;
+        let parent_column = column_index(&M::TABLE, single_key(&M::TABLE)?.name)?;
+        link(&child.slot(), column, parent.slot(), parent_column)
+    }
+}
+
+/// The index of the column a relationship names (by field or column name).
+fn column_index(table: &crate::Table, name: &str) -> Result<usize, Error> {
+    let column = column_of(table, name)?;
+    Ok(table
+        .columns
+        .iter()
+        .position(|c| c.name == column.name)
+        .unwrap_or(0))
+}
+
+/// Fills `child`'s foreign key `column` from `parent`'s key now, or at flush while the
+/// parent is pending.
+fn link(
+    child: &Arc<dyn Slot>,
+    column: usize,
+    parent: Arc<dyn Slot>,
+    parent_column: usize,
+) -> Result<(), Error> {
+    if parent.meta().state == ObjectState::Pending {
+        let mut meta = child.meta();
+        meta.links.retain(|l| l.column != column);
+        meta.links.push(Link {
+            column,
+            parent,
+            parent_column,
+        });
+        if let Some((_, changed)) = &meta.session {
+            changed.store(true, Ordering::Release);
+        }
+        return Ok(());
+    }
+    let value = parent
+        .values()
+        .into_iter()
+        .nth(parent_column)
+        .unwrap_or(Value::Null);
+    child.meta().links.retain(|l| l.column != column);
+    if child.set_key_value(column, &value) {
+        Ok(())
+    } else {
+        Err(Error::Bind(format!(
+            "{}.{} cannot hold the key {value:?} of {}",
+            child.table().name,
+            child.table().columns[column].name,
+            parent.table().name
+        )))
+    }
+}
