@@ -1,4 +1,4 @@
-//! flask-sqlalchemy against plain sqlx, in one process: the same three operations on the
+//! flask-sqlalchemy against plain sqlx, in one process: the same four operations on the
 //! same kind of table, timed in alternating rounds.
 //!
 //! `orm-baseline [--postgres URL] [--rounds N] [--scale X]` prints one line per round and
@@ -45,11 +45,17 @@ fn item(i: i64) -> Item {
 }
 
 /// The operations, with how many make one timed batch (before `--scale`).
-const OPERATIONS: [(&str, u32); 3] = [
+const OPERATIONS: [(&str, u32); 4] = [
     ("get by primary key", 2000),
     ("list 100 rows", 300),
     ("insert in a transaction", 400),
+    ("load 100, change 10, commit", 200),
 ];
+
+/// The SQL of "load 100, change 10, commit", with SQLite's placeholders.
+const LOAD_100: &str =
+    "SELECT id, name, score, amount, note FROM bench_item WHERE id > ? ORDER BY id LIMIT 100";
+const CHANGE_SCORE: &str = "UPDATE bench_item SET score = ? WHERE id = ?";
 
 /// Plain sqlx on one database: its pool and the SQL of each operation.
 enum Plain {
@@ -116,6 +122,58 @@ impl Plain {
             }
         }
         Ok(out)
+    }
+
+    /// In one transaction: loads the 100 rows after `after`, adds 1 to the score of every
+    /// tenth and writes each change with its own UPDATE; returns how many changed.
+    async fn load_change_commit(&self, after: i64) -> Result<usize, sqlx::Error> {
+        let mut items = Vec::with_capacity(100);
+        let mut changed = 0;
+        match self {
+            Plain::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                for row in sqlx::query(LOAD_100)
+                    .bind(after)
+                    .fetch_all(&mut *tx)
+                    .await?
+                {
+                    items.push(read_item!(row));
+                }
+                for item in items.iter_mut().step_by(10) {
+                    item.score += 1;
+                    sqlx::query(CHANGE_SCORE)
+                        .bind(item.score)
+                        .bind(item.id)
+                        .execute(&mut *tx)
+                        .await?;
+                    changed += 1;
+                }
+                tx.commit().await?;
+            }
+            Plain::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                for row in sqlx::query(
+                    "SELECT id, name, score, amount, note FROM bench_item WHERE id > $1 ORDER BY id LIMIT 100",
+                )
+                    .bind(after)
+                    .fetch_all(&mut *tx)
+                    .await?
+                {
+                    items.push(read_item!(row));
+                }
+                for item in items.iter_mut().step_by(10) {
+                    item.score += 1;
+                    sqlx::query("UPDATE bench_item SET score = $1 WHERE id = $2")
+                        .bind(item.score)
+                        .bind(item.id)
+                        .execute(&mut *tx)
+                        .await?;
+                    changed += 1;
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(changed)
     }
 
     async fn insert(&self, item: &mut Item) -> Result<(), sqlx::Error> {
@@ -193,6 +251,30 @@ async fn batch(
             }
             (1, Side::Plain) => {
                 std::hint::black_box(plain.list().await.map_err(|e| err(&e))?);
+            }
+            (3, Side::Orm) => {
+                let after = i64::from(i * 100) % (ROWS - 100);
+                let session = orm.session();
+                let items = session
+                    .select::<Item>()
+                    .filter(Item::id.gt(after))
+                    .order_by(Item::id.asc())
+                    .limit(100)
+                    .objects()
+                    .await
+                    .map_err(|e| err(&e))?;
+                let mut changed = 0;
+                for item in items.iter().step_by(10) {
+                    item.write().score += 1;
+                    changed += 1;
+                }
+                session.commit().await.map_err(|e| err(&e))?;
+                std::hint::black_box(changed);
+            }
+            (3, Side::Plain) => {
+                let after = i64::from(i * 100) % (ROWS - 100);
+                let changed = plain.load_change_commit(after).await.map_err(|e| err(&e))?;
+                std::hint::black_box(changed);
             }
             (_, Side::Orm) => {
                 let mut new = item(id);

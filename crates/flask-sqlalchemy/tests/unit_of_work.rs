@@ -442,3 +442,97 @@ async fn stale_rows_composite_keys_and_key_changes() {
         assert!(err.to_string().contains("session.select"), "{err}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batched_updates_events_and_models_committed() {
+    use std::sync::{Arc, Mutex};
+    let _serial = SERIAL.lock().await;
+    let dir = temp_dir("batch");
+    for url in backends() {
+        let db = fresh(&url, &dir).await;
+        for name in ["cy", "di", "ed"] {
+            db.insert(&mut Author {
+                id: 0,
+                name: name.into(),
+                born: None,
+            })
+            .await
+            .unwrap();
+        }
+        // A before_update listener's change is written with the rest.
+        db.events().before_update(|a: &mut Author| {
+            if a.born.is_some() {
+                a.name = a.name.to_uppercase();
+            }
+        });
+        let committed = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&committed);
+        db.events().on_models_committed(move |changes| {
+            seen.lock().unwrap().extend(
+                changes
+                    .iter()
+                    .map(|c| format!("{:?} {:?}", c.operation, c.primary_key)),
+            );
+        });
+        db.clear_recorded_queries();
+
+        let session = db.session();
+        let authors = session
+            .select::<Author>()
+            .order_by(Author::id.asc())
+            .objects()
+            .await
+            .unwrap();
+        assert_eq!(authors.len(), 5);
+        for (i, a) in authors.iter().enumerate().skip(1) {
+            a.write().born = Some(1900 + i as i32);
+        }
+        statements(&db);
+        session.commit().await.unwrap();
+        // Four rows, the same columns changed: one UPDATE.
+        let sent = statements(&db);
+        assert_eq!(count(&sent, "UPDATE"), 1, "{url}: {sent:?}");
+        let rows = db
+            .select::<Author>()
+            .order_by(Author::id.asc())
+            .all()
+            .await
+            .unwrap();
+        let shown: Vec<(String, Option<i32>)> = rows.into_iter().map(|a| (a.name, a.born)).collect();
+        assert_eq!(
+            shown,
+            [
+                ("ann".to_owned(), None),
+                ("BOB".to_owned(), Some(1901)),
+                ("CY".to_owned(), Some(1902)),
+                ("DI".to_owned(), Some(1903)),
+                ("ED".to_owned(), Some(1904)),
+            ],
+            "{url}"
+        );
+        assert_eq!(committed.lock().unwrap().len(), 4, "{url}");
+        assert!(committed.lock().unwrap()[0].starts_with("Update"));
+
+        // One row of a batch gone: the flush says so, and the transaction is rolled back.
+        let session = db.session();
+        let authors = session.select::<Author>().objects().await.unwrap();
+        session.commit().await.unwrap();
+        db.execute(text("DELETE FROM uow_author WHERE id = 3"))
+            .await
+            .unwrap();
+        for a in &authors {
+            a.write().born = Some(2000);
+        }
+        let err = session.commit().await.unwrap_err();
+        assert!(matches!(err, Error::StaleData { .. }), "{url}: {err}");
+        session.rollback().await.unwrap();
+        let born: Vec<Option<i32>> = db
+            .all::<Author>()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.born)
+            .collect();
+        assert!(!born.contains(&Some(2000)), "{url}: {born:?}");
+    }
+}

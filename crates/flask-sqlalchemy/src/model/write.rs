@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use super::ops::sea_value;
 use super::prepared::{self, Op};
 use super::relation::{Key, column_of, key, single_key};
-use super::{Col, Column, FieldType, Model, RelationKind, Select, Table};
+use super::{Col, FieldType, Model, RelationKind, Select, Table};
 use crate::engine::exec::{Rows, Runner};
 use crate::events::ModelEvent;
 use crate::{Engine, Error, Value};
@@ -131,51 +131,6 @@ pub(crate) async fn update<M: Model>(runner: Runner<'_>, model: &mut M) -> Resul
     let events = runner.engine().events();
     events.fire_mut(ModelEvent::BeforeUpdate, model);
     let n = update_row(runner, model).await?;
-    if n > 0 {
-        events.fire(ModelEvent::AfterUpdate, model);
-    }
-    Ok(n)
-}
-
-/// Writes the columns of `model` that differ from `loaded` (its values when it was loaded
-/// or last flushed) to its row, found by the key in `loaded` (so a changed key is written
-/// too), as a session's flush does; returns how many rows matched (0: the row is gone).
-/// `before_update` listeners run first, and what they change is written too. Nothing
-/// changed, nothing is sent, and it returns 1.
-pub(crate) async fn update_changed<M: Model>(
-    runner: Runner<'_>,
-    model: &mut M,
-    loaded: &[Value],
-) -> Result<u64, Error> {
-    let events = runner.engine().events();
-    events.fire_mut(ModelEvent::BeforeUpdate, model);
-    let table = &M::TABLE;
-    let values = model.values();
-    let changed: Vec<(&Column, &Value)> = table
-        .columns
-        .iter()
-        .zip(&values)
-        .zip(loaded)
-        .filter(|((_, now), was)| now != was)
-        .map(|((c, now), _)| (c, now))
-        .collect();
-    if changed.is_empty() {
-        return Ok(1);
-    }
-    let mut stmt: UpdateStatement = Query::update();
-    stmt.table(table.name);
-    for (c, v) in changed {
-        stmt.value(c.name, Expr::val(sea_value(v, c.ty)));
-    }
-    for (c, v) in table
-        .columns
-        .iter()
-        .zip(loaded)
-        .filter(|(c, _)| c.primary_key)
-    {
-        stmt.and_where(Expr::col((table.name, c.name)).eq(sea_value(v, c.ty)));
-    }
-    let n = runner.execute_stmt(&stmt).await?.rows_affected;
     if n > 0 {
         events.fire(ModelEvent::AfterUpdate, model);
     }

@@ -5,8 +5,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use sea_query::{CaseStatement, Condition, Expr, ExprTrait, Query, UpdateStatement};
+
 use super::tracked::{Identity, ObjectState, Slot};
-use crate::model::MetaData;
+use crate::engine::exec::Runner;
+use crate::events::{ModelEvent, Operation};
+use crate::model::{MetaData, Table, ops::sea_value};
 use crate::{Error, Session, Value};
 
 /// One write of a flush.
@@ -74,24 +78,29 @@ impl Session {
                     saves[0].0.table().name
                 )));
             };
-            let (slot, save) = saves.remove(next);
-            fill_links(&*slot)?;
-            match save {
-                Save::Insert => {
-                    slot.insert(self).await?;
-                    self.inserted(slot);
-                }
-                Save::Update(loaded) => {
-                    let n = slot.update(self, loaded.clone()).await?;
-                    if n == 0 {
-                        return Err(Error::StaleData {
-                            table: slot.table().name,
-                            key: shown_key(&*slot, &loaded),
-                        });
+            if !matches!(saves[next].1, Save::Update(_)) {
+                let (slot, _) = saves.remove(next);
+                fill_links(&*slot)?;
+                slot.insert(self).await?;
+                self.inserted(slot);
+                continue;
+            }
+            // This update and every other of its table that is ready: written together.
+            let table = saves[next].0.table().name;
+            let mut batch = Vec::new();
+            let mut i = next;
+            while i < saves.len() {
+                let (slot, save) = &saves[i];
+                if slot.table().name == table && matches!(save, Save::Update(_)) && ready(&**slot)
+                {
+                    if let (slot, Save::Update(loaded)) = saves.remove(i) {
+                        batch.push((slot, loaded));
                     }
-                    self.updated(slot, &loaded);
+                } else {
+                    i += 1;
                 }
             }
+            self.write_updates(batch).await?;
         }
         for slot in deletes {
             slot.delete(self).await?;
@@ -160,6 +169,51 @@ impl Session {
         Plan { saves, deletes }
     }
 
+    /// Writes the changes of objects of one table: `before_update` listeners first, then
+    /// the columns that changed, one statement per row, or, for rows whose same columns
+    /// changed, one statement per [`BATCH`] rows (`SET c = CASE WHEN key = .. THEN ..
+    /// END WHERE key IN (..)`), each checked to match all its rows.
+    async fn write_updates(&self, batch: Vec<(Arc<dyn Slot>, Vec<Value>)>) -> Result<(), Error> {
+        // Rows grouped by the columns that changed, in the order they came.
+        let mut groups: Vec<(Vec<usize>, Vec<Row>)> = Vec::new();
+        for (slot, loaded) in batch {
+            fill_links(&*slot)?;
+            slot.fire(self, ModelEvent::BeforeUpdate);
+            let now = slot.values();
+            let changed: Vec<usize> = (0..now.len()).filter(|&i| now.get(i) != loaded.get(i)).collect();
+            if changed.is_empty() {
+                self.updated(slot, &loaded);
+                continue;
+            }
+            let row = Row { slot, loaded, now };
+            match groups.iter_mut().find(|(columns, _)| *columns == changed) {
+                Some((_, rows)) => rows.push(row),
+                None => groups.push((changed, vec![row])),
+            }
+        }
+        for (columns, rows) in groups {
+            for chunk in rows.chunks(BATCH) {
+                let table = chunk[0].slot.table();
+                let stmt = update_statement(table, &columns, chunk);
+                let n = Runner::Session(self).execute_stmt(&stmt).await?.rows_affected;
+                if n != chunk.len() as u64 {
+                    let keys: Vec<String> =
+                        chunk.iter().map(|r| shown_key(&*r.slot, &r.loaded)).collect();
+                    return Err(Error::StaleData {
+                        table: table.name,
+                        key: keys.join(" or "),
+                    });
+                }
+                for row in chunk {
+                    row.slot.fire(self, ModelEvent::AfterUpdate);
+                    row.slot.record(self, Operation::Update);
+                    self.updated(Arc::clone(&row.slot), &row.loaded);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Moves a slot just inserted from the pending list into the identity map.
     fn inserted(&self, slot: Arc<dyn Slot>) {
         {
@@ -191,6 +245,68 @@ impl Session {
             }
         }
     }
+}
+
+/// How many rows one batched UPDATE writes at most.
+const BATCH: usize = 100;
+
+/// A row to update: its object, its values when loaded, its values now.
+struct Row {
+    slot: Arc<dyn Slot>,
+    loaded: Vec<Value>,
+    now: Vec<Value>,
+}
+
+/// `key1 = v1 AND key2 = v2` for a row's key as loaded.
+fn key_condition(table: &Table, loaded: &[Value]) -> Condition {
+    let mut condition = Condition::all();
+    for (column, value) in table.columns.iter().zip(loaded).filter(|(c, _)| c.primary_key) {
+        condition = condition.add(Expr::col((table.name, column.name)).eq(sea_value(value, column.ty)));
+    }
+    condition
+}
+
+/// The UPDATE of `columns` (indexes) of `rows`, found by the keys they were loaded with.
+fn update_statement(table: &Table, columns: &[usize], rows: &[Row]) -> UpdateStatement {
+    let mut stmt = Query::update();
+    stmt.table(table.name);
+    if let [row] = rows {
+        for &i in columns {
+            let column = &table.columns[i];
+            stmt.value(column.name, Expr::val(sea_value(&row.now[i], column.ty)));
+        }
+        stmt.cond_where(key_condition(table, &row.loaded));
+        return stmt;
+    }
+    for &i in columns {
+        let column = &table.columns[i];
+        let mut case = CaseStatement::new();
+        for row in rows {
+            case = case.case(
+                key_condition(table, &row.loaded),
+                Expr::val(sea_value(&row.now[i], column.ty)),
+            );
+        }
+        stmt.value(column.name, case);
+    }
+    let keys: Vec<(usize, &crate::Column)> = table
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.primary_key)
+        .collect();
+    if let [(i, key)] = keys[..] {
+        // One key column: `WHERE key IN (..)`, which every database plans as index lookups.
+        let values = rows.iter().map(|r| sea_value(&r.loaded[i], key.ty));
+        stmt.and_where(Expr::col((table.name, key.name)).is_in(values));
+    } else {
+        let mut any = Condition::any();
+        for row in rows {
+            any = any.add(key_condition(table, &row.loaded));
+        }
+        stmt.cond_where(any);
+    }
+    stmt
 }
 
 /// Whether every object `slot` takes a foreign key from has its row.

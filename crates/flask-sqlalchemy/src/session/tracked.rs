@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, Rw
 
 use crate::engine::exec::Runner;
 use crate::model::{Key, Table, key, ops, write};
+use crate::events::{Change, ModelEvent, Operation};
 use crate::{Error, Model, Session, Value};
 
 /// Where a [`Tracked`] object stands in its session (SQLAlchemy's object states).
@@ -218,6 +219,10 @@ pub(crate) struct Entry<M> {
 }
 
 impl<M: Model> Entry<M> {
+    fn read_object(&self) -> RwLockReadGuard<'_, M> {
+        self.object.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn meta(&self) -> MutexGuard<'_, Meta> {
         self.meta.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -254,8 +259,10 @@ pub(crate) trait Slot: Send + Sync + 'static {
     fn set_key_value(&self, column: usize, value: &Value) -> bool;
     /// Inserts its row, and takes back the key the database numbered.
     fn insert<'a>(&'a self, session: &'a Session) -> Flushing<'a, ()>;
-    /// Writes the columns that differ from `loaded`; how many rows matched.
-    fn update<'a>(&'a self, session: &'a Session, loaded: Vec<Value>) -> Flushing<'a, u64>;
+    /// Runs the model's `before_update` or `after_update` listeners on it.
+    fn fire(&self, session: &Session, event: ModelEvent);
+    /// Records a write of it for `models_committed`.
+    fn record(&self, session: &Session, operation: Operation);
     /// Deletes its row (and what cascades from it).
     fn delete<'a>(&'a self, session: &'a Session) -> Flushing<'a, u64>;
 }
@@ -303,21 +310,28 @@ impl<M: Model + Clone> Slot for Entry<M> {
                 .clone();
             ops::insert(Runner::Session(session), &mut copy).await?;
             *self.object.write().unwrap_or_else(PoisonError::into_inner) = copy;
+            self.record(session, Operation::Insert);
             Ok(())
         })
     }
 
-    fn update<'a>(&'a self, session: &'a Session, loaded: Vec<Value>) -> Flushing<'a, u64> {
-        Box::pin(async move {
-            let mut copy = self
-                .object
-                .read()
-                .unwrap_or_else(PoisonError::into_inner)
-                .clone();
-            let n = write::update_changed(Runner::Session(session), &mut copy, &loaded).await?;
-            *self.object.write().unwrap_or_else(PoisonError::into_inner) = copy;
-            Ok(n)
-        })
+    fn fire(&self, session: &Session, event: ModelEvent) {
+        let events = session.engine().events();
+        if !events.active() {
+            return;
+        }
+        match event {
+            ModelEvent::BeforeInsert | ModelEvent::BeforeUpdate => {
+                let mut object = self.object.write().unwrap_or_else(PoisonError::into_inner);
+                events.fire_mut(event, &mut *object);
+            }
+            _ => events.fire(event, &*self.read_object()),
+        }
+    }
+
+    fn record(&self, session: &Session, operation: Operation) {
+        let change = Change::of(&*self.read_object(), operation);
+        session.marks().changes.push(change);
     }
 
     fn delete<'a>(&'a self, session: &'a Session) -> Flushing<'a, u64> {
