@@ -498,7 +498,8 @@ async fn batched_updates_events_and_models_committed() {
             .all()
             .await
             .unwrap();
-        let shown: Vec<(String, Option<i32>)> = rows.into_iter().map(|a| (a.name, a.born)).collect();
+        let shown: Vec<(String, Option<i32>)> =
+            rows.into_iter().map(|a| (a.name, a.born)).collect();
         assert_eq!(
             shown,
             [

@@ -8,6 +8,8 @@
 //!   [`NoteTag`] (many-to-many); the tables from migrations, applied at startup;
 //! - the request's session ([`DbSession`]): [`create`] writes a note, finds or creates its
 //!   tags and links them, then commits once; nothing is written when it fails;
+//! - the unit of work: [`edit`] changes the session's object of a note in Rust, and the
+//!   commit writes the columns that changed (SQLAlchemy's `note.title = ...; commit()`);
 //! - loading relationships: a note's tags and comments, the tags of a whole page of notes in
 //!   one query ([`index`]);
 //! - a join ([`tagged`]), a `GROUP BY` with `COUNT(*)` ([`tag_counts`]), offset pages
@@ -109,6 +111,17 @@ pub struct NewNote {
 #[derive(Debug, Deserialize)]
 pub struct NewComment {
     /// Required.
+    #[serde(default)]
+    pub body: String,
+}
+
+/// The edit form of a note.
+#[derive(Debug, Deserialize)]
+pub struct EditNote {
+    /// Required, up to 200 characters.
+    #[serde(default)]
+    pub title: String,
+    /// May be empty.
     #[serde(default)]
     pub body: String,
 }
@@ -222,16 +235,31 @@ pub async fn create(
     Ok(to.into_response())
 }
 
-/// The page of `note` with its tags, its comments and the comment form; `db` is the engine
-/// or the request's session.
+/// What a form on a note's page got wrong: the comment form's or the edit form's message.
+#[derive(Debug, Clone, Copy)]
+enum FormError<'a> {
+    Comment(&'a str),
+    Edit(&'a str),
+}
+
+/// The page of `note` with its tags, its comments, the comment and edit forms and what one
+/// of them got wrong; `db` is the engine or the request's session.
 async fn note_page(
     db: &impl Executor,
     note: Note,
-    error: Option<&str>,
+    error: Option<FormError<'_>>,
 ) -> Result<Html<String>, Error> {
     let tags = Note::tags.load(db, &note).await?;
     let comments = Note::comments.load(db, &note).await?;
-    render_template("show.html", context! { note, tags, comments, error })
+    let (error, edit_error) = match error {
+        Some(FormError::Comment(e)) => (Some(e), None),
+        Some(FormError::Edit(e)) => (None, Some(e)),
+        None => (None, None),
+    };
+    render_template(
+        "show.html",
+        context! { note, tags, comments, error, edit_error },
+    )
 }
 
 /// `GET /notes/<int:id>`: one note with its tags and comments (404 when there is none);
@@ -259,7 +287,12 @@ pub async fn comment(
     let note: Note = session.get_or_404(id).await?;
     let body = form.body.trim();
     if body.is_empty() {
-        let page = note_page(&session, note, Some("Write a comment first.")).await?;
+        let page = note_page(
+            &session,
+            note,
+            Some(FormError::Comment("Write a comment first.")),
+        )
+        .await?;
         return Ok(bad_request(page));
     }
     let mut comment = Comment {
@@ -269,6 +302,37 @@ pub async fn comment(
     };
     session.add(&mut comment).await?;
     session.commit().await?;
+    let to: Redirect = redirect(format!("/notes/{id}"));
+    Ok(to.into_response())
+}
+
+/// `POST /notes/<int:id>/edit`: changes the note's title and body, SQLAlchemy's way: the
+/// session's object of the row, changed in Rust, written at the commit (only the columns
+/// that changed; the view count is left alone). 404 when there is no note; an empty title
+/// shows the page with "A note needs a title." (status 400).
+#[flask::view]
+pub async fn edit(
+    session: DbSession,
+    Path(id): Path<i64>,
+    Form(form): Form<EditNote>,
+) -> Result<Response, Error> {
+    let note = session.object_or_404::<Note>(id).await?;
+    let title = form.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        let page = note_page(
+            &session,
+            note.cloned(),
+            Some(FormError::Edit("A note needs a title.")),
+        )
+        .await?;
+        return Ok(bad_request(page));
+    }
+    {
+        let mut note = note.write();
+        note.title = title.to_owned();
+        note.body = form.body.trim().to_owned();
+    }
+    session.commit().await?; // UPDATE note SET title = ?, body = ? WHERE note.id = ?
     let to: Redirect = redirect(format!("/notes/{id}"));
     Ok(to.into_response())
 }
@@ -409,6 +473,7 @@ pub fn app() -> Flask {
         .route("/", get(index).post(create).endpoint("index"))
         .route("/notes/<int:id>", get(show))
         .route("/notes/<int:id>/comments", post(comment))
+        .route("/notes/<int:id>/edit", post(edit))
         .route("/notes/<int:id>/delete", post(delete))
         .route("/tags/<name>", get(tagged))
         .route("/api/notes", get(search))

@@ -87,6 +87,13 @@ fn index_item<'a>(index: &'a str, title: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {title} in {index}"))
 }
 
+/// The view count a note's page shows.
+fn page_views(page: &str) -> i64 {
+    let at = page.find(" views</p>").expect("a view count");
+    let start = page[..at].rfind('>').map_or(0, |i| i + 1);
+    page[start..at].parse().expect("a number of views")
+}
+
 async fn tag_counts(c: &TestClient) -> Vec<TagCount> {
     c.get("/api/tags").send().await.json()
 }
@@ -310,6 +317,40 @@ async fn notes_on_every_backend() {
             first.is_some() && first < second && !page.contains("On Go"),
             "{url}: {page}"
         );
+
+        // Edit through the unit of work: title and body change, the view count stays; an
+        // empty title is refused and changes nothing; a missing note is a 404.
+        let views_before = page_views(&c.get(&location).send().await.text());
+        let edit = format!("{location}/edit");
+        let r = c
+            .post(&edit)
+            .form(&[("title", "  "), ("body", "gone?")])
+            .send()
+            .await;
+        assert_eq!(r.status(), 400, "{url}");
+        assert!(r.text().contains("A note needs a title."), "{url}");
+        let r = c
+            .post(&edit)
+            .form(&[("title", "Rust & SQL, edited"), ("body", "Still bound.")])
+            .send()
+            .await;
+        assert_eq!(r.status(), 302, "{url}");
+        let page = c.get(&location).send().await.text();
+        assert!(
+            page.contains("<h1>Rust &amp; SQL, edited</h1>"),
+            "{url}: {page}"
+        );
+        assert!(
+            page.contains("<p class=body>Still bound.</p>"),
+            "{url}: {page}"
+        );
+        assert_eq!(page_views(&page), views_before + 1, "{url}: {page}");
+        let r = c
+            .post("/notes/99999/edit")
+            .form(&[("title", "x")])
+            .send()
+            .await;
+        assert_eq!(r.status(), 404, "{url}");
 
         // Delete: the note goes with its comments and tag links; the tags stay.
         let r = c.post(&format!("{location}/delete")).send().await;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use flask::{Error as HttpError, RequestContext};
 
 use super::SQLAlchemy;
-use crate::{Engine, Error, Model, Select, Session, Table, Value};
+use crate::{Engine, Error, Model, Select, Session, Table, Tracked, Value};
 
 /// The app's engines: the default database and one per `SQLALCHEMY_BINDS` key.
 #[derive(Debug, Clone)]
@@ -258,6 +258,63 @@ impl DbSession {
     /// Deletes `model`'s row in its database's session ([`Session::delete`]).
     pub async fn delete<M: Model>(&self, model: &M) -> Result<u64, Error> {
         self.session_for(&M::TABLE).delete(model).await
+    }
+
+    /// The tracked object of the row of `M` whose primary key is `pk`, in its database's
+    /// session ([`Session::object`]).
+    pub async fn object<M: Model + Clone>(
+        &self,
+        pk: impl Into<Value>,
+    ) -> Result<Option<Tracked<M>>, Error> {
+        self.session_for(&M::TABLE).object(pk).await
+    }
+
+    /// The tracked object of the row of `M` with primary key `pk`, or a 404.
+    pub async fn object_or_404<M: Model + Clone>(
+        &self,
+        pk: impl Into<Value>,
+    ) -> Result<Tracked<M>, HttpError> {
+        self.session_for(&M::TABLE).object_or_404(pk).await
+    }
+
+    /// Adds a new object to its database's session, inserted at the next flush
+    /// ([`Session::add_object`]).
+    pub fn add_object<M: Model + Clone>(&self, model: M) -> Tracked<M> {
+        self.session_for(&M::TABLE).add_object(model)
+    }
+
+    /// Marks a tracked object for deletion at the next flush ([`Session::delete_object`]).
+    pub fn delete_object<M: Model + Clone>(&self, tracked: &Tracked<M>) -> Result<(), Error> {
+        self.session_for(&M::TABLE).delete_object(tracked)
+    }
+
+    /// Copies `model` onto its database's session's object of the row ([`Session::merge`]).
+    pub async fn merge<M: Model + Clone>(&self, model: M) -> Result<Tracked<M>, Error> {
+        self.session_for(&M::TABLE).merge(model).await
+    }
+
+    /// Loads a tracked object's row again ([`Session::refresh`]).
+    pub async fn refresh<M: Model + Clone>(&self, tracked: &Tracked<M>) -> Result<(), Error> {
+        self.session_for(&M::TABLE).refresh(tracked).await
+    }
+
+    /// Expires a tracked object ([`Session::expire`]).
+    pub fn expire<M: Model + Clone>(&self, tracked: &Tracked<M>) {
+        self.session_for(&M::TABLE).expire(tracked);
+    }
+
+    /// Stops tracking an object ([`Session::expunge`]).
+    pub fn expunge<M: Model + Clone>(&self, tracked: &Tracked<M>) {
+        self.session_for(&M::TABLE).expunge(tracked);
+    }
+
+    /// Flushes every database's session, the default one first ([`Session::flush`]).
+    pub async fn flush(&self) -> Result<(), Error> {
+        self.0.default.flush().await?;
+        for session in self.0.binds.values() {
+            session.flush().await?;
+        }
+        Ok(())
     }
 
     /// Commits every database's session, the default one first; stops at the first that

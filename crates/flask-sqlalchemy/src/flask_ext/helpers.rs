@@ -2,7 +2,7 @@
 
 use flask::{Error as HttpError, StatusCode};
 
-use crate::{Engine, Model, Select, Session, Value};
+use crate::{Engine, Model, Select, Session, Tracked, Value};
 
 fn not_found(description: Option<&str>) -> HttpError {
     match description {
@@ -45,6 +45,17 @@ impl Session {
         self.get::<M>(pk)
             .await?
             .ok_or_else(|| not_found(Some(description)))
+    }
+}
+
+impl Session {
+    /// The tracked object of the row of `M` with primary key `pk`, or a 404
+    /// (Flask-SQLAlchemy's `get_or_404`, whose object the session tracks).
+    pub async fn object_or_404<M: Model + Clone>(
+        &self,
+        pk: impl Into<Value>,
+    ) -> Result<Tracked<M>, HttpError> {
+        self.object::<M>(pk).await?.ok_or_else(|| not_found(None))
     }
 }
 

@@ -91,8 +91,7 @@ impl Session {
             let mut i = next;
             while i < saves.len() {
                 let (slot, save) = &saves[i];
-                if slot.table().name == table && matches!(save, Save::Update(_)) && ready(&**slot)
-                {
+                if slot.table().name == table && matches!(save, Save::Update(_)) && ready(&**slot) {
                     if let (slot, Save::Update(loaded)) = saves.remove(i) {
                         batch.push((slot, loaded));
                     }
@@ -180,7 +179,9 @@ impl Session {
             fill_links(&*slot)?;
             slot.fire(self, ModelEvent::BeforeUpdate);
             let now = slot.values();
-            let changed: Vec<usize> = (0..now.len()).filter(|&i| now.get(i) != loaded.get(i)).collect();
+            let changed: Vec<usize> = (0..now.len())
+                .filter(|&i| now.get(i) != loaded.get(i))
+                .collect();
             if changed.is_empty() {
                 self.updated(slot, &loaded);
                 continue;
@@ -195,10 +196,15 @@ impl Session {
             for chunk in rows.chunks(BATCH) {
                 let table = chunk[0].slot.table();
                 let stmt = update_statement(table, &columns, chunk);
-                let n = Runner::Session(self).execute_stmt(&stmt).await?.rows_affected;
+                let n = Runner::Session(self)
+                    .execute_stmt(&stmt)
+                    .await?
+                    .rows_affected;
                 if n != chunk.len() as u64 {
-                    let keys: Vec<String> =
-                        chunk.iter().map(|r| shown_key(&*r.slot, &r.loaded)).collect();
+                    let keys: Vec<String> = chunk
+                        .iter()
+                        .map(|r| shown_key(&*r.slot, &r.loaded))
+                        .collect();
                     return Err(Error::StaleData {
                         table: table.name,
                         key: keys.join(" or "),
@@ -260,8 +266,14 @@ struct Row {
 /// `key1 = v1 AND key2 = v2` for a row's key as loaded.
 fn key_condition(table: &Table, loaded: &[Value]) -> Condition {
     let mut condition = Condition::all();
-    for (column, value) in table.columns.iter().zip(loaded).filter(|(c, _)| c.primary_key) {
-        condition = condition.add(Expr::col((table.name, column.name)).eq(sea_value(value, column.ty)));
+    for (column, value) in table
+        .columns
+        .iter()
+        .zip(loaded)
+        .filter(|(c, _)| c.primary_key)
+    {
+        condition =
+            condition.add(Expr::col((table.name, column.name)).eq(sea_value(value, column.ty)));
     }
     condition
 }

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::engine::exec::Runner;
-use crate::model::{Key, Table, key, ops, write};
 use crate::events::{Change, ModelEvent, Operation};
+use crate::model::{Key, Table, key, ops, write};
 use crate::{Error, Model, Session, Value};
 
 /// Where a [`Tracked`] object stands in its session (SQLAlchemy's object states).

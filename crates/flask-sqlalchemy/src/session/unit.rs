@@ -37,6 +37,15 @@ impl std::fmt::Debug for Unit {
     }
 }
 
+impl Drop for Unit {
+    fn drop(&mut self) {
+        // Links between pending objects may point both ways: cut them, so the objects go.
+        for slot in self.map.values().chain(&self.new).chain(&self.deleted) {
+            slot.meta().links.clear();
+        }
+    }
+}
+
 impl Unit {
     /// Marks every object expired (a commit or rollback), dropping what their changes
     /// recorded.
