@@ -43,8 +43,9 @@ measures each route with wrk in alternating rounds, reading each server's CPU ti
 request from /proc; then counts instructions per request under callgrind (if valgrind is
 installed). Our framework should serve at least 0.95 of plain axum's requests per core.
 
-Then runs benches/orm-baseline: get by primary key, list 100 rows and insert in a
-transaction through flask-sqlalchemy and through plain sqlx, on SQLite and on PostgreSQL
+Then runs benches/orm-baseline: get by primary key, list 100 rows, insert in a transaction
+and the unit of work (load 100, change 10, commit) through flask-sqlalchemy and through plain
+sqlx, on SQLite and on PostgreSQL
 (FLASK_TEST_POSTGRES_URL, else postgres://postgres@127.0.0.1:5432/test); the ORM should take
 at most 1.10 of plain sqlx's time.
 

@@ -45,6 +45,10 @@ impl Session {
     /// A commit, and every query run in the session, flush first (autoflush). A flush that
     /// fails leaves the transaction for you to roll back, as SQLAlchemy's does.
     pub async fn flush(&self) -> Result<(), Error> {
+        if !self.changed_flag().load(Ordering::Acquire) {
+            // Nothing was added, deleted or written to since the last flush.
+            return Ok(());
+        }
         if self.flushing.swap(true, Ordering::AcqRel) {
             // A statement of this flush: it is the flush.
             return Ok(());
