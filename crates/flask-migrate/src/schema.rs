@@ -189,6 +189,13 @@ fn table_of_model(table: &Table, dialect: Dialect) -> TableDef {
             });
         }
     }
+    for index in table.indexes {
+        indexes.push(IndexDef {
+            name: index.name.to_owned(),
+            columns: index.columns.iter().map(|c| (*c).to_owned()).collect(),
+            unique: index.unique,
+        });
+    }
     let foreign_keys = table
         .columns
         .iter()

@@ -255,3 +255,125 @@ async fn a_flask_migrate_databases_alembic_version_is_never_proposed_for_droppin
         db.close().await;
     }
 }
+
+/// A model with a unique constraint and an index on two columns each, in two versions.
+mod members {
+    use flask_sqlalchemy::Model;
+
+    #[derive(Debug, Model)]
+    #[model(table = "mig_member", unique(team, person), index(role, team))]
+    pub(crate) struct V1 {
+        #[model(primary_key)]
+        pub(crate) id: i64,
+        #[model(max_length = 20)]
+        pub(crate) team: String,
+        pub(crate) person: i64,
+        #[model(max_length = 20)]
+        pub(crate) role: String,
+    }
+
+    /// The index on (role, team) dropped, one on (person, role) added, and a named unique
+    /// constraint on (role, person), its fields given as strings (a field in two `unique`
+    /// idents is what clippy's `duplicated_attributes` flags).
+    #[derive(Debug, Model)]
+    #[model(table = "mig_member", unique(team, person))]
+    #[model(index(person, role), unique("role", "person", name = "uq_member_role"))]
+    pub(crate) struct V2 {
+        #[model(primary_key)]
+        pub(crate) id: i64,
+        #[model(max_length = 20)]
+        pub(crate) team: String,
+        pub(crate) person: i64,
+        #[model(max_length = 20)]
+        pub(crate) role: String,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unique_constraints_and_indexes_on_several_columns() {
+    use flask_sqlalchemy::{MetaData, text};
+    let _serial = SERIAL.lock().await;
+    let v1 = MetaData::new().register::<members::V1>();
+    let v2 = MetaData::new().register::<members::V2>();
+    for url in backends() {
+        let db = fresh(&url).await;
+        let dialect = db.dialect();
+        db.drop_all(&v1).await.unwrap();
+        db.create_all(&v1).await.unwrap();
+        let live = ours(Schema::inspect(&db).await.unwrap());
+        let member = live.table("mig_member").unwrap();
+        assert!(
+            member
+                .indexes
+                .iter()
+                .any(|i| i.unique && i.columns == ["team", "person"]),
+            "{url}: {member:#?}"
+        );
+        assert!(
+            member
+                .indexes
+                .iter()
+                .any(|i| !i.unique && i.columns == ["role", "team"]),
+            "{url}: {member:#?}"
+        );
+        let ops = diff(&Schema::from_models(&v1, dialect), &live, dialect, &[]);
+        assert!(ops.is_empty(), "{url}: {ops:#?}");
+
+        // The unique constraint holds on the pair, not on each column.
+        let insert = |team: &str, person: i64| {
+            text("INSERT INTO mig_member (team, person, role) VALUES (:t, :p, 'dev')")
+                .bind("t", team)
+                .bind("p", person)
+        };
+        db.execute(insert("red", 1)).await.unwrap();
+        db.execute(insert("red", 2)).await.unwrap();
+        db.execute(insert("blue", 1)).await.unwrap();
+        let err = db.execute(insert("red", 1)).await.unwrap_err();
+        assert!(err.is_unique_violation(), "{url}: {err}");
+
+        let ops = diff(&Schema::from_models(&v2, dialect), &live, dialect, &[]);
+        assert_eq!(
+            described(&ops),
+            [
+                "Detected added index 'ix_mig_member_person_role' on 'mig_member' (person, role)",
+                "Detected added unique constraint 'uq_member_role' on 'mig_member' (role, person)",
+                "Detected removed index 'ix_mig_member_role_team' on 'mig_member'",
+            ],
+            "{url}"
+        );
+        // The (role, person) pairs are taken already: the new constraint refuses them.
+        assert!(flask_migrate::apply(&db, &ops).await.is_err(), "{url}");
+        db.execute(text("DELETE FROM mig_member WHERE team = 'blue'"))
+            .await
+            .unwrap();
+        db.execute(text("UPDATE mig_member SET role = 'ops' WHERE person = 2"))
+            .await
+            .unwrap();
+        let live = ours(Schema::inspect(&db).await.unwrap());
+        let ops = diff(&Schema::from_models(&v2, dialect), &live, dialect, &[]);
+        flask_migrate::apply(&db, &ops).await.unwrap();
+        let upgraded = ours(Schema::inspect(&db).await.unwrap());
+        assert!(
+            diff(&Schema::from_models(&v2, dialect), &upgraded, dialect, &[]).is_empty(),
+            "{url}: upgraded"
+        );
+        // Down: the whole upgrade undone (the refused attempt above may have made part of
+        // it on a database without transactional DDL).
+        let whole = diff(
+            &Schema::from_models(&v2, dialect),
+            &Schema::from_models(&v1, dialect),
+            dialect,
+            &[],
+        );
+        let down: Vec<Op> = whole.iter().rev().map(Op::reverse).collect();
+        flask_migrate::apply(&db, &down).await.unwrap();
+        let back = ours(Schema::inspect(&db).await.unwrap());
+        let left = diff(&Schema::from_models(&v1, dialect), &back, dialect, &[]);
+        assert!(
+            left.is_empty(),
+            "{url}: back to version 1: {left:#?}\n{back:#?}"
+        );
+        db.drop_all(&v1).await.unwrap();
+        db.close().await;
+    }
+}

@@ -250,7 +250,8 @@ struct RelAttr {
     cascade_delete: bool,
 }
 
-const STRUCT_KEYS: &str = "table = \"name\", bind = \"key\", check = \"SQL\", belongs_to(name: Model, key = field), \
+const STRUCT_KEYS: &str = "table = \"name\", bind = \"key\", check = \"SQL\", unique(field, field, name = \"..\"), \
+                           index(field, field, name = \"..\"), belongs_to(name: Model, key = field), \
                            has_many(name: Model, key = field_of_model, cascade = \"delete\"), \
                            many_to_many(name: Model, secondary = Association, local = field, \
                            remote = field)";
@@ -331,12 +332,67 @@ fn parse_relationship(kind: RelKind, input: syn::parse::ParseStream) -> syn::Res
     Ok(rel)
 }
 
+/// A table-level `unique(a, b)` or `index(a, b)` (SQLAlchemy's `UniqueConstraint` and
+/// `Index` in `__table_args__`).
+struct IndexAttr {
+    unique: bool,
+    fields: Vec<syn::Ident>,
+    name: Option<String>,
+}
+
+fn parse_index(unique: bool, input: syn::parse::ParseStream) -> syn::Result<IndexAttr> {
+    let content;
+    let parens = syn::parenthesized!(content in input);
+    let mut out = IndexAttr {
+        unique,
+        fields: Vec::new(),
+        name: None,
+    };
+    while !content.is_empty() {
+        // A field as a string too: clippy's `duplicated_attributes` takes a field named in
+        // two `unique(..)` for a repeated attribute, and leaves strings alone.
+        if content.peek(LitStr) {
+            let v: LitStr = content.parse()?;
+            let ident = syn::parse_str::<syn::Ident>(&v.value())
+                .map(|i| syn::Ident::new(&i.to_string(), v.span()))
+                .map_err(|_| syn::Error::new(v.span(), "this is not a field name"))?;
+            out.fields.push(ident);
+            if content.is_empty() {
+                break;
+            }
+            content.parse::<syn::Token![,]>()?;
+            continue;
+        }
+        let ident: syn::Ident = content.parse()?;
+        if ident == "name" && content.peek(syn::Token![=]) {
+            content.parse::<syn::Token![=]>()?;
+            let v: LitStr = content.parse()?;
+            out.name = Some(v.value());
+        } else {
+            out.fields.push(ident);
+        }
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<syn::Token![,]>()?;
+    }
+    if out.fields.is_empty() {
+        let what = if unique { "unique" } else { "index" };
+        return Err(syn::Error::new(
+            parens.span.join(),
+            format!("{what}(..) names its fields: {what}(first_field, second_field)"),
+        ));
+    }
+    Ok(out)
+}
+
 /// What the struct's `#[model(...)]` attributes say.
 struct StructAttrs {
     table: String,
     rels: Vec<RelAttr>,
     checks: Vec<String>,
     bind: Option<String>,
+    indexes: Vec<IndexAttr>,
 }
 
 fn struct_attrs(input: &DeriveInput) -> syn::Result<StructAttrs> {
@@ -344,8 +400,13 @@ fn struct_attrs(input: &DeriveInput) -> syn::Result<StructAttrs> {
     let mut rels = Vec::new();
     let mut checks = Vec::new();
     let mut bind = None;
+    let mut indexes = Vec::new();
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("model")) {
         attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("unique") || meta.path.is_ident("index") {
+                indexes.push(parse_index(meta.path.is_ident("unique"), meta.input)?);
+                return Ok(());
+            }
             let kind = if meta.path.is_ident("table") {
                 let v: LitStr = meta.value()?.parse()?;
                 name = Some(v.value());
@@ -378,6 +439,7 @@ fn struct_attrs(input: &DeriveInput) -> syn::Result<StructAttrs> {
         rels,
         checks,
         bind,
+        indexes,
     })
 }
 
@@ -441,6 +503,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         rels,
         checks: table_checks,
         bind,
+        indexes,
     } = struct_attrs(input)?;
     let bind = match bind {
         Some(key) => quote!(::core::option::Option::Some(#key)),
@@ -461,6 +524,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             ),
         ));
     }
+    let table_indexes = table_indexes(ident, &table, &parsed, &indexes)?;
     let ff = quote!(::flask_sqlalchemy::FieldType);
     let ct = quote!(::flask_sqlalchemy::ColumnType);
     let mut columns = Vec::new();
@@ -646,6 +710,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 columns: &[#(#columns),*],
                 relationships: &[#(#relationships),*],
                 checks: &[#(#table_checks),*],
+                indexes: &[#(#table_indexes),*],
                 bind: #bind,
             };
 
@@ -677,6 +742,54 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             }
         }
     })
+}
+
+/// The table-level unique constraints and indexes, as `TableIndex` values: each field named
+/// must be one of the struct's, and a `String` one needs a `max_length` (MySQL cannot index
+/// unbounded `TEXT`).
+fn table_indexes(
+    ident: &syn::Ident,
+    table: &str,
+    parsed: &[(&syn::Field, FieldAttrs)],
+    indexes: &[IndexAttr],
+) -> syn::Result<Vec<Tokens>> {
+    let mut out = Vec::new();
+    for index in indexes {
+        let mut columns = Vec::new();
+        for name in &index.fields {
+            let Some((field, attrs)) = parsed.iter().find(|(f, _)| f.ident.as_ref() == Some(name))
+            else {
+                return Err(syn::Error::new(
+                    name.span(),
+                    format!("`{name}` is not a field of `{ident}`"),
+                ));
+            };
+            if attrs.max_length.is_none() && is_string_type(&field.ty) {
+                return Err(syn::Error::new(
+                    name.span(),
+                    format!(
+                        "`{name}` is in a unique constraint or index: give the String field a \
+                         #[model(max_length = N)] (MySQL cannot index unbounded TEXT)"
+                    ),
+                ));
+            }
+            columns.push(attrs.column.clone().unwrap_or_else(|| name.to_string()));
+        }
+        let prefix = if index.unique { "uq" } else { "ix" };
+        let name = index
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{prefix}_{table}_{}", columns.join("_")));
+        let unique = index.unique;
+        out.push(quote! {
+            ::flask_sqlalchemy::TableIndex {
+                name: #name,
+                columns: &[#(#columns),*],
+                unique: #unique,
+            }
+        });
+    }
+    Ok(out)
 }
 
 /// The relationships' metadata and their typed consts (`Post::author`).

@@ -77,8 +77,8 @@ pub use model::{
     Assign, Col, Column, ColumnSelect, ColumnType, Columns, DynCol, Executor, FieldType, Filter,
     ForUpdate, ForeignKey, IntoExpr, Joined, Json, KeysetPage, LIKE_ESCAPE, Loads, ManyToMany,
     MetaData, Model, Nullable, Numeric, OrderBy, Pagination, ReferentialAction, Rel, RelationKind,
-    Relationship, Scalar, Select, SelectIn, SqlExpr, Summable, Table, Textual, ToMany, ToOne,
-    escape_like, exists, func,
+    Relationship, Scalar, Select, SelectIn, SqlExpr, Summable, Table, TableIndex, Textual, ToMany,
+    ToOne, escape_like, exists, func,
 };
 pub use row::Row;
 pub use session::{ObjectState, Savepoint, Session, Tracked};

@@ -87,6 +87,14 @@ fn create_with<B: SchemaBuilder + Default>(table: &Table, dialect: Dialect, _: B
         }
         stmt.primary_key(&mut index);
     }
+    for unique in table.indexes.iter().filter(|i| i.unique) {
+        let mut index = Index::create();
+        index.name(unique.name).unique();
+        for column in unique.columns {
+            index.col(*column);
+        }
+        stmt.index(&mut index);
+    }
     let mut out = vec![stmt.to_string(B::default())];
     for column in table.columns.iter().filter(|c| c.index) {
         // SQLAlchemy's name for an index=True column.
@@ -95,6 +103,14 @@ fn create_with<B: SchemaBuilder + Default>(table: &Table, dialect: Dialect, _: B
             .table(table.name)
             .col(column.name)
             .to_owned();
+        out.push(index.to_string(B::default()));
+    }
+    for plain in table.indexes.iter().filter(|i| !i.unique) {
+        let mut index = Index::create();
+        index.name(plain.name).table(table.name);
+        for column in plain.columns {
+            index.col(*column);
+        }
         out.push(index.to_string(B::default()));
     }
     out

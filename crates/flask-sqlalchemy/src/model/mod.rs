@@ -139,6 +139,20 @@ pub struct Column {
     pub choices: &'static [&'static str],
 }
 
+/// A unique constraint or index on several columns (`#[model(unique(team, member))]`,
+/// `#[model(index(last_name, first_name))]`; SQLAlchemy's `UniqueConstraint` and `Index` in
+/// `__table_args__`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TableIndex {
+    /// Its name: `uq_<table>_<columns>` or `ix_<table>_<columns>` unless given (`name =
+    /// ".."`).
+    pub name: &'static str,
+    /// Its columns, in order.
+    pub columns: &'static [&'static str],
+    /// A unique constraint (else a plain index).
+    pub unique: bool,
+}
+
 /// A model's table: its name and columns, in field order, and the model's relationships.
 #[derive(Debug, Clone, Copy)]
 pub struct Table {
@@ -151,6 +165,9 @@ pub struct Table {
     /// Its `CHECK` constraints, SQL conditions (`#[model(check = "price >= 0")]`), named
     /// `ck_<table>_<n>` from 1.
     pub checks: &'static [&'static str],
+    /// Its unique constraints and indexes on several columns (single-column ones are the
+    /// columns' own `unique` and `index`).
+    pub indexes: &'static [TableIndex],
     /// The database it lives in, a key of `SQLALCHEMY_BINDS` (`#[model(bind = "users")]`,
     /// Flask-SQLAlchemy's `__bind_key__`); `None` for the default database.
     pub bind: Option<&'static str>,
