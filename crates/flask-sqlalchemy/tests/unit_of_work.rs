@@ -417,7 +417,21 @@ async fn stale_rows_composite_keys_and_key_changes() {
             .unwrap()
             .unwrap();
         assert!(m.is(&again));
-        assert!(session.object::<Membership>("red").await.is_err());
+        let err = session.object::<Membership>("red").await.unwrap_err();
+        assert!(err.to_string().contains("2 primary key column(s)"), "{err}");
+        // The engine and the explicit session read it by its whole key too.
+        let row = db
+            .get_by_key::<Membership>(vec!["red".into(), 1_i64.into()])
+            .await
+            .unwrap();
+        assert_eq!(row.map(|m| m.role).as_deref(), Some("lead"), "{url}");
+        let none = db
+            .get_by_key::<Membership>(vec!["red".into(), 2_i64.into()])
+            .await
+            .unwrap();
+        assert!(none.is_none());
+        let err = db.get::<Membership>("red").await.unwrap_err();
+        assert!(err.to_string().contains("get_by_key"), "{err}");
 
         // A changed key is written from the key it was loaded with.
         m.write().team = "blue".into();

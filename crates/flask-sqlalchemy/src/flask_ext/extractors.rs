@@ -65,6 +65,12 @@ impl Db {
         self.engine_for::<M>().get(pk).await
     }
 
+    /// The row of `M` whose primary key is `key` (one value per key column), from its
+    /// database.
+    pub async fn get_by_key<M: Model>(&self, key: Vec<Value>) -> Result<Option<M>, Error> {
+        self.engine_for::<M>().get_by_key(key).await
+    }
+
     /// The row of `M` with primary key `pk`, or a 404.
     pub async fn get_or_404<M: Model>(&self, pk: impl Into<Value>) -> Result<M, HttpError> {
         self.engine_for::<M>().get_or_404(pk).await
@@ -227,6 +233,12 @@ impl DbSession {
     /// The row of `M` whose primary key is `pk`, in its database's session.
     pub async fn get<M: Model>(&self, pk: impl Into<Value>) -> Result<Option<M>, Error> {
         self.session_for(&M::TABLE).get(pk).await
+    }
+
+    /// The row of `M` whose primary key is `key` (one value per key column), in its
+    /// database's session.
+    pub async fn get_by_key<M: Model>(&self, key: Vec<Value>) -> Result<Option<M>, Error> {
+        self.session_for(&M::TABLE).get_by_key(key).await
     }
 
     /// The row of `M` with primary key `pk`, or a 404.

@@ -277,7 +277,8 @@ pub(crate) async fn get<M: Model>(runner: Runner<'_>, pk: Value) -> Result<Optio
     let mut keys = table.primary_key();
     let (Some(key), None) = (keys.next(), keys.next()) else {
         return Err(Error::Bind(format!(
-            "get() takes one primary key value, and {} has a composite primary key",
+            "get() takes one primary key value, and {} has a composite primary key: use \
+             get_by_key(vec![..]) with one value per key column",
             table.name
         )));
     };
@@ -400,8 +401,38 @@ impl Engine {
         get(Runner::Engine(self), pk.into()).await
     }
 
+    /// The row of `M` whose primary key is `key`, one value per key column in column order
+    /// (SQLAlchemy's `db.session.get(Model, (a, b))` for a composite key).
+    pub async fn get_by_key<M: Model>(&self, key: Vec<Value>) -> Result<Option<M>, Error> {
+        get_by_key(Runner::Engine(self), &key).await
+    }
+
     /// Every row of `M`, by primary key.
     pub async fn all<M: Model>(&self) -> Result<Vec<M>, Error> {
         all(Runner::Engine(self)).await
     }
+}
+
+/// The row of `M` whose primary key is `key` (one value per key column, in column order).
+pub(crate) async fn get_by_key<M: Model>(
+    runner: Runner<'_>,
+    key: &[Value],
+) -> Result<Option<M>, Error> {
+    let table = &M::TABLE;
+    let columns = table.primary_key().count();
+    if key.len() != columns {
+        return Err(Error::Bind(format!(
+            "{} has {columns} primary key column(s), and {} value(s) were given",
+            table.name,
+            key.len()
+        )));
+    }
+    if let [pk] = key {
+        return get::<M>(runner, pk.clone()).await;
+    }
+    let mut q = select_all::<M>();
+    for (column, value) in table.primary_key().zip(key) {
+        q.and_where(Expr::col((table.name, column.name)).eq(sea_value(value, column.ty)));
+    }
+    Ok(fetch_models::<M>(runner, &q).await?.into_iter().next())
 }

@@ -152,6 +152,12 @@ impl Session {
         ops::get(Runner::Session(self), pk.into()).await
     }
 
+    /// The row of `M` whose primary key is `key`, one value per key column in column order
+    /// (a composite key's `session.get(Model, (a, b))`).
+    pub async fn get_by_key<M: Model>(&self, key: Vec<Value>) -> Result<Option<M>, Error> {
+        ops::get_by_key(Runner::Session(self), &key).await
+    }
+
     /// Every row of `M`, by primary key.
     pub async fn all<M: Model>(&self) -> Result<Vec<M>, Error> {
         ops::all(Runner::Session(self)).await

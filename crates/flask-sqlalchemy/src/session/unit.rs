@@ -5,8 +5,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use sea_query::{Expr, ExprTrait};
-
 use super::tracked::{Identity, Link, ObjectState, Slot, Tracked};
 use crate::engine::exec::Runner;
 use crate::model::{column_of, ops, single_key};
@@ -136,11 +134,10 @@ impl Session {
     ) -> Result<Option<Tracked<M>>, Error> {
         let columns = M::TABLE.primary_key().count();
         if key.len() != columns {
-            return Err(Error::Bind(format!(
-                "{} has {columns} primary key column(s), and {} value(s) were given",
-                M::TABLE.name,
-                key.len()
-            )));
+            // The lookup says what is wrong.
+            return ops::get_by_key::<M>(Runner::Session(self), &key)
+                .await
+                .map(|_: Option<M>| None);
         }
         let identity = Identity::of_key::<M>(&key);
         if let Some(found) = identity.as_ref().and_then(|i| self.mapped::<M>(i))
@@ -149,7 +146,7 @@ impl Session {
         {
             return Ok(Some(found));
         }
-        let row = load_by_key::<M>(self, &key).await?;
+        let row = ops::get_by_key::<M>(Runner::Session(self), &key).await?;
         match row {
             Some(model) => Ok(Some(self.track_loaded(model))),
             None => {
@@ -207,7 +204,7 @@ impl Session {
             let values = meta.loaded.take().unwrap_or_else(|| slot.values());
             key_of::<M>(&values)
         };
-        match load_by_key::<M>(self, &key).await? {
+        match ops::get_by_key::<M>(Runner::Session(self), &key).await? {
             Some(model) => {
                 tracked.replace(model);
                 Ok(())
@@ -335,22 +332,6 @@ fn key_of<M: Model>(values: &[Value]) -> Vec<Value> {
         .filter(|(c, _)| c.primary_key)
         .map(|(_, v)| v.clone())
         .collect()
-}
-
-/// The row of `M` whose primary key is `key`, read in the session's transaction.
-async fn load_by_key<M: Model>(session: &Session, key: &[Value]) -> Result<Option<M>, Error> {
-    let table = &M::TABLE;
-    if let [pk] = key {
-        return ops::get::<M>(Runner::Session(session), pk.clone()).await;
-    }
-    let mut q = ops::select_all::<M>();
-    for (column, value) in table.primary_key().zip(key) {
-        q.and_where(Expr::col((table.name, column.name)).eq(ops::sea_value(value, column.ty)));
-    }
-    Ok(ops::fetch_models::<M>(Runner::Session(session), &q)
-        .await?
-        .into_iter()
-        .next())
 }
 
 impl<M: Model + Clone> Select<'_, M> {
