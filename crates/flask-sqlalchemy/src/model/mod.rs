@@ -2,6 +2,7 @@
 //! as plain data (the migrations crate reads it).
 
 mod columns;
+mod compound;
 pub(crate) mod ddl;
 mod dyn_col;
 mod eager;

@@ -341,7 +341,17 @@ pub struct Select<'e, M> {
     distinct: bool,
     /// A mistake found while building (an unknown `filter_by` column), reported when run.
     error: Option<String>,
+    /// Whether the rows come from a union or a common table expression, not the table
+    /// (bulk update and delete refuse then).
+    derived: bool,
     _model: PhantomData<fn() -> M>,
+}
+
+impl<M: Model> Clone for Select<'_, M> {
+    /// The same query, to run twice (a count and a page) or to build two queries on.
+    fn clone(&self) -> Self {
+        self.clone_query()
+    }
 }
 
 impl Engine {
@@ -367,6 +377,24 @@ impl<'e, M: Model> Select<'e, M> {
             has_join: false,
             distinct: false,
             error: None,
+            derived: false,
+            _model: PhantomData,
+        }
+    }
+
+    /// A query of the rows `stmt` reads (a union, a common table expression), on the same
+    /// runner, carrying `error`.
+    pub(crate) fn derived(&self, stmt: SelectStatement, error: Option<String>) -> Self {
+        Select {
+            runner: self.runner,
+            stmt,
+            filters: Vec::new(),
+            limit: None,
+            offset: None,
+            has_join: false,
+            distinct: false,
+            error,
+            derived: true,
             _model: PhantomData,
         }
     }
@@ -520,6 +548,7 @@ impl<M: Model> Select<'_, M> {
             has_join: self.has_join,
             distinct: self.distinct,
             error: self.error.clone(),
+            derived: self.derived,
             _model: PhantomData,
         }
     }
@@ -537,6 +566,23 @@ impl<M: Model> Select<'_, M> {
     /// Whether a table is joined.
     pub(crate) fn has_join(&self) -> bool {
         self.has_join
+    }
+
+    /// The mistake found while building, if any.
+    pub(crate) fn error_message(&self) -> Option<String> {
+        self.error.clone()
+    }
+
+    /// The statement (as [`statement`](Select::statement)) and the mistake found while
+    /// building, if any.
+    pub(crate) fn into_parts(self) -> (SelectStatement, Option<String>) {
+        let stmt = self.statement();
+        (stmt, self.error)
+    }
+
+    /// Whether the rows come from a union or a common table expression.
+    pub(crate) fn is_derived(&self) -> bool {
+        self.derived
     }
 
     pub(crate) fn check(&self) -> Result<(), Error> {

@@ -57,6 +57,14 @@ impl<M: Model, T: FieldType + Numeric> Col<M, T> {
 
 impl<M: Model> Select<'_, M> {
     fn refuse_join(&self, what: &str) -> Result<(), Error> {
+        if self.is_derived() {
+            return Err(Error::Bind(format!(
+                "{what}() of {} cannot run on a union or a common table expression: filter \
+                 the table with a subquery instead, such as {}::id.in_(ids)",
+                M::TABLE.name,
+                M::TABLE.name
+            )));
+        }
         if self.has_join() {
             return Err(Error::Bind(format!(
                 "{what}() of {} cannot use a join: filter with a subquery instead, such as \
