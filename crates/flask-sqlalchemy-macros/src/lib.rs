@@ -233,6 +233,7 @@ fn field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
 enum RelKind {
     BelongsTo,
     HasMany,
+    HasOne,
     ManyToMany,
 }
 
@@ -248,11 +249,14 @@ struct RelAttr {
     local: Option<syn::Ident>,
     remote: Option<syn::Ident>,
     cascade_delete: bool,
+    /// `order_by = "field desc, other"`: fields of the related model, descending or not.
+    order_by: Vec<(syn::Ident, bool)>,
 }
 
 const STRUCT_KEYS: &str = "table = \"name\", bind = \"key\", check = \"SQL\", unique(field, field, name = \"..\"), \
                            index(field, field, name = \"..\"), belongs_to(name: Model, key = field), \
-                           has_many(name: Model, key = field_of_model, cascade = \"delete\"), \
+                           has_many(name: Model, key = field_of_model, cascade = \"delete\", order_by = \"field desc\"), \
+                           has_one(name: Model, key = field_of_model), \
                            many_to_many(name: Model, secondary = Association, local = field, \
                            remote = field)";
 
@@ -271,6 +275,7 @@ fn parse_relationship(kind: RelKind, input: syn::parse::ParseStream) -> syn::Res
         local: None,
         remote: None,
         cascade_delete: false,
+        order_by: Vec::new(),
     };
     while !content.is_empty() {
         content.parse::<syn::Token![,]>()?;
@@ -280,8 +285,40 @@ fn parse_relationship(kind: RelKind, input: syn::parse::ParseStream) -> syn::Res
         let key: syn::Ident = content.parse()?;
         content.parse::<syn::Token![=]>()?;
         match (kind, key.to_string().as_str()) {
-            (RelKind::BelongsTo | RelKind::HasMany, "key") => rel.key = Some(content.parse()?),
-            (RelKind::HasMany, "cascade") => {
+            (RelKind::BelongsTo | RelKind::HasMany | RelKind::HasOne, "key") => {
+                rel.key = Some(content.parse()?);
+            }
+            (RelKind::HasMany | RelKind::ManyToMany, "order_by") => {
+                let v: LitStr = content.parse()?;
+                for part in v.value().split(',').map(str::trim) {
+                    let mut words = part.split_whitespace();
+                    let (Some(field), direction, None) = (words.next(), words.next(), words.next())
+                    else {
+                        return Err(syn::Error::new(
+                            v.span(),
+                            "order_by takes fields of the related model, each with an optional \
+                             asc or desc: order_by = \"created desc, id\"",
+                        ));
+                    };
+                    let desc = match direction.map(str::to_ascii_lowercase).as_deref() {
+                        None | Some("asc") => false,
+                        Some("desc") => true,
+                        Some(other) => {
+                            return Err(syn::Error::new(
+                                v.span(),
+                                format!("unknown order {other:?}: use asc or desc"),
+                            ));
+                        }
+                    };
+                    let field = syn::parse_str::<syn::Ident>(field)
+                        .map(|i| syn::Ident::new(&i.to_string(), v.span()))
+                        .map_err(|_| {
+                            syn::Error::new(v.span(), format!("{field:?} is not a field name"))
+                        })?;
+                    rel.order_by.push((field, desc));
+                }
+            }
+            (RelKind::HasMany | RelKind::HasOne, "cascade") => {
                 let v: LitStr = content.parse()?;
                 let text = v.value();
                 let parts: Vec<&str> = text.split(',').map(str::trim).collect();
@@ -304,8 +341,13 @@ fn parse_relationship(kind: RelKind, input: syn::parse::ParseStream) -> syn::Res
             _ => {
                 let allowed = match kind {
                     RelKind::BelongsTo => "key = field",
-                    RelKind::HasMany => "key = field_of_the_related_model, cascade = \"delete\"",
-                    RelKind::ManyToMany => "secondary = Association, local = field, remote = field",
+                    RelKind::HasMany => {
+                        "key = field_of_the_related_model, cascade = \"delete\", order_by = \"field desc\""
+                    }
+                    RelKind::HasOne => "key = field_of_the_related_model, cascade = \"delete\"",
+                    RelKind::ManyToMany => {
+                        "secondary = Association, local = field, remote = field, order_by = \"field desc\""
+                    }
                 };
                 return Err(syn::Error::new(
                     key.span(),
@@ -315,7 +357,9 @@ fn parse_relationship(kind: RelKind, input: syn::parse::ParseStream) -> syn::Res
         }
     }
     let missing = match kind {
-        RelKind::BelongsTo | RelKind::HasMany if rel.key.is_none() => Some("key = field"),
+        RelKind::BelongsTo | RelKind::HasMany | RelKind::HasOne if rel.key.is_none() => {
+            Some("key = field")
+        }
         RelKind::ManyToMany
             if rel.secondary.is_none() || rel.local.is_none() || rel.remote.is_none() =>
         {
@@ -423,6 +467,8 @@ fn struct_attrs(input: &DeriveInput) -> syn::Result<StructAttrs> {
                 RelKind::BelongsTo
             } else if meta.path.is_ident("has_many") {
                 RelKind::HasMany
+            } else if meta.path.is_ident("has_one") {
+                RelKind::HasOne
             } else if meta.path.is_ident("many_to_many") {
                 RelKind::ManyToMany
             } else {
@@ -839,16 +885,21 @@ fn relationships(
                     Tokens::new(),
                 )
             }
-            RelKind::HasMany => {
+            RelKind::HasMany | RelKind::HasOne => {
                 let key = rel
                     .key
                     .as_ref()
                     .map(ToString::to_string)
                     .unwrap_or_default();
                 let key_ident = &rel.key;
+                let marker = if rel.kind == RelKind::HasOne {
+                    quote!(#fsa::ToOne)
+                } else {
+                    quote!(#fsa::ToMany)
+                };
                 (
                     quote!(#fsa::RelationKind::OneToMany { column: #key }),
-                    quote!(#fsa::ToMany),
+                    marker,
                     quote!(let _ = <#target>::#key_ident;),
                 )
             }
@@ -869,12 +920,26 @@ fn relationships(
                 )
             }
         };
+        let order_fields: Vec<&syn::Ident> = rel.order_by.iter().map(|(f, _)| f).collect();
+        let order_by: Vec<Tokens> = rel
+            .order_by
+            .iter()
+            .map(|(field, desc)| {
+                let field = field.to_string();
+                quote!((#field, #desc))
+            })
+            .collect();
+        let check = quote! {
+            #check
+            #(let _ = <#target>::#order_fields;)*
+        };
         metadata.push(quote! {
             #fsa::Relationship {
                 name: #name_str,
                 target: || &<#target as #fsa::Model>::TABLE,
                 kind: #kind,
                 cascade_delete: #cascade,
+                order_by: &[#(#order_by),*],
             }
         });
         let doc = format!(

@@ -75,10 +75,10 @@ pub use flask_ext::{Db, DbSession, PageArgs, SQLAlchemy, get_recorded_queries};
 pub use flask_sqlalchemy_macros::{Enum, Model};
 pub use model::{
     Assign, Col, Column, ColumnSelect, ColumnType, Columns, DynCol, Executor, FieldType, Filter,
-    ForUpdate, ForeignKey, IntoExpr, Joined, Json, KeysetPage, LIKE_ESCAPE, Loads, ManyToMany,
-    MetaData, Model, Nullable, Numeric, OrderBy, Pagination, ReferentialAction, Rel, RelationKind,
-    Relationship, Scalar, Select, SelectIn, SqlExpr, Summable, Table, TableIndex, Textual, ToMany,
-    ToOne, escape_like, exists, func,
+    ForUpdate, ForeignKey, IntoExpr, Joined, Joined2, Joined3, Json, KeysetPage, LIKE_ESCAPE,
+    Loads, ManyToMany, MetaData, Model, Nullable, Numeric, OrderBy, Pagination, ReferentialAction,
+    Rel, RelationKind, Relationship, Scalar, Select, SelectIn, SqlExpr, Summable, Table,
+    TableIndex, Textual, ToMany, ToOne, escape_like, exists, func,
 };
 pub use row::Row;
 pub use session::{ObjectState, Savepoint, Session, Tracked};

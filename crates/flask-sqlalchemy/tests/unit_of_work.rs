@@ -551,3 +551,30 @@ async fn batched_updates_events_and_models_committed() {
         assert!(!born.contains(&Some(2000)), "{url}: {born:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::await_holding_lock)] // on purpose: the mistake under test
+async fn a_guard_held_across_an_await_is_an_error_not_a_hang() {
+    let _serial = SERIAL.lock().await;
+    let dir = temp_dir("guard");
+    for url in backends() {
+        let db = fresh(&url, &dir).await;
+        let session = db.session();
+        let pending = session.add_object(Author {
+            id: 0,
+            name: "held".into(),
+            born: None,
+        });
+        // The autoflush before the query must write the numbered key into the object that
+        // the argument's read() guard still holds.
+        let err = session
+            .object::<Author>(pending.read().id)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("copy the field out first"),
+            "{url}: {err}"
+        );
+        session.rollback().await.unwrap();
+    }
+}

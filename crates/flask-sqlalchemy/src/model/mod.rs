@@ -17,7 +17,7 @@ pub(crate) mod write;
 
 pub use columns::{ColumnSelect, Columns, IntoExpr, Nullable, SqlExpr, Summable, exists, func};
 pub use dyn_col::DynCol;
-pub use eager::{Joined, SelectIn};
+pub use eager::{Joined, Joined2, Joined3, SelectIn};
 pub use field::{FieldType, Json, Scalar};
 pub use keyset::KeysetPage;
 pub use pagination::Pagination;

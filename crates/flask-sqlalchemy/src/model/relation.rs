@@ -82,6 +82,10 @@ pub struct Relationship {
     /// Deleting a row through the ORM deletes its related rows first (`cascade = "delete"`,
     /// one-to-many only). Association rows of a many-to-many go with the row anyway.
     pub cascade_delete: bool,
+    /// How the related rows are ordered when loaded (`order_by = "created desc, id"`,
+    /// SQLAlchemy's `relationship(order_by=..)`): fields of the related model, each with
+    /// whether it is descending; then by primary key.
+    pub order_by: &'static [(&'static str, bool)],
 }
 
 /// Marks a relationship to at most one row (many-to-one): it loads as `Option<R>`.
@@ -306,6 +310,7 @@ impl<M: Model, R: Model, K> Rel<M, R, K> {
                     };
                     let mut q = super::ops::select_all::<R>();
                     q.and_where(Expr::col((target.name, by.name)).is_in(values(by)));
+                    order_related(&mut q, rel, target)?;
                     q.order_by((target.name, target_key.name), Order::Asc);
                     let at = target.columns.iter().position(|c| c.name == by.name);
                     for row in fetch_models::<R>(runner, &q).await? {
@@ -330,8 +335,9 @@ impl<M: Model, R: Model, K> Rel<M, R, K> {
                             Expr::col((secondary.name, remote.name))
                                 .equals((target.name, target_key.name)),
                         )
-                        .and_where(Expr::col((secondary.name, local.name)).is_in(values(local)))
-                        .order_by((target.name, target_key.name), Order::Asc);
+                        .and_where(Expr::col((secondary.name, local.name)).is_in(values(local)));
+                    order_related(&mut q, rel, target)?;
+                    q.order_by((target.name, target_key.name), Order::Asc);
                     for (k, row) in fetch_with_key::<R>(runner, &q).await? {
                         if let Some(k) = key(&k) {
                             out.entry(k).or_default().push(row);
@@ -342,6 +348,20 @@ impl<M: Model, R: Model, K> Rel<M, R, K> {
         }
         Ok(out)
     }
+}
+
+/// Orders a query of a relationship's rows as the relationship says.
+fn order_related(
+    q: &mut SelectStatement,
+    rel: &Relationship,
+    target: &'static Table,
+) -> Result<(), Error> {
+    for (field, desc) in rel.order_by {
+        let column = column_of(target, field)?;
+        let order = if *desc { Order::Desc } else { Order::Asc };
+        q.order_by((target.name, column.name), order);
+    }
+    Ok(())
 }
 
 /// Runs a SELECT of `M`'s columns and one more, and reads each row as `M` and that value.

@@ -181,7 +181,7 @@ impl Session {
         let mut groups: Vec<(Vec<usize>, Vec<Row>)> = Vec::new();
         for (slot, loaded) in batch {
             fill_links(&*slot)?;
-            slot.fire(self, ModelEvent::BeforeUpdate);
+            slot.fire(self, ModelEvent::BeforeUpdate)?;
             let now = slot.values();
             let changed: Vec<usize> = (0..now.len())
                 .filter(|&i| now.get(i) != loaded.get(i))
@@ -215,7 +215,7 @@ impl Session {
                     });
                 }
                 for row in chunk {
-                    row.slot.fire(self, ModelEvent::AfterUpdate);
+                    row.slot.fire(self, ModelEvent::AfterUpdate)?;
                     row.slot.record(self, Operation::Update);
                     self.updated(Arc::clone(&row.slot), &row.loaded);
                 }
@@ -350,7 +350,7 @@ fn fill_links(slot: &dyn Slot) -> Result<(), Error> {
         })
         .collect();
     for (column, value, parent) in links {
-        if !slot.set_key_value(column, &value) {
+        if !slot.set_key_value(column, &value)? {
             return Err(Error::Bind(format!(
                 "{}.{} cannot hold the key {value:?} of {parent}",
                 slot.table().name,

@@ -5,7 +5,9 @@ use std::any::{Any, TypeId};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{
+    Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError,
+};
 
 use crate::engine::exec::Runner;
 use crate::events::{Change, ModelEvent, Operation};
@@ -176,16 +178,13 @@ impl<M: Model + Clone> Tracked<M> {
     }
 
     /// Replaces what it holds with a row just read, as loaded (no change pending).
-    pub(crate) fn replace(&self, model: M) {
-        let mut object = self
-            .entry
-            .object
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
+    pub(crate) fn replace(&self, model: M) -> Result<(), Error> {
+        let mut object = write_lock(&self.entry.object)?;
         let mut meta = self.entry.meta();
         *object = model;
         meta.loaded = None;
         meta.expired = false;
+        Ok(())
     }
 }
 
@@ -256,11 +255,11 @@ pub(crate) trait Slot: Send + Sync + 'static {
     /// Itself, to be downcast to its model's entry.
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
     /// Sets a key column (a foreign key at flush), as a change; whether the field took it.
-    fn set_key_value(&self, column: usize, value: &Value) -> bool;
+    fn set_key_value(&self, column: usize, value: &Value) -> Result<bool, Error>;
     /// Inserts its row, and takes back the key the database numbered.
     fn insert<'a>(&'a self, session: &'a Session) -> Flushing<'a, ()>;
     /// Runs the model's `before_update` or `after_update` listeners on it.
-    fn fire(&self, session: &Session, event: ModelEvent);
+    fn fire(&self, session: &Session, event: ModelEvent) -> Result<(), Error>;
     /// Records a write of it for `models_committed`.
     fn record(&self, session: &Session, operation: Operation);
     /// Deletes its row (and what cascades from it).
@@ -291,14 +290,14 @@ impl<M: Model + Clone> Slot for Entry<M> {
         self
     }
 
-    fn set_key_value(&self, column: usize, value: &Value) -> bool {
-        let mut object = self.object.write().unwrap_or_else(PoisonError::into_inner);
+    fn set_key_value(&self, column: usize, value: &Value) -> Result<bool, Error> {
+        let mut object = write_lock(&self.object)?;
         let before = object.values();
         if before.get(column) == Some(value) {
-            return true;
+            return Ok(true);
         }
         self.mark_changing(&object);
-        object.set_key_value(column, value)
+        Ok(object.set_key_value(column, value))
     }
 
     fn insert<'a>(&'a self, session: &'a Session) -> Flushing<'a, ()> {
@@ -309,24 +308,25 @@ impl<M: Model + Clone> Slot for Entry<M> {
                 .unwrap_or_else(PoisonError::into_inner)
                 .clone();
             ops::insert(Runner::Session(session), &mut copy).await?;
-            *self.object.write().unwrap_or_else(PoisonError::into_inner) = copy;
+            *write_lock(&self.object)? = copy;
             self.record(session, Operation::Insert);
             Ok(())
         })
     }
 
-    fn fire(&self, session: &Session, event: ModelEvent) {
+    fn fire(&self, session: &Session, event: ModelEvent) -> Result<(), Error> {
         let events = session.engine().events();
         if !events.active() {
-            return;
+            return Ok(());
         }
         match event {
             ModelEvent::BeforeInsert | ModelEvent::BeforeUpdate => {
-                let mut object = self.object.write().unwrap_or_else(PoisonError::into_inner);
+                let mut object = write_lock(&self.object)?;
                 events.fire_mut(event, &mut *object);
             }
             _ => events.fire(event, &*self.read_object()),
         }
+        Ok(())
     }
 
     fn record(&self, session: &Session, operation: Operation) {
@@ -344,6 +344,25 @@ impl<M: Model + Clone> Slot for Entry<M> {
             write::delete(Runner::Session(session), &copy).await
         })
     }
+}
+
+/// The object, for the session's own writes (a flush, a load replacing an expired
+/// object): a guard of `read()` or `write()` kept alive across an `.await` in the same task
+/// would make a plain lock wait for ever, so after a moment this is an error that says so.
+fn write_lock<M: Model>(lock: &RwLock<M>) -> Result<RwLockWriteGuard<'_, M>, Error> {
+    for _ in 0..1000 {
+        match lock.try_write() {
+            Ok(guard) => return Ok(guard),
+            Err(TryLockError::Poisoned(e)) => return Ok(e.into_inner()),
+            Err(TryLockError::WouldBlock) => std::thread::yield_now(),
+        }
+    }
+    Err(Error::Transaction(format!(
+        "a {} object the session must write to is borrowed: a guard of read() or write() is \
+         alive across an .await (as in `f(post.read().id).await`); copy the field out first \
+         (`let id = post.read().id;`)",
+        M::TABLE.name
+    )))
 }
 
 /// Which row an object is: its model and primary key (SQLAlchemy's identity key).

@@ -148,7 +148,7 @@ impl Session {
         }
         let row = ops::get_by_key::<M>(Runner::Session(self), &key).await?;
         match row {
-            Some(model) => Ok(Some(self.track_loaded(model))),
+            Some(model) => Ok(Some(self.track_loaded(model)?)),
             None => {
                 // An expired object whose row is gone is no longer the row's.
                 if let Some(identity) = identity {
@@ -205,10 +205,7 @@ impl Session {
             key_of::<M>(&values)
         };
         match ops::get_by_key::<M>(Runner::Session(self), &key).await? {
-            Some(model) => {
-                tracked.replace(model);
-                Ok(())
-            }
+            Some(model) => tracked.replace(model),
             None => Err(Error::NoResultFound {
                 table: M::TABLE.name,
             }),
@@ -283,24 +280,25 @@ impl Session {
 
     /// Tracks a row just loaded: the session's object of that row when it has one (its data
     /// replaced when it was expired), else a new one.
-    pub(crate) fn track_loaded<M: Model + Clone>(&self, model: M) -> Tracked<M> {
+    pub(crate) fn track_loaded<M: Model + Clone>(&self, model: M) -> Result<Tracked<M>, Error> {
         let identity = Identity::of(std::any::TypeId::of::<M>(), &M::TABLE, &model.values());
         let Some(identity) = identity else {
             // A row without a key (a NULL in it) is no one's identity: not tracked.
             let tracked = Tracked::new(model, ObjectState::Detached, self);
             detach(&*tracked.slot());
-            return tracked;
+            return Ok(tracked);
         };
         let mut unit = self.unit();
         if let Some(found) = unit.map.get(&identity).and_then(Tracked::of_slot) {
             if found.is_expired() {
-                found.replace(model);
+                drop(unit);
+                found.replace(model)?;
             }
-            return found;
+            return Ok(found);
         }
         let tracked = Tracked::new(model, ObjectState::Persistent, self);
         unit.map.insert(identity, tracked.slot());
-        tracked
+        Ok(tracked)
     }
 
     /// The state of an object this session tracks; an error naming `what` when another
@@ -350,23 +348,30 @@ impl<M: Model + Clone> Select<'_, M> {
             )));
         };
         let rows = self.all().await?;
-        Ok(rows.into_iter().map(|m| session.track_loaded(m)).collect())
+        rows.into_iter().map(|m| session.track_loaded(m)).collect()
     }
 }
 
 impl<M: Model + Clone, R: Model + Clone> Rel<M, R, ToOne> {
-    /// Points `child` at `parent` (SQLAlchemy's `post.author = user`): its foreign key
-    /// takes `parent`'s primary key now, or, while `parent` is pending, at the flush that
-    /// inserts `parent` (which comes first).
-    pub fn set(self, child: &Tracked<M>, parent: &Tracked<R>) -> Result<(), Error> {
-        let RelationKind::ManyToOne { column } = self.relationship().kind else {
-            return Err(Error::Bind(format!(
-                "{self:?} is not a many-to-one relationship"
-            )));
-        };
-        let column = column_index(&M::TABLE, column)?;
-        let parent_column = column_index(&R::TABLE, single_key(&R::TABLE)?.name)?;
-        link(&child.slot(), column, parent.slot(), parent_column)
+    /// Points `object` at `related` (SQLAlchemy's `post.author = user`, or `user.profile =
+    /// profile` for a `has_one`): the foreign key takes the other side's primary key now,
+    /// or, while that side is pending, at the flush that inserts it (which comes first).
+    pub fn set(self, object: &Tracked<M>, related: &Tracked<R>) -> Result<(), Error> {
+        match self.relationship().kind {
+            RelationKind::ManyToOne { column } => {
+                let column = column_index(&M::TABLE, column)?;
+                let parent_column = column_index(&R::TABLE, single_key(&R::TABLE)?.name)?;
+                link(&object.slot(), column, related.slot(), parent_column)
+            }
+            RelationKind::OneToMany { column } => {
+                let column = column_index(&R::TABLE, column)?;
+                let parent_column = column_index(&M::TABLE, single_key(&M::TABLE)?.name)?;
+                link(&related.slot(), column, object.slot(), parent_column)
+            }
+            RelationKind::ManyToMany { .. } => Err(Error::Bind(format!(
+                "{self:?} is a many-to-many relationship: link rows with link()"
+            ))),
+        }
     }
 }
 
@@ -423,7 +428,7 @@ fn link(
         .nth(parent_column)
         .unwrap_or(Value::Null);
     child.meta().links.retain(|l| l.column != column);
-    if child.set_key_value(column, &value) {
+    if child.set_key_value(column, &value)? {
         Ok(())
     } else {
         Err(Error::Bind(format!(
@@ -433,4 +438,94 @@ fn link(
             parent.table().name
         )))
     }
+}
+
+impl<M: Model + Clone, R: Model + Clone> Rel<M, R, ToOne> {
+    /// The related object, tracked by `session` (SQLAlchemy's lazy `post.author`, loaded
+    /// when asked for): for a many-to-one whose row the session tracks already, the object
+    /// from the identity map, without a query; otherwise one query (after an autoflush).
+    /// `None` when the key is `NULL` or points nowhere.
+    pub async fn object(
+        self,
+        session: &Session,
+        of: &Tracked<M>,
+    ) -> Result<Option<Tracked<R>>, Error> {
+        match self.relationship().kind {
+            RelationKind::ManyToOne { column } => {
+                let at = column_index(&M::TABLE, column)?;
+                let key = of
+                    .read()
+                    .values()
+                    .into_iter()
+                    .nth(at)
+                    .unwrap_or(Value::Null);
+                if key.is_null() {
+                    return Ok(None);
+                }
+                session.object::<R>(key).await
+            }
+            RelationKind::OneToMany { .. } => {
+                let parent = of.cloned();
+                let found = self
+                    .load_many_on(Runner::Session(session), std::slice::from_ref(&parent))
+                    .await?;
+                found
+                    .into_iter()
+                    .next()
+                    .flatten()
+                    .map(|r| session.track_loaded(r))
+                    .transpose()
+            }
+            RelationKind::ManyToMany { .. } => Err(Error::Bind(format!(
+                "{self:?} is a many-to-many relationship: use objects()"
+            ))),
+        }
+    }
+}
+
+impl<M: Model + Clone, R: Model + Clone> Rel<M, R, ToMany> {
+    /// The related objects, tracked by `session` (SQLAlchemy's lazy `user.posts`, loaded
+    /// when asked for): one query (after an autoflush), in the relationship's order; rows
+    /// the session tracks come back as those objects.
+    pub async fn objects(
+        self,
+        session: &Session,
+        of: &Tracked<M>,
+    ) -> Result<Vec<Tracked<R>>, Error> {
+        related_objects(self, session, of).await
+    }
+}
+
+impl<M: Model + Clone, R: Model + Clone> Rel<M, R, crate::ManyToMany> {
+    /// The related objects through the association table, tracked by `session`, as a
+    /// one-to-many's `objects`.
+    pub async fn objects(
+        self,
+        session: &Session,
+        of: &Tracked<M>,
+    ) -> Result<Vec<Tracked<R>>, Error> {
+        related_objects(self, session, of).await
+    }
+}
+
+/// The rows a to-many relationship of `of` finds, tracked by `session`.
+async fn related_objects<M, R, K>(
+    rel: Rel<M, R, K>,
+    session: &Session,
+    of: &Tracked<M>,
+) -> Result<Vec<Tracked<R>>, Error>
+where
+    M: Model + Clone,
+    R: Model + Clone,
+    K: crate::Loads<R, Output = Vec<R>>,
+{
+    let parent = of.cloned();
+    let found = rel
+        .load_many_on(Runner::Session(session), std::slice::from_ref(&parent))
+        .await?;
+    found
+        .into_iter()
+        .flatten()
+        .map(|r| session.track_loaded(r))
+        .collect()
 }
