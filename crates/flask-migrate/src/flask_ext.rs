@@ -174,7 +174,7 @@ impl flask::Extension for Migrate {
                 .default_value("")
                 .help("What the migration does.")
         };
-        let commands: [(Command, Handler); 11] = [
+        let commands: [(Command, Handler); 13] = [
             (
                 Command::new("init").about("Create the migrations module."),
                 |c| Box::pin(init(c)),
@@ -240,6 +240,25 @@ impl flask::Extension for Migrate {
                 Command::new("check")
                     .about("Fail when the models and the database differ (for CI)."),
                 |c| Box::pin(check(c)),
+            ),
+            (
+                Command::new("reflect")
+                    .about("Write #[derive(Model)] structs for the database's tables.")
+                    .arg(
+                        Arg::new("output")
+                            .short('o')
+                            .long("output")
+                            .value_name("FILE")
+                            .help("Write them to FILE instead of printing them."),
+                    ),
+                |c| Box::pin(reflect(c)),
+            ),
+            (
+                Command::new("adopt").about(
+                    "Take over a database Flask-Migrate managed: a first migration from its \
+                     tables, marked applied; its Alembic history stays.",
+                ),
+                |c| Box::pin(adopt(c)),
             ),
         ];
         for (command, handler) in commands {
@@ -330,6 +349,87 @@ impl Migrate {
     pub async fn check(&self, engine: &Engine, metadata: &MetaData) -> Result<Vec<Op>, Error> {
         let (wanted, live) = self.schemas(engine, metadata).await?;
         Ok(diff(&wanted, &live, engine.dialect(), &[]))
+    }
+
+    /// Takes over a database that Flask-Migrate managed (`db adopt`): when the models of
+    /// `metadata` match its tables, writes a first migration of ours into `dir` that creates
+    /// them all (so a new database is built from our migrations alone), named after the
+    /// Alembic revision the database is at, and marks it applied here, running nothing.
+    /// `alembic_version` stays as it is. Returns the migration's name.
+    ///
+    /// Refused, with what to do, when the database has no Alembic history, when migrations of
+    /// ours were applied already, or when the models differ from the tables (`db reflect`
+    /// writes models that match).
+    pub async fn adopt(
+        &self,
+        engine: &Engine,
+        metadata: &MetaData,
+        dir: &Path,
+    ) -> Result<String, Error> {
+        let heads = crate::alembic_heads(engine).await?;
+        if heads.is_empty() {
+            return Err(Error::Usage(
+                "this database has no alembic_version table, so no Flask-Migrate history to                  adopt: to start from its tables as they are, run db migrate and then db stamp                  head"
+                    .into(),
+            ));
+        }
+        let runner = self.runner()?;
+        // Read directly: the migrator checks the names against the migrations compiled in,
+        // and an adoption's migration is not compiled in until the app is rebuilt.
+        let applied: Vec<String> = if engine.has_table(MIGRATIONS_TABLE).await? {
+            engine
+                .fetch_all(text(format!(
+                    "SELECT version FROM {MIGRATIONS_TABLE} ORDER BY version"
+                )))
+                .await?
+                .iter()
+                .filter_map(|r| r.get("version").and_then(|v| v.as_str().map(str::to_owned)))
+                .collect()
+        } else {
+            // Made by the migrator on first use.
+            (runner.applied)(&crate::sea_connection(engine)).await?
+        };
+        if !applied.is_empty() {
+            return Err(Error::Usage(format!(
+                "this database has migrations of ours applied already ({}): it was adopted",
+                applied.join(", ")
+            )));
+        }
+        let differences = self.check(engine, metadata).await?;
+        if !differences.is_empty() {
+            let lines: Vec<String> = differences.iter().map(Op::describe).collect();
+            return Err(Error::Usage(format!(
+                "the models do not match the database's tables yet:\n  {}\nrun db reflect to                  write models that do, or change yours, then db adopt again",
+                lines.join("\n  ")
+            )));
+        }
+        let ops = diff(
+            &Schema::from_models(metadata, engine.dialect()),
+            &Schema::default(),
+            engine.dialect(),
+            &[],
+        );
+        let message = format!("adopted from Alembic revision {}", heads.join(", "));
+        let name = unique_name(dir, &format!("alembic {}", heads.join(" ")));
+        write_migration(dir, &name, &migration_source(&name, &message, &ops))
+            .map_err(|e| Error::Usage(e.to_string()))?;
+        let now = i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+        )
+        .unwrap_or(0);
+        engine
+            .execute(
+                text(format!(
+                    "INSERT INTO {MIGRATIONS_TABLE} (version, applied_at) VALUES (:v, :t)"
+                ))
+                .bind("v", name.as_str())
+                .bind("t", now),
+            )
+            .await?;
+        Ok(name)
     }
 
     /// What the models of `metadata` want, and what the database has but the ignored
@@ -829,6 +929,36 @@ async fn stamp(ctx: CliContext) -> Result<(), BoxError> {
     ctx.echo(format!(
         "Stamped {}",
         names[..upto].last().map_or("base", String::as_str)
+    ));
+    Ok(())
+}
+
+async fn reflect(ctx: CliContext) -> Result<(), BoxError> {
+    let (ext, engine) = parts(ctx.app())?;
+    let mut live = Schema::inspect(&engine).await?;
+    live.tables.retain(|t| !ext.ignored.contains(&t.name));
+    let source = crate::reflect_models(&live);
+    match ctx.matches().get_one::<String>("output") {
+        Some(path) => {
+            std::fs::write(path, &source).map_err(|e| format!("cannot write {path}: {e}"))?;
+            ctx.echo(format!("Wrote {} models to {path}", live.tables.len()));
+        }
+        None => ctx.echo(source.trim_end()),
+    }
+    Ok(())
+}
+
+async fn adopt(ctx: CliContext) -> Result<(), BoxError> {
+    let (ext, engine) = parts(ctx.app())?;
+    let dir = ext.dir(ctx.app().root_path());
+    let name = ext.adopt(&engine, &models(&ctx)?, &dir).await?;
+    ctx.echo(format!(
+        "Generating {} ...  done",
+        dir.join(format!("{name}.rs")).display()
+    ));
+    ctx.echo(format!(
+        "Stamped {name}: the database is at it; rebuild the app, and db migrate goes on from \
+         there."
     ));
     Ok(())
 }

@@ -33,6 +33,7 @@ mod diff;
 #[cfg(feature = "flask")]
 mod flask_ext;
 pub mod guide;
+mod reflect;
 mod runtime;
 mod schema;
 mod sql;
@@ -42,6 +43,7 @@ pub use codegen::{migration_source, module_source};
 pub use diff::{Op, RenameCandidate, diff, rename_candidates};
 #[cfg(feature = "flask")]
 pub use flask_ext::Migrate;
+pub use reflect::{alembic_heads, reflect_models};
 pub use runtime::run;
 pub use schema::{CheckDef, ColumnDef, ForeignKeyDef, IndexDef, Schema, TableDef};
 pub use sql::{statements, statements_from};

@@ -410,6 +410,17 @@ pub(crate) async fn inspect_sqlite_with(db: &impl TextRows) -> Result<Vec<TableD
             });
         }
         pk.sort();
+        // A lone INTEGER PRIMARY KEY is the rowid: SQLite numbers it, AUTOINCREMENT or not
+        // (SQLAlchemy's tables leave the keyword out).
+        if let [(_, only)] = pk.as_slice() {
+            let integer = columns.iter().any(|c| {
+                get(c, "name").as_deref() == Some(only.as_str())
+                    && get(c, "type").is_some_and(|t| t.eq_ignore_ascii_case("INTEGER"))
+            });
+            if let Some(def) = defs.iter_mut().find(|d| &d.name == only) {
+                def.autoincrement |= integer;
+            }
+        }
         let mut indexes = Vec::new();
         let list = db
             .text_rows(&format!(
@@ -874,6 +885,13 @@ async fn inspect_mysql(engine: &Engine) -> Result<Vec<TableDef>, Error> {
                 }),
             }
         }
+        // The index MySQL made for an unnamed foreign key is named after its first column.
+        indexes.retain(|i| {
+            i.unique
+                || !foreign_keys
+                    .iter()
+                    .any(|f| f.columns == i.columns && f.columns.first() == Some(&i.name))
+        });
         out.push(TableDef {
             name,
             columns: defs,
