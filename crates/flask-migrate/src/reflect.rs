@@ -299,9 +299,9 @@ fn write_struct(
     }
     let _ = writeln!(out, "/// The `{}` table.", t.name);
     let _ = writeln!(out, "#[derive(Debug, Clone, PartialEq, Model)]");
-    let _ = writeln!(out, "#[model({})]", attrs.join(", "));
+    attribute(out, "", &attrs);
     for rel in &rels {
-        let _ = writeln!(out, "#[model({rel})]");
+        attribute(out, "", std::slice::from_ref(rel));
     }
     let _ = writeln!(out, "pub struct {name} {{");
     for (c, field) in t.columns.iter().zip(&fields) {
@@ -366,7 +366,7 @@ fn write_field(out: &mut String, t: &TableDef, c: &ColumnDef, field: &str) {
         );
     }
     if !attrs.is_empty() {
-        let _ = writeln!(out, "    #[model({})]", attrs.join(", "));
+        attribute(out, "    ", &attrs);
     }
     let ty = rust_type(c.ty);
     if c.nullable {
@@ -390,6 +390,24 @@ fn named_by_database(table: &str, index: &IndexDef) -> bool {
         || index.name == format!("{table}_{}_key", index.columns.join("_"))
         || index.name == first
         || mysql_numbered
+}
+
+/// Writes `#[model(items)]` at `indent`, one item per line when the items pass 70
+/// characters or the line 100, as rustfmt lays it out (`attr_fn_like_width`, `max_width`),
+/// so `cargo fmt` leaves reflected models alone.
+fn attribute(out: &mut String, indent: &str, items: &[String]) {
+    let args = items.join(", ");
+    let line = format!("{indent}#[model({args})]");
+    if (args.len() <= 70 && line.len() <= 100) || items.len() < 2 {
+        let _ = writeln!(out, "{line}");
+        return;
+    }
+    let _ = writeln!(out, "{indent}#[model(");
+    for (i, item) in items.iter().enumerate() {
+        let comma = if i + 1 < items.len() { "," } else { "" };
+        let _ = writeln!(out, "{indent}    {item}{comma}");
+    }
+    let _ = writeln!(out, "{indent})]");
 }
 
 /// `name`, or `name_2`, `name_3`... if it is taken; marks it taken.
