@@ -413,22 +413,7 @@ impl Migrate {
         let name = unique_name(dir, &format!("alembic {}", heads.join(" ")));
         write_migration(dir, &name, &migration_source(&name, &message, &ops))
             .map_err(|e| Error::Usage(e.to_string()))?;
-        let now = i64::try_from(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0),
-        )
-        .unwrap_or(0);
-        engine
-            .execute(
-                text(format!(
-                    "INSERT INTO {MIGRATIONS_TABLE} (version, applied_at) VALUES (:v, :t)"
-                ))
-                .bind("v", name.as_str())
-                .bind("t", now),
-            )
-            .await?;
+        engine.execute(applied_row(&name)).await?;
         Ok(name)
     }
 
@@ -880,6 +865,23 @@ async fn show(ctx: CliContext) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// The statement recording migration `name` as applied now, as sea-orm-migration records
+/// one (`db stamp`, `db adopt`).
+fn applied_row(name: &str) -> flask_sqlalchemy::TextQuery {
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    )
+    .unwrap_or(0);
+    text(format!(
+        "INSERT INTO {MIGRATIONS_TABLE} (version, applied_at) VALUES (:v, :t)"
+    ))
+    .bind("v", name)
+    .bind("t", now)
+}
+
 async fn stamp(ctx: CliContext) -> Result<(), BoxError> {
     let (ext, engine) = parts(ctx.app())?;
     let runner = ext.runner()?;
@@ -907,23 +909,8 @@ async fn stamp(ctx: CliContext) -> Result<(), BoxError> {
     session
         .execute(text(format!("DELETE FROM {MIGRATIONS_TABLE}")))
         .await?;
-    let now = i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
-    )
-    .unwrap_or(0);
     for name in &names[..upto] {
-        session
-            .execute(
-                text(format!(
-                    "INSERT INTO {MIGRATIONS_TABLE} (version, applied_at) VALUES (:v, :t)"
-                ))
-                .bind("v", name.as_str())
-                .bind("t", now),
-            )
-            .await?;
+        session.execute(applied_row(name)).await?;
     }
     session.commit().await?;
     ctx.echo(format!(
