@@ -128,19 +128,22 @@ impl Session {
         let unit = self.unit();
         let mut saves: Vec<(Arc<dyn Slot>, Save)> = Vec::new();
         for slot in unit.map.values() {
-            let loaded = {
+            // The object's lock is taken after its bookkeeping's is let go: write() takes
+            // them the other way round.
+            let (loaded, waiting) = {
                 let mut meta = slot.meta();
                 if meta.state != ObjectState::Persistent {
                     continue;
                 }
-                let waiting = !meta.links.is_empty();
-                match meta.loaded.take() {
-                    Some(loaded) => loaded,
-                    None if waiting => slot.values(),
-                    None => continue,
-                }
+                (meta.loaded.take(), !meta.links.is_empty())
             };
-            if slot.values() == loaded && slot.meta().links.is_empty() {
+            let now = slot.values();
+            let loaded = match loaded {
+                Some(loaded) => loaded,
+                None if waiting => now.clone(),
+                None => continue,
+            };
+            if now == loaded && !waiting {
                 continue;
             }
             saves.push((Arc::clone(slot), Save::Update(loaded)));

@@ -200,8 +200,8 @@ impl Session {
                 )));
             }
             // Its changes are dropped, so the autoflush before the query leaves it alone.
-            let mut meta = slot.meta();
-            let values = meta.loaded.take().unwrap_or_else(|| slot.values());
+            let loaded = slot.meta().loaded.take();
+            let values = loaded.unwrap_or_else(|| slot.values());
             key_of::<M>(&values)
         };
         match ops::get_by_key::<M>(Runner::Session(self), &key).await? {
