@@ -4,7 +4,7 @@
 mod common;
 use common::backends;
 
-use flask_sqlalchemy::{Engine, EngineOptions, MetaData, Model};
+use flask_sqlalchemy::{Engine, EngineOptions, MetaData, Model, ObjectState};
 
 #[derive(Debug, Clone, PartialEq, Model)]
 #[model(table = "ro_user")]
@@ -254,10 +254,15 @@ async fn one_to_one_order_by_joined_and_lazy() {
         let user = Profile::user.load(&db, &row).await.unwrap();
         assert_eq!(user.map(|u| u.id), Some(ann_id));
 
-        // has_one cascade: deleting the user deletes the profile.
-        let ann_row = db.get::<User>(ann_id).await.unwrap().unwrap();
-        db.select::<Post>().delete().await.unwrap();
-        db.delete(&ann_row).await.unwrap();
+        // has_one cascade: deleting the user deletes the profile, and the session's object
+        // of the profile is detached with it.
+        let session = db.session();
+        let ann = session.object::<User>(ann_id).await.unwrap().unwrap();
+        let profile = User::profile.object(&session, &ann).await.unwrap().unwrap();
+        session.select::<Post>().delete().await.unwrap();
+        session.delete_object(&ann).unwrap();
+        session.commit().await.unwrap();
+        assert_eq!(profile.state(), ObjectState::Detached, "{url}");
         assert_eq!(db.select::<Profile>().count().await.unwrap(), 0, "{url}");
         db.drop_all(&meta()).await.unwrap();
         db.close().await;

@@ -170,6 +170,23 @@ async fn identity_map_and_change_tracking() {
         assert_eq!(count(&statements(&db), "UPDATE"), 0, "{url}");
         session.rollback().await.unwrap();
 
+        // An explicit write of a tracked row expires its object: the next load reads it.
+        let ann = session.object::<Author>(1).await.unwrap().unwrap();
+        let mut plain = db.get::<Author>(1).await.unwrap().unwrap();
+        plain.name = "ann b.".into();
+        session.add(&mut plain).await.unwrap();
+        assert!(ann.is_expired(), "{url}");
+        let again = session.object::<Author>(1).await.unwrap().unwrap();
+        assert!(again.is(&ann));
+        assert_eq!(ann.read().name, "ann b.", "{url}");
+        // An explicit delete detaches it.
+        let bob = session.object::<Author>(2).await.unwrap().unwrap();
+        let plain = db.get::<Author>(2).await.unwrap().unwrap();
+        session.delete(&plain).await.unwrap();
+        assert_eq!(bob.state(), ObjectState::Detached, "{url}");
+        assert!(session.object::<Author>(2).await.unwrap().is_none());
+        session.rollback().await.unwrap();
+
         // Another session has its own object of the row.
         let other = db.session();
         let ann2 = other.object::<Author>(1).await.unwrap().unwrap();

@@ -116,7 +116,10 @@ impl Session {
                 .map(|(i, _)| i.clone());
             if let Some(identity) = identity {
                 unit.map.remove(&identity);
-                unit.gone.push((identity, slot));
+                let values = slot.values();
+                unit.gone.push((identity, Arc::clone(&slot)));
+                // Rows its cascades deleted with it are no one's now.
+                super::unit::forget_cascaded(&mut unit, slot.table(), &values);
             }
         }
         Ok(())

@@ -34,7 +34,8 @@ use crate::{Dialect, Engine, Error, Model, Row, Select, TextQuery, Value};
 ///   the session flush first (autoflush). A commit or rollback expires them.
 /// - **Explicit writes**: [`add`](Session::add) and [`delete`](Session::delete) of a plain
 ///   struct write at once, in the transaction, so a key the database numbers is in the
-///   struct when `add` returns. They do not go through the identity map.
+///   struct when `add` returns. They expire the session's tracked object of the row (a
+///   delete detaches it).
 ///
 /// ```
 /// use flask_sqlalchemy::{Engine, EngineOptions, MetaData, Model};
@@ -166,7 +167,8 @@ impl Session {
     /// Writes `model` in the transaction (`session.add(post)`): a new row when its
     /// autoincrement key is 0 or its primary key is not in the table (the key the database
     /// numbers and server defaults are written back into the struct); otherwise an update
-    /// of its row.
+    /// of its row. A [`Tracked`] object of the same row is expired (its next load reads what
+    /// was written).
     pub async fn add<M: Model>(&self, model: &mut M) -> Result<(), Error> {
         let runner = Runner::Session(self);
         let table = &M::TABLE;
@@ -184,17 +186,30 @@ impl Session {
             Operation::Insert
         };
         self.marks().changes.push(Change::of(model, operation));
+        self.explicit_write(
+            std::any::TypeId::of::<M>(),
+            &M::TABLE,
+            &model.values(),
+            false,
+        );
         Ok(())
     }
 
     /// Deletes `model`'s row in the transaction, found by primary key; returns how many rows
-    /// went (0 or 1).
+    /// went (0 or 1). A [`Tracked`] object of the row, and of the rows its `cascade =
+    /// "delete"` relationships took along, is detached.
     pub async fn delete<M: Model>(&self, model: &M) -> Result<u64, Error> {
         let n = write::delete(Runner::Session(self), model).await?;
         if n > 0 {
             self.marks()
                 .changes
                 .push(Change::of(model, Operation::Delete));
+            self.explicit_write(
+                std::any::TypeId::of::<M>(),
+                &M::TABLE,
+                &model.values(),
+                true,
+            );
         }
         Ok(n)
     }

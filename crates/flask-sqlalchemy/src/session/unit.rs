@@ -93,6 +93,44 @@ impl Unit {
     }
 }
 
+/// Detaches the tracked rows that deleting the row of `table` with `values` took along
+/// through `cascade = "delete"` relationships, level by level.
+pub(crate) fn forget_cascaded(unit: &mut Unit, table: &'static crate::Table, values: &[Value]) {
+    let Ok(key_column) = single_key(table) else {
+        return;
+    };
+    let at = table.columns.iter().position(|c| c.name == key_column.name);
+    let Some(parent) = at.and_then(|i| values.get(i)).and_then(crate::model::key) else {
+        return;
+    };
+    for rel in table.relationships.iter().filter(|r| r.cascade_delete) {
+        let RelationKind::OneToMany { column } = rel.kind else {
+            continue;
+        };
+        let child = (rel.target)();
+        let Ok(at) = column_index(child, column) else {
+            continue;
+        };
+        let gone: Vec<(Identity, Arc<dyn Slot>)> = unit
+            .map
+            .iter()
+            .filter(|(_, slot)| slot.table().name == child.name)
+            .filter(|(_, slot)| {
+                slot.values().get(at).and_then(crate::model::key).as_ref() == Some(&parent)
+            })
+            .map(|(i, s)| (i.clone(), Arc::clone(s)))
+            .collect();
+        for (identity, slot) in gone {
+            unit.map.remove(&identity);
+            unit.forget(&slot);
+            let values = slot.values();
+            detach(&*slot);
+            // Each object leaves the map once, so a self-referential tree ends.
+            forget_cascaded(unit, child, &values);
+        }
+    }
+}
+
 /// Ends the session's tracking of an object.
 fn detach(slot: &dyn Slot) {
     let mut meta = slot.meta();
@@ -270,6 +308,34 @@ impl Session {
                 Ok(tracked)
             }
             None => Ok(self.add_object(model)),
+        }
+    }
+
+    /// Keeps the identity map true to an explicit write of a row of `table` (`Session::add`,
+    /// `Session::delete`) whose values are `values`: the session's object of that row is
+    /// expired (its next load replaces it), or, the row deleted, detached with the tracked
+    /// rows its `cascade = "delete"` relationships took along.
+    pub(crate) fn explicit_write(
+        &self,
+        model: std::any::TypeId,
+        table: &'static crate::Table,
+        values: &[Value],
+        deleted: bool,
+    ) {
+        let Some(identity) = Identity::of(model, table, values) else {
+            return;
+        };
+        let mut unit = self.unit();
+        if deleted {
+            if let Some(slot) = unit.map.remove(&identity) {
+                unit.forget(&slot);
+                detach(&*slot);
+            }
+            forget_cascaded(&mut unit, table, values);
+        } else if let Some(slot) = unit.map.get(&identity) {
+            let mut meta = slot.meta();
+            meta.expired = true;
+            meta.loaded = None;
         }
     }
 
