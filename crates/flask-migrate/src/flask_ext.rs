@@ -200,14 +200,20 @@ impl flask::Extension for Migrate {
             ),
             (
                 Command::new("upgrade")
-                    .about("Upgrade to a later version (all the way by default).")
+                    .about(
+                        "Upgrade to a later version: a migration (or the start of its name), \
+                         +N, or head (the default).",
+                    )
                     .arg(Arg::new("target").default_value("head"))
                     .arg(sql_flag()),
                 |c| Box::pin(upgrade(c)),
             ),
             (
                 Command::new("downgrade")
-                    .about("Revert to a previous version (one step by default; base: all).")
+                    .about(
+                        "Revert to a previous version: a migration (or the start of its name), \
+                         -N (-1 by default), or base (all).",
+                    )
                     .arg(Arg::new("target").default_value("-1"))
                     .arg(sql_flag()),
                 |c| Box::pin(downgrade(c)),
@@ -312,8 +318,9 @@ impl Migrate {
         Ok((runner.applied)(&crate::sea_connection(engine)).await?)
     }
 
-    /// Applies the migrations up to `target` (a migration's name, or `head` for all), as
-    /// `db upgrade` does; returns the names applied, in order.
+    /// Applies the migrations up to `target` (a migration's name or the start of it, `head`
+    /// for all, or `+N` for the next N), as `db upgrade` does; returns the names applied, in
+    /// order.
     pub async fn upgrade(&self, engine: &Engine, target: &str) -> Result<Vec<String>, Error> {
         let runner = self.runner()?;
         let conn = crate::sea_connection(engine);
@@ -326,8 +333,9 @@ impl Migrate {
         Ok(after.into_iter().filter(|n| !before.contains(n)).collect())
     }
 
-    /// Reverts to `target` (`base` for all, `-N` for N steps, or a migration's name to stop
-    /// after), as `db downgrade` does; returns the names reverted, newest first.
+    /// Reverts to `target` (`base` for all, `-N` for N steps, or a migration's name, or the
+    /// start of it, to stop after), as `db downgrade` does; returns the names reverted,
+    /// newest first.
     pub async fn downgrade(&self, engine: &Engine, target: &str) -> Result<Vec<String>, Error> {
         let runner = self.runner()?;
         let conn = crate::sea_connection(engine);
@@ -439,12 +447,41 @@ fn downgrade_steps(applied: &[String], target: &str) -> Result<u32, Error> {
         t if t.starts_with('-') => t[1..].parse().map_err(|_| {
             Error::Usage(format!("downgrade takes a revision, base or -N, not {t:?}"))
         }),
-        name => match applied.iter().position(|n| n == name) {
-            Some(i) => Ok(count(applied.len() - i - 1)),
-            None => Err(Error::Usage(format!(
-                "{name:?} is not applied: db current shows where the database is"
-            ))),
-        },
+        target => {
+            let name = resolve(applied, target).map_err(|_| {
+                Error::Usage(format!(
+                    "{target:?} is not applied: db current shows where the database is"
+                ))
+            })?;
+            let i = applied.iter().position(|n| *n == name).unwrap_or(0);
+            Ok(count(applied.len() - i - 1))
+        }
+    }
+}
+
+/// The migration among `names` that `target` means, as Alembic reads a revision: its whole
+/// name, or the start of it (`m20261130_12`, or without the `m`, `20261130_12`) when only
+/// one name starts so. An unknown or ambiguous start is an error naming the candidates.
+fn resolve(names: &[String], target: &str) -> Result<String, Error> {
+    if let Some(name) = names.iter().find(|n| *n == target) {
+        return Ok(name.clone());
+    }
+    let matches: Vec<&String> = names
+        .iter()
+        .filter(|n| !target.is_empty() && (n.starts_with(target) || n[1..].starts_with(target)))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(Error::Usage(format!(
+            "no migration named {target:?}, or starting so: db history lists them"
+        ))),
+        many => Err(Error::Usage(format!(
+            "{target:?} could be any of {}: give more of the name",
+            many.iter()
+                .map(|n| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
     }
 }
 
@@ -647,15 +684,29 @@ async fn migrate(ctx: CliContext) -> Result<(), BoxError> {
 /// `head`).
 fn steps_to(names: &[String], applied: &[String], target: &str) -> Result<u32, Error> {
     let waiting: Vec<&String> = names.iter().filter(|n| !applied.contains(n)).collect();
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     if target == "head" || target == "heads" {
-        return Ok(u32::try_from(waiting.len()).unwrap_or(u32::MAX));
+        return Ok(count(waiting.len()));
     }
-    match waiting.iter().position(|n| *n == target) {
-        Some(i) => Ok(u32::try_from(i + 1).unwrap_or(u32::MAX)),
-        None if applied.iter().any(|n| n == target) => Ok(0),
-        None => Err(Error::Usage(format!(
-            "no migration named {target:?}: db history lists them"
-        ))),
+    if let Some(n) = target.strip_prefix('+') {
+        // Relative: N migrations on from where the database is (Alembic's `upgrade +2`).
+        let n: usize = n.parse().map_err(|_| {
+            Error::Usage(format!(
+                "upgrade takes a revision, head or +N, not {target:?}"
+            ))
+        })?;
+        if n > waiting.len() {
+            return Err(Error::Usage(format!(
+                "{target} goes past head: {} migration(s) are waiting",
+                waiting.len()
+            )));
+        }
+        return Ok(count(n));
+    }
+    let name = resolve(names, target)?;
+    match waiting.iter().position(|n| **n == name) {
+        Some(i) => Ok(count(i + 1)),
+        None => Ok(0),
     }
 }
 
@@ -850,11 +901,13 @@ async fn heads(ctx: CliContext) -> Result<(), BoxError> {
 
 async fn show(ctx: CliContext) -> Result<(), BoxError> {
     let (ext, _) = parts(ctx.app())?;
-    let name = ctx
+    let target = ctx
         .matches()
         .get_one::<String>("revision")
         .cloned()
         .unwrap_or_default();
+    let dir = ext.dir(ctx.app().root_path());
+    let name = resolve(&files_in(&dir), &target)?;
     let path = ext.dir(ctx.app().root_path()).join(format!("{name}.rs"));
     let source = std::fs::read_to_string(&path)
         .map_err(|e| format!("no migration {name:?} ({}: {e})", path.display()))?;
@@ -895,11 +948,8 @@ async fn stamp(ctx: CliContext) -> Result<(), BoxError> {
         "base" => 0,
         "head" => names.len(),
         t => {
-            names
-                .iter()
-                .position(|n| n == t)
-                .ok_or_else(|| format!("no migration named {t:?}: db history lists them"))?
-                + 1
+            let name = resolve(&names, t)?;
+            names.iter().position(|n| *n == name).unwrap_or(0) + 1
         }
     };
     // Make sure the bookkeeping table exists (sea-orm-migration creates it on first use).
@@ -999,4 +1049,67 @@ async fn upgrade_locked(engine: &Engine, runner: Runner) -> Result<(), BoxError>
     released?;
     committed?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{downgrade_steps, resolve, steps_to};
+
+    fn names() -> Vec<String> {
+        [
+            "m20261130_120000_initial",
+            "m20261201_090000_email",
+            "m20261201_093000_teams",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    #[test]
+    fn revisions_by_a_start_of_their_name() {
+        let names = names();
+        assert_eq!(
+            resolve(&names, "m20261130_120000_initial").unwrap(),
+            names[0]
+        );
+        assert_eq!(resolve(&names, "m20261130").unwrap(), names[0]);
+        assert_eq!(resolve(&names, "20261201_0930").unwrap(), names[2]);
+        let err = resolve(&names, "20261201").unwrap_err().to_string();
+        assert!(
+            err.contains("could be any of m20261201_090000_email, m20261201_093000_teams"),
+            "{err}"
+        );
+        let err = resolve(&names, "2027").unwrap_err().to_string();
+        assert!(err.contains("no migration named \"2027\""), "{err}");
+    }
+
+    #[test]
+    fn upgrade_targets() {
+        let names = names();
+        let applied = vec![names[0].clone()];
+        assert_eq!(steps_to(&names, &applied, "head").unwrap(), 2);
+        assert_eq!(steps_to(&names, &applied, "+1").unwrap(), 1);
+        assert_eq!(steps_to(&names, &applied, "+2").unwrap(), 2);
+        let err = steps_to(&names, &applied, "+3").unwrap_err().to_string();
+        assert!(
+            err.contains("+3 goes past head: 2 migration(s) are waiting"),
+            "{err}"
+        );
+        assert_eq!(steps_to(&names, &applied, "20261201_090").unwrap(), 1);
+        assert_eq!(steps_to(&names, &applied, "m20261130").unwrap(), 0);
+        assert!(steps_to(&names, &applied, "+x").is_err());
+    }
+
+    #[test]
+    fn downgrade_targets() {
+        let applied = names();
+        assert_eq!(downgrade_steps(&applied, "-1").unwrap(), 1);
+        assert_eq!(downgrade_steps(&applied, "base").unwrap(), 3);
+        assert_eq!(downgrade_steps(&applied, "20261130").unwrap(), 2);
+        assert_eq!(downgrade_steps(&applied, "m20261201_090").unwrap(), 1);
+        let err = downgrade_steps(&applied[..1], "20261201_090")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("is not applied"), "{err}");
+    }
 }
