@@ -12,18 +12,17 @@
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::HOST;
 use super::client::Client;
 use super::flaskr::{RssTrend, rss_kib};
-use super::pinning::Pinning;
-use super::server::{Server, free_port};
-use super::{HOST, Side};
+use super::latency::serve;
+use super::server::Server;
 use crate::args::{check_exit, parse_options};
 use crate::process::{cargo, describe, target_dir};
 
@@ -89,8 +88,7 @@ fn attack(loads: u32) -> Result<bool, String> {
         ("FLASK_SERVER_HEADER_TIMEOUT".to_owned(), "2".to_owned()),
         ("FLASK_SKIP_DOTENV".to_owned(), "1".to_owned()),
     ];
-    let mut flaskr = start(&release.join("flaskr"), "flaskr", &flaskr_env, &dir)?;
-    let addr = format!("{HOST}:{}", flaskr.port);
+    let (mut flaskr, addr) = serve(&release.join("flaskr"), "flaskr", &flaskr_env, &dir)?;
     checks.push(cookieless_loads(&flaskr, &addr, loads, "cookie sessions")?);
     checks.push(unfinished_headers(&addr));
     checks.push(sigterm_in_flight(&mut flaskr, &addr)?);
@@ -103,8 +101,7 @@ fn attack(loads: u32) -> Result<bool, String> {
         "FLASK_SESSION_MEMORY_CAPACITY".to_owned(),
         "5000".to_owned(),
     ));
-    let flaskr = start(&release.join("flaskr"), "flaskr", &memory_env, &dir)?;
-    let addr = format!("{HOST}:{}", flaskr.port);
+    let (flaskr, addr) = serve(&release.join("flaskr"), "flaskr", &memory_env, &dir)?;
     checks.push(cookieless_loads(
         &flaskr,
         &addr,
@@ -120,7 +117,7 @@ fn attack(loads: u32) -> Result<bool, String> {
         ),
         ("FLASK_SKIP_DOTENV".to_owned(), "1".to_owned()),
     ];
-    let rest = start(&release.join("rest-orm"), "rest-orm", &rest_env, &dir)?;
+    let (rest, _) = serve(&release.join("rest-orm"), "rest-orm", &rest_env, &dir)?;
     checks.push(huge_form(&rest)?);
     drop(rest);
 
@@ -134,23 +131,6 @@ fn attack(loads: u32) -> Result<bool, String> {
     println!("\n{table}");
     super::docs_section::write_section("attack", "attack", &table)?;
     Ok(checks.iter().all(|c| c.ok))
-}
-
-fn start(bin: &Path, name: &str, env: &[(String, String)], dir: &Path) -> Result<Server, String> {
-    let port = free_port()?;
-    let args = ["run", "--host", HOST, "--port", &port.to_string()].map(str::to_owned);
-    let mut server = Server::start_with_env(
-        Side::Ours,
-        name,
-        bin,
-        &args,
-        env,
-        port,
-        &Pinning::none(),
-        dir,
-    )?;
-    server.wait_ready()?;
-    Ok(server)
 }
 
 /// `GET path` on a keep-alive connection without any cookie; the status, and whether the

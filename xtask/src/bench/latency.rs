@@ -1,6 +1,6 @@
 //! The example apps' page benches (admin, realtime): seed the app's database with its own
 //! `init-db --seed`, serve its release binary, and time its pages one request after another
-//! on one keep-alive connection.
+//! on one keep-alive connection. The attack bench serves its apps with [`serve`] too.
 
 use std::fmt::Write as _;
 use std::path::Path;
