@@ -530,18 +530,11 @@ impl<M: Model + Clone, R: Model + Clone> Rel<M, R, ToOne> {
                 }
                 session.object::<R>(key).await
             }
-            RelationKind::OneToMany { .. } => {
-                let parent = of.cloned();
-                let found = self
-                    .load_many_on(Runner::Session(session), std::slice::from_ref(&parent))
-                    .await?;
-                found
-                    .into_iter()
-                    .next()
-                    .flatten()
-                    .map(|r| session.track_loaded(r))
-                    .transpose()
-            }
+            RelationKind::OneToMany { .. } => self
+                .load(session, &of.cloned())
+                .await?
+                .map(|r| session.track_loaded(r))
+                .transpose(),
             RelationKind::ManyToMany { .. } => Err(Error::Bind(format!(
                 "{self:?} is a many-to-many relationship: use objects()"
             ))),
@@ -585,13 +578,9 @@ where
     R: Model + Clone,
     K: crate::Loads<R, Output = Vec<R>>,
 {
-    let parent = of.cloned();
-    let found = rel
-        .load_many_on(Runner::Session(session), std::slice::from_ref(&parent))
-        .await?;
-    found
+    rel.load(session, &of.cloned())
+        .await?
         .into_iter()
-        .flatten()
         .map(|r| session.track_loaded(r))
         .collect()
 }
