@@ -140,12 +140,12 @@ impl Session {
                 }
                 (meta.loaded.take(), !meta.links.is_empty())
             };
+            if loaded.is_none() && !waiting {
+                // Not written to since it was loaded: nothing to compare.
+                continue;
+            }
             let now = slot.values();
-            let loaded = match loaded {
-                Some(loaded) => loaded,
-                None if waiting => now.clone(),
-                None => continue,
-            };
+            let loaded = loaded.unwrap_or_else(|| now.clone());
             if now == loaded && !waiting {
                 continue;
             }
