@@ -182,6 +182,11 @@ fn op(o: &Op, pad: &str) -> String {
             t(table),
             check(c)
         ),
+        Op::Execute { sql, dialect: None } => format!("execute({})", t(sql)),
+        Op::Execute {
+            sql,
+            dialect: Some(d),
+        } => format!("execute_on(Dialect::{d:?}, {})", t(sql)),
     }
 }
 
@@ -198,10 +203,24 @@ fn ops_block(ops: &[Op]) -> String {
     out
 }
 
-/// The source of migration `name` (`m20261130_120000_add_email`): `up` runs `ops`, `down`
-/// their reverses, last first. `message` is what `-m` said; `describe` lines list what
-/// autogenerate found.
-pub fn migration_source(name: &str, message: &str, ops: &[Op]) -> String {
+/// `DOWN_REVISION`'s value, as rustfmt lays it out.
+fn down_revision_value(names: &[String]) -> String {
+    let one_line = strs(names);
+    if "pub const DOWN_REVISION: &[&str] = ".len() + one_line.len() + 1 <= 100 {
+        return one_line;
+    }
+    let mut out = String::from("&[\n");
+    for n in names {
+        let _ = writeln!(out, "    {},", lit(n));
+    }
+    out.push(']');
+    out
+}
+
+/// The source of migration `name` (`m20261130_120000_add_email`), following the revisions
+/// `down_revision` (none for the first): `up` runs `ops`, `down` their reverses, last first.
+/// `message` is what `-m` said; `describe` lines list what autogenerate found.
+pub fn migration_source(name: &str, message: &str, down_revision: &[String], ops: &[Op]) -> String {
     let down: Vec<Op> = ops.iter().rev().map(Op::reverse).collect();
     let mut found = String::new();
     for o in ops {
@@ -210,10 +229,18 @@ pub fn migration_source(name: &str, message: &str, ops: &[Op]) -> String {
     if ops.is_empty() {
         found.push_str("//! - (empty: write the operations by hand)\n");
     }
+    let follows = if down_revision.is_empty() {
+        "nothing: it is a first revision".to_owned()
+    } else {
+        down_revision.join(", ")
+    };
     format!(
-        "//! {message}\n//!\n//! Revision {name}, written by flask-migrate. What it does:\n//!\n{found}\n\
+        "//! {message}\n//!\n//! Revision {name}, written by flask-migrate.\n//! Revises: {follows}\n//!\n//! What it does:\n//!\n{found}\n\
 #![allow(unused_imports)]\n\n\
 use flask_migrate::prelude::*;\n\n\
+/// The revisions this one follows (Alembic's `down_revision`): none for a first revision,\n\
+/// two or more for a merge.\n\
+pub const DOWN_REVISION: &[&str] = {down_revision};\n\n\
 /// {message}\n\
 #[derive(Debug)]\n\
 pub struct Migration;\n\n\
@@ -222,27 +249,65 @@ impl MigrationName for Migration {{\n    fn name(&self) -> &str {{\n        {lit
 impl MigrationTrait for Migration {{\n    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {{\n{up}\n    }}\n\n    \
 async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {{\n{down}\n    }}\n}}\n",
         lit_name = lit(name),
+        down_revision = down_revision_value(down_revision),
         up = ops_block(ops),
         down = ops_block(&down),
     )
 }
 
-/// The source of the migrations module listing `names`, oldest first.
-pub fn module_source(names: &[String]) -> String {
+/// The source of the migrations module listing `names` (oldest first), each file with its
+/// `DOWN_REVISION`, and the modules `binds` (the folders of the binds' histories, `db init
+/// --multidb`).
+pub fn module_source(names: &[String], binds: &[String]) -> String {
     let mut out = String::from(
-        "//! The app's migrations, oldest first: `db migrate` and `db revision` add to this\n\
-         //! list.\n\nuse flask_migrate::prelude::*;\n\n",
+        "//! The app's migrations: `db migrate`, `db revision` and `db merge` add to this list.\n\
+         //! Each file's `DOWN_REVISION` says which revisions it follows.\n\n\
+         use flask_migrate::prelude::*;\n\n",
     );
+    for n in binds {
+        let _ = writeln!(
+            out,
+            "/// The migrations of the database `{n}` of `SQLALCHEMY_BINDS`."
+        );
+        let _ = writeln!(out, "pub mod {n};");
+    }
     for n in names {
         let _ = writeln!(out, "pub mod {n};");
     }
     out.push_str(
-        "\n/// Every migration, in order.\n#[derive(Debug)]\npub struct Migrator;\n\n\
-         impl MigratorTrait for Migrator {\n    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![\n",
+        "\n/// Every migration, oldest first.\n#[derive(Debug)]\npub struct Migrator;\n\n\
+         impl MigratorTrait for Migrator {\n    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        \
+         Self::revisions()\n            .into_iter()\n            .map(Revision::into_migration)\n            .collect()\n    }\n}\n\n\
+         impl Revisions for Migrator {\n    fn revisions() -> Vec<Revision> {\n",
     );
-    for n in names {
-        let _ = writeln!(out, "            Box::new({n}::Migration),");
+    // As rustfmt lays it out (at 100 columns), so `cargo fmt` leaves it alone.
+    let item = |n: &String| format!("Revision::new({n}::Migration, {n}::DOWN_REVISION)");
+    match names {
+        [] => out.push_str("        vec![]\n"),
+        [n] if 8 + "vec![]".len() + item(n).len() <= 100 => {
+            let _ = writeln!(out, "        vec![{}]", item(n));
+        }
+        [n] => {
+            let _ = writeln!(
+                out,
+                "        vec![Revision::new(\n            {n}::Migration,\n            {n}::DOWN_REVISION,\n        )]"
+            );
+        }
+        names => {
+            out.push_str("        vec![\n");
+            for n in names {
+                if 12 + item(n).len() < 100 {
+                    let _ = writeln!(out, "            {},", item(n));
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "            Revision::new(\n                {n}::Migration,\n                {n}::DOWN_REVISION,\n            ),"
+                    );
+                }
+            }
+            out.push_str("        ]\n");
+        }
     }
-    out.push_str("        ]\n    }\n}\n");
+    out.push_str("    }\n}\n");
     out
 }

@@ -86,10 +86,20 @@ pub enum Op {
         /// The check as it was.
         check: CheckDef,
     },
+    /// SQL written by hand (Alembic's `op.execute`), run as it is: on every database, or on
+    /// `dialect`'s only. Autogenerate never writes one; `--sql` prints it.
+    Execute {
+        /// The statement.
+        sql: String,
+        /// The database family it is for; `None` for all.
+        dialect: Option<Dialect>,
+    },
 }
 
 impl Op {
-    /// The operation that undoes this one (a migration's `down`).
+    /// The operation that undoes this one (a migration's `down`). Hand-written SQL
+    /// ([`Op::Execute`]) has no reverse flask-migrate can know: it comes back unchanged, and
+    /// the migration's `down` says by hand what undoes it.
     pub fn reverse(&self) -> Op {
         match self.clone() {
             Op::CreateTable(t) => Op::DropTable(t),
@@ -112,6 +122,7 @@ impl Op {
             Op::DropForeignKey { table, foreign_key } => Op::AddForeignKey { table, foreign_key },
             Op::AddCheck { table, check } => Op::DropCheck { table, check },
             Op::DropCheck { table, check } => Op::AddCheck { table, check },
+            execute @ Op::Execute { .. } => execute,
         }
     }
 
@@ -187,6 +198,10 @@ impl Op {
                     "Detected removed check constraint '{}' on '{table}'",
                     check.name
                 )
+            }
+            Op::Execute { sql, dialect } => {
+                let on = dialect.map_or(String::new(), |d| format!(" on {d:?}"));
+                format!("Run SQL{on}: {}", sql.lines().next().unwrap_or(""))
             }
         }
     }

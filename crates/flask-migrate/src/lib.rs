@@ -18,7 +18,7 @@
 //! let wanted = Schema::from_models(&MetaData::new().register::<User>(), Dialect::Sqlite);
 //! let ops = diff(&wanted, &Schema::default(), Dialect::Sqlite, &[]);
 //! assert_eq!(ops[0].describe(), "Detected added table 'user'");
-//! let source = migration_source("m20261130_120000_initial", "initial", &ops);
+//! let source = migration_source("m20261130_120000_initial", "initial", &[], &ops);
 //! assert!(source.contains("Op::CreateTable(table(\"user\")"));
 //! ```
 //!
@@ -32,8 +32,10 @@ mod codegen;
 mod diff;
 #[cfg(feature = "flask")]
 mod flask_ext;
+mod graph;
 pub mod guide;
 mod reflect;
+mod revisions;
 mod runtime;
 mod schema;
 mod sql;
@@ -43,7 +45,9 @@ pub use codegen::{migration_source, module_source};
 pub use diff::{Op, RenameCandidate, diff, rename_candidates};
 #[cfg(feature = "flask")]
 pub use flask_ext::Migrate;
+pub use graph::Graph;
 pub use reflect::{alembic_heads, reflect_models};
+pub use revisions::{Revision, Revisions};
 pub use runtime::run;
 pub use schema::{CheckDef, ColumnDef, ForeignKeyDef, IndexDef, Schema, TableDef};
 pub use sql::{statements, statements_from};
@@ -51,9 +55,10 @@ pub use sql::{statements, statements_from};
 /// What migration files use: `use flask_migrate::prelude::*;`.
 pub mod prelude {
     pub use crate::Op;
-    pub use crate::runtime::{check, column, foreign_key, index, run, table};
+    pub use crate::revisions::{Revision, Revisions};
+    pub use crate::runtime::{check, column, execute, execute_on, foreign_key, index, run, table};
     pub use flask_sqlalchemy::ColumnType::{self, *};
-    pub use flask_sqlalchemy::ReferentialAction;
+    pub use flask_sqlalchemy::{Dialect, ReferentialAction};
     pub use sea_orm_migration::async_trait;
     pub use sea_orm_migration::sea_orm::ConnectionTrait;
     pub use sea_orm_migration::{
@@ -84,7 +89,7 @@ pub fn sea_connection(engine: &Engine) -> DatabaseConnection {
 /// Runs `ops` on `engine`'s database, statement by statement (what `upgrade` does with a
 /// migration's operations), rebuilding SQLite tables where SQLite needs it.
 pub async fn apply(engine: &Engine, ops: &[Op]) -> Result<(), Error> {
-    Ok(runtime::execute(&sea_connection(engine), ops).await?)
+    Ok(runtime::execute_ops(&sea_connection(engine), ops).await?)
 }
 
 /// The table where sea-orm-migration records the migrations applied.

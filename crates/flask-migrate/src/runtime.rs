@@ -122,6 +122,23 @@ pub fn foreign_key(
     }
 }
 
+/// SQL written by hand, run as it is on every database (Alembic's `op.execute`):
+/// `execute("UPDATE account SET plan = 'free' WHERE plan IS NULL")`. `--sql` prints it.
+pub fn execute(sql: &str) -> Op {
+    Op::Execute {
+        sql: sql.to_owned(),
+        dialect: None,
+    }
+}
+
+/// SQL written by hand for one database family only: skipped on the others.
+pub fn execute_on(dialect: Dialect, sql: &str) -> Op {
+    Op::Execute {
+        sql: sql.to_owned(),
+        dialect: Some(dialect),
+    }
+}
+
 /// A check constraint.
 pub fn check(name: &str, sql: &str) -> CheckDef {
     CheckDef {
@@ -154,7 +171,7 @@ pub async fn run(manager: &SchemaManager<'_>, ops: Vec<Op>) -> Result<(), DbErr>
     {
         return Ok(());
     }
-    execute(manager.get_connection(), &ops).await
+    execute_ops(manager.get_connection(), &ops).await
 }
 
 tokio::task_local! {
@@ -181,7 +198,7 @@ pub(crate) async fn captured(
             result.map_err(|e| {
                 DbErr::Migration(format!(
                     "{} runs SQL of its own (not through flask_migrate::run), which --sql \
-                     cannot show: {e}",
+                     cannot show: give it to run as execute(\"..\") instead ({e})",
                     migration.name()
                 ))
             })?;
@@ -194,7 +211,10 @@ pub(crate) async fn captured(
 }
 
 /// Carries out `ops` on `conn`.
-pub(crate) async fn execute<C: ConnectionTrait + Sync>(conn: &C, ops: &[Op]) -> Result<(), DbErr> {
+pub(crate) async fn execute_ops<C: ConnectionTrait + Sync>(
+    conn: &C,
+    ops: &[Op],
+) -> Result<(), DbErr> {
     let dialect = dialect_of(conn.get_database_backend());
     let statements =
         if dialect == Dialect::Sqlite && ops.iter().any(crate::sql::sqlite_needs_rebuild) {

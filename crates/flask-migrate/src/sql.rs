@@ -403,6 +403,13 @@ fn op_statements(op: &Op, dialect: Dialect) -> Result<Vec<String>, Error> {
                 q(&check.name)
             )],
         },
+        Op::Execute { sql, dialect: only } => {
+            if only.is_some_and(|d| d != dialect) {
+                Vec::new()
+            } else {
+                vec![sql.trim().trim_end_matches(';').to_owned()]
+            }
+        }
     })
 }
 

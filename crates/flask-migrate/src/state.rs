@@ -66,14 +66,17 @@ impl TableDef {
             }),
             Op::AddCheck { check, .. } => self.checks.push(check.clone()),
             Op::DropCheck { check, .. } => self.checks.retain(|c| c.name != check.name),
+            // What hand-written SQL does to the schema is not known here.
+            Op::Execute { .. } => {}
         }
     }
 }
 
 impl Op {
-    /// The table the operation is on.
+    /// The table the operation is on (`""` for hand-written SQL).
     pub fn table(&self) -> &str {
         match self {
+            Op::Execute { .. } => "",
             Op::CreateTable(t) | Op::DropTable(t) => &t.name,
             Op::AddColumn { table, .. }
             | Op::DropColumn { table, .. }

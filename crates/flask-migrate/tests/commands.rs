@@ -401,7 +401,7 @@ async fn upgrade_sql_is_a_script_the_database_client_runs() {
         let check = cli.invoke(&["db", "check"]).await;
         assert_eq!(check.code, 0, "{url}: {}", check.output);
 
-        let out = cli.invoke(&["db", "downgrade", "base", "--sql"]).await;
+        let out = cli.invoke(&["db", "downgrade", "head:base", "--sql"]).await;
         assert_eq!(out.code, 0, "{url}: {}", out.output);
         run_script(&url, &out.output);
         assert_eq!(

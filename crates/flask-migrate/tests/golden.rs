@@ -28,13 +28,13 @@ fn generated() -> Vec<(String, String)> {
     vec![
         (
             format!("{}.rs", names[0]),
-            migration_source(&names[0], "initial", &initial),
+            migration_source(&names[0], "initial", &[], &initial),
         ),
         (
             format!("{}.rs", names[1]),
-            migration_source(&names[1], "teams and email", &second),
+            migration_source(&names[1], "teams and email", &names[..1], &second),
         ),
-        ("mod.rs".to_owned(), module_source(&names)),
+        ("mod.rs".to_owned(), module_source(&names, &[])),
     ]
 }
 

@@ -197,7 +197,11 @@ async fn a_flask_migrate_database_is_reflected_adopted_and_migrated() {
         );
         let migrations = dir.join("migrations");
         std::fs::create_dir_all(&migrations).unwrap();
-        std::fs::write(migrations.join("mod.rs"), flask_migrate::module_source(&[])).unwrap();
+        std::fs::write(
+            migrations.join("mod.rs"),
+            flask_migrate::module_source(&[], &[]),
+        )
+        .unwrap();
         let mut ext = flask_migrate::Migrate::new().migrator::<NoMigrations>();
         for table in Schema::inspect(&db).await.unwrap().tables {
             if !table.name.starts_with("fm_") {
@@ -299,3 +303,5 @@ impl flask_migrate::prelude::MigratorTrait for NoMigrations {
         Vec::new()
     }
 }
+
+impl flask_migrate::Revisions for NoMigrations {}

@@ -83,8 +83,9 @@ pub(crate) struct ScopeDef {
     pub(crate) blueprints: Vec<Blueprint>,
     /// Template filters, tests and globals (always app-wide, as in Flask).
     pub(crate) template_hooks: Vec<crate::templating::EnvHook>,
-    /// Commands, each with the group it goes in when not the scope's own.
-    pub(crate) commands: Vec<(Option<String>, clap::Command, crate::cli::CommandFn)>,
+    /// Commands, each with the group it goes in when not the scope's own, and whether the
+    /// app's startup tasks run before it.
+    pub(crate) commands: Vec<(Option<String>, clap::Command, crate::cli::CommandFn, bool)>,
     /// The extension registering, while its `init_app` runs: shown as the owner of the
     /// rules and blueprints it adds.
     pub(crate) owner: Option<&'static str>,
@@ -190,7 +191,7 @@ macro_rules! scope_methods {
         {
             self.registrar()
                 .commands
-                .push((None, command, $crate::cli::command_fn(handler)));
+                .push((None, command, $crate::cli::command_fn(handler), true));
             self
         }
 
@@ -211,6 +212,31 @@ macro_rules! scope_methods {
                 Some(group.to_owned()),
                 command,
                 $crate::cli::command_fn(handler),
+                true,
+            ));
+            self
+        }
+
+        /// Like [`group_command`](Self::group_command), but the app's startup tasks (connecting
+        /// databases, ...) do not run before the handler: it calls
+        /// [`CliContext::startup`]($crate::cli::CliContext::startup) when it needs them. For
+        /// commands that also work with nothing to reach, such as `db upgrade --sql`, which
+        /// prints a script without a database.
+        pub fn group_command_without_startup<F, Fut>(
+            $($recv)* self,
+            group: &str,
+            command: clap::Command,
+            handler: F,
+        ) -> $ret
+        where
+            F: Fn($crate::cli::CliContext) -> Fut + Send + Sync + 'static,
+            Fut: std::future::Future<Output = Result<(), $crate::BoxError>> + Send + 'static,
+        {
+            self.registrar().commands.push((
+                Some(group.to_owned()),
+                command,
+                $crate::cli::command_fn(handler),
+                false,
             ));
             self
         }

@@ -1,6 +1,9 @@
 //! initial
 //!
-//! Revision m20261130_000001_initial, written by flask-migrate. What it does:
+//! Revision m20261130_000001_initial, written by flask-migrate.
+//! Revises: nothing: it is a first revision
+//!
+//! What it does:
 //!
 //! - Detected added table 'mig_user'
 //! - Detected added table 'mig_post'
@@ -8,6 +11,10 @@
 #![allow(unused_imports)]
 
 use flask_migrate::prelude::*;
+
+/// The revisions this one follows (Alembic's `down_revision`): none for a first revision,
+/// two or more for a merge.
+pub const DOWN_REVISION: &[&str] = &[];
 
 /// initial
 #[derive(Debug)]

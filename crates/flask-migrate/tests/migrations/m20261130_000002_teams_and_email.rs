@@ -1,6 +1,9 @@
 //! teams and email
 //!
-//! Revision m20261130_000002_teams_and_email, written by flask-migrate. What it does:
+//! Revision m20261130_000002_teams_and_email, written by flask-migrate.
+//! Revises: m20261130_000001_initial
+//!
+//! What it does:
 //!
 //! - Detected added table 'mig_team'
 //! - Detected nullable change on 'mig_user.age'
@@ -14,6 +17,10 @@
 #![allow(unused_imports)]
 
 use flask_migrate::prelude::*;
+
+/// The revisions this one follows (Alembic's `down_revision`): none for a first revision,
+/// two or more for a merge.
+pub const DOWN_REVISION: &[&str] = &["m20261130_000001_initial"];
 
 /// teams and email
 #[derive(Debug)]

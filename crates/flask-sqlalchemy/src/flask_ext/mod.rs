@@ -53,6 +53,8 @@ pub struct SQLAlchemy {
     metadata: MetaData,
     create_all: bool,
     engines: OnceLock<Engines>,
+    /// Each database's parsed URI (`None`: the default), known once the app is built.
+    uris: OnceLock<Vec<(Option<String>, crate::DatabaseUri)>>,
     events: crate::Events,
 }
 
@@ -165,6 +167,30 @@ impl SQLAlchemy {
         self.engines.get().and_then(|e| e.binds.get(key))
     }
 
+    /// The URI of the default database (`None`) or of one `SQLALCHEMY_BINDS` key, once the
+    /// app is built: before it connects, so a command that only needs to know the database
+    /// family (`db upgrade --sql`) works without reaching it.
+    pub fn database_uri(&self, bind: Option<&str>) -> Option<&crate::DatabaseUri> {
+        self.uris
+            .get()?
+            .iter()
+            .find(|(key, _)| key.as_deref() == bind)
+            .map(|(_, uri)| uri)
+    }
+
+    /// The `SQLALCHEMY_BINDS` keys, sorted, once the app is built.
+    pub fn bind_keys(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = self
+            .uris
+            .get()
+            .into_iter()
+            .flatten()
+            .filter_map(|(key, _)| key.as_deref())
+            .collect();
+        keys.sort_unstable();
+        keys
+    }
+
     /// Every engine with its bind key (`None` first: the default database).
     fn all_engines(&self) -> Vec<(Option<&str>, &Engine)> {
         let Some(engines) = self.engines.get() else {
@@ -241,15 +267,18 @@ impl flask::Extension for SQLAlchemy {
         }
         // Parse now, so a malformed URI stops the build with its reason.
         let instance = app.root_path().join("instance");
+        let mut uris = Vec::new();
         for target in &targets {
-            crate::DatabaseUri::parse(&target.uri, &instance).map_err(|e| {
+            let uri = crate::DatabaseUri::parse(&target.uri, &instance).map_err(|e| {
                 let which = match &target.bind {
                     Some(key) => format!("SQLALCHEMY_BINDS[{key:?}]: "),
                     None => String::new(),
                 };
                 SetupError::extension("sqlalchemy", format!("{which}{e}"))
             })?;
+            uris.push((target.bind.clone(), uri));
         }
+        let _ = self.uris.set(uris);
         let create_all = self.create_all;
         app.on_startup(move |app| async move {
             let ext = app

@@ -339,10 +339,11 @@ impl Flat {
             .map(|p| self.scopes[p].chain.clone())
             .unwrap_or_default();
         chain.push(id);
-        for (group, command, handler) in scope.commands {
+        for (group, command, handler, starts_app) in scope.commands {
             self.commands.push(crate::cli::CustomCommand {
                 command,
                 handler,
+                starts_app,
                 group: group.or_else(|| name.map(str::to_owned)),
             });
         }

@@ -35,6 +35,13 @@ impl CliContext {
         &self.matches
     }
 
+    /// Runs the app's startup tasks (connecting its databases, ...), once: what runs before
+    /// every command but those added with `group_command_without_startup`, which call this
+    /// when they need them.
+    pub async fn startup(&self) -> Result<(), BoxError> {
+        self.app.startup_for_commands().await
+    }
+
     /// Prints a line, like `click.echo` (captured by the test CLI runner).
     pub fn echo(&self, line: impl Display) {
         self.out.line(&line.to_string());
@@ -75,6 +82,8 @@ pub(crate) struct CustomCommand {
     pub(crate) command: Command,
     pub(crate) handler: CommandFn,
     pub(crate) group: Option<String>,
+    /// Whether the app's startup tasks run before it.
+    pub(crate) starts_app: bool,
 }
 
 pub(crate) fn command_fn<F, Fut>(f: F) -> CommandFn
@@ -255,6 +264,34 @@ fn root_command(app: &App) -> Command {
     root
 }
 
+/// The custom command `matches` chose, with its own arguments.
+fn custom_command<'a>(
+    app: &'a App,
+    matches: &'a ArgMatches,
+) -> Option<(&'a CustomCommand, &'a ArgMatches)> {
+    let (name, sub) = matches.subcommand()?;
+    let (group, name, sub) = match sub.subcommand() {
+        Some((inner, inner_matches))
+            if app
+                .commands()
+                .iter()
+                .any(|c| c.group.as_deref() == Some(name)) =>
+        {
+            (Some(name), inner, inner_matches)
+        }
+        _ => (None, name, sub),
+    };
+    app.commands()
+        .iter()
+        .find(|c| c.group.as_deref() == group && c.command.get_name() == name)
+        .map(|c| (c, sub))
+}
+
+/// Whether the app's startup tasks run before the command `matches` chose.
+fn starts_app(app: &App, matches: &ArgMatches) -> bool {
+    custom_command(app, matches).is_none_or(|(c, _)| c.starts_app)
+}
+
 /// Runs a parsed command (not `run`) on a built app.
 async fn dispatch(app: App, matches: ArgMatches, out: Output) -> Result<(), BoxError> {
     let Some((name, sub)) = matches.subcommand() else {
@@ -267,27 +304,13 @@ async fn dispatch(app: App, matches: ArgMatches, out: Output) -> Result<(), BoxE
     if name == "shell" {
         return app.app_context(shell::run(&app, sub, &out)).await;
     }
-    let (group, name, sub) = match sub.subcommand() {
-        Some((inner, inner_matches))
-            if app
-                .commands()
-                .iter()
-                .any(|c| c.group.as_deref() == Some(name)) =>
-        {
-            (Some(name), inner, inner_matches)
-        }
-        _ => (None, name, sub),
-    };
-    let handler = app
-        .commands()
-        .iter()
-        .find(|c| c.group.as_deref() == group && c.command.get_name() == name)
-        .map(|c| c.handler.clone())
+    let (handler, sub) = custom_command(&app, &matches)
+        .map(|(c, sub)| (c.handler.clone(), sub.clone()))
         .ok_or_else(|| format!("unknown command {name}"))?;
     // Flask runs commands in an app context: `teardown_appcontext` functions run after.
     app.app_context(handler(CliContext {
         app: app.clone(),
-        matches: sub.clone(),
+        matches: sub,
         out,
     }))
     .await
@@ -376,7 +399,9 @@ impl Flask {
             Ok(m) => m,
             Err(e) => return clap_exit(&e),
         };
-        if let Err(e) = app.startup_for_commands().await {
+        if starts_app(&app, &matches)
+            && let Err(e) = app.startup_for_commands().await
+        {
             eprintln!("Error: {e}");
             return ExitCode::FAILURE;
         }
@@ -450,7 +475,12 @@ impl CliRunner {
             };
         }
         let buffer = Arc::new(Mutex::new(String::new()));
-        let result = match self.app.startup_for_commands().await {
+        let started = if starts_app(&self.app, &matches) {
+            self.app.startup_for_commands().await
+        } else {
+            Ok(())
+        };
+        let result = match started {
             Ok(()) => dispatch(self.app.clone(), matches, Output::Buffer(buffer.clone())).await,
             Err(e) => Err(e),
         };

@@ -1,6 +1,9 @@
 //! users and posts
 //!
-//! Revision m20261130_141936_users_and_posts, written by flask-migrate. What it does:
+//! Revision m20261130_141936_users_and_posts, written by flask-migrate.
+//! Revises: nothing: it is a first revision
+//!
+//! What it does:
 //!
 //! - Detected added table 'user'
 //! - Detected added table 'post'
@@ -8,6 +11,10 @@
 #![allow(unused_imports)]
 
 use flask_migrate::prelude::*;
+
+/// The revisions this one follows (Alembic's `down_revision`): none for a first revision,
+/// two or more for a merge.
+pub const DOWN_REVISION: &[&str] = &[];
 
 /// users and posts
 #[derive(Debug)]

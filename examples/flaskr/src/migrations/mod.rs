@@ -1,16 +1,28 @@
-//! The app's migrations, oldest first: `db migrate` and `db revision` add to this
-//! list.
+//! The app's migrations: `db migrate`, `db revision` and `db merge` add to this list.
+//! Each file's `DOWN_REVISION` says which revisions it follows.
 
 use flask_migrate::prelude::*;
 
 pub mod m20261130_141936_users_and_posts;
 
-/// Every migration, in order.
+/// Every migration, oldest first.
 #[derive(Debug)]
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261130_141936_users_and_posts::Migration)]
+        Self::revisions()
+            .into_iter()
+            .map(Revision::into_migration)
+            .collect()
+    }
+}
+
+impl Revisions for Migrator {
+    fn revisions() -> Vec<Revision> {
+        vec![Revision::new(
+            m20261130_141936_users_and_posts::Migration,
+            m20261130_141936_users_and_posts::DOWN_REVISION,
+        )]
     }
 }

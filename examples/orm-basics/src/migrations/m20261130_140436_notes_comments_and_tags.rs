@@ -1,6 +1,9 @@
 //! notes, comments and tags
 //!
-//! Revision m20261130_140436_notes_comments_and_tags, written by flask-migrate. What it does:
+//! Revision m20261130_140436_notes_comments_and_tags, written by flask-migrate.
+//! Revises: nothing: it is a first revision
+//!
+//! What it does:
 //!
 //! - Detected added table 'note'
 //! - Detected added table 'comment'
@@ -10,6 +13,10 @@
 #![allow(unused_imports)]
 
 use flask_migrate::prelude::*;
+
+/// The revisions this one follows (Alembic's `down_revision`): none for a first revision,
+/// two or more for a merge.
+pub const DOWN_REVISION: &[&str] = &[];
 
 /// notes, comments and tags
 #[derive(Debug)]
