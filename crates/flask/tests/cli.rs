@@ -201,3 +201,53 @@ async fn shell_evaluates_expressions_in_the_app_context() {
     assert_eq!(r.code, 1, "{}", r.output);
     assert!(r.output.contains("syntax error"), "{}", r.output);
 }
+
+#[tokio::test]
+async fn a_command_without_startup_starts_the_app_only_when_it_asks() {
+    let app = Flask::new("offline")
+        .on_startup(|_| async { Err("cannot reach the database".into()) })
+        .group_command(
+            "db",
+            Command::new("current"),
+            |ctx: CliContext| async move {
+                ctx.echo("connected");
+                Ok(())
+            },
+        )
+        .group_command_without_startup(
+            "db",
+            Command::new("script").arg(
+                Arg::new("online")
+                    .long("online")
+                    .action(flask::cli::ArgAction::SetTrue),
+            ),
+            |ctx: CliContext| async move {
+                if ctx.matches().get_flag("online") {
+                    ctx.startup().await?;
+                }
+                ctx.echo("-- the script");
+                Ok(())
+            },
+        )
+        .build()
+        .unwrap();
+    let cli = app.test_cli_runner();
+    let out = cli.invoke(&["db", "current"]).await;
+    assert_eq!(
+        (out.code, out.output.as_str()),
+        (
+            1,
+            "Error: startup task of app failed: cannot reach the database\n"
+        )
+    );
+    let out = cli.invoke(&["db", "script"]).await;
+    assert_eq!((out.code, out.output.as_str()), (0, "-- the script\n"));
+    let out = cli.invoke(&["db", "script", "--online"]).await;
+    assert_eq!(
+        (out.code, out.output.as_str()),
+        (
+            1,
+            "Error: startup task of app failed: cannot reach the database\n"
+        )
+    );
+}
