@@ -202,9 +202,9 @@ async fn shell_evaluates_expressions_in_the_app_context() {
     assert!(r.output.contains("syntax error"), "{}", r.output);
 }
 
-#[tokio::test]
-async fn a_command_without_startup_starts_the_app_only_when_it_asks() {
-    let app = Flask::new("offline")
+/// An app whose startup fails, with a command that needs it and one that does not.
+fn offline_app() -> flask::App {
+    Flask::new("offline")
         .on_startup(|_| async { Err("cannot reach the database".into()) })
         .group_command(
             "db",
@@ -230,24 +230,28 @@ async fn a_command_without_startup_starts_the_app_only_when_it_asks() {
             },
         )
         .build()
-        .unwrap();
-    let cli = app.test_cli_runner();
-    let out = cli.invoke(&["db", "current"]).await;
-    assert_eq!(
-        (out.code, out.output.as_str()),
-        (
-            1,
-            "Error: startup task of app failed: cannot reach the database\n"
-        )
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_command_without_startup_starts_the_app_only_when_it_asks() {
+    let failed = (
+        1,
+        "Error: startup task of app failed: cannot reach the database\n",
     );
-    let out = cli.invoke(&["db", "script"]).await;
+    let out = offline_app()
+        .test_cli_runner()
+        .invoke(&["db", "current"])
+        .await;
+    assert_eq!((out.code, out.output.as_str()), failed);
+    let out = offline_app()
+        .test_cli_runner()
+        .invoke(&["db", "script"])
+        .await;
     assert_eq!((out.code, out.output.as_str()), (0, "-- the script\n"));
-    let out = cli.invoke(&["db", "script", "--online"]).await;
-    assert_eq!(
-        (out.code, out.output.as_str()),
-        (
-            1,
-            "Error: startup task of app failed: cannot reach the database\n"
-        )
-    );
+    let out = offline_app()
+        .test_cli_runner()
+        .invoke(&["db", "script", "--online"])
+        .await;
+    assert_eq!((out.code, out.output.as_str()), failed);
 }
