@@ -164,7 +164,7 @@ async fn the_db_commands() {
             let history = run(&["db", "history"]).await.output;
             assert_eq!(
                 history.trim(),
-                format!("<base> -> {FIRST}\n{FIRST} -> {SECOND} (head, current)"),
+                format!("{FIRST} -> {SECOND} (head) (current)\n<base> -> {FIRST}"),
                 "{url}"
             );
             let out = run(&["db", "downgrade"]).await;

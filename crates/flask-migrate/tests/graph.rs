@@ -173,7 +173,7 @@ async fn a_history_that_branches_and_merges() {
         assert_eq!(ok(&cli, &["db", "heads"]).await, format!("{MERGE} (head)"));
         assert_eq!(
             ok(&cli, &["db", "branches"]).await,
-            format!("{ITEMS} (branchpoint)\n  -> {PRICE}\n  -> {TAGS}")
+            format!("{ITEMS} (branchpoint)\n   -> {PRICE}\n   -> {TAGS}")
         );
         assert_eq!(
             ok(&cli, &["db", "upgrade", "+1"]).await,
@@ -210,8 +210,8 @@ async fn a_history_that_branches_and_merges() {
         assert_eq!(
             ok(&cli, &["db", "history"]).await,
             format!(
-                "<base> -> {ITEMS} (branchpoint)\n{ITEMS} -> {PRICE}\n{ITEMS} -> {TAGS}\n\
-                 {PRICE}, {TAGS} -> {MERGE} (head, current, mergepoint)"
+                "{PRICE}, {TAGS} -> {MERGE} (head) (mergepoint) (current)\n{ITEMS} -> {TAGS}\n\
+                 {ITEMS} -> {PRICE}\n<base> -> {ITEMS} (branchpoint)"
             ),
             "{url}"
         );
@@ -335,7 +335,7 @@ async fn upgrade_sql_needs_no_database() {
         let cli_online = online.test_cli_runner();
         assert_eq!(
             ok(&cli_online, &["db", "current"]).await,
-            format!("{MERGE} (head)"),
+            format!("{MERGE} (head) (mergepoint)"),
             "{url}"
         );
         let down = ok(&cli, &["db", "downgrade", "head:base", "--sql"]).await;
@@ -371,7 +371,9 @@ async fn each_bind_has_its_history() {
         );
         assert_eq!(
             ok(&cli, &["db", "current"]).await,
-            format!("Database <default>:\n{MERGE} (head)\nDatabase users:\n{SECOND} (head)"),
+            format!(
+                "Database <default>:\n{MERGE} (head) (mergepoint)\nDatabase users:\n{SECOND} (head)"
+            ),
             "{url}"
         );
         assert_eq!(
@@ -468,7 +470,16 @@ async fn revisions_branch_and_merge_in_the_files() {
         "{source}"
     );
     ok(&cli, &["db", "revision", "-m", "second"]).await;
-    ok(&cli, &["db", "revision", "-m", "side", "--head", &first]).await;
+    let err = fails(&cli, &["db", "revision", "-m", "side", "--head", &first]).await;
+    assert!(
+        err.contains(&format!("{first} is not a head revision: pass --splice")),
+        "{err}"
+    );
+    ok(
+        &cli,
+        &["db", "revision", "-m", "side", "--head", &first, "--splice"],
+    )
+    .await;
     let (second, side) = (find(&dir, "_second"), find(&dir, "_side"));
     assert_eq!(
         ok(&cli, &["db", "heads", "--bind", "users"]).await,
@@ -486,7 +497,7 @@ async fn revisions_branch_and_merge_in_the_files() {
     let branches = ok(&cli, &["db", "branches"]).await;
     assert!(
         branches.contains(&format!(
-            "{first} (branchpoint)\n  -> {second} (head)\n  -> {side} (head)"
+            "{first} (branchpoint)\n   -> {second} (head)\n   -> {side} (head)"
         )),
         "{branches}"
     );

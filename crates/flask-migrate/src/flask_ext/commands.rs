@@ -133,6 +133,21 @@ fn files_graph(ext: &Migrate, ctx: &CliContext, bind: Option<&str>) -> Result<Gr
     }
 }
 
+/// Alembic's marks of a revision: ` (head)`, ` (branchpoint)`, ` (mergepoint)`.
+fn marks(graph: &Graph, name: &str) -> String {
+    let mut out = String::new();
+    if graph.next(name).is_empty() {
+        out.push_str(" (head)");
+    }
+    if graph.next(name).len() > 1 {
+        out.push_str(" (branchpoint)");
+    }
+    if graph.down_revision(name).len() > 1 {
+        out.push_str(" (mergepoint)");
+    }
+    out
+}
+
 /// `a, b`, or `base` for a first revision.
 fn follows(down: &[String]) -> String {
     if down.is_empty() {
@@ -142,8 +157,9 @@ fn follows(down: &[String]) -> String {
     }
 }
 
-/// The revisions a new one follows for `--head`: the one head, a revision, or none (`base`).
-fn new_parents(graph: &Graph, head: &str) -> Result<Vec<String>, BoxError> {
+/// The revisions a new one follows for `--head`: the one head, a head, a revision that is not
+/// a head with `splice` (a new branch), or none (`base`).
+fn new_parents(graph: &Graph, head: &str, splice: bool) -> Result<Vec<String>, BoxError> {
     match head {
         "base" => Ok(Vec::new()),
         "head" => {
@@ -158,7 +174,16 @@ fn new_parents(graph: &Graph, head: &str) -> Result<Vec<String>, BoxError> {
             }
             Ok(heads.into_iter().map(str::to_owned).collect())
         }
-        rev => Ok(vec![graph.resolve(rev)?.to_owned()]),
+        rev => {
+            let name = graph.resolve(rev)?;
+            if !splice && !graph.next(name).is_empty() {
+                return Err(format!(
+                    "{name} is not a head revision: pass --splice to start a new branch from it"
+                )
+                .into());
+            }
+            Ok(vec![name.to_owned()])
+        }
     }
 }
 
@@ -230,7 +255,11 @@ pub(super) async fn revision(ctx: CliContext) -> Result<(), BoxError> {
         return Err(format!("{} has no mod.rs: run db init first", dir.display()).into());
     }
     let graph = disk_graph(&dir)?;
-    let parents = new_parents(&graph, &arg(&ctx, "head").unwrap_or_else(|| "head".into()))?;
+    let parents = new_parents(
+        &graph,
+        &arg(&ctx, "head").unwrap_or_else(|| "head".into()),
+        ctx.matches().get_flag("splice"),
+    )?;
     let message = arg(&ctx, "message").unwrap_or_default();
     let name = unique_name(&dir, &message);
     let path = write_migration(
@@ -301,7 +330,7 @@ pub(super) async fn edit(ctx: CliContext) -> Result<(), BoxError> {
     }
     let graph = disk_graph(&dir)?;
     let target = arg(&ctx, "revision").unwrap_or_else(|| "head".into());
-    let name = match new_parents(&graph, &target)?.pop() {
+    let name = match new_parents(&graph, &target, true)?.pop() {
         Some(name) => name,
         None => return Err("there is no migration yet: db revision writes one".into()),
     };
@@ -496,17 +525,12 @@ pub(super) async fn current(ctx: CliContext) -> Result<(), BoxError> {
         let engine = engine_of(ctx.app(), bind.as_deref())?;
         let graph = history.graph()?;
         let applied = revisions::applied(&crate::sea_connection(&engine), &graph).await?;
-        let heads = graph.heads();
         let current = graph.current(&applied);
         if current.is_empty() {
             ctx.echo("(base)");
         }
         for c in current {
-            if heads.contains(&c) {
-                ctx.echo(format!("{c} (head)"));
-            } else {
-                ctx.echo(c);
-            }
+            ctx.echo(format!("{c}{}", marks(&graph, c)));
         }
     }
     Ok(())
@@ -523,27 +547,13 @@ pub(super) async fn history(ctx: CliContext) -> Result<(), BoxError> {
         let graph = history.graph()?;
         let applied = revisions::applied(&crate::sea_connection(&engine), &graph).await?;
         let current = graph.current(&applied);
-        let heads = graph.heads();
-        for name in graph.names() {
+        // Newest first, as Alembic lists them.
+        for name in graph.names().rev() {
             let down = graph.down_revision(name);
-            let mut marks = Vec::new();
-            if heads.contains(&name) {
-                marks.push("head");
-            }
+            let mut marks = marks(&graph, name);
             if current.contains(&name) {
-                marks.push("current");
+                marks.push_str(" (current)");
             }
-            if graph.next(name).len() > 1 {
-                marks.push("branchpoint");
-            }
-            if down.len() > 1 {
-                marks.push("mergepoint");
-            }
-            let marks = if marks.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", marks.join(", "))
-            };
             let from = if down.is_empty() {
                 "<base>".to_owned()
             } else {
@@ -583,7 +593,7 @@ pub(super) async fn branches(ctx: CliContext) -> Result<(), BoxError> {
             ctx.echo(format!("{point} (branchpoint)"));
             for n in next {
                 let head = if heads.contains(&n) { " (head)" } else { "" };
-                ctx.echo(format!("  -> {n}{head}"));
+                ctx.echo(format!("   -> {n}{head}"));
             }
         }
     }
@@ -596,7 +606,7 @@ pub(super) async fn show(ctx: CliContext) -> Result<(), BoxError> {
     let graph = files_graph(&ext, &ctx, bind.as_deref())?;
     let target = arg(&ctx, "revision").unwrap_or_default();
     let name = match target.as_str() {
-        "head" | "base" => new_parents(&graph, &target)?
+        "head" | "base" => new_parents(&graph, &target, true)?
             .pop()
             .ok_or("there is no migration yet")?,
         t => graph.resolve(t)?.to_owned(),
@@ -806,6 +816,7 @@ async fn migrate_one(ctx: &CliContext, ext: &Migrate, bind: Option<&str>) -> Res
     let parents = new_parents(
         &disk_graph(&dir)?,
         &arg(ctx, "head").unwrap_or_else(|| "head".into()),
+        ctx.matches().get_flag("splice"),
     )?;
     let message = arg(ctx, "message").unwrap_or_default();
     let name = unique_name(&dir, &message);

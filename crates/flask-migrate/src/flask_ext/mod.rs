@@ -465,9 +465,17 @@ fn head_arg() -> Arg {
         .value_name("REV")
         .default_value("head")
         .help(
-            "The revision the new one follows: head (the one head), a revision (a new branch \
-             when it is not a head), or base (a new root).",
+            "The revision the new one follows: head (the one head), another head, a revision \
+             with --splice (a new branch), or base (a new root).",
         )
+}
+
+/// `--splice`.
+fn splice_arg() -> Arg {
+    Arg::new("splice")
+        .long("splice")
+        .action(ArgAction::SetTrue)
+        .help("Allow --head to name a revision that is not a head: a new branch from it.")
 }
 
 /// The `db` commands, with their handlers.
@@ -490,6 +498,7 @@ fn command_list() -> Vec<(Command, commands::Handler, bool)> {
                 .about("Create an empty migration.")
                 .arg(message_arg())
                 .arg(head_arg())
+                .arg(splice_arg())
                 .arg(bind_arg()),
             |c| Box::pin(commands::revision(c)),
             false,
@@ -499,6 +508,7 @@ fn command_list() -> Vec<(Command, commands::Handler, bool)> {
                 .about("Autogenerate a migration from the models.")
                 .arg(message_arg())
                 .arg(head_arg())
+                .arg(splice_arg())
                 .arg(bind_arg())
                 .arg(
                     Arg::new("rename")
@@ -565,7 +575,7 @@ fn command_list() -> Vec<(Command, commands::Handler, bool)> {
         ),
         (
             Command::new("history")
-                .about("List the migrations, oldest first.")
+                .about("List the migrations, newest first.")
                 .arg(bind_arg()),
             |c| Box::pin(commands::history(c)),
             true,
