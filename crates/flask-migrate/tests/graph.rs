@@ -19,7 +19,27 @@ mod migrations;
 
 use flask::Flask;
 use flask_migrate::{MIGRATIONS_TABLE, Migrate};
-use flask_sqlalchemy::{Dialect, Engine, EngineOptions, SQLAlchemy, text};
+use flask_sqlalchemy::{Dialect, Engine, EngineOptions, Model, SQLAlchemy, text};
+
+/// A model of the default database, for `db migrate --multidb`.
+#[derive(Debug, Clone, Model)]
+#[model(table = "gr_note")]
+struct Note {
+    #[model(primary_key)]
+    id: i64,
+    #[model(max_length = 200)]
+    body: String,
+}
+
+/// A model of the `users` database.
+#[derive(Debug, Clone, Model)]
+#[model(table = "gr_account", bind = "users")]
+struct Account {
+    #[model(primary_key)]
+    id: i64,
+    #[model(max_length = 80)]
+    name: String,
+}
 
 const ITEMS: &str = "m20261201_000001_items";
 const PRICE: &str = "m20261201_000002_price";
@@ -436,7 +456,7 @@ async fn revisions_branch_and_merge_in_the_files() {
                 serde_json::json!({ "users": "sqlite://" }),
             );
         })
-        .extension(SQLAlchemy::new())
+        .extension(SQLAlchemy::new().model::<Note>().model::<Account>())
         .extension(Migrate::new().directory(&dir))
         .build()
         .unwrap();
