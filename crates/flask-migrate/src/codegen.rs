@@ -265,18 +265,27 @@ pub fn module_source(names: &[String], binds: &[String]) -> String {
          //! Each file's `DOWN_REVISION` says which revisions it follows.\n\n\
          use flask_migrate::prelude::*;\n\n",
     );
-    for n in binds {
-        let _ = writeln!(
-            out,
-            "/// The migrations of the database `{n}` of `SQLALCHEMY_BINDS`."
-        );
+    // In name order, as rustfmt sorts module declarations.
+    let mut modules: Vec<(&String, bool)> = names
+        .iter()
+        .map(|n| (n, false))
+        .chain(binds.iter().map(|n| (n, true)))
+        .collect();
+    modules.sort();
+    for (n, bind) in &modules {
+        if *bind {
+            let _ = writeln!(
+                out,
+                "/// The migrations of the database `{n}` of `SQLALCHEMY_BINDS`."
+            );
+        }
         let _ = writeln!(out, "pub mod {n};");
     }
-    for n in names {
-        let _ = writeln!(out, "pub mod {n};");
+    if !modules.is_empty() {
+        out.push('\n');
     }
     out.push_str(
-        "\n/// Every migration, oldest first.\n#[derive(Debug)]\npub struct Migrator;\n\n\
+        "/// Every migration, oldest first.\n#[derive(Debug)]\npub struct Migrator;\n\n\
          impl MigratorTrait for Migrator {\n    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        \
          Self::revisions()\n            .into_iter()\n            .map(Revision::into_migration)\n            .collect()\n    }\n}\n\n\
          impl Revisions for Migrator {\n    fn revisions() -> Vec<Revision> {\n",
@@ -311,4 +320,55 @@ pub fn module_source(names: &[String], binds: &[String]) -> String {
     }
     out.push_str("    }\n}\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{migration_source, module_source};
+
+    /// Laid out as rustfmt lays them out (checked with rustfmt when this was written), so
+    /// `cargo fmt` on an app leaves the generated files alone.
+    #[test]
+    fn the_files_are_laid_out_as_rustfmt_does() {
+        let long = "m20261208_101010_add_phone_numbers_to_accounts".to_owned();
+        let other = "m20261208_111111_add_avatars_to_user_profiles".to_owned();
+        let module = module_source(
+            std::slice::from_ref(&long),
+            &["users".to_owned(), "analytics".to_owned()],
+        );
+        assert!(
+            module.contains(&format!(
+                "pub mod analytics;\npub mod {long};\n/// The migrations of the database `users` \
+                 of `SQLALCHEMY_BINDS`.\npub mod users;\n\n/// Every migration"
+            )),
+            "{module}"
+        );
+        assert!(
+            module.contains(&format!(
+                "        vec![Revision::new(\n            {long}::Migration,\n            \
+                 {long}::DOWN_REVISION,\n        )]\n"
+            )),
+            "{module}"
+        );
+        let empty = module_source(&[], &[]);
+        assert!(
+            empty.contains("use flask_migrate::prelude::*;\n\n/// Every migration")
+                && empty.contains("        vec![]\n"),
+            "{empty}"
+        );
+        let merge = migration_source("m20261208_121212_merge", "merge", &[long, other], &[]);
+        assert!(
+            merge.contains(
+                "pub const DOWN_REVISION: &[&str] = &[\n    \
+                 \"m20261208_101010_add_phone_numbers_to_accounts\",\n    \
+                 \"m20261208_111111_add_avatars_to_user_profiles\",\n];\n"
+            ),
+            "{merge}"
+        );
+        let first = migration_source("m1", "first", &[], &[]);
+        assert!(
+            first.contains("pub const DOWN_REVISION: &[&str] = &[];\n"),
+            "{first}"
+        );
+    }
 }
