@@ -21,11 +21,23 @@ struct Note {
 #[derive(Debug, Clone, PartialEq, Model)]
 #[model(table = "binds_account", bind = "users")]
 #[model(has_many(notes: AccountNote, key = account_id))]
+#[model(has_many(comments: Comment, key = account_id))]
 struct Account {
     #[model(primary_key)]
     id: i64,
     #[model(max_length = 50)]
     name: String,
+}
+
+/// A row of the default database about an account of the `users` database: a relationship
+/// across two databases (no foreign key: one database cannot reference the other's table).
+#[derive(Debug, Clone, PartialEq, Model)]
+#[model(table = "binds_comment")]
+#[model(belongs_to(account: Account, key = account_id))]
+struct Comment {
+    #[model(primary_key)]
+    id: i64,
+    account_id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Model)]
@@ -51,6 +63,11 @@ async fn add(db: DbSession, Path((name, then)): Path<(String, String)>) -> Resul
         body: "by an account".into(),
     })
     .await?;
+    db.add(&mut Comment {
+        id: 0,
+        account_id: account.id,
+    })
+    .await?;
     if then == "commit" {
         db.commit().await?;
     }
@@ -74,8 +91,45 @@ async fn state(db: Db) -> Result<String, Error> {
         Some(a) => Account::notes.load(&db, a).await?.len(),
         None => 0,
     };
+    // Across the two databases: one query on each, each on its own database.
+    let comments = match &first {
+        Some(a) => Account::comments.load(&db, a).await?.len(),
+        None => 0,
+    };
+    let commenters = match db.select::<Comment>().first().await? {
+        Some(c) => Comment::account
+            .load(&db, &c)
+            .await?
+            .map(|a| a.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    // selectinload runs its query on the related table's database too.
+    let eager: Vec<String> = db
+        .select::<Comment>()
+        .selectinload(Comment::account)
+        .all()
+        .await?
+        .into_iter()
+        .map(|(_, a)| a.map(|a| a.name).unwrap_or_default())
+        .collect();
+    assert_eq!(eager.len(), comments, "{eager:?}");
+    // joinedload cannot: one query runs on one database, and the error says what to use.
+    let err = db
+        .select::<Comment>()
+        .joinedload(Comment::account)
+        .all()
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "binds_account (in the bind \"users\") to binds_comment (in the default database)"
+        ) && err.contains("use selectinload"),
+        "{err}"
+    );
     Ok(format!(
-        "{placed:?} accounts={accounts} notes={} loaded={loaded}",
+        "{placed:?} accounts={accounts} notes={} loaded={loaded} comments={comments} by={commenters}",
         db.select::<Note>().count().await?
     ))
 }
@@ -92,6 +146,7 @@ fn app(bind_url: &str) -> Flask {
                 .model::<Note>()
                 .model::<Account>()
                 .model::<AccountNote>()
+                .model::<Comment>()
                 .create_all_on_startup(),
         )
         .route("/add/<name>/<then>", get(add))
@@ -118,20 +173,20 @@ async fn models_go_to_their_database() {
         let c = app(&url).test_client();
         assert_eq!(
             c.get("/state").send().await.text(),
-            "(true, false, true, true) accounts=0 notes=0 loaded=0",
+            "(true, false, true, true) accounts=0 notes=0 loaded=0 comments=0 by=",
             "{url}: each table in its own database"
         );
         assert_eq!(c.get("/add/ann/commit").send().await.status(), 200, "{url}");
         assert_eq!(
             c.get("/state").send().await.text(),
-            "(true, false, true, true) accounts=1 notes=1 loaded=1",
+            "(true, false, true, true) accounts=1 notes=1 loaded=1 comments=1 by=ann",
             "{url}: committed in both databases"
         );
         // Not committed: rolled back in both at teardown.
         assert_eq!(c.get("/add/bob/no").send().await.status(), 200, "{url}");
         assert_eq!(
             c.get("/state").send().await.text(),
-            "(true, false, true, true) accounts=1 notes=1 loaded=1",
+            "(true, false, true, true) accounts=1 notes=1 loaded=1 comments=1 by=ann",
             "{url}: rolled back in both databases"
         );
     }

@@ -57,7 +57,7 @@ impl Db {
 
     /// A query for rows of `M`, on its database.
     pub fn select<M: Model>(&self) -> Select<'_, M> {
-        self.engine_for::<M>().select()
+        self.engine_for::<M>().select().routed(self)
     }
 
     /// The row of `M` whose primary key is `pk`, from its database.
@@ -227,7 +227,7 @@ impl DbSession {
 
     /// A query for rows of `M`, in its database's session.
     pub fn select<M: Model>(&self) -> Select<'_, M> {
-        self.session_for(&M::TABLE).select()
+        self.session_for(&M::TABLE).select().routed(self)
     }
 
     /// The row of `M` whose primary key is `pk`, in its database's session.

@@ -67,7 +67,7 @@ impl<M: Model, R: Model + Clone, K: Loads<R>> SelectIn<'_, M, R, K> {
     /// Every matching row, each with its related rows: two queries (one more per 500
     /// rows).
     pub async fn all(self) -> Result<Vec<(M, K::Output)>, Error> {
-        let runner = self.select.runner_copy();
+        let runner = self.select.runner_for(&R::TABLE);
         let rows = self.select.all().await?;
         let related = self.rel.load_many_on(runner, &rows).await?;
         Ok(rows.into_iter().zip(related).collect())
@@ -75,7 +75,7 @@ impl<M: Model, R: Model + Clone, K: Loads<R>> SelectIn<'_, M, R, K> {
 
     /// The first matching row, with its related rows.
     pub async fn first(self) -> Result<Option<(M, K::Output)>, Error> {
-        let runner = self.select.runner_copy();
+        let runner = self.select.runner_for(&R::TABLE);
         let Some(row) = self.select.first().await? else {
             return Ok(None);
         };
@@ -139,6 +139,22 @@ fn join_part<M: Model, R: Model>(
     n: usize,
     width: usize,
 ) -> Result<Part, Error> {
+    if M::TABLE.bind != R::TABLE.bind {
+        let at = |bind: Option<&str>| {
+            bind.map_or_else(
+                || "the default database".to_owned(),
+                |b| format!("the bind {b:?}"),
+            )
+        };
+        return Err(Error::Config(format!(
+            "joinedload({rel:?}) would join {} (in {}) to {} (in {}) in one query, and a query \
+             runs on one database: use selectinload, which runs one query on each",
+            R::TABLE.name,
+            at(R::TABLE.bind),
+            M::TABLE.name,
+            at(M::TABLE.bind)
+        )));
+    }
     let alias = format!("{}_{n}", R::TABLE.name);
     q.columns(R::TABLE.columns.iter().map(|c| (alias.clone(), c.name)));
     rel.join_into(q, JoinType::LeftJoin, Some(&alias))?;

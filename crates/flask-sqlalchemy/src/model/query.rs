@@ -344,7 +344,20 @@ pub struct Select<'e, M> {
     /// Whether the rows come from a union or a common table expression, not the table
     /// (bulk update and delete refuse then).
     derived: bool,
+    /// Where the tables of other binds are, when the query came from a handler's `Db` or
+    /// `DbSession`: `selectinload` runs its query on the related table's database.
+    route: Option<Route<'e>>,
     _model: PhantomData<fn() -> M>,
+}
+
+/// A handler's `Db` or `DbSession`, which knows each table's database.
+#[derive(Clone, Copy)]
+pub(crate) struct Route<'e>(&'e dyn super::relation::Executor);
+
+impl std::fmt::Debug for Route<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Route")
+    }
 }
 
 impl<M: Model> Clone for Select<'_, M> {
@@ -367,6 +380,18 @@ impl<'e, M: Model> Select<'e, M> {
         self.runner
     }
 
+    /// Where statements about `table` run: its own database when the query knows each
+    /// table's (it came from a handler's `Db` or `DbSession`), else where this query runs.
+    pub(crate) fn runner_for(&self, table: &'static super::Table) -> Runner<'e> {
+        self.route.map_or(self.runner, |r| r.0.run_for(table).0)
+    }
+
+    /// The same query, knowing each table's database through `executor`.
+    pub(crate) fn routed(mut self, executor: &'e dyn super::relation::Executor) -> Self {
+        self.route = Some(Route(executor));
+        self
+    }
+
     pub(crate) fn on(runner: Runner<'e>) -> Self {
         Select {
             runner,
@@ -378,6 +403,7 @@ impl<'e, M: Model> Select<'e, M> {
             distinct: false,
             error: None,
             derived: false,
+            route: None,
             _model: PhantomData,
         }
     }
@@ -395,6 +421,7 @@ impl<'e, M: Model> Select<'e, M> {
             distinct: false,
             error,
             derived: true,
+            route: self.route,
             _model: PhantomData,
         }
     }
@@ -549,6 +576,7 @@ impl<M: Model> Select<'_, M> {
             distinct: self.distinct,
             error: self.error.clone(),
             derived: self.derived,
+            route: self.route,
             _model: PhantomData,
         }
     }
