@@ -298,11 +298,50 @@ impl Graph {
                 Ok(plan)
             }
             t => {
-                let name = self.resolve(t)?;
+                let name = match split_relative(t, '+') {
+                    Some((from, n)) => self.walk(self.resolve(from)?, n, true, t)?,
+                    None => self.resolve(t)?,
+                };
                 let wanted = self.ancestors(name);
                 Ok(pending(&|n| wanted.contains(n)))
             }
         }
+    }
+
+    /// The revision `n` steps after (`forward`) or before `from`, where the way is one;
+    /// `target` is what was asked, for the errors.
+    fn walk<'a>(
+        &'a self,
+        from: &'a str,
+        n: usize,
+        forward: bool,
+        target: &str,
+    ) -> Result<&'a str, Error> {
+        let mut at = from;
+        for _ in 0..n {
+            let next: Vec<&str> = if forward {
+                self.next(at)
+            } else {
+                self.down_revision(at).iter().map(String::as_str).collect()
+            };
+            at = match next.as_slice() {
+                [one] => one,
+                [] => {
+                    return Err(usage(format!(
+                        "{target} goes past {}",
+                        if forward { "head" } else { "base" }
+                    )));
+                }
+                many => {
+                    return Err(usage(format!(
+                        "{target} is ambiguous: from {at} the way goes to {}; name the \
+                         revision",
+                        many.join(", ")
+                    )));
+                }
+            };
+        }
+        Ok(at)
     }
 
     /// The revisions `downgrade target` reverts on a database that has `applied`, in the
@@ -354,7 +393,10 @@ impl Graph {
                 Ok(plan)
             }
             t => {
-                let name = self.resolve(t)?;
+                let name = match split_relative(t, '-') {
+                    Some((from, n)) => self.walk(self.resolve(from)?, n, false, t)?,
+                    None => self.resolve(t)?,
+                };
                 if !applied.contains(name) {
                     return Err(usage(format!(
                         "{name} is not applied: db current shows where the database is"
@@ -365,6 +407,16 @@ impl Graph {
             }
         }
     }
+}
+
+/// `REV+N` (or `REV-N`, with `sign`): the revision and the number of steps, as Alembic's
+/// `ae10+2`.
+fn split_relative(target: &str, sign: char) -> Option<(&str, usize)> {
+    let (from, n) = target.rsplit_once(sign)?;
+    if from.is_empty() {
+        return None;
+    }
+    Some((from, n.parse().ok()?))
 }
 
 /// The name among `names` that `target` means: the whole name, or the start of only one
@@ -472,6 +524,24 @@ mod tests {
         let err = g.upgrade_plan(&at_m3a, "+2").unwrap_err().to_string();
         assert!(err.contains("+2 goes past head"), "{err}");
         assert_eq!(g.current(&at_m3a), ["m3a", "m3b", "m3c"]);
+    }
+
+    #[test]
+    fn relative_to_a_revision() {
+        let g = branched();
+        let none = set(&[]);
+        assert_eq!(g.upgrade_plan(&none, "m1+1").unwrap(), ["m1", "m2"]);
+        assert_eq!(g.upgrade_plan(&none, "m3a+1").unwrap().last().unwrap(), "m4");
+        let err = g.upgrade_plan(&none, "m1+2").unwrap_err().to_string();
+        assert!(err.contains("m1+2 is ambiguous: from m2 the way goes to m3a, m3b, m3c"), "{err}");
+        let err = g.upgrade_plan(&none, "m4+1").unwrap_err().to_string();
+        assert!(err.contains("m4+1 goes past head"), "{err}");
+        let all = set(&["m1", "m2", "m3a", "m3b", "m3c", "m4"]);
+        assert_eq!(g.downgrade_plan(&all, "m3c-1").unwrap(), ["m4", "m3c", "m3b", "m3a"]);
+        let err = g.downgrade_plan(&all, "m4-1").unwrap_err().to_string();
+        assert!(err.contains("from m4 the way goes to m3a, m3b"), "{err}");
+        let err = g.downgrade_plan(&all, "m1-1").unwrap_err().to_string();
+        assert!(err.contains("m1-1 goes past base"), "{err}");
     }
 
     #[test]

@@ -266,6 +266,30 @@ async fn a_history_that_branches_and_merges() {
         );
         assert!(!db.has_table("gr_item").await.unwrap(), "{url}");
 
+        // Relative to a revision, as Alembic's `ae10+2`.
+        assert_eq!(
+            ok(&cli, &["db", "upgrade", &format!("{TAGS}+1")]).await,
+            format!(
+                "Running upgrade base -> {ITEMS}\nRunning upgrade {ITEMS} -> {PRICE}\n\
+                 Running upgrade {ITEMS} -> {TAGS}\nRunning upgrade {PRICE}, {TAGS} -> {MERGE}"
+            ),
+            "{url}"
+        );
+        let err = fails(&cli, &["db", "downgrade", &format!("{MERGE}-1")]).await;
+        assert!(
+            err.contains(&format!("from {MERGE} the way goes to {PRICE}, {TAGS}")),
+            "{url}: {err}"
+        );
+        assert_eq!(
+            ok(&cli, &["db", "downgrade", "20261201_000002-1"]).await,
+            format!(
+                "Running downgrade {MERGE} -> {PRICE}, {TAGS}\nRunning downgrade {TAGS} -> {ITEMS}\n\
+                 Running downgrade {PRICE} -> {ITEMS}"
+            ),
+            "{url}"
+        );
+        ok(&cli, &["db", "downgrade", "base"]).await;
+
         // Stamping both branches marks them and what they follow, running nothing.
         assert_eq!(
             ok(&cli, &["db", "stamp", PRICE, TAGS]).await,

@@ -100,6 +100,14 @@ fn histories_for(
     if named.is_empty() || all.len() < 2 {
         return Ok(all);
     }
+    // `REV+N` and `REV-N` name REV.
+    let named: Vec<&str> = named
+        .into_iter()
+        .map(|t| match t.rsplit_once(['+', '-']) {
+            Some((rev, n)) if !rev.is_empty() && n.parse::<usize>().is_ok() => rev,
+            _ => t,
+        })
+        .collect();
     let mut having = Vec::new();
     for (bind, history) in &all {
         let graph = history.graph()?;

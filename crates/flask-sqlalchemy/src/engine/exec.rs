@@ -137,21 +137,37 @@ macro_rules! query {
 /// targets), and every future that awaits a query would otherwise carry it and copy it
 /// each time it moves (into a handler's box, through each wrapper). One allocation per
 /// statement costs far less than those copies.
+///
+/// With `$one`, only the first row is fetched (`fetch_optional`: SQLite's worker steps the
+/// statement once, instead of on to its end).
 macro_rules! fetch {
-    ($exec:expr, $db:ty, $bind:path, $rows:path, $sql:expr, $args:expr) => {
-        Box::pin(query!($db, $bind, $sql, $args).fetch_all($exec))
-            .await
-            .map($rows)
+    ($exec:expr, $db:ty, $bind:path, $rows:path, $sql:expr, $args:expr, $one:expr) => {
+        if $one {
+            Box::pin(query!($db, $bind, $sql, $args).fetch_optional($exec))
+                .await
+                .map(|row| $rows(row.into_iter().collect()))
+        } else {
+            Box::pin(query!($db, $bind, $sql, $args).fetch_all($exec))
+                .await
+                .map($rows)
+        }
     };
 }
 
 /// Fetches the rows of `$args` on a connection of `$pool`. Taken from the pool first: a
 /// pool's own `fetch_all` goes through a stream that costs a task spawn per statement.
 macro_rules! fetch_pooled {
-    ($pool:expr, $db:ty, $bind:path, $rows:path, $sql:expr, $args:expr) => {
+    ($pool:expr, $db:ty, $bind:path, $rows:path, $sql:expr, $args:expr, $one:expr) => {
         Box::pin(async {
             let mut conn = $pool.acquire().await?;
-            query!($db, $bind, $sql, $args).fetch_all(&mut *conn).await
+            if $one {
+                query!($db, $bind, $sql, $args)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map(|row| row.into_iter().collect())
+            } else {
+                query!($db, $bind, $sql, $args).fetch_all(&mut *conn).await
+            }
         })
         .await
         .map($rows)
@@ -183,28 +199,29 @@ fn shown(engine: &Engine, args: &Args) -> Vec<Value> {
     }
 }
 
-/// Runs a query `on` the pool or a transaction and returns its rows; echoes and records
-/// it, and names the SQL in an error.
+/// Runs a query `on` the pool or a transaction and returns its rows (the first only, with
+/// `one`); echoes and records it, and names the SQL in an error.
 pub(crate) async fn fetch(
     engine: &Engine,
     on: On<'_>,
     sql: Sql,
     args: Args,
+    one: bool,
 ) -> Result<Rows, Error> {
     let shown = shown(engine, &args);
     let started = engine.before(&sql, &shown);
     let result = match (engine.pool(), on) {
         (Pool::Sqlite(p), On::Pool) => {
-            fetch_pooled!(p, Sqlite, bind::sqlite, Rows::Sqlite, sql, args)
+            fetch_pooled!(p, Sqlite, bind::sqlite, Rows::Sqlite, sql, args, one)
         }
         (Pool::Postgres(p), On::Pool) => {
-            fetch_pooled!(p, Postgres, bind::postgres, Rows::Postgres, sql, args)
+            fetch_pooled!(p, Postgres, bind::postgres, Rows::Postgres, sql, args, one)
         }
         (Pool::MySql(p), On::Pool) => {
-            fetch_pooled!(p, MySql, bind::mysql, Rows::MySql, sql, args)
+            fetch_pooled!(p, MySql, bind::mysql, Rows::MySql, sql, args, one)
         }
         (_, On::Tx(Tx::Sqlite(t))) => {
-            fetch!(&mut **t, Sqlite, bind::sqlite, Rows::Sqlite, sql, args)
+            fetch!(&mut **t, Sqlite, bind::sqlite, Rows::Sqlite, sql, args, one)
         }
         (_, On::Tx(Tx::Postgres(t))) => {
             fetch!(
@@ -213,10 +230,13 @@ pub(crate) async fn fetch(
                 bind::postgres,
                 Rows::Postgres,
                 sql,
-                args
+                args,
+                one
             )
         }
-        (_, On::Tx(Tx::MySql(t))) => fetch!(&mut **t, MySql, bind::mysql, Rows::MySql, sql, args),
+        (_, On::Tx(Tx::MySql(t))) => {
+            fetch!(&mut **t, MySql, bind::mysql, Rows::MySql, sql, args, one)
+        }
     };
     engine.after(started, &sql, shown, result)
 }
@@ -286,11 +306,20 @@ impl<'a> Runner<'a> {
 
     /// Runs a query and returns its rows.
     pub(crate) async fn fetch(&self, sql: Sql, args: Args) -> Result<Rows, Error> {
+        self.fetch_rows(sql, args, false).await
+    }
+
+    /// Runs a query and returns its first row, if any (`get`): the driver stops there.
+    pub(crate) async fn fetch_first(&self, sql: Sql, args: Args) -> Result<Rows, Error> {
+        self.fetch_rows(sql, args, true).await
+    }
+
+    async fn fetch_rows(&self, sql: Sql, args: Args, one: bool) -> Result<Rows, Error> {
         match self {
-            Runner::Engine(e) => fetch(e, On::Pool, sql, args).await,
+            Runner::Engine(e) => fetch(e, On::Pool, sql, args, one).await,
             // Boxed: a session's path (its transaction, autoflush) makes a large future,
             // which every caller would carry even when it runs on the engine.
-            Runner::Session(s) => Box::pin(s.run_fetch(sql, args)).await,
+            Runner::Session(s) => Box::pin(s.run_fetch(sql, args, one)).await,
         }
     }
 

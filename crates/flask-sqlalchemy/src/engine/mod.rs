@@ -266,6 +266,7 @@ impl Engine {
             exec::On::Tx(&mut tx),
             sql.into(),
             exec::Args::Ours(values),
+            false,
         )
         .await;
         let rolled_back = tx.rollback(self).await;

@@ -294,7 +294,7 @@ pub(crate) async fn get<M: Model>(runner: Runner<'_>, pk: Value) -> Result<Optio
             Ok(sql_of(&q, dialect))
         },
     )?;
-    Ok(read_models::<M>(runner.fetch(sql, args).await?)?
+    Ok(read_models::<M>(runner.fetch_first(sql, args).await?)?
         .into_iter()
         .next())
 }

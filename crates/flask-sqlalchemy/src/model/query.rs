@@ -670,6 +670,7 @@ impl<M: Model> Select<'_, M> {
             return super::ops::fetch_models::<M>(self.runner, &self.statement_capped(cap)).await;
         }
         let (mut sql, values) = crate::engine::exec::build(&self.stmt, dialect);
+        let one = self.capped(cap) == Some(1);
         match (self.capped(cap), self.offset) {
             (Some(n), _) => sql.push_str(&format!(" LIMIT {n}")),
             (None, Some(_)) => sql.push_str(" LIMIT -1"),
@@ -678,10 +679,12 @@ impl<M: Model> Select<'_, M> {
         if let Some(n) = self.offset {
             sql.push_str(&format!(" OFFSET {n}"));
         }
-        let rows = self
-            .runner
-            .fetch(sql.into(), crate::engine::exec::Args::Sea(values))
-            .await?;
+        let args = crate::engine::exec::Args::Sea(values);
+        let rows = if one {
+            self.runner.fetch_first(sql.into(), args).await?
+        } else {
+            self.runner.fetch(sql.into(), args).await?
+        };
         super::ops::read_models::<M>(rows)
     }
 

@@ -307,11 +307,11 @@ impl Session {
     }
 
     /// Runs a query in the transaction (beginning it if need be) and returns its rows.
-    pub(crate) async fn run_fetch(&self, sql: Sql, args: Args) -> Result<Rows, Error> {
+    pub(crate) async fn run_fetch(&self, sql: Sql, args: Args, one: bool) -> Result<Rows, Error> {
         self.autoflush().await?;
         let mut state = self.state.lock().await;
         let tx = self.begun(&mut state).await?;
-        exec::fetch(&self.engine, On::Tx(tx), sql, args).await
+        exec::fetch(&self.engine, On::Tx(tx), sql, args, one).await
     }
 
     /// Runs a statement in the transaction (beginning it if need be).
