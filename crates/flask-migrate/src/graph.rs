@@ -531,13 +531,22 @@ mod tests {
         let g = branched();
         let none = set(&[]);
         assert_eq!(g.upgrade_plan(&none, "m1+1").unwrap(), ["m1", "m2"]);
-        assert_eq!(g.upgrade_plan(&none, "m3a+1").unwrap().last().unwrap(), "m4");
+        assert_eq!(
+            g.upgrade_plan(&none, "m3a+1").unwrap().last().unwrap(),
+            "m4"
+        );
         let err = g.upgrade_plan(&none, "m1+2").unwrap_err().to_string();
-        assert!(err.contains("m1+2 is ambiguous: from m2 the way goes to m3a, m3b, m3c"), "{err}");
+        assert!(
+            err.contains("m1+2 is ambiguous: from m2 the way goes to m3a, m3b, m3c"),
+            "{err}"
+        );
         let err = g.upgrade_plan(&none, "m4+1").unwrap_err().to_string();
         assert!(err.contains("m4+1 goes past head"), "{err}");
         let all = set(&["m1", "m2", "m3a", "m3b", "m3c", "m4"]);
-        assert_eq!(g.downgrade_plan(&all, "m3c-1").unwrap(), ["m4", "m3c", "m3b", "m3a"]);
+        assert_eq!(
+            g.downgrade_plan(&all, "m3c-1").unwrap(),
+            ["m4", "m3c", "m3b", "m3a"]
+        );
         let err = g.downgrade_plan(&all, "m4-1").unwrap_err().to_string();
         assert!(err.contains("from m4 the way goes to m3a, m3b"), "{err}");
         let err = g.downgrade_plan(&all, "m1-1").unwrap_err().to_string();
