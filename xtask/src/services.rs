@@ -1,4 +1,5 @@
-//! The test services (PostgreSQL, MariaDB/MySQL, Redis) and the browser, found by probing.
+//! The test services (PostgreSQL, MariaDB/MySQL, Redis, RabbitMQ) and the browser, found by
+//! probing.
 //!
 //! A service counts as there when its port accepts a TCP connection within a second: cheap,
 //! needs no client library, and is what the tests need first.
@@ -26,7 +27,7 @@ pub(crate) struct Service {
     product: &'static str,
 }
 
-const SERVICES: [Service; 3] = [
+const SERVICES: [Service; 4] = [
     Service {
         name: "postgres",
         env_var: "FLASK_TEST_POSTGRES_URL",
@@ -47,6 +48,13 @@ const SERVICES: [Service; 3] = [
         default_url: "redis://127.0.0.1:6379",
         default_port: 6379,
         product: "Redis",
+    },
+    Service {
+        name: "rabbitmq",
+        env_var: "FLASK_TEST_AMQP_URL",
+        default_url: "amqp://guest:guest@127.0.0.1:5672//",
+        default_port: 5672,
+        product: "RabbitMQ",
     },
 ];
 

@@ -24,9 +24,10 @@ Runs, stopping at the first failure:
                                                      skipped when it cannot be installed,
                                                      unless services are required)
 
-PostgreSQL (127.0.0.1:5432), MariaDB/MySQL (127.0.0.1:3306) and Redis (127.0.0.1:6379) are
-probed first; each one that answers is handed to the tests through FLASK_TEST_POSTGRES_URL,
-FLASK_TEST_MYSQL_URL, FLASK_TEST_REDIS_URL (a value already set is kept, and its host probed).
+PostgreSQL (127.0.0.1:5432), MariaDB/MySQL (127.0.0.1:3306), Redis (127.0.0.1:6379) and
+RabbitMQ (127.0.0.1:5672) are probed first; each one that answers is handed to the tests
+through FLASK_TEST_POSTGRES_URL, FLASK_TEST_MYSQL_URL, FLASK_TEST_REDIS_URL and
+FLASK_TEST_AMQP_URL (a value already set is kept, and its host probed).
 Those that do not answer are skipped, and the summary says so.
 
 Options:

@@ -387,6 +387,7 @@ impl<'e, M: Model> Select<'e, M> {
     }
 
     /// The same query, knowing each table's database through `executor`.
+    #[cfg_attr(not(feature = "flask"), allow(dead_code))]
     pub(crate) fn routed(mut self, executor: &'e dyn super::relation::Executor) -> Self {
         self.route = Some(Route(executor));
         self

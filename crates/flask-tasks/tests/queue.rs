@@ -1,0 +1,377 @@
+//! Tasks through a real RabbitMQ, results in a real Redis: sent, run, retried, failed,
+//! delayed; two workers splitting a burst with each job run once; a job surviving its
+//! worker killed mid-run.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use flask_tasks::{
+    AsyncResult, Settings, Task, TaskContext, TaskError, TaskOptions, TaskState, Tasks,
+    WorkerOptions,
+};
+
+/// RabbitMQ and Redis, or `None` to skip (a failure when services are required).
+fn services() -> Option<(String, String)> {
+    let amqp = std::env::var("FLASK_TEST_AMQP_URL");
+    let redis = std::env::var("FLASK_TEST_REDIS_URL");
+    match (amqp, redis) {
+        (Ok(a), Ok(r)) => Some((a, r)),
+        _ if test_support::services_required() => {
+            panic!("FLASK_TEST_AMQP_URL and FLASK_TEST_REDIS_URL are required")
+        }
+        _ => {
+            eprintln!("skipped: FLASK_TEST_AMQP_URL or FLASK_TEST_REDIS_URL is not set");
+            None
+        }
+    }
+}
+
+/// Settings with a queue of this test's own (emptied by [`connect`]).
+fn settings(amqp: &str, redis: &str, queue: &str) -> Settings {
+    Settings {
+        broker_url: amqp.to_owned(),
+        result_backend: Some(redis.to_owned()),
+        default_queue: format!("flask_tasks_test_{queue}"),
+        ..Settings::default()
+    }
+}
+
+/// `tasks` connected with `settings`, its queue emptied of what an earlier run left.
+async fn connect(tasks: Tasks, settings: Settings) -> Tasks {
+    let tasks = tasks.connect(settings).await.unwrap();
+    tasks.purge(None).await.unwrap();
+    tasks
+}
+
+const ADD: Task<(i64, i64), i64> = Task::new("tests.add");
+const GREET: Task<Greeting, String> = Task::new("tests.greet");
+const FLAKY: Task<(), ()> = Task::new("tests.flaky");
+const PANICS: Task<(), ()> = Task::new("tests.panics");
+const SLOW: Task<(u64,), ()> = Task::new("tests.slow");
+const UNKNOWN: Task<(), ()> = Task::new("tests.nobody_runs_this");
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Greeting {
+    name: String,
+    punctuation: String,
+}
+
+async fn add(_: TaskContext, (a, b): (i64, i64)) -> Result<i64, TaskError> {
+    Ok(a + b)
+}
+
+async fn greet(_: TaskContext, g: Greeting) -> Result<String, TaskError> {
+    Ok(format!("Hello {}{}", g.name, g.punctuation))
+}
+
+/// A worker running in this process until the returned sender is dropped or sent to.
+fn start_worker(
+    tasks: Arc<Tasks>,
+    options: WorkerOptions,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<Result<flask_tasks::WorkerReport, flask_tasks::Error>>,
+) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(async move {
+        tasks
+            .run_worker(None, options, async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    (stop, handle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tasks_run_and_their_results_are_kept() {
+    let Some((amqp, redis)) = services() else {
+        return;
+    };
+    let runs = Arc::new(Mutex::new(0u32));
+    let flaky_runs = runs.clone();
+    let tasks = Tasks::new()
+        .task(ADD, add)
+        .task(GREET, greet)
+        .task_with(
+            FLAKY,
+            move |ctx: TaskContext, ()| {
+                let runs = flaky_runs.clone();
+                async move {
+                    *runs.lock().unwrap() += 1;
+                    Err::<(), _>(TaskError::new(format!("try {}", ctx.retries())))
+                }
+            },
+            TaskOptions::new()
+                .max_retries(2)
+                .backoff(Duration::from_millis(10), Duration::from_millis(50)),
+        )
+        .task(PANICS, |_: TaskContext, ()| async {
+            if true {
+                panic!("the task's bug");
+            }
+            Ok::<(), TaskError>(())
+        })
+        .task_with(
+            SLOW,
+            |_: TaskContext, (ms,): (u64,)| async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Ok::<(), TaskError>(())
+            },
+            TaskOptions::new()
+                .max_retries(0)
+                .time_limit(Duration::from_millis(200)),
+        );
+    let tasks = Arc::new(connect(tasks, settings(&amqp, &redis, "run")).await);
+
+    // Sent before a worker runs: they wait in the queue.
+    let sum = tasks.delay(ADD, (2, 3)).await.unwrap();
+    let greeting = tasks
+        .delay(
+            GREET,
+            Greeting {
+                name: "ann".into(),
+                punctuation: "!".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(tasks.state(&sum).await.unwrap(), TaskState::Pending);
+    let flaky = tasks.delay(FLAKY, ()).await.unwrap();
+    let panics = tasks.delay(PANICS, ()).await.unwrap();
+    let too_slow = tasks.delay(SLOW, (5_000,)).await.unwrap();
+    let unknown = tasks.delay(UNKNOWN, ()).await.unwrap();
+    let later = tasks
+        .send(ADD, (40, 2))
+        .countdown(Duration::from_millis(700))
+        .await
+        .unwrap();
+
+    let (stop, worker) = start_worker(
+        tasks.clone(),
+        WorkerOptions {
+            concurrency: 4,
+            ..WorkerOptions::default()
+        },
+    );
+    let wait = |r: AsyncResult<i64>| {
+        let tasks = tasks.clone();
+        async move { tasks.wait(&r, Duration::from_secs(10)).await.unwrap() }
+    };
+    assert_eq!(wait(sum).await, TaskState::Success(5));
+    assert_eq!(
+        tasks
+            .wait(&greeting, Duration::from_secs(10))
+            .await
+            .unwrap(),
+        TaskState::Success("Hello ann!".to_owned())
+    );
+    // Not before its time.
+    assert_eq!(tasks.state(&later).await.unwrap(), TaskState::Pending);
+    assert_eq!(wait(later).await, TaskState::Success(42));
+
+    // Tried three times (two retries), then a failure with the last error.
+    assert_eq!(
+        tasks.wait(&flaky, Duration::from_secs(10)).await.unwrap(),
+        TaskState::Failure {
+            kind: "TaskError".into(),
+            message: "try 2".into()
+        }
+    );
+    assert_eq!(*runs.lock().unwrap(), 3);
+    let TaskState::Failure { kind, message } =
+        tasks.wait(&panics, Duration::from_secs(10)).await.unwrap()
+    else {
+        panic!("a panic is a failure");
+    };
+    assert_eq!(
+        (kind.as_str(), message.as_str()),
+        ("Panic", "panicked: the task's bug")
+    );
+    let TaskState::Failure { kind, .. } = tasks
+        .wait(&too_slow, Duration::from_secs(10))
+        .await
+        .unwrap()
+    else {
+        panic!("over its time limit");
+    };
+    assert_eq!(kind, "TimeLimitExceeded");
+    assert_eq!(
+        tasks.wait(&unknown, Duration::from_secs(10)).await.unwrap(),
+        TaskState::Failure {
+            kind: "NotRegistered".into(),
+            message: "tests.nobody_runs_this".into()
+        }
+    );
+
+    stop.send(()).unwrap();
+    let report = worker.await.unwrap().unwrap();
+    assert_eq!(
+        (
+            report.succeeded,
+            report.failed,
+            report.retried,
+            report.rejected
+        ),
+        (3, 3, 2, 1),
+        "{report:?}"
+    );
+    tasks.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_split_a_burst_and_run_each_job_once() {
+    let Some((amqp, redis)) = services() else {
+        return;
+    };
+    const JOB: Task<(u32,), ()> = Task::new("tests.job");
+    let settings = settings(&amqp, &redis, "burst");
+    let seen: Arc<Mutex<HashMap<u32, Vec<&'static str>>>> = Arc::default();
+    let worker_tasks = |name: &'static str| {
+        let seen = seen.clone();
+        Tasks::new().task_with(
+            JOB,
+            move |_: TaskContext, (n,): (u32,)| {
+                let seen = seen.clone();
+                async move {
+                    seen.lock().unwrap().entry(n).or_default().push(name);
+                    // A little work, so both workers get some.
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    Ok::<(), TaskError>(())
+                }
+            },
+            TaskOptions::new().ignore_result(),
+        )
+    };
+    let a = Arc::new(connect(worker_tasks("a"), settings.clone()).await);
+    let b = Arc::new(worker_tasks("b").connect(settings.clone()).await.unwrap());
+    let sender = Tasks::new().connect(settings).await.unwrap();
+    for n in 0..1000u32 {
+        sender.delay(JOB, (n,)).await.unwrap();
+    }
+    let options = WorkerOptions {
+        concurrency: 8,
+        ..WorkerOptions::default()
+    };
+    let (stop_a, worker_a) = start_worker(a.clone(), options.clone());
+    let (stop_b, worker_b) = start_worker(b.clone(), options);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while seen.lock().unwrap().len() < 1000 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the burst did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop_a.send(()).unwrap();
+    stop_b.send(()).unwrap();
+    let (ra, rb) = (
+        worker_a.await.unwrap().unwrap(),
+        worker_b.await.unwrap().unwrap(),
+    );
+    let twice = seen.lock().unwrap().values().any(|runs| runs.len() > 1);
+    assert!(!twice, "a job ran twice");
+    assert_eq!(ra.succeeded + rb.succeeded, 1000);
+    assert!(
+        ra.succeeded > 0 && rb.succeeded > 0,
+        "both workers take jobs: {} and {}",
+        ra.succeeded,
+        rb.succeeded
+    );
+    for t in [&*a, &*b, &sender] {
+        t.close().await;
+    }
+}
+
+/// The task of the kill test: appends a line to `file` each time it starts, then, the
+/// first time only, hangs (the worker is killed meanwhile).
+const RECORD: Task<(String,), usize> = Task::new("tests.record_then_hang");
+
+async fn record_then_hang(_: TaskContext, (file,): (String,)) -> Result<usize, TaskError> {
+    use std::io::Write as _;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&file)?;
+    writeln!(f, "started")?;
+    drop(f);
+    let runs = std::fs::read_to_string(&file)?.lines().count();
+    if runs == 1 {
+        tokio::time::sleep(Duration::from_secs(600)).await;
+    }
+    Ok(runs)
+}
+
+/// The worker of `a_job_survives_its_worker_killed_mid_run`, in a child process of this
+/// test binary (killed with SIGKILL there).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn child_worker() {
+    let Ok(queue) = std::env::var("FLASK_TASKS_CHILD_QUEUE") else {
+        return; // not started by the kill test
+    };
+    let (amqp, redis) = services().expect("the parent has the services");
+    let mut settings = settings(&amqp, &redis, "x");
+    settings.default_queue = queue;
+    let tasks = Tasks::new()
+        .task(RECORD, record_then_hang)
+        .connect(settings)
+        .await
+        .unwrap();
+    tasks
+        .run_worker(None, WorkerOptions::default(), std::future::pending())
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_survives_its_worker_killed_mid_run() {
+    let Some((amqp, redis)) = services() else {
+        return;
+    };
+    let settings = settings(&amqp, &redis, "kill");
+    let file = std::env::temp_dir().join(format!("flask-tasks-kill-{}", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let tasks = Arc::new(
+        connect(
+            Tasks::new().task(RECORD, record_then_hang),
+            settings.clone(),
+        )
+        .await,
+    );
+    let job = tasks
+        .delay(RECORD, (file.display().to_string(),))
+        .await
+        .unwrap();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_worker", "--nocapture"])
+        .env("FLASK_TASKS_CHILD_QUEUE", &settings.default_queue)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for the child to start the job, then kill it without warning.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while std::fs::read_to_string(&file).map_or(0, |s| s.lines().count()) == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the child never started the job"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(tasks.state(&job).await.unwrap(), TaskState::Pending);
+
+    // Delivered again to the next worker, which finishes it.
+    let (stop, worker) = start_worker(tasks.clone(), WorkerOptions::default());
+    assert_eq!(
+        tasks.wait(&job, Duration::from_secs(30)).await.unwrap(),
+        TaskState::Success(2)
+    );
+    stop.send(()).unwrap();
+    let report = worker.await.unwrap().unwrap();
+    assert_eq!(report.succeeded, 1);
+    tasks.close().await;
+    let _ = std::fs::remove_file(&file);
+}
