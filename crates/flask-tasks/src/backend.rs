@@ -91,6 +91,22 @@ impl Backend {
         Ok(raw.and_then(|r| serde_json::from_str(&r).ok()))
     }
 
+    /// Claims `key` for `seconds` (`SET NX EX`): true for the first caller only.
+    pub(crate) async fn claim(&self, key: &str, seconds: i64) -> Result<bool, Error> {
+        let set: Option<String> = self
+            .client
+            .set(
+                key,
+                "1",
+                Some(Expiration::EX(seconds)),
+                Some(fred::types::SetOptions::NX),
+                false,
+            )
+            .await
+            .map_err(|e| Error::Backend(format!("cannot claim {key}: {e}")))?;
+        Ok(set.is_some())
+    }
+
     pub(crate) async fn quit(&self) {
         let _ = self.client.quit().await;
     }

@@ -36,6 +36,7 @@
 mod backend;
 mod broker;
 pub mod protocol;
+mod schedule;
 mod task;
 mod worker;
 
@@ -184,6 +185,7 @@ struct Connected {
 #[derive(Default)]
 pub struct Tasks {
     registered: HashMap<&'static str, Registered>,
+    schedules: Vec<schedule::Schedule>,
     settings: Option<Settings>,
     connected: OnceLock<Connected>,
 }
@@ -326,6 +328,87 @@ impl Tasks {
         self
     }
 
+    /// Sends `task` with `args` at the times of `cron`, a 5-field cron expression in UTC
+    /// (`"0 7 * * 1-5"`: 07:00 on weekdays; Celery's `beat_schedule` with a `crontab`),
+    /// from the workers started with `--beat` ([`Tasks::run_beat`]). `name` names the
+    /// schedule in logs and in the claims that keep several beats from sending a time twice.
+    /// A malformed expression stops the app's build with the reason.
+    #[must_use]
+    pub fn schedule<A: Serialize, R>(
+        mut self,
+        name: &str,
+        cron: &str,
+        task: Task<A, R>,
+        args: A,
+    ) -> Self {
+        let args = task::encode_args(&args).unwrap_or_default();
+        self.schedules.push(schedule::Schedule {
+            name: name.to_owned(),
+            expression: cron.to_owned(),
+            cron: schedule::parse(cron).ok(),
+            task: task.name(),
+            args: Arc::new(args),
+        });
+        self
+    }
+
+    /// Sends the tasks whose schedules fire at `now`'s minute (what the beat of
+    /// [`Tasks::run_beat`] does each minute); returns the schedules sent. With a result
+    /// backend, each schedule's minute is claimed first, so a minute is sent once however
+    /// many beats run.
+    pub async fn beat_tick(&self, now: DateTime<Utc>) -> Result<Vec<String>, Error> {
+        let connected = self.connected()?;
+        let minute = schedule::minute_of(now);
+        let mut sent = Vec::new();
+        for s in self.schedules.iter().filter(|s| s.fires_at(minute)) {
+            if let Some(backend) = &connected.backend {
+                let key = format!("flask-tasks:beat:{}:{}", s.name, minute.timestamp());
+                if !backend.claim(&key, 86_400).await? {
+                    continue;
+                }
+            }
+            let (args, kwargs) = (*s.args).clone();
+            let message = Message::new(s.task, args, kwargs);
+            connected
+                .broker
+                .publish(&connected.settings.default_queue, &message)
+                .await?;
+            tracing::info!(target: "flask_tasks", "beat: sent {} for the schedule {} ({})", s.task, s.name, s.expression);
+            sent.push(s.name.clone());
+        }
+        Ok(sent)
+    }
+
+    /// Runs the beat until `shutdown`: at each minute some schedule fires, sends its task.
+    pub async fn run_beat(&self, shutdown: impl Future<Output = ()>) -> Result<(), Error> {
+        self.connected()?;
+        if self.schedules.is_empty() {
+            shutdown.await;
+            return Ok(());
+        }
+        tokio::pin!(shutdown);
+        loop {
+            let now = Utc::now();
+            let Some(next) = self
+                .schedules
+                .iter()
+                .filter_map(|s| s.next_after(now))
+                .min()
+            else {
+                shutdown.await;
+                return Ok(());
+            };
+            let wait = (next - now).to_std().unwrap_or_default();
+            tokio::select! {
+                () = &mut shutdown => return Ok(()),
+                () = tokio::time::sleep(wait) => {}
+            }
+            if let Err(e) = self.beat_tick(next).await {
+                tracing::error!(target: "flask_tasks", "beat: {e}");
+            }
+        }
+    }
+
     /// Connects to the broker (and the result backend) with `settings`, outside an app:
     /// for a program of its own, a test or a benchmark. An app connects at startup.
     pub async fn connect(self, settings: Settings) -> Result<Tasks, Error> {
@@ -336,6 +419,11 @@ impl Tasks {
     async fn connect_now(&self, settings: &Settings) -> Result<(), Error> {
         if self.connected.get().is_some() {
             return Ok(());
+        }
+        if let Some(bad) = self.schedules.iter().find(|s| s.cron.is_none()) {
+            return Err(Error::Config(
+                schedule::parse(&bad.expression).err().unwrap_or_default(),
+            ));
         }
         let broker = Broker::connect(&settings.broker_url).await?;
         let backend = match &settings.result_backend {
@@ -454,6 +542,13 @@ impl flask::Extension for Tasks {
     }
 
     fn init_app(&self, app: &mut Setup) -> Result<(), SetupError> {
+        if let Some(bad) = self.schedules.iter().find(|s| s.cron.is_none()) {
+            let why = schedule::parse(&bad.expression).err().unwrap_or_default();
+            return Err(SetupError::extension(
+                "tasks",
+                format!("the schedule {}: {why}", bad.name),
+            ));
+        }
         let settings = match &self.settings {
             Some(s) => s.clone(),
             None => Settings::from_config(app.config())
@@ -489,6 +584,13 @@ impl flask::Extension for Tasks {
                         .long("queues")
                         .value_delimiter(',')
                         .help("The queues to consume (default: the default queue)."),
+                )
+                .arg(
+                    Arg::new("beat")
+                        .short('B')
+                        .long("beat")
+                        .action(flask::cli::ArgAction::SetTrue)
+                        .help("Also send the scheduled tasks (Celery's worker -B)."),
                 )
                 .arg(
                     Arg::new("shutdown-timeout")
@@ -527,9 +629,31 @@ async fn worker_command(ctx: CliContext) -> Result<(), BoxError> {
     if let Some(s) = number("shutdown-timeout")? {
         options.shutdown_timeout = Duration::from_secs(s);
     }
-    let report = tasks
-        .run_worker(Some(ctx.app().clone()), options, shutdown_signal())
-        .await?;
+    // One signal stops both the worker and the beat.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let until_stopped = || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }
+    };
+    let beat = async {
+        if ctx.matches().get_flag("beat") {
+            tasks.run_beat(until_stopped()).await
+        } else {
+            Ok(())
+        }
+    };
+    let (report, beat) = tokio::join!(
+        tasks.run_worker(Some(ctx.app().clone()), options, until_stopped()),
+        beat
+    );
+    beat?;
+    let report = report?;
     ctx.echo(format!(
         "worker stopped: {} succeeded, {} failed, {} retried, {} rejected",
         report.succeeded, report.failed, report.retried, report.rejected

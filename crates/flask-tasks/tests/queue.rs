@@ -375,3 +375,77 @@ async fn a_job_survives_its_worker_killed_mid_run() {
     tasks.close().await;
     let _ = std::fs::remove_file(&file);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schedule_sends_its_task_once_per_time_however_many_beats_run() {
+    let Some((amqp, redis)) = services() else {
+        return;
+    };
+    const TICK: Task<(String,), ()> = Task::new("tests.tick");
+    let ticks = Arc::new(Mutex::new(Vec::<String>::new()));
+    let recorded = ticks.clone();
+    // Named afresh each run: the claims of a time are kept a day.
+    let name = format!("tick-{}", uuid_like());
+    let beat = |tasks: Tasks| {
+        tasks.schedule(
+            &name,
+            "*/5 * * * *",
+            TICK,
+            ("every five minutes".to_owned(),),
+        )
+    };
+    let settings = settings(&amqp, &redis, "beat");
+    let a = connect(
+        beat(
+            Tasks::new().task(TICK, move |_: TaskContext, (what,): (String,)| {
+                let recorded = recorded.clone();
+                async move {
+                    recorded.lock().unwrap().push(what);
+                    Ok::<(), TaskError>(())
+                }
+            }),
+        ),
+        settings.clone(),
+    )
+    .await;
+    let b = beat(Tasks::new()).connect(settings).await.unwrap();
+    let on_time: chrono::DateTime<chrono::Utc> = "2026-12-08T07:05:30Z".parse().unwrap();
+    assert_eq!(a.beat_tick(on_time).await.unwrap(), [name.clone()]);
+    assert!(
+        b.beat_tick(on_time).await.unwrap().is_empty(),
+        "claimed by a"
+    );
+    let off_time = on_time + chrono::Duration::minutes(1);
+    assert!(
+        a.beat_tick(off_time).await.unwrap().is_empty(),
+        "not on the schedule"
+    );
+    let a = Arc::new(a);
+    let (stop, worker) = start_worker(a.clone(), WorkerOptions::default());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while ticks.lock().unwrap().is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the scheduled task never ran"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.send(()).unwrap();
+    worker.await.unwrap().unwrap();
+    assert_eq!(*ticks.lock().unwrap(), ["every five minutes"]);
+    a.close().await;
+    b.close().await;
+}
+
+/// A name no earlier run used.
+fn uuid_like() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
