@@ -32,7 +32,7 @@ blocks marked `ignore`). --fix writes them. test-all runs the check.";
 const REPOSITORY: &str = "https://github.com/flask-rs/flask";
 
 /// The pages of the extension crates; every other page is the core's (`flask`).
-const EXTENSION_PAGES: [(&str, &str); 7] = [
+const EXTENSION_PAGES: [(&str, &str); 8] = [
     ("orm", "flask-sqlalchemy"),
     ("migrations", "flask-migrate"),
     ("login", "flask-login"),
@@ -40,6 +40,7 @@ const EXTENSION_PAGES: [(&str, &str); 7] = [
     ("rest", "flask-restful"),
     ("security-headers", "flask-talisman"),
     ("admin", "flask-admin"),
+    ("tasks", "flask-tasks"),
 ];
 
 /// The crate whose `guide` holds `page` (a file stem of docs/).

@@ -31,10 +31,11 @@
 //! // `myapp worker` runs the tasks; `myapp run` serves the handlers that send them.
 //! ```
 //!
-//! The guide is `docs/tasks.md`.
+//! The whole guide page, from the repository's `docs/tasks.md`, is the [`guide`] module.
 
 mod backend;
 mod broker;
+pub mod guide;
 pub mod protocol;
 mod schedule;
 mod task;
