@@ -36,7 +36,7 @@ use report::{report, thousands};
 use server::{Server, compare_responses, free_port};
 
 const HELP: &str = "\
-cargo xtask bench [--duration SECS] [--connections N] [--threads N] [--only http|orm|login|tfb|flaskr|admin|realtime|compile]
+cargo xtask bench [--duration SECS] [--connections N] [--threads N] [--only http|orm|login|tfb|flaskr|admin|realtime|tasks|compile]
 
 Builds examples/hello and benches/axum-baseline in release, serves both on 127.0.0.1 and
 measures each route with wrk in alternating rounds, reading each server's CPU time per
@@ -72,6 +72,11 @@ the framework against plain axum: RSS per idle stream and a broadcast's latency 
 client (p50, p99); and examples/analytics (release) on 1,000,000 sales, SQLite and
 PostgreSQL: its aggregate pages (target: under 50 ms at p95). Written to docs/performance.md.
 
+Then benches/tasks-bench on RabbitMQ (FLASK_TEST_AMQP_URL, else 127.0.0.1:5672): jobs per
+second sent and run through flask-tasks against plain lapin with the same messages, and the
+p50/p99 of a web route alone and beside a worker running jobs in the same process; written to
+docs/performance.md.
+
 Last, the compile time of examples/hello in a target directory of its own: a clean debug
 build, `cargo build` and `cargo check` after an edit, and a clean release build.
 
@@ -79,7 +84,7 @@ Prints Markdown tables and writes them to target/bench/report.md. A result below
 reported as BELOW TARGET, but the exit status stays 0 (it is a report).
 
 Options:
-  --only http|orm|login|tfb|flaskr|admin|realtime|compile  run one of the eight benches
+  --only http|orm|login|tfb|flaskr|admin|realtime|tasks|compile  run one of the nine benches
   --tfb-db postgres|sqlite|both  where the TechEmpower data is (default postgres)
   --tfb-rounds N      paired rounds per TechEmpower test (default 3)
   --orm-rounds N      rounds per ORM operation (default 12)
@@ -122,6 +127,7 @@ struct Options {
     flaskr: bool,
     admin: bool,
     realtime: bool,
+    tasks: bool,
     compile: bool,
     tfb_db: String,
     tfb_rounds: u32,
@@ -146,6 +152,7 @@ impl Default for Options {
             flaskr: true,
             admin: true,
             realtime: true,
+            tasks: true,
             compile: true,
             tfb_db: "postgres".to_owned(),
             tfb_rounds: 3,
@@ -234,12 +241,12 @@ fn parse(words: Vec<String>) -> Result<Option<Options>, String> {
             "--only" => {
                 let only = args.value(&option)?;
                 if ![
-                    "http", "orm", "login", "tfb", "flaskr", "admin", "realtime", "compile",
+                    "http", "orm", "login", "tfb", "flaskr", "admin", "realtime", "tasks", "compile",
                 ]
                 .contains(&only.as_str())
                 {
                     return Err(format!(
-                        "--only takes http, orm, login, tfb, flaskr, admin, realtime or compile, not `{only}`"
+                        "--only takes http, orm, login, tfb, flaskr, admin, realtime, tasks or compile, not `{only}`"
                     ));
                 }
                 options.http = only == "http";
@@ -249,6 +256,7 @@ fn parse(words: Vec<String>) -> Result<Option<Options>, String> {
                 options.flaskr = only == "flaskr";
                 options.admin = only == "admin";
                 options.realtime = only == "realtime";
+                options.tasks = only == "tasks";
                 options.compile = only == "compile";
             }
             "--help" | "-h" => return Ok(None),
@@ -307,6 +315,12 @@ fn bench(options: &Options) -> Result<(), String> {
             report.push('\n');
         }
         report.push_str(&realtime::realtime_bench()?);
+    }
+    if options.tasks {
+        if !report.is_empty() {
+            report.push('\n');
+        }
+        report.push_str(&tasks_bench(options)?);
     }
     if options.compile {
         if !report.is_empty() {
@@ -405,6 +419,35 @@ fn login_bench(options: &Options) -> Result<String, String> {
     }
     docs_section::write_section(
         "login",
+        "bench",
+        &table.replacen("## Bench:", "#### Bench:", 1),
+    )?;
+    Ok(table)
+}
+
+/// flask-tasks through RabbitMQ against plain lapin, and a route beside a worker.
+fn tasks_bench(options: &Options) -> Result<String, String> {
+    let bin = release_binary("tasks-bench")?;
+    let mut run = std::process::Command::new(&bin);
+    run.args(["--seconds", &options.duration.to_string()]);
+    run.stderr(std::process::Stdio::inherit());
+    println!("bench: {}", bin.display());
+    let out = run
+        .output()
+        .map_err(|err| format!("cannot run {}: {err}", bin.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    for line in text.lines().filter(|l| l.starts_with("tasks-bench:")) {
+        println!("bench: {}", line.trim_start_matches("tasks-bench: "));
+    }
+    if !out.status.success() {
+        return Err(format!("tasks-bench failed ({})", out.status));
+    }
+    let table = text
+        .find("## Bench: background jobs")
+        .map(|at| text[at..].to_owned())
+        .ok_or("tasks-bench printed no table")?;
+    docs_section::write_section(
+        "tasks",
         "bench",
         &table.replacen("## Bench:", "#### Bench:", 1),
     )?;
