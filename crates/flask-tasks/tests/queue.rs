@@ -410,7 +410,10 @@ async fn a_schedule_sends_its_task_once_per_time_however_many_beats_run() {
     .await;
     let b = beat(Tasks::new()).connect(settings).await.unwrap();
     let on_time: chrono::DateTime<chrono::Utc> = "2026-12-08T07:05:30Z".parse().unwrap();
-    assert_eq!(a.beat_tick(on_time).await.unwrap(), [name.clone()]);
+    assert_eq!(
+        a.beat_tick(on_time).await.unwrap(),
+        std::slice::from_ref(&name)
+    );
     assert!(
         b.beat_tick(on_time).await.unwrap().is_empty(),
         "claimed by a"

@@ -64,6 +64,7 @@ mod server;
 pub mod sessions;
 pub mod signals;
 pub mod signing;
+pub mod spa;
 mod static_files;
 mod templating;
 pub mod testing;

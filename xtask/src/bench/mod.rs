@@ -241,7 +241,8 @@ fn parse(words: Vec<String>) -> Result<Option<Options>, String> {
             "--only" => {
                 let only = args.value(&option)?;
                 if ![
-                    "http", "orm", "login", "tfb", "flaskr", "admin", "realtime", "tasks", "compile",
+                    "http", "orm", "login", "tfb", "flaskr", "admin", "realtime", "tasks",
+                    "compile",
                 ]
                 .contains(&only.as_str())
                 {

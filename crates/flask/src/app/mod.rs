@@ -277,6 +277,16 @@ impl Flask {
         self
     }
 
+    /// Serves a single-page app's built front end (see [`crate::spa`]): its files, and
+    /// `index.html` for every path no other rule takes and that does not look like a file
+    /// (client-side routes), except under `/api/`, which keeps its 404s.
+    pub fn spa(mut self, spa: crate::spa::Spa) -> Self {
+        for (rule, handlers) in crate::spa::rules(spa) {
+            self.registrar().add_route(rule, handlers);
+        }
+        self
+    }
+
     /// Where the app's static files are (default `static`, relative to the root) and their
     /// URL (default `/static`): `url_for("static", filename="style.css")`. `None` turns the
     /// static route off.
