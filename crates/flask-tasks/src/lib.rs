@@ -44,7 +44,9 @@ mod worker;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
+
 use std::time::Duration;
+use tokio::sync::OnceCell;
 
 use chrono::{DateTime, Utc};
 use flask::cli::{Arg, CliContext, Command};
@@ -188,7 +190,10 @@ pub struct Tasks {
     registered: HashMap<&'static str, Registered>,
     schedules: Vec<schedule::Schedule>,
     settings: Option<Settings>,
-    connected: OnceLock<Connected>,
+    /// The settings, from the app's config once it is built.
+    configured: OnceLock<Settings>,
+    /// Connected on first use: the app starts (and `myapp routes` runs) without a broker.
+    connected: OnceCell<Connected>,
 }
 
 impl std::fmt::Debug for Tasks {
@@ -255,7 +260,7 @@ impl<A: Serialize, R> SendTask<'_, A, R> {
     }
 
     async fn go(self) -> Result<AsyncResult<R>, Error> {
-        let connected = self.tasks.connected()?;
+        let connected = self.tasks.connected().await?;
         let (args, kwargs) = task::encode_args(&self.args).map_err(|source| Error::Arguments {
             task: self.task.name(),
             source,
@@ -358,7 +363,7 @@ impl Tasks {
     /// backend, each schedule's minute is claimed first, so a minute is sent once however
     /// many beats run.
     pub async fn beat_tick(&self, now: DateTime<Utc>) -> Result<Vec<String>, Error> {
-        let connected = self.connected()?;
+        let connected = self.connected().await?;
         let minute = schedule::minute_of(now);
         let mut sent = Vec::new();
         for s in self.schedules.iter().filter(|s| s.fires_at(minute)) {
@@ -382,7 +387,7 @@ impl Tasks {
 
     /// Runs the beat until `shutdown`: at each minute some schedule fires, sends its task.
     pub async fn run_beat(&self, shutdown: impl Future<Output = ()>) -> Result<(), Error> {
-        self.connected()?;
+        self.connected().await?;
         if self.schedules.is_empty() {
             shutdown.await;
             return Ok(());
@@ -411,44 +416,52 @@ impl Tasks {
     }
 
     /// Connects to the broker (and the result backend) with `settings`, outside an app:
-    /// for a program of its own, a test or a benchmark. An app connects at startup.
+    /// for a program of its own, a test or a benchmark. In an app, the connections are
+    /// made on first use, with the settings of its config.
     pub async fn connect(self, settings: Settings) -> Result<Tasks, Error> {
-        self.connect_now(&settings).await?;
+        let _ = self.configured.set(settings);
+        self.connected().await?;
         Ok(self)
     }
 
-    async fn connect_now(&self, settings: &Settings) -> Result<(), Error> {
-        if self.connected.get().is_some() {
-            return Ok(());
-        }
-        if let Some(bad) = self.schedules.iter().find(|s| s.cron.is_none()) {
-            return Err(Error::Config(
-                schedule::parse(&bad.expression).err().unwrap_or_default(),
-            ));
-        }
-        let broker = Broker::connect(&settings.broker_url).await?;
-        let backend = match &settings.result_backend {
-            Some(url) => Some(
-                Backend::connect(
-                    url,
-                    i64::try_from(settings.result_expires.as_secs()).unwrap_or(86_400),
-                )
-                .await?,
-            ),
-            None => None,
-        };
-        let _ = self.connected.set(Connected {
-            broker: Arc::new(broker),
-            backend,
-            settings: settings.clone(),
-        });
-        Ok(())
-    }
-
-    fn connected(&self) -> Result<&Connected, Error> {
-        self.connected.get().ok_or_else(|| {
-            Error::Broker("the task queue is not connected yet: the app has not started".into())
-        })
+    /// The connections, made now if they are not yet.
+    async fn connected(&self) -> Result<&Connected, Error> {
+        self.connected
+            .get_or_try_init(|| async {
+                let settings = self
+                    .settings
+                    .clone()
+                    .or_else(|| self.configured.get().cloned())
+                    .ok_or_else(|| {
+                        Error::Config(
+                            "flask-tasks has no settings: register Tasks with an app, or \
+                             call Tasks::connect"
+                                .into(),
+                        )
+                    })?;
+                if let Some(bad) = self.schedules.iter().find(|s| s.cron.is_none()) {
+                    return Err(Error::Config(
+                        schedule::parse(&bad.expression).err().unwrap_or_default(),
+                    ));
+                }
+                let broker = Broker::connect(&settings.broker_url).await?;
+                let backend = match &settings.result_backend {
+                    Some(url) => Some(
+                        Backend::connect(
+                            url,
+                            i64::try_from(settings.result_expires.as_secs()).unwrap_or(86_400),
+                        )
+                        .await?,
+                    ),
+                    None => None,
+                };
+                Ok(Connected {
+                    broker: Arc::new(broker),
+                    backend,
+                    settings,
+                })
+            })
+            .await
     }
 
     /// Sends `task` with `args` to run as soon as a worker can (Celery's `delay`).
@@ -479,7 +492,12 @@ impl Tasks {
         &self,
         result: &AsyncResult<R>,
     ) -> Result<TaskState<R>, Error> {
-        let backend = self.connected()?.backend.as_ref().ok_or(Error::NoBackend)?;
+        let backend = self
+            .connected()
+            .await?
+            .backend
+            .as_ref()
+            .ok_or(Error::NoBackend)?;
         Ok(backend::state_of(backend.get(result.id()).await?))
     }
 
@@ -508,7 +526,7 @@ impl Tasks {
         options: WorkerOptions,
         shutdown: impl Future<Output = ()>,
     ) -> Result<WorkerReport, Error> {
-        let connected = self.connected()?;
+        let connected = self.connected().await?;
         let shared = Arc::new(worker::Shared {
             broker: connected.broker.clone(),
             backend: connected.backend.clone(),
@@ -521,7 +539,7 @@ impl Tasks {
     /// Drops every task waiting in `queue` (the default queue when `None`), as `celery
     /// purge` does; returns how many.
     pub async fn purge(&self, queue: Option<&str>) -> Result<u32, Error> {
-        let connected = self.connected()?;
+        let connected = self.connected().await?;
         let queue = queue.unwrap_or(&connected.settings.default_queue);
         connected.broker.purge(queue).await
     }
@@ -555,16 +573,7 @@ impl flask::Extension for Tasks {
             None => Settings::from_config(app.config())
                 .map_err(|e| SetupError::extension("tasks", e))?,
         };
-        app.on_startup(move |app| {
-            let settings = settings.clone();
-            async move {
-                let tasks = app
-                    .extension::<Tasks>()
-                    .ok_or("the Tasks extension is not registered")?;
-                tasks.connect_now(&settings).await?;
-                Ok(())
-            }
-        });
+        let _ = self.configured.set(settings);
         app.on_shutdown(|app: flask::App| async move {
             if let Some(tasks) = app.extension::<Tasks>() {
                 tasks.close().await;

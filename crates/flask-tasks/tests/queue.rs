@@ -452,3 +452,25 @@ fn uuid_like() -> String {
             .as_nanos()
     )
 }
+
+#[tokio::test]
+async fn an_app_starts_without_its_broker_and_a_send_is_a_503() {
+    const LATER: Task<(), ()> = Task::new("tests.later");
+    #[flask::view]
+    async fn send(tasks: flask::Ext<Tasks>) -> Result<String, flask_tasks::Error> {
+        Ok(tasks.delay(LATER, ()).await?.id().to_owned())
+    }
+    let client = flask::Flask::new("no-broker")
+        .configure(|c| c.set("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:1//"))
+        .extension(Tasks::new())
+        .route("/send", flask::routing::post(send))
+        .route("/", flask::routing::get(|| async { "up" }))
+        .test_client();
+    assert_eq!(client.get("/").send().await.text(), "up");
+    let r = client.post("/send").send().await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(
+        r.text(),
+        "The task queue is not available; try again later."
+    );
+}
