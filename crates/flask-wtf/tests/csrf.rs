@@ -465,3 +465,35 @@ async fn tests_can_ask_for_a_token() {
         .await;
     assert_eq!(resp.text(), "saved");
 }
+
+#[tokio::test]
+async fn bearer_requests_without_the_session_cookie_can_skip_the_check() {
+    let client = app(CsrfProtect::new().skip_bearer(), |_| {}).test_client();
+    // An API client: a token, no cookie.
+    let resp = client
+        .post("/api/items")
+        .header("Authorization", "Bearer abc123")
+        .send()
+        .await;
+    assert_eq!(resp.text(), "api item");
+    // A browser with its session cookie is checked, bearer header or not.
+    let _ = token(&client).await;
+    let resp = client
+        .post("/api/items")
+        .header("Authorization", "Bearer abc123")
+        .send()
+        .await;
+    failure(resp, "The CSRF token is missing.").await;
+    // Without skip_bearer, a bearer request is checked like any other.
+    let strict = client_without_cookies();
+    let resp = strict
+        .post("/api/items")
+        .header("Authorization", "Bearer abc123")
+        .send()
+        .await;
+    failure(resp, "The CSRF token is missing.").await;
+}
+
+fn client_without_cookies() -> TestClient {
+    app(CsrfProtect::new(), |_| {}).test_client()
+}

@@ -52,6 +52,7 @@ pub(crate) struct CsrfValid;
 pub struct CsrfProtect {
     exempt_endpoints: HashSet<String>,
     exempt_blueprints: HashSet<String>,
+    skip_bearer: bool,
 }
 
 impl CsrfProtect {
@@ -72,6 +73,33 @@ impl CsrfProtect {
     pub fn exempt_blueprint(mut self, name: impl Into<String>) -> Self {
         self.exempt_blueprints.insert(name.into());
         self
+    }
+
+    /// Skips the check for a request that authenticates with `Authorization: Bearer ..`
+    /// and carries no session cookie: an API client (a script, a mobile app) has no session
+    /// to forge a request with, and a browser cannot be made to send that header to another
+    /// site. The same views keep the check for the browser's cookie-authenticated requests,
+    /// as a front end sends them with the `X-CSRFToken` header.
+    pub fn skip_bearer(mut self) -> Self {
+        self.skip_bearer = true;
+        self
+    }
+
+    /// Whether `parts` is a bearer-token request without the session cookie `cookie`.
+    fn is_bearer_only(parts: &Parts, cookie: &str) -> bool {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "));
+        let has_cookie = parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .any(|pair| pair.trim().split('=').next() == Some(cookie));
+        bearer && !has_cookie
     }
 
     fn is_exempt(&self, ctx: &RequestContext) -> bool {
@@ -187,6 +215,17 @@ impl BeforeRequestHook<CsrfHook> for Protect {
                 || self.exempt.is_exempt(&ctx)
             {
                 return None;
+            }
+            if self.exempt.skip_bearer {
+                let cookie = ctx
+                    .app()
+                    .config()
+                    .get_str("SESSION_COOKIE_NAME")
+                    .unwrap_or("session")
+                    .to_owned();
+                if CsrfProtect::is_bearer_only(parts, &cookie) {
+                    return None;
+                }
             }
             match protect(&ctx, &settings, parts) {
                 Ok(()) => {
