@@ -40,6 +40,9 @@ pub mod routing {}
 #[doc = include_str!("../guide/sessions.md")]
 pub mod sessions {}
 
+#[doc = include_str!("../guide/spa.md")]
+pub mod spa {}
+
 #[doc = include_str!("../guide/static-files.md")]
 pub mod static_files {}
 
