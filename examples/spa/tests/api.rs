@@ -259,6 +259,7 @@ async fn the_front_end_is_served_for_its_routes() {
     let doc: Value = c.get("/api/openapi.json").send().await.json();
     assert_eq!(doc["info"]["title"], "Task board API");
     assert!(doc["paths"]["/api/cards/order"]["put"].is_object(), "{doc}");
+    assert_eq!(c.get("/api/docs").send().await.status(), 200);
     // CORS for Vite's dev server, with credentials.
     let r = c
         .request(flask::Method::OPTIONS, "/api/cards")
