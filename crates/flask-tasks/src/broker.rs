@@ -43,7 +43,11 @@ impl Broker {
             Some(base) if base.contains("://") && !base.ends_with(':') => format!("{base}/%2f"),
             _ => url.to_owned(),
         };
-        let connection = Connection::connect(&url, ConnectionProperties::default())
+        // Named for the broker's list of connections (`rabbitmqctl list_connections
+        // user_provided_name`): `flask-tasks <pid>`.
+        let properties = ConnectionProperties::default()
+            .with_connection_name(format!("flask-tasks {}", std::process::id()).into());
+        let connection = Connection::connect(&url, properties)
             .await
             .map_err(|e| Error::Broker(format!("cannot connect to the broker at {shown}: {e}")))?;
         let publisher = connection
@@ -181,6 +185,11 @@ impl Broker {
             .queue_purge(queue.into(), lapin::options::QueuePurgeOptions::default())
             .await
             .map_err(|e| amqp(&self.shown, &format!("cannot purge {queue}"), e))
+    }
+
+    /// Whether the connection and the publishing channel are still open.
+    pub(crate) fn is_open(&self) -> bool {
+        self.connection.status().connected() && self.publisher.status().connected()
     }
 
     /// Closes the connection.

@@ -46,7 +46,6 @@ use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
 use std::time::Duration;
-use tokio::sync::OnceCell;
 
 use chrono::{DateTime, Utc};
 use flask::cli::{Arg, CliContext, Command};
@@ -192,8 +191,9 @@ pub struct Tasks {
     settings: Option<Settings>,
     /// The settings, from the app's config once it is built.
     configured: OnceLock<Settings>,
-    /// Connected on first use: the app starts (and `myapp routes` runs) without a broker.
-    connected: OnceCell<Connected>,
+    /// Connected on first use (the app starts, and `myapp routes` runs, without a broker),
+    /// and again when the connection was lost (a broker restart).
+    connected: tokio::sync::Mutex<Option<Arc<Connected>>>,
 }
 
 impl std::fmt::Debug for Tasks {
@@ -424,44 +424,53 @@ impl Tasks {
         Ok(self)
     }
 
-    /// The connections, made now if they are not yet.
-    async fn connected(&self) -> Result<&Connected, Error> {
-        self.connected
-            .get_or_try_init(|| async {
-                let settings = self
-                    .settings
-                    .clone()
-                    .or_else(|| self.configured.get().cloned())
-                    .ok_or_else(|| {
-                        Error::Config(
-                            "flask-tasks has no settings: register Tasks with an app, or \
-                             call Tasks::connect"
-                                .into(),
-                        )
-                    })?;
-                if let Some(bad) = self.schedules.iter().find(|s| s.cron.is_none()) {
-                    return Err(Error::Config(
-                        schedule::parse(&bad.expression).err().unwrap_or_default(),
-                    ));
-                }
-                let broker = Broker::connect(&settings.broker_url).await?;
-                let backend = match &settings.result_backend {
-                    Some(url) => Some(
-                        Backend::connect(
-                            url,
-                            i64::try_from(settings.result_expires.as_secs()).unwrap_or(86_400),
-                        )
-                        .await?,
-                    ),
-                    None => None,
-                };
-                Ok(Connected {
-                    broker: Arc::new(broker),
-                    backend,
-                    settings,
-                })
-            })
-            .await
+    /// The connections, made now if they are not yet, or made again when the broker's
+    /// connection was lost.
+    async fn connected(&self) -> Result<Arc<Connected>, Error> {
+        let mut slot = self.connected.lock().await;
+        if let Some(c) = slot.as_ref() {
+            if c.broker.is_open() {
+                return Ok(c.clone());
+            }
+            tracing::warn!(target: "flask_tasks", "the broker's connection was lost: connecting again");
+            c.broker.close().await;
+        }
+        let settings = self
+            .settings
+            .clone()
+            .or_else(|| self.configured.get().cloned())
+            .ok_or_else(|| {
+                Error::Config(
+                    "flask-tasks has no settings: register Tasks with an app, or call \
+                     Tasks::connect"
+                        .into(),
+                )
+            })?;
+        if let Some(bad) = self.schedules.iter().find(|s| s.cron.is_none()) {
+            return Err(Error::Config(
+                schedule::parse(&bad.expression).err().unwrap_or_default(),
+            ));
+        }
+        // The result backend's client reconnects by itself: kept.
+        let backend = match (slot.as_ref(), &settings.result_backend) {
+            (Some(old), _) if old.backend.is_some() => old.backend.clone(),
+            (_, Some(url)) => Some(
+                Backend::connect(
+                    url,
+                    i64::try_from(settings.result_expires.as_secs()).unwrap_or(86_400),
+                )
+                .await?,
+            ),
+            (_, None) => None,
+        };
+        let broker = Broker::connect(&settings.broker_url).await?;
+        let connected = Arc::new(Connected {
+            broker: Arc::new(broker),
+            backend,
+            settings,
+        });
+        *slot = Some(connected.clone());
+        Ok(connected)
     }
 
     /// Sends `task` with `args` to run as soon as a worker can (Celery's `delay`).
@@ -492,12 +501,8 @@ impl Tasks {
         &self,
         result: &AsyncResult<R>,
     ) -> Result<TaskState<R>, Error> {
-        let backend = self
-            .connected()
-            .await?
-            .backend
-            .as_ref()
-            .ok_or(Error::NoBackend)?;
+        let connected = self.connected().await?;
+        let backend = connected.backend.as_ref().ok_or(Error::NoBackend)?;
         Ok(backend::state_of(backend.get(result.id()).await?))
     }
 
@@ -546,7 +551,7 @@ impl Tasks {
 
     /// Closes the connections.
     pub async fn close(&self) {
-        if let Some(c) = self.connected.get() {
+        if let Some(c) = self.connected.lock().await.take() {
             c.broker.close().await;
             if let Some(b) = &c.backend {
                 b.quit().await;

@@ -11,6 +11,9 @@ use flask_tasks::{
     WorkerOptions,
 };
 
+/// The tests of this file take turns (one closes its process's broker connections).
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// RabbitMQ and Redis, or `None` to skip (a failure when services are required).
 fn services() -> Option<(String, String)> {
     let amqp = std::env::var("FLASK_TEST_AMQP_URL");
@@ -86,6 +89,7 @@ fn start_worker(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tasks_run_and_their_results_are_kept() {
+    let _serial = SERIAL.lock().await;
     let Some((amqp, redis)) = services() else {
         return;
     };
@@ -222,6 +226,7 @@ async fn tasks_run_and_their_results_are_kept() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_split_a_burst_and_run_each_job_once() {
+    let _serial = SERIAL.lock().await;
     let Some((amqp, redis)) = services() else {
         return;
     };
@@ -326,6 +331,7 @@ async fn child_worker() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_survives_its_worker_killed_mid_run() {
+    let _serial = SERIAL.lock().await;
     let Some((amqp, redis)) = services() else {
         return;
     };
@@ -378,6 +384,7 @@ async fn a_job_survives_its_worker_killed_mid_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_schedule_sends_its_task_once_per_time_however_many_beats_run() {
+    let _serial = SERIAL.lock().await;
     let Some((amqp, redis)) = services() else {
         return;
     };
@@ -455,6 +462,7 @@ fn uuid_like() -> String {
 
 #[tokio::test]
 async fn an_app_starts_without_its_broker_and_a_send_is_a_503() {
+    let _serial = SERIAL.lock().await;
     const LATER: Task<(), ()> = Task::new("tests.later");
     #[flask::view]
     async fn send(tasks: flask::Ext<Tasks>) -> Result<String, flask_tasks::Error> {
@@ -473,4 +481,140 @@ async fn an_app_starts_without_its_broker_and_a_send_is_a_503() {
         r.text(),
         "The task queue is not available; try again later."
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shutdown_lets_short_jobs_finish_and_returns_the_others() {
+    let _serial = SERIAL.lock().await;
+    let Some((amqp, redis)) = services() else {
+        return;
+    };
+    const NAP: Task<(u64,), u64> = Task::new("tests.nap");
+    static LONG_RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let started = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let counted = started.clone();
+    let tasks = Arc::new(
+        connect(
+            Tasks::new().task(NAP, move |_: TaskContext, (ms,): (u64,)| {
+                let counted = counted.clone();
+                async move {
+                    counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    // The long job hangs the first time only.
+                    let ms = if ms > 1_000
+                        && LONG_RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0
+                    {
+                        1
+                    } else {
+                        ms
+                    };
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    Ok::<u64, TaskError>(ms)
+                }
+            }),
+            settings(&amqp, &redis, "shutdown"),
+        )
+        .await,
+    );
+    let short = tasks.delay(NAP, (300,)).await.unwrap();
+    let long = tasks.delay(NAP, (600_000,)).await.unwrap();
+    let options = WorkerOptions {
+        concurrency: 4,
+        shutdown_timeout: Duration::from_secs(2),
+        ..WorkerOptions::default()
+    };
+    let (stop, worker) = start_worker(tasks.clone(), options.clone());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while started.load(std::sync::atomic::Ordering::SeqCst) < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the jobs never started"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Stopped while both run: the short one finishes, the long one outlasts the timeout.
+    let asked = tokio::time::Instant::now();
+    stop.send(()).unwrap();
+    let report = worker.await.unwrap().unwrap();
+    let took = asked.elapsed();
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(10),
+        "the shutdown took {took:?}"
+    );
+    assert_eq!(report.succeeded, 1, "{report:?}");
+    assert_eq!(tasks.state(&short).await.unwrap(), TaskState::Success(300));
+    assert_eq!(tasks.state(&long).await.unwrap(), TaskState::Pending);
+
+    // The long one went back to the queue: the next worker runs it.
+    let (stop, worker) = start_worker(tasks.clone(), options);
+    assert_eq!(
+        tasks.wait(&long, Duration::from_secs(10)).await.unwrap(),
+        TaskState::Success(1)
+    );
+    stop.send(()).unwrap();
+    worker.await.unwrap().unwrap();
+    tasks.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sending_connects_again_after_the_broker_closed_the_connection() {
+    let _serial = SERIAL.lock().await;
+    let Some((amqp, redis)) = services() else {
+        return;
+    };
+    if which_rabbitmqctl().is_none() {
+        assert!(
+            !test_support::services_required(),
+            "rabbitmqctl is needed to close a connection from the broker's side"
+        );
+        return;
+    }
+    const PING: Task<(), ()> = Task::new("tests.ping");
+    let tasks = connect(Tasks::new(), settings(&amqp, &redis, "reconnect")).await;
+    tasks.delay(PING, ()).await.unwrap();
+    // The broker closes this process's connection, as a restart does.
+    let name = format!("flask-tasks {}", std::process::id());
+    let listed = std::process::Command::new("rabbitmqctl")
+        .args(["list_connections", "pid", "client_properties", "--silent"])
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    let ours: Vec<&str> = listed
+        .lines()
+        // `<rabbit@host.1.2.3>\t[{"connection_name",longstr,"flask-tasks 123"}, ..]`
+        .filter(|l| l.contains(&format!("\"{name}\"")))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(!ours.is_empty(), "our connection is listed: {listed}");
+    for pid in ours {
+        let closed = std::process::Command::new("rabbitmqctl")
+            .args(["close_connection", pid, "closed by the test"])
+            .status()
+            .unwrap();
+        assert!(closed.success());
+    }
+    // The next send connects again.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match tasks.delay(PING, ()).await {
+            Ok(_) => break,
+            Err(e) => {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "never reconnected: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    assert_eq!(tasks.purge(None).await.unwrap(), 2);
+    tasks.close().await;
+}
+
+fn which_rabbitmqctl() -> Option<()> {
+    std::process::Command::new("rabbitmqctl")
+        .arg("version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|_| ())
 }
