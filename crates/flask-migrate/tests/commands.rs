@@ -14,7 +14,7 @@ mod migrations;
 
 use flask::Flask;
 use flask_migrate::{MIGRATIONS_TABLE, Migrate};
-use flask_sqlalchemy::{Dialect, Engine, EngineOptions, SQLAlchemy, text};
+use flask_sqlalchemy::{Engine, EngineOptions, SQLAlchemy, text};
 
 /// The tests of this file share their tables on the servers: one runs at a time.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -50,30 +50,9 @@ fn app(url: &str, dir: &std::path::Path) -> Flask {
         )
 }
 
-/// A database of this test's own on the server behind `url` (autogenerate compares every
-/// table, and the shared test database holds other tests' tables): a schema on
-/// PostgreSQL, a database on MariaDB.
+/// A database of this test's own on the server behind `url`.
 async fn own_database(url: &str) -> String {
-    let db = Engine::connect(url, std::env::temp_dir().as_ref(), EngineOptions::default())
-        .await
-        .unwrap();
-    let own = match db.dialect() {
-        Dialect::Postgres => {
-            db.execute(text("CREATE SCHEMA IF NOT EXISTS flask_migrate_cmd"))
-                .await
-                .unwrap();
-            format!("{url}?options=-c%20search_path%3Dflask_migrate_cmd")
-        }
-        _ => {
-            db.execute(text("CREATE DATABASE IF NOT EXISTS flask_migrate_cmd"))
-                .await
-                .unwrap();
-            let (server, _) = url.rsplit_once('/').unwrap();
-            format!("{server}/flask_migrate_cmd")
-        }
-    };
-    db.close().await;
-    own
+    common::scripts::own_database(url, "flask_migrate_cmd").await
 }
 
 /// The app before its migrations module exists: `Migrate` without a migrator.
@@ -333,34 +312,9 @@ async fn every_command_is_a_function_too() {
     }
 }
 
-/// Runs `script` with the database's own client (sqlite3, psql, mariadb) on `url`.
+/// Runs `script` with the database's own client on `url`.
 fn run_script(url: &str, script: &str) {
-    let path = std::env::temp_dir().join(format!("flask-migrate-{}.sql", std::process::id()));
-    std::fs::write(&path, script).unwrap();
-    let output = if let Some(file) = url.strip_prefix("sqlite:///") {
-        std::process::Command::new("sqlite3")
-            .arg(file)
-            .stdin(std::fs::File::open(&path).unwrap())
-            .output()
-    } else if url.starts_with("postgres") {
-        let (base, _) = url.split_once('?').unwrap();
-        std::process::Command::new("psql")
-            .args([base, "-v", "ON_ERROR_STOP=1", "-q", "-f"])
-            .arg(&path)
-            .env("PGOPTIONS", "-c search_path=flask_migrate_cmd")
-            .output()
-    } else {
-        std::process::Command::new("mariadb")
-            .args(["-h", "127.0.0.1", "-u", "root", "flask_migrate_cmd"])
-            .stdin(std::fs::File::open(&path).unwrap())
-            .output()
-    }
-    .expect("the database's command-line client runs");
-    assert!(
-        output.status.success(),
-        "{url}: the client refused the script:\n{}\n{script}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    common::scripts::run_script(url, "flask_migrate_cmd", script);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

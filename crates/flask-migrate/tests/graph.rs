@@ -19,7 +19,7 @@ mod migrations;
 
 use flask::Flask;
 use flask_migrate::{MIGRATIONS_TABLE, Migrate};
-use flask_sqlalchemy::{Dialect, Engine, EngineOptions, Model, SQLAlchemy, text};
+use flask_sqlalchemy::{Engine, EngineOptions, Model, SQLAlchemy, text};
 
 /// A model of the default database, for `db migrate --multidb`.
 #[derive(Debug, Clone, Model)]
@@ -75,8 +75,8 @@ async fn clean(url: &str) {
     db.close().await;
 }
 
-/// A database of this test's own on the server behind `url`: a schema on PostgreSQL, a
-/// database on MariaDB; for SQLite a file (two apps share it).
+/// A database of this test's own on the server behind `url`; for SQLite a file (two apps
+/// share it).
 async fn own_database(url: &str, name: &str) -> String {
     if url.starts_with("sqlite") {
         let file = std::env::temp_dir().join(format!(
@@ -86,54 +86,12 @@ async fn own_database(url: &str, name: &str) -> String {
         let _ = std::fs::remove_file(&file);
         return format!("sqlite:///{}", file.display());
     }
-    let db = connect(url).await;
-    let own = match db.dialect() {
-        Dialect::Postgres => {
-            db.execute(text("CREATE SCHEMA IF NOT EXISTS flask_migrate_graph"))
-                .await
-                .unwrap();
-            format!("{url}?options=-c%20search_path%3Dflask_migrate_graph")
-        }
-        _ => {
-            db.execute(text("CREATE DATABASE IF NOT EXISTS flask_migrate_graph"))
-                .await
-                .unwrap();
-            let (server, _) = url.rsplit_once('/').unwrap();
-            format!("{server}/flask_migrate_graph")
-        }
-    };
-    db.close().await;
-    own
+    common::scripts::own_database(url, "flask_migrate_graph").await
 }
 
-/// Runs `script` with the database's own client (sqlite3, psql, mariadb) on `url`.
+/// Runs `script` with the database's own client on `url`.
 fn run_script(url: &str, script: &str) {
-    let path = std::env::temp_dir().join(format!("flask-migrate-graph-{}.sql", std::process::id()));
-    std::fs::write(&path, script).unwrap();
-    let output = if let Some(file) = url.strip_prefix("sqlite:///") {
-        std::process::Command::new("sqlite3")
-            .arg(file)
-            .stdin(std::fs::File::open(&path).unwrap())
-            .output()
-    } else if url.starts_with("postgres") {
-        let (base, _) = url.split_once('?').unwrap();
-        std::process::Command::new("psql")
-            .args([base, "-v", "ON_ERROR_STOP=1", "-q", "-f"])
-            .arg(&path)
-            .env("PGOPTIONS", "-c search_path=flask_migrate_graph")
-            .output()
-    } else {
-        std::process::Command::new("mariadb")
-            .args(["-h", "127.0.0.1", "-u", "root", "flask_migrate_graph"])
-            .stdin(std::fs::File::open(&path).unwrap())
-            .output()
-    }
-    .expect("the database's command-line client runs");
-    assert!(
-        output.status.success(),
-        "{url}: the client refused the script:\n{}\n{script}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    common::scripts::run_script(url, "flask_migrate_graph", script);
 }
 
 fn temp_dir(name: &str) -> std::path::PathBuf {

@@ -34,32 +34,7 @@ const PACKAGES: [&str; 7] = [
 /// The Python of a virtualenv with the packages, made if need be; `None` when this machine
 /// cannot make one.
 fn python() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/flask-takeover-venv");
-    let bin = root.join("bin/python");
-    let marker = root.join("installed.txt");
-    if std::fs::read_to_string(&marker).ok().as_deref() == Some(&PACKAGES.join("\n")) {
-        return Some(bin);
-    }
-    let made = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&root)
-        .status()
-        .is_ok_and(|s| s.success());
-    let installed = made
-        && Command::new(&bin)
-            .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
-            .args(PACKAGES)
-            .status()
-            .is_ok_and(|s| s.success());
-    if !installed {
-        if std::env::var_os("FLASK_TEST_REQUIRE_SERVICES").is_some() {
-            panic!("cannot make a Python virtualenv with {PACKAGES:?} (python3 -m venv, pip)");
-        }
-        eprintln!("skipped: no Python virtualenv with Flask-Migrate could be made");
-        return None;
-    }
-    std::fs::write(&marker, PACKAGES.join("\n")).unwrap();
-    Some(bin)
+    test_support::python::venv("flask-takeover-venv", &PACKAGES)
 }
 
 /// The SQLAlchemy URL of a test database URL.

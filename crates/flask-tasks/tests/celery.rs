@@ -15,32 +15,7 @@ const PACKAGES: [&str; 2] = ["celery==5.7.0", "redis==8.2.0"];
 
 /// The Python of a virtualenv with Celery, made if need be.
 fn python() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/flask-tasks-celery-venv");
-    let bin = root.join("bin/python");
-    let marker = root.join("installed.txt");
-    if std::fs::read_to_string(&marker).ok().as_deref() == Some(&PACKAGES.join("\n")) {
-        return Some(bin);
-    }
-    let made = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&root)
-        .status()
-        .is_ok_and(|s| s.success());
-    let installed = made
-        && Command::new(&bin)
-            .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
-            .args(PACKAGES)
-            .status()
-            .is_ok_and(|s| s.success());
-    if !installed {
-        if test_support::services_required() {
-            panic!("cannot make a Python virtualenv with {PACKAGES:?} (python3 -m venv, pip)");
-        }
-        eprintln!("skipped: no Python virtualenv with Celery could be made");
-        return None;
-    }
-    std::fs::write(&marker, PACKAGES.join("\n")).unwrap();
-    Some(bin)
+    test_support::python::venv("flask-tasks-celery-venv", &PACKAGES)
 }
 
 const ADD: Task<(i64, i64), i64> = Task::new("tests.add");

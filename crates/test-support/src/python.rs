@@ -99,3 +99,43 @@ impl PythonApp {
         let _ = self.child.kill().await;
     }
 }
+
+/// The Python of a virtualenv under the workspace's `target/<name>` with `packages`
+/// (pinned: `"celery==5.7.0"`) installed from PyPI, made the first time (`python3 -m venv`,
+/// pip) and reused while the list is the same; `None` (the test is skipped) when this
+/// machine cannot make one.
+///
+/// # Panics
+/// When it cannot be made and services are required (`FLASK_TEST_REQUIRE_SERVICES`).
+pub fn venv(name: &str, packages: &[&str]) -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target")
+        .join(name);
+    let bin = root.join("bin/python");
+    let marker = root.join("installed.txt");
+    let wanted = packages.join("\n");
+    if std::fs::read_to_string(&marker).ok().as_deref() == Some(wanted.as_str()) {
+        return Some(bin);
+    }
+    let made = std::process::Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&root)
+        .status()
+        .is_ok_and(|s| s.success());
+    let installed = made
+        && std::process::Command::new(&bin)
+            .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
+            .args(packages)
+            .status()
+            .is_ok_and(|s| s.success());
+    if !installed {
+        assert!(
+            !crate::services_required(),
+            "cannot make a Python virtualenv with {packages:?} (python3 -m venv, pip)"
+        );
+        eprintln!("skipped: no Python virtualenv with {packages:?} could be made");
+        return None;
+    }
+    std::fs::write(&marker, wanted).unwrap();
+    Some(bin)
+}

@@ -1,6 +1,8 @@
 //! What the database tests share.
 
 pub(crate) mod models;
+#[allow(dead_code)] // used by the tests of `db` commands only
+pub(crate) mod scripts;
 
 /// The backends to run on: SQLite always; PostgreSQL and MySQL/MariaDB when their URLs are
 /// set (`cargo xtask test-all` sets them), required when `FLASK_TEST_REQUIRE_SERVICES` is.
