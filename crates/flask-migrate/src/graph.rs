@@ -178,23 +178,18 @@ impl Graph {
 
     /// `name` and every revision it follows, directly or not.
     pub fn ancestors(&self, name: &str) -> HashSet<&str> {
-        let mut seen = HashSet::new();
-        let mut todo: Vec<&str> = self
-            .index
-            .get_key_value(name)
-            .map(|(n, _)| n.as_str())
-            .into_iter()
-            .collect();
-        while let Some(n) = todo.pop() {
-            if seen.insert(n) {
-                todo.extend(self.down_revision(n).iter().map(String::as_str));
-            }
-        }
-        seen
+        self.reach(name, |n| {
+            self.down_revision(n).iter().map(String::as_str).collect()
+        })
     }
 
     /// `name` and every revision that follows it, directly or not.
     pub fn descendants(&self, name: &str) -> HashSet<&str> {
+        self.reach(name, |n| self.next(n))
+    }
+
+    /// `name` and every revision `step` leads to from it, again and again.
+    fn reach<'a>(&'a self, name: &str, step: impl Fn(&'a str) -> Vec<&'a str>) -> HashSet<&'a str> {
         let mut seen = HashSet::new();
         let mut todo: Vec<&str> = self
             .index
@@ -204,7 +199,7 @@ impl Graph {
             .collect();
         while let Some(n) = todo.pop() {
             if seen.insert(n) {
-                todo.extend(self.next(n));
+                todo.extend(step(n));
             }
         }
         seen

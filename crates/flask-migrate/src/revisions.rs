@@ -173,7 +173,8 @@ pub(crate) async fn applied_names(conn: &DatabaseConnection) -> Result<HashSet<S
         .collect())
 }
 
-fn now() -> i64 {
+/// Seconds since the epoch, as `seaql_migrations.applied_at` holds them.
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))

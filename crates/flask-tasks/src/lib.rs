@@ -358,6 +358,13 @@ impl Tasks {
         self
     }
 
+    /// Why the first schedule with a malformed cron expression cannot run, if one has.
+    fn bad_schedule(&self) -> Option<String> {
+        let bad = self.schedules.iter().find(|s| s.cron.is_none())?;
+        let why = schedule::parse(&bad.expression).err().unwrap_or_default();
+        Some(format!("the schedule {}: {why}", bad.name))
+    }
+
     /// Sends the tasks whose schedules fire at `now`'s minute (what the beat of
     /// [`Tasks::run_beat`] does each minute); returns the schedules sent. With a result
     /// backend, each schedule's minute is claimed first, so a minute is sent once however
@@ -446,10 +453,8 @@ impl Tasks {
                         .into(),
                 )
             })?;
-        if let Some(bad) = self.schedules.iter().find(|s| s.cron.is_none()) {
-            return Err(Error::Config(
-                schedule::parse(&bad.expression).err().unwrap_or_default(),
-            ));
+        if let Some(why) = self.bad_schedule() {
+            return Err(Error::Config(why));
         }
         // The result backend's client reconnects by itself: kept.
         let backend = match (slot.as_ref(), &settings.result_backend) {
@@ -566,12 +571,8 @@ impl flask::Extension for Tasks {
     }
 
     fn init_app(&self, app: &mut Setup) -> Result<(), SetupError> {
-        if let Some(bad) = self.schedules.iter().find(|s| s.cron.is_none()) {
-            let why = schedule::parse(&bad.expression).err().unwrap_or_default();
-            return Err(SetupError::extension(
-                "tasks",
-                format!("the schedule {}: {why}", bad.name),
-            ));
+        if let Some(why) = self.bad_schedule() {
+            return Err(SetupError::extension("tasks", why));
         }
         let settings = match &self.settings {
             Some(s) => s.clone(),

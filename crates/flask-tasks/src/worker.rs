@@ -112,7 +112,8 @@ pub(crate) async fn run(
     // Running tasks, waited for at shutdown; messages waiting for their `eta`, not.
     let mut running = tokio::task::JoinSet::new();
     let mut scheduled = tokio::task::JoinSet::new();
-    let (due_tx, mut due) = tokio::sync::mpsc::unbounded_channel::<(Job, Message, Delivery)>();
+    let (due_tx, mut due) =
+        tokio::sync::mpsc::unbounded_channel::<(Job, Registered, Message, Delivery)>();
     tracing::info!(target: "flask_tasks", "worker ready: {} at a time, queues {}", concurrency, queues.join(", "));
     tokio::pin!(shutdown);
     let outcome = loop {
@@ -121,11 +122,11 @@ pub(crate) async fn run(
         while scheduled.try_join_next().is_some() {}
         let next = tokio::select! {
             () = &mut shutdown => break Ok(()),
-            Some((job, message, delivery)) = due.recv() => {
+            Some((job, task, message, delivery)) = due.recv() => {
                 let permits = permits.clone();
                 running.spawn(async move {
                     let Ok(_permit) = permits.acquire_owned().await else { return };
-                    job.run(message, delivery).await;
+                    job.run(task, message, delivery).await;
                 });
                 continue;
             }
@@ -148,7 +149,7 @@ pub(crate) async fn run(
             counters: counters.clone(),
             queue,
         };
-        let Some(message) = job.accept(&delivery).await else {
+        let Some((task, message)) = job.accept(&delivery).await else {
             continue;
         };
         if message.eta.is_some_and(|eta| eta > Utc::now()) {
@@ -170,7 +171,7 @@ pub(crate) async fn run(
                 if left < u64::from(max) {
                     set_prefetch(&channel, prefetch, left).await;
                 }
-                let _ = due_tx.send((job, message, delivery));
+                let _ = due_tx.send((job, task, message, delivery));
             });
             continue;
         }
@@ -179,7 +180,7 @@ pub(crate) async fn run(
             let Ok(_permit) = permits.acquire_owned().await else {
                 return;
             };
-            job.run(message, delivery).await;
+            job.run(task, message, delivery).await;
         });
     };
     // Stop taking messages, then let the running tasks finish; waiting ones go back.
@@ -229,9 +230,9 @@ struct Job {
 }
 
 impl Job {
-    /// The delivery's message, when it is one to run: a malformed message or an unknown
-    /// task is refused (not requeued), an expired one dropped as revoked.
-    async fn accept(&self, delivery: &Delivery) -> Option<Message> {
+    /// The delivery's task and message, when it is one to run: a malformed message or an
+    /// unknown task is refused (not requeued), an expired one dropped as revoked.
+    async fn accept(&self, delivery: &Delivery) -> Option<(Registered, Message)> {
         let message = match Message::decode(&delivery.properties, &delivery.data) {
             Ok(m) => m,
             Err(e) => {
@@ -241,7 +242,7 @@ impl Job {
                 return None;
             }
         };
-        if !self.shared.tasks.contains_key(message.task.as_str()) {
+        let Some(task) = self.shared.tasks.get(message.task.as_str()).cloned() else {
             tracing::error!(target: "flask_tasks", "received the unregistered task {} ({}): discarded", message.task, message.id);
             self.counters.rejected.fetch_add(1, Ordering::SeqCst);
             self.store(
@@ -251,14 +252,14 @@ impl Job {
             .await;
             reject(delivery).await;
             return None;
-        }
+        };
         if message.expires.is_some_and(|e| e < Utc::now()) {
             tracing::info!(target: "flask_tasks", "discarding the expired task {} ({})", message.task, message.id);
             self.store(&message, &backend::revoked(&message.id)).await;
             ack(delivery).await;
             return None;
         }
-        Some(message)
+        Some((task, message))
     }
 
     async fn store(&self, message: &Message, record: &Value) {
@@ -273,11 +274,7 @@ impl Job {
     }
 
     /// Runs the task, stores what came of it, retries it or not, then acknowledges it.
-    async fn run(self, message: Message, delivery: Delivery) {
-        let Some(task) = self.shared.tasks.get(message.task.as_str()).cloned() else {
-            reject(&delivery).await;
-            return;
-        };
+    async fn run(self, task: Registered, message: Message, delivery: Delivery) {
         let ctx = TaskContext {
             app: self.shared.app.clone(),
             id: message.id.clone(),

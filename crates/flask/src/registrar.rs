@@ -92,6 +92,19 @@ pub(crate) struct ScopeDef {
 }
 
 impl ScopeDef {
+    /// A command, in `group` when not the scope's own, run after the app's startup tasks
+    /// or (`starts_app` false) before them.
+    pub(crate) fn add_command(
+        &mut self,
+        group: Option<&str>,
+        command: clap::Command,
+        handler: crate::cli::CommandFn,
+        starts_app: bool,
+    ) {
+        self.commands
+            .push((group.map(str::to_owned), command, handler, starts_app));
+    }
+
     pub(crate) fn add_route(&mut self, rule: &str, mut handlers: MethodHandlers) {
         if let Some(owner) = self.owner {
             handlers.owner.get_or_insert_with(|| owner.to_owned());
@@ -190,8 +203,7 @@ macro_rules! scope_methods {
             Fut: std::future::Future<Output = Result<(), $crate::BoxError>> + Send + 'static,
         {
             self.registrar()
-                .commands
-                .push((None, command, $crate::cli::command_fn(handler), true));
+                .add_command(None, command, $crate::cli::command_fn(handler), true);
             self
         }
 
@@ -208,12 +220,8 @@ macro_rules! scope_methods {
             F: Fn($crate::cli::CliContext) -> Fut + Send + Sync + 'static,
             Fut: std::future::Future<Output = Result<(), $crate::BoxError>> + Send + 'static,
         {
-            self.registrar().commands.push((
-                Some(group.to_owned()),
-                command,
-                $crate::cli::command_fn(handler),
-                true,
-            ));
+            self.registrar()
+                .add_command(Some(group), command, $crate::cli::command_fn(handler), true);
             self
         }
 
@@ -232,12 +240,8 @@ macro_rules! scope_methods {
             F: Fn($crate::cli::CliContext) -> Fut + Send + Sync + 'static,
             Fut: std::future::Future<Output = Result<(), $crate::BoxError>> + Send + 'static,
         {
-            self.registrar().commands.push((
-                Some(group.to_owned()),
-                command,
-                $crate::cli::command_fn(handler),
-                false,
-            ));
+            self.registrar()
+                .add_command(Some(group), command, $crate::cli::command_fn(handler), false);
             self
         }
     };

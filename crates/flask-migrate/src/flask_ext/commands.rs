@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::future::Future;
 use std::io::IsTerminal as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -255,38 +255,51 @@ pub(super) async fn init(ctx: CliContext) -> Result<(), BoxError> {
     Ok(())
 }
 
-pub(super) async fn revision(ctx: CliContext) -> Result<(), BoxError> {
-    let ext = ext(&ctx)?;
-    let bind = arg(&ctx, "bind");
-    let dir = ext.dir(ctx.app().root_path(), bind.as_deref());
+/// The migrations folder of `--bind` (the default database's without it) and the graph of
+/// its files; an error saying `missing` when it has no module.
+fn folder(ctx: &CliContext, missing: &str) -> Result<(PathBuf, Graph), BoxError> {
+    let ext = ext(ctx)?;
+    let dir = ext.dir(ctx.app().root_path(), arg(ctx, "bind").as_deref());
     if !dir.join("mod.rs").exists() {
-        return Err(format!("{} has no mod.rs: run db init first", dir.display()).into());
+        return Err(format!("{} has no mod.rs: {missing}", dir.display()).into());
     }
     let graph = disk_graph(&dir)?;
-    let parents = new_parents(
-        &graph,
-        &arg(&ctx, "head").unwrap_or_else(|| "head".into()),
+    Ok((dir, graph))
+}
+
+/// The revisions a new one follows, as `--head` and `--splice` say.
+fn parents_from_args(ctx: &CliContext, graph: &Graph) -> Result<Vec<String>, BoxError> {
+    new_parents(
+        graph,
+        &arg(ctx, "head").unwrap_or_else(|| "head".into()),
         ctx.matches().get_flag("splice"),
-    )?;
-    let message = arg(&ctx, "message").unwrap_or_default();
-    let name = unique_name(&dir, &message);
-    let path = write_migration(
-        &dir,
-        &name,
-        &migration_source(&name, &message, &parents, &[]),
-    )?;
+    )
+}
+
+/// Writes the revision `message` into `dir`, following `parents`, running `ops`, and says
+/// so.
+fn write_revision(
+    ctx: &CliContext,
+    dir: &Path,
+    message: &str,
+    parents: &[String],
+    ops: &[crate::Op],
+) -> Result<(), BoxError> {
+    let name = unique_name(dir, message);
+    let path = write_migration(dir, &name, &migration_source(&name, message, parents, ops))?;
     ctx.echo(format!("Generating {} ...  done", path.display()));
     Ok(())
 }
 
+pub(super) async fn revision(ctx: CliContext) -> Result<(), BoxError> {
+    let (dir, graph) = folder(&ctx, "run db init first")?;
+    let parents = parents_from_args(&ctx, &graph)?;
+    let message = arg(&ctx, "message").unwrap_or_default();
+    write_revision(&ctx, &dir, &message, &parents, &[])
+}
+
 pub(super) async fn merge(ctx: CliContext) -> Result<(), BoxError> {
-    let ext = ext(&ctx)?;
-    let bind = arg(&ctx, "bind");
-    let dir = ext.dir(ctx.app().root_path(), bind.as_deref());
-    if !dir.join("mod.rs").exists() {
-        return Err(format!("{} has no mod.rs: run db init first", dir.display()).into());
-    }
-    let graph = disk_graph(&dir)?;
+    let (dir, graph) = folder(&ctx, "run db init first")?;
     let asked: Vec<String> = ctx
         .matches()
         .get_many::<String>("revisions")
@@ -319,24 +332,11 @@ pub(super) async fn merge(ctx: CliContext) -> Result<(), BoxError> {
     } else {
         message
     };
-    let name = unique_name(&dir, &message);
-    let path = write_migration(
-        &dir,
-        &name,
-        &migration_source(&name, &message, &parents, &[]),
-    )?;
-    ctx.echo(format!("Generating {} ...  done", path.display()));
-    Ok(())
+    write_revision(&ctx, &dir, &message, &parents, &[])
 }
 
 pub(super) async fn edit(ctx: CliContext) -> Result<(), BoxError> {
-    let ext = ext(&ctx)?;
-    let bind = arg(&ctx, "bind");
-    let dir = ext.dir(ctx.app().root_path(), bind.as_deref());
-    if !dir.join("mod.rs").exists() {
-        return Err(format!("{} has no mod.rs: there is nothing to edit", dir.display()).into());
-    }
-    let graph = disk_graph(&dir)?;
+    let (dir, graph) = folder(&ctx, "there is nothing to edit")?;
     let target = arg(&ctx, "revision").unwrap_or_else(|| "head".into());
     let name = match new_parents(&graph, &target, true)?.pop() {
         Some(name) => name,
@@ -474,9 +474,7 @@ async fn print_sql(
     up: bool,
 ) -> Result<(), BoxError> {
     let pg = dialect == Dialect::Postgres;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let now = revisions::now();
     if up {
         // What the runner makes on first use, so the script stands alone.
         let ty = if dialect == Dialect::MySql {
@@ -821,18 +819,7 @@ async fn migrate_one(ctx: &CliContext, ext: &Migrate, bind: Option<&str>) -> Res
     for op in &ops {
         ctx.echo(op.describe());
     }
-    let parents = new_parents(
-        &disk_graph(&dir)?,
-        &arg(ctx, "head").unwrap_or_else(|| "head".into()),
-        ctx.matches().get_flag("splice"),
-    )?;
+    let parents = parents_from_args(ctx, &disk_graph(&dir)?)?;
     let message = arg(ctx, "message").unwrap_or_default();
-    let name = unique_name(&dir, &message);
-    let path = write_migration(
-        &dir,
-        &name,
-        &migration_source(&name, &message, &parents, &ops),
-    )?;
-    ctx.echo(format!("Generating {} ...  done", path.display()));
-    Ok(())
+    write_revision(ctx, &dir, &message, &parents, &ops)
 }

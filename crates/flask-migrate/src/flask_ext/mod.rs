@@ -332,9 +332,7 @@ async fn stamp_history(engine: &Engine, applied: &HashSet<String>) -> Result<(),
         .await?;
     let mut names: Vec<&String> = applied.iter().collect();
     names.sort();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    let now = revisions::now();
     for name in names {
         session
             .execute(
