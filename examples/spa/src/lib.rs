@@ -122,6 +122,12 @@ pub struct ApiToken {
 /// The longest card title, in characters.
 pub const TITLE_MAX: usize = 200;
 
+/// The most cards a board holds: what one user can make the database keep is bounded.
+pub const CARDS_MAX: usize = 500;
+
+/// The most bearer tokens a user can have at once.
+pub const TOKENS_MAX: usize = 20;
+
 /// The digest job: `(user_id,)` in, the mail's file name out.
 pub const SEND_DIGEST: Task<(i64,), String> = Task::new("spa.tasks.send_digest");
 
@@ -139,7 +145,7 @@ fn db_error(e: flask_sqlalchemy::Error) -> ApiError {
 }
 
 fn tracing_error(e: &dyn std::fmt::Display) {
-    eprintln!("spa: {e}");
+    tracing::error!(target: "spa", "{e}");
 }
 
 /// The logged-in user, or a 401 that says to log in.
@@ -366,7 +372,10 @@ impl Resource for CardList {
             .tag("cards")
             .args::<NewCard>()
             .response::<Card>(201, "The card")
-            .error(400, "title needs 1 to 200 characters")
+            .error(
+                400,
+                "title needs 1 to 200 characters, or the board is full (500 cards)",
+            )
             .error(401, "Please log in.");
     }
 
@@ -381,10 +390,14 @@ impl Resource for CardList {
         let new: NewCard = req.args().await?;
         let title = checked_title(&new.title)?;
         let db: Db = req.extract().await?;
-        let last = cards_of(&db, &user)
-            .await?
-            .last()
-            .map_or(-1, |c| c.position);
+        let cards = cards_of(&db, &user).await?;
+        if cards.len() >= CARDS_MAX {
+            return Err(abort(
+                400,
+                format!("A board holds at most {CARDS_MAX} cards: delete some first."),
+            ));
+        }
+        let last = cards.last().map_or(-1, |c| c.position);
         let mut card = Card {
             id: 0,
             user_id: user.id,
@@ -548,7 +561,10 @@ impl Resource for TokenList {
             .summary("Make a token (shown once)")
             .tag("tokens")
             .args::<NewToken>()
-            .error(400, "name needs 1 to 80 characters");
+            .error(
+                400,
+                "name needs 1 to 80 characters, or 20 tokens are held already",
+            );
     }
 
     async fn get(&self, mut req: ApiRequest) -> ApiResult {
@@ -591,6 +607,18 @@ impl Resource for TokenList {
             created_at: Utc::now(),
         };
         let db: Db = req.extract().await?;
+        let held = db
+            .select::<ApiToken>()
+            .filter(ApiToken::user_id.eq(user.id))
+            .count()
+            .await
+            .map_err(db_error)?;
+        if usize::try_from(held).unwrap_or(usize::MAX) >= TOKENS_MAX {
+            return Err(abort(
+                400,
+                format!("At most {TOKENS_MAX} tokens at once: revoke one first."),
+            ));
+        }
         db.insert(&mut row).await.map_err(db_error)?;
         Ok(reply(serde_json::json!({"id": row.id, "name": row.name, "token": token})).status(201))
     }

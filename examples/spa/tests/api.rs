@@ -343,3 +343,51 @@ async fn the_digest_mail_is_written_by_a_background_job() {
     stop.send(()).unwrap();
     worker.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn what_one_user_can_make_the_database_keep_is_bounded() {
+    let (c, _) = client("bounds");
+    let csrf = sign_up(&c, "ann").await;
+    for n in 0..spa::TOKENS_MAX {
+        let r = c
+            .post("/api/tokens")
+            .header("X-CSRFToken", &csrf)
+            .json(&json!({"name": format!("t{n}")}))
+            .send()
+            .await;
+        assert_eq!(r.status(), 201, "{}", r.text());
+    }
+    let r = c
+        .post("/api/tokens")
+        .header("X-CSRFToken", &csrf)
+        .json(&json!({"name": "one more"}))
+        .send()
+        .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        r.json::<Value>()["message"],
+        "At most 20 tokens at once: revoke one first."
+    );
+    for n in 0..spa::CARDS_MAX {
+        let r = c
+            .post("/api/cards")
+            .header("X-CSRFToken", &csrf)
+            .json(&json!({"title": format!("card {n}")}))
+            .send()
+            .await;
+        assert_eq!(r.status(), 201, "{}", r.text());
+    }
+    let r = c
+        .post("/api/cards")
+        .header("X-CSRFToken", &csrf)
+        .json(&json!({"title": "one more"}))
+        .send()
+        .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        r.json::<Value>()["message"],
+        "A board holds at most 500 cards: delete some first."
+    );
+    let cards: Value = c.get("/api/cards").send().await.json();
+    assert_eq!(cards.as_array().unwrap().len(), spa::CARDS_MAX);
+}
